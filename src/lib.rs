@@ -1,0 +1,106 @@
+//! hcpcs-diff: reads CMS HCPCS Level II releases in every form CMS has shipped, stores each as a
+//! normalized snapshot, and says what changed between releases.
+//!
+//! The flow runs one way: `source` (find the release file) → `read` (rows by the layout) →
+//! `normalize` (typed `model::Record`s) → `store` (snapshots) → `diff` → `report`.
+//! Only `main`/`cli` know about the command line.
+
+pub mod error;
+pub mod exit;
+pub mod model;
+pub mod normalize;
+pub mod read;
+pub mod report;
+pub mod source;
+pub mod store;
+
+use std::path::Path;
+
+use error::{ReadError, Warning};
+use model::ReleaseId;
+use store::{Snapshot, SourceInfo, StoreError};
+
+/// Anything that stops a command; every one of them exits with status 2.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Read(#[from] ReadError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(
+        "{file}: cannot tell which release this is from its name or content: give --release YYYY-MM"
+    )]
+    UnknownRelease { file: String },
+}
+
+/// How the release id of an import was decided.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReleaseFrom {
+    Given,
+    Name(String),
+    Content,
+}
+
+/// A release file read into a snapshot, not yet stored.
+#[derive(Debug)]
+pub struct Loaded {
+    pub snapshot: Snapshot,
+    pub warnings: Vec<Warning>,
+    pub release_from: ReleaseFrom,
+}
+
+/// Options for reading a release file.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ReadOptions {
+    /// The release id; inferred from the file name or content when absent.
+    pub release: Option<ReleaseId>,
+    /// Any warning is an error.
+    pub strict: bool,
+}
+
+/// Reads the release at `path` (zip, folder, text, workbook or CSV) into a snapshot.
+pub fn load_path(path: &Path, options: ReadOptions) -> Result<Loaded, Error> {
+    load_source(source::open(path)?, options)
+}
+
+/// Reads an already located release file into a snapshot.
+pub fn load_source(file: source::SourceFile, options: ReadOptions) -> Result<Loaded, Error> {
+    let display = file.display();
+    let parsed = read::read(&display, &file.bytes, file.form)?;
+    let normalized = normalize::normalize(&display, parsed)?;
+    if normalized.records.is_empty() {
+        return Err(ReadError::file(&display, error::FileProblem::NoRecords).into());
+    }
+    if options.strict
+        && let Some(warning) = normalized.warnings.first()
+    {
+        return Err(ReadError::Strict {
+            file: display,
+            warning: warning.clone(),
+        }
+        .into());
+    }
+    let by_name = file
+        .member
+        .as_deref()
+        .and_then(|m| source::release_from_name(m).map(|r| (r, m)))
+        .or_else(|| source::release_from_name(&file.file).map(|r| (r, file.file.as_str())));
+    let (release, release_from) = match (options.release, by_name) {
+        (Some(r), _) => (r, ReleaseFrom::Given),
+        (None, Some((r, name))) => (r, ReleaseFrom::Name(name.to_string())),
+        (None, None) => match source::release_from_content(&normalized.records) {
+            Some(r) => (r, ReleaseFrom::Content),
+            None => return Err(Error::UnknownRelease { file: display }),
+        },
+    };
+    let info = SourceInfo {
+        file: file.file.clone(),
+        member: file.member.clone(),
+        sha256: file.sha256.clone(),
+    };
+    Ok(Loaded {
+        snapshot: Snapshot::new(release, info, normalized.records),
+        warnings: normalized.warnings,
+        release_from,
+    })
+}

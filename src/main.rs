@@ -1,0 +1,28 @@
+//! Thin: parse the command line, run it, map the outcome to an exit status.
+
+mod cli;
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    let mut out = io::stdout().lock();
+    let mut err = io::stderr();
+    match cli::run(cli, &mut out, &mut err) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            // A closed pipe (`| head`) is the reader's choice, not an error.
+            if let Some(io_err) = e.downcast_ref::<io::Error>()
+                && io_err.kind() == io::ErrorKind::BrokenPipe
+            {
+                return ExitCode::from(hcpcs_diff::exit::OK);
+            }
+            let _ = out.flush();
+            let _ = writeln!(err, "error: {e:#}");
+            ExitCode::from(hcpcs_diff::exit::ERROR)
+        }
+    }
+}

@@ -1,0 +1,229 @@
+//! The normalized HCPCS record and release id: the one shape every reader produces and every
+//! later stage (store, diff, report) consumes. Nothing here knows where a record came from.
+
+pub mod codes;
+pub mod fields;
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+/// Whether a record is a procedure/supply code (`E1392`) or a modifier (`RR`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Procedure,
+    Modifier,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Procedure => "procedure",
+            Kind::Modifier => "modifier",
+        }
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One HCPCS code or modifier with every field of CMS's record layout, typed.
+///
+/// Blanks are absent (`None` or an empty list), repeating fields are lists in CMS's order with
+/// blank occurrences dropped, dates are dates. The record's own sequence number is left out: it
+/// only orders lines in CMS's file, and the workbooks do not even agree with the text on its width.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Record {
+    pub code: String,
+    pub kind: Kind,
+    pub long_description: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub short_description: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pricing_indicators: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub multiple_pricing_indicator: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub coverage_issues_manual: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub medicare_carriers_manual: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub statute: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lab_certifications: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cross_references: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub asc_payment_group: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub asc_effective_date: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mog_payment_group: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mog_payment_indicator: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mog_effective_date: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub processing_note: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub betos: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub types_of_service: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub anesthesia_base_units: Option<u16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub added_date: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action_effective_date: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub termination_date: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action_code: Option<String>,
+}
+
+impl Record {
+    /// An empty record for `code`; readers fill in the rest.
+    pub fn new(code: impl Into<String>, kind: Kind) -> Self {
+        Record {
+            code: code.into(),
+            kind,
+            long_description: String::new(),
+            short_description: None,
+            pricing_indicators: Vec::new(),
+            multiple_pricing_indicator: None,
+            coverage_issues_manual: Vec::new(),
+            medicare_carriers_manual: Vec::new(),
+            statute: None,
+            lab_certifications: Vec::new(),
+            cross_references: Vec::new(),
+            coverage: None,
+            asc_payment_group: None,
+            asc_effective_date: None,
+            mog_payment_group: None,
+            mog_payment_indicator: None,
+            mog_effective_date: None,
+            processing_note: None,
+            betos: None,
+            types_of_service: Vec::new(),
+            anesthesia_base_units: None,
+            added_date: None,
+            action_effective_date: None,
+            termination_date: None,
+            action_code: None,
+        }
+    }
+
+    /// Whether CMS has set a termination date (the code is discontinued, effective after it).
+    pub fn is_terminated(&self) -> bool {
+        self.termination_date.is_some()
+    }
+}
+
+/// A release id: the month CMS's release takes effect, `YYYY-MM` (`2020-01`, `2020-04`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ReleaseId {
+    pub year: u16,
+    pub month: u8,
+}
+
+impl ReleaseId {
+    pub fn new(year: u16, month: u8) -> Option<Self> {
+        ((1..=12).contains(&month) && (1980..=2200).contains(&year))
+            .then_some(ReleaseId { year, month })
+    }
+
+    /// The quarterly release after this one (January, April, July, October).
+    pub fn next_quarter(self) -> ReleaseId {
+        let q = (self.month - 1) / 3;
+        if q >= 3 {
+            ReleaseId {
+                year: self.year + 1,
+                month: 1,
+            }
+        } else {
+            ReleaseId {
+                year: self.year,
+                month: (q + 1) * 3 + 1,
+            }
+        }
+    }
+}
+
+impl fmt::Display for ReleaseId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}", self.year, self.month)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("'{0}' is not a release id: use YYYY-MM (e.g. 2020-01, 2020-04) or YYYY for January")]
+pub struct BadReleaseId(pub String);
+
+impl FromStr for ReleaseId {
+    type Err = BadReleaseId;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || BadReleaseId(s.to_string());
+        let (y, m) = match s.split_once('-') {
+            Some((y, m)) => (y, m),
+            None => (s, "01"),
+        };
+        if y.len() != 4 || m.is_empty() || m.len() > 2 {
+            return Err(bad());
+        }
+        let year: u16 = y.parse().map_err(|_| bad())?;
+        let month: u8 = m.parse().map_err(|_| bad())?;
+        ReleaseId::new(year, month).ok_or_else(bad)
+    }
+}
+
+impl Serialize for ReleaseId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for ReleaseId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn release_ids_parse_and_print() {
+        assert_eq!("2020".parse::<ReleaseId>().unwrap().to_string(), "2020-01");
+        assert_eq!(
+            "2020-4".parse::<ReleaseId>().unwrap().to_string(),
+            "2020-04"
+        );
+        assert!("2020-13".parse::<ReleaseId>().is_err());
+        assert!("20".parse::<ReleaseId>().is_err());
+        assert!("abcd-01".parse::<ReleaseId>().is_err());
+    }
+
+    #[test]
+    fn quarters_follow_each_other() {
+        let r: ReleaseId = "2020-10".parse().unwrap();
+        assert_eq!(r.next_quarter().to_string(), "2021-01");
+        assert_eq!(
+            "2020-01"
+                .parse::<ReleaseId>()
+                .unwrap()
+                .next_quarter()
+                .to_string(),
+            "2020-04"
+        );
+    }
+}

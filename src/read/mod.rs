@@ -1,0 +1,103 @@
+//! Readers: one file per form CMS has shipped (fixed-width text, xlsx/xls workbook, CSV). Each
+//! maps its input onto the layout table as `RawRow`s with their locations; checking and typing
+//! the values is `normalize`'s job, so every form is judged by the same rules.
+
+pub mod csv;
+pub mod layout;
+pub mod tabular;
+pub mod text;
+pub mod workbook;
+
+use crate::error::{FileProblem, Location, ReadError, Warning};
+use layout::RawRow;
+
+/// One input row (a text line, a sheet row, a CSV record) and where it came from.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub at: Location,
+    pub raw: RawRow,
+}
+
+/// A reader's output: rows in file order and the defects it repaired.
+#[derive(Debug, Default)]
+pub struct Parsed {
+    pub rows: Vec<Row>,
+    pub warnings: Vec<Warning>,
+}
+
+/// The forms a release file comes in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Form {
+    Text,
+    Xlsx,
+    Xls,
+    Csv,
+}
+
+/// What a file's bytes are, judged by content (the name only breaks a tie between text and CSV).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sniffed {
+    Zip,
+    Release(Form),
+    Html,
+    Empty,
+    Other,
+}
+
+pub fn sniff(name: &str, bytes: &[u8]) -> Sniffed {
+    if bytes.is_empty() {
+        return Sniffed::Empty;
+    }
+    if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
+        // An xlsx is a zip with a workbook part; a CMS release zip holds files by name.
+        let is_xlsx = zip::ZipArchive::new(std::io::Cursor::new(bytes))
+            .map(|z| {
+                z.file_names()
+                    .any(|n| n.is_ok_and(|n| n == "xl/workbook.xml"))
+            })
+            .unwrap_or(false);
+        return if is_xlsx {
+            Sniffed::Release(Form::Xlsx)
+        } else {
+            Sniffed::Zip
+        };
+    }
+    if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
+        return Sniffed::Release(Form::Xls);
+    }
+    let head = text::decode(&bytes[..bytes.len().min(4096)]);
+    let lower = head.trim_start().to_ascii_lowercase();
+    if lower.starts_with("<!doctype html") || lower.starts_with("<html") {
+        return Sniffed::Html;
+    }
+    if record_lines(bytes) > 0 {
+        return Sniffed::Release(Form::Text);
+    }
+    let first = head.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    let csv_name = name.to_ascii_lowercase().ends_with(".csv");
+    if (csv_name || first.contains(',')) && layout::header_key(first).starts_with("HCPC") {
+        return Sniffed::Release(Form::Csv);
+    }
+    Sniffed::Other
+}
+
+/// How many lines of `bytes` look like fixed-width records; ranks candidate files in a zip.
+pub fn record_lines(bytes: &[u8]) -> usize {
+    bytes
+        .split(|b| *b == b'\n')
+        .filter(|l| text::looks_like_record(l))
+        .count()
+}
+
+/// Reads `bytes` in `form`; `file` names the input in messages.
+pub fn read(file: &str, bytes: &[u8], form: Form) -> Result<Parsed, ReadError> {
+    if bytes.is_empty() {
+        return Err(ReadError::file(file, FileProblem::Empty));
+    }
+    match form {
+        Form::Text => text::read(file, bytes),
+        Form::Xlsx => workbook::read(file, bytes, false),
+        Form::Xls => workbook::read(file, bytes, true),
+        Form::Csv => csv::read(file, bytes),
+    }
+}

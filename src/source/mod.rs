@@ -1,0 +1,295 @@
+//! Finds the release file in what the user points at: a zip as CMS posts it, a folder, or a
+//! loose text, workbook or CSV file. Picks by content (record lines, header rows), not by name,
+//! and works out which release it is. Returns bytes; reading them is `read`'s job.
+
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
+
+use crate::error::{FileProblem, ReadError};
+use crate::model::{Record, ReleaseId};
+use crate::read::{self, Form, Sniffed};
+
+/// The release file chosen, with where it came from.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// The file the user named (a zip, a folder's file, a loose file): its name, no path.
+    pub file: String,
+    /// SHA-256 of that file's bytes, hex.
+    pub sha256: String,
+    /// The member of a zip, or the file within a folder, that holds the release.
+    pub member: Option<String>,
+    pub form: Form,
+    pub bytes: Vec<u8>,
+}
+
+impl SourceFile {
+    /// How messages name the release file: `outer.zip: member.txt` or `file.txt`.
+    pub fn display(&self) -> String {
+        match &self.member {
+            Some(m) => format!("{}: {m}", self.file),
+            None => self.file.clone(),
+        }
+    }
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Opens `path` (a file or a folder) and finds the release file in it.
+pub fn open(path: &Path) -> Result<SourceFile, ReadError> {
+    let name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    if path.is_dir() {
+        return open_folder(path, &name);
+    }
+    let bytes = std::fs::read(path).map_err(|e| ReadError::file(&name, FileProblem::Io(e)))?;
+    from_bytes(&name, bytes)
+}
+
+/// Finds the release file in `bytes` named `name` (a download, or a file read from disk).
+pub fn from_bytes(name: &str, bytes: Vec<u8>) -> Result<SourceFile, ReadError> {
+    let sha256 = sha256_hex(&bytes);
+    match read::sniff(name, &bytes) {
+        Sniffed::Empty => Err(ReadError::file(name, FileProblem::Empty)),
+        Sniffed::Html => Err(ReadError::file(name, FileProblem::Html)),
+        Sniffed::Other => Err(ReadError::file(name, FileProblem::Unrecognized)),
+        Sniffed::Release(form) => Ok(SourceFile {
+            file: name.to_string(),
+            sha256,
+            member: None,
+            form,
+            bytes,
+        }),
+        Sniffed::Zip => {
+            let members = zip_members(name, &bytes)?;
+            let (member, form, content) = choose(name, members)?;
+            Ok(SourceFile {
+                file: name.to_string(),
+                sha256,
+                member: Some(member),
+                form,
+                bytes: content,
+            })
+        }
+    }
+}
+
+fn zip_members(name: &str, bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>, ReadError> {
+    let bad = |e: zip::result::ZipError| ReadError::file(name, FileProblem::BadZip(e.to_string()));
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(bad)?;
+    let mut members = Vec::new();
+    for i in 0..archive.len() {
+        let mut member = archive.by_index(i).map_err(bad)?;
+        if member.is_dir() {
+            continue;
+        }
+        let member_name = member.name().map_err(bad)?.into_owned();
+        let mut content = Vec::with_capacity(member.size() as usize);
+        std::io::copy(&mut member, &mut content).map_err(|e| {
+            ReadError::file(name, FileProblem::BadZip(format!("{member_name}: {e}")))
+        })?;
+        members.push((member_name, content));
+    }
+    Ok(members)
+}
+
+fn open_folder(path: &Path, name: &str) -> Result<SourceFile, ReadError> {
+    let io = |e| ReadError::file(name, FileProblem::Io(e));
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(path).map_err(io)? {
+        let entry = entry.map_err(io)?;
+        if entry.file_type().map_err(io)?.is_file() {
+            let member = entry.file_name().to_string_lossy().into_owned();
+            files.push((member, std::fs::read(entry.path()).map_err(io)?));
+        }
+    }
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    // A folder may hold CMS's zip as downloaded, or its contents unpacked.
+    let loose: Vec<_> = files
+        .iter()
+        .filter(|(n, b)| read::sniff(n, b) != Sniffed::Zip)
+        .cloned()
+        .collect();
+    let (member, form, content) = match choose(name, loose) {
+        Ok(found) => found,
+        Err(loose_err) => {
+            let mut in_zips = Vec::new();
+            for (zip_name, bytes) in files
+                .iter()
+                .filter(|(n, b)| read::sniff(n, b) == Sniffed::Zip)
+            {
+                for (m, content) in zip_members(zip_name, bytes)? {
+                    in_zips.push((format!("{zip_name}/{m}"), content));
+                }
+            }
+            if in_zips.is_empty() {
+                return Err(loose_err);
+            }
+            choose(name, in_zips)?
+        }
+    };
+    let sha256 = sha256_hex(&content);
+    Ok(SourceFile {
+        file: name.to_string(),
+        sha256,
+        member: Some(member),
+        form,
+        bytes: content,
+    })
+}
+
+/// The release file among `files`: the fixed-width text with the most record lines (CMS's
+/// primary form), else the workbook or CSV with the most rows. Transaction reports, README
+/// and notes hold no records and so never win.
+fn choose(
+    container: &str,
+    files: Vec<(String, Vec<u8>)>,
+) -> Result<(String, Form, Vec<u8>), ReadError> {
+    let names: Vec<String> = files.iter().map(|(n, _)| n.clone()).collect();
+    let no_release = || ReadError::file(container, FileProblem::NoRelease(names.join(", ")));
+    let mut best: Option<(usize, usize, String, Form, Vec<u8>)> = None;
+    for (name, bytes) in files {
+        let Sniffed::Release(form) = read::sniff(&name, &bytes) else {
+            continue;
+        };
+        // Rank text above tables, then by how many records each holds.
+        let (rank, size) = match form {
+            Form::Text => (2, read::record_lines(&bytes)),
+            Form::Xlsx | Form::Xls | Form::Csv => match read::read(&name, &bytes, form) {
+                Ok(parsed) => (1, parsed.rows.len()),
+                Err(_) => continue,
+            },
+        };
+        if best.as_ref().is_none_or(|b| (rank, size) > (b.0, b.1)) {
+            best = Some((rank, size, name, form, bytes));
+        }
+    }
+    best.map(|(_, _, n, f, b)| (n, f, b)).ok_or_else(no_release)
+}
+
+/// The release a file name says, e.g. `HCPC2025_JAN_ANWEB_12172024.txt` → 2025-01,
+/// `HCPC17_CONTR_ANWEB.txt` → 2017-01, `12anweb.zip` → 2012-01, `october-2025-...` → 2025-10.
+pub fn release_from_name(name: &str) -> Option<ReleaseId> {
+    let base = name.rsplit('/').next().unwrap_or(name).to_ascii_lowercase();
+    let year = four_digit_year(&base).or_else(|| two_digit_year(&base))?;
+    let month = month_token(&base).unwrap_or(1);
+    ReleaseId::new(year, month)
+}
+
+fn digit_runs(s: &str) -> impl Iterator<Item = (usize, &str)> {
+    let b = s.as_bytes();
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        while i < b.len() && !b[i].is_ascii_digit() {
+            i += 1;
+        }
+        let start = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        (start < b.len()).then(|| (start, &s[start..i]))
+    })
+}
+
+fn four_digit_year(s: &str) -> Option<u16> {
+    digit_runs(s)
+        .find(|(_, run)| run.len() == 4 && (run.starts_with("19") || run.starts_with("20")))
+        .and_then(|(_, run)| run.parse().ok())
+}
+
+fn two_digit_year(s: &str) -> Option<u16> {
+    digit_runs(s).find_map(|(start, run)| {
+        let before = &s[..start];
+        let after = &s[start + run.len()..];
+        let hcpcs_prefix = before.ends_with("hcpc") || before.ends_with("hcpcs");
+        (run.len() == 2 && (hcpcs_prefix || after.starts_with("anweb")))
+            .then(|| 2000 + run.parse::<u16>().unwrap_or(0))
+    })
+}
+
+const MONTHS: [&str; 12] = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+];
+
+fn month_token(s: &str) -> Option<u8> {
+    s.split(|c: char| !c.is_ascii_alphabetic())
+        .find_map(|word| {
+            MONTHS
+                .iter()
+                .position(|m| word == *m || (word.len() == 3 && m.starts_with(word)))
+                .map(|i| i as u8 + 1)
+        })
+}
+
+/// The release a file's content says: the latest first day of a quarter on which at least
+/// `MIN_ACTIONS` codes' actions take effect. Quarterly files carry the previous quarters' dates
+/// too, and a few codes take effect later than their release, hence the threshold.
+pub fn release_from_content(records: &[Record]) -> Option<ReleaseId> {
+    const MIN_ACTIONS: usize = 5;
+    use chrono::Datelike;
+    let mut counts = std::collections::BTreeMap::new();
+    for r in records
+        .iter()
+        .filter(|r| r.action_code.as_deref() != Some("N"))
+    {
+        if let Some(d) = r.action_effective_date
+            && d.day() == 1
+            && matches!(d.month(), 1 | 4 | 7 | 10)
+        {
+            *counts.entry((d.year(), d.month())).or_insert(0usize) += 1;
+        }
+    }
+    counts
+        .into_iter()
+        .rev()
+        .find(|(_, n)| *n >= MIN_ACTIONS)
+        .and_then(|((y, m), _)| ReleaseId::new(y as u16, m as u8))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn release_ids_from_every_cms_file_name() {
+        let cases = [
+            ("12anweb.zip", "2012-01"),
+            ("12anweb.txt", "2012-01"),
+            ("HCPC2013_A-N.txt", "2013-01"),
+            ("HCPC2016_CONTR_ANWEB.txt", "2016-01"),
+            ("HCPC17_CONTR_ANWEB.txt", "2017-01"),
+            ("2018-Alpha-Numeric-HCPCS-File.zip", "2018-01"),
+            ("HCPC2020_ANWEB_w_disclaimer.txt", "2020-01"),
+            ("january-2025-alpha-numeric-hcpcs-file.zip", "2025-01"),
+            ("HCPC2025_JAN_ANWEB_12172024.txt", "2025-01"),
+            ("october-2025-alpha-numeric-hcpcs-files.zip", "2025-10"),
+            ("HCPC2023_APR_ANWEB_v3.xlsx", "2023-04"),
+        ];
+        for (name, want) in cases {
+            assert_eq!(
+                release_from_name(name).map(|r| r.to_string()).as_deref(),
+                Some(want),
+                "{name}"
+            );
+        }
+        assert_eq!(release_from_name("anweb.xlsx"), None);
+    }
+}
