@@ -1,0 +1,250 @@
+//! Bad input: a clear error naming file, line (or sheet and row) and field; exit status 2; the
+//! store exactly as it was.
+
+use crate::util::{Work, fixture, zip_of};
+
+const RELEASE_2006: &str = "oxygen/2006/HCPC2006_CONTR_ANWEB.txt";
+
+fn fixture_text() -> String {
+    std::fs::read_to_string(fixture(RELEASE_2006)).unwrap()
+}
+
+/// A work folder whose store already holds the 2005 fixture release.
+fn work_with_store() -> Work {
+    let work = Work::new();
+    work.cmd()
+        .arg("import")
+        .arg(fixture("oxygen/2005"))
+        .assert()
+        .success();
+    assert_eq!(work.store_state().len(), 1);
+    work
+}
+
+/// Imports `name` with `bytes` and checks exit 2, the message, and an untouched store.
+fn rejects(name: &str, bytes: impl AsRef<[u8]>, message: &str) {
+    let work = work_with_store();
+    let before = work.store_state();
+    let path = work.write(name, bytes);
+    let out = work
+        .cmd()
+        .arg("import")
+        .arg(&path)
+        .args(["--release", "2006"])
+        .assert()
+        .code(2);
+    let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    assert_eq!(err.trim_end(), format!("error: {message}"));
+    assert_eq!(work.store_state(), before, "the store changed");
+}
+
+fn edit_line(n: usize, f: impl FnOnce(&mut String)) -> String {
+    let text = fixture_text();
+    let mut lines: Vec<String> = text.split("\r\n").map(str::to_string).collect();
+    f(&mut lines[n - 1]);
+    lines.join("\r\n")
+}
+
+#[test]
+fn empty_file() {
+    rejects("empty.txt", "", "empty.txt: the file is empty");
+}
+
+#[test]
+fn truncated_zip() {
+    let zip = zip_of(&[("HCPC2006_CONTR_ANWEB.txt", fixture_text().as_bytes())]);
+    let half = &zip[..zip.len() / 2];
+    let work = work_with_store();
+    let before = work.store_state();
+    let path = work.write("2006.zip", half);
+    let out = work.cmd().arg("import").arg(&path).assert().code(2);
+    let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    assert!(
+        err.starts_with("error: 2006.zip: not a readable zip archive ("),
+        "{err}"
+    );
+    assert!(
+        err.contains("the download may be truncated or corrupt"),
+        "{err}"
+    );
+    assert_eq!(work.store_state(), before);
+}
+
+#[test]
+fn corrupt_zip() {
+    let text = fixture_text().repeat(3);
+    let mut zip = zip_of(&[("HCPC2006_CONTR_ANWEB.txt", text.as_bytes())]);
+    for b in &mut zip[60..200] {
+        *b ^= 0x5a;
+    }
+    let work = work_with_store();
+    let before = work.store_state();
+    let path = work.write("2006.zip", &zip);
+    let out = work.cmd().arg("import").arg(&path).assert().code(2);
+    let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    assert!(
+        err.starts_with("error: 2006.zip: not a readable zip archive (HCPC2006_CONTR_ANWEB.txt: "),
+        "{err}"
+    );
+    assert_eq!(work.store_state(), before);
+}
+
+#[test]
+fn zip_without_a_release_file() {
+    let zip = zip_of(&[
+        ("README.txt", b"Read me first\r\n"),
+        ("proc_notes_2006.txt", b"Note 0017: ...\r\n"),
+    ]);
+    rejects(
+        "2006.zip",
+        zip,
+        "2006.zip: no HCPCS release file in it (looked at: README.txt, proc_notes_2006.txt)",
+    );
+}
+
+#[test]
+fn html_page_saved_as_zip() {
+    let page = "<!DOCTYPE html>\n<html><head><title>Page not found</title></head><body>CMS</body></html>\n";
+    rejects(
+        "january-2026-alpha-numeric-hcpcs-file.zip",
+        page,
+        "january-2026-alpha-numeric-hcpcs-file.zip: this is an HTML page, not a CMS release (a download that returned an error page?)",
+    );
+}
+
+#[test]
+fn workbook_missing_required_columns() {
+    let headers = [
+        "HCPC",
+        "SEQNUM",
+        "RECID",
+        "LONG DESCRIPTION",
+        "SHORT DESCRIPTION",
+        "PRICE1",
+        "PRICE2",
+        "PRICE3",
+        "PRICE4",
+        "MULT_PI",
+        "CIM1",
+        "CIM2",
+        "CIM3",
+        "MCM1",
+        "MCM2",
+        "MCM3",
+        "STATUTE",
+        "LABCERT1",
+        "LABCERT2",
+        "LABCERT3",
+        "LABCERT4",
+        "LABCERT5",
+        "LABCERT6",
+        "LABCERT7",
+        "LABCERT8",
+        "XREF1",
+        "XREF2",
+        "XREF3",
+        "XREF4",
+        "XREF5",
+        "COV",
+        "ASC_GRP",
+        "ASC_DT",
+        "OPPS",
+        "OPPS_PI",
+        "OPPS_DT",
+        "PROCNOTE",
+        "TOS1",
+        "TOS2",
+        "TOS3",
+        "TOS4",
+        "ANEST_BU",
+        "ADD DT",
+        "ACT EFF DT",
+        "TERM DT",
+        "ACTION CD",
+    ]; // no BETOS, no TOS5
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let sheet = wb.add_worksheet().set_name("A").unwrap();
+    sheet
+        .write_string(0, 0, "Note regarding coverage and payment indicators")
+        .unwrap();
+    for (i, h) in headers.iter().enumerate() {
+        sheet.write_string(2, i as u16, *h).unwrap();
+    }
+    for (i, v) in ["E1392", "0010", "3", "Portable oxygen concentrator, rental"]
+        .iter()
+        .enumerate()
+    {
+        sheet.write_string(3, i as u16, *v).unwrap();
+    }
+    let bytes = wb.save_to_buffer().unwrap();
+    rejects(
+        "anweb.xlsx",
+        bytes,
+        "anweb.xlsx: sheet 'A' row 3: missing required column(s): BETOS code, type of service code 5",
+    );
+}
+
+#[test]
+fn duplicate_code() {
+    let text = fixture_text();
+    let e1392: Vec<&str> = text
+        .split("\r\n")
+        .filter(|l| l.starts_with("E1392"))
+        .collect();
+    let doubled = format!("{text}{}\r\n", e1392.join("\r\n"));
+    let first = text
+        .split("\r\n")
+        .position(|l| l.starts_with("E1392"))
+        .unwrap()
+        + 1;
+    let again = text.split("\r\n").count();
+    rejects(
+        "HCPC2006.txt",
+        doubled,
+        &format!("HCPC2006.txt: line {again}: duplicate code E1392 (first at line {first})"),
+    );
+}
+
+#[test]
+fn record_line_too_short() {
+    let text = edit_line(3, |l| l.truncate(200));
+    rejects(
+        "HCPC2006.txt",
+        text,
+        "HCPC2006.txt: line 3: record line too short: 200 characters, a first line needs 293 to hold its fields",
+    );
+}
+
+#[test]
+fn date_that_is_not_a_date() {
+    let text = edit_line(3, |l| l.replace_range(268..276, "2006X101"));
+    rejects(
+        "HCPC2006.txt",
+        text,
+        "HCPC2006.txt: line 3: code added date: '2006X101' is not a date (YYYYMMDD)",
+    );
+}
+
+#[test]
+fn unknown_record_identification_code() {
+    let text = edit_line(4, |l| l.replace_range(10..11, "5"));
+    rejects(
+        "HCPC2006.txt",
+        text,
+        "HCPC2006.txt: line 4: record identification code: '5' is not a record identification code (3 or 7 start a code, 4 or 8 continue its description)",
+    );
+}
+
+#[test]
+fn release_that_cannot_be_inferred() {
+    let work = work_with_store();
+    let before = work.store_state();
+    let path = work.write("codes.txt", fixture_text().replace("20060101", "20060215"));
+    let out = work.cmd().arg("import").arg(&path).assert().code(2);
+    let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    assert_eq!(
+        err.trim_end(),
+        "error: codes.txt: cannot tell which release this is from its name or content: give --release YYYY-MM"
+    );
+    assert_eq!(work.store_state(), before);
+}

@@ -1,0 +1,416 @@
+//! Every real CMS release in `../shared/hcpcs` imports, with counts checked against a count made
+//! here without the reader; E1392 reads the same in every release; text and workbook agree
+//! except where CMS's two files really differ.
+
+use std::collections::BTreeMap;
+
+use calamine::{Data, Reader, open_workbook_auto};
+use hcpcs_diff::model::fields::FIELDS;
+use hcpcs_diff::model::{Record, ReleaseId};
+use hcpcs_diff::{ReadOptions, load_source, source};
+
+use crate::util::{Work, shared, unzip};
+
+/// (what to import, release, the text member inside a zip, or None for a workbook).
+const RELEASES: &[(&str, &str, Option<&str>)] = &[
+    ("2012-01/12anweb.zip", "2012-01", Some("12anweb.txt")),
+    ("2013-01/13anweb.zip", "2013-01", Some("HCPC2013_A-N.txt")),
+    ("2016-01", "2016-01", Some("HCPC2016_CONTR_ANWEB.txt")),
+    (
+        "2017-01/2017-Alpha-Numeric-HCPCS-File.zip",
+        "2017-01",
+        Some("HCPC17_CONTR_ANWEB.txt"),
+    ),
+    (
+        "2018-01/2018-Alpha-Numeric-HCPCS-File.zip",
+        "2018-01",
+        Some("HCPC2018_CONTR_ANWEB_disc.txt"),
+    ),
+    (
+        "2019-01/2019-Alpha-Numeric-HCPCS-File.zip",
+        "2019-01",
+        Some("HCPC2019_CONTR_ANWEB.txt"),
+    ),
+    (
+        "2020-01/2020-Alpha-Numeric-HCPCS-File.zip",
+        "2020-01",
+        Some("HCPC2020_ANWEB_w_disclaimer.txt"),
+    ),
+    ("2020-04/anweb.xlsx", "2020-04", None),
+    ("2020-07/anweb.xlsx", "2020-07", None),
+    ("2020-10/anweb.xlsx", "2020-10", None),
+    (
+        "2025-01/january-2025-alpha-numeric-hcpcs-file.zip",
+        "2025-01",
+        Some("HCPC2025_JAN_ANWEB_12172024.txt"),
+    ),
+];
+
+fn text_of(path: &str, member: &str) -> Vec<u8> {
+    let p = shared(path);
+    if p.is_dir() {
+        return std::fs::read(p.join(member)).unwrap();
+    }
+    unzip(&p)
+        .into_iter()
+        .find(|(n, _)| n == member)
+        .expect("member in zip")
+        .1
+}
+
+/// First lines of codes (3) and modifiers (7): a code or right-aligned modifier, five digits of
+/// sequence number, the record id. A stricter rule than the reader's, written separately.
+fn count_text(bytes: &[u8]) -> (usize, usize) {
+    let (mut codes, mut modifiers) = (0, 0);
+    for line in bytes.split(|b| *b == b'\n') {
+        if line.len() < 11
+            || !line[..5]
+                .iter()
+                .all(|b| *b == b' ' || b.is_ascii_alphanumeric())
+        {
+            continue;
+        }
+        if !line[5..10].iter().all(u8::is_ascii_digit) {
+            continue;
+        }
+        match line[10] {
+            b'3' => codes += 1,
+            b'7' => modifiers += 1,
+            _ => {}
+        }
+    }
+    (codes, modifiers)
+}
+
+/// The same count from a workbook's RECID column, read with calamine directly.
+fn count_workbook(path: &str) -> (usize, usize) {
+    let mut wb = open_workbook_auto(shared(path)).unwrap();
+    let range = wb.worksheet_range_at(0).unwrap().unwrap();
+    let rows: Vec<_> = range.rows().collect();
+    let header = rows
+        .iter()
+        .position(|r| r[0] == Data::String("HCPC".into()))
+        .expect("header row");
+    let ric = rows[header]
+        .iter()
+        .position(|c| *c == Data::String("RECID".into()))
+        .expect("RECID");
+    // Most cells are text; the odd one (J5 in October 2020) is a number.
+    let count = |v: i64| {
+        rows[header + 1..]
+            .iter()
+            .filter(|r| match &r[ric] {
+                Data::String(s) => s.trim() == v.to_string(),
+                Data::Int(i) => *i == v,
+                Data::Float(f) => *f == v as f64,
+                _ => false,
+            })
+            .count()
+    };
+    (count(3), count(7))
+}
+
+fn provenance(work: &Work, release: &str) -> serde_json::Value {
+    let text = std::fs::read_to_string(work.store().join(format!("{release}.jsonl"))).unwrap();
+    serde_json::from_str(text.lines().next().unwrap()).unwrap()
+}
+
+#[test]
+fn every_real_release_imports_with_the_counts_in_its_file() {
+    let work = Work::new();
+    for (path, release, member) in RELEASES {
+        let (codes, modifiers) = match member {
+            Some(m) => count_text(&text_of(path, m)),
+            None => count_workbook(path),
+        };
+        assert!(
+            codes > 5000 && modifiers > 300,
+            "{path}: implausible count {codes}/{modifiers}"
+        );
+        work.cmd()
+            .arg("import")
+            .arg(shared(path))
+            .assert()
+            .success();
+        let p = provenance(&work, release);
+        assert_eq!(p["release"], *release, "{path}");
+        assert_eq!(p["counts"]["procedure"], codes, "{path}");
+        assert_eq!(p["counts"]["modifier"], modifiers, "{path}");
+        if let Some(m) = member {
+            assert_eq!(
+                p["source"]["member"], *m,
+                "{path}: chose the wrong file in the zip"
+            );
+        }
+    }
+    let list = work
+        .cmd()
+        .arg("list")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let list = String::from_utf8(list).unwrap();
+    assert_eq!(list.lines().count(), RELEASES.len());
+    assert!(
+        list.lines()
+            .next()
+            .unwrap()
+            .starts_with("2012-01   5507 codes   314 modifiers  12anweb.zip (12anweb.txt)")
+    );
+}
+
+#[test]
+fn e1392_reads_the_same_in_every_release_from_2012_to_2020() {
+    let work = Work::new();
+    for (path, release, _) in RELEASES.iter().filter(|r| r.1 < "2021") {
+        work.cmd()
+            .arg("import")
+            .arg(shared(path))
+            .assert()
+            .success();
+        let out = work
+            .cmd()
+            .args(["show", "E1392", "--format", "json", "--release", release])
+            .assert()
+            .success();
+        let v: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+        let f = &v["fields"];
+        // 2012 printed every long description in capitals; the words are the same.
+        assert_eq!(
+            f["long_description"][0]["value"]
+                .as_str()
+                .unwrap()
+                .to_lowercase(),
+            "portable oxygen concentrator, rental",
+            "{release}"
+        );
+        assert_eq!(f["pricing_indicators"][0]["value"], "33");
+        assert_eq!(
+            f["pricing_indicators"][0]["meaning"],
+            "Oxygen and oxygen equipment (price subject to floors and ceilings)"
+        );
+        assert_eq!(
+            f["coverage"][0]["meaning"],
+            "Special coverage instructions apply"
+        );
+        assert_eq!(f["betos"][0]["value"], "D1C");
+        assert_eq!(f["types_of_service"][0]["meaning"], "Rental of DME");
+        assert_eq!(f["added_date"][0]["value"], "2006-01-01");
+        assert_eq!(
+            f["action_code"][0]["meaning"],
+            "No maintenance for this code"
+        );
+        assert_eq!(v["status"], "active");
+    }
+    let text = work
+        .cmd()
+        .args(["show", "e1392", "--release", "2020-10"])
+        .assert()
+        .success();
+    let text = String::from_utf8(text.get_output().stdout.clone()).unwrap();
+    assert!(text.starts_with("E1392  Portable oxygen concentrator, rental\nprocedure/supply code, active in release 2020-10\n"));
+    assert!(text.contains("Pricing indicator             33 = Oxygen and oxygen equipment (price subject to floors and ceilings)\n"));
+}
+
+fn load(name: &str, bytes: Vec<u8>, release: &str) -> Vec<Record> {
+    let file = source::from_bytes(name, bytes).unwrap();
+    let release: ReleaseId = release.parse().unwrap();
+    load_source(
+        file,
+        ReadOptions {
+            release: Some(release),
+            strict: false,
+        },
+    )
+    .unwrap()
+    .snapshot
+    .records
+}
+
+/// Where two loads of one release differ: (field, code, first value, second value).
+fn differences(
+    a: &[Record],
+    b: &[Record],
+) -> Vec<(&'static str, String, Vec<String>, Vec<String>)> {
+    assert_eq!(
+        a.iter().map(|r| &r.code).collect::<Vec<_>>(),
+        b.iter().map(|r| &r.code).collect::<Vec<_>>()
+    );
+    let mut out = Vec::new();
+    for (x, y) in a.iter().zip(b) {
+        for f in FIELDS {
+            let (vx, vy) = ((f.values)(x), (f.values)(y));
+            if vx != vy {
+                out.push((f.key, x.code.clone(), vx, vy));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn text_and_workbook_of_a_release_give_the_same_snapshot_but_where_cms_files_differ() {
+    // (release folder or zip, text member, workbook member, expected differences by field).
+    type Case = (
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static [(&'static str, usize)],
+    );
+    let cases: &[Case] = &[
+        // The text has bytes 0xF6/0xC6 where the .xls has '"' and "'" (E2201, G8479): the text
+        // was not written in Windows-1252 for those two characters.
+        (
+            "2012-01/12anweb.zip",
+            "12anweb.txt",
+            "12anweb.xls",
+            &[("short_description", 2)],
+        ),
+        // Excel read descriptions ending "- homemix" as formulas and stored "#Name".
+        (
+            "2013-01/13anweb.zip",
+            "HCPC2013_A-N.txt",
+            "HCPC2013_A-N.xlsx",
+            &[("long_description", 11)],
+        ),
+        // The workbook leaves the action effective date blank on 115 old ambulance/other codes.
+        (
+            "2016-01",
+            "HCPC2016_CONTR_ANWEB.txt",
+            "HCPC2016_CONTR_ANWEB.xlsx",
+            &[("action_effective_date", 115)],
+        ),
+        // L5638 and L5640 (1996 in the text, 1986 in the workbook) and L5643 (1986, 1988).
+        (
+            "2017-01/2017-Alpha-Numeric-HCPCS-File.zip",
+            "HCPC17_CONTR_ANWEB.txt",
+            "HCPC17_CONTR_ANWEB.xlsx",
+            &[("action_effective_date", 3)],
+        ),
+        (
+            "2018-01/2018-Alpha-Numeric-HCPCS-File.zip",
+            "HCPC2018_CONTR_ANWEB_disc.txt",
+            "HCPC2018_CONTR_ANWEB_disc.xlsx",
+            &[],
+        ),
+        // As 2016, plus E0210 and E0776, whose fourth type of service (R) only the workbook has.
+        (
+            "2019-01/2019-Alpha-Numeric-HCPCS-File.zip",
+            "HCPC2019_CONTR_ANWEB.txt",
+            "HCPC2019_CONTR_ANWEB.xlsx",
+            &[("action_effective_date", 115), ("types_of_service", 2)],
+        ),
+        (
+            "2020-01/2020-Alpha-Numeric-HCPCS-File.zip",
+            "HCPC2020_ANWEB_w_disclaimer.txt",
+            "HCPC2020_ANWEB_w_disclaimer.xls",
+            &[],
+        ),
+        // As 2019, plus G0503, whose very long description the workbook cuts short.
+        (
+            "2025-01/january-2025-alpha-numeric-hcpcs-file.zip",
+            "HCPC2025_JAN_ANWEB_12172024.txt",
+            "HCPC2025_JAN_ANWEB_12172024.xlsx",
+            &[
+                ("action_effective_date", 116),
+                ("long_description", 1),
+                ("types_of_service", 2),
+            ],
+        ),
+    ];
+    for (path, text_name, wb_name, expected) in cases {
+        let release = &path[..7];
+        let members = if shared(path).is_dir() {
+            vec![
+                (text_name.to_string(), text_of(path, text_name)),
+                (wb_name.to_string(), text_of(path, wb_name)),
+            ]
+        } else {
+            unzip(&shared(path))
+        };
+        let get = |n: &str| members.iter().find(|(m, _)| m == n).unwrap().1.clone();
+        let text = load(text_name, get(text_name), release);
+        let workbook = load(wb_name, get(wb_name), release);
+        let diffs = differences(&text, &workbook);
+        let mut by_field: BTreeMap<&str, usize> = BTreeMap::new();
+        for d in &diffs {
+            *by_field.entry(d.0).or_default() += 1;
+        }
+        let expected: BTreeMap<&str, usize> = expected.iter().copied().collect();
+        assert_eq!(
+            by_field,
+            expected,
+            "{path}: {:?}",
+            &diffs[..diffs.len().min(5)]
+        );
+        for (field, code, text_value, wb_value) in &diffs {
+            match *field {
+                "action_effective_date" if release == "2017-01" => {
+                    assert!(
+                        ["L5638", "L5640", "L5643"].contains(&code.as_str()),
+                        "{code}"
+                    );
+                    assert!(!wb_value.is_empty() && !text_value.is_empty());
+                }
+                // Otherwise the workbook is blank where the text has a date.
+                "action_effective_date" => assert!(wb_value.is_empty(), "{code}"),
+                "types_of_service" => {
+                    assert_eq!(wb_value.last().map(String::as_str), Some("R"), "{code}")
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+#[test]
+fn quarterly_workbooks_without_a_release_in_their_name_are_dated_by_content() {
+    for q in ["2020-04", "2020-07", "2020-10"] {
+        let bytes = std::fs::read(shared(&format!("{q}/anweb.xlsx"))).unwrap();
+        let file = source::from_bytes("anweb.xlsx", bytes).unwrap();
+        let loaded = load_source(file, ReadOptions::default()).unwrap();
+        assert_eq!(loaded.snapshot.release().to_string(), q);
+        assert_eq!(loaded.release_from, hcpcs_diff::ReleaseFrom::Content);
+    }
+}
+
+#[test]
+fn cms_defects_that_can_be_repaired_are_warnings_and_strict_makes_them_errors() {
+    let work = Work::new();
+    let zip = shared("2012-01/12anweb.zip");
+    let out = work
+        .cmd()
+        .arg("import")
+        .arg(&zip)
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("line 384: long description: tab character in the text; widened to 2 spaces"),
+        "{err}"
+    );
+    let out = work
+        .cmd()
+        .args(["show", "TP", "--format", "json", "--release", "2012"])
+        .assert()
+        .success();
+    let v: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(v["fields"]["action_code"][0]["value"], "N");
+    assert_eq!(v["fields"]["coverage"][0]["value"], "I");
+
+    let strict = Work::new();
+    let out = strict
+        .cmd()
+        .arg("import")
+        .arg(shared("2018-01/2018-Alpha-Numeric-HCPCS-File.zip"))
+        .arg("--strict")
+        .assert()
+        .code(2);
+    let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    assert!(err.contains("HCPC2018_CONTR_ANWEB_disc.txt: line 1884: ASC payment group effective date: '20' and '170401' read as the date 2017-04-01"), "{err}");
+    assert!(strict.store_state().is_empty());
+}

@@ -1,0 +1,231 @@
+//! The store: deterministic bytes, `--force` to replace, and round trips that hold for any
+//! record (proptest), through the fixed-width reader and through the snapshot file.
+
+use hcpcs_diff::model::{Kind, Record, ReleaseId};
+use hcpcs_diff::store::{Snapshot, SourceInfo, Store};
+use hcpcs_diff::{ReadOptions, load_source, source};
+use proptest::prelude::*;
+
+use crate::util::{Work, fixture};
+
+#[test]
+fn importing_twice_gives_identical_bytes_and_changes_nothing() {
+    let a = Work::new();
+    let b = Work::new();
+    a.cmd()
+        .arg("import")
+        .arg(fixture("oxygen/2006"))
+        .assert()
+        .success();
+    let first = a.store_state();
+    let out = a
+        .cmd()
+        .arg("import")
+        .arg(fixture("oxygen/2006"))
+        .assert()
+        .success();
+    assert!(
+        String::from_utf8_lossy(&out.get_output().stdout).contains("already stored, unchanged")
+    );
+    assert_eq!(a.store_state(), first);
+    b.cmd()
+        .arg("import")
+        .arg(fixture("oxygen/2006"))
+        .assert()
+        .success();
+    assert_eq!(b.store_state(), first);
+}
+
+#[test]
+fn different_content_for_a_stored_release_needs_force() {
+    let work = Work::new();
+    work.cmd()
+        .arg("import")
+        .arg(fixture("oxygen/2006"))
+        .assert()
+        .success();
+    let before = work.store_state();
+    let other = fixture("oxygen/2005/HCPC2005_CONTR_ANWEB.txt");
+    let out = work
+        .cmd()
+        .arg("import")
+        .arg(&other)
+        .args(["--release", "2006"])
+        .assert()
+        .code(2);
+    let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    assert!(
+        err.contains("release 2006-01 is already stored from 2006 (sha256 "),
+        "{err}"
+    );
+    assert!(err.contains("differs: use --force to replace it"), "{err}");
+    assert_eq!(work.store_state(), before);
+    let out = work
+        .cmd()
+        .arg("import")
+        .arg(&other)
+        .args(["--release", "2006", "--force"])
+        .assert()
+        .success();
+    assert!(
+        String::from_utf8_lossy(&out.get_output().stdout)
+            .contains("replaced the snapshot from 2006 (sha256 ")
+    );
+    assert_ne!(work.store_state(), before);
+}
+
+#[test]
+fn the_store_folder_comes_from_the_environment_too() {
+    let work = Work::new();
+    let mut cmd = assert_cmd::Command::cargo_bin("hcpcs-diff").unwrap();
+    cmd.env("HCPCS_DIFF_STORE", work.store())
+        .arg("import")
+        .arg(fixture("oxygen/2005"))
+        .assert()
+        .success();
+    assert!(work.store().join("2005-01.jsonl").is_file());
+}
+
+/// One record as CMS's fixed-width text writes it, by the record layout's column numbers
+/// (written out here, apart from the crate's own layout table).
+fn fixed_width(r: &Record) -> Vec<String> {
+    let mut line = vec![' '; 320];
+    let mut put = |col: usize, v: &str| {
+        for (i, c) in v.chars().enumerate() {
+            line[col - 1 + i] = c;
+        }
+    };
+    let (first, cont) = if r.kind == Kind::Procedure {
+        ('3', '4')
+    } else {
+        ('7', '8')
+    };
+    put(1, &format!("{:>5}", r.code));
+    put(6, "00100");
+    put(11, &first.to_string());
+    let d = |d: &Option<chrono::NaiveDate>| {
+        d.map(|d| d.format("%Y%m%d").to_string())
+            .unwrap_or_default()
+    };
+    put(92, r.short_description.as_deref().unwrap_or(""));
+    for (i, p) in r.pricing_indicators.iter().enumerate() {
+        put(120 + 2 * i, p);
+    }
+    put(128, r.multiple_pricing_indicator.as_deref().unwrap_or(""));
+    for (i, x) in r.cross_references.iter().enumerate() {
+        put(205 + 5 * i, x);
+    }
+    put(230, r.coverage.as_deref().unwrap_or(""));
+    put(257, r.betos.as_deref().unwrap_or(""));
+    for (i, t) in r.types_of_service.iter().enumerate() {
+        put(261 + i, t);
+    }
+    put(269, &d(&r.added_date));
+    put(277, &d(&r.action_effective_date));
+    put(285, &d(&r.termination_date));
+    put(293, r.action_code.as_deref().unwrap_or(""));
+    // The description in 80-column pieces on continuation lines, cut at spaces.
+    let mut pieces = vec![String::new()];
+    for word in r.long_description.split(' ') {
+        let cur = pieces.last_mut().unwrap();
+        if !cur.is_empty() && cur.len() + 1 + word.len() > 80 {
+            pieces.push(word.to_string());
+        } else {
+            if !cur.is_empty() {
+                cur.push(' ');
+            }
+            cur.push_str(word);
+        }
+    }
+    let mut first_line: String = line.into_iter().collect();
+    first_line.replace_range(11..11 + pieces[0].len(), &pieces[0]);
+    let mut lines = vec![first_line];
+    for p in &pieces[1..] {
+        lines.push(format!("{:>5}00200{cont}{p}", r.code));
+    }
+    lines
+}
+
+fn word() -> impl Strategy<Value = String> {
+    "[A-Za-z0-9,;()%/-]{1,12}"
+}
+
+fn date() -> impl Strategy<Value = Option<chrono::NaiveDate>> {
+    proptest::option::of(
+        (1982i32..2030, 1u32..13, 1u32..29)
+            .prop_map(|(y, m, d)| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap()),
+    )
+}
+
+prop_compose! {
+    fn record()(
+        procedure in any::<bool>(),
+        letter in "[A-V]", digits in 0u32..10000, modifier in "[A-Z][A-Z0-9]",
+        words in proptest::collection::vec(word(), 1..40),
+        short in proptest::option::of("[A-Za-z][A-Za-z0-9 ]{0,26}[A-Za-z]"),
+        pricing in proptest::collection::vec("[0-9]{2}", 0..4),
+        mult in proptest::option::of("[9A-G]"),
+        xrefs in proptest::collection::vec("[A-Z][0-9]{4}", 0..5),
+        coverage in proptest::option::of("[CDIMS]"),
+        betos in proptest::option::of("[DIMOPTYZ][0-9][A-G]"),
+        tos in proptest::collection::vec("[0-9A-Z]", 0..5),
+        added in date(), effective in date(), terminated in date(),
+        action in proptest::option::of("[ABCDFNPRST]"),
+    ) -> Record {
+        let (code, kind) = if procedure { (format!("{letter}{digits:04}"), Kind::Procedure) } else { (modifier, Kind::Modifier) };
+        let mut r = Record::new(code, kind);
+        r.long_description = words.join(" ");
+        r.short_description = short.map(|s| s.split_whitespace().collect::<Vec<_>>().join(" "));
+        r.pricing_indicators = pricing;
+        r.multiple_pricing_indicator = mult;
+        r.cross_references = xrefs;
+        r.coverage = coverage;
+        r.betos = betos;
+        r.types_of_service = tos;
+        r.added_date = added;
+        r.action_effective_date = effective;
+        r.termination_date = terminated;
+        r.action_code = action;
+        r
+    }
+}
+
+fn release() -> ReleaseId {
+    "2006-01".parse().unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn fixed_width_text_reads_back_to_the_records_it_was_written_from(
+        records in proptest::collection::btree_map("[A-Z0-9]{2}", record(), 1..30)
+    ) {
+        let mut records: Vec<Record> = records.into_values().collect();
+        records.sort_by(|a, b| a.code.cmp(&b.code));
+        records.dedup_by(|a, b| a.code == b.code);
+        let text: Vec<String> = records.iter().flat_map(fixed_width).collect();
+        let text = format!("***Disclaimer\r\n\r\n{}\r\n", text.join("\r\n"));
+        let file = source::from_bytes("HCPC2006.txt", text.into_bytes()).unwrap();
+        let loaded = load_source(file, ReadOptions::default()).unwrap();
+        prop_assert_eq!(&loaded.snapshot.records, &records);
+    }
+
+    #[test]
+    fn a_snapshot_round_trips_through_the_store_byte_for_byte(
+        records in proptest::collection::vec(record(), 0..30)
+    ) {
+        let mut records = records;
+        records.sort_by(|a, b| a.code.cmp(&b.code));
+        records.dedup_by(|a, b| a.code == b.code);
+        let info = SourceInfo { file: "x.zip".into(), member: Some("x.txt".into()), sha256: "00".repeat(32) };
+        let snapshot = Snapshot::new(release(), info, records);
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path());
+        store.save(&snapshot, false).unwrap();
+        let loaded = store.load(release()).unwrap();
+        prop_assert_eq!(&loaded, &snapshot);
+        prop_assert_eq!(loaded.to_bytes(), std::fs::read(store.path_of(release())).unwrap());
+        prop_assert_eq!(store.save(&loaded, false).unwrap(), hcpcs_diff::store::Saved::Unchanged);
+    }
+}
