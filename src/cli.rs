@@ -7,8 +7,13 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 
-use hcpcs_diff::model::ReleaseId;
+use std::io::IsTerminal;
+
+use hcpcs_diff::diff::{self, Change, Filter};
+use hcpcs_diff::model::{Kind, ReleaseId};
+use hcpcs_diff::report::changes::Style;
 use hcpcs_diff::report::{self, ShowFormat};
+use hcpcs_diff::store::Snapshot;
 use hcpcs_diff::store::{Saved, Store};
 use hcpcs_diff::{ReadOptions, ReleaseFrom, exit};
 
@@ -53,6 +58,30 @@ pub enum Command {
     },
     /// List the releases in the store, with counts and provenance.
     List,
+    /// Say what changed between two releases (exit 1 when something did, after filters).
+    Diff {
+        /// The older release: a release id in the store, or a release file or folder.
+        old: String,
+        /// The newer release: a release id in the store, or a release file or folder.
+        new: String,
+        #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+        format: DiffFormat,
+        /// Only this code (repeatable).
+        #[arg(long = "code", value_name = "CODE")]
+        codes: Vec<String>,
+        /// Only codes starting with this (repeatable), e.g. E or E04.
+        #[arg(long = "prefix", value_name = "PREFIX")]
+        prefixes: Vec<String>,
+        /// Only procedure codes or only modifiers.
+        #[arg(long, value_enum)]
+        kind: Option<KindArg>,
+        /// Only these kinds of change, comma-separated.
+        #[arg(long, value_enum, value_delimiter = ',')]
+        only: Vec<ChangeArg>,
+        /// Leave out codes whose only changes are case, spacing or punctuation.
+        #[arg(long)]
+        hide_cosmetic: bool,
+    },
     /// Show one code or modifier with every field decoded into words.
     Show {
         /// The code (E1392) or modifier (RR).
@@ -63,6 +92,39 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = ShowFormatArg::Text)]
         format: ShowFormatArg,
     },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum DiffFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum KindArg {
+    Procedure,
+    Modifier,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ChangeArg {
+    Added,
+    Retired,
+    Dropped,
+    Reinstated,
+    Changed,
+}
+
+impl From<ChangeArg> for Change {
+    fn from(c: ChangeArg) -> Self {
+        match c {
+            ChangeArg::Added => Change::Added,
+            ChangeArg::Retired => Change::Retired,
+            ChangeArg::Dropped => Change::Dropped,
+            ChangeArg::Reinstated => Change::Reinstated,
+            ChangeArg::Changed => Change::Changed,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -158,6 +220,49 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8> {
             }
             Ok(exit::OK)
         }
+        Command::Diff {
+            old,
+            new,
+            format,
+            codes,
+            prefixes,
+            kind,
+            only,
+            hide_cosmetic,
+        } => {
+            let old = snapshot_of(&store, &old)?;
+            let new = snapshot_of(&store, &new)?;
+            let filter = Filter {
+                codes: codes
+                    .iter()
+                    .map(|c| c.trim().to_ascii_uppercase())
+                    .collect(),
+                prefixes: prefixes
+                    .iter()
+                    .map(|c| c.trim().to_ascii_uppercase())
+                    .collect(),
+                kind: kind.map(|k| match k {
+                    KindArg::Procedure => Kind::Procedure,
+                    KindArg::Modifier => Kind::Modifier,
+                }),
+                only: only.into_iter().map(Change::from).collect(),
+                hide_cosmetic,
+            };
+            let set = filter.apply(diff::diff(&old, &new));
+            match format {
+                DiffFormat::Text => {
+                    let color =
+                        std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+                    report::changes::text(out, &set, Style { color })?
+                }
+                DiffFormat::Json => report::changes::json(out, &set)?,
+            }
+            Ok(if set.changes.is_empty() {
+                exit::OK
+            } else {
+                exit::CHANGES
+            })
+        }
         Command::Show {
             code,
             release,
@@ -179,4 +284,18 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8> {
             Ok(exit::OK)
         }
     }
+}
+
+/// A stored release by id, or a release file read on the fly (not stored).
+fn snapshot_of(store: &Store, arg: &str) -> Result<Snapshot> {
+    let path = std::path::Path::new(arg);
+    if let Ok(release) = arg.parse::<ReleaseId>()
+        && !path.exists()
+    {
+        return Ok(store.load(release)?);
+    }
+    if path.exists() {
+        return Ok(hcpcs_diff::load_path(path, ReadOptions::default())?.snapshot);
+    }
+    anyhow::bail!("'{arg}' is neither a release id (YYYY-MM) nor a file or folder")
 }

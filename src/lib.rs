@@ -5,6 +5,7 @@
 //! `normalize` (typed `model::Record`s) → `store` (snapshots) → `diff` → `report`.
 //! Only `main`/`cli` know about the command line.
 
+pub mod diff;
 pub mod error;
 pub mod exit;
 pub mod model;
