@@ -75,6 +75,11 @@ fn word_diff(style: Style, old: &str, new: &str) -> String {
         .collect()
 }
 
+fn heading(out: &mut dyn Write, style: Style, title: &str) -> io::Result<()> {
+    writeln!(out)?;
+    writeln!(out, "{}", style.paint("1", title))
+}
+
 pub fn text(out: &mut dyn Write, set: &Changeset, style: Style) -> io::Result<()> {
     let s = set.summary();
     writeln!(out, "HCPCS {} -> {}", set.old.release, set.new.release)?;
@@ -92,14 +97,10 @@ pub fn text(out: &mut dyn Write, set: &Changeset, style: Style) -> io::Result<()
         if group.is_empty() {
             continue;
         }
-        writeln!(out)?;
-        writeln!(
+        heading(
             out,
-            "{}",
-            style.paint(
-                "1",
-                &format!("{} ({})", change.as_str().to_uppercase(), group.len())
-            )
+            style,
+            &format!("{} ({})", change.as_str().to_uppercase(), group.len()),
         )?;
         for c in group {
             writeln!(out, "  {}  {}", style.paint("1", &c.code), c.description)?;
@@ -132,18 +133,11 @@ pub fn text(out: &mut dyn Write, set: &Changeset, style: Style) -> io::Result<()
     }
     let cosmetic: Vec<&CodeChange> = set.changes.iter().filter(|c| c.is_cosmetic()).collect();
     if !cosmetic.is_empty() {
-        writeln!(out)?;
-        writeln!(
-            out,
-            "{}",
-            style.paint(
-                "1",
-                &format!(
-                    "COSMETIC ONLY ({}; --hide-cosmetic leaves them out)",
-                    cosmetic.len()
-                )
-            )
-        )?;
+        let title = format!(
+            "COSMETIC ONLY ({}; --hide-cosmetic leaves them out)",
+            cosmetic.len()
+        );
+        heading(out, style, &title)?;
         for c in cosmetic {
             let fields: Vec<&str> = c.fields.iter().map(|f| f.label).collect();
             writeln!(out, "  {}  {}", c.code, fields.join(", "))?;
