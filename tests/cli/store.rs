@@ -229,3 +229,101 @@ proptest! {
         prop_assert_eq!(store.save(&loaded, false).unwrap(), hcpcs_diff::store::Saved::Unchanged);
     }
 }
+
+#[test]
+fn a_csv_with_the_workbook_headers_imports_like_the_text() {
+    use hcpcs_diff::model::fields::field;
+    let text = std::fs::read(fixture("oxygen/2006/HCPC2006_CONTR_ANWEB.txt")).unwrap();
+    let from_text = load_source(
+        source::from_bytes("HCPC2006.txt", text).unwrap(),
+        ReadOptions::default(),
+    )
+    .unwrap();
+    // 2016-2025 workbook headers; one row per code with the whole description.
+    let repeat = |name: &'static str, n: usize| (1..=n).map(move |i| format!("{name}{i}"));
+    let mut headers: Vec<String> = [
+        "HCPC",
+        "SEQNUM",
+        "RECID",
+        "LONG DESCRIPTION",
+        "SHORT DESCRIPTION",
+    ]
+    .map(String::from)
+    .to_vec();
+    headers.extend(repeat("PRICE", 4));
+    headers.push("MULT_PI".into());
+    headers.extend(repeat("CIM", 3));
+    headers.extend(repeat("MCM", 3));
+    headers.push("STATUTE".into());
+    headers.extend(repeat("LABCERT", 8));
+    headers.extend(repeat("XREF", 5));
+    headers.extend(
+        [
+            "COV", "ASC_GRP", "ASC_DT", "OPPS", "OPPS_PI", "OPPS_DT", "PROCNOTE", "BETOS",
+        ]
+        .map(String::from),
+    );
+    headers.extend(repeat("TOS", 5));
+    headers.extend(["ANEST_BU", "ADD DT", "ACT EFF DT", "TERM DT", "ACTION CD"].map(String::from));
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(&headers).unwrap();
+    for r in &from_text.snapshot.records {
+        let get = |key: &str| (field(key).unwrap().values)(r);
+        let nth = |key: &str, i: usize| {
+            get(key)
+                .get(i)
+                .cloned()
+                .unwrap_or_default()
+                .replace('-', "")
+        };
+        let mut row = vec![
+            r.code.clone(),
+            "0010".into(),
+            if r.kind == Kind::Procedure { "3" } else { "7" }.into(),
+        ];
+        row.push(r.long_description.clone());
+        row.push(r.short_description.clone().unwrap_or_default());
+        row.extend((0..4).map(|i| {
+            nth("pricing_indicators", i)
+                .trim_start_matches('0')
+                .to_string()
+        }));
+        row.push(nth("multiple_pricing_indicator", 0));
+        row.extend((0..3).map(|i| {
+            get("coverage_issues_manual")
+                .get(i)
+                .cloned()
+                .unwrap_or_default()
+        }));
+        row.extend((0..3).map(|_| String::new()));
+        row.push(String::new());
+        row.extend((0..8).map(|_| String::new()));
+        row.extend((0..5).map(|i| nth("cross_references", i)));
+        row.extend([
+            nth("coverage", 0),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            nth("betos", 0),
+        ]);
+        row.extend((0..5).map(|i| nth("types_of_service", i)));
+        row.extend([
+            String::new(),
+            nth("added_date", 0),
+            nth("action_effective_date", 0),
+            nth("termination_date", 0),
+            nth("action_code", 0),
+        ]);
+        w.write_record(&row).unwrap();
+    }
+    let bytes = w.into_inner().unwrap();
+    let from_csv = load_source(
+        source::from_bytes("HCPC2006.csv", bytes).unwrap(),
+        ReadOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(from_csv.snapshot.records, from_text.snapshot.records);
+}
