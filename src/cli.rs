@@ -153,18 +153,9 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8> {
             force,
         } => {
             let loaded = hcpcs_diff::load_path(&source, ReadOptions { release, strict })?;
+            let file = loaded.snapshot.provenance.source.display();
             for w in &loaded.warnings {
-                writeln!(
-                    err,
-                    "warning: {}: {w}",
-                    loaded
-                        .snapshot
-                        .provenance
-                        .source
-                        .member
-                        .as_deref()
-                        .unwrap_or(&loaded.snapshot.provenance.source.file)
-                )?;
+                writeln!(err, "warning: {file}: {w}")?;
             }
             let p = &loaded.snapshot.provenance;
             let how = match &loaded.release_from {
@@ -186,12 +177,13 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8> {
             };
             writeln!(
                 out,
-                "{}: release {} ({how}): {} procedure codes, {} modifiers, {} warnings; {verb} in {}",
+                "{}: release {} ({how}): {} procedure codes, {} modifiers, {} warning{}; {verb} in {}",
                 source.display(),
                 p.release,
                 p.counts.procedure,
                 p.counts.modifier,
                 loaded.warnings.len(),
+                if loaded.warnings.len() == 1 { "" } else { "s" },
                 store.path_of(p.release).display()
             )?;
             Ok(exit::OK)

@@ -19,7 +19,7 @@ use std::path::Path;
 
 use error::{ReadError, Warning};
 use model::ReleaseId;
-use store::{Snapshot, SourceInfo, StoreError};
+use store::{Snapshot, StoreError};
 
 /// Anything that stops a command; every one of them exits with status 2.
 #[derive(Debug, thiserror::Error)]
@@ -66,7 +66,8 @@ pub fn load_path(path: &Path, options: ReadOptions) -> Result<Loaded, Error> {
 
 /// Reads an already located release file into a snapshot.
 pub fn load_source(file: source::SourceFile, options: ReadOptions) -> Result<Loaded, Error> {
-    let display = file.display();
+    let info = file.info();
+    let display = info.display();
     let parsed = read::read(&display, &file.bytes, file.form)?;
     let normalized = normalize::normalize(&display, parsed)?;
     if normalized.records.is_empty() {
@@ -93,11 +94,6 @@ pub fn load_source(file: source::SourceFile, options: ReadOptions) -> Result<Loa
             Some(r) => (r, ReleaseFrom::Content),
             None => return Err(Error::UnknownRelease { file: display }),
         },
-    };
-    let info = SourceInfo {
-        file: file.file.clone(),
-        member: file.member.clone(),
-        sha256: file.sha256.clone(),
     };
     Ok(Loaded {
         snapshot: Snapshot::new(release, info, normalized.records),

@@ -72,6 +72,18 @@ pub struct CodeChange {
 }
 
 impl CodeChange {
+    /// A code that is only on one side: added or dropped, no field changes.
+    fn whole(r: &Record, change: Change) -> Self {
+        CodeChange {
+            code: r.code.clone(),
+            kind: r.kind,
+            change,
+            description: r.long_description.clone(),
+            fields: Vec::new(),
+            action_code: r.action_code.clone(),
+        }
+    }
+
     /// Whether every field change is cosmetic (a change a reviewer may collapse).
     pub fn is_cosmetic(&self) -> bool {
         self.change == Change::Changed && self.fields.iter().all(|f| f.cosmetic)
@@ -87,13 +99,9 @@ pub struct ReleaseInfo {
 
 impl ReleaseInfo {
     fn of(s: &Snapshot) -> Self {
-        let src = &s.provenance.source;
         ReleaseInfo {
             release: s.release(),
-            source: src
-                .member
-                .as_ref()
-                .map_or(src.file.clone(), |m| format!("{}: {m}", src.file)),
+            source: s.provenance.source.display(),
             codes: s.records.len(),
         }
     }
@@ -154,28 +162,16 @@ pub fn diff(old: &Snapshot, new: &Snapshot) -> Changeset {
         };
         let change = match order {
             std::cmp::Ordering::Less => {
-                let r = &a[i];
                 i += 1;
+                // A dropped code has no record in NEW, so no CMS action code either.
                 Some(CodeChange {
-                    code: r.code.clone(),
-                    kind: r.kind,
-                    change: Change::Dropped,
-                    description: r.long_description.clone(),
-                    fields: Vec::new(),
                     action_code: None,
+                    ..CodeChange::whole(&a[i - 1], Change::Dropped)
                 })
             }
             std::cmp::Ordering::Greater => {
-                let r = &b[j];
                 j += 1;
-                Some(CodeChange {
-                    code: r.code.clone(),
-                    kind: r.kind,
-                    change: Change::Added,
-                    description: r.long_description.clone(),
-                    fields: Vec::new(),
-                    action_code: r.action_code.clone(),
-                })
+                Some(CodeChange::whole(&b[j - 1], Change::Added))
             }
             std::cmp::Ordering::Equal => {
                 let (x, y) = (&a[i], &b[j]);

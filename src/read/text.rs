@@ -88,15 +88,6 @@ pub fn read(file: &str, bytes: &[u8]) -> Result<Parsed, ReadError> {
                 }
             }
         }
-        if !first_line {
-            // Continuation lines carry only the code and description; anything past the
-            // description is not CMS data.
-            for spec in LAYOUT.iter().filter(|s| s.start > description_end()) {
-                for n in 0..spec.occurs {
-                    raw.set(spec.field, n, String::new());
-                }
-            }
-        }
         rows.push(Row { at, raw });
     }
     if rows.is_empty() {

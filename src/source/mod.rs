@@ -9,6 +9,7 @@ use sha2::{Digest, Sha256};
 use crate::error::{FileProblem, ReadError};
 use crate::model::{Record, ReleaseId};
 use crate::read::{self, Form, Sniffed};
+use crate::store::SourceInfo;
 
 /// The release file chosen, with where it came from.
 #[derive(Debug, Clone)]
@@ -24,11 +25,12 @@ pub struct SourceFile {
 }
 
 impl SourceFile {
-    /// How messages name the release file: `outer.zip: member.txt` or `file.txt`.
-    pub fn display(&self) -> String {
-        match &self.member {
-            Some(m) => format!("{}: {m}", self.file),
-            None => self.file.clone(),
+    /// Where the release came from, as the store records it.
+    pub fn info(&self) -> SourceInfo {
+        SourceInfo {
+            file: self.file.clone(),
+            member: self.member.clone(),
+            sha256: self.sha256.clone(),
         }
     }
 }
@@ -154,24 +156,33 @@ fn choose(
 ) -> Result<(String, Form, Vec<u8>), ReadError> {
     let names: Vec<String> = files.iter().map(|(n, _)| n.clone()).collect();
     let no_release = || ReadError::file(container, FileProblem::NoRelease(names.join(", ")));
-    let mut best: Option<(usize, usize, String, Form, Vec<u8>)> = None;
-    for (name, bytes) in files {
-        let Sniffed::Release(form) = read::sniff(&name, &bytes) else {
-            continue;
-        };
-        // Rank text above tables, then by how many records each holds.
-        let (rank, size) = match form {
-            Form::Text => (2, read::record_lines(&bytes)),
-            Form::Xlsx | Form::Xls | Form::Csv => match read::read(&name, &bytes, form) {
-                Ok(parsed) => (1, parsed.rows.len()),
-                Err(_) => continue,
-            },
-        };
-        if best.as_ref().is_none_or(|b| (rank, size) > (b.0, b.1)) {
-            best = Some((rank, size, name, form, bytes));
-        }
+    let candidates: Vec<(String, Form, Vec<u8>)> = files
+        .into_iter()
+        .filter_map(|(name, bytes)| match read::sniff(&name, &bytes) {
+            Sniffed::Release(form) => Some((name, form, bytes)),
+            _ => None,
+        })
+        .collect();
+    // Text first: counting its record lines is cheap, and it is CMS's primary form. Tables are
+    // parsed (the costly part) only when no text holds records.
+    let (texts, tables): (Vec<_>, Vec<_>) = candidates
+        .into_iter()
+        .partition(|(_, f, _)| *f == Form::Text);
+    let best_text = texts
+        .into_iter()
+        .max_by_key(|(_, _, b)| read::record_lines(b));
+    if let Some(text) = best_text {
+        return Ok(text);
     }
-    best.map(|(_, _, n, f, b)| (n, f, b)).ok_or_else(no_release)
+    tables
+        .into_iter()
+        .filter_map(|(name, form, bytes)| {
+            let rows = read::read(&name, &bytes, form).ok()?.rows.len();
+            Some((rows, (name, form, bytes)))
+        })
+        .max_by_key(|(rows, _)| *rows)
+        .map(|(_, found)| found)
+        .ok_or_else(no_release)
 }
 
 /// The release a file name says, e.g. `HCPC2025_JAN_ANWEB_12172024.txt` → 2025-01,

@@ -22,6 +22,16 @@ pub struct SourceInfo {
     pub sha256: String,
 }
 
+impl SourceInfo {
+    /// How messages name it: `outer.zip: member.txt`, or the file alone.
+    pub fn display(&self) -> String {
+        match &self.member {
+            Some(m) => format!("{}: {m}", self.file),
+            None => self.file.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Counts {
     pub procedure: usize,

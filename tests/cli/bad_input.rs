@@ -1,7 +1,7 @@
 //! Bad input: a clear error naming file, line (or sheet and row) and field; exit status 2; the
 //! store exactly as it was.
 
-use crate::util::{Work, fixture, zip_of};
+use crate::util::{Work, fixture, stderr, zip_of};
 
 const RELEASE_2006: &str = "oxygen/2006/HCPC2006_CONTR_ANWEB.txt";
 
@@ -11,12 +11,7 @@ fn fixture_text() -> String {
 
 /// A work folder whose store already holds the 2005 fixture release.
 fn work_with_store() -> Work {
-    let work = Work::new();
-    work.cmd()
-        .arg("import")
-        .arg(fixture("oxygen/2005"))
-        .assert()
-        .success();
+    let work = Work::with(&[fixture("oxygen/2005")]);
     assert_eq!(work.store_state().len(), 1);
     work
 }
@@ -33,7 +28,7 @@ fn rejects(name: &str, bytes: impl AsRef<[u8]>, message: &str) {
         .args(["--release", "2006"])
         .assert()
         .code(2);
-    let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    let err = stderr(&out);
     assert_eq!(err.trim_end(), format!("error: {message}"));
     assert_eq!(work.store_state(), before, "the store changed");
 }
@@ -58,7 +53,7 @@ fn truncated_zip() {
     let before = work.store_state();
     let path = work.write("2006.zip", half);
     let out = work.cmd().arg("import").arg(&path).assert().code(2);
-    let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    let err = stderr(&out);
     assert!(
         err.starts_with("error: 2006.zip: not a readable zip archive ("),
         "{err}"
@@ -81,7 +76,7 @@ fn corrupt_zip() {
     let before = work.store_state();
     let path = work.write("2006.zip", &zip);
     let out = work.cmd().arg("import").arg(&path).assert().code(2);
-    let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    let err = stderr(&out);
     assert!(
         err.starts_with("error: 2006.zip: not a readable zip archive (HCPC2006_CONTR_ANWEB.txt: "),
         "{err}"
@@ -241,7 +236,7 @@ fn release_that_cannot_be_inferred() {
     let before = work.store_state();
     let path = work.write("codes.txt", fixture_text().replace("20060101", "20060215"));
     let out = work.cmd().arg("import").arg(&path).assert().code(2);
-    let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    let err = stderr(&out);
     assert_eq!(
         err.trim_end(),
         "error: codes.txt: cannot tell which release this is from its name or content: give --release YYYY-MM"

@@ -1,25 +1,10 @@
 //! `diff` through the binary on the oxygen fixture pair and on real releases: what is reported,
 //! the exit statuses, the filters and the JSON shape.
 
-use crate::util::{Work, fixture, shared};
+use crate::util::{Work, fixture, json, shared, stderr, stdout};
 
 fn oxygen() -> Work {
-    let work = Work::new();
-    work.cmd()
-        .arg("import")
-        .arg(fixture("oxygen/2005"))
-        .assert()
-        .success();
-    work.cmd()
-        .arg("import")
-        .arg(fixture("oxygen/2006"))
-        .assert()
-        .success();
-    work
-}
-
-fn stdout(out: &assert_cmd::assert::Assert) -> String {
-    String::from_utf8(out.get_output().stdout.clone()).unwrap()
+    Work::with(&[fixture("oxygen/2005"), fixture("oxygen/2006")])
 }
 
 #[test]
@@ -60,7 +45,7 @@ fn json_has_a_versioned_schema_with_summary_and_changes() {
         .args(["diff", "2005", "2006", "--format", "json"])
         .assert()
         .code(1);
-    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let v: serde_json::Value = json(&out);
     assert_eq!(v["schema_version"], 1);
     assert_eq!(v["old"]["release"], "2005-01");
     assert_eq!(v["new"]["release"], "2006-01");
@@ -91,7 +76,7 @@ fn filters_narrow_the_report_and_the_exit_status_follows_them() {
         ])
         .assert()
         .code(1);
-    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let v: serde_json::Value = json(&out);
     assert_eq!(v["changes"].as_array().unwrap().len(), 1);
     assert_eq!(v["summary"]["changed"], 0);
     work.cmd()
@@ -112,20 +97,12 @@ fn filters_narrow_the_report_and_the_exit_status_follows_them() {
         .code(1);
     work.cmd().args(["diff", "2006", "2006"]).assert().code(0);
     let out = work.cmd().args(["diff", "2005", "2007"]).assert().code(2);
-    assert!(
-        String::from_utf8_lossy(&out.get_output().stderr)
-            .contains("release 2007-01 is not in the store")
-    );
+    assert!(stderr(&out).contains("release 2007-01 is not in the store"));
 }
 
 #[test]
 fn a_release_file_can_be_diffed_without_storing_it() {
-    let work = Work::new();
-    work.cmd()
-        .arg("import")
-        .arg(fixture("oxygen/2005"))
-        .assert()
-        .success();
+    let work = Work::with(&[fixture("oxygen/2005")]);
     let before = work.store_state();
     work.cmd()
         .arg("diff")
@@ -140,14 +117,11 @@ fn a_release_file_can_be_diffed_without_storing_it() {
 
 #[test]
 fn e1392_is_unchanged_from_2012_to_2020_and_2012_to_2013_is_cosmetic() {
-    let work = Work::new();
-    for p in [
-        "2012-01/12anweb.zip",
-        "2013-01/13anweb.zip",
-        "2020-01/2020-Alpha-Numeric-HCPCS-File.zip",
-    ] {
-        work.cmd().arg("import").arg(shared(p)).assert().success();
-    }
+    let work = Work::with(&[
+        shared("2012-01/12anweb.zip"),
+        shared("2013-01/13anweb.zip"),
+        shared("2020-01/2020-Alpha-Numeric-HCPCS-File.zip"),
+    ]);
     work.cmd()
         .args(["diff", "2013", "2020", "--code", "E1392"])
         .assert()
@@ -160,7 +134,7 @@ fn e1392_is_unchanged_from_2012_to_2020_and_2012_to_2013_is_cosmetic() {
         ])
         .assert()
         .code(1);
-    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let v: serde_json::Value = json(&out);
     assert_eq!(v["summary"]["cosmetic"], 1);
     work.cmd()
         .args(["diff", "2012", "2013", "--code", "E1392", "--hide-cosmetic"])

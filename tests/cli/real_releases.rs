@@ -9,7 +9,7 @@ use hcpcs_diff::model::fields::FIELDS;
 use hcpcs_diff::model::{Record, ReleaseId};
 use hcpcs_diff::{ReadOptions, load_source, source};
 
-use crate::util::{Work, shared, unzip};
+use crate::util::{Work, json, shared, stderr, stdout, unzip};
 
 /// (what to import, release, the text member inside a zip, or None for a workbook).
 const RELEASES: &[(&str, &str, Option<&str>)] = &[
@@ -143,15 +143,7 @@ fn every_real_release_imports_with_the_counts_in_its_file() {
             );
         }
     }
-    let list = work
-        .cmd()
-        .arg("list")
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let list = String::from_utf8(list).unwrap();
+    let list = stdout(&work.cmd().arg("list").assert().success());
     assert_eq!(list.lines().count(), RELEASES.len());
     assert!(
         list.lines()
@@ -175,7 +167,7 @@ fn e1392_reads_the_same_in_every_release_from_2012_to_2020() {
             .args(["show", "E1392", "--format", "json", "--release", release])
             .assert()
             .success();
-        let v: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+        let v: serde_json::Value = json(&out);
         let f = &v["fields"];
         // 2012 printed every long description in capitals; the words are the same.
         assert_eq!(
@@ -209,7 +201,7 @@ fn e1392_reads_the_same_in_every_release_from_2012_to_2020() {
         .args(["show", "e1392", "--release", "2020-10"])
         .assert()
         .success();
-    let text = String::from_utf8(text.get_output().stdout.clone()).unwrap();
+    let text = stdout(&text);
     assert!(text.starts_with("E1392  Portable oxygen concentrator, rental\nprocedure/supply code, active in release 2020-10\n"));
     assert!(text.contains("Pricing indicator             33 = Oxygen and oxygen equipment (price subject to floors and ceilings)\n"));
 }
@@ -380,15 +372,8 @@ fn quarterly_workbooks_without_a_release_in_their_name_are_dated_by_content() {
 fn cms_defects_that_can_be_repaired_are_warnings_and_strict_makes_them_errors() {
     let work = Work::new();
     let zip = shared("2012-01/12anweb.zip");
-    let out = work
-        .cmd()
-        .arg("import")
-        .arg(&zip)
-        .assert()
-        .success()
-        .get_output()
-        .clone();
-    let err = String::from_utf8(out.stderr).unwrap();
+    let out = work.cmd().arg("import").arg(&zip).assert().success();
+    let err = stderr(&out);
     assert!(
         err.contains("line 384: long description: tab character in the text; widened to 2 spaces"),
         "{err}"
@@ -398,7 +383,7 @@ fn cms_defects_that_can_be_repaired_are_warnings_and_strict_makes_them_errors() 
         .args(["show", "TP", "--format", "json", "--release", "2012"])
         .assert()
         .success();
-    let v: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let v: serde_json::Value = json(&out);
     assert_eq!(v["fields"]["action_code"][0]["value"], "N");
     assert_eq!(v["fields"]["coverage"][0]["value"], "I");
 
@@ -410,7 +395,7 @@ fn cms_defects_that_can_be_repaired_are_warnings_and_strict_makes_them_errors() 
         .arg("--strict")
         .assert()
         .code(2);
-    let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    let err = stderr(&out);
     assert!(err.contains("HCPC2018_CONTR_ANWEB_disc.txt: line 1884: ASC payment group effective date: '20' and '170401' read as the date 2017-04-01"), "{err}");
     assert!(strict.store_state().is_empty());
 }

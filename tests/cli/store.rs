@@ -6,17 +6,11 @@ use hcpcs_diff::store::{Snapshot, SourceInfo, Store};
 use hcpcs_diff::{ReadOptions, load_source, source};
 use proptest::prelude::*;
 
-use crate::util::{Work, fixture};
+use crate::util::{Work, fixture, stderr, stdout};
 
 #[test]
 fn importing_twice_gives_identical_bytes_and_changes_nothing() {
-    let a = Work::new();
-    let b = Work::new();
-    a.cmd()
-        .arg("import")
-        .arg(fixture("oxygen/2006"))
-        .assert()
-        .success();
+    let a = Work::with(&[fixture("oxygen/2006")]);
     let first = a.store_state();
     let out = a
         .cmd()
@@ -24,26 +18,15 @@ fn importing_twice_gives_identical_bytes_and_changes_nothing() {
         .arg(fixture("oxygen/2006"))
         .assert()
         .success();
-    assert!(
-        String::from_utf8_lossy(&out.get_output().stdout).contains("already stored, unchanged")
-    );
+    assert!(stdout(&out).contains("already stored, unchanged"));
     assert_eq!(a.store_state(), first);
-    b.cmd()
-        .arg("import")
-        .arg(fixture("oxygen/2006"))
-        .assert()
-        .success();
+    let b = Work::with(&[fixture("oxygen/2006")]);
     assert_eq!(b.store_state(), first);
 }
 
 #[test]
 fn different_content_for_a_stored_release_needs_force() {
-    let work = Work::new();
-    work.cmd()
-        .arg("import")
-        .arg(fixture("oxygen/2006"))
-        .assert()
-        .success();
+    let work = Work::with(&[fixture("oxygen/2006")]);
     let before = work.store_state();
     let other = fixture("oxygen/2005/HCPC2005_CONTR_ANWEB.txt");
     let out = work
@@ -53,7 +36,7 @@ fn different_content_for_a_stored_release_needs_force() {
         .args(["--release", "2006"])
         .assert()
         .code(2);
-    let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    let err = stderr(&out);
     assert!(
         err.contains("release 2006-01 is already stored from 2006 (sha256 "),
         "{err}"
@@ -67,10 +50,7 @@ fn different_content_for_a_stored_release_needs_force() {
         .args(["--release", "2006", "--force"])
         .assert()
         .success();
-    assert!(
-        String::from_utf8_lossy(&out.get_output().stdout)
-            .contains("replaced the snapshot from 2006 (sha256 ")
-    );
+    assert!(stdout(&out).contains("replaced the snapshot from 2006 (sha256 "));
     assert_ne!(work.store_state(), before);
 }
 

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
+use assert_cmd::assert::Assert;
 use tempfile::TempDir;
 
 /// `../shared/hcpcs`, which CI provides read-only. Tests fail (not skip) without it.
@@ -59,6 +60,15 @@ impl Work {
         c
     }
 
+    /// A work folder whose store holds these releases.
+    pub fn with(sources: &[PathBuf]) -> Self {
+        let work = Work::new();
+        for s in sources {
+            work.cmd().arg("import").arg(s).assert().success();
+        }
+        work
+    }
+
     /// Every file in the store, by name, with its bytes.
     pub fn store_state(&self) -> BTreeMap<String, Vec<u8>> {
         let mut out = BTreeMap::new();
@@ -73,6 +83,18 @@ impl Work {
         }
         out
     }
+}
+
+pub fn stdout(out: &Assert) -> String {
+    String::from_utf8(out.get_output().stdout.clone()).expect("UTF-8 output")
+}
+
+pub fn stderr(out: &Assert) -> String {
+    String::from_utf8(out.get_output().stderr.clone()).expect("UTF-8 output")
+}
+
+pub fn json(out: &Assert) -> serde_json::Value {
+    serde_json::from_slice(&out.get_output().stdout).expect("JSON output")
 }
 
 /// The members of a zip as (name, bytes).
