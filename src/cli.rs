@@ -1,26 +1,22 @@
 //! The command line: clap types and what each command does with the library. Nothing else in
 //! the crate imports clap; nothing here formats a report.
 
-use std::io::Write;
-use std::path::PathBuf;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 
-use std::io::IsTerminal;
-
-use hcpcs_diff::diff::{self, Change, Filter};
+use hcpcs_diff::diff::{self, Change, CodeRange, Filter};
 use hcpcs_diff::model::{Kind, ReleaseId};
-use hcpcs_diff::report::changes::Style;
-use hcpcs_diff::report::{self, ShowFormat};
-use hcpcs_diff::store::Snapshot;
-use hcpcs_diff::store::{Saved, Store};
+use hcpcs_diff::report::{self, Format, ShowFormat};
+use hcpcs_diff::store::{Saved, Snapshot, Store, write_atomically};
 use hcpcs_diff::{ReadOptions, ReleaseFrom, exit};
 
 const EXIT_STATUS_HELP: &str = "\
 Exit status:
-  0  success (diff, check: no changes after filters)
-  1  changes found (diff, check)
+  0  success (diff: no changes after filters)
+  1  changes found (diff)
   2  error: bad input, unknown release, store problem; nothing stored was changed";
 
 /// Track the CMS HCPCS Level II code set from release to release.
@@ -58,30 +54,6 @@ pub enum Command {
     },
     /// List the releases in the store, with counts and provenance.
     List,
-    /// Say what changed between two releases (exit 1 when something did, after filters).
-    Diff {
-        /// The older release: a release id in the store, or a release file or folder.
-        old: String,
-        /// The newer release: a release id in the store, or a release file or folder.
-        new: String,
-        #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
-        format: DiffFormat,
-        /// Only this code (repeatable).
-        #[arg(long = "code", value_name = "CODE")]
-        codes: Vec<String>,
-        /// Only codes starting with this (repeatable), e.g. E or E04.
-        #[arg(long = "prefix", value_name = "PREFIX")]
-        prefixes: Vec<String>,
-        /// Only procedure codes or only modifiers.
-        #[arg(long, value_enum)]
-        kind: Option<KindArg>,
-        /// Only these kinds of change, comma-separated.
-        #[arg(long, value_enum, value_delimiter = ',')]
-        only: Vec<ChangeArg>,
-        /// Leave out codes whose only changes are case, spacing or punctuation.
-        #[arg(long)]
-        hide_cosmetic: bool,
-    },
     /// Show one code or modifier with every field decoded into words.
     Show {
         /// The code (E1392) or modifier (RR).
@@ -92,11 +64,114 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = ShowFormatArg::Text)]
         format: ShowFormatArg,
     },
+    /// Say what changed between two releases (exit 1 when something did, after filters).
+    #[command(after_help = EXIT_STATUS_HELP)]
+    Diff {
+        /// The older release: a release id in the store, or a release file or folder.
+        old: String,
+        /// The newer release: a release id in the store, or a release file or folder.
+        new: String,
+        #[arg(long, value_enum, default_value_t = FormatArg::Text)]
+        format: FormatArg,
+        /// Write the report to FILE (atomically) instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        #[command(flatten)]
+        filter: FilterArgs,
+        /// Only these kinds of change, comma-separated.
+        #[arg(long, value_enum, value_delimiter = ',')]
+        only: Vec<ChangeArg>,
+        /// Leave out codes whose only changes are case, spacing or punctuation.
+        #[arg(long)]
+        hide_cosmetic: bool,
+    },
+    /// A code's timeline across every stored release.
+    History {
+        /// The code (E1392) or modifier (RR).
+        code: String,
+        #[arg(long, value_enum, default_value_t = HistoryFormat::Text)]
+        format: HistoryFormat,
+    },
+}
+
+/// Which codes a report covers; several options add up.
+#[derive(Debug, clap::Args)]
+pub struct FilterArgs {
+    /// Only this code (repeatable).
+    #[arg(long = "code", value_name = "CODE")]
+    codes: Vec<String>,
+    /// Only codes starting with this (repeatable), e.g. E or E04.
+    #[arg(long = "prefix", value_name = "PREFIX")]
+    prefixes: Vec<String>,
+    /// Only codes in this range (repeatable), e.g. E0424-E1406.
+    #[arg(long = "range", value_name = "FIRST-LAST")]
+    ranges: Vec<CodeRange>,
+    /// Only codes listed in FILE: one code or range per line, # comments.
+    #[arg(long, value_name = "FILE")]
+    watch: Option<PathBuf>,
+    /// Only procedure codes or only modifiers.
+    #[arg(long, value_enum)]
+    kind: Option<KindArg>,
+}
+
+impl FilterArgs {
+    fn into_filter(self, only: Vec<ChangeArg>, hide_cosmetic: bool) -> Result<Filter> {
+        let mut ranges = self.ranges;
+        if let Some(path) = &self.watch {
+            let text =
+                std::fs::read_to_string(path).with_context(|| format!("{}", path.display()))?;
+            ranges.extend(
+                diff::watch::parse(&path.display().to_string(), &text)
+                    .map_err(hcpcs_diff::Error::from)?,
+            );
+        }
+        Ok(Filter {
+            codes: self
+                .codes
+                .iter()
+                .map(|c| c.trim().to_ascii_uppercase())
+                .collect(),
+            prefixes: self
+                .prefixes
+                .iter()
+                .map(|c| c.trim().to_ascii_uppercase())
+                .collect(),
+            ranges,
+            kind: self.kind.map(|k| match k {
+                KindArg::Procedure => Kind::Procedure,
+                KindArg::Modifier => Kind::Modifier,
+            }),
+            only: only.into_iter().map(Change::from).collect(),
+            hide_cosmetic,
+        })
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum DiffFormat {
+pub enum FormatArg {
     Text,
+    Markdown,
+    Json,
+    Csv,
+    Html,
+}
+
+impl From<FormatArg> for Format {
+    fn from(f: FormatArg) -> Self {
+        match f {
+            FormatArg::Text => Format::Text,
+            FormatArg::Markdown => Format::Markdown,
+            FormatArg::Json => Format::Json,
+            FormatArg::Csv => Format::Csv,
+            FormatArg::Html => Format::Html,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum HistoryFormat {
+    Text,
+    Markdown,
     Json,
 }
 
@@ -151,110 +226,8 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8> {
             release,
             strict,
             force,
-        } => {
-            let loaded = hcpcs_diff::load_path(&source, ReadOptions { release, strict })?;
-            let file = loaded.snapshot.provenance.source.display();
-            for w in &loaded.warnings {
-                writeln!(err, "warning: {file}: {w}")?;
-            }
-            let p = &loaded.snapshot.provenance;
-            let how = match &loaded.release_from {
-                ReleaseFrom::Given => "as given".to_string(),
-                ReleaseFrom::Name(n) => format!("from the name {n}"),
-                ReleaseFrom::Content => {
-                    "from the content: most recent quarter in which codes' actions take effect"
-                        .to_string()
-                }
-            };
-            let saved = store.save(&loaded.snapshot, force)?;
-            let verb = match &saved {
-                Saved::Created => "imported".to_string(),
-                Saved::Unchanged => "already stored, unchanged".to_string(),
-                Saved::Replaced(old) => format!(
-                    "replaced the snapshot from {} (sha256 {})",
-                    old.file, old.sha256
-                ),
-            };
-            writeln!(
-                out,
-                "{}: release {} ({how}): {} procedure codes, {} modifiers, {} warning{}; {verb} in {}",
-                source.display(),
-                p.release,
-                p.counts.procedure,
-                p.counts.modifier,
-                loaded.warnings.len(),
-                if loaded.warnings.len() == 1 { "" } else { "s" },
-                store.path_of(p.release).display()
-            )?;
-            Ok(exit::OK)
-        }
-        Command::List => {
-            let releases = store.releases()?;
-            if releases.is_empty() {
-                writeln!(err, "the store {} is empty", store.dir().display())?;
-            }
-            for r in releases {
-                let p = store.provenance(r)?;
-                let member = p
-                    .source
-                    .member
-                    .map(|m| format!(" ({m})"))
-                    .unwrap_or_default();
-                writeln!(
-                    out,
-                    "{}  {:>5} codes  {:>4} modifiers  {}{member}  sha256 {}",
-                    p.release,
-                    p.counts.procedure,
-                    p.counts.modifier,
-                    p.source.file,
-                    &p.source.sha256[..12]
-                )?;
-            }
-            Ok(exit::OK)
-        }
-        Command::Diff {
-            old,
-            new,
-            format,
-            codes,
-            prefixes,
-            kind,
-            only,
-            hide_cosmetic,
-        } => {
-            let old = snapshot_of(&store, &old)?;
-            let new = snapshot_of(&store, &new)?;
-            let filter = Filter {
-                codes: codes
-                    .iter()
-                    .map(|c| c.trim().to_ascii_uppercase())
-                    .collect(),
-                prefixes: prefixes
-                    .iter()
-                    .map(|c| c.trim().to_ascii_uppercase())
-                    .collect(),
-                kind: kind.map(|k| match k {
-                    KindArg::Procedure => Kind::Procedure,
-                    KindArg::Modifier => Kind::Modifier,
-                }),
-                only: only.into_iter().map(Change::from).collect(),
-                hide_cosmetic,
-            };
-            let set = filter.apply(diff::diff(&old, &new));
-            match format {
-                DiffFormat::Text => {
-                    let color =
-                        std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-                    report::changes::text(out, &set, Style { color })?
-                }
-                DiffFormat::Json => report::changes::json(out, &set)?,
-            }
-            Ok(if set.changes.is_empty() {
-                exit::OK
-            } else {
-                exit::CHANGES
-            })
-        }
+        } => import(&store, &source, release, strict, force, out, err),
+        Command::List => list(&store, out, err),
         Command::Show {
             code,
             release,
@@ -275,12 +248,135 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8> {
             }
             Ok(exit::OK)
         }
+        Command::Diff {
+            old,
+            new,
+            format,
+            output,
+            filter,
+            only,
+            hide_cosmetic,
+        } => {
+            let filter = filter.into_filter(only, hide_cosmetic)?;
+            let old = snapshot_of(&store, &old)?;
+            let new = snapshot_of(&store, &new)?;
+            let set = filter.apply(diff::diff(&old, &new));
+            let color = output.is_none()
+                && std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none();
+            let mut rendered = Vec::new();
+            report::render(&mut rendered, &set, format.into(), color)?;
+            match output {
+                Some(path) => write_atomically(&path, &rendered)
+                    .with_context(|| format!("{}", path.display()))?,
+                None => out.write_all(&rendered)?,
+            }
+            Ok(if set.changes.is_empty() {
+                exit::OK
+            } else {
+                exit::CHANGES
+            })
+        }
+        Command::History { code, format } => {
+            let code = code.trim().to_ascii_uppercase();
+            let snapshots = store
+                .releases()?
+                .into_iter()
+                .map(|r| store.load(r))
+                .collect::<Result<Vec<_>, _>>()?;
+            if snapshots.is_empty() {
+                return Err(hcpcs_diff::store::StoreError::Empty.into());
+            }
+            let history = diff::history::history(&code, &snapshots);
+            if history.events.is_empty() {
+                anyhow::bail!(
+                    "{code} is in none of the {} stored releases",
+                    snapshots.len()
+                );
+            }
+            match format {
+                HistoryFormat::Text => report::history::text(out, &history)?,
+                HistoryFormat::Markdown => report::history::markdown(out, &history)?,
+                HistoryFormat::Json => report::history::json(out, &history)?,
+            }
+            Ok(exit::OK)
+        }
     }
+}
+
+fn import(
+    store: &Store,
+    source: &Path,
+    release: Option<ReleaseId>,
+    strict: bool,
+    force: bool,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<u8> {
+    let loaded = hcpcs_diff::load_path(source, ReadOptions { release, strict })?;
+    let file = loaded.snapshot.provenance.source.display();
+    for w in &loaded.warnings {
+        writeln!(err, "warning: {file}: {w}")?;
+    }
+    let p = &loaded.snapshot.provenance;
+    let how = match &loaded.release_from {
+        ReleaseFrom::Given => "as given".to_string(),
+        ReleaseFrom::Name(n) => format!("from the name {n}"),
+        ReleaseFrom::Content => {
+            "from the content: most recent quarter in which codes' actions take effect".to_string()
+        }
+    };
+    let saved = store.save(&loaded.snapshot, force)?;
+    let verb = match &saved {
+        Saved::Created => "imported".to_string(),
+        Saved::Unchanged => "already stored, unchanged".to_string(),
+        Saved::Replaced(old) => format!(
+            "replaced the snapshot from {} (sha256 {})",
+            old.file, old.sha256
+        ),
+    };
+    let n = loaded.warnings.len();
+    writeln!(
+        out,
+        "{}: release {} ({how}): {} procedure codes, {} modifiers, {n} warning{}; {verb} in {}",
+        source.display(),
+        p.release,
+        p.counts.procedure,
+        p.counts.modifier,
+        if n == 1 { "" } else { "s" },
+        store.path_of(p.release).display()
+    )?;
+    Ok(exit::OK)
+}
+
+fn list(store: &Store, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8> {
+    let releases = store.releases()?;
+    if releases.is_empty() {
+        writeln!(err, "the store {} is empty", store.dir().display())?;
+    }
+    for r in releases {
+        let p = store.provenance(r)?;
+        let member = p
+            .source
+            .member
+            .map(|m| format!(" ({m})"))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "{}  {:>5} codes  {:>4} modifiers  {}{member}  sha256 {}",
+            p.release,
+            p.counts.procedure,
+            p.counts.modifier,
+            p.source.file,
+            &p.source.sha256[..12]
+        )?;
+    }
+    Ok(exit::OK)
 }
 
 /// A stored release by id, or a release file read on the fly (not stored).
 fn snapshot_of(store: &Store, arg: &str) -> Result<Snapshot> {
-    let path = std::path::Path::new(arg);
+    let path = Path::new(arg);
     if let Ok(release) = arg.parse::<ReleaseId>()
         && !path.exists()
     {

@@ -28,6 +28,8 @@ pub enum Error {
     Read(#[from] ReadError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Watch(#[from] diff::watch::WatchError),
     #[error(
         "{file}: cannot tell which release this is from its name or content: give --release YYYY-MM"
     )]

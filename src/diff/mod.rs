@@ -2,6 +2,9 @@
 //! (added, retired, dropped, reinstated, changed) and which fields changed, marking description
 //! changes of case, spacing or punctuation only as cosmetic. Formats nothing.
 
+pub mod cms;
+pub mod history;
+pub mod watch;
 pub mod words;
 
 use serde::Serialize;
@@ -58,6 +61,16 @@ pub struct FieldChange {
     pub cosmetic: bool,
 }
 
+/// A code named in a retired or dropped code's cross-references, as it stands in NEW.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Replacement {
+    pub code: String,
+    /// `active`, `discontinued` (terminated in NEW) or `missing` (not in NEW).
+    pub status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
 /// A code's change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CodeChange {
@@ -67,27 +80,31 @@ pub struct CodeChange {
     /// The description in NEW (OLD for a dropped code).
     pub description: String,
     pub fields: Vec<FieldChange>,
+    /// For a retired or dropped code: its cross-reference codes ("use instead").
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub replacements: Vec<Replacement>,
     /// CMS's action code in NEW.
     pub action_code: Option<String>,
+    /// Whether CMS's action code says the same as the computed change.
+    pub cms_agrees: bool,
 }
 
 impl CodeChange {
-    /// A code that is only on one side: added or dropped, no field changes.
-    fn whole(r: &Record, change: Change) -> Self {
-        CodeChange {
-            code: r.code.clone(),
-            kind: r.kind,
-            change,
-            description: r.long_description.clone(),
-            fields: Vec::new(),
-            action_code: r.action_code.clone(),
-        }
-    }
-
     /// Whether every field change is cosmetic (a change a reviewer may collapse).
     pub fn is_cosmetic(&self) -> bool {
         self.change == Change::Changed && self.fields.iter().all(|f| f.cosmetic)
     }
+}
+
+/// A code whose CMS action code in NEW does not match what changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Disagreement {
+    pub code: String,
+    pub kind: Kind,
+    /// The computed change, absent when nothing changed.
+    pub change: Option<Change>,
+    pub action_code: Option<String>,
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -113,13 +130,17 @@ pub struct Changeset {
     pub old: ReleaseInfo,
     pub new: ReleaseInfo,
     pub changes: Vec<CodeChange>,
+    /// Codes whose CMS action code disagrees with the computed change (changed or not).
+    pub disagreements: Vec<Disagreement>,
 }
 
-/// Text equal but for case, spacing and punctuation.
+/// Text equal but for letter case, spacing and punctuation that carries no meaning (commas,
+/// periods, colons, semicolons, quotes, brackets). Signs that do (`>` against `>=`, `%`, `-` in
+/// `21-40`, `/` in `and/or`) count as wording.
 pub fn cosmetic_only(a: &str, b: &str) -> bool {
     let key = |s: &str| {
         s.chars()
-            .filter(|c| c.is_alphanumeric())
+            .filter(|c| !c.is_whitespace() && !",.;:'\"`()[]".contains(*c))
             .flat_map(char::to_lowercase)
             .collect::<String>()
     };
@@ -150,56 +171,117 @@ fn field_changes(old: &Record, new: &Record) -> Vec<FieldChange> {
         .collect()
 }
 
+/// Pairs the records of two code-sorted lists by code.
+fn align<'a>(a: &'a [Record], b: &'a [Record]) -> Vec<(Option<&'a Record>, Option<&'a Record>)> {
+    let (mut i, mut j) = (0, 0);
+    let mut out = Vec::with_capacity(a.len().max(b.len()));
+    while i < a.len() || j < b.len() {
+        match (a.get(i), b.get(j)) {
+            (Some(x), Some(y)) if x.code == y.code => {
+                out.push((Some(x), Some(y)));
+                i += 1;
+                j += 1;
+            }
+            (Some(x), Some(y)) if x.code < y.code => {
+                out.push((Some(x), None));
+                i += 1;
+            }
+            (Some(x), None) => {
+                out.push((Some(x), None));
+                i += 1;
+            }
+            (_, y) => {
+                out.push((None, y));
+                j += 1;
+            }
+        }
+    }
+    out
+}
+
+fn replacements(record: &Record, new: &Snapshot) -> Vec<Replacement> {
+    record
+        .cross_references
+        .iter()
+        .map(|code| {
+            let target = new.get(code);
+            let status = match target {
+                Some(t) if t.is_terminated() => "discontinued",
+                Some(_) => "active",
+                None => "missing",
+            };
+            Replacement {
+                code: code.clone(),
+                status,
+                description: target.map(|t| t.long_description.clone()),
+            }
+        })
+        .collect()
+}
+
+/// What happened to one code from `old` to `new` (either may be absent), and its field changes.
+pub fn compare(old: Option<&Record>, new: Option<&Record>) -> (Option<Change>, Vec<FieldChange>) {
+    match (old, new) {
+        (Some(_), None) => (Some(Change::Dropped), Vec::new()),
+        (None, Some(_)) => (Some(Change::Added), Vec::new()),
+        (Some(x), Some(y)) => {
+            let fields = field_changes(x, y);
+            let change = match (x.termination_date, y.termination_date) {
+                (None, Some(_)) => Some(Change::Retired),
+                (Some(_), None) => Some(Change::Reinstated),
+                _ if !fields.is_empty() => Some(Change::Changed),
+                _ => None,
+            };
+            (change, fields)
+        }
+        (None, None) => (None, Vec::new()),
+    }
+}
+
 pub fn diff(old: &Snapshot, new: &Snapshot) -> Changeset {
     let mut changes = Vec::new();
-    let (mut i, mut j) = (0, 0);
-    let (a, b) = (&old.records, &new.records);
-    while i < a.len() || j < b.len() {
-        let order = match (a.get(i), b.get(j)) {
-            (Some(x), Some(y)) => x.code.cmp(&y.code),
-            (Some(_), None) => std::cmp::Ordering::Less,
-            _ => std::cmp::Ordering::Greater,
+    let mut disagreements = Vec::new();
+    for pair in align(&old.records, &new.records) {
+        let Some(record) = pair.1.or(pair.0) else {
+            continue;
         };
-        let change = match order {
-            std::cmp::Ordering::Less => {
-                i += 1;
-                // A dropped code has no record in NEW, so no CMS action code either.
-                Some(CodeChange {
-                    action_code: None,
-                    ..CodeChange::whole(&a[i - 1], Change::Dropped)
-                })
-            }
-            std::cmp::Ordering::Greater => {
-                j += 1;
-                Some(CodeChange::whole(&b[j - 1], Change::Added))
-            }
-            std::cmp::Ordering::Equal => {
-                let (x, y) = (&a[i], &b[j]);
-                i += 1;
-                j += 1;
-                let fields = field_changes(x, y);
-                let change = match (x.termination_date, y.termination_date) {
-                    (None, Some(_)) => Some(Change::Retired),
-                    (Some(_), None) => Some(Change::Reinstated),
-                    _ if !fields.is_empty() => Some(Change::Changed),
-                    _ => None,
-                };
-                change.map(|change| CodeChange {
-                    code: y.code.clone(),
-                    kind: y.kind,
-                    change,
-                    description: y.long_description.clone(),
-                    fields,
-                    action_code: y.action_code.clone(),
-                })
-            }
+        let (change, fields) = compare(pair.0, pair.1);
+        // A dropped code has no record in NEW, so no CMS action code to check.
+        let action_code = pair.1.and_then(|r| r.action_code.clone());
+        let verdict = match pair.1 {
+            Some(_) => cms::check(change, &fields, action_code.as_deref()),
+            None => Ok(()),
         };
-        changes.extend(change);
+        if let Err(reason) = &verdict {
+            disagreements.push(Disagreement {
+                code: record.code.clone(),
+                kind: record.kind,
+                change,
+                action_code: action_code.clone(),
+                reason: reason.clone(),
+            });
+        }
+        let Some(change) = change else { continue };
+        let replacements = match change {
+            Change::Retired | Change::Dropped => replacements(record, new),
+            _ => Vec::new(),
+        };
+        changes.push(CodeChange {
+            code: record.code.clone(),
+            kind: record.kind,
+            change,
+            description: record.long_description.clone(),
+            fields,
+            replacements,
+            action_code,
+            cms_agrees: verdict.is_ok(),
+        });
     }
     Changeset {
         old: ReleaseInfo::of(old),
         new: ReleaseInfo::of(new),
         changes,
+        disagreements,
     }
 }
 
@@ -208,24 +290,67 @@ pub fn diff(old: &Snapshot, new: &Snapshot) -> Changeset {
 pub struct Filter {
     pub codes: Vec<String>,
     pub prefixes: Vec<String>,
+    pub ranges: Vec<CodeRange>,
     pub kind: Option<Kind>,
     pub only: Vec<Change>,
     pub hide_cosmetic: bool,
 }
 
+/// An inclusive range of codes with the same letter, e.g. `E0424-E1406`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodeRange {
+    pub first: String,
+    pub last: String,
+}
+
+impl CodeRange {
+    pub fn contains(&self, code: &str) -> bool {
+        code.len() == self.first.len() && self.first.as_str() <= code && code <= self.last.as_str()
+    }
+}
+
+impl std::str::FromStr for CodeRange {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let s = s.trim().to_ascii_uppercase();
+        let (first, last) = s.split_once('-').unwrap_or((&s, &s));
+        let ok = |c: &str| {
+            (c.len() == 5 || c.len() == 2) && c.bytes().all(|b| b.is_ascii_alphanumeric())
+        };
+        if !ok(first) || !ok(last) || first.len() != last.len() || first > last {
+            return Err(format!(
+                "'{s}' is not a code or a range of codes like E0424-E1406"
+            ));
+        }
+        Ok(CodeRange {
+            first: first.to_string(),
+            last: last.to_string(),
+        })
+    }
+}
+
 impl Filter {
+    /// Whether `code` of `kind` is one the report is about.
+    pub fn covers(&self, code: &str, kind: Kind) -> bool {
+        let by_code = (self.codes.is_empty() && self.prefixes.is_empty() && self.ranges.is_empty())
+            || self.codes.iter().any(|c| c == code)
+            || self.prefixes.iter().any(|p| code.starts_with(p.as_str()))
+            || self.ranges.iter().any(|r| r.contains(code));
+        by_code && self.kind.is_none_or(|k| k == kind)
+    }
+
     pub fn keeps(&self, c: &CodeChange) -> bool {
-        let by_code = (self.codes.is_empty() && self.prefixes.is_empty())
-            || self.codes.contains(&c.code)
-            || self.prefixes.iter().any(|p| c.code.starts_with(p.as_str()));
-        by_code
-            && self.kind.is_none_or(|k| k == c.kind)
+        self.covers(&c.code, c.kind)
             && (self.only.is_empty() || self.only.contains(&c.change))
             && !(self.hide_cosmetic && c.is_cosmetic())
     }
 
     pub fn apply(&self, mut set: Changeset) -> Changeset {
         set.changes.retain(|c| self.keeps(c));
+        set.disagreements.retain(|d| {
+            self.covers(&d.code, d.kind)
+                && (self.only.is_empty() || d.change.is_some_and(|c| self.only.contains(&c)))
+        });
         set
     }
 }
@@ -274,5 +399,9 @@ mod tests {
             "Oxygen concentrator, each"
         ));
         assert!(!cosmetic_only("same", "same"));
+        assert!(!cosmetic_only(
+            "Insert drug del implant, >4",
+            "Insert drug del implant, >=4"
+        ));
     }
 }

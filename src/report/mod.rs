@@ -1,12 +1,92 @@
-//! Renderers: they format what other stages computed and never compute a change themselves.
-//! Each writes to a `&mut dyn Write`.
+//! Renderers: they format what `diff` computed and never compute a change themselves. One file
+//! per format, each writing to a `&mut dyn Write`; what they share (sections, value wording)
+//! lives here.
 
-pub mod changes;
+pub mod csv;
+pub mod history;
+pub mod html;
+pub mod json;
+pub mod markdown;
 pub mod show;
+pub mod text;
+
+use std::io::{self, Write};
+
+use crate::diff::{Change, Changeset, CodeChange, FieldChange};
+use crate::model::fields::field;
 
 /// Output formats of `show`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ShowFormat {
     Text,
     Json,
+}
+
+/// Output formats of `diff`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Markdown,
+    Json,
+    Csv,
+    Html,
+}
+
+/// Renders `set` in `format`; `color` only matters for text.
+pub fn render(out: &mut dyn Write, set: &Changeset, format: Format, color: bool) -> io::Result<()> {
+    match format {
+        Format::Text => text::render(out, set, color),
+        Format::Markdown => markdown::render(out, set),
+        Format::Json => json::render(out, set),
+        Format::Csv => csv::render(out, set),
+        Format::Html => html::render(out, set),
+    }
+}
+
+/// The changes of one kind that are not cosmetic only, in code order, for each kind present.
+pub fn sections(set: &Changeset) -> Vec<(Change, Vec<&CodeChange>)> {
+    Change::ALL
+        .into_iter()
+        .map(|kind| {
+            (
+                kind,
+                set.changes
+                    .iter()
+                    .filter(|c| c.change == kind && !c.is_cosmetic())
+                    .collect::<Vec<_>>(),
+            )
+        })
+        .filter(|(_, v)| !v.is_empty())
+        .collect()
+}
+
+/// Codes whose only changes are cosmetic.
+pub fn cosmetic(set: &Changeset) -> Vec<&CodeChange> {
+    set.changes.iter().filter(|c| c.is_cosmetic()).collect()
+}
+
+/// Field values in words (`33 = Oxygen ...`), `(blank)` for none.
+pub fn describe(f: &FieldChange, values: &[String]) -> String {
+    if values.is_empty() {
+        return "(blank)".to_string();
+    }
+    let def = field(f.field);
+    values
+        .iter()
+        .map(|v| def.map_or(v.clone(), |d| d.describe(v)))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Whether a field change reads best as a word-level diff of one text.
+pub fn is_wording(f: &FieldChange) -> bool {
+    f.field.ends_with("description") && f.old.len() == 1 && f.new.len() == 1
+}
+
+pub fn summary_line(set: &Changeset) -> String {
+    let s = set.summary();
+    format!(
+        "{} added, {} retired, {} dropped, {} reinstated, {} changed ({} of them cosmetic only)",
+        s.added, s.retired, s.dropped, s.reinstated, s.changed, s.cosmetic
+    )
 }

@@ -11,30 +11,124 @@ fn oxygen() -> Work {
 fn the_oxygen_fixtures_show_e1392_added_in_2006() {
     let work = oxygen();
     let out = work.cmd().args(["diff", "2005", "2006"]).assert().code(1);
-    assert_eq!(
-        stdout(&out),
-        "\
-HCPCS 2005-01 -> 2006-01
-1 added, 1 retired, 0 dropped, 0 reinstated, 3 changed (1 of them cosmetic only)
-
-ADDED (1)
-  E1392  Portable oxygen concentrator, rental
-
-RETIRED (1)
-  K0738  Portable gaseous oxygen system, rental; home compressor used to fill portable oxygen cylinders
-      Cross-reference: (blank) -> E1392
-      Terminated: (blank) -> 2005-12-31
-
-CHANGED (2)
-  E1390  Oxygen concentrator, single delivery port, capable of delivering 85 percent or greater oxygen concentration at the prescribed flow rate, each
-      Long description: Oxygen concentrator, single delivery port, capable of delivering 85 percent or greater oxygen concentration at the prescribed flow [-rate-]{+rate,+} {+each+}
-  E1391  Oxygen concentrator, dual delivery port, capable of delivering 85 percent or greater oxygen concentration at the prescribed flow rate, each
-      Pricing indicator: 33 = Oxygen and oxygen equipment (price subject to floors and ceilings) -> 36 = Capped rental DME (price subject to floors and ceilings)
-
-COSMETIC ONLY (1; --hide-cosmetic leaves them out)
-  E0431  Short description
-"
+    let text = stdout(&out);
+    assert!(
+        text.contains("\nADDED (1)\n  E1392  Portable oxygen concentrator, rental\n"),
+        "{text}"
     );
+    assert!(
+        text.contains("      use instead: E1392 (active): Portable oxygen concentrator, rental\n"),
+        "{text}"
+    );
+    work.cmd().args(["history", "E1392"]).assert().success();
+}
+
+/// Every renderer pinned on the fixture pair (insta; `INSTA_UPDATE=always cargo test` to
+/// accept a deliberate change, then review the .snap diff).
+#[test]
+fn every_format_is_pinned() {
+    let work = oxygen();
+    for format in ["text", "markdown", "json", "csv", "html"] {
+        let out = work
+            .cmd()
+            .args(["diff", "2005", "2006", "--format", format])
+            .assert()
+            .code(1);
+        insta::assert_snapshot!(format!("oxygen_2005_2006.{format}"), stdout(&out));
+    }
+    for format in ["text", "markdown", "json"] {
+        let out = work
+            .cmd()
+            .args(["history", "E1390", "--format", format])
+            .assert()
+            .success();
+        insta::assert_snapshot!(format!("history_e1390.{format}"), stdout(&out));
+    }
+}
+
+#[test]
+fn output_goes_to_a_file_atomically_and_the_status_still_says_changes() {
+    let work = oxygen();
+    let path = work.path("changes.md");
+    let out = work
+        .cmd()
+        .args(["diff", "2005", "2006", "--format", "markdown", "--output"])
+        .arg(&path)
+        .assert()
+        .code(1);
+    assert!(stdout(&out).is_empty());
+    let md = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        md.starts_with("# HCPCS changes 2005-01 → 2006-01\n"),
+        "{md}"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(work.dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".tmp-"))
+        .collect();
+    assert!(leftovers.is_empty());
+}
+
+#[test]
+fn ranges_and_watch_files_select_codes() {
+    let work = oxygen();
+    let out = work
+        .cmd()
+        .args([
+            "diff",
+            "2005",
+            "2006",
+            "--range",
+            "E1390-E1392",
+            "--format",
+            "json",
+        ])
+        .assert()
+        .code(1);
+    let codes: Vec<String> = json(&out)["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["code"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(codes, ["E1390", "E1391", "E1392"]);
+    let watch = work.write(
+        "watch.txt",
+        "# what we bill\nE0424-E0431  # stationary and portable\nK0738\n",
+    );
+    let out = work
+        .cmd()
+        .args(["diff", "2005", "2006", "--format", "json", "--watch"])
+        .arg(&watch)
+        .assert()
+        .code(1);
+    let v = json(&out);
+    let codes: Vec<&str> = v["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["E0431", "K0738"]);
+    assert_eq!(v["summary"]["retired"], 1);
+    let bad = work.write("bad.txt", "E1392\nE13-\n");
+    let out = work
+        .cmd()
+        .args(["diff", "2005", "2006", "--watch"])
+        .arg(&bad)
+        .assert()
+        .code(2);
+    assert!(
+        stderr(&out)
+            .contains("bad.txt: line 2: 'E13-' is not a code or a range of codes like E0424-E1406"),
+        "{}",
+        stderr(&out)
+    );
+    work.cmd()
+        .args(["diff", "2005", "2006", "--range", "E0424-E0424"])
+        .assert()
+        .code(0);
 }
 
 #[test]
@@ -136,6 +230,21 @@ fn e1392_is_unchanged_from_2012_to_2020_and_2012_to_2013_is_cosmetic() {
         .code(1);
     let v: serde_json::Value = json(&out);
     assert_eq!(v["summary"]["cosmetic"], 1);
+    let out = work
+        .cmd()
+        .args(["history", "E1392", "--format", "json"])
+        .assert()
+        .success();
+    let h = json(&out);
+    let steps: Vec<&str> = h["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["step"].as_str().unwrap())
+        .collect();
+    // First seen in 2012, re-cased in 2013 (a description change), nothing since.
+    assert_eq!(steps, ["first_seen", "changed"]);
+    assert!(h["events"][1]["fields"][0]["cosmetic"].as_bool().unwrap());
     work.cmd()
         .args(["diff", "2012", "2013", "--code", "E1392", "--hide-cosmetic"])
         .assert()

@@ -2,6 +2,7 @@
 //! fixtures written here in CMS's formats, and on the real releases in `../shared/hcpcs`.
 
 mod bad_input;
+mod cms_reports;
 mod diff;
 mod real_releases;
 mod store;

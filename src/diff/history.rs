@@ -1,0 +1,99 @@
+//! A code's timeline across stored releases: where it first appears and every release that
+//! added, changed, retired, dropped or reinstated it. Pure: snapshots in, timeline out.
+
+use serde::Serialize;
+
+use super::{Change, FieldChange, compare};
+use crate::model::{Kind, ReleaseId};
+use crate::store::Snapshot;
+
+/// One step in a code's life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Step {
+    /// In the oldest stored release that has it, with nothing stored before to compare with.
+    FirstSeen,
+    Added,
+    Retired,
+    Dropped,
+    /// Back after being dropped, or its termination date removed.
+    Reinstated,
+    Changed,
+}
+
+impl Step {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Step::FirstSeen => "first seen",
+            Step::Added => "added",
+            Step::Retired => "retired",
+            Step::Dropped => "dropped",
+            Step::Reinstated => "reinstated",
+            Step::Changed => "changed",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Event {
+    pub release: ReleaseId,
+    pub step: Step,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldChange>,
+    /// CMS's action code in this release.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub action_code: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct History {
+    pub code: String,
+    pub kind: Option<Kind>,
+    /// The description in the newest release that has the code.
+    pub description: Option<String>,
+    /// Every release looked at, oldest first.
+    pub releases: Vec<ReleaseId>,
+    pub events: Vec<Event>,
+}
+
+/// The history of `code` across `snapshots` (oldest first).
+pub fn history(code: &str, snapshots: &[Snapshot]) -> History {
+    let mut events = Vec::new();
+    let mut seen = false;
+    let mut previous = None;
+    let mut latest = None;
+    for (i, snap) in snapshots.iter().enumerate() {
+        let record = snap.get(code);
+        let (change, fields) = compare(previous, record);
+        let step = match change {
+            _ if i == 0 && record.is_some() => Some(Step::FirstSeen),
+            Some(Change::Added) if seen => Some(Step::Reinstated),
+            Some(Change::Added) => Some(Step::Added),
+            Some(Change::Retired) => Some(Step::Retired),
+            Some(Change::Dropped) => Some(Step::Dropped),
+            Some(Change::Reinstated) => Some(Step::Reinstated),
+            Some(Change::Changed) => Some(Step::Changed),
+            None => None,
+        };
+        if let Some(step) = step {
+            events.push(Event {
+                release: snap.release(),
+                step,
+                fields,
+                action_code: record.and_then(|r| r.action_code.clone()),
+            });
+        }
+        seen |= record.is_some();
+        if record.is_some() {
+            latest = record;
+        }
+        previous = record;
+    }
+    History {
+        code: code.to_string(),
+        kind: latest.map(|r| r.kind),
+        description: latest.map(|r| r.long_description.clone()),
+        releases: snapshots.iter().map(Snapshot::release).collect(),
+        events,
+    }
+}

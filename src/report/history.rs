@@ -1,0 +1,98 @@
+//! `history CODE` as text, markdown or JSON.
+
+use std::io::{self, Write};
+
+use super::describe;
+use crate::diff::history::{History, Step};
+
+fn lines(h: &History) -> Vec<(String, Vec<String>)> {
+    h.events
+        .iter()
+        .map(|e| {
+            let details = e
+                .fields
+                .iter()
+                .map(|f| {
+                    let tag = if f.cosmetic { " (cosmetic)" } else { "" };
+                    format!(
+                        "{}{tag}: {} -> {}",
+                        f.label,
+                        describe(f, &f.old),
+                        describe(f, &f.new)
+                    )
+                })
+                .collect();
+            let action = e
+                .action_code
+                .as_deref()
+                .map(|a| format!(" (CMS action {a})"))
+                .unwrap_or_default();
+            (
+                format!("{}  {}{action}", e.release, e.step.as_str()),
+                details,
+            )
+        })
+        .collect()
+}
+
+/// "unchanged through 2025-01" when the code is still there after its last event.
+fn quiet_since(h: &History) -> Option<String> {
+    let last = h.events.last()?;
+    let newest = *h.releases.last()?;
+    (last.release < newest && last.step != Step::Dropped)
+        .then(|| format!("unchanged through {newest}"))
+}
+
+fn span(h: &History) -> String {
+    match (h.releases.first(), h.releases.last()) {
+        (Some(a), Some(b)) => format!("{} stored releases, {a} to {b}", h.releases.len()),
+        _ => "no stored releases".to_string(),
+    }
+}
+
+pub fn text(out: &mut dyn Write, h: &History) -> io::Result<()> {
+    writeln!(
+        out,
+        "{}  {}",
+        h.code,
+        h.description.as_deref().unwrap_or("(in no stored release)")
+    )?;
+    writeln!(out, "{}", span(h))?;
+    for (head, details) in lines(h) {
+        writeln!(out, "  {head}")?;
+        for d in details {
+            writeln!(out, "      {d}")?;
+        }
+    }
+    if let Some(line) = quiet_since(h) {
+        writeln!(out, "  {line}")?;
+    }
+    Ok(())
+}
+
+pub fn markdown(out: &mut dyn Write, h: &History) -> io::Result<()> {
+    writeln!(out, "# {} history", h.code)?;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{}. {}.",
+        h.description.as_deref().unwrap_or("In no stored release"),
+        span(h)
+    )?;
+    writeln!(out)?;
+    for (head, details) in lines(h) {
+        writeln!(out, "- {head}")?;
+        for d in details {
+            writeln!(out, "  - {d}")?;
+        }
+    }
+    if let Some(line) = quiet_since(h) {
+        writeln!(out, "- {line}")?;
+    }
+    Ok(())
+}
+
+pub fn json(out: &mut dyn Write, h: &History) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, h)?;
+    writeln!(out)
+}

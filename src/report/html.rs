@@ -1,0 +1,128 @@
+//! One self-contained HTML file (inline CSS, no scripts or links out) that reads well when
+//! e-mailed: summary table, a section per kind of change, `<del>`/`<ins>` word highlights.
+
+use std::io::{self, Write};
+
+use super::{cosmetic, describe, is_wording, sections, summary_line};
+use crate::diff::Changeset;
+use crate::diff::words::{Span, words};
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn word_diff(old: &str, new: &str) -> String {
+    words(old, new)
+        .into_iter()
+        .map(|s| match s {
+            Span::Same(w) => esc(&w),
+            Span::Removed(w) if w.trim().is_empty() => String::new(),
+            Span::Inserted(w) if w.trim().is_empty() => w,
+            Span::Removed(w) => format!("<del>{}</del>", esc(&w)),
+            Span::Inserted(w) => format!("<ins>{}</ins>", esc(&w)),
+        })
+        .collect()
+}
+
+const CSS: &str = "body{font-family:system-ui,sans-serif;max-width:60em;margin:2em auto;color:#222}\
+table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .6em;text-align:left}\
+code{font-weight:bold}del{background:#fdd;color:#900}ins{background:#dfd;color:#060;text-decoration:none}\
+li{margin:.3em 0}.field{color:#555}";
+
+pub fn render(out: &mut dyn Write, set: &Changeset) -> io::Result<()> {
+    let title = format!("HCPCS changes {} → {}", set.old.release, set.new.release);
+    writeln!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title>"
+    )?;
+    writeln!(out, "<style>{CSS}</style></head><body>")?;
+    writeln!(out, "<h1>{title}</h1>")?;
+    writeln!(out, "<p>{}</p>", esc(&summary_line(set)))?;
+    writeln!(
+        out,
+        "<p>From <code>{}</code> to <code>{}</code>.</p>",
+        esc(&set.old.source),
+        esc(&set.new.source)
+    )?;
+    for (change, group) in sections(set) {
+        writeln!(out, "<h2>{} ({})</h2>\n<ul>", change.as_str(), group.len())?;
+        for c in group {
+            writeln!(
+                out,
+                "<li><code>{}</code> {}",
+                esc(&c.code),
+                esc(&c.description)
+            )?;
+            if !c.fields.is_empty() || !c.replacements.is_empty() {
+                writeln!(out, "<ul>")?;
+            }
+            for f in &c.fields {
+                let body = if is_wording(f) {
+                    word_diff(&f.old[0], &f.new[0])
+                } else {
+                    format!(
+                        "<del>{}</del> → <ins>{}</ins>",
+                        esc(&describe(f, &f.old)),
+                        esc(&describe(f, &f.new))
+                    )
+                };
+                writeln!(
+                    out,
+                    "<li><span class=\"field\">{}:</span> {body}</li>",
+                    esc(f.label)
+                )?;
+            }
+            for r in &c.replacements {
+                writeln!(
+                    out,
+                    "<li>Use instead: <code>{}</code> ({})</li>",
+                    esc(&r.code),
+                    r.status
+                )?;
+            }
+            if !c.fields.is_empty() || !c.replacements.is_empty() {
+                writeln!(out, "</ul>")?;
+            }
+            writeln!(out, "</li>")?;
+        }
+        writeln!(out, "</ul>")?;
+    }
+    let cosmetic = cosmetic(set);
+    if !cosmetic.is_empty() {
+        writeln!(
+            out,
+            "<details><summary>Cosmetic only ({})</summary><ul>",
+            cosmetic.len()
+        )?;
+        for c in cosmetic {
+            let fields: Vec<&str> = c.fields.iter().map(|f| f.label).collect();
+            writeln!(
+                out,
+                "<li><code>{}</code> {}</li>",
+                esc(&c.code),
+                esc(&fields.join(", "))
+            )?;
+        }
+        writeln!(out, "</ul></details>")?;
+    }
+    if !set.disagreements.is_empty() {
+        writeln!(
+            out,
+            "<h2>Disagreements with CMS's action codes ({})</h2>\n<ul>",
+            set.disagreements.len()
+        )?;
+        for d in &set.disagreements {
+            writeln!(
+                out,
+                "<li><code>{}</code> {}</li>",
+                esc(&d.code),
+                esc(&d.reason)
+            )?;
+        }
+        writeln!(out, "</ul>")?;
+    }
+    writeln!(out, "</body></html>")
+}

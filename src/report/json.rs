@@ -1,0 +1,33 @@
+//! The changeset as versioned JSON for cron jobs and webhooks (schema in README).
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use crate::diff::{Changeset, CodeChange, Disagreement, ReleaseInfo, Summary};
+
+/// Bumped when the JSON changeset's shape changes incompatibly.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct Document<'a> {
+    schema_version: u32,
+    old: &'a ReleaseInfo,
+    new: &'a ReleaseInfo,
+    summary: Summary,
+    changes: &'a [CodeChange],
+    disagreements: &'a [Disagreement],
+}
+
+pub fn render(out: &mut dyn Write, set: &Changeset) -> io::Result<()> {
+    let doc = Document {
+        schema_version: SCHEMA_VERSION,
+        old: &set.old,
+        new: &set.new,
+        summary: set.summary(),
+        changes: &set.changes,
+        disagreements: &set.disagreements,
+    };
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    writeln!(out)
+}

@@ -1,0 +1,124 @@
+//! A changelog document: summary table, a section per kind of change, word-level wording
+//! changes (~~removed~~ **inserted**), cosmetic changes folded away, CMS disagreements last.
+
+use std::io::{self, Write};
+
+use super::{cosmetic, describe, is_wording, sections};
+use crate::diff::Changeset;
+use crate::diff::words::{Span, words};
+
+/// Markdown-safe text: table pipes and emphasis characters escaped.
+fn md(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('|', "\\|")
+        .replace('*', "\\*")
+        .replace('_', "\\_")
+        .replace('~', "\\~")
+}
+
+fn word_diff(old: &str, new: &str) -> String {
+    words(old, new)
+        .into_iter()
+        .map(|s| match s {
+            Span::Same(w) => md(&w),
+            Span::Removed(w) if w.trim().is_empty() => String::new(),
+            Span::Inserted(w) if w.trim().is_empty() => w,
+            Span::Removed(w) => format!("~~{}~~", md(&w)),
+            Span::Inserted(w) => format!("**{}**", md(&w)),
+        })
+        .collect()
+}
+
+pub fn render(out: &mut dyn Write, set: &Changeset) -> io::Result<()> {
+    let s = set.summary();
+    writeln!(
+        out,
+        "# HCPCS changes {} → {}",
+        set.old.release, set.new.release
+    )?;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "From `{}` to `{}`.",
+        md(&set.old.source),
+        md(&set.new.source)
+    )?;
+    writeln!(out)?;
+    writeln!(out, "| Change | Codes |")?;
+    writeln!(out, "|---|---:|")?;
+    for (label, n) in [
+        ("Added", s.added),
+        ("Retired", s.retired),
+        ("Dropped", s.dropped),
+        ("Reinstated", s.reinstated),
+        ("Changed", s.changed),
+        ("… of them cosmetic only", s.cosmetic),
+        (
+            "Disagreeing with CMS's action code",
+            set.disagreements.len(),
+        ),
+    ] {
+        writeln!(out, "| {label} | {n} |")?;
+    }
+    for (change, group) in sections(set) {
+        writeln!(out)?;
+        writeln!(out, "## {} ({})", capitalized(change.as_str()), group.len())?;
+        writeln!(out)?;
+        for c in group {
+            writeln!(out, "- **{}** {}", c.code, md(&c.description))?;
+            for f in &c.fields {
+                if is_wording(f) {
+                    writeln!(out, "  - {}: {}", f.label, word_diff(&f.old[0], &f.new[0]))?;
+                } else {
+                    writeln!(
+                        out,
+                        "  - {}: {} → {}",
+                        f.label,
+                        md(&describe(f, &f.old)),
+                        md(&describe(f, &f.new))
+                    )?;
+                }
+            }
+            for r in &c.replacements {
+                writeln!(out, "  - Use instead: **{}** ({})", r.code, r.status)?;
+            }
+        }
+    }
+    let cosmetic = cosmetic(set);
+    if !cosmetic.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "## Cosmetic only ({})", cosmetic.len())?;
+        writeln!(out)?;
+        writeln!(
+            out,
+            "<details><summary>Case, spacing or punctuation changes</summary>"
+        )?;
+        writeln!(out)?;
+        for c in cosmetic {
+            let fields: Vec<&str> = c.fields.iter().map(|f| f.label).collect();
+            writeln!(out, "- **{}** {}", c.code, fields.join(", "))?;
+        }
+        writeln!(out)?;
+        writeln!(out, "</details>")?;
+    }
+    if !set.disagreements.is_empty() {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "## Disagreements with CMS's action codes ({})",
+            set.disagreements.len()
+        )?;
+        writeln!(out)?;
+        for d in &set.disagreements {
+            writeln!(out, "- **{}** {}", d.code, md(&d.reason))?;
+        }
+    }
+    Ok(())
+}
+
+fn capitalized(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}

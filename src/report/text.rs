@@ -1,0 +1,112 @@
+//! The changelog for a terminal: sections by kind of change, word-level highlights (colour on a
+//! TTY, `[-removed-]{+inserted+}` otherwise), cosmetic changes collapsed to one line each.
+
+use std::io::{self, Write};
+
+use super::{cosmetic, describe, is_wording, sections, summary_line};
+use crate::diff::Changeset;
+use crate::diff::words::{Span, words};
+
+struct Style {
+    color: bool,
+}
+
+impl Style {
+    fn paint(&self, code: &str, s: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+
+    fn heading(&self, out: &mut dyn Write, title: &str) -> io::Result<()> {
+        writeln!(out)?;
+        writeln!(out, "{}", self.paint("1", title))
+    }
+}
+
+fn word_diff(style: &Style, old: &str, new: &str) -> String {
+    words(old, new)
+        .into_iter()
+        .map(|s| match s {
+            Span::Same(w) => w,
+            // A change of spacing alone is not worth a mark.
+            Span::Removed(w) if w.trim().is_empty() => String::new(),
+            Span::Inserted(w) if w.trim().is_empty() => w,
+            Span::Removed(w) if style.color => style.paint("31;9", &w),
+            Span::Inserted(w) if style.color => style.paint("32", &w),
+            Span::Removed(w) => format!("[-{w}-]"),
+            Span::Inserted(w) => format!("{{+{w}+}}"),
+        })
+        .collect()
+}
+
+pub fn render(out: &mut dyn Write, set: &Changeset, color: bool) -> io::Result<()> {
+    let style = Style { color };
+    writeln!(out, "HCPCS {} -> {}", set.old.release, set.new.release)?;
+    writeln!(out, "{}", summary_line(set))?;
+    for (change, group) in sections(set) {
+        style.heading(
+            out,
+            &format!("{} ({})", change.as_str().to_uppercase(), group.len()),
+        )?;
+        for c in group {
+            writeln!(out, "  {}  {}", style.paint("1", &c.code), c.description)?;
+            for f in &c.fields {
+                if is_wording(f) || f.cosmetic {
+                    let tag = if f.cosmetic { " (cosmetic)" } else { "" };
+                    writeln!(
+                        out,
+                        "      {}{tag}: {}",
+                        f.label,
+                        word_diff(&style, &f.old.join(" "), &f.new.join(" "))
+                    )?;
+                } else {
+                    writeln!(
+                        out,
+                        "      {}: {} -> {}",
+                        f.label,
+                        describe(f, &f.old),
+                        describe(f, &f.new)
+                    )?;
+                }
+            }
+            for r in &c.replacements {
+                let what = r
+                    .description
+                    .as_deref()
+                    .map(|d| format!(": {d}"))
+                    .unwrap_or_default();
+                writeln!(out, "      use instead: {} ({}){what}", r.code, r.status)?;
+            }
+        }
+    }
+    let cosmetic = cosmetic(set);
+    if !cosmetic.is_empty() {
+        style.heading(
+            out,
+            &format!(
+                "COSMETIC ONLY ({}; --hide-cosmetic leaves them out)",
+                cosmetic.len()
+            ),
+        )?;
+        for c in cosmetic {
+            let fields: Vec<&str> = c.fields.iter().map(|f| f.label).collect();
+            writeln!(out, "  {}  {}", c.code, fields.join(", "))?;
+        }
+    }
+    if !set.disagreements.is_empty() {
+        style.heading(
+            out,
+            &format!(
+                "DISAGREES WITH CMS'S ACTION CODE ({})",
+                set.disagreements.len()
+            ),
+        )?;
+        for d in &set.disagreements {
+            writeln!(out, "  {}  {}", d.code, d.reason)?;
+        }
+    }
+    Ok(())
+}
