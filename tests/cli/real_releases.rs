@@ -399,3 +399,88 @@ fn cms_defects_that_can_be_repaired_are_warnings_and_strict_makes_them_errors() 
     assert!(err.contains("HCPC2018_CONTR_ANWEB_disc.txt: line 1884: ASC payment group effective date: '20' and '170401' read as the date 2017-04-01"), "{err}");
     assert!(strict.store_state().is_empty());
 }
+
+/// code → termination date (blank when none), read without the crate's reader: from the text's
+/// first lines (columns 285-292) or from a workbook's HCPC, RECID and TERM DT columns.
+fn terminations(path: &str, member: Option<&str>) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    match member {
+        Some(m) => {
+            for line in text_of(path, m).split(|b| *b == b'\n') {
+                if line.len() >= 293
+                    && line[5..10].iter().all(u8::is_ascii_digit)
+                    && matches!(line[10], b'3' | b'7')
+                {
+                    let code = String::from_utf8_lossy(&line[..5]).trim().to_string();
+                    // Only eight digits are a date: the 2012 line with a tab has its fields shifted.
+                    let term = &line[284..292];
+                    let date = if term.iter().all(u8::is_ascii_digit) {
+                        String::from_utf8_lossy(term).into_owned()
+                    } else {
+                        String::new()
+                    };
+                    out.insert(code, date);
+                }
+            }
+        }
+        None => {
+            let mut wb = open_workbook_auto(shared(path)).unwrap();
+            let range = wb.worksheet_range_at(0).unwrap().unwrap();
+            let rows: Vec<_> = range.rows().collect();
+            let header = rows
+                .iter()
+                .position(|r| r[0] == Data::String("HCPC".into()))
+                .unwrap();
+            let col = |name: &str| {
+                rows[header]
+                    .iter()
+                    .position(|c| *c == Data::String(name.into()))
+                    .unwrap()
+            };
+            let (ric, term) = (col("RECID"), col("TERM DT"));
+            for r in &rows[header + 1..] {
+                if matches!(r[ric].to_string().trim(), "3" | "7") {
+                    out.insert(
+                        r[0].to_string().trim().to_string(),
+                        r[term].to_string().trim().to_string(),
+                    );
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn every_pair_of_consecutive_releases_diffs_with_counts_derived_from_the_files() {
+    let work = Work::with(&RELEASES.iter().map(|r| shared(r.0)).collect::<Vec<_>>());
+    for pair in RELEASES.windows(2) {
+        let ((old_path, old, old_member), (new_path, new, new_member)) = (pair[0], pair[1]);
+        let a = terminations(old_path, old_member);
+        let b = terminations(new_path, new_member);
+        let added = b.keys().filter(|c| !a.contains_key(*c)).count();
+        let dropped = a.keys().filter(|c| !b.contains_key(*c)).count();
+        let common = || a.iter().filter_map(|(c, t)| b.get(c).map(|u| (t, u)));
+        let retired = common()
+            .filter(|(t, u)| t.is_empty() && !u.is_empty())
+            .count();
+        let reinstated = common()
+            .filter(|(t, u)| !t.is_empty() && u.is_empty())
+            .count();
+        let out = work
+            .cmd()
+            .args(["diff", old, new, "--format", "json"])
+            .assert()
+            .code(1);
+        let s = &json(&out)["summary"];
+        assert_eq!(s["added"], added, "{old} -> {new}");
+        assert_eq!(s["dropped"], dropped, "{old} -> {new}");
+        assert_eq!(s["retired"], retired, "{old} -> {new}");
+        assert_eq!(s["reinstated"], reinstated, "{old} -> {new}");
+        let changed = s["changed"].as_u64().unwrap() as usize;
+        assert!(
+            changed + retired + reinstated <= common().count(),
+            "{old} -> {new}"
+        );
+    }
+}
