@@ -258,8 +258,13 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8> {
             hide_cosmetic,
         } => {
             let filter = filter.into_filter(only, hide_cosmetic)?;
-            let old = snapshot_of(&store, &old)?;
-            let new = snapshot_of(&store, &new)?;
+            // The two loads are independent and most of the run's time: do them side by side.
+            let (old, new) = std::thread::scope(|s| {
+                let old = s.spawn(|| snapshot_of(&store, &old));
+                let new = snapshot_of(&store, &new);
+                (old.join().expect("loading thread"), new)
+            });
+            let (old, new) = (old?, new?);
             let set = filter.apply(diff::diff(&old, &new));
             let color = output.is_none()
                 && std::io::stdout().is_terminal()

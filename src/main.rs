@@ -2,6 +2,11 @@
 
 mod cli;
 
+// Loading a snapshot makes ~100,000 small strings; mimalloc halves what glibc's malloc and its
+// page faults cost there (BENCHMARKS.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::io::{self, Write};
 use std::process::ExitCode;
 

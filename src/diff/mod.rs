@@ -224,6 +224,8 @@ pub fn compare(old: Option<&Record>, new: Option<&Record>) -> (Option<Change>, V
     match (old, new) {
         (Some(_), None) => (Some(Change::Dropped), Vec::new()),
         (None, Some(_)) => (Some(Change::Added), Vec::new()),
+        // Most codes are identical from one release to the next: skip the field walk.
+        (Some(x), Some(y)) if x == y => (None, Vec::new()),
         (Some(x), Some(y)) => {
             let fields = field_changes(x, y);
             let change = match (x.termination_date, y.termination_date) {

@@ -63,13 +63,13 @@ pub struct Record {
     pub coverage: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asc_payment_group: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "ymd")]
     pub asc_effective_date: Option<NaiveDate>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mog_payment_group: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mog_payment_indicator: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "ymd")]
     pub mog_effective_date: Option<NaiveDate>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub processing_note: Option<String>,
@@ -79,11 +79,11 @@ pub struct Record {
     pub types_of_service: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub anesthesia_base_units: Option<u16>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "ymd")]
     pub added_date: Option<NaiveDate>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "ymd")]
     pub action_effective_date: Option<NaiveDate>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "ymd")]
     pub termination_date: Option<NaiveDate>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action_code: Option<String>,
@@ -124,6 +124,37 @@ impl Record {
     /// Whether CMS has set a termination date (the code is discontinued, effective after it).
     pub fn is_terminated(&self) -> bool {
         self.termination_date.is_some()
+    }
+}
+
+/// Dates in snapshots as `YYYY-MM-DD`, read by hand: chrono's general format parser was the
+/// largest single cost of loading a snapshot.
+mod ymd {
+    use chrono::NaiveDate;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(date: &Option<NaiveDate>, s: S) -> Result<S::Ok, S::Error> {
+        match date {
+            Some(d) => s.collect_str(&d.format("%Y-%m-%d")),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NaiveDate>, D::Error> {
+        let Some(text) = Option::<&str>::deserialize(d)? else {
+            return Ok(None);
+        };
+        let b = text.as_bytes();
+        let num = |r: std::ops::Range<usize>| -> Option<u32> {
+            b.get(r.clone())
+                .filter(|s| s.iter().all(u8::is_ascii_digit))?;
+            text[r].parse().ok()
+        };
+        let date = (b.len() == 10 && b[4] == b'-' && b[7] == b'-')
+            .then(|| NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?))
+            .flatten();
+        date.map(Some)
+            .ok_or_else(|| serde::de::Error::custom(format!("'{text}' is not a date (YYYY-MM-DD)")))
     }
 }
 
