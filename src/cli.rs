@@ -85,6 +85,13 @@ pub enum Command {
         #[arg(long)]
         hide_cosmetic: bool,
     },
+    /// Write a stored release as CSV: one row per code, every field.
+    Export {
+        release: ReleaseId,
+        /// Write to FILE (atomically) instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
     /// A code's timeline across every stored release.
     History {
         /// The code (E1392) or modifier (RR).
@@ -271,16 +278,19 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8> {
                 && std::env::var_os("NO_COLOR").is_none();
             let mut rendered = Vec::new();
             report::render(&mut rendered, &set, format.into(), color)?;
-            match output {
-                Some(path) => write_atomically(&path, &rendered)
-                    .with_context(|| format!("{}", path.display()))?,
-                None => out.write_all(&rendered)?,
-            }
+            emit(out, output.as_deref(), &rendered)?;
             Ok(if set.changes.is_empty() {
                 exit::OK
             } else {
                 exit::CHANGES
             })
+        }
+        Command::Export { release, output } => {
+            let snapshot = store.load(release)?;
+            let mut rendered = Vec::new();
+            report::export::csv(&mut rendered, &snapshot)?;
+            emit(out, output.as_deref(), &rendered)?;
+            Ok(exit::OK)
         }
         Command::History { code, format } => {
             let code = code.trim().to_ascii_uppercase();
@@ -377,6 +387,14 @@ fn list(store: &Store, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8> {
         )?;
     }
     Ok(exit::OK)
+}
+
+/// Writes a rendered report to `path` atomically, or to `out`.
+fn emit(out: &mut dyn Write, path: Option<&Path>, bytes: &[u8]) -> Result<()> {
+    match path {
+        Some(path) => write_atomically(path, bytes).with_context(|| format!("{}", path.display())),
+        None => Ok(out.write_all(bytes)?),
+    }
 }
 
 /// A stored release by id, or a release file read on the fly (not stored).

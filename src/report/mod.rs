@@ -3,6 +3,7 @@
 //! lives here.
 
 pub mod csv;
+pub mod export;
 pub mod history;
 pub mod html;
 pub mod json;

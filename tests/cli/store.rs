@@ -307,3 +307,32 @@ fn a_csv_with_the_workbook_headers_imports_like_the_text() {
     .unwrap();
     assert_eq!(from_csv.snapshot.records, from_text.snapshot.records);
 }
+
+#[test]
+fn export_writes_one_csv_row_per_code_with_every_field() {
+    let work = Work::with(&[fixture("oxygen/2006")]);
+    let out = work.cmd().args(["export", "2006"]).assert().success();
+    let text = stdout(&out);
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let header = reader.headers().unwrap().clone();
+    assert_eq!(&header[0], "code");
+    assert_eq!(header.len(), 2 + hcpcs_diff::model::fields::FIELDS.len());
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 8);
+    let e1392 = rows.iter().find(|r| &r[0] == "E1392").unwrap();
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    assert_eq!(&e1392[col("pricing_indicators")], "33");
+    assert_eq!(&e1392[col("added_date")], "2006-01-01");
+}
+
+#[cfg(unix)]
+#[test]
+fn snapshots_are_ordinary_readable_files() {
+    use std::os::unix::fs::PermissionsExt;
+    let work = Work::with(&[fixture("oxygen/2005")]);
+    let mode = std::fs::metadata(work.store().join("2005-01.jsonl"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o644);
+}
