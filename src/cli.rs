@@ -3,11 +3,14 @@
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 
+use hcpcs_diff::check::{self, CheckOptions, CheckOutcome};
 use hcpcs_diff::diff::{self, Change, CodeRange, Filter};
+use hcpcs_diff::fetch::FetchOptions;
 use hcpcs_diff::model::{Kind, ReleaseId};
 use hcpcs_diff::report::{self, Format, ShowFormat};
 use hcpcs_diff::store::{Saved, Snapshot, Store, write_atomically};
@@ -18,6 +21,12 @@ Exit status:
   0  success (diff: no changes after filters)
   1  changes found (diff)
   2  error: bad input, unknown release, store problem; nothing stored was changed";
+
+const CHECK_STATUS_HELP: &str = "\
+Exit status:
+  0  nothing new, or nothing watched changed
+  1  a new release was imported and watched codes changed
+  2  error (download, input, store, webhook); nothing was stored, the next run tries again";
 
 /// Track the CMS HCPCS Level II code set from release to release.
 #[derive(Debug, Parser)]
@@ -85,6 +94,35 @@ pub enum Command {
         #[arg(long)]
         hide_cosmetic: bool,
     },
+    /// Download a release from CMS (or a mirror), keep the zip and import it.
+    Fetch {
+        /// The release, YYYY-MM (YYYY means January).
+        release: ReleaseId,
+        /// Download exactly this URL instead of looking the release up.
+        #[arg(long)]
+        url: Option<String>,
+        #[command(flatten)]
+        network: NetworkArgs,
+        /// Replace a stored release whose content differs.
+        #[arg(long)]
+        force: bool,
+    },
+    /// For cron: fetch whatever CMS posted after the newest stored release, diff, report, notify.
+    #[command(after_help = CHECK_STATUS_HELP)]
+    Check {
+        #[command(flatten)]
+        filter: FilterArgs,
+        #[arg(long, value_enum, default_value_t = FormatArg::Text)]
+        format: FormatArg,
+        /// Write the report to FILE (atomically) instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// POST the JSON changeset to this URL when there is something new.
+        #[arg(long, value_name = "URL")]
+        notify: Option<String>,
+        #[command(flatten)]
+        network: NetworkArgs,
+    },
     /// Write a stored release as CSV: one row per code, every field.
     Export {
         release: ReleaseId,
@@ -99,6 +137,37 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = HistoryFormat::Text)]
         format: HistoryFormat,
     },
+}
+
+/// Where releases are downloaded from, and how patiently.
+#[derive(Debug, clap::Args)]
+pub struct NetworkArgs {
+    /// Where CMS's paths hang from: a mirror's URL, or a local folder of zips named as CMS names them.
+    #[arg(long, env = "HCPCS_DIFF_BASE_URL", default_value = hcpcs_diff::fetch::catalogue::CMS_BASE_URL)]
+    base_url: String,
+    /// Seconds to wait for a connection or for any read.
+    #[arg(long, default_value_t = 30)]
+    timeout: u64,
+    /// Further attempts after a 5xx answer, a connection error or a timeout (never after 404).
+    #[arg(long, default_value_t = 3)]
+    retries: u32,
+    /// Largest download accepted, in megabytes.
+    #[arg(long, default_value_t = 200)]
+    max_mb: u64,
+}
+
+impl NetworkArgs {
+    fn options(self, url: Option<String>) -> FetchOptions {
+        FetchOptions {
+            base_url: self.base_url,
+            url,
+            timeout: Duration::from_secs(self.timeout),
+            retries: self.retries,
+            max_bytes: self.max_mb * 1024 * 1024,
+            progress: std::io::stderr().is_terminal(),
+            ..FetchOptions::default()
+        }
+    }
 }
 
 /// Which codes a report covers; several options add up.
@@ -284,6 +353,73 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8> {
             } else {
                 exit::CHANGES
             })
+        }
+        Command::Fetch {
+            release,
+            url,
+            network,
+            force,
+        } => {
+            let done = check::fetch_release(&store, release, &network.options(url), force)?;
+            let verb = match &done.saved {
+                Saved::Created => "imported",
+                Saved::Unchanged => "already stored, unchanged",
+                Saved::Replaced(_) => "replaced the stored snapshot",
+            };
+            writeln!(
+                out,
+                "{}: release {}: {} procedure codes, {} modifiers; {verb}; zip kept as {} (sha256 {})",
+                done.url,
+                done.release,
+                done.counts.procedure,
+                done.counts.modifier,
+                done.zip.display(),
+                done.sha256
+            )?;
+            Ok(exit::OK)
+        }
+        Command::Check {
+            filter,
+            format,
+            output,
+            notify,
+            network,
+        } => {
+            let options = CheckOptions {
+                fetch: network.options(None),
+                filter: filter.into_filter(Vec::new(), false)?,
+                format: format.into(),
+                output: output.clone(),
+                notify,
+            };
+            match check::check(&store, &options)? {
+                CheckOutcome::NothingNew { newest, probed } => {
+                    // Cron mails any output: say nothing unless someone is watching.
+                    if std::io::stderr().is_terminal() {
+                        writeln!(
+                            err,
+                            "nothing new: {probed} is not posted yet (newest stored: {newest})"
+                        )?;
+                    }
+                    Ok(exit::OK)
+                }
+                CheckOutcome::Imported {
+                    imported,
+                    changeset,
+                    report,
+                } => {
+                    let list: Vec<String> = imported.iter().map(ToString::to_string).collect();
+                    writeln!(err, "imported {}", list.join(", "))?;
+                    if output.is_none() {
+                        out.write_all(&report)?;
+                    }
+                    Ok(if changeset.changes.is_empty() {
+                        exit::OK
+                    } else {
+                        exit::CHANGES
+                    })
+                }
+            }
         }
         Command::Export { release, output } => {
             let snapshot = store.load(release)?;

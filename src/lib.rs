@@ -5,9 +5,11 @@
 //! `normalize` (typed `model::Record`s) → `store` (snapshots) → `diff` → `report`.
 //! Only `main`/`cli` know about the command line.
 
+pub mod check;
 pub mod diff;
 pub mod error;
 pub mod exit;
+pub mod fetch;
 pub mod model;
 pub mod normalize;
 pub mod read;
@@ -30,6 +32,13 @@ pub enum Error {
     Store(#[from] StoreError),
     #[error(transparent)]
     Watch(#[from] diff::watch::WatchError),
+    #[error(transparent)]
+    Fetch(#[from] fetch::FetchError),
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
     #[error(
         "{file}: cannot tell which release this is from its name or content: give --release YYYY-MM"
     )]

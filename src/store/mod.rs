@@ -193,6 +193,25 @@ impl Store {
         &self.dir
     }
 
+    /// Where downloaded zips are kept, with their SHA-256.
+    pub fn downloads(&self) -> PathBuf {
+        self.dir.join("downloads")
+    }
+
+    /// Holds the store for one run: a second run waits until the first has finished.
+    pub fn lock(&self) -> Result<std::fs::File, StoreError> {
+        std::fs::create_dir_all(&self.dir).map_err(Self::io(&self.dir))?;
+        let path = self.dir.join(".lock");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(Self::io(&path))?;
+        file.lock().map_err(Self::io(&path))?;
+        Ok(file)
+    }
+
     pub fn path_of(&self, release: ReleaseId) -> PathBuf {
         self.dir.join(format!("{release}.jsonl"))
     }

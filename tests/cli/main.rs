@@ -4,6 +4,7 @@
 mod bad_input;
 mod cms_reports;
 mod diff;
+mod fetch;
 mod real_releases;
 mod store;
 mod util;

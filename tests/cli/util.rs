@@ -69,18 +69,28 @@ impl Work {
         work
     }
 
-    /// Every file in the store, by name, with its bytes.
-    pub fn store_state(&self) -> BTreeMap<String, Vec<u8>> {
-        let mut out = BTreeMap::new();
-        if let Ok(entries) = std::fs::read_dir(self.store()) {
+    /// Every file in the store (and its downloads folder), by name, with its SHA-256. The lock
+    /// file is left out: taking the lock creates it, and it holds nothing.
+    pub fn store_state(&self) -> BTreeMap<String, String> {
+        fn walk(dir: &Path, prefix: &str, out: &mut BTreeMap<String, String>) {
+            let Ok(entries) = std::fs::read_dir(dir) else {
+                return;
+            };
             for e in entries {
                 let e = e.unwrap();
-                out.insert(
-                    e.file_name().to_string_lossy().into_owned(),
-                    std::fs::read(e.path()).unwrap(),
-                );
+                let name = format!("{prefix}{}", e.file_name().to_string_lossy());
+                if e.file_type().unwrap().is_dir() {
+                    walk(&e.path(), &format!("{name}/"), out);
+                } else if name != ".lock" {
+                    out.insert(
+                        name,
+                        hcpcs_diff::source::sha256_hex(&std::fs::read(e.path()).unwrap()),
+                    );
+                }
             }
         }
+        let mut out = BTreeMap::new();
+        walk(&self.store(), "", &mut out);
         out
     }
 }

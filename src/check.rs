@@ -1,0 +1,158 @@
+//! The unattended job: fetch a release into the store, or probe for the quarters after the
+//! newest stored release, import what CMS has posted, diff it against what was newest, write
+//! the report and tell a webhook. Nothing is stored until every step before it has worked, and
+//! a lock keeps two runs from touching the store at once.
+
+use std::path::PathBuf;
+
+use crate::diff::{self, Changeset, Filter};
+use crate::fetch::{self, Download, FetchError, FetchOptions};
+use crate::model::ReleaseId;
+use crate::report::{self, Format};
+use crate::store::{Saved, Snapshot, Store};
+use crate::{Error, ReadOptions, load_source, source};
+
+/// A release downloaded and read, not yet stored.
+struct Fetched {
+    snapshot: Snapshot,
+    download: Download,
+}
+
+/// Downloads and reads `release`.
+fn download(store: &Store, release: ReleaseId, options: &FetchOptions) -> Result<Fetched, Error> {
+    let download = fetch::fetch(release, options, &store.downloads())?;
+    let file = source::from_bytes(&download.file_name, download.bytes.clone())?;
+    let loaded = load_source(
+        file,
+        ReadOptions {
+            release: Some(release),
+            strict: false,
+        },
+    )?;
+    Ok(Fetched {
+        snapshot: loaded.snapshot,
+        download,
+    })
+}
+
+/// Keeps the zip in the store's downloads folder and stores the snapshot.
+fn keep(store: &Store, fetched: Fetched, force: bool) -> Result<(PathBuf, Saved), Error> {
+    let saved = store.save(&fetched.snapshot, force)?;
+    let path = fetched.download.keep_in(&store.downloads())?;
+    Ok((path, saved))
+}
+
+/// What `fetch RELEASE` did.
+pub struct FetchOutcome {
+    pub release: ReleaseId,
+    pub url: String,
+    pub sha256: String,
+    pub zip: PathBuf,
+    pub saved: Saved,
+    pub counts: crate::store::Counts,
+}
+
+/// Downloads `release`, imports it and keeps the zip. A release CMS has not posted is an
+/// error here (the caller asked for it by name).
+pub fn fetch_release(
+    store: &Store,
+    release: ReleaseId,
+    options: &FetchOptions,
+    force: bool,
+) -> Result<FetchOutcome, Error> {
+    let _lock = store.lock()?;
+    let fetched = download(store, release, options)?;
+    let (url, sha256, counts) = (
+        fetched.download.url.clone(),
+        fetched.download.sha256.clone(),
+        fetched.snapshot.provenance.counts,
+    );
+    let (zip, saved) = keep(store, fetched, force)?;
+    Ok(FetchOutcome {
+        release,
+        url,
+        sha256,
+        zip,
+        saved,
+        counts,
+    })
+}
+
+/// Options of `check`.
+pub struct CheckOptions {
+    pub fetch: FetchOptions,
+    pub filter: Filter,
+    pub format: Format,
+    pub output: Option<PathBuf>,
+    pub notify: Option<String>,
+}
+
+/// What `check` found.
+pub enum CheckOutcome {
+    /// CMS has posted nothing after the newest stored release.
+    NothingNew {
+        newest: ReleaseId,
+        probed: ReleaseId,
+    },
+    /// New releases were imported; `changeset` (filtered) compares the newest stored before
+    /// with the newest now. `report` is the rendered changelog (already written if `output`).
+    Imported {
+        imported: Vec<ReleaseId>,
+        changeset: Changeset,
+        report: Vec<u8>,
+    },
+}
+
+pub fn check(store: &Store, options: &CheckOptions) -> Result<CheckOutcome, Error> {
+    let _lock = store.lock()?;
+    let newest = store.latest()?;
+    let mut fetched = Vec::new();
+    let mut probe = newest.next_quarter();
+    // A release not posted yet is the answer "nothing newer", not an error.
+    loop {
+        match download(store, probe, &options.fetch) {
+            Ok(f) => fetched.push(f),
+            Err(Error::Fetch(FetchError::NotPosted { .. })) => break,
+            Err(e) => return Err(e),
+        }
+        probe = probe.next_quarter();
+    }
+    let Some(latest) = fetched.last() else {
+        return Ok(CheckOutcome::NothingNew {
+            newest,
+            probed: newest.next_quarter(),
+        });
+    };
+    let old = store.load(newest)?;
+    let changeset = options.filter.apply(diff::diff(&old, &latest.snapshot));
+    let mut rendered = Vec::new();
+    report::render(&mut rendered, &changeset, options.format, false)
+        .map_err(|e| io_error("report", e))?;
+    if let Some(path) = &options.output {
+        crate::store::write_atomically(path, &rendered)
+            .map_err(|e| io_error(&path.display().to_string(), e))?;
+    }
+    if let Some(url) = &options.notify {
+        let mut json = Vec::new();
+        report::json::render(&mut json, &changeset).map_err(|e| io_error("report", e))?;
+        fetch::post_json(url, json, &options.fetch)?;
+    }
+    // Only now, with the report written and the webhook told, does anything reach the store:
+    // a failure above leaves it as it was, and the next run does the whole job again.
+    let imported = fetched.iter().map(|f| f.snapshot.release()).collect();
+    for f in fetched {
+        keep(store, f, false)?;
+    }
+    Ok(CheckOutcome::Imported {
+        imported,
+        changeset,
+        report: rendered,
+    })
+}
+
+fn io_error(path: &str, source: std::io::Error) -> Error {
+    Error::Io {
+        path: path.to_string(),
+        source,
+    }
+}

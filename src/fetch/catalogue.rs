@@ -1,0 +1,131 @@
+//! Where CMS posts each release. The quarterly-update landing page links every zip; the
+//! names are not fully regular, so its links come first and a table of the names CMS has used
+//! is the fallback. A mirror that copies CMS's paths works by changing the base URL.
+
+use crate::model::ReleaseId;
+
+pub const CMS_BASE_URL: &str = "https://www.cms.gov";
+
+/// The page that links every quarterly file (path under the base URL).
+const LANDING: &str =
+    "/medicare/coding-billing/healthcare-common-procedure-system/quarterly-update";
+
+const MONTHS: [&str; 12] = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+];
+
+/// Paths CMS has used for a release's zip, `{month}` and `{year}` filled in, most recent
+/// convention first. (`-files` was used for October 2023, January and April 2024; the 2024
+/// annual was also posted by year alone; annual files before 2020 lived under Downloads/.)
+const PATTERNS: &[&str] = &[
+    "/files/zip/{month}-{year}-alpha-numeric-hcpcs-file.zip",
+    "/files/zip/{month}-{year}-alpha-numeric-hcpcs-files.zip",
+    "/files/zip/{year}-alpha-numeric-hcpcs-file.zip",
+    "/Medicare/Coding/HCPCSReleaseCodeSets/Downloads/{year}-Alpha-Numeric-HCPCS-File.zip",
+];
+
+pub fn landing_page(base_url: &str) -> String {
+    format!("{}{LANDING}", base_url.trim_end_matches('/'))
+}
+
+fn month_name(release: ReleaseId) -> &'static str {
+    MONTHS[usize::from(release.month - 1)]
+}
+
+/// Every URL to try for `release`: the landing page's links that name it, then the table.
+/// The year-only patterns are for January (annual) releases alone.
+pub fn urls(base_url: &str, landing_html: &str, release: ReleaseId) -> Vec<String> {
+    let base = base_url.trim_end_matches('/');
+    let mut out: Vec<String> = links(landing_html)
+        .into_iter()
+        .filter(|href| names_release(href, release))
+        .map(|href| {
+            if href.starts_with("http") {
+                href
+            } else {
+                format!("{base}{href}")
+            }
+        })
+        .collect();
+    for pattern in PATTERNS {
+        if !pattern.contains("{month}") && release.month != 1 {
+            continue;
+        }
+        let url = format!(
+            "{base}{}",
+            pattern
+                .replace("{month}", month_name(release))
+                .replace("{year}", &release.year.to_string())
+        );
+        if !out.contains(&url) {
+            out.push(url);
+        }
+    }
+    out
+}
+
+/// The `href`s of `<a>` elements that point at zip files.
+fn links(html: &str) -> Vec<String> {
+    html.split("href=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .filter(|href| href.to_ascii_lowercase().ends_with(".zip"))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Whether a zip's name is the alpha-numeric file of `release` (`april-2026-alpha-numeric-...`).
+fn names_release(href: &str, release: ReleaseId) -> bool {
+    let name = href.rsplit('/').next().unwrap_or(href).to_ascii_lowercase();
+    name.contains("alpha-numeric")
+        && !name.contains("correction")
+        && name.starts_with(&format!("{}-{}", month_name(release), release.year))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn landing_page_links_come_before_the_table() {
+        let html = r#"<a href="/files/zip/april-2024-alpha-numeric-hcpcs-files.zip">April</a>
+            <a href="/files/zip/january-2024-alpha-numeric-hcpcs-files.zip">January</a>
+            <a href="/files/zip/april-2024-alpha-numeric-hcpcs-file-corrections.zip">fix</a>"#;
+        let urls = urls("https://mirror.example/", html, "2024-04".parse().unwrap());
+        assert_eq!(
+            urls[0],
+            "https://mirror.example/files/zip/april-2024-alpha-numeric-hcpcs-files.zip"
+        );
+        assert_eq!(
+            urls[1],
+            "https://mirror.example/files/zip/april-2024-alpha-numeric-hcpcs-file.zip"
+        );
+        assert_eq!(
+            urls.len(),
+            2,
+            "no year-only or correction URLs for a quarterly release: {urls:?}"
+        );
+    }
+
+    #[test]
+    fn annual_releases_also_try_the_older_names() {
+        let urls = urls(CMS_BASE_URL, "", "2019-01".parse().unwrap());
+        assert!(urls.contains(
+            &"https://www.cms.gov/files/zip/january-2019-alpha-numeric-hcpcs-file.zip".to_string()
+        ));
+        assert!(urls.contains(
+            &"https://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets/Downloads/2019-Alpha-Numeric-HCPCS-File.zip".to_string()
+        ));
+    }
+}

@@ -1,0 +1,390 @@
+//! Downloads CMS release zips: where CMS posts them (the landing page's links, then a table of
+//! the names CMS has used), and a careful HTTP GET (timeouts, bounded retries with backoff on
+//! 5xx and connection errors, no retry on 404, a size cap, zip check, temporary file renamed
+//! only when complete). Returns bytes and where they came from; reading them is `source`'s job.
+
+pub mod catalogue;
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use sha2::{Digest, Sha256};
+
+use crate::model::ReleaseId;
+
+/// How to reach CMS (or a mirror).
+#[derive(Debug, Clone)]
+pub struct FetchOptions {
+    /// Scheme and host (and path prefix) the catalogue's paths hang from.
+    pub base_url: String,
+    /// Fetch exactly this URL instead of looking the release up.
+    pub url: Option<String>,
+    /// Connect timeout, and the longest wait for any read.
+    pub timeout: Duration,
+    /// Further attempts after a 5xx answer or a connection error.
+    pub retries: u32,
+    /// The first wait between attempts; each later wait doubles.
+    pub backoff: Duration,
+    /// Largest download accepted.
+    pub max_bytes: u64,
+    /// Draw a progress bar (on a terminal).
+    pub progress: bool,
+}
+
+impl Default for FetchOptions {
+    fn default() -> Self {
+        FetchOptions {
+            base_url: catalogue::CMS_BASE_URL.to_string(),
+            url: None,
+            timeout: Duration::from_secs(30),
+            retries: 3,
+            backoff: Duration::from_millis(500),
+            max_bytes: 200 * 1024 * 1024,
+            progress: false,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    #[error("release {release} is not posted (404 from {})", tried.join(", "))]
+    NotPosted {
+        release: ReleaseId,
+        tried: Vec<String>,
+    },
+    #[error("{url}: HTTP {status}")]
+    Status { url: String, status: u16 },
+    #[error("{url}: {attempts} attempt(s) failed; last: {message}")]
+    Network {
+        url: String,
+        attempts: u32,
+        message: String,
+    },
+    #[error("{url}: larger than the {limit}-byte limit")]
+    TooLarge { url: String, limit: u64 },
+    #[error("{url}: not a zip ({what}); a server error page answered with status 200?")]
+    NotAZip { url: String, what: String },
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("cannot set up HTTP: {0}")]
+    Client(String),
+}
+
+/// A completed download, not yet kept anywhere but a temporary file.
+pub struct Download {
+    pub url: String,
+    /// The last path segment of the URL: the name CMS gave the zip.
+    pub file_name: String,
+    pub sha256: String,
+    pub bytes: Vec<u8>,
+    file: tempfile::NamedTempFile,
+}
+
+impl Download {
+    /// Keeps the zip as `<dir>/<file_name>` with `<file_name>.sha256` beside it.
+    pub fn keep_in(self, dir: &Path) -> Result<PathBuf, FetchError> {
+        let io = |path: &Path| {
+            let path = path.display().to_string();
+            move |source| FetchError::Io { path, source }
+        };
+        let path = dir.join(&self.file_name);
+        self.file.persist(&path).map_err(|e| FetchError::Io {
+            path: path.display().to_string(),
+            source: e.error,
+        })?;
+        let sum = dir.join(format!("{}.sha256", self.file_name));
+        crate::store::write_atomically(
+            &sum,
+            format!("{}  {}\n", self.sha256, self.file_name).as_bytes(),
+        )
+        .map_err(io(&sum))?;
+        Ok(path)
+    }
+}
+
+fn client(options: &FetchOptions) -> Result<reqwest::blocking::Client, FetchError> {
+    reqwest::blocking::Client::builder()
+        .connect_timeout(options.timeout)
+        .timeout(options.timeout)
+        .user_agent(concat!("hcpcs-diff/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| FetchError::Client(e.to_string()))
+}
+
+/// One GET, retried on 5xx and connection errors; `Ok(None)` for 404.
+fn get(
+    client: &reqwest::blocking::Client,
+    url: &str,
+    options: &FetchOptions,
+    temp_dir: &Path,
+) -> Result<Option<Download>, FetchError> {
+    let mut wait = options.backoff;
+    let mut last = String::new();
+    for attempt in 0..=options.retries {
+        if attempt > 0 {
+            std::thread::sleep(wait);
+            wait *= 2;
+        }
+        let response = match client.get(url).send() {
+            Ok(r) => r,
+            Err(e) => {
+                last = error_chain(&e);
+                continue;
+            }
+        };
+        let status = response.status();
+        if status == reqwest::StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        if status.is_server_error() {
+            last = format!("HTTP {}", status.as_u16());
+            continue;
+        }
+        if !status.is_success() {
+            return Err(FetchError::Status {
+                url: url.to_string(),
+                status: status.as_u16(),
+            });
+        }
+        match receive(response, url, options, temp_dir)? {
+            Ok(download) => return Ok(Some(download)),
+            Err(message) => last = message,
+        }
+    }
+    Err(FetchError::Network {
+        url: url.to_string(),
+        attempts: options.retries + 1,
+        message: last,
+    })
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut message = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        message.push_str(": ");
+        message.push_str(&s.to_string());
+        source = s.source();
+    }
+    message
+}
+
+/// Streams the body into a temporary file in `temp_dir`. The outer error ends the download;
+/// the inner one (a broken connection) may be retried.
+fn receive(
+    response: reqwest::blocking::Response,
+    url: &str,
+    options: &FetchOptions,
+    temp_dir: &Path,
+) -> Result<Result<Download, String>, FetchError> {
+    let len = response.content_length();
+    receive_from(Box::new(response), len, url, options, temp_dir)
+}
+
+fn receive_from(
+    mut response: Box<dyn Read>,
+    content_length: Option<u64>,
+    url: &str,
+    options: &FetchOptions,
+    temp_dir: &Path,
+) -> Result<Result<Download, String>, FetchError> {
+    let io = |source| FetchError::Io {
+        path: temp_dir.display().to_string(),
+        source,
+    };
+    if content_length.is_some_and(|n| n > options.max_bytes) {
+        return Err(FetchError::TooLarge {
+            url: url.to_string(),
+            limit: options.max_bytes,
+        });
+    }
+    std::fs::create_dir_all(temp_dir).map_err(io)?;
+    let mut file = tempfile::Builder::new()
+        .prefix(".download-")
+        .tempfile_in(temp_dir)
+        .map_err(io)?;
+    let bar = if options.progress {
+        let bar = indicatif::ProgressBar::new(content_length.unwrap_or(0));
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{msg} {bar:30} {bytes}/{total_bytes} {bytes_per_sec}",
+            )
+            .expect("template is valid"),
+        );
+        bar.set_message(url.rsplit('/').next().unwrap_or(url).to_string());
+        bar
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let mut hasher = Sha256::new();
+    let mut bytes = Vec::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = match response.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) => {
+                return Ok(Err(format!(
+                    "connection broke after {} bytes: {}",
+                    bytes.len(),
+                    error_chain(&e)
+                )));
+            }
+        };
+        if (bytes.len() + n) as u64 > options.max_bytes {
+            return Err(FetchError::TooLarge {
+                url: url.to_string(),
+                limit: options.max_bytes,
+            });
+        }
+        hasher.update(&buf[..n]);
+        bytes.extend_from_slice(&buf[..n]);
+        file.write_all(&buf[..n]).map_err(io)?;
+        bar.inc(n as u64);
+    }
+    bar.finish_and_clear();
+    if let Some(expected) = content_length
+        && expected != bytes.len() as u64
+    {
+        return Ok(Err(format!(
+            "body ended after {} of {expected} bytes",
+            bytes.len()
+        )));
+    }
+    if !bytes.starts_with(b"PK\x03\x04") {
+        let head = String::from_utf8_lossy(&bytes[..bytes.len().min(60)])
+            .trim()
+            .replace('\n', " ");
+        let what = if head.to_ascii_lowercase().contains("<html")
+            || head.to_ascii_lowercase().contains("<!doctype")
+        {
+            "an HTML page".to_string()
+        } else {
+            format!("starts {head:?}")
+        };
+        return Err(FetchError::NotAZip {
+            url: url.to_string(),
+            what,
+        });
+    }
+    file.as_file().sync_all().map_err(io)?;
+    let file_name = url
+        .rsplit('/')
+        .next()
+        .unwrap_or("release.zip")
+        .split('?')
+        .next()
+        .unwrap_or("release.zip");
+    Ok(Ok(Download {
+        url: url.to_string(),
+        file_name: file_name.to_string(),
+        sha256: hasher
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect(),
+        bytes,
+        file,
+    }))
+}
+
+/// Downloads `release`: the `--url` if given, else each of the catalogue's URLs in turn until
+/// one is posted. Temporary files go to `temp_dir`.
+pub fn fetch(
+    release: ReleaseId,
+    options: &FetchOptions,
+    temp_dir: &Path,
+) -> Result<Download, FetchError> {
+    if options.url.is_none() && !options.base_url.contains("://") {
+        return from_folder(release, Path::new(&options.base_url), options, temp_dir);
+    }
+    let client = client(options)?;
+    let urls = match &options.url {
+        Some(url) => vec![url.clone()],
+        None => {
+            let landing = catalogue::landing_page(&options.base_url);
+            let page = get_text(&client, &landing).unwrap_or_default();
+            catalogue::urls(&options.base_url, &page, release)
+        }
+    };
+    for url in &urls {
+        if let Some(download) = get(&client, url, options, temp_dir)? {
+            return Ok(download);
+        }
+    }
+    Err(FetchError::NotPosted {
+        release,
+        tried: urls,
+    })
+}
+
+/// A local mirror: a folder of zips named as CMS names them (any of the catalogue's names).
+fn from_folder(
+    release: ReleaseId,
+    dir: &Path,
+    options: &FetchOptions,
+    temp_dir: &Path,
+) -> Result<Download, FetchError> {
+    let urls = catalogue::urls("", "", release);
+    let names: Vec<&str> = urls
+        .iter()
+        .map(|u| u.rsplit('/').next().unwrap_or(u))
+        .collect();
+    let Some(path) = names.iter().map(|n| dir.join(n)).find(|p| p.is_file()) else {
+        let tried = names
+            .iter()
+            .map(|n| dir.join(n).display().to_string())
+            .collect();
+        return Err(FetchError::NotPosted { release, tried });
+    };
+    let url = path.display().to_string();
+    let file = std::fs::File::open(&path).map_err(|source| FetchError::Io {
+        path: url.clone(),
+        source,
+    })?;
+    let len = file.metadata().map(|m| m.len()).ok();
+    match receive_from(Box::new(file), len, &url, options, temp_dir)? {
+        Ok(download) => Ok(download),
+        Err(message) => Err(FetchError::Network {
+            url,
+            attempts: 1,
+            message,
+        }),
+    }
+}
+
+/// The landing page's HTML, if it answers; its absence only means falling back to the table.
+fn get_text(client: &reqwest::blocking::Client, url: &str) -> Option<String> {
+    let response = client.get(url).send().ok()?;
+    response
+        .status()
+        .is_success()
+        .then(|| response.text().ok())
+        .flatten()
+}
+
+/// POSTs `body` as JSON to `url` (a webhook); any answer but 2xx is an error.
+pub fn post_json(url: &str, body: Vec<u8>, options: &FetchOptions) -> Result<(), FetchError> {
+    let response = client(options)?
+        .post(url)
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .body(body)
+        .send()
+        .map_err(|e| FetchError::Network {
+            url: url.to_string(),
+            attempts: 1,
+            message: error_chain(&e),
+        })?;
+    if response.status().is_success() {
+        Ok(())
+    } else {
+        Err(FetchError::Status {
+            url: url.to_string(),
+            status: response.status().as_u16(),
+        })
+    }
+}
