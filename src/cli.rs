@@ -334,13 +334,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8> {
             hide_cosmetic,
         } => {
             let filter = filter.into_filter(only, hide_cosmetic)?;
-            // The two loads are independent and most of the run's time: do them side by side.
-            let (old, new) = std::thread::scope(|s| {
-                let old = s.spawn(|| snapshot_of(&store, &old));
-                let new = snapshot_of(&store, &new);
-                (old.join().expect("loading thread"), new)
-            });
-            let (old, new) = (old?, new?);
+            let (old, new) = snapshots_of(&store, &old, &new)?;
             let set = filter.apply(diff::diff(&old, &new));
             let color = output.is_none()
                 && std::io::stdout().is_terminal()
@@ -531,6 +525,20 @@ fn emit(out: &mut dyn Write, path: Option<&Path>, bytes: &[u8]) -> Result<()> {
         Some(path) => write_atomically(path, bytes).with_context(|| format!("{}", path.display())),
         None => Ok(out.write_all(bytes)?),
     }
+}
+
+/// The two sides of a diff: two stored releases are read trimmed to what the diff can see
+/// (`Store::load_for_diff`), anything else in full.
+fn snapshots_of(store: &Store, old: &str, new: &str) -> Result<(Snapshot, Snapshot)> {
+    let stored = |arg: &str| {
+        arg.parse::<ReleaseId>()
+            .ok()
+            .filter(|_| !Path::new(arg).exists())
+    };
+    if let (Some(a), Some(b)) = (stored(old), stored(new)) {
+        return Ok(store.load_for_diff(a, b)?);
+    }
+    Ok((snapshot_of(store, old)?, snapshot_of(store, new)?))
 }
 
 /// A stored release by id, or a release file read on the fly (not stored).

@@ -119,7 +119,7 @@ impl ReleaseInfo {
         ReleaseInfo {
             release: s.release(),
             source: s.provenance.source.display(),
-            codes: s.records.len(),
+            codes: s.provenance.counts.procedure + s.provenance.counts.modifier,
         }
     }
 }
