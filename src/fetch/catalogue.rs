@@ -10,21 +10,6 @@ pub const CMS_BASE_URL: &str = "https://www.cms.gov";
 const LANDING: &str =
     "/medicare/coding-billing/healthcare-common-procedure-system/quarterly-update";
 
-const MONTHS: [&str; 12] = [
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-];
-
 /// Paths CMS has used for a release's zip, `{month}` and `{year}` filled in, most recent
 /// convention first. (`-files` was used for October 2023, January and April 2024; the 2024
 /// annual was also posted by year alone; annual files before 2020 lived under Downloads/.)
@@ -37,10 +22,6 @@ const PATTERNS: &[&str] = &[
 
 pub fn landing_page(base_url: &str) -> String {
     format!("{}{LANDING}", base_url.trim_end_matches('/'))
-}
-
-fn month_name(release: ReleaseId) -> &'static str {
-    MONTHS[usize::from(release.month - 1)]
 }
 
 /// Every URL to try for `release`: the landing page's links that name it, then the table.
@@ -65,7 +46,7 @@ pub fn urls(base_url: &str, landing_html: &str, release: ReleaseId) -> Vec<Strin
         let url = format!(
             "{base}{}",
             pattern
-                .replace("{month}", month_name(release))
+                .replace("{month}", release.month_name())
                 .replace("{year}", &release.year.to_string())
         );
         if !out.contains(&url) {
@@ -90,7 +71,7 @@ fn names_release(href: &str, release: ReleaseId) -> bool {
     let name = href.rsplit('/').next().unwrap_or(href).to_ascii_lowercase();
     name.contains("alpha-numeric")
         && !name.contains("correction")
-        && name.starts_with(&format!("{}-{}", month_name(release), release.year))
+        && name.starts_with(&format!("{}-{}", release.month_name(), release.year))
 }
 
 #[cfg(test)]

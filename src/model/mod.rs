@@ -165,7 +165,27 @@ pub struct ReleaseId {
     pub month: u8,
 }
 
+/// Month names as CMS writes them in file names (`april-2026-alpha-numeric-hcpcs-file.zip`).
+pub const MONTH_NAMES: [&str; 12] = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+];
+
 impl ReleaseId {
+    pub fn month_name(self) -> &'static str {
+        MONTH_NAMES[usize::from(self.month - 1)]
+    }
+
     pub fn new(year: u16, month: u8) -> Option<Self> {
         ((1..=12).contains(&month) && (1980..=2200).contains(&year))
             .then_some(ReleaseId { year, month })

@@ -3,9 +3,8 @@
 
 use std::io::{self, Write};
 
-use super::{cosmetic, describe, is_wording, sections, summary_line};
+use super::{cosmetic, describe, is_wording, mark_words, sections, summary_line};
 use crate::diff::Changeset;
-use crate::diff::words::{Span, words};
 
 fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
@@ -15,16 +14,13 @@ fn esc(s: &str) -> String {
 }
 
 fn word_diff(old: &str, new: &str) -> String {
-    words(old, new)
-        .into_iter()
-        .map(|s| match s {
-            Span::Same(w) => esc(&w),
-            Span::Removed(w) if w.trim().is_empty() => String::new(),
-            Span::Inserted(w) if w.trim().is_empty() => w,
-            Span::Removed(w) => format!("<del>{}</del>", esc(&w)),
-            Span::Inserted(w) => format!("<ins>{}</ins>", esc(&w)),
-        })
-        .collect()
+    mark_words(
+        old,
+        new,
+        esc,
+        |w| format!("<del>{}</del>", esc(w)),
+        |w| format!("<ins>{}</ins>", esc(w)),
+    )
 }
 
 const CSS: &str = "body{font-family:system-ui,sans-serif;max-width:60em;margin:2em auto;color:#222}\

@@ -3,9 +3,8 @@
 
 use std::io::{self, Write};
 
-use super::{cosmetic, describe, is_wording, sections};
+use super::{cosmetic, describe, is_wording, mark_words, sections};
 use crate::diff::Changeset;
-use crate::diff::words::{Span, words};
 
 /// Markdown-safe text: table pipes and emphasis characters escaped.
 fn md(s: &str) -> String {
@@ -17,16 +16,13 @@ fn md(s: &str) -> String {
 }
 
 fn word_diff(old: &str, new: &str) -> String {
-    words(old, new)
-        .into_iter()
-        .map(|s| match s {
-            Span::Same(w) => md(&w),
-            Span::Removed(w) if w.trim().is_empty() => String::new(),
-            Span::Inserted(w) if w.trim().is_empty() => w,
-            Span::Removed(w) => format!("~~{}~~", md(&w)),
-            Span::Inserted(w) => format!("**{}**", md(&w)),
-        })
-        .collect()
+    mark_words(
+        old,
+        new,
+        md,
+        |w| format!("~~{}~~", md(w)),
+        |w| format!("**{}**", md(w)),
+    )
 }
 
 pub fn render(out: &mut dyn Write, set: &Changeset) -> io::Result<()> {

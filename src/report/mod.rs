@@ -13,6 +13,7 @@ pub mod text;
 
 use std::io::{self, Write};
 
+use crate::diff::words::{Span, words};
 use crate::diff::{Change, Changeset, CodeChange, FieldChange};
 use crate::model::fields::field;
 
@@ -77,6 +78,25 @@ pub fn describe(f: &FieldChange, values: &[String]) -> String {
         .map(|v| def.map_or(v.clone(), |d| d.describe(v)))
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+/// A wording change marked up for one format: `same` writes kept text, `removed` and
+/// `inserted` wrap the changed phrases (see `diff::words`).
+pub fn mark_words(
+    old: &str,
+    new: &str,
+    same: impl Fn(&str) -> String,
+    removed: impl Fn(&str) -> String,
+    inserted: impl Fn(&str) -> String,
+) -> String {
+    words(old, new)
+        .into_iter()
+        .map(|span| match span {
+            Span::Same(w) => same(&w),
+            Span::Removed(w) => removed(&w),
+            Span::Inserted(w) => inserted(&w),
+        })
+        .collect()
 }
 
 /// Whether a field change reads best as a word-level diff of one text.

@@ -3,9 +3,8 @@
 
 use std::io::{self, Write};
 
-use super::{cosmetic, describe, is_wording, sections, summary_line};
+use super::{cosmetic, describe, is_wording, mark_words, sections, summary_line};
 use crate::diff::Changeset;
-use crate::diff::words::{Span, words};
 
 struct Style {
     color: bool,
@@ -27,19 +26,26 @@ impl Style {
 }
 
 fn word_diff(style: &Style, old: &str, new: &str) -> String {
-    words(old, new)
-        .into_iter()
-        .map(|s| match s {
-            Span::Same(w) => w,
-            // A change of spacing alone is not worth a mark.
-            Span::Removed(w) if w.trim().is_empty() => String::new(),
-            Span::Inserted(w) if w.trim().is_empty() => w,
-            Span::Removed(w) if style.color => style.paint("31;9", &w),
-            Span::Inserted(w) if style.color => style.paint("32", &w),
-            Span::Removed(w) => format!("[-{w}-]"),
-            Span::Inserted(w) => format!("{{+{w}+}}"),
-        })
-        .collect()
+    let (color, plain) = (style.color, |w: &str| w.to_string());
+    mark_words(
+        old,
+        new,
+        plain,
+        |w| {
+            if color {
+                style.paint("31;9", w)
+            } else {
+                format!("[-{w}-]")
+            }
+        },
+        |w| {
+            if color {
+                style.paint("32", w)
+            } else {
+                format!("{{+{w}+}}")
+            }
+        },
+    )
 }
 
 pub fn render(out: &mut dyn Write, set: &Changeset, color: bool) -> io::Result<()> {

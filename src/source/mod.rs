@@ -7,7 +7,7 @@ use std::path::Path;
 use sha2::{Digest, Sha256};
 
 use crate::error::{FileProblem, ReadError};
-use crate::model::{Record, ReleaseId};
+use crate::model::{MONTH_NAMES, Record, ReleaseId};
 use crate::read::{self, Form, Sniffed};
 use crate::store::SourceInfo;
 
@@ -225,25 +225,10 @@ fn two_digit_year(s: &str) -> Option<u16> {
     })
 }
 
-const MONTHS: [&str; 12] = [
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-];
-
 fn month_token(s: &str) -> Option<u8> {
     s.split(|c: char| !c.is_ascii_alphabetic())
         .find_map(|word| {
-            MONTHS
+            MONTH_NAMES
                 .iter()
                 .position(|m| word == *m || (word.len() == 3 && m.starts_with(word)))
                 .map(|i| i as u8 + 1)
