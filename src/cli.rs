@@ -18,9 +18,9 @@ use hcpcs_diff::{ReadOptions, ReleaseFrom, exit};
 
 const EXIT_STATUS_HELP: &str = "\
 Exit status:
-  0  success (diff: no changes after filters)
-  1  changes found (diff)
-  2  error: bad input, unknown release, store problem; nothing stored was changed";
+  0  success (diff: no changes after filters; check: nothing new or nothing watched changed)
+  1  changes found (diff; check: a new release changed watched codes)
+  2  error: bad input, unknown release, store, download or webhook problem; nothing stored was changed";
 
 const CHECK_STATUS_HELP: &str = "\
 Exit status:
@@ -80,6 +80,7 @@ pub enum Command {
         old: String,
         /// The newer release: a release id in the store, or a release file or folder.
         new: String,
+        /// Report format.
         #[arg(long, value_enum, default_value_t = FormatArg::Text)]
         format: FormatArg,
         /// Write the report to FILE (atomically) instead of standard output.
@@ -112,6 +113,7 @@ pub enum Command {
     Check {
         #[command(flatten)]
         filter: FilterArgs,
+        /// Report format.
         #[arg(long, value_enum, default_value_t = FormatArg::Text)]
         format: FormatArg,
         /// Write the report to FILE (atomically) instead of standard output.
