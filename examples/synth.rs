@@ -3,7 +3,8 @@
 //! codes (descriptions, pricing, termination), drops 0.5% and adds 1%, deterministically.
 
 use hcpcs_diff::model::{Kind, Record, ReleaseId};
-use hcpcs_diff::store::{Snapshot, SourceInfo, Store};
+use hcpcs_diff::model::{Snapshot, SourceInfo};
+use hcpcs_diff::store::Store;
 
 /// A small deterministic generator (SplitMix64), so runs are comparable.
 struct Rng(u64);

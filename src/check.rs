@@ -8,8 +8,9 @@ use std::path::PathBuf;
 use crate::diff::{self, Changeset, Filter};
 use crate::fetch::{self, Download, FetchError, FetchOptions};
 use crate::model::ReleaseId;
+use crate::model::{Counts, Snapshot};
 use crate::report::{self, Format};
-use crate::store::{Saved, Snapshot, Store};
+use crate::store::{Saved, Store};
 use crate::{Error, ReadOptions, load_source, source};
 
 /// A release downloaded and read, not yet stored.
@@ -49,7 +50,7 @@ pub struct FetchOutcome {
     pub sha256: String,
     pub zip: PathBuf,
     pub saved: Saved,
-    pub counts: crate::store::Counts,
+    pub counts: Counts,
 }
 
 /// Downloads `release`, imports it and keeps the zip. A release CMS has not posted is an
@@ -129,7 +130,7 @@ pub fn check(store: &Store, options: &CheckOptions) -> Result<CheckOutcome, Erro
     report::render(&mut rendered, &changeset, options.format, false)
         .map_err(|e| io_error("report", e))?;
     if let Some(path) = &options.output {
-        crate::store::write_atomically(path, &rendered)
+        crate::fs::write_atomically(path, &rendered)
             .map_err(|e| io_error(&path.display().to_string(), e))?;
     }
     if let Some(url) = &options.notify {

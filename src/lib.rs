@@ -10,6 +10,7 @@ pub mod diff;
 pub mod error;
 pub mod exit;
 pub mod fetch;
+pub mod fs;
 pub mod model;
 pub mod normalize;
 pub mod read;
@@ -21,7 +22,8 @@ use std::path::Path;
 
 use error::{ReadError, Warning};
 use model::ReleaseId;
-use store::{Snapshot, StoreError};
+use model::Snapshot;
+use store::StoreError;
 
 /// Anything that stops a command; every one of them exits with status 2.
 #[derive(Debug, thiserror::Error)]

@@ -1,6 +1,7 @@
 //! Thin: parse the command line, run it, map the outcome to an exit status.
 
 mod cli;
+mod cmd;
 
 // Loading a snapshot makes ~100,000 small strings; mimalloc halves what glibc's malloc and its
 // page faults cost there (BENCHMARKS.md).

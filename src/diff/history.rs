@@ -4,8 +4,8 @@
 use serde::Serialize;
 
 use super::{Change, FieldChange, compare};
+use crate::model::Snapshot;
 use crate::model::{Kind, ReleaseId};
-use crate::store::Snapshot;
 
 /// One step in a code's life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

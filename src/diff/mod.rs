@@ -9,9 +9,9 @@ pub mod words;
 
 use serde::Serialize;
 
+use crate::model::Snapshot;
 use crate::model::fields::{FIELDS, Group};
 use crate::model::{Kind, Record, ReleaseId};
-use crate::store::Snapshot;
 
 /// What happened to a code between two releases.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

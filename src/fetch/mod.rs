@@ -97,7 +97,7 @@ impl Download {
             source: e.error,
         })?;
         let sum = dir.join(format!("{}.sha256", self.file_name));
-        crate::store::write_atomically(
+        crate::fs::write_atomically(
             &sum,
             format!("{}  {}\n", self.sha256, self.file_name).as_bytes(),
         )

@@ -3,12 +3,15 @@
 
 pub mod codes;
 pub mod fields;
+mod snapshot;
 
 use std::fmt;
 use std::str::FromStr;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+
+pub use snapshot::{Counts, Provenance, SCHEMA_VERSION, Snapshot, SourceInfo};
 
 /// Whether a record is a procedure/supply code (`E1392`) or a modifier (`RR`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

@@ -3,8 +3,8 @@
 
 use std::io::{self, Write};
 
+use crate::model::Snapshot;
 use crate::model::fields::FIELDS;
-use crate::store::Snapshot;
 
 pub fn csv(out: &mut dyn Write, snapshot: &Snapshot) -> io::Result<()> {
     let mut w = csv::Writer::from_writer(out);

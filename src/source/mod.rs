@@ -7,9 +7,9 @@ use std::path::Path;
 use sha2::{Digest, Sha256};
 
 use crate::error::{FileProblem, ReadError};
+use crate::model::SourceInfo;
 use crate::model::{MONTH_NAMES, Record, ReleaseId};
 use crate::read::{self, Form, Sniffed};
-use crate::store::SourceInfo;
 
 /// The release file chosen, with where it came from.
 #[derive(Debug, Clone)]

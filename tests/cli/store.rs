@@ -2,7 +2,8 @@
 //! record (proptest), through the fixed-width reader and through the snapshot file.
 
 use hcpcs_diff::model::{Kind, Record, ReleaseId};
-use hcpcs_diff::store::{Snapshot, SourceInfo, Store};
+use hcpcs_diff::model::{Snapshot, SourceInfo};
+use hcpcs_diff::store::Store;
 use hcpcs_diff::{ReadOptions, load_source, source};
 use proptest::prelude::*;
 

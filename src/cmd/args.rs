@@ -1,0 +1,145 @@
+//! Argument groups and value lists that several commands share, and their conversion into the
+//! library's options.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use clap::ValueEnum;
+
+use hcpcs_diff::diff::{self, Change, CodeRange, Filter};
+use hcpcs_diff::fetch::FetchOptions;
+use hcpcs_diff::model::Kind;
+use hcpcs_diff::report::Format;
+
+/// Where releases are downloaded from, and how patiently.
+#[derive(Debug, clap::Args)]
+pub struct NetworkArgs {
+    /// Where CMS's paths hang from: a mirror's URL, or a local folder of zips named as CMS names them.
+    #[arg(long, env = "HCPCS_DIFF_BASE_URL", default_value = hcpcs_diff::fetch::catalogue::CMS_BASE_URL)]
+    base_url: String,
+    /// Seconds to wait for a connection or for any read.
+    #[arg(long, default_value_t = 30)]
+    timeout: u64,
+    /// Further attempts after a 5xx answer, a connection error or a timeout (never after 404).
+    #[arg(long, default_value_t = 3)]
+    retries: u32,
+    /// Largest download accepted, in megabytes.
+    #[arg(long, default_value_t = 200)]
+    max_mb: u64,
+}
+
+impl NetworkArgs {
+    pub fn options(self, url: Option<String>) -> FetchOptions {
+        FetchOptions {
+            base_url: self.base_url,
+            url,
+            timeout: Duration::from_secs(self.timeout),
+            retries: self.retries,
+            max_bytes: self.max_mb * 1024 * 1024,
+            progress: std::io::stderr().is_terminal(),
+            ..FetchOptions::default()
+        }
+    }
+}
+
+/// Which codes a report covers; several options add up.
+#[derive(Debug, clap::Args)]
+pub struct FilterArgs {
+    /// Only this code (repeatable).
+    #[arg(long = "code", value_name = "CODE")]
+    codes: Vec<String>,
+    /// Only codes starting with this (repeatable), e.g. E or E04.
+    #[arg(long = "prefix", value_name = "PREFIX")]
+    prefixes: Vec<String>,
+    /// Only codes in this range (repeatable), e.g. E0424-E1406.
+    #[arg(long = "range", value_name = "FIRST-LAST")]
+    ranges: Vec<CodeRange>,
+    /// Only codes listed in FILE: one code or range per line, # comments.
+    #[arg(long, value_name = "FILE")]
+    watch: Option<PathBuf>,
+    /// Only procedure codes or only modifiers.
+    #[arg(long, value_enum)]
+    kind: Option<KindArg>,
+}
+
+impl FilterArgs {
+    pub fn into_filter(self, only: Vec<ChangeArg>, hide_cosmetic: bool) -> Result<Filter> {
+        let mut ranges = self.ranges;
+        if let Some(path) = &self.watch {
+            let text =
+                std::fs::read_to_string(path).with_context(|| format!("{}", path.display()))?;
+            ranges.extend(
+                diff::watch::parse(&path.display().to_string(), &text)
+                    .map_err(hcpcs_diff::Error::from)?,
+            );
+        }
+        Ok(Filter {
+            codes: upper(&self.codes),
+            prefixes: upper(&self.prefixes),
+            ranges,
+            kind: self.kind.map(|k| match k {
+                KindArg::Procedure => Kind::Procedure,
+                KindArg::Modifier => Kind::Modifier,
+            }),
+            only: only.into_iter().map(Change::from).collect(),
+            hide_cosmetic,
+        })
+    }
+}
+
+fn upper(values: &[String]) -> Vec<String> {
+    values
+        .iter()
+        .map(|c| c.trim().to_ascii_uppercase())
+        .collect()
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum FormatArg {
+    Text,
+    Markdown,
+    Json,
+    Csv,
+    Html,
+}
+
+impl From<FormatArg> for Format {
+    fn from(f: FormatArg) -> Self {
+        match f {
+            FormatArg::Text => Format::Text,
+            FormatArg::Markdown => Format::Markdown,
+            FormatArg::Json => Format::Json,
+            FormatArg::Csv => Format::Csv,
+            FormatArg::Html => Format::Html,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum KindArg {
+    Procedure,
+    Modifier,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ChangeArg {
+    Added,
+    Retired,
+    Dropped,
+    Reinstated,
+    Changed,
+}
+
+impl From<ChangeArg> for Change {
+    fn from(c: ChangeArg) -> Self {
+        match c {
+            ChangeArg::Added => Change::Added,
+            ChangeArg::Retired => Change::Retired,
+            ChangeArg::Dropped => Change::Dropped,
+            ChangeArg::Reinstated => Change::Reinstated,
+            ChangeArg::Changed => Change::Changed,
+        }
+    }
+}

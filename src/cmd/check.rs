@@ -1,0 +1,68 @@
+//! `check`: the cron job. Fetch what CMS posted after the newest stored release, diff, report,
+//! notify; the exit status says whether watched codes changed.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use anyhow::Result;
+
+use hcpcs_diff::check::{self, CheckOptions, CheckOutcome};
+use hcpcs_diff::exit;
+use hcpcs_diff::store::Store;
+
+use super::args::{FilterArgs, FormatArg, NetworkArgs};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    filter: FilterArgs,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = FormatArg::Text)]
+    format: FormatArg,
+    /// Write the report to FILE (atomically) instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// POST the JSON changeset to this URL when there is something new.
+    #[arg(long, value_name = "URL")]
+    notify: Option<String>,
+    #[command(flatten)]
+    network: NetworkArgs,
+}
+
+pub fn run(store: &Store, args: Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8> {
+    let options = CheckOptions {
+        fetch: args.network.options(None),
+        filter: args.filter.into_filter(Vec::new(), false)?,
+        format: args.format.into(),
+        output: args.output.clone(),
+        notify: args.notify,
+    };
+    match check::check(store, &options)? {
+        CheckOutcome::NothingNew { newest, probed } => {
+            // Cron mails any output: say nothing unless someone is watching.
+            if std::io::stderr().is_terminal() {
+                writeln!(
+                    err,
+                    "nothing new: {probed} is not posted yet (newest stored: {newest})"
+                )?;
+            }
+            Ok(exit::OK)
+        }
+        CheckOutcome::Imported {
+            imported,
+            changeset,
+            report,
+        } => {
+            let list: Vec<String> = imported.iter().map(ToString::to_string).collect();
+            writeln!(err, "imported {}", list.join(", "))?;
+            if args.output.is_none() {
+                out.write_all(&report)?;
+            }
+            Ok(if changeset.changes.is_empty() {
+                exit::OK
+            } else {
+                exit::CHANGES
+            })
+        }
+    }
+}

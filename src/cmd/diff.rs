@@ -1,0 +1,79 @@
+//! `diff OLD NEW`: what changed between two releases, stored or read on the fly.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+
+use hcpcs_diff::model::{ReleaseId, Snapshot};
+use hcpcs_diff::store::Store;
+use hcpcs_diff::{ReadOptions, diff, exit, report};
+
+use super::args::{ChangeArg, FilterArgs, FormatArg};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The older release: a release id in the store, or a release file or folder.
+    old: String,
+    /// The newer release: a release id in the store, or a release file or folder.
+    new: String,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = FormatArg::Text)]
+    format: FormatArg,
+    /// Write the report to FILE (atomically) instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    #[command(flatten)]
+    filter: FilterArgs,
+    /// Only these kinds of change, comma-separated.
+    #[arg(long, value_enum, value_delimiter = ',')]
+    only: Vec<ChangeArg>,
+    /// Leave out codes whose only changes are case, spacing or punctuation.
+    #[arg(long)]
+    hide_cosmetic: bool,
+}
+
+pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
+    let filter = args.filter.into_filter(args.only, args.hide_cosmetic)?;
+    let (old, new) = snapshots_of(store, &args.old, &args.new)?;
+    let set = filter.apply(diff::diff(&old, &new));
+    let color = args.output.is_none()
+        && std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none();
+    let mut rendered = Vec::new();
+    report::render(&mut rendered, &set, args.format.into(), color)?;
+    super::emit(out, args.output.as_deref(), &rendered)?;
+    Ok(if set.changes.is_empty() {
+        exit::OK
+    } else {
+        exit::CHANGES
+    })
+}
+
+/// The two sides of a diff: two stored releases are read trimmed to what the diff can see
+/// (`Store::load_for_diff`), anything else in full.
+fn snapshots_of(store: &Store, old: &str, new: &str) -> Result<(Snapshot, Snapshot)> {
+    let stored = |arg: &str| {
+        arg.parse::<ReleaseId>()
+            .ok()
+            .filter(|_| !Path::new(arg).exists())
+    };
+    if let (Some(a), Some(b)) = (stored(old), stored(new)) {
+        return Ok(store.load_for_diff(a, b)?);
+    }
+    Ok((snapshot_of(store, old)?, snapshot_of(store, new)?))
+}
+
+/// A stored release by id, or a release file read on the fly (not stored).
+fn snapshot_of(store: &Store, arg: &str) -> Result<Snapshot> {
+    let path = Path::new(arg);
+    if let Ok(release) = arg.parse::<ReleaseId>()
+        && !path.exists()
+    {
+        return Ok(store.load(release)?);
+    }
+    if path.exists() {
+        return Ok(hcpcs_diff::load_path(path, ReadOptions::default())?.snapshot);
+    }
+    anyhow::bail!("'{arg}' is neither a release id (YYYY-MM) nor a file or folder")
+}

@@ -1,0 +1,46 @@
+//! `fetch RELEASE`: download a release zip, keep it and import it.
+
+use std::io::Write;
+
+use anyhow::Result;
+
+use hcpcs_diff::model::ReleaseId;
+use hcpcs_diff::store::{Saved, Store};
+use hcpcs_diff::{check, exit};
+
+use super::args::NetworkArgs;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The release, YYYY-MM (YYYY means January).
+    release: ReleaseId,
+    /// Download exactly this URL instead of looking the release up.
+    #[arg(long)]
+    url: Option<String>,
+    #[command(flatten)]
+    network: NetworkArgs,
+    /// Replace a stored release whose content differs.
+    #[arg(long)]
+    force: bool,
+}
+
+pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
+    let options = args.network.options(args.url);
+    let done = check::fetch_release(store, args.release, &options, args.force)?;
+    let verb = match &done.saved {
+        Saved::Created => "imported",
+        Saved::Unchanged => "already stored, unchanged",
+        Saved::Replaced(_) => "replaced the stored snapshot",
+    };
+    writeln!(
+        out,
+        "{}: release {}: {} procedure codes, {} modifiers; {verb}; zip kept as {} (sha256 {})",
+        done.url,
+        done.release,
+        done.counts.procedure,
+        done.counts.modifier,
+        done.zip.display(),
+        done.sha256
+    )?;
+    Ok(exit::OK)
+}

@@ -1,0 +1,49 @@
+//! `history CODE`: a code's timeline across every stored release.
+
+use std::io::Write;
+
+use anyhow::Result;
+use clap::ValueEnum;
+
+use hcpcs_diff::store::{Store, StoreError};
+use hcpcs_diff::{diff, exit, report};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The code (E1392) or modifier (RR).
+    code: String,
+    #[arg(long, value_enum, default_value_t = HistoryFormat::Text)]
+    format: HistoryFormat,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum HistoryFormat {
+    Text,
+    Markdown,
+    Json,
+}
+
+pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
+    let code = args.code.trim().to_ascii_uppercase();
+    let snapshots = store
+        .releases()?
+        .into_iter()
+        .map(|r| store.load(r))
+        .collect::<Result<Vec<_>, _>>()?;
+    if snapshots.is_empty() {
+        return Err(StoreError::Empty.into());
+    }
+    let history = diff::history::history(&code, &snapshots);
+    if history.events.is_empty() {
+        anyhow::bail!(
+            "{code} is in none of the {} stored releases",
+            snapshots.len()
+        );
+    }
+    match args.format {
+        HistoryFormat::Text => report::history::text(out, &history)?,
+        HistoryFormat::Markdown => report::history::markdown(out, &history)?,
+        HistoryFormat::Json => report::history::json(out, &history)?,
+    }
+    Ok(exit::OK)
+}

@@ -1,0 +1,66 @@
+//! `import SOURCE`: read a release file into the store.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::Result;
+
+use hcpcs_diff::model::ReleaseId;
+use hcpcs_diff::store::{Saved, Store};
+use hcpcs_diff::{ReadOptions, ReleaseFrom, exit};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The release file or folder.
+    source: PathBuf,
+    /// Release id YYYY-MM (YYYY means January); inferred from the name or content if absent.
+    #[arg(long)]
+    release: Option<ReleaseId>,
+    /// Treat any warning about the input as an error.
+    #[arg(long)]
+    strict: bool,
+    /// Replace a stored release whose content differs.
+    #[arg(long)]
+    force: bool,
+}
+
+pub fn run(store: &Store, args: Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8> {
+    let options = ReadOptions {
+        release: args.release,
+        strict: args.strict,
+    };
+    let loaded = hcpcs_diff::load_path(&args.source, options)?;
+    let file = loaded.snapshot.provenance.source.display();
+    for w in &loaded.warnings {
+        writeln!(err, "warning: {file}: {w}")?;
+    }
+    let p = &loaded.snapshot.provenance;
+    let how = match &loaded.release_from {
+        ReleaseFrom::Given => "as given".to_string(),
+        ReleaseFrom::Name(n) => format!("from the name {n}"),
+        ReleaseFrom::Content => {
+            "from the content: most recent quarter in which codes' actions take effect".to_string()
+        }
+    };
+    let saved = store.save(&loaded.snapshot, args.force)?;
+    let verb = match &saved {
+        Saved::Created => "imported".to_string(),
+        Saved::Unchanged => "already stored, unchanged".to_string(),
+        Saved::Replaced(old) => format!(
+            "replaced the snapshot from {} (sha256 {})",
+            old.file, old.sha256
+        ),
+    };
+    let n = loaded.warnings.len();
+    writeln!(
+        out,
+        "{}: release {} ({how}): {} procedure codes, {} modifiers, {n} warning{}; {verb} in {}",
+        args.source.display(),
+        p.release,
+        p.counts.procedure,
+        p.counts.modifier,
+        if n == 1 { "" } else { "s" },
+        store.path_of(p.release).display()
+    )?;
+    Ok(exit::OK)
+}
