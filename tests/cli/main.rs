@@ -7,6 +7,7 @@ mod bad_input;
 mod cms_reports;
 mod diff;
 mod fetch;
+mod forms;
 mod real_releases;
 mod store;
 mod util;
