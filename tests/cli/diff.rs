@@ -214,11 +214,8 @@ fn e1392_is_unchanged_from_2012_to_2020_and_2012_to_2013_is_cosmetic() {
     let Some(data) = real_data!() else {
         return;
     };
-    let work = Work::with(&[
-        data.join("2012-01/12anweb.zip"),
-        data.join("2013-01/13anweb.zip"),
-        data.join("2020-01/2020-Alpha-Numeric-HCPCS-File.zip"),
-    ]);
+    // The store of every real release, 2012 to 2025, that real_releases imports once.
+    let work = crate::real_releases::imported(&data);
     work.cmd()
         .args(["diff", "2013", "2020", "--code", "E1392"])
         .assert()
@@ -245,7 +242,8 @@ fn e1392_is_unchanged_from_2012_to_2020_and_2012_to_2013_is_cosmetic() {
         .iter()
         .map(|e| e["step"].as_str().unwrap())
         .collect();
-    // First seen in 2012, re-cased in 2013 (a description change), nothing since.
+    // First seen in 2012, re-cased in 2013 (a description change), nothing since, through
+    // 2025.
     assert_eq!(steps, ["first_seen", "changed"]);
     assert!(h["events"][1]["fields"][0]["cosmetic"].as_bool().unwrap());
     work.cmd()

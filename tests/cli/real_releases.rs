@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::OnceLock;
 
 use calamine::{Data, Reader, open_workbook_auto};
 use hcpcs_diff::model::fields::FIELDS;
@@ -116,12 +117,33 @@ fn provenance(work: &Work, release: &str) -> serde_json::Value {
     serde_json::from_str(text.lines().next().unwrap()).unwrap()
 }
 
+/// One store holding every release in `RELEASES`, imported once through the binary (each
+/// import must succeed) and shared by the tests that only read it: importing the eleven real
+/// releases takes about 12 s, which three tests used to spend again each.
+pub fn imported(data: &Path) -> &'static Work {
+    static STORE: OnceLock<Work> = OnceLock::new();
+    STORE.get_or_init(|| {
+        // Left by an earlier run: a static is never dropped, so its folder is cleared here.
+        let parent = Path::new(env!("CARGO_TARGET_TMPDIR")).join("real-releases-store");
+        let _ = std::fs::remove_dir_all(&parent);
+        let work = Work::new_in(&parent);
+        for (path, _, _) in RELEASES {
+            work.cmd()
+                .arg("import")
+                .arg(data.join(path))
+                .assert()
+                .success();
+        }
+        work
+    })
+}
+
 #[test]
 fn every_real_release_imports_with_the_counts_in_its_file() {
     let Some(data) = real_data!() else {
         return;
     };
-    let work = Work::new();
+    let work = imported(&data);
     for (path, release, member) in RELEASES {
         let (codes, modifiers) = match member {
             Some(m) => count_text(&text_of(&data, path, m)),
@@ -131,12 +153,7 @@ fn every_real_release_imports_with_the_counts_in_its_file() {
             codes > 5000 && modifiers > 300,
             "{path}: implausible count {codes}/{modifiers}"
         );
-        work.cmd()
-            .arg("import")
-            .arg(data.join(path))
-            .assert()
-            .success();
-        let p = provenance(&work, release);
+        let p = provenance(work, release);
         assert_eq!(p["release"], *release, "{path}");
         assert_eq!(p["counts"]["procedure"], codes, "{path}");
         assert_eq!(p["counts"]["modifier"], modifiers, "{path}");
@@ -162,13 +179,8 @@ fn e1392_reads_the_same_in_every_release_from_2012_to_2020() {
     let Some(data) = real_data!() else {
         return;
     };
-    let work = Work::new();
-    for (path, release, _) in RELEASES.iter().filter(|r| r.1 < "2021") {
-        work.cmd()
-            .arg("import")
-            .arg(data.join(path))
-            .assert()
-            .success();
+    let work = imported(&data);
+    for (_, release, _) in RELEASES.iter().filter(|r| r.1 < "2021") {
         let out = work
             .cmd()
             .args(["show", "E1392", "--format", "json", "--release", release])
@@ -472,7 +484,7 @@ fn every_pair_of_consecutive_releases_diffs_with_counts_derived_from_the_files()
     let Some(data) = real_data!() else {
         return;
     };
-    let work = Work::with(&RELEASES.iter().map(|r| data.join(r.0)).collect::<Vec<_>>());
+    let work = imported(&data);
     for pair in RELEASES.windows(2) {
         let ((old_path, old, old_member), (new_path, new, new_member)) = (pair[0], pair[1]);
         let a = terminations(&data, old_path, old_member);

@@ -85,6 +85,15 @@ impl Work {
         }
     }
 
+    /// A work folder inside `parent`, for one that lives in a `static` (never dropped, so not
+    /// in the system's temporary folder: whoever makes it clears `parent` first).
+    pub fn new_in(parent: &Path) -> Self {
+        std::fs::create_dir_all(parent).unwrap();
+        Work {
+            dir: tempfile::tempdir_in(parent).expect("temp dir"),
+        }
+    }
+
     pub fn store(&self) -> PathBuf {
         self.dir.path().join("store")
     }
