@@ -2,10 +2,13 @@
 # Benchmarks hcpcs-diff against peer diff tools on the same two real releases (2019-01 and
 # 2020-01, flattened to CSV keyed by code for the peers), then on synthetic releases of 100,000
 # and 1,000,000 codes. Prints the tables BENCHMARKS.md holds; raw hyperfine JSON goes to
-# $OUT (default: a temporary folder). Needs ../shared/hcpcs; installs its peers into .peers/.
+# $OUT (default: a temporary folder). Needs the real CMS releases in $HCPCS_DIFF_DATA (the folder
+# tests/data/README.md describes); installs its peers into .peers/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SHARED=../shared/hcpcs
+DATA=${HCPCS_DIFF_DATA:?set HCPCS_DIFF_DATA to the folder of real CMS releases (see tests/data/README.md)}
+[ -f "$DATA/2019-01/2019-Alpha-Numeric-HCPCS-File.zip" ] && [ -f "$DATA/2020-01/2020-Alpha-Numeric-HCPCS-File.zip" ] ||
+  { echo "bench/run.sh: $DATA lacks 2019-01 or 2020-01 (see tests/data/README.md)" >&2; exit 2; }
 OUT=${OUT:-$(mktemp -d)}
 RUNS=${RUNS:-20}
 
@@ -18,8 +21,8 @@ cargo build --release --quiet --manifest-path bench/csv-diff-crate/Cargo.toml --
 BIN=$PWD/target/release/hcpcs-diff
 CRATE=$PWD/target/bench/release/csv-diff-crate
 STORE=$OUT/store
-"$BIN" --store "$STORE" import "$SHARED/2019-01/2019-Alpha-Numeric-HCPCS-File.zip" >/dev/null
-"$BIN" --store "$STORE" import "$SHARED/2020-01/2020-Alpha-Numeric-HCPCS-File.zip" >/dev/null
+"$BIN" --store "$STORE" import "$DATA/2019-01/2019-Alpha-Numeric-HCPCS-File.zip" >/dev/null
+"$BIN" --store "$STORE" import "$DATA/2020-01/2020-Alpha-Numeric-HCPCS-File.zip" >/dev/null
 "$BIN" --store "$STORE" export 2019-01 --output "$OUT/old.csv"
 "$BIN" --store "$STORE" export 2020-01 --output "$OUT/new.csv"
 

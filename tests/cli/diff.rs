@@ -1,7 +1,7 @@
-//! `diff` through the binary on the oxygen fixture pair and on real releases: what is reported,
+//! `diff` through the binary on the oxygen fixture pair and on real releases (`HCPCS_DIFF_DATA`): what is reported,
 //! the exit statuses, the filters and the JSON shape.
 
-use crate::util::{Work, fixture, json, shared, stderr, stdout};
+use crate::util::{Work, fixture, json, real_data, stderr, stdout};
 
 fn oxygen() -> Work {
     Work::with(&[fixture("oxygen/2005"), fixture("oxygen/2006")])
@@ -211,11 +211,11 @@ fn a_release_file_can_be_diffed_without_storing_it() {
 
 #[test]
 fn e1392_is_unchanged_from_2012_to_2020_and_2012_to_2013_is_cosmetic() {
-    let work = Work::with(&[
-        shared("2012-01/12anweb.zip"),
-        shared("2013-01/13anweb.zip"),
-        shared("2020-01/2020-Alpha-Numeric-HCPCS-File.zip"),
-    ]);
+    let Some(data) = real_data!() else {
+        return;
+    };
+    // The store of every real release, 2012 to 2025, that real_releases imports once.
+    let work = crate::real_releases::imported(&data);
     work.cmd()
         .args(["diff", "2013", "2020", "--code", "E1392"])
         .assert()
@@ -242,7 +242,8 @@ fn e1392_is_unchanged_from_2012_to_2020_and_2012_to_2013_is_cosmetic() {
         .iter()
         .map(|e| e["step"].as_str().unwrap())
         .collect();
-    // First seen in 2012, re-cased in 2013 (a description change), nothing since.
+    // First seen in 2012, re-cased in 2013 (a description change), nothing since, through
+    // 2025.
     assert_eq!(steps, ["first_seen", "changed"]);
     assert!(h["events"][1]["fields"][0]["cosmetic"].as_bool().unwrap());
     work.cmd()

@@ -1,10 +1,13 @@
 //! One integration-test binary: each module drives the built `hcpcs-diff` (or the library) on
-//! fixtures written here in CMS's formats, and on the real releases in `../shared/hcpcs`.
+//! fixtures written here in CMS's formats, and on the real releases in the folder that
+//! `HCPCS_DIFF_DATA` names (`tests/data/README.md`); without it those tests skip, and the
+//! `real_data_summary` target that cargo runs next says how many did.
 
 mod bad_input;
 mod cms_reports;
 mod diff;
 mod fetch;
+mod forms;
 mod real_releases;
 mod store;
 mod util;

@@ -1,15 +1,17 @@
-//! Every real CMS release in `../shared/hcpcs` imports, with counts checked against a count made
+//! Every real CMS release under `HCPCS_DIFF_DATA` imports, with counts checked against a count made
 //! here without the reader; E1392 reads the same in every release; text and workbook agree
 //! except where CMS's two files really differ.
 
 use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::OnceLock;
 
 use calamine::{Data, Reader, open_workbook_auto};
 use hcpcs_diff::model::fields::FIELDS;
 use hcpcs_diff::model::{Record, ReleaseId};
 use hcpcs_diff::{ReadOptions, load_source, source};
 
-use crate::util::{Work, json, shared, stderr, stdout, unzip};
+use crate::util::{Work, json, real_data, stderr, stdout, unzip};
 
 /// (what to import, release, the text member inside a zip, or None for a workbook).
 const RELEASES: &[(&str, &str, Option<&str>)] = &[
@@ -46,8 +48,8 @@ const RELEASES: &[(&str, &str, Option<&str>)] = &[
     ),
 ];
 
-fn text_of(path: &str, member: &str) -> Vec<u8> {
-    let p = shared(path);
+fn text_of(data: &Path, path: &str, member: &str) -> Vec<u8> {
+    let p = data.join(path);
     if p.is_dir() {
         return std::fs::read(p.join(member)).unwrap();
     }
@@ -83,8 +85,8 @@ fn count_text(bytes: &[u8]) -> (usize, usize) {
 }
 
 /// The same count from a workbook's RECID column, read with calamine directly.
-fn count_workbook(path: &str) -> (usize, usize) {
-    let mut wb = open_workbook_auto(shared(path)).unwrap();
+fn count_workbook(data: &Path, path: &str) -> (usize, usize) {
+    let mut wb = open_workbook_auto(data.join(path)).unwrap();
     let range = wb.worksheet_range_at(0).unwrap().unwrap();
     let rows: Vec<_> = range.rows().collect();
     let header = rows
@@ -115,24 +117,43 @@ fn provenance(work: &Work, release: &str) -> serde_json::Value {
     serde_json::from_str(text.lines().next().unwrap()).unwrap()
 }
 
+/// One store holding every release in `RELEASES`, imported once through the binary (each
+/// import must succeed) and shared by the tests that only read it: importing the eleven real
+/// releases takes about 12 s, which three tests used to spend again each.
+pub fn imported(data: &Path) -> &'static Work {
+    static STORE: OnceLock<Work> = OnceLock::new();
+    STORE.get_or_init(|| {
+        // Left by an earlier run: a static is never dropped, so its folder is cleared here.
+        let parent = Path::new(env!("CARGO_TARGET_TMPDIR")).join("real-releases-store");
+        let _ = std::fs::remove_dir_all(&parent);
+        let work = Work::new_in(&parent);
+        for (path, _, _) in RELEASES {
+            work.cmd()
+                .arg("import")
+                .arg(data.join(path))
+                .assert()
+                .success();
+        }
+        work
+    })
+}
+
 #[test]
 fn every_real_release_imports_with_the_counts_in_its_file() {
-    let work = Work::new();
+    let Some(data) = real_data!() else {
+        return;
+    };
+    let work = imported(&data);
     for (path, release, member) in RELEASES {
         let (codes, modifiers) = match member {
-            Some(m) => count_text(&text_of(path, m)),
-            None => count_workbook(path),
+            Some(m) => count_text(&text_of(&data, path, m)),
+            None => count_workbook(&data, path),
         };
         assert!(
             codes > 5000 && modifiers > 300,
             "{path}: implausible count {codes}/{modifiers}"
         );
-        work.cmd()
-            .arg("import")
-            .arg(shared(path))
-            .assert()
-            .success();
-        let p = provenance(&work, release);
+        let p = provenance(work, release);
         assert_eq!(p["release"], *release, "{path}");
         assert_eq!(p["counts"]["procedure"], codes, "{path}");
         assert_eq!(p["counts"]["modifier"], modifiers, "{path}");
@@ -155,13 +176,11 @@ fn every_real_release_imports_with_the_counts_in_its_file() {
 
 #[test]
 fn e1392_reads_the_same_in_every_release_from_2012_to_2020() {
-    let work = Work::new();
-    for (path, release, _) in RELEASES.iter().filter(|r| r.1 < "2021") {
-        work.cmd()
-            .arg("import")
-            .arg(shared(path))
-            .assert()
-            .success();
+    let Some(data) = real_data!() else {
+        return;
+    };
+    let work = imported(&data);
+    for (_, release, _) in RELEASES.iter().filter(|r| r.1 < "2021") {
         let out = work
             .cmd()
             .args(["show", "E1392", "--format", "json", "--release", release])
@@ -244,6 +263,9 @@ fn differences(
 
 #[test]
 fn text_and_workbook_of_a_release_give_the_same_snapshot_but_where_cms_files_differ() {
+    let Some(data) = real_data!() else {
+        return;
+    };
     // (release folder or zip, text member, workbook member, expected differences by field).
     type Case = (
         &'static str,
@@ -314,13 +336,13 @@ fn text_and_workbook_of_a_release_give_the_same_snapshot_but_where_cms_files_dif
     ];
     for (path, text_name, wb_name, expected) in cases {
         let release = &path[..7];
-        let members = if shared(path).is_dir() {
+        let members = if data.join(path).is_dir() {
             vec![
-                (text_name.to_string(), text_of(path, text_name)),
-                (wb_name.to_string(), text_of(path, wb_name)),
+                (text_name.to_string(), text_of(&data, path, text_name)),
+                (wb_name.to_string(), text_of(&data, path, wb_name)),
             ]
         } else {
-            unzip(&shared(path))
+            unzip(&data.join(path))
         };
         let get = |n: &str| members.iter().find(|(m, _)| m == n).unwrap().1.clone();
         let text = load(text_name, get(text_name), release);
@@ -359,8 +381,11 @@ fn text_and_workbook_of_a_release_give_the_same_snapshot_but_where_cms_files_dif
 
 #[test]
 fn quarterly_workbooks_without_a_release_in_their_name_are_dated_by_content() {
+    let Some(data) = real_data!() else {
+        return;
+    };
     for q in ["2020-04", "2020-07", "2020-10"] {
-        let bytes = std::fs::read(shared(&format!("{q}/anweb.xlsx"))).unwrap();
+        let bytes = std::fs::read(data.join(format!("{q}/anweb.xlsx"))).unwrap();
         let file = source::from_bytes("anweb.xlsx", bytes).unwrap();
         let loaded = load_source(file, ReadOptions::default()).unwrap();
         assert_eq!(loaded.snapshot.release().to_string(), q);
@@ -370,8 +395,11 @@ fn quarterly_workbooks_without_a_release_in_their_name_are_dated_by_content() {
 
 #[test]
 fn cms_defects_that_can_be_repaired_are_warnings_and_strict_makes_them_errors() {
+    let Some(data) = real_data!() else {
+        return;
+    };
     let work = Work::new();
-    let zip = shared("2012-01/12anweb.zip");
+    let zip = data.join("2012-01/12anweb.zip");
     let out = work.cmd().arg("import").arg(&zip).assert().success();
     let err = stderr(&out);
     assert!(
@@ -391,7 +419,7 @@ fn cms_defects_that_can_be_repaired_are_warnings_and_strict_makes_them_errors() 
     let out = strict
         .cmd()
         .arg("import")
-        .arg(shared("2018-01/2018-Alpha-Numeric-HCPCS-File.zip"))
+        .arg(data.join("2018-01/2018-Alpha-Numeric-HCPCS-File.zip"))
         .arg("--strict")
         .assert()
         .code(2);
@@ -402,11 +430,11 @@ fn cms_defects_that_can_be_repaired_are_warnings_and_strict_makes_them_errors() 
 
 /// code → termination date (blank when none), read without the crate's reader: from the text's
 /// first lines (columns 285-292) or from a workbook's HCPC, RECID and TERM DT columns.
-fn terminations(path: &str, member: Option<&str>) -> BTreeMap<String, String> {
+fn terminations(data: &Path, path: &str, member: Option<&str>) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     match member {
         Some(m) => {
-            for line in text_of(path, m).split(|b| *b == b'\n') {
+            for line in text_of(data, path, m).split(|b| *b == b'\n') {
                 if line.len() >= 293
                     && line[5..10].iter().all(u8::is_ascii_digit)
                     && matches!(line[10], b'3' | b'7')
@@ -424,7 +452,7 @@ fn terminations(path: &str, member: Option<&str>) -> BTreeMap<String, String> {
             }
         }
         None => {
-            let mut wb = open_workbook_auto(shared(path)).unwrap();
+            let mut wb = open_workbook_auto(data.join(path)).unwrap();
             let range = wb.worksheet_range_at(0).unwrap().unwrap();
             let rows: Vec<_> = range.rows().collect();
             let header = rows
@@ -453,11 +481,14 @@ fn terminations(path: &str, member: Option<&str>) -> BTreeMap<String, String> {
 
 #[test]
 fn every_pair_of_consecutive_releases_diffs_with_counts_derived_from_the_files() {
-    let work = Work::with(&RELEASES.iter().map(|r| shared(r.0)).collect::<Vec<_>>());
+    let Some(data) = real_data!() else {
+        return;
+    };
+    let work = imported(&data);
     for pair in RELEASES.windows(2) {
         let ((old_path, old, old_member), (new_path, new, new_member)) = (pair[0], pair[1]);
-        let a = terminations(old_path, old_member);
-        let b = terminations(new_path, new_member);
+        let a = terminations(&data, old_path, old_member);
+        let b = terminations(&data, new_path, new_member);
         let added = b.keys().filter(|c| !a.contains_key(*c)).count();
         let dropped = a.keys().filter(|c| !b.contains_key(*c)).count();
         let common = || a.iter().filter_map(|(c, t)| b.get(c).map(|u| (t, u)));
@@ -483,4 +514,70 @@ fn every_pair_of_consecutive_releases_diffs_with_counts_derived_from_the_files()
             "{old} -> {new}"
         );
     }
+}
+
+/// (file under `HCPCS_DIFF_DATA`, bytes, SHA-256) for each row of `tests/data/README.md`'s table.
+fn listed_files() -> Vec<(String, u64, String)> {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/README.md"))
+            .unwrap();
+    readme
+        .lines()
+        .filter_map(|line| {
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            // "| release | `file` | bytes | `sha256` | page |": 7 cells counting the outer ones.
+            let bytes = cells.get(3)?.parse().ok()?;
+            let file = cells[2].trim_matches('`').to_string();
+            Some((file, bytes, cells[4].trim_matches('`').to_string()))
+        })
+        .collect()
+}
+
+#[test]
+fn tests_data_readme_lists_every_file_the_real_data_tests_read() {
+    let listed: Vec<String> = listed_files().into_iter().map(|(f, _, _)| f).collect();
+    assert!(listed.len() >= RELEASES.len(), "{listed:?}");
+    // Every release the tests import: a listed file, or a folder whose files are listed.
+    for (path, _, _) in RELEASES {
+        assert!(
+            listed
+                .iter()
+                .any(|f| f == path || f.starts_with(&format!("{path}/"))),
+            "{path} is read by the real-data tests but not listed in tests/data/README.md"
+        );
+    }
+    for (_, _, sha) in listed_files() {
+        assert!(
+            sha.len() == 64 && sha.bytes().all(|b| b.is_ascii_hexdigit()),
+            "{sha}"
+        );
+    }
+}
+
+#[test]
+fn the_real_data_folder_holds_the_files_listed_in_tests_data_readme() {
+    let Some(data) = real_data!() else {
+        return;
+    };
+    let mut differ = Vec::new();
+    for (file, bytes, sha) in listed_files() {
+        match std::fs::read(data.join(&file)) {
+            Err(e) => differ.push(format!("{file}: {e}")),
+            Ok(content) if content.len() as u64 != bytes => differ.push(format!(
+                "{file}: {} bytes, the list says {bytes}",
+                content.len()
+            )),
+            Ok(content) if source::sha256_hex(&content) != sha => differ.push(format!(
+                "{file}: SHA-256 {}, the list says {sha}",
+                source::sha256_hex(&content)
+            )),
+            Ok(_) => {}
+        }
+    }
+    assert!(
+        differ.is_empty(),
+        "files under {} that differ from tests/data/README.md:\n{}",
+        data.display(),
+        differ.join("\n")
+    );
 }

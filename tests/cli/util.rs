@@ -1,5 +1,5 @@
-//! A fresh folder per test with its own store, and helpers to reach the fixtures and the real
-//! CMS files beside the project.
+//! A fresh folder per test with its own store, helpers to reach the fixtures, and the gate of
+//! the tests that read the real CMS releases (`HCPCS_DIFF_DATA`, see `tests/data/README.md`).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -8,16 +8,65 @@ use assert_cmd::Command;
 use assert_cmd::assert::Assert;
 use tempfile::TempDir;
 
-/// `../shared/hcpcs`, which CI provides read-only. Tests fail (not skip) without it.
-pub fn shared(rel: &str) -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/hcpcs");
-    assert!(
-        root.is_dir(),
-        "the real CMS releases are expected at {}",
-        root.display()
-    );
-    root.join(rel)
+/// Where the real CMS releases are: a folder with one folder per release id, as listed in
+/// `tests/data/README.md`.
+pub const DATA_VAR: &str = "HCPCS_DIFF_DATA";
+/// Set to 1 to make missing real data a failure instead of a skip (CI sets it).
+pub const REQUIRE_VAR: &str = "HCPCS_DIFF_REQUIRE_DATA";
+
+/// Where each real-data test notes whether it ran or skipped, one empty file per test, for the
+/// `real_data_summary` target that cargo runs after this one to count and clear.
+pub fn real_data_marks() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("real-data")
 }
+
+/// The folder of real CMS releases for the test `test`, or `None` when `HCPCS_DIFF_DATA` is
+/// unset or not a folder: the test then returns early, saying so on stderr, and notes the skip
+/// for the summary line at the end of `cargo test`. With `HCPCS_DIFF_REQUIRE_DATA=1`, missing
+/// data panics instead. Call it through `real_data!()`, which names the test.
+pub fn real_data_dir(test: &str) -> Option<PathBuf> {
+    let test = test.strip_prefix("cli::").unwrap_or(test);
+    let marks = real_data_marks();
+    let mark = |ran: bool| {
+        let (here, other) = if ran {
+            ("ran", "skipped")
+        } else {
+            ("skipped", "ran")
+        };
+        std::fs::create_dir_all(marks.join(here)).unwrap();
+        let _ = std::fs::remove_file(marks.join(other).join(test));
+        std::fs::write(marks.join(here).join(test), "").unwrap();
+    };
+    let given = std::env::var_os(DATA_VAR).filter(|v| !v.is_empty());
+    let problem = match &given {
+        Some(dir) if Path::new(dir).is_dir() => {
+            mark(true);
+            return Some(PathBuf::from(dir));
+        }
+        Some(dir) => format!("{DATA_VAR}={} is not a folder", Path::new(dir).display()),
+        None => format!("{DATA_VAR} is not set"),
+    };
+    let required = std::env::var(REQUIRE_VAR).is_ok_and(|v| v == "1");
+    assert!(
+        !required,
+        "{test} needs the real CMS releases and {REQUIRE_VAR}=1 forbids skipping it, but \
+         {problem}: point {DATA_VAR} at a folder laid out as tests/data/README.md says"
+    );
+    mark(false);
+    eprintln!("skipped {test}: {problem} (the real CMS releases; see tests/data/README.md)");
+    None
+}
+
+/// `let Some(data) = real_data!() else { return };` at the top of a test that reads the real CMS
+/// releases; `data.join("2012-01/12anweb.zip")` then names a file.
+macro_rules! real_data {
+    () => {{
+        fn here() {}
+        let name = std::any::type_name_of_val(&here);
+        crate::util::real_data_dir(name.strip_suffix("::here").unwrap_or(name))
+    }};
+}
+pub(crate) use real_data;
 
 pub fn fixture(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -33,6 +82,15 @@ impl Work {
     pub fn new() -> Self {
         Work {
             dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    /// A work folder inside `parent`, for one that lives in a `static` (never dropped, so not
+    /// in the system's temporary folder: whoever makes it clears `parent` first).
+    pub fn new_in(parent: &Path) -> Self {
+        std::fs::create_dir_all(parent).unwrap();
+        Work {
+            dir: tempfile::tempdir_in(parent).expect("temp dir"),
         }
     }
 

@@ -1,0 +1,38 @@
+//! Runs after the `cli` target (cargo runs test targets in name order) and prints the one line
+//! that says whether the real-data tests ran: libtest hides what a passing test writes on
+//! stderr, so each real-data test notes itself under `CARGO_TARGET_TMPDIR` (see
+//! `tests/cli/util.rs`, `real_data`) and this target counts the notes, prints, and clears them.
+
+use std::path::Path;
+
+fn take(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    let _ = std::fs::remove_dir_all(dir);
+    names
+}
+
+fn main() {
+    let marks = Path::new(env!("CARGO_TARGET_TMPDIR")).join("real-data");
+    let ran = take(&marks.join("ran"));
+    let skipped = take(&marks.join("skipped"));
+    if !skipped.is_empty() {
+        println!(
+            "NOTE: {} real-data test{} did not run (no real CMS files): to run them, \
+             HCPCS_DIFF_DATA=/path/to/hcpcs cargo test (tests/data/README.md lists the files; \
+             HCPCS_DIFF_REQUIRE_DATA=1 makes missing data a failure)",
+            skipped.len(),
+            if skipped.len() == 1 { "" } else { "s" },
+        );
+    } else if !ran.is_empty() {
+        println!(
+            "real-data tests: all {} ran on the real CMS files",
+            ran.len()
+        );
+    }
+}
