@@ -1,9 +1,22 @@
 //! hcpcs-diff: reads CMS HCPCS Level II releases in every form CMS has shipped, stores each as a
 //! normalized snapshot, and says what changed between releases.
 //!
-//! The flow runs one way: `source` (find the release file) → `read` (rows by the layout) →
-//! `normalize` (typed `model::Record`s) → `store` (snapshots) → `diff` → `report`.
-//! Only `main`/`cli` know about the command line.
+//! The flow runs one way, a folder for each step:
+//!
+//! | step | folder | in → out |
+//! |---|---|---|
+//! | find the release file | `source/` (and `fetch/` for downloads) | a zip, folder or file → bytes and their form |
+//! | read | `read/` | bytes → rows by CMS's layout (`read/layout.rs`) |
+//! | normalize | `normalize/` | rows → typed `model::Record`s in a `model::Snapshot` |
+//! | keep | `store/` | `Snapshot` ⇄ `<store>/YYYY-MM.jsonl` |
+//! | diff | `diff/` | two `Snapshot`s → a `diff::Changeset` (and a code's history) |
+//! | report | `report/` | a `Changeset` → text, markdown, JSON, CSV or HTML |
+//!
+//! `model/` is below them all: the record, release ids, CMS's code tables and the `Snapshot`
+//! that every step passes on; no step imports a later one, and none but the store knows where
+//! snapshots are kept. `fs` writes files atomically; `check` strings the steps together for
+//! `fetch` and the cron job. The command line (`src/cli.rs`, one file per command in
+//! `src/cmd/`) is the binary's, not the library's.
 
 pub mod check;
 pub mod diff;

@@ -207,19 +207,7 @@ fn receive_from(
         .prefix(".download-")
         .tempfile_in(temp_dir)
         .map_err(io)?;
-    let bar = if options.progress {
-        let bar = indicatif::ProgressBar::new(content_length.unwrap_or(0));
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{msg} {bar:30} {bytes}/{total_bytes} {bytes_per_sec}",
-            )
-            .expect("template is valid"),
-        );
-        bar.set_message(url.rsplit('/').next().unwrap_or(url).to_string());
-        bar
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
+    let bar = progress_bar(options.progress, content_length, url);
     let mut hasher = Sha256::new();
     let mut bytes = Vec::new();
     let mut buf = vec![0u8; 64 * 1024];
@@ -256,32 +244,15 @@ fn receive_from(
         )));
     }
     if !bytes.starts_with(b"PK\x03\x04") {
-        let head = String::from_utf8_lossy(&bytes[..bytes.len().min(60)])
-            .trim()
-            .replace('\n', " ");
-        let what = if head.to_ascii_lowercase().contains("<html")
-            || head.to_ascii_lowercase().contains("<!doctype")
-        {
-            "an HTML page".to_string()
-        } else {
-            format!("starts {head:?}")
-        };
         return Err(FetchError::NotAZip {
             url: url.to_string(),
-            what,
+            what: what_it_is(&bytes),
         });
     }
     file.as_file().sync_all().map_err(io)?;
-    let file_name = url
-        .rsplit('/')
-        .next()
-        .unwrap_or("release.zip")
-        .split('?')
-        .next()
-        .unwrap_or("release.zip");
     Ok(Ok(Download {
         url: url.to_string(),
-        file_name: file_name.to_string(),
+        file_name: zip_name(url).to_string(),
         sha256: hasher
             .finalize()
             .iter()
@@ -290,6 +261,45 @@ fn receive_from(
         bytes,
         file,
     }))
+}
+
+/// The last path segment of `url`, without a query: the name CMS gave the zip.
+fn zip_name(url: &str) -> &str {
+    url.rsplit('/')
+        .next()
+        .unwrap_or("release.zip")
+        .split('?')
+        .next()
+        .unwrap_or("release.zip")
+}
+
+/// A progress bar on a terminal, else a hidden one.
+fn progress_bar(shown: bool, len: Option<u64>, url: &str) -> indicatif::ProgressBar {
+    if !shown {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(len.unwrap_or(0));
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{msg} {bar:30} {bytes}/{total_bytes} {bytes_per_sec}",
+        )
+        .expect("template is valid"),
+    );
+    bar.set_message(url.rsplit('/').next().unwrap_or(url).to_string());
+    bar
+}
+
+/// What a body that is not a zip looks like, for the error message.
+fn what_it_is(bytes: &[u8]) -> String {
+    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(60)])
+        .trim()
+        .replace('\n', " ");
+    let lower = head.to_ascii_lowercase();
+    if lower.contains("<html") || lower.contains("<!doctype") {
+        "an HTML page".to_string()
+    } else {
+        format!("starts {head:?}")
+    }
 }
 
 /// Downloads `release`: the `--url` if given, else each of the catalogue's URLs in turn until

@@ -4,7 +4,7 @@
 use std::io::{self, Write};
 
 use super::{cosmetic, describe, is_wording, mark_words, sections, summary_line};
-use crate::diff::Changeset;
+use crate::diff::{Changeset, CodeChange};
 
 fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
@@ -28,6 +28,48 @@ table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .6em;tex
 code{font-weight:bold}del{background:#fdd;color:#900}ins{background:#dfd;color:#060;text-decoration:none}\
 li{margin:.3em 0}.field{color:#555}";
 
+/// One code's entry: its fields' old and new values and its replacements.
+fn code_item(out: &mut dyn Write, c: &CodeChange) -> io::Result<()> {
+    writeln!(
+        out,
+        "<li><code>{}</code> {}",
+        esc(&c.code),
+        esc(&c.description)
+    )?;
+    if !c.fields.is_empty() || !c.replacements.is_empty() {
+        writeln!(out, "<ul>")?;
+    }
+    for f in &c.fields {
+        let body = if is_wording(f) {
+            word_diff(&f.old[0], &f.new[0])
+        } else {
+            format!(
+                "<del>{}</del> → <ins>{}</ins>",
+                esc(&describe(f, &f.old)),
+                esc(&describe(f, &f.new))
+            )
+        };
+        writeln!(
+            out,
+            "<li><span class=\"field\">{}:</span> {body}</li>",
+            esc(f.label)
+        )?;
+    }
+    for r in &c.replacements {
+        writeln!(
+            out,
+            "<li>Use instead: <code>{}</code> ({})</li>",
+            esc(&r.code),
+            r.status
+        )?;
+    }
+    if !c.fields.is_empty() || !c.replacements.is_empty() {
+        writeln!(out, "</ul>")?;
+    }
+    writeln!(out, "</li>")?;
+    Ok(())
+}
+
 pub fn render(out: &mut dyn Write, set: &Changeset) -> io::Result<()> {
     let title = format!("HCPCS changes {} → {}", set.old.release, set.new.release);
     writeln!(
@@ -46,46 +88,16 @@ pub fn render(out: &mut dyn Write, set: &Changeset) -> io::Result<()> {
     for (change, group) in sections(set) {
         writeln!(out, "<h2>{} ({})</h2>\n<ul>", change.as_str(), group.len())?;
         for c in group {
-            writeln!(
-                out,
-                "<li><code>{}</code> {}",
-                esc(&c.code),
-                esc(&c.description)
-            )?;
-            if !c.fields.is_empty() || !c.replacements.is_empty() {
-                writeln!(out, "<ul>")?;
-            }
-            for f in &c.fields {
-                let body = if is_wording(f) {
-                    word_diff(&f.old[0], &f.new[0])
-                } else {
-                    format!(
-                        "<del>{}</del> → <ins>{}</ins>",
-                        esc(&describe(f, &f.old)),
-                        esc(&describe(f, &f.new))
-                    )
-                };
-                writeln!(
-                    out,
-                    "<li><span class=\"field\">{}:</span> {body}</li>",
-                    esc(f.label)
-                )?;
-            }
-            for r in &c.replacements {
-                writeln!(
-                    out,
-                    "<li>Use instead: <code>{}</code> ({})</li>",
-                    esc(&r.code),
-                    r.status
-                )?;
-            }
-            if !c.fields.is_empty() || !c.replacements.is_empty() {
-                writeln!(out, "</ul>")?;
-            }
-            writeln!(out, "</li>")?;
+            code_item(out, c)?;
         }
         writeln!(out, "</ul>")?;
     }
+    cosmetic_and_disagreements(out, set)?;
+    writeln!(out, "</body></html>")
+}
+
+/// The folded list of cosmetic-only changes, then the codes that disagree with CMS.
+fn cosmetic_and_disagreements(out: &mut dyn Write, set: &Changeset) -> io::Result<()> {
     let cosmetic = cosmetic(set);
     if !cosmetic.is_empty() {
         writeln!(
@@ -120,5 +132,5 @@ pub fn render(out: &mut dyn Write, set: &Changeset) -> io::Result<()> {
         }
         writeln!(out, "</ul>")?;
     }
-    writeln!(out, "</body></html>")
+    Ok(())
 }

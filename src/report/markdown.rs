@@ -4,7 +4,7 @@
 use std::io::{self, Write};
 
 use super::{cosmetic, describe, is_wording, mark_words, sections};
-use crate::diff::Changeset;
+use crate::diff::{Changeset, CodeChange};
 
 /// Markdown-safe text: table pipes and emphasis characters escaped.
 fn md(s: &str) -> String {
@@ -23,6 +23,28 @@ fn word_diff(old: &str, new: &str) -> String {
         |w| format!("~~{}~~", md(w)),
         |w| format!("**{}**", md(w)),
     )
+}
+
+/// One code's entry: its fields' old and new values and its replacements.
+fn code_item(out: &mut dyn Write, c: &CodeChange) -> io::Result<()> {
+    writeln!(out, "- **{}** {}", c.code, md(&c.description))?;
+    for f in &c.fields {
+        if is_wording(f) {
+            writeln!(out, "  - {}: {}", f.label, word_diff(&f.old[0], &f.new[0]))?;
+        } else {
+            writeln!(
+                out,
+                "  - {}: {} → {}",
+                f.label,
+                md(&describe(f, &f.old)),
+                md(&describe(f, &f.new))
+            )?;
+        }
+    }
+    for r in &c.replacements {
+        writeln!(out, "  - Use instead: **{}** ({})", r.code, r.status)?;
+    }
+    Ok(())
 }
 
 pub fn render(out: &mut dyn Write, set: &Changeset) -> io::Result<()> {
@@ -61,25 +83,21 @@ pub fn render(out: &mut dyn Write, set: &Changeset) -> io::Result<()> {
         writeln!(out, "## {} ({})", capitalized(change.as_str()), group.len())?;
         writeln!(out)?;
         for c in group {
-            writeln!(out, "- **{}** {}", c.code, md(&c.description))?;
-            for f in &c.fields {
-                if is_wording(f) {
-                    writeln!(out, "  - {}: {}", f.label, word_diff(&f.old[0], &f.new[0]))?;
-                } else {
-                    writeln!(
-                        out,
-                        "  - {}: {} → {}",
-                        f.label,
-                        md(&describe(f, &f.old)),
-                        md(&describe(f, &f.new))
-                    )?;
-                }
-            }
-            for r in &c.replacements {
-                writeln!(out, "  - Use instead: **{}** ({})", r.code, r.status)?;
-            }
+            code_item(out, c)?;
         }
     }
+    cosmetic_and_disagreements(out, set)
+}
+
+fn capitalized(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+/// The folded list of cosmetic-only changes, then the codes that disagree with CMS.
+fn cosmetic_and_disagreements(out: &mut dyn Write, set: &Changeset) -> io::Result<()> {
     let cosmetic = cosmetic(set);
     if !cosmetic.is_empty() {
         writeln!(out)?;
@@ -110,11 +128,4 @@ pub fn render(out: &mut dyn Write, set: &Changeset) -> io::Result<()> {
         }
     }
     Ok(())
-}
-
-fn capitalized(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_uppercase().chain(c).collect())
-        .unwrap_or_default()
 }

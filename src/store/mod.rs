@@ -28,6 +28,8 @@ pub enum StoreError {
         "{file}: snapshot schema version {found}; this tool reads version {SCHEMA_VERSION} (re-import the release)"
     )]
     Schema { file: String, found: u32 },
+    #[error("no store at {0}: run where snapshots/ is, pass --store DIR or set HCPCS_DIFF_STORE")]
+    NoStore(String),
     #[error("release {0} is not in the store (see `hcpcs-diff list`)")]
     Missing(ReleaseId),
     #[error("the store is empty: import a release first (`hcpcs-diff import FILE`)")]
@@ -88,6 +90,19 @@ impl Store {
         Ok(file)
     }
 
+    /// A release that is not there: missing from the store, or no store at all.
+    fn missing(&self, release: ReleaseId) -> StoreError {
+        if self.dir.is_dir() {
+            StoreError::Missing(release)
+        } else {
+            self.no_store()
+        }
+    }
+
+    fn no_store(&self) -> StoreError {
+        StoreError::NoStore(self.dir.display().to_string())
+    }
+
     pub fn path_of(&self, release: ReleaseId) -> PathBuf {
         self.dir.join(format!("{release}.jsonl"))
     }
@@ -103,7 +118,7 @@ impl Store {
     pub fn releases(&self) -> Result<Vec<ReleaseId>, StoreError> {
         let entries = match std::fs::read_dir(&self.dir) {
             Ok(e) => e,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(self.no_store()),
             Err(e) => return Err(Self::io(&self.dir)(e)),
         };
         let mut out = Vec::new();
@@ -134,7 +149,7 @@ impl Store {
         use std::io::BufRead;
         let path = self.path_of(release);
         let file = std::fs::File::open(&path).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => StoreError::Missing(release),
+            std::io::ErrorKind::NotFound => self.missing(release),
             _ => Self::io(&path)(e),
         })?;
         let mut first = String::new();
@@ -151,7 +166,7 @@ impl Store {
     fn read(&self, release: ReleaseId) -> Result<(String, Vec<u8>), StoreError> {
         let path = self.path_of(release);
         let bytes = std::fs::read(&path).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => StoreError::Missing(release),
+            std::io::ErrorKind::NotFound => self.missing(release),
             _ => Self::io(&path)(e),
         })?;
         Ok((path.display().to_string(), bytes))

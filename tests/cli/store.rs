@@ -67,6 +67,38 @@ fn the_store_folder_comes_from_the_environment_too() {
     assert!(work.store().join("2005-01.jsonl").is_file());
 }
 
+#[test]
+fn commands_that_read_the_store_say_when_there_is_no_store() {
+    let work = Work::new();
+    let reads: [&[&str]; 6] = [
+        &["list"],
+        &["show", "E1392"],
+        &["diff", "2005", "2006"],
+        &["history", "E1392"],
+        &["export", "2005"],
+        &["show", "E1392", "--release", "2005"],
+    ];
+    let wanted = format!(
+        "error: no store at {}: run where snapshots/ is, pass --store DIR or set HCPCS_DIFF_STORE",
+        work.store().display()
+    );
+    for args in reads {
+        let out = work.cmd().args(args).assert().code(2);
+        assert!(stderr(&out).contains(&wanted), "{args:?}: {}", stderr(&out));
+        assert!(!work.store().exists(), "{args:?} created the store");
+    }
+    // An existing but empty store keeps its own messages.
+    std::fs::create_dir(work.store()).unwrap();
+    let out = work.cmd().arg("list").assert().success();
+    assert!(stderr(&out).contains("is empty"), "{}", stderr(&out));
+    let out = work.cmd().args(["history", "E1392"]).assert().code(2);
+    assert!(
+        stderr(&out).contains("the store is empty"),
+        "{}",
+        stderr(&out)
+    );
+}
+
 /// One record as CMS's fixed-width text writes it, by the record layout's column numbers
 /// (written out here, apart from the crate's own layout table).
 fn fixed_width(r: &Record) -> Vec<String> {
