@@ -15,6 +15,19 @@ fn md(s: &str) -> String {
         .replace('~', "\\~")
 }
 
+/// `s` as a CommonMark code span: backslashes are literal there, so nothing is escaped; the
+/// fence is one backtick longer than any run of backticks inside.
+fn code_span(s: &str) -> String {
+    let longest = s.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    let pad = if s.starts_with('`') || s.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{s}{pad}{fence}")
+}
+
 fn word_diff(old: &str, new: &str) -> String {
     mark_words(
         old,
@@ -57,9 +70,9 @@ pub fn render(out: &mut dyn Write, set: &Changeset) -> io::Result<()> {
     writeln!(out)?;
     writeln!(
         out,
-        "From `{}` to `{}`.",
-        md(&set.old.source),
-        md(&set.new.source)
+        "From {} to {}.",
+        code_span(&set.old.source),
+        code_span(&set.new.source)
     )?;
     writeln!(out)?;
     writeln!(out, "| Change | Codes |")?;

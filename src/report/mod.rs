@@ -81,7 +81,9 @@ pub fn describe(f: &FieldChange, values: &[String]) -> String {
 }
 
 /// A wording change marked up for one format: `same` writes kept text, `removed` and
-/// `inserted` wrap the changed phrases (see `diff::words`).
+/// `inserted` wrap the changed phrases (see `diff::words`). White space at a phrase's ends is
+/// written outside its markers (markdown's `~~` and `**` must touch the words they mark), and
+/// a removed phrase is parted from the inserted one that replaces it by a space.
 pub fn mark_words(
     old: &str,
     new: &str,
@@ -89,14 +91,35 @@ pub fn mark_words(
     removed: impl Fn(&str) -> String,
     inserted: impl Fn(&str) -> String,
 ) -> String {
-    words(old, new)
-        .into_iter()
-        .map(|span| match span {
-            Span::Same(w) => same(&w),
-            Span::Removed(w) => removed(&w),
-            Span::Inserted(w) => inserted(&w),
-        })
-        .collect()
+    let mut out = String::new();
+    let mut after_removed = false;
+    for span in words(old, new) {
+        let (text, wrap): (&str, &dyn Fn(&str) -> String) = match &span {
+            Span::Same(w) => {
+                out.push_str(&same(w));
+                after_removed = false;
+                continue;
+            }
+            Span::Removed(w) => (w, &removed),
+            Span::Inserted(w) => (w, &inserted),
+        };
+        let core = text.trim();
+        if core.is_empty() {
+            if matches!(span, Span::Inserted(_)) {
+                out.push_str(&same(text));
+            }
+            continue;
+        }
+        let start = text.len() - text.trim_start().len();
+        if after_removed && start == 0 {
+            out.push_str(&same(" "));
+        }
+        out.push_str(&same(&text[..start]));
+        out.push_str(&wrap(core));
+        out.push_str(&same(&text[start + core.len()..]));
+        after_removed = matches!(span, Span::Removed(_));
+    }
+    out
 }
 
 /// Whether a field change reads best as a word-level diff of one text.

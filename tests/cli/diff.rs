@@ -251,3 +251,95 @@ fn e1392_is_unchanged_from_2012_to_2020_and_2012_to_2013_is_cosmetic() {
         .assert()
         .code(0);
 }
+
+/// Parses a markdown changelog as CommonMark (with GFM strikethrough) and checks that every
+/// `~~`/`**` marker became strikethrough or strong text, that no text is left with a stray
+/// escape, and that code spans hold the source names exactly. Returns the struck and strong
+/// phrases.
+fn commonmark_phrases(markdown: &str) -> (Vec<String>, Vec<String>, Vec<String>) {
+    use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+    let (mut struck, mut strong, mut code) = (Vec::new(), Vec::new(), Vec::new());
+    let mut open: Option<bool> = None;
+    let mut current = String::new();
+    for event in Parser::new_ext(
+        markdown,
+        Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TABLES,
+    ) {
+        match event {
+            Event::Start(Tag::Strikethrough) => open = Some(true),
+            Event::Start(Tag::Strong) => open = Some(false),
+            Event::End(TagEnd::Strikethrough | TagEnd::Strong) => {
+                let phrase = std::mem::take(&mut current);
+                match open.take() {
+                    Some(true) => struck.push(phrase),
+                    _ => strong.push(phrase),
+                }
+            }
+            Event::Text(t) => {
+                assert!(
+                    !t.contains("~~") && !t.contains("**"),
+                    "a marker was not parsed: {t:?}\n{markdown}"
+                );
+                if open.is_some() {
+                    current.push_str(&t);
+                }
+            }
+            Event::Code(c) => {
+                assert!(!c.contains('\\'), "escaped code span {c:?}");
+                code.push(c.to_string());
+            }
+            _ => {}
+        }
+    }
+    (struck, strong, code)
+}
+
+#[test]
+fn markdown_is_commonmark_with_code_spans_unescaped() {
+    let work = oxygen();
+    let out = work
+        .cmd()
+        .args(["diff", "2005", "2006", "--format", "markdown"])
+        .assert()
+        .code(1);
+    let (struck, strong, code) = commonmark_phrases(&stdout(&out));
+    assert_eq!(
+        code,
+        [
+            "2005: HCPC2005_CONTR_ANWEB.txt",
+            "2006: HCPC2006_CONTR_ANWEB.txt"
+        ]
+    );
+    // E1390's description gained ", each": the old last word struck, the new phrase strong.
+    assert!(struck.contains(&"rate".to_string()), "{struck:?}");
+    assert!(strong.contains(&"rate, each".to_string()), "{strong:?}");
+}
+
+/// The real releases carry descriptions whose changed phrases start or end with punctuation
+/// and sit next to parentheses: every marker must still parse, and the struck and strong
+/// phrases must keep their own spacing.
+#[test]
+fn real_markdown_changelogs_parse_as_commonmark() {
+    let Some(data) = real_data!() else {
+        return;
+    };
+    let work = Work::with(&[
+        data.join("2020-01/2020-Alpha-Numeric-HCPCS-File.zip"),
+        data.join("2020-04/anweb.xlsx"),
+    ]);
+    let out = work
+        .cmd()
+        .args(["diff", "2020-01", "2020-04", "--format", "markdown"])
+        .assert()
+        .code(1);
+    let text = stdout(&out);
+    let (struck, strong, _) = commonmark_phrases(&text);
+    assert!(struck.len() > 5 && strong.len() > 5, "{text}");
+    for phrase in struck.iter().chain(&strong) {
+        assert_eq!(
+            phrase.trim(),
+            phrase,
+            "phrase with outer spaces: {phrase:?}"
+        );
+    }
+}
