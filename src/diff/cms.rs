@@ -103,6 +103,7 @@ mod tests {
             old: vec![],
             new: vec!["x".into()],
             cosmetic: false,
+            cosmetic_reason: None,
         }
     }
 
@@ -123,6 +124,7 @@ mod tests {
         );
         let mut recased = field("long_description", Group::Description);
         recased.cosmetic = true;
+        recased.cosmetic_reason = Some(crate::diff::Cosmetic::Punctuation);
         assert!(check(Some(Change::Changed), &[recased], Some("N")).is_ok());
         assert_eq!(
             check(Some(Change::Changed), &pricing, Some("C")).unwrap_err(),

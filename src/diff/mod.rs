@@ -57,8 +57,34 @@ pub struct FieldChange {
     pub group: Group,
     pub old: Vec<String>,
     pub new: Vec<String>,
-    /// Only letter case, white space or punctuation differ.
+    /// The change carries no meaning (see `Cosmetic`).
     pub cosmetic: bool,
+    /// Why it carries none, when `cosmetic`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cosmetic_reason: Option<Cosmetic>,
+}
+
+/// Why a description change carries no meaning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Cosmetic {
+    /// Letter case, white space or punctuation only.
+    Punctuation,
+    /// A character that a Windows-1252 export loses (`?` where the other release has a dash,
+    /// a quote or a symbol), or spacing around a dash.
+    Encoding,
+}
+
+impl Cosmetic {
+    /// The reason in words, for reports.
+    pub fn reason(self) -> &'static str {
+        match self {
+            Cosmetic::Punctuation => "letter case, spacing or punctuation only",
+            Cosmetic::Encoding => {
+                "encoding only: '?' where the other release has a dash, quote or symbol (characters a Windows-1252 export loses), or spacing around a dash"
+            }
+        }
+    }
 }
 
 /// A code named in a retired or dropped code's cross-references, as it stands in NEW.
@@ -93,6 +119,14 @@ impl CodeChange {
     /// Whether every field change is cosmetic (a change a reviewer may collapse).
     pub fn is_cosmetic(&self) -> bool {
         self.change == Change::Changed && self.fields.iter().all(|f| f.cosmetic)
+    }
+
+    /// For a code whose changes are all cosmetic, why: encoding if any of them is.
+    pub fn cosmetic_reason(&self) -> Option<Cosmetic> {
+        if !self.is_cosmetic() {
+            return None;
+        }
+        self.fields.iter().filter_map(|f| f.cosmetic_reason).max()
     }
 }
 
@@ -147,6 +181,77 @@ pub fn cosmetic_only(a: &str, b: &str) -> bool {
     a != b && key(a) == key(b)
 }
 
+/// Characters a Windows-1252 text export writes as `?` or a workbook writes differently: dashes,
+/// quotes and symbols.
+const LOSSY: &[char] = &[
+    '?', '\u{FFFD}', '-', '\u{2013}', '\u{2014}', '\u{2018}', '\u{2019}', '\u{201C}', '\u{201D}',
+    '"', '\'', '\u{2022}', '\u{2026}', '\u{B0}', '\u{B1}', '\u{2264}', '\u{2265}', '\u{AE}',
+    '\u{2122}', '\u{A9}', '\u{BD}', '\u{BC}', '\u{BE}', '\u{D7}', '\u{B5}',
+];
+
+/// Text equal but for characters an encoding can lose: where one side has `?` (or U+FFFD) the
+/// other has a dash, quote or symbol, or the spacing around such a character differs. Letter
+/// case and meaningless punctuation are ignored as in `cosmetic_only`.
+pub fn encoding_only(a: &str, b: &str) -> bool {
+    const MARK: char = '\u{1}';
+    let key = |s: &str| {
+        let mut out = String::new();
+        let mut space = false;
+        for c in s.chars().flat_map(char::to_lowercase) {
+            if LOSSY.contains(&c) {
+                out.push(MARK);
+                space = false;
+            } else if c.is_whitespace() {
+                space = true;
+            } else if !",.;:`()[]".contains(c) {
+                if space && !out.is_empty() && !out.ends_with(MARK) {
+                    out.push(' ');
+                }
+                out.push(c);
+                space = false;
+            }
+        }
+        out
+    };
+    let marks = |s: &str| s.chars().filter(|c| *c == '?' || *c == '\u{FFFD}').count();
+    a != b && key(a) == key(b) && (marks(a) != marks(b) || tight_dashes(a) == tight_dashes(b))
+}
+
+/// `s` without white space before or after its dashes.
+fn tight_dashes(s: &str) -> String {
+    let dash = |c: char| matches!(c, '-' | '\u{2013}' | '\u{2014}');
+    let mut out = String::with_capacity(s.len());
+    let mut run = String::new();
+    for c in s.chars() {
+        if c.is_whitespace() {
+            run.push(c);
+            continue;
+        }
+        if !(dash(c) || out.ends_with(dash)) {
+            out.push_str(&run);
+        }
+        run.clear();
+        out.push(c);
+    }
+    if !out.ends_with(dash) {
+        out.push_str(&run);
+    }
+    out
+}
+
+/// Why a change from `a` to `b` carries no meaning, if it carries none.
+pub fn cosmetic_kind(a: &str, b: &str) -> Option<Cosmetic> {
+    if a != b && tight_dashes(a) == tight_dashes(b) {
+        Some(Cosmetic::Encoding)
+    } else if cosmetic_only(a, b) {
+        Some(Cosmetic::Punctuation)
+    } else if encoding_only(a, b) {
+        Some(Cosmetic::Encoding)
+    } else {
+        None
+    }
+}
+
 fn field_changes(old: &Record, new: &Record) -> Vec<FieldChange> {
     FIELDS
         .iter()
@@ -154,17 +259,17 @@ fn field_changes(old: &Record, new: &Record) -> Vec<FieldChange> {
         .filter_map(|f| {
             let (o, n) = ((f.values)(old), (f.values)(new));
             (o != n).then(|| {
-                let cosmetic = f.group == Group::Description
-                    && o.len() == 1
-                    && n.len() == 1
-                    && cosmetic_only(&o[0], &n[0]);
+                let reason = (f.group == Group::Description && o.len() == 1 && n.len() == 1)
+                    .then(|| cosmetic_kind(&o[0], &n[0]))
+                    .flatten();
                 FieldChange {
                     field: f.key,
                     label: f.label,
                     group: f.group,
                     old: o,
                     new: n,
-                    cosmetic,
+                    cosmetic: reason.is_some(),
+                    cosmetic_reason: reason,
                 }
             })
         })
@@ -365,7 +470,10 @@ pub struct Summary {
     pub dropped: usize,
     pub reinstated: usize,
     pub changed: usize,
+    /// Changed codes whose changes are all case, spacing or punctuation.
     pub cosmetic: usize,
+    /// Changed codes whose changes are all cosmetic, one at least an encoding artefact.
+    pub encoding: usize,
 }
 
 impl Changeset {
@@ -379,7 +487,11 @@ impl Changeset {
                 Change::Reinstated => &mut s.reinstated,
                 Change::Changed => &mut s.changed,
             } += 1;
-            s.cosmetic += usize::from(c.is_cosmetic());
+            match c.cosmetic_reason() {
+                Some(Cosmetic::Punctuation) => s.cosmetic += 1,
+                Some(Cosmetic::Encoding) => s.encoding += 1,
+                None => {}
+            }
         }
         s
     }
@@ -405,5 +517,33 @@ mod tests {
             "Insert drug del implant, >4",
             "Insert drug del implant, >=4"
         ));
+    }
+
+    #[test]
+    fn encoding_means_a_lost_character_or_spacing_around_a_dash() {
+        let g2136 = "Behavioral counseling for obesity, at three months (6 ? 20 weeks)";
+        assert_eq!(
+            cosmetic_kind(
+                g2136,
+                "Behavioral counseling for obesity, at three months (6-20 weeks)"
+            ),
+            Some(Cosmetic::Encoding)
+        );
+        assert_eq!(
+            cosmetic_kind("Patient?s home", "Patient\u{2019}s home"),
+            Some(Cosmetic::Encoding)
+        );
+        assert_eq!(
+            cosmetic_kind("21 - 40 units", "21-40 units"),
+            Some(Cosmetic::Encoding)
+        );
+        // A dash that appears or goes, a different number, or wording: not encoding.
+        assert_eq!(cosmetic_kind("21-40 units", "2140 units"), None);
+        assert_eq!(cosmetic_kind("(6 ? 20 weeks)", "(6-21 weeks)"), None);
+        assert_eq!(cosmetic_kind("dose ?", "dose >4"), None);
+        assert_eq!(
+            cosmetic_kind("OXYGEN, EACH", "Oxygen each"),
+            Some(Cosmetic::Punctuation)
+        );
     }
 }

@@ -3,9 +3,9 @@
 
 use std::io::{self, Write};
 
-use crate::diff::Changeset;
+use crate::diff::{Changeset, Cosmetic};
 
-const HEADER: [&str; 12] = [
+const HEADER: [&str; 13] = [
     "old_release",
     "new_release",
     "code",
@@ -18,6 +18,7 @@ const HEADER: [&str; 12] = [
     "cosmetic",
     "cms_action_code",
     "cms_agrees",
+    "cosmetic_reason",
 ];
 
 pub fn render(out: &mut dyn Write, set: &Changeset) -> io::Result<()> {
@@ -38,7 +39,7 @@ pub fn render(out: &mut dyn Write, set: &Changeset) -> io::Result<()> {
             w.write_record(
                 base.iter()
                     .copied()
-                    .chain(["", "", "", "", "", &action, &agrees]),
+                    .chain(["", "", "", "", "", &action, &agrees, ""]),
             )?;
         }
         for f in &c.fields {
@@ -52,6 +53,10 @@ pub fn render(out: &mut dyn Write, set: &Changeset) -> io::Result<()> {
                 &cosmetic,
                 &action,
                 &agrees,
+                f.cosmetic_reason.map_or("", |r| match r {
+                    Cosmetic::Punctuation => "punctuation",
+                    Cosmetic::Encoding => "encoding",
+                }),
             ]))?;
         }
     }

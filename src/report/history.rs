@@ -3,6 +3,7 @@
 use std::io::{self, Write};
 
 use super::describe;
+use crate::diff::Cosmetic;
 use crate::diff::history::{History, Step};
 
 fn lines(h: &History) -> Vec<(String, Vec<String>)> {
@@ -13,7 +14,11 @@ fn lines(h: &History) -> Vec<(String, Vec<String>)> {
                 .fields
                 .iter()
                 .map(|f| {
-                    let tag = if f.cosmetic { " (cosmetic)" } else { "" };
+                    let tag = match f.cosmetic_reason {
+                        Some(Cosmetic::Encoding) => " (encoding)",
+                        Some(Cosmetic::Punctuation) => " (cosmetic)",
+                        None => "",
+                    };
                     format!(
                         "{}{tag}: {} -> {}",
                         f.label,

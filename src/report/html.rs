@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use super::{cosmetic, describe, is_wording, mark_words, sections, summary_line};
+use super::{cosmetic, cosmetic_title, describe, is_wording, mark_words, sections, summary_line};
 use crate::diff::{Changeset, CodeChange};
 
 fn esc(s: &str) -> String {
@@ -98,21 +98,30 @@ pub fn render(out: &mut dyn Write, set: &Changeset) -> io::Result<()> {
 
 /// The folded list of cosmetic-only changes, then the codes that disagree with CMS.
 fn cosmetic_and_disagreements(out: &mut dyn Write, set: &Changeset) -> io::Result<()> {
-    let cosmetic = cosmetic(set);
-    if !cosmetic.is_empty() {
+    for (reason, codes) in cosmetic(set) {
         writeln!(
             out,
-            "<details><summary>Cosmetic only ({})</summary><ul>",
-            cosmetic.len()
+            "<details><summary>{} ({}): {}</summary><ul>",
+            cosmetic_title(reason),
+            codes.len(),
+            esc(reason.reason())
         )?;
-        for c in cosmetic {
-            let fields: Vec<&str> = c.fields.iter().map(|f| f.label).collect();
+        for c in codes {
             writeln!(
                 out,
-                "<li><code>{}</code> {}</li>",
+                "<li><code>{}</code> {}<ul>",
                 esc(&c.code),
-                esc(&fields.join(", "))
+                esc(&c.description)
             )?;
+            for f in &c.fields {
+                writeln!(
+                    out,
+                    "<li><span class=\"field\">{}:</span> {}</li>",
+                    esc(f.label),
+                    word_diff(&f.old.join(" "), &f.new.join(" "))
+                )?;
+            }
+            writeln!(out, "</ul></li>")?;
         }
         writeln!(out, "</ul></details>")?;
     }

@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use super::{cosmetic, describe, is_wording, mark_words, sections};
+use super::{cosmetic, cosmetic_title, describe, is_wording, mark_words, sections};
 use crate::diff::{Changeset, CodeChange};
 
 /// Markdown-safe text: table pipes and emphasis characters escaped.
@@ -84,6 +84,7 @@ pub fn render(out: &mut dyn Write, set: &Changeset) -> io::Result<()> {
         ("Reinstated", s.reinstated),
         ("Changed", s.changed),
         ("… of them cosmetic only", s.cosmetic),
+        ("… of them encoding only", s.encoding),
         (
             "Disagreeing with CMS's action code",
             set.disagreements.len(),
@@ -111,19 +112,22 @@ fn capitalized(s: &str) -> String {
 
 /// The folded list of cosmetic-only changes, then the codes that disagree with CMS.
 fn cosmetic_and_disagreements(out: &mut dyn Write, set: &Changeset) -> io::Result<()> {
-    let cosmetic = cosmetic(set);
-    if !cosmetic.is_empty() {
+    for (reason, codes) in cosmetic(set) {
         writeln!(out)?;
-        writeln!(out, "## Cosmetic only ({})", cosmetic.len())?;
+        writeln!(out, "## {} ({})", cosmetic_title(reason), codes.len())?;
         writeln!(out)?;
-        writeln!(
-            out,
-            "<details><summary>Case, spacing or punctuation changes</summary>"
-        )?;
+        writeln!(out, "<details><summary>{}</summary>", reason.reason())?;
         writeln!(out)?;
-        for c in cosmetic {
-            let fields: Vec<&str> = c.fields.iter().map(|f| f.label).collect();
-            writeln!(out, "- **{}** {}", c.code, fields.join(", "))?;
+        for c in codes {
+            writeln!(out, "- **{}** {}", c.code, md(&c.description))?;
+            for f in &c.fields {
+                writeln!(
+                    out,
+                    "  - {}: {}",
+                    f.label,
+                    word_diff(&f.old.join(" "), &f.new.join(" "))
+                )?;
+            }
         }
         writeln!(out)?;
         writeln!(out, "</details>")?;

@@ -14,7 +14,7 @@ pub mod text;
 use std::io::{self, Write};
 
 use crate::diff::words::{Span, words};
-use crate::diff::{Change, Changeset, CodeChange, FieldChange};
+use crate::diff::{Change, Changeset, CodeChange, Cosmetic, FieldChange};
 use crate::model::fields::field;
 
 /// Output formats of `show`.
@@ -62,9 +62,29 @@ pub fn sections(set: &Changeset) -> Vec<(Change, Vec<&CodeChange>)> {
         .collect()
 }
 
-/// Codes whose only changes are cosmetic.
-pub fn cosmetic(set: &Changeset) -> Vec<&CodeChange> {
-    set.changes.iter().filter(|c| c.is_cosmetic()).collect()
+/// Codes whose only changes are cosmetic, by reason (case and punctuation first, then
+/// encoding), for each reason present.
+pub fn cosmetic(set: &Changeset) -> Vec<(Cosmetic, Vec<&CodeChange>)> {
+    [Cosmetic::Punctuation, Cosmetic::Encoding]
+        .into_iter()
+        .map(|reason| {
+            let codes: Vec<&CodeChange> = set
+                .changes
+                .iter()
+                .filter(|c| c.cosmetic_reason() == Some(reason))
+                .collect();
+            (reason, codes)
+        })
+        .filter(|(_, codes)| !codes.is_empty())
+        .collect()
+}
+
+/// The heading of a section of cosmetic-only changes.
+pub fn cosmetic_title(reason: Cosmetic) -> &'static str {
+    match reason {
+        Cosmetic::Punctuation => "Cosmetic only",
+        Cosmetic::Encoding => "Encoding only",
+    }
 }
 
 /// Field values in words (`33 = Oxygen ...`), `(blank)` for none.
@@ -130,7 +150,7 @@ pub fn is_wording(f: &FieldChange) -> bool {
 pub fn summary_line(set: &Changeset) -> String {
     let s = set.summary();
     format!(
-        "{} added, {} retired, {} dropped, {} reinstated, {} changed ({} of them cosmetic only)",
-        s.added, s.retired, s.dropped, s.reinstated, s.changed, s.cosmetic
+        "{} added, {} retired, {} dropped, {} reinstated, {} changed ({} of them cosmetic only, {} encoding only)",
+        s.added, s.retired, s.dropped, s.reinstated, s.changed, s.cosmetic, s.encoding
     )
 }

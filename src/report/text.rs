@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use super::{cosmetic, describe, is_wording, mark_words, sections, summary_line};
+use super::{cosmetic, cosmetic_title, describe, is_wording, mark_words, sections, summary_line};
 use crate::diff::Changeset;
 
 struct Style {
@@ -88,18 +88,26 @@ pub fn render(out: &mut dyn Write, set: &Changeset, color: bool) -> io::Result<(
             }
         }
     }
-    let cosmetic = cosmetic(set);
-    if !cosmetic.is_empty() {
+    for (reason, codes) in cosmetic(set) {
         style.heading(
             out,
             &format!(
-                "COSMETIC ONLY ({}; --hide-cosmetic leaves them out)",
-                cosmetic.len()
+                "{} ({}; {}; --hide-cosmetic leaves them out)",
+                cosmetic_title(reason).to_uppercase(),
+                codes.len(),
+                reason.reason()
             ),
         )?;
-        for c in cosmetic {
-            let fields: Vec<&str> = c.fields.iter().map(|f| f.label).collect();
-            writeln!(out, "  {}  {}", c.code, fields.join(", "))?;
+        for c in codes {
+            writeln!(out, "  {}  {}", style.paint("1", &c.code), c.description)?;
+            for f in &c.fields {
+                writeln!(
+                    out,
+                    "      {}: {}",
+                    f.label,
+                    word_diff(&style, &f.old.join(" "), &f.new.join(" "))
+                )?;
+            }
         }
     }
     if !set.disagreements.is_empty() {

@@ -127,7 +127,7 @@ pub fn sample() -> Vec<Record> {
     out.push(r);
 
     let mut r = Record::new("V5299", Kind::Procedure);
-    r.long_description = "Hearing service, example, per visit".into();
+    r.long_description = "Hearing service, example, 1-2 visits".into();
     r.short_description = some("Hearing service");
     r.coverage = some("M");
     r.betos = some("M5D");
@@ -949,6 +949,8 @@ fn next_quarter() -> Vec<Record> {
     let i = find(&records, "E0999"); // cosmetic: punctuation only
     records[i].long_description =
         "Cushion for a wheelchair; the patient’s own café-style foam insert, any size".into();
+    let i = find(&records, "V5299"); // encoding: a dash written as '?'
+    records[i].long_description = "Hearing service, example, 1?2 visits".into();
     let mut added = Record::new("G1000", Kind::Procedure); // added
     added.long_description = "Example service added in the fixture quarter".into();
     added.short_description = some("Example added service");
@@ -986,9 +988,11 @@ fn every_kind_of_change_in_every_format() {
     for kind in ["added", "retired", "dropped", "reinstated"] {
         assert_eq!(s[kind], 1, "{kind}: {s}");
     }
-    // B4150's payment and E0999's punctuation; the second is cosmetic only.
-    assert_eq!(s["changed"], 2, "{s}");
+    // B4150's payment, E0999's punctuation and V5299's dash written as '?'; the second is
+    // cosmetic only, the third an encoding artefact only.
+    assert_eq!(s["changed"], 3, "{s}");
     assert_eq!(s["cosmetic"], 1, "{s}");
+    assert_eq!(s["encoding"], 1, "{s}");
     let change_of = |code: &str| {
         v["changes"]
             .as_array()
@@ -1004,6 +1008,15 @@ fn every_kind_of_change_in_every_format() {
     assert_eq!(change_of("L9990")["change"], "reinstated");
     assert_eq!(change_of("B4150")["fields"][0]["group"], "payment");
     assert_eq!(change_of("E0999")["fields"][0]["cosmetic"], true);
+    assert_eq!(
+        change_of("E0999")["fields"][0]["cosmetic_reason"],
+        "punctuation"
+    );
+    assert_eq!(change_of("V5299")["fields"][0]["cosmetic"], true);
+    assert_eq!(
+        change_of("V5299")["fields"][0]["cosmetic_reason"],
+        "encoding"
+    );
     // A0998's cross-reference is not in either release: "use instead" says missing.
     assert_eq!(change_of("A0998")["replacements"][0]["code"], "A0999");
     assert_eq!(change_of("A0998")["replacements"][0]["status"], "missing");
@@ -1024,6 +1037,11 @@ fn every_kind_of_change_in_every_format() {
         "RETIRED (1)\n  A0998  ",
         "DROPPED (1)\n  J9999  Injection, an example drug, 10 mg",
         "REINSTATED (1)\n  L9990  ",
+        // Cosmetic changes show their old and new values, apart by reason.
+        "\nCOSMETIC ONLY (1; letter case, spacing or punctuation only; --hide-cosmetic leaves them out)\n  E0999  ",
+        "      Long description: Cushion for a [-wheelchair,-] {+wheelchair;+} the patient",
+        "\nENCODING ONLY (1; encoding only: '?' where",
+        "  V5299  Hearing service, example, 1?2 visits\n      Long description: Hearing service, example, [-1-2-] {+1?2+} visits\n",
     ] {
         assert!(text.contains(section), "{section}\n{text}");
     }
@@ -1034,6 +1052,8 @@ fn every_kind_of_change_in_every_format() {
         "| Reinstated | 1 |",
         "## Dropped (1)",
         "## Reinstated (1)",
+        "## Encoding only (1)",
+        "  - Long description: Hearing service, example, ~~1-2~~ **1?2** visits",
     ] {
         assert!(markdown.contains(row), "{row}\n{markdown}");
     }
