@@ -8,12 +8,71 @@ use crate::error::{FileProblem, Location, ReadError, Warning};
 
 /// Whether `line` looks like a record: a code right-aligned in columns 1-5 and a record
 /// identification code in column 11. Used to find where the data starts and to sniff files.
+/// A stray byte in the code's blank padding still counts (see `stray_padding`).
 pub fn looks_like_record(line: &[u8]) -> bool {
     if line.len() < CONTINUATION_MIN_LEN || !matches!(line[10], b'3' | b'4' | b'7' | b'8') {
         return false;
     }
     let code = line[..5].trim_ascii_start();
-    (code.len() == 5 || code.len() == 2) && code.iter().all(u8::is_ascii_alphanumeric)
+    let clean = (code.len() == 5 || code.len() == 2) && code.iter().all(u8::is_ascii_alphanumeric);
+    clean || {
+        let chars: Vec<char> = line.iter().take(11).map(|&b| char::from(b)).collect();
+        stray_padding(&chars).is_some()
+    }
+}
+
+/// A line above the first record with a record's sequence number and identification code but
+/// no readable code: it is reported, not taken for a disclaimer without a word.
+fn looks_like_a_damaged_record(line: &str) -> bool {
+    let chars: Vec<char> = line.chars().take(11).collect();
+    chars.len() == 11
+        && chars[5..10].iter().all(char::is_ascii_digit)
+        && matches!(chars[10], '3' | '4' | '7' | '8')
+}
+
+/// Where the code field (columns 1-5) holds a right-aligned modifier whose blank padding has a
+/// stray non-alphanumeric character (older 293-character files carry the odd byte there), and
+/// the rest of the line's start is sound (a 5-digit sequence number, a record identification
+/// code for a modifier): the positions of the stray characters.
+fn stray_padding(chars: &[char]) -> Option<Vec<usize>> {
+    let field = chars.get(..5)?;
+    let sound = chars.get(5..10)?.iter().all(char::is_ascii_digit)
+        && matches!(chars.get(10), Some('7' | '8'));
+    let code_ok = field[3..].iter().all(char::is_ascii_alphanumeric);
+    let stray: Vec<usize> = (0..3)
+        .filter(|&i| field[i] != ' ' && !field[i].is_ascii_alphanumeric())
+        .collect();
+    let rest_blank = (0..3).all(|i| stray.contains(&i) || field[i] == ' ');
+    (sound && code_ok && rest_blank && !stray.is_empty()).then_some(stray)
+}
+
+/// Blanks stray characters in the code field's padding, with a warning that names them.
+fn repair_padding(mut chars: Vec<char>, at: &Location, warnings: &mut Vec<Warning>) -> Vec<char> {
+    if let Some(stray) = stray_padding(&chars) {
+        let found: Vec<String> = stray
+            .iter()
+            .map(|&i| {
+                format!(
+                    "{:?} (U+{:04X}) in column {}",
+                    chars[i],
+                    u32::from(chars[i]),
+                    i + 1
+                )
+            })
+            .collect();
+        for &i in &stray {
+            chars[i] = ' ';
+        }
+        warnings.push(Warning {
+            at: at.clone(),
+            field: Some(spec_of(Field::Code).name),
+            message: format!(
+                "stray character {} in the blank padding of the code field; read as blank",
+                found.join(", ")
+            ),
+        });
+    }
+    chars
 }
 
 /// Decodes Windows-1252 text (ASCII is a subset, so UTF-8-free CMS files decode exactly).
@@ -37,11 +96,21 @@ pub fn read(file: &str, bytes: &[u8]) -> Result<Parsed, ReadError> {
             // CMS puts disclaimers and notes above the data in some years; they end where the
             // first record begins.
             if !looks_like_record(line.as_bytes()) {
+                if looks_like_a_damaged_record(line) {
+                    warnings.push(Warning {
+                        at: at.clone(),
+                        field: Some(spec_of(Field::Code).name),
+                        message: format!(
+                            "the line has a record's sequence number and identification code, but {:?} is not a code; skipped",
+                            line.chars().take(5).collect::<String>()
+                        ),
+                    });
+                }
                 continue;
             }
             started = true;
         }
-        let chars: Vec<char> = line.chars().collect();
+        let chars = repair_padding(line.chars().collect(), &at, &mut warnings);
         let ric = chars.get(10).copied().unwrap_or(' ');
         let first_line = match ric {
             '3' | '7' => true,

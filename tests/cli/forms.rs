@@ -1115,3 +1115,71 @@ fn show_history_list_and_export_of_fixture_releases() {
     // A header, then one row per code: the sample less J9999, plus G1000.
     assert_eq!(csv_text.lines().count(), 1 + sample().len(), "{csv_text}");
 }
+
+/// Older 293-character files list the modifiers first, right-aligned in the code field
+/// (`   QF`), and can carry a stray byte in that blank padding. Such a line is read, with a
+/// warning naming its line, whether it is the file's first record or a later one; a line with
+/// a record's sequence number whose code cannot be read is never skipped without a word.
+#[test]
+fn a_stray_byte_in_a_modifiers_padding_is_read_with_a_warning() {
+    let records = sample();
+    let (modifiers, codes): (Vec<Record>, Vec<Record>) = records
+        .iter()
+        .cloned()
+        .partition(|r| r.kind == Kind::Modifier);
+    let in_order: Vec<Record> = modifiers.into_iter().chain(codes).collect();
+    for damaged in ["QF", "TP"] {
+        let mut lines = text_lines(&in_order, 293, false);
+        let at = lines
+            .iter()
+            .position(|l| l.starts_with(&format!("   {damaged}")))
+            .unwrap();
+        lines[at].replace_range(0..1, "\u{1a}");
+        let work = Work::new();
+        let file = work.write("HCPC2013_A-N.txt", crlf_1252(&lines));
+        let strict = work
+            .cmd()
+            .arg("import")
+            .arg(&file)
+            .arg("--strict")
+            .assert()
+            .code(2);
+        assert!(work.store_state().is_empty());
+        let wanted = format!(
+            "HCPC2013_A-N.txt: line {}: HCPCS code: stray character '\\u{{1a}}' (U+001A) in column 1 in the blank padding of the code field; read as blank",
+            at + 1
+        );
+        assert!(stderr(&strict).contains(&wanted), "{}", stderr(&strict));
+        let out = work.cmd().arg("import").arg(&file).assert().success();
+        assert!(
+            stderr(&out).contains(&format!("warning: {wanted}")),
+            "{}",
+            stderr(&out)
+        );
+        assert!(stdout(&out).contains("1 warning"), "{}", stdout(&out));
+        let stored = Store::new(work.store()).load(release("2013-01")).unwrap();
+        assert_same(&stored.records, &records, damaged);
+    }
+
+    // A first record whose code is unreadable (not padding: the code itself) is not taken for
+    // a disclaimer line: the import says which line it skipped.
+    let mut tp_first = in_order.clone();
+    tp_first.sort_by_key(|r| r.code != "TP");
+    let mut lines = text_lines(&tp_first, 293, false);
+    assert!(lines[0].starts_with("   TP"));
+    lines[0].replace_range(3..4, "#");
+    let work = Work::new();
+    let file = work.write("HCPC2013_A-N.txt", crlf_1252(&lines));
+    let out = work
+        .cmd()
+        .arg("import")
+        .arg(&file)
+        .arg("--strict")
+        .assert()
+        .code(2);
+    assert!(
+        stderr(&out).contains("HCPC2013_A-N.txt: line 1: HCPCS code: the line has a record's sequence number and identification code, but \"   #P\" is not a code; skipped"),
+        "{}",
+        stderr(&out)
+    );
+}
