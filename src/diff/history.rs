@@ -1,6 +1,7 @@
 //! A code's timeline across stored releases: where it first appears and every release that
 //! added, changed, retired, dropped or reinstated it. Pure: snapshots in, timeline out.
 
+use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::{Change, FieldChange, compare};
@@ -24,7 +25,7 @@ pub enum Step {
 impl Step {
     pub fn as_str(self) -> &'static str {
         match self {
-            Step::FirstSeen => "first seen",
+            Step::FirstSeen => "first stored",
             Step::Added => "added",
             Step::Retired => "retired",
             Step::Dropped => "dropped",
@@ -43,6 +44,14 @@ pub struct Event {
     /// CMS's action code in this release.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub action_code: Option<String>,
+    /// CMS's date added, for the step that brings the code in (first stored, added,
+    /// reinstated).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub added_date: Option<NaiveDate>,
+    /// The termination date the code has in this release, for the step that retires it (or
+    /// one that brings it in already terminated).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub termination_date: Option<NaiveDate>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -51,6 +60,11 @@ pub struct History {
     pub kind: Option<Kind>,
     /// The description in the newest release that has the code.
     pub description: Option<String>,
+    /// CMS's date added, in the newest release that has the code: when it entered the code
+    /// set, which may be long before the oldest stored release.
+    pub added_date: Option<NaiveDate>,
+    /// The termination date in the newest release that has the code.
+    pub termination_date: Option<NaiveDate>,
     /// Every release looked at, oldest first.
     pub releases: Vec<ReleaseId>,
     pub events: Vec<Event>,
@@ -76,11 +90,15 @@ pub fn history(code: &str, snapshots: &[Snapshot]) -> History {
             None => None,
         };
         if let Some(step) = step {
+            let brings_in = matches!(step, Step::FirstSeen | Step::Added | Step::Reinstated);
+            let ends = matches!(step, Step::Retired | Step::FirstSeen | Step::Added);
             events.push(Event {
                 release: snap.release(),
                 step,
                 fields,
                 action_code: record.and_then(|r| r.action_code.clone()),
+                added_date: record.and_then(|r| r.added_date).filter(|_| brings_in),
+                termination_date: record.and_then(|r| r.termination_date).filter(|_| ends),
             });
         }
         seen |= record.is_some();
@@ -93,6 +111,8 @@ pub fn history(code: &str, snapshots: &[Snapshot]) -> History {
         code: code.to_string(),
         kind: latest.map(|r| r.kind),
         description: latest.map(|r| r.long_description.clone()),
+        added_date: latest.and_then(|r| r.added_date),
+        termination_date: latest.and_then(|r| r.termination_date),
         releases: snapshots.iter().map(Snapshot::release).collect(),
         events,
     }

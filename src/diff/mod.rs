@@ -7,6 +7,7 @@ pub mod history;
 pub mod watch;
 pub mod words;
 
+use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::model::Snapshot;
@@ -91,10 +92,25 @@ impl Cosmetic {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Replacement {
     pub code: String,
-    /// `active`, `discontinued` (terminated in NEW) or `missing` (not in NEW).
+    /// `active`, `discontinued` (terminated in NEW), `missing` (a Level II code not in NEW) or
+    /// `outside_level_ii` (not a HCPCS Level II code: a CPT code such as 99493).
     pub status: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// For a discontinued code: its own cross-references, followed until active codes.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub then: Vec<Replacement>,
+}
+
+/// How far a chain of discontinued cross-references is followed; real chains are one or two
+/// long, and a cycle stops at the first code met twice.
+const MAX_CHAIN: usize = 8;
+
+/// A HCPCS Level II procedure code: a letter and four digits. Cross-references also name CPT
+/// codes (five digits, or four and a letter), which no HCPCS release holds.
+pub fn is_level_ii(code: &str) -> bool {
+    let b = code.as_bytes();
+    b.len() == 5 && b[0].is_ascii_uppercase() && b[1..].iter().all(u8::is_ascii_digit)
 }
 
 /// A code's change.
@@ -106,9 +122,16 @@ pub struct CodeChange {
     /// The description in NEW (OLD for a dropped code).
     pub description: String,
     pub fields: Vec<FieldChange>,
-    /// For a retired or dropped code: its cross-reference codes ("use instead").
+    /// For a retired or dropped code, or one added already terminated: its cross-reference
+    /// codes ("use instead").
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub replacements: Vec<Replacement>,
+    /// For an added code: CMS's date added, as NEW gives it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub added_date: Option<NaiveDate>,
+    /// For an added code that NEW already terminates: the termination date.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub termination_date: Option<NaiveDate>,
     /// CMS's action code in NEW.
     pub action_code: Option<String>,
     /// Whether CMS's action code says the same as the computed change.
@@ -305,20 +328,39 @@ fn align<'a>(a: &'a [Record], b: &'a [Record]) -> Vec<(Option<&'a Record>, Optio
 }
 
 fn replacements(record: &Record, new: &Snapshot) -> Vec<Replacement> {
-    record
-        .cross_references
+    let mut seen = vec![record.code.clone()];
+    follow(&record.cross_references, new, &mut seen, 0)
+}
+
+fn follow(
+    codes: &[String],
+    new: &Snapshot,
+    seen: &mut Vec<String>,
+    depth: usize,
+) -> Vec<Replacement> {
+    codes
         .iter()
         .map(|code| {
             let target = new.get(code);
             let status = match target {
                 Some(t) if t.is_terminated() => "discontinued",
                 Some(_) => "active",
-                None => "missing",
+                None if is_level_ii(code) => "missing",
+                None => "outside_level_ii",
+            };
+            let first_time = !seen.contains(code);
+            seen.push(code.clone());
+            let then = match target {
+                Some(t) if t.is_terminated() && first_time && depth < MAX_CHAIN => {
+                    follow(&t.cross_references, new, seen, depth + 1)
+                }
+                _ => Vec::new(),
             };
             Replacement {
                 code: code.clone(),
                 status,
                 description: target.map(|t| t.long_description.clone()),
+                then,
             }
         })
         .collect()
@@ -369,8 +411,11 @@ pub fn diff(old: &Snapshot, new: &Snapshot) -> Changeset {
             });
         }
         let Some(change) = change else { continue };
+        let added = pair.1.filter(|_| change == Change::Added);
+        let terminated = added.and_then(|r| r.termination_date);
         let replacements = match change {
             Change::Retired | Change::Dropped => replacements(record, new),
+            Change::Added if terminated.is_some() => replacements(record, new),
             _ => Vec::new(),
         };
         changes.push(CodeChange {
@@ -380,6 +425,8 @@ pub fn diff(old: &Snapshot, new: &Snapshot) -> Changeset {
             description: record.long_description.clone(),
             fields,
             replacements,
+            added_date: added.and_then(|r| r.added_date),
+            termination_date: terminated,
             action_code,
             cms_agrees: verdict.is_ok(),
         });

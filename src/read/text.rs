@@ -23,11 +23,19 @@ pub fn looks_like_record(line: &[u8]) -> bool {
 
 /// A line above the first record with a record's sequence number and identification code but
 /// no readable code: it is reported, not taken for a disclaimer without a word.
-fn looks_like_a_damaged_record(line: &str) -> bool {
+fn damaged_record(line: &str, at: &Location) -> Option<Warning> {
     let chars: Vec<char> = line.chars().take(11).collect();
-    chars.len() == 11
+    let damaged = chars.len() == 11
         && chars[5..10].iter().all(char::is_ascii_digit)
-        && matches!(chars[10], '3' | '4' | '7' | '8')
+        && matches!(chars[10], '3' | '4' | '7' | '8');
+    damaged.then(|| Warning {
+        at: at.clone(),
+        field: Some(spec_of(Field::Code).name),
+        message: format!(
+            "the line has a record's sequence number and identification code, but {:?} is not a code; skipped",
+            chars[..5].iter().collect::<String>()
+        ),
+    })
 }
 
 /// Where the code field (columns 1-5) holds a right-aligned modifier whose blank padding has a
@@ -96,16 +104,7 @@ pub fn read(file: &str, bytes: &[u8]) -> Result<Parsed, ReadError> {
             // CMS puts disclaimers and notes above the data in some years; they end where the
             // first record begins.
             if !looks_like_record(line.as_bytes()) {
-                if looks_like_a_damaged_record(line) {
-                    warnings.push(Warning {
-                        at: at.clone(),
-                        field: Some(spec_of(Field::Code).name),
-                        message: format!(
-                            "the line has a record's sequence number and identification code, but {:?} is not a code; skipped",
-                            line.chars().take(5).collect::<String>()
-                        ),
-                    });
-                }
+                warnings.extend(damaged_record(line, &at));
                 continue;
             }
             started = true;
@@ -147,17 +146,10 @@ pub fn read(file: &str, bytes: &[u8]) -> Result<Parsed, ReadError> {
                 ),
             });
         }
-        let mut raw = RawRow::new();
-        for spec in LAYOUT {
-            for n in 0..spec.occurs {
-                let start = spec.start - 1 + n * spec.width;
-                let end = (start + spec.width).min(chars.len());
-                if start < end {
-                    raw.set(spec.field, n, chars[start..end].iter().collect());
-                }
-            }
-        }
-        rows.push(Row { at, raw });
+        rows.push(Row {
+            at,
+            raw: fields_of(&chars),
+        });
     }
     if rows.is_empty() {
         let problem = if bytes.is_empty() {
@@ -168,6 +160,21 @@ pub fn read(file: &str, bytes: &[u8]) -> Result<Parsed, ReadError> {
         return Err(ReadError::file(file, problem));
     }
     Ok(Parsed { rows, warnings })
+}
+
+/// A record line cut into its fields by the layout table.
+fn fields_of(chars: &[char]) -> RawRow {
+    let mut raw = RawRow::new();
+    for spec in LAYOUT {
+        for n in 0..spec.occurs {
+            let start = spec.start - 1 + n * spec.width;
+            let end = (start + spec.width).min(chars.len());
+            if start < end {
+                raw.set(spec.field, n, chars[start..end].iter().collect());
+            }
+        }
+    }
+    raw
 }
 
 /// The last column of the long description: all a continuation line holds.

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 use crate::diff::{Changeset, Cosmetic};
 
-const HEADER: [&str; 13] = [
+const HEADER: [&str; 15] = [
     "old_release",
     "new_release",
     "code",
@@ -19,6 +19,8 @@ const HEADER: [&str; 13] = [
     "cms_action_code",
     "cms_agrees",
     "cosmetic_reason",
+    "added_date",
+    "termination_date",
 ];
 
 pub fn render(out: &mut dyn Write, set: &Changeset) -> io::Result<()> {
@@ -28,6 +30,8 @@ pub fn render(out: &mut dyn Write, set: &Changeset) -> io::Result<()> {
     for c in &set.changes {
         let action = c.action_code.clone().unwrap_or_default();
         let agrees = c.cms_agrees.to_string();
+        let date = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+        let (added, terminated) = (date(c.added_date), date(c.termination_date));
         let base = [
             old.as_str(),
             new.as_str(),
@@ -36,11 +40,18 @@ pub fn render(out: &mut dyn Write, set: &Changeset) -> io::Result<()> {
             c.change.as_str(),
         ];
         if c.fields.is_empty() {
-            w.write_record(
-                base.iter()
-                    .copied()
-                    .chain(["", "", "", "", "", &action, &agrees, ""]),
-            )?;
+            w.write_record(base.iter().copied().chain([
+                "",
+                "",
+                "",
+                "",
+                "",
+                &action,
+                &agrees,
+                "",
+                &added,
+                &terminated,
+            ]))?;
         }
         for f in &c.fields {
             let (o, n) = (f.old.join("; "), f.new.join("; "));
@@ -57,6 +68,8 @@ pub fn render(out: &mut dyn Write, set: &Changeset) -> io::Result<()> {
                     Cosmetic::Punctuation => "punctuation",
                     Cosmetic::Encoding => "encoding",
                 }),
+                &added,
+                &terminated,
             ]))?;
         }
     }

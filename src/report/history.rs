@@ -32,8 +32,20 @@ fn lines(h: &History) -> Vec<(String, Vec<String>)> {
                 .as_deref()
                 .map(|a| format!(" (CMS action {a})"))
                 .unwrap_or_default();
+            let mut dates = Vec::new();
+            if let Some(d) = e.added_date.filter(|_| e.step != Step::FirstSeen) {
+                dates.push(format!("effective {d}"));
+            }
+            if let Some(d) = e.termination_date {
+                dates.push(format!("terminated {d}"));
+            }
+            let dates = if dates.is_empty() {
+                String::new()
+            } else {
+                format!(", {}", dates.join(", "))
+            };
             (
-                format!("{}  {}{action}", e.release, e.step.as_str()),
+                format!("{}  {}{dates}{action}", e.release, e.step.as_str()),
                 details,
             )
         })
@@ -46,6 +58,21 @@ fn quiet_since(h: &History) -> Option<String> {
     let newest = *h.releases.last()?;
     (last.release < newest && last.step != Step::Dropped)
         .then(|| format!("unchanged through {newest}"))
+}
+
+/// Since when CMS has had the code, against when this store first has it: "in the code set
+/// since 2006-01-01 (CMS's date added); first stored in 2012-01".
+fn since(h: &History) -> Option<String> {
+    let first = h.events.first()?.release;
+    let added = h.added_date.map_or_else(
+        || "CMS gives no date added".to_string(),
+        |d| format!("in the code set since {d} (CMS's date added)"),
+    );
+    let end = h
+        .termination_date
+        .map(|d| format!("; terminated {d}"))
+        .unwrap_or_default();
+    Some(format!("{added}; first stored in {first}{end}"))
 }
 
 fn span(h: &History) -> String {
@@ -62,6 +89,9 @@ pub fn text(out: &mut dyn Write, h: &History) -> io::Result<()> {
         h.code,
         h.description.as_deref().unwrap_or("(in no stored release)")
     )?;
+    if let Some(since) = since(h) {
+        writeln!(out, "{since}")?;
+    }
     writeln!(out, "{}", span(h))?;
     for (head, details) in lines(h) {
         writeln!(out, "  {head}")?;
@@ -84,6 +114,10 @@ pub fn markdown(out: &mut dyn Write, h: &History) -> io::Result<()> {
         h.description.as_deref().unwrap_or("In no stored release"),
         span(h)
     )?;
+    if let Some(since) = since(h) {
+        writeln!(out)?;
+        writeln!(out, "{}.", capitalized(&since))?;
+    }
     writeln!(out)?;
     for (head, details) in lines(h) {
         writeln!(out, "- {head}")?;
@@ -100,4 +134,12 @@ pub fn markdown(out: &mut dyn Write, h: &History) -> io::Result<()> {
 pub fn json(out: &mut dyn Write, h: &History) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, h)?;
     writeln!(out)
+}
+
+fn capitalized(s: &str) -> String {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }

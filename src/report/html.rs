@@ -3,7 +3,10 @@
 
 use std::io::{self, Write};
 
-use super::{cosmetic, cosmetic_title, describe, is_wording, mark_words, sections, summary_line};
+use super::{
+    added_note, chain, cosmetic, cosmetic_title, describe, is_wording, mark_words, sections,
+    summary_line,
+};
 use crate::diff::{Changeset, CodeChange};
 
 fn esc(s: &str) -> String {
@@ -36,8 +39,13 @@ fn code_item(out: &mut dyn Write, c: &CodeChange) -> io::Result<()> {
         esc(&c.code),
         esc(&c.description)
     )?;
-    if !c.fields.is_empty() || !c.replacements.is_empty() {
+    let note = added_note(c);
+    let nested = !c.fields.is_empty() || !c.replacements.is_empty() || note.is_some();
+    if nested {
         writeln!(out, "<ul>")?;
+    }
+    if let Some(note) = note {
+        writeln!(out, "<li>{}</li>", esc(&note))?;
     }
     for f in &c.fields {
         let body = if is_wording(f) {
@@ -56,14 +64,10 @@ fn code_item(out: &mut dyn Write, c: &CodeChange) -> io::Result<()> {
         )?;
     }
     for r in &c.replacements {
-        writeln!(
-            out,
-            "<li>Use instead: <code>{}</code> ({})</li>",
-            esc(&r.code),
-            r.status
-        )?;
+        let chain = chain(r, &|code| format!("<code>{}</code>", esc(code)));
+        writeln!(out, "<li>Use instead: {chain}</li>")?;
     }
-    if !c.fields.is_empty() || !c.replacements.is_empty() {
+    if nested {
         writeln!(out, "</ul>")?;
     }
     writeln!(out, "</li>")?;

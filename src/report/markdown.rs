@@ -3,7 +3,9 @@
 
 use std::io::{self, Write};
 
-use super::{cosmetic, cosmetic_title, describe, is_wording, mark_words, sections};
+use super::{
+    added_note, chain, cosmetic, cosmetic_title, describe, is_wording, mark_words, sections,
+};
 use crate::diff::{Changeset, CodeChange};
 
 /// Markdown-safe text: table pipes and emphasis characters escaped.
@@ -41,6 +43,9 @@ fn word_diff(old: &str, new: &str) -> String {
 /// One code's entry: its fields' old and new values and its replacements.
 fn code_item(out: &mut dyn Write, c: &CodeChange) -> io::Result<()> {
     writeln!(out, "- **{}** {}", c.code, md(&c.description))?;
+    if let Some(note) = added_note(c) {
+        writeln!(out, "  - {}", capitalized(&note))?;
+    }
     for f in &c.fields {
         if is_wording(f) {
             writeln!(out, "  - {}: {}", f.label, word_diff(&f.old[0], &f.new[0]))?;
@@ -55,7 +60,8 @@ fn code_item(out: &mut dyn Write, c: &CodeChange) -> io::Result<()> {
         }
     }
     for r in &c.replacements {
-        writeln!(out, "  - Use instead: **{}** ({})", r.code, r.status)?;
+        let chain = chain(r, &|code| format!("**{code}**"));
+        writeln!(out, "  - Use instead: {chain}")?;
     }
     Ok(())
 }

@@ -14,7 +14,7 @@ pub mod text;
 use std::io::{self, Write};
 
 use crate::diff::words::{Span, words};
-use crate::diff::{Change, Changeset, CodeChange, Cosmetic, FieldChange};
+use crate::diff::{Change, Changeset, CodeChange, Cosmetic, FieldChange, Replacement};
 use crate::model::fields::field;
 
 /// Output formats of `show`.
@@ -84,6 +84,44 @@ pub fn cosmetic_title(reason: Cosmetic) -> &'static str {
     match reason {
         Cosmetic::Punctuation => "Cosmetic only",
         Cosmetic::Encoding => "Encoding only",
+    }
+}
+
+/// What an added code is in NEW: its date added and, where NEW already terminates it, that it
+/// cannot be billed after its termination date. `None` for other changes.
+pub fn added_note(c: &CodeChange) -> Option<String> {
+    if c.change != Change::Added {
+        return None;
+    }
+    let since = c.added_date.map_or_else(
+        || "CMS gives no date added".to_string(),
+        |d| format!("effective {d} (CMS's date added)"),
+    );
+    Some(match c.termination_date {
+        Some(t) => format!("added and terminated: {since}, terminated {t}; not billable after {t}"),
+        None => since,
+    })
+}
+
+/// A replacement's status in words.
+pub fn status_label(status: &str) -> &str {
+    match status {
+        "outside_level_ii" => "outside HCPCS Level II, e.g. a CPT code",
+        other => other,
+    }
+}
+
+/// A replacement followed through: `J0791 (discontinued) → J0792 (active)`; `code` writes a
+/// code as the format wants it.
+pub fn chain(r: &Replacement, code: &dyn Fn(&str) -> String) -> String {
+    let head = format!("{} ({})", code(&r.code), status_label(r.status));
+    match r.then.as_slice() {
+        [] => head,
+        [one] => format!("{head} → {}", chain(one, code)),
+        many => {
+            let each: Vec<String> = many.iter().map(|r| chain(r, code)).collect();
+            format!("{head} → ({})", each.join(" and "))
+        }
     }
 }
 

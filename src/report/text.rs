@@ -3,8 +3,11 @@
 
 use std::io::{self, Write};
 
-use super::{cosmetic, cosmetic_title, describe, is_wording, mark_words, sections, summary_line};
-use crate::diff::Changeset;
+use super::{
+    added_note, chain, cosmetic, cosmetic_title, describe, is_wording, mark_words, sections,
+    summary_line,
+};
+use crate::diff::{Changeset, CodeChange};
 
 struct Style {
     color: bool,
@@ -48,6 +51,45 @@ fn word_diff(style: &Style, old: &str, new: &str) -> String {
     )
 }
 
+/// One code's entry: what an added code is, its fields' old and new values, its replacements.
+fn code_item(out: &mut dyn Write, style: &Style, c: &CodeChange) -> io::Result<()> {
+    writeln!(out, "  {}  {}", style.paint("1", &c.code), c.description)?;
+    if let Some(note) = added_note(c) {
+        writeln!(out, "      {note}")?;
+    }
+    for f in &c.fields {
+        if is_wording(f) || f.cosmetic {
+            let tag = if f.cosmetic { " (cosmetic)" } else { "" };
+            writeln!(
+                out,
+                "      {}{tag}: {}",
+                f.label,
+                word_diff(style, &f.old.join(" "), &f.new.join(" "))
+            )?;
+        } else {
+            writeln!(
+                out,
+                "      {}: {} -> {}",
+                f.label,
+                describe(f, &f.old),
+                describe(f, &f.new)
+            )?;
+        }
+    }
+    for r in &c.replacements {
+        // The description names the code itself; a followed chain ends elsewhere.
+        let what = r
+            .description
+            .as_deref()
+            .filter(|_| r.then.is_empty())
+            .map(|d| format!(": {d}"))
+            .unwrap_or_default();
+        let chain = chain(r, &|code| code.to_string());
+        writeln!(out, "      use instead: {chain}{what}")?;
+    }
+    Ok(())
+}
+
 pub fn render(out: &mut dyn Write, set: &Changeset, color: bool) -> io::Result<()> {
     let style = Style { color };
     writeln!(out, "HCPCS {} -> {}", set.old.release, set.new.release)?;
@@ -58,34 +100,7 @@ pub fn render(out: &mut dyn Write, set: &Changeset, color: bool) -> io::Result<(
             &format!("{} ({})", change.as_str().to_uppercase(), group.len()),
         )?;
         for c in group {
-            writeln!(out, "  {}  {}", style.paint("1", &c.code), c.description)?;
-            for f in &c.fields {
-                if is_wording(f) || f.cosmetic {
-                    let tag = if f.cosmetic { " (cosmetic)" } else { "" };
-                    writeln!(
-                        out,
-                        "      {}{tag}: {}",
-                        f.label,
-                        word_diff(&style, &f.old.join(" "), &f.new.join(" "))
-                    )?;
-                } else {
-                    writeln!(
-                        out,
-                        "      {}: {} -> {}",
-                        f.label,
-                        describe(f, &f.old),
-                        describe(f, &f.new)
-                    )?;
-                }
-            }
-            for r in &c.replacements {
-                let what = r
-                    .description
-                    .as_deref()
-                    .map(|d| format!(": {d}"))
-                    .unwrap_or_default();
-                writeln!(out, "      use instead: {} ({}){what}", r.code, r.status)?;
-            }
+            code_item(out, &style, c)?;
         }
     }
     for (reason, codes) in cosmetic(set) {

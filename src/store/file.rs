@@ -148,35 +148,35 @@ pub(super) fn trimmed_for_diff(
     }
     let mut old_records = a.parse(&keep_a)?;
     let mut new_records = b.parse(&keep_b)?;
-    // Cross-reference targets are needed in NEW; a target skipped as unchanged is added to
-    // both sides, so that it still reads as unchanged.
-    let targets: Vec<&str> = old_records
-        .iter()
-        .chain(&new_records)
-        .flat_map(|r| &r.cross_references)
-        .filter_map(|code| {
-            b.position(code)
-                .filter(|&k| !keep_b[k])
-                .map(|k| b.lines[k].0)
-        })
-        .collect();
-    if !targets.is_empty() {
+    // Cross-reference targets are needed in NEW, and theirs in turn ("use instead" follows
+    // discontinued codes to active ones); a target skipped as unchanged is added to both sides,
+    // so that it still reads as unchanged. Each round keeps at least one more line, so it ends.
+    let mut scanned = (0, 0);
+    loop {
+        let targets: Vec<usize> = old_records[scanned.0..]
+            .iter()
+            .chain(&new_records[scanned.1..])
+            .flat_map(|r| &r.cross_references)
+            .filter_map(|code| b.position(code).filter(|&k| !keep_b[k]))
+            .collect();
+        if targets.is_empty() {
+            break;
+        }
+        scanned = (old_records.len(), new_records.len());
         let (mut extra_a, mut extra_b) = (vec![false; a.lines.len()], vec![false; b.lines.len()]);
-        for code in targets {
-            if let Some(k) = b.position(code) {
-                extra_b[k] = true;
-            }
-            if let Some(k) = a.position(code) {
-                extra_a[k] = true;
+        for k in targets {
+            keep_b[k] = true;
+            extra_b[k] = true;
+            if let Some(j) = a.position(b.lines[k].0).filter(|&j| !keep_a[j]) {
+                keep_a[j] = true;
+                extra_a[j] = true;
             }
         }
         old_records.extend(a.parse(&extra_a)?);
         new_records.extend(b.parse(&extra_b)?);
-        old_records.sort_by(|x, y| x.code.cmp(&y.code));
-        old_records.dedup_by(|x, y| x.code == y.code);
-        new_records.sort_by(|x, y| x.code.cmp(&y.code));
-        new_records.dedup_by(|x, y| x.code == y.code);
     }
+    old_records.sort_by(|x, y| x.code.cmp(&y.code));
+    new_records.sort_by(|x, y| x.code.cmp(&y.code));
     Ok((
         Snapshot {
             provenance: a.provenance,

@@ -246,6 +246,16 @@ fn e1392_is_unchanged_from_2012_to_2020_and_2012_to_2013_is_cosmetic() {
     // 2025.
     assert_eq!(steps, ["first_seen", "changed"]);
     assert!(h["events"][1]["fields"][0]["cosmetic"].as_bool().unwrap());
+    // CMS added it long before the oldest stored release: history says both.
+    assert_eq!(h["added_date"], "2006-01-01");
+    let out = work.cmd().args(["history", "E1392"]).assert().success();
+    assert!(
+        stdout(&out).contains(
+            "\nin the code set since 2006-01-01 (CMS's date added); first stored in 2012-01\n"
+        ),
+        "{}",
+        stdout(&out)
+    );
     work.cmd()
         .args(["diff", "2012", "2013", "--code", "E1392", "--hide-cosmetic"])
         .assert()
@@ -342,4 +352,34 @@ fn real_markdown_changelogs_parse_as_commonmark() {
             "phrase with outer spaces: {phrase:?}"
         );
     }
+}
+
+/// C9053 was added 2020-04-01 and terminated 2020-06-30 (use J0791 instead): across the gap
+/// from 2020-01 to 2025-01 it is an addition that cannot be billed, and the report says so.
+#[test]
+fn a_code_added_and_terminated_between_two_releases_says_so() {
+    let Some(data) = real_data!() else {
+        return;
+    };
+    let work = crate::real_releases::imported(&data);
+    let out = work
+        .cmd()
+        .args(["diff", "2020-01", "2025-01", "--code", "C9053"])
+        .assert()
+        .code(1);
+    let text = stdout(&out);
+    assert!(
+        text.contains("  C9053  Injection, crizanlizumab-tmca, 1 mg\n      added and terminated: effective 2020-04-01 (CMS's date added), terminated 2020-06-30; not billable after 2020-06-30\n      use instead: J0791 (active)"),
+        "{text}"
+    );
+    let out = work
+        .cmd()
+        .args([
+            "diff", "2020-01", "2025-01", "--code", "C9053", "--format", "json",
+        ])
+        .assert()
+        .code(1);
+    let c = &json(&out)["changes"][0];
+    assert_eq!(c["termination_date"], "2020-06-30");
+    assert_eq!(c["replacements"][0]["code"], "J0791");
 }

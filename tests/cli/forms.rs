@@ -1183,3 +1183,113 @@ fn a_stray_byte_in_a_modifiers_padding_is_read_with_a_warning() {
         stderr(&out)
     );
 }
+
+/// A code added and already terminated in NEW says so, with its dates, in every format; its
+/// cross-references are followed through discontinued codes to active ones, and a CPT code
+/// is labelled as outside HCPCS Level II, not missing. `history` tells CMS's dates.
+#[test]
+fn added_and_terminated_codes_and_replacement_chains() {
+    let old = sample();
+    let mut new = sample();
+    let mut c = Record::new("C9998", Kind::Procedure);
+    c.long_description = "Example drug, pass-through, 1 mg".into();
+    c.cross_references = strings(&["Q9998", "99493"]);
+    c.added_date = date("2021-04-01");
+    c.termination_date = date("2021-06-30");
+    c.action_code = some("A");
+    let mut q = Record::new("Q9998", Kind::Procedure);
+    q.long_description = "Example drug, temporary code, 1 mg".into();
+    q.cross_references = strings(&["B4150"]);
+    q.added_date = date("2021-04-01");
+    q.termination_date = date("2021-06-30");
+    q.action_code = some("A");
+    new.extend([c, q]);
+    new.sort_by(|a, b| a.code.cmp(&b.code));
+    let work = Work::new();
+    for (name, records) in [
+        ("HCPC2021_JAN_ANWEB.txt", &old),
+        ("HCPC2021_JUL_ANWEB.txt", &new),
+    ] {
+        let path = work.write(name, crlf_1252(&text_lines(records, 320, false)));
+        work.cmd().arg("import").arg(&path).assert().success();
+    }
+    let render = |format: &str| {
+        let args = [
+            "diff", "2021-01", "2021-07", "--code", "C9998", "--format", format,
+        ];
+        stdout(&work.cmd().args(args).assert().code(1))
+    };
+    let v: serde_json::Value = serde_json::from_str(&render("json")).unwrap();
+    let c = &v["changes"][0];
+    assert_eq!(c["change"], "added");
+    assert_eq!(c["added_date"], "2021-04-01");
+    assert_eq!(c["termination_date"], "2021-06-30");
+    let r = &c["replacements"];
+    assert_eq!(r[0]["code"], "Q9998");
+    assert_eq!(r[0]["status"], "discontinued");
+    assert_eq!(r[0]["then"][0]["code"], "B4150");
+    assert_eq!(r[0]["then"][0]["status"], "active");
+    assert_eq!(r[1]["code"], "99493");
+    assert_eq!(r[1]["status"], "outside_level_ii");
+
+    let note = "added and terminated: effective 2021-04-01 (CMS's date added), terminated 2021-06-30; not billable after 2021-06-30";
+    let chain = "Q9998 (discontinued) → B4150 (active)";
+    let text = render("text");
+    assert!(
+        text.contains(&format!(
+            "  C9998  Example drug, pass-through, 1 mg\n      {note}\n"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("      use instead: {chain}\n")),
+        "{text}"
+    );
+    assert!(
+        text.contains("      use instead: 99493 (outside HCPCS Level II, e.g. a CPT code)\n"),
+        "{text}"
+    );
+    let markdown = render("markdown");
+    assert!(
+        markdown.contains("  - Added and terminated: effective 2021-04-01"),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains("  - Use instead: **Q9998** (discontinued) → **B4150** (active)"),
+        "{markdown}"
+    );
+    let html = render("html");
+    assert!(
+        html.contains(&format!("<li>{note}</li>").replace('\'', "'")),
+        "{html}"
+    );
+    assert!(
+        html.contains("<code>Q9998</code> (discontinued) → <code>B4150</code> (active)"),
+        "{html}"
+    );
+    let csv_text = render("csv");
+    let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
+    let header = reader.headers().unwrap().clone();
+    let row = reader.records().next().unwrap().unwrap();
+    let col = |name: &str| &row[header.iter().position(|h| h == name).unwrap()];
+    assert_eq!(col("added_date"), "2021-04-01");
+    assert_eq!(col("termination_date"), "2021-06-30");
+
+    // A code that was there all along: CMS's date added, then where the store first has it.
+    let out = work.cmd().args(["history", "G0999"]).assert().success();
+    let history = stdout(&out);
+    assert!(
+        history.contains(
+            "\nin the code set since 2019-07-01 (CMS's date added); first stored in 2021-01\n"
+        ),
+        "{history}"
+    );
+    let out = work.cmd().args(["history", "C9998"]).assert().success();
+    let history = stdout(&out);
+    assert!(
+        history.contains(
+            "  2021-07  added, effective 2021-04-01, terminated 2021-06-30 (CMS action A)\n"
+        ),
+        "{history}"
+    );
+}
