@@ -23,6 +23,12 @@ Exit status:
   1  a new release was imported and watched codes changed
   2  error (download, input, store, webhook); nothing was stored, the next run tries again";
 
+const AUDIT_STATUS_HELP: &str = "\
+Exit status:
+  0  every code active and unchanged, every dated row valid
+  1  a code needs attention (changed, terminated, not in the release, unknown), or a row was not valid on its date
+  2  error: bad input, unknown release, store problem";
+
 /// Track the CMS HCPCS Level II code set from release to release.
 #[derive(Debug, Parser)]
 #[command(name = "hcpcs-diff", version, about, after_help = EXIT_STATUS_HELP)]
@@ -60,6 +66,9 @@ pub enum Command {
     Export(cmd::export::Args),
     /// A code's timeline across every stored release.
     History(cmd::history::Args),
+    /// Judge the codes you bill (a watch list or a CSV) against the stored releases.
+    #[command(after_help = AUDIT_STATUS_HELP)]
+    Audit(cmd::audit::Args),
 }
 
 /// Runs the command; returns the exit status for a success (an `Err` is status 2).
@@ -74,5 +83,6 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8> {
         Command::Check(args) => cmd::check::run(&store, args, out, err),
         Command::Export(args) => cmd::export::run(&store, args, out),
         Command::History(args) => cmd::history::run(&store, args, out),
+        Command::Audit(args) => cmd::audit::run(&store, args, out),
     }
 }

@@ -18,6 +18,7 @@
 //! `fetch` and the cron job. The command line (`src/cli.rs`, one file per command in
 //! `src/cmd/`) is the binary's, not the library's.
 
+pub mod audit;
 pub mod check;
 pub mod diff;
 pub mod error;
@@ -49,6 +50,8 @@ pub enum Error {
     Watch(#[from] diff::watch::WatchError),
     #[error(transparent)]
     Fetch(#[from] fetch::FetchError),
+    #[error(transparent)]
+    Audit(#[from] audit::InputError),
     #[error("{path}: {source}")]
     Io {
         path: String,

@@ -3,6 +3,7 @@
 //! are in `args`. Nothing below `cmd` formats a report or touches the store's files directly.
 
 pub mod args;
+pub mod audit;
 pub mod check;
 pub mod diff;
 pub mod export;

@@ -3,20 +3,25 @@
 use std::io::Write;
 
 use anyhow::{Context, Result};
+use chrono::NaiveDate;
 use clap::ValueEnum;
 
 use hcpcs_diff::exit;
 use hcpcs_diff::model::ReleaseId;
 use hcpcs_diff::report;
-use hcpcs_diff::store::Store;
+use hcpcs_diff::store::{Store, StoreError};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The code (E1392) or modifier (RR).
     code: String,
     /// The release to read; the newest stored one if absent.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "on")]
     release: Option<ReleaseId>,
+    /// The code as it stood on this date (the stored release in effect then), and whether it
+    /// was valid that day: YYYY-MM-DD, MM/DD/YYYY or YYYYMMDD.
+    #[arg(long, value_name = "DATE", value_parser = parse_on)]
+    on: Option<NaiveDate>,
     #[arg(long, value_enum, default_value_t = ShowFormat::Text)]
     format: ShowFormat,
 }
@@ -27,19 +32,73 @@ pub enum ShowFormat {
     Json,
 }
 
+fn parse_on(value: &str) -> Result<NaiveDate, String> {
+    hcpcs_diff::audit::input::parse_date(value)
+        .ok_or_else(|| format!("'{value}' is not a date (YYYY-MM-DD, MM/DD/YYYY or YYYYMMDD)"))
+}
+
 pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
+    let code = args.code.trim().to_ascii_uppercase();
+    if let Some(date) = args.on {
+        return on(store, &code, date, args.format, out);
+    }
     let release = match args.release {
         Some(r) => r,
         None => store.latest()?,
     };
     let snapshot = store.load(release)?;
-    let code = args.code.trim().to_ascii_uppercase();
     let record = snapshot
         .get(&code)
         .with_context(|| format!("{code} is not in release {release}"))?;
     match args.format {
         ShowFormat::Text => report::show::text(out, release, record)?,
         ShowFormat::Json => report::show::json(out, release, record)?,
+    }
+    Ok(exit::OK)
+}
+
+/// `show CODE --on DATE`: the record in the release in effect that day, then the verdict.
+fn on(
+    store: &Store,
+    code: &str,
+    date: NaiveDate,
+    format: ShowFormat,
+    out: &mut dyn Write,
+) -> Result<u8> {
+    let all = store
+        .releases()?
+        .into_iter()
+        .map(|r| store.load(r))
+        .collect::<Result<Vec<_>, _>>()?;
+    anyhow::ensure!(!all.is_empty(), StoreError::Empty);
+    let check = hcpcs_diff::audit::on_date(code, date, &all);
+    // Before the oldest stored release, the oldest that has the code shows what it was.
+    let snapshot = check
+        .release
+        .and_then(|r| all.iter().find(|s| s.release() == r))
+        .filter(|s| s.get(code).is_some())
+        .or_else(|| all.iter().find(|s| s.get(code).is_some()))
+        .with_context(|| format!("{code} is in none of the {} stored releases", all.len()))?;
+    let record = snapshot.get(code).context("looked up above")?;
+    let verdict = if check.valid { "valid" } else { "NOT VALID" };
+    match format {
+        ShowFormat::Text => {
+            report::show::text(out, snapshot.release(), record)?;
+            writeln!(out, "\nOn {date}: {verdict}: {}", check.reason)?;
+        }
+        ShowFormat::Json => {
+            let mut shown = Vec::new();
+            report::show::json(&mut shown, snapshot.release(), record)?;
+            let mut value: serde_json::Value = serde_json::from_slice(&shown)?;
+            value["on"] = serde_json::json!({
+                "date": date,
+                "valid": check.valid,
+                "reason": check.reason,
+                "release_in_effect": check.release,
+            });
+            serde_json::to_writer_pretty(&mut *out, &value)?;
+            writeln!(out)?;
+        }
     }
     Ok(exit::OK)
 }

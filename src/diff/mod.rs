@@ -327,7 +327,9 @@ fn align<'a>(a: &'a [Record], b: &'a [Record]) -> Vec<(Option<&'a Record>, Optio
     out
 }
 
-fn replacements(record: &Record, new: &Snapshot) -> Vec<Replacement> {
+/// The codes to use instead of `record` in `new`: its cross-references, discontinued ones
+/// followed until active codes.
+pub fn replacements(record: &Record, new: &Snapshot) -> Vec<Replacement> {
     let mut seen = vec![record.code.clone()];
     follow(&record.cross_references, new, &mut seen, 0)
 }

@@ -194,6 +194,11 @@ impl ReleaseId {
             .then_some(ReleaseId { year, month })
     }
 
+    /// The day the release takes effect: the first of its month.
+    pub fn first_day(self) -> NaiveDate {
+        NaiveDate::from_ymd_opt(self.year.into(), self.month.into(), 1).unwrap_or(NaiveDate::MIN)
+    }
+
     /// The quarterly release after this one (January, April, July, October).
     pub fn next_quarter(self) -> ReleaseId {
         let q = (self.month - 1) / 3;

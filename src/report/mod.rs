@@ -2,6 +2,7 @@
 //! per format, each writing to a `&mut dyn Write`; what they share (sections, value wording)
 //! lives here.
 
+pub mod audit;
 pub mod csv;
 pub mod export;
 pub mod history;

@@ -1,0 +1,278 @@
+//! `audit` and `show --on` through the binary: on the oxygen fixture pair (every format pinned)
+//! and on the real releases the issue names (C9053, G0503, E1392, a typo).
+
+use crate::util::{Work, fixture, json, real_data, stderr, stdout};
+
+fn oxygen() -> Work {
+    Work::with(&[fixture("oxygen/2005"), fixture("oxygen/2006")])
+}
+
+const WATCH: &str = "# what we bill\nE1392\nK0738  # home fill\nE1390\nE1932\nE0424RR\n";
+
+const CLAIMS: &str = "claim,HCPCS Code,Date of service,amount\n\
+c1,E1392,2005-06-01,10\n\
+c2,E1392,01/15/2006,10\n\
+c3,K0738,20050301,7\n\
+c4,K0738,2006-02-01,7\n\
+c5,E0424-RR,2006-03-01,5\n";
+
+#[test]
+fn a_watch_list_gets_each_codes_status_in_the_newest_release() {
+    let work = oxygen();
+    let list = work.write("watch.txt", WATCH);
+    let out = work
+        .cmd()
+        .arg("audit")
+        .arg(&list)
+        .arg("--format")
+        .arg("json")
+        .assert()
+        .code(1);
+    let v = json(&out);
+    assert_eq!(v["release"], "2006-01");
+    assert_eq!(v["previous"], "2005-01");
+    let status = |code: &str| {
+        v["codes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["code"] == code)
+            .unwrap_or_else(|| panic!("{code} in {v}"))
+            .clone()
+    };
+    // E1392 is new in 2006: changed (added) since 2005, not "active and unchanged".
+    assert_eq!(status("E1392")["status"], "changed");
+    assert_eq!(status("K0738")["status"], "terminated");
+    assert_eq!(status("K0738")["termination_date"], "2005-12-31");
+    assert_eq!(status("K0738")["replacements"][0]["code"], "E1392");
+    assert_eq!(status("E1390")["status"], "changed");
+    assert_eq!(status("E1932")["status"], "unknown");
+    assert_eq!(status("E1932")["suggestions"][0], "E1392");
+    assert_eq!(status("E0424")["status"], "active");
+    assert!(
+        status("E0424")["pricing"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("33 = Oxygen"),
+        "{v}"
+    );
+    assert_eq!(v["summary"]["codes"], 5);
+    // Against 2005, where E0424 and E1390 are as they were: 2005 has no release before it.
+    let out = work
+        .cmd()
+        .args(["audit", "--release", "2005"])
+        .arg(&list)
+        .assert()
+        .code(1);
+    assert!(
+        stdout(&out).contains("E1392  not in release"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn every_audit_format_is_pinned() {
+    let work = oxygen();
+    work.write("watch.txt", WATCH);
+    work.write("claims.csv", CLAIMS);
+    for format in ["text", "markdown", "json", "csv", "html"] {
+        let out = work
+            .cmd()
+            .current_dir(work.dir.path())
+            .args(["audit", "watch.txt", "--format", format])
+            .assert()
+            .code(1);
+        insta::assert_snapshot!(format!("audit_watch.{format}"), stdout(&out));
+        let out = work
+            .cmd()
+            .current_dir(work.dir.path())
+            .args([
+                "audit",
+                "claims.csv",
+                "--date-column",
+                "date of service",
+                "--format",
+                format,
+            ])
+            .assert()
+            .code(1);
+        insta::assert_snapshot!(format!("audit_claims.{format}"), stdout(&out));
+    }
+}
+
+#[test]
+fn claims_are_judged_on_their_date_of_service() {
+    let work = oxygen();
+    let claims = work.write("claims.csv", CLAIMS);
+    let out = work
+        .cmd()
+        .arg("audit")
+        .arg(&claims)
+        .args(["--date-column", "Date of service", "--format", "json"])
+        .assert()
+        .code(1);
+    let v = json(&out);
+    let rows = v["rows"].as_array().unwrap();
+    let verdict = |claim: &str| {
+        let r = rows
+            .iter()
+            .find(|r| r["columns"]["claim"] == claim)
+            .unwrap();
+        (
+            r["date_check"]["valid"].as_bool().unwrap(),
+            r["date_check"]["reason"].as_str().unwrap().to_string(),
+        )
+    };
+    // E1392 was added 2006-01-01; K0738 terminated 2005-12-31.
+    assert!(!verdict("c1").0);
+    assert!(
+        verdict("c1")
+            .1
+            .starts_with("not yet added: CMS added it on 2006-01-01"),
+        "{:?}",
+        verdict("c1")
+    );
+    assert!(verdict("c2").0);
+    assert!(verdict("c3").0);
+    assert_eq!(verdict("c4"), (false, "terminated 2005-12-31".to_string()));
+    assert!(verdict("c5").0);
+    let c5 = rows.iter().find(|r| r["columns"]["claim"] == "c5").unwrap();
+    assert_eq!(c5["code"], "E0424");
+    assert_eq!(c5["modifier"], "RR");
+    assert_eq!(c5["columns"]["amount"], "5");
+    assert_eq!(c5["line"], 6);
+    assert_eq!(v["summary"]["not_valid_on_date"], 2);
+}
+
+#[test]
+fn bad_audit_inputs_are_errors_that_name_the_line() {
+    let work = oxygen();
+    let cases: [(&str, &str, &[&str], &str); 6] = [
+        ("empty.txt", "", &[], "empty.txt: names no code"),
+        (
+            "comments.txt",
+            "# nothing\n\n",
+            &[],
+            "comments.txt: names no code",
+        ),
+        (
+            "header.csv",
+            "HCPCS,DOS\n",
+            &[],
+            "header.csv: names no code",
+        ),
+        (
+            "nocode.csv",
+            "item,price\nx,1\n",
+            &[],
+            "nocode.csv: line 1: no code column (HCPCS, HCPC, HCPCS_CODE, CODE, ...): the header has 'item', 'price'; name it with --column",
+        ),
+        (
+            "ragged.csv",
+            "HCPCS,DOS\nE1392,2006-01-02\nE1390\n",
+            &[],
+            "ragged.csv: line 3: not a CSV row like the header's",
+        ),
+        (
+            "baddate.csv",
+            "HCPCS,DOS\nE1392,2006-01-02\nE1390,June 2006\n",
+            &["--date-column", "DOS"],
+            "baddate.csv: line 3: column 'DOS': 'June 2006' is not a date (YYYY-MM-DD, MM/DD/YYYY or YYYYMMDD)",
+        ),
+    ];
+    for (name, text, args, message) in cases {
+        let file = work.write(name, text);
+        let out = work
+            .cmd()
+            .arg("audit")
+            .arg(&file)
+            .args(args)
+            .assert()
+            .code(2);
+        assert!(stderr(&out).contains(message), "{name}: {}", stderr(&out));
+    }
+    let out = work
+        .cmd()
+        .args(["audit", "/nonexistent/watch.txt"])
+        .assert()
+        .code(2);
+    assert!(
+        stderr(&out).contains("/nonexistent/watch.txt"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn an_active_unchanged_list_exits_0() {
+    let work = oxygen();
+    let list = work.write("watch.txt", "E0424\nRR\n");
+    let out = work.cmd().arg("audit").arg(&list).assert().code(0);
+    assert!(
+        stdout(&out).contains("2 codes: 2 active"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn the_real_releases_audit_as_the_issue_says() {
+    let Some(data) = real_data!() else {
+        return;
+    };
+    let work = crate::real_releases::imported(&data);
+    let list = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(list.path(), "E1392\nC9053\nG0503\nE1932\n").unwrap();
+    let out = work
+        .cmd()
+        .arg("audit")
+        .arg(list.path())
+        .args(["--release", "2025-01"])
+        .assert()
+        .code(1);
+    let text = stdout(&out);
+    for line in [
+        "  C9053  terminated 2020-06-30  Injection, crizanlizumab-tmca, 1 mg\n",
+        "      use instead: J0791 (active)\n",
+        "  G0503  terminated 2017-12-31  ",
+        "      use instead: 99493 (outside HCPCS Level II, e.g. a CPT code)\n",
+        "  E1932  unknown: in no stored release; did you mean E1392",
+        "  E1392  active  Portable oxygen concentrator, rental\n",
+    ] {
+        assert!(text.contains(line), "{line}\n{text}");
+    }
+    let claims = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(
+        claims.path(),
+        "HCPCS,DOS\nE1392,2005-06-01\nC9053,2020-05-15\nC9053,2020-08-01\nG0503,2017-06-01\nG0503,2018-02-01\n",
+    )
+    .unwrap();
+    let out = work
+        .cmd()
+        .arg("audit")
+        .arg(claims.path())
+        .args(["--date-column", "DOS", "--format", "json"])
+        .assert()
+        .code(1);
+    let v = json(&out);
+    let valid: Vec<bool> = v["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["date_check"]["valid"].as_bool().unwrap())
+        .collect();
+    assert_eq!(valid, [false, true, false, true, false]);
+    assert_eq!(v["rows"][2]["date_check"]["release"], "2020-07");
+    let out = work
+        .cmd()
+        .args(["show", "C9053", "--on", "2020-08-01"])
+        .assert()
+        .success();
+    let text = stdout(&out);
+    assert!(text.contains("discontinued in release 2020-07"), "{text}");
+    assert!(
+        text.contains("On 2020-08-01: NOT VALID: terminated 2020-06-30"),
+        "{text}"
+    );
+}
