@@ -36,11 +36,23 @@ fn download(store: &Store, release: ReleaseId, options: &FetchOptions) -> Result
     })
 }
 
-/// Keeps the zip in the store's downloads folder and stores the snapshot.
-fn keep(store: &Store, fetched: Fetched, force: bool) -> Result<(PathBuf, Saved), Error> {
-    let saved = store.save(&fetched.snapshot, force)?;
-    let path = fetched.download.keep_in(&store.downloads())?;
-    Ok((path, saved))
+/// Keeps the zips in the store's downloads folder, then stores the snapshots: the snapshot is
+/// what makes a release count as done, so it is written last, once its zip is safe. A stored
+/// release whose content differs is refused before anything is kept.
+fn keep(store: &Store, fetched: Vec<Fetched>, force: bool) -> Result<Vec<(PathBuf, Saved)>, Error> {
+    for f in &fetched {
+        store.check_save(&f.snapshot, force)?;
+    }
+    let mut kept = Vec::new();
+    for f in fetched {
+        let path = f.download.keep_in(&store.downloads())?;
+        kept.push((path, f.snapshot));
+    }
+    let mut out = Vec::new();
+    for (path, snapshot) in kept {
+        out.push((path, store.save(&snapshot, force)?));
+    }
+    Ok(out)
 }
 
 /// What `fetch RELEASE` did.
@@ -68,7 +80,9 @@ pub fn fetch_release(
         fetched.download.sha256.clone(),
         fetched.snapshot.provenance.counts,
     );
-    let (zip, saved) = keep(store, fetched, force)?;
+    let (zip, saved) = keep(store, vec![fetched], force)?
+        .pop()
+        .ok_or_else(|| io_error("keep", std::io::ErrorKind::NotFound.into()))?;
     Ok(FetchOutcome {
         release,
         url,
@@ -141,9 +155,7 @@ pub fn check(store: &Store, options: &CheckOptions) -> Result<CheckOutcome, Erro
     // Only now, with the report written and the webhook told, does anything reach the store:
     // a failure above leaves it as it was, and the next run does the whole job again.
     let imported = fetched.iter().map(|f| f.snapshot.release()).collect();
-    for f in fetched {
-        keep(store, f, false)?;
-    }
+    keep(store, fetched, false)?;
     Ok(CheckOutcome::Imported {
         imported,
         changeset,

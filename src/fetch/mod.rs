@@ -70,6 +70,8 @@ pub enum FetchError {
         path: String,
         source: std::io::Error,
     },
+    #[error("{url}: the URL names no file to keep the zip as (its last segment is empty)")]
+    NoFileName { url: String },
     #[error("cannot set up HTTP: {0}")]
     Client(String),
 }
@@ -311,6 +313,11 @@ pub fn fetch(
 ) -> Result<Download, FetchError> {
     if options.url.is_none() && !options.base_url.contains("://") {
         return from_folder(release, Path::new(&options.base_url), options, temp_dir);
+    }
+    if let Some(url) = &options.url
+        && matches!(zip_name(url), "" | "." | "..")
+    {
+        return Err(FetchError::NoFileName { url: url.clone() });
     }
     let client = client(options)?;
     let urls = match &options.url {

@@ -191,13 +191,21 @@ impl Store {
         file::trimmed_for_diff(a, b)
     }
 
-    /// Stores `snapshot`. The same bytes again change nothing; different content for a stored
-    /// release needs `force`.
-    pub fn save(&self, snapshot: &Snapshot, force: bool) -> Result<Saved, StoreError> {
+    /// What `save` would do, without writing: the refusal of different content without `force`
+    /// comes here, before anything else is kept.
+    pub fn check_save(&self, snapshot: &Snapshot, force: bool) -> Result<(), StoreError> {
+        self.save_outcome(snapshot, force).map(|_| ())
+    }
+
+    fn save_outcome(
+        &self,
+        snapshot: &Snapshot,
+        force: bool,
+    ) -> Result<(Saved, Vec<u8>), StoreError> {
         let path = self.path_of(snapshot.release());
         let bytes = snapshot.to_bytes();
         let outcome = match std::fs::read(&path) {
-            Ok(old) if old == bytes => return Ok(Saved::Unchanged),
+            Ok(old) if old == bytes => Saved::Unchanged,
             Ok(_) => {
                 let old = self.provenance(snapshot.release())?;
                 if !force {
@@ -214,7 +222,17 @@ impl Store {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Saved::Created,
             Err(e) => return Err(Self::io(&path)(e)),
         };
-        write_atomically(&path, &bytes).map_err(Self::io(&path))?;
+        Ok((outcome, bytes))
+    }
+
+    /// Stores `snapshot`. The same bytes again change nothing; different content for a stored
+    /// release needs `force`.
+    pub fn save(&self, snapshot: &Snapshot, force: bool) -> Result<Saved, StoreError> {
+        let (outcome, bytes) = self.save_outcome(snapshot, force)?;
+        if outcome != Saved::Unchanged {
+            let path = self.path_of(snapshot.release());
+            write_atomically(&path, &bytes).map_err(Self::io(&path))?;
+        }
         Ok(outcome)
     }
 }

@@ -509,3 +509,56 @@ fn a_local_folder_of_zips_serves_as_a_mirror() {
         .assert()
         .code(0);
 }
+
+/// Makes keeping the April zip fail: a folder stands where the zip would be kept.
+fn block_the_zip(work: &Work) {
+    let blocker = work
+        .store()
+        .join("downloads/april-2005-alpha-numeric-hcpcs-file.zip");
+    std::fs::create_dir_all(&blocker).unwrap();
+    std::fs::write(blocker.join("in-the-way"), b"x").unwrap();
+}
+
+#[test]
+fn a_zip_that_cannot_be_kept_stores_nothing_for_fetch_or_check() {
+    let cms = cms_with_april();
+    let work = store_with_january();
+    block_the_zip(&work);
+    let before = work.store_state();
+    for args in [vec!["fetch", "2005-04"], vec!["check"]] {
+        work.cmd()
+            .args(&args)
+            .args(["--base-url", &cms.base, "--retries", "0"])
+            .assert()
+            .code(2);
+        assert_eq!(work.store_state(), before, "{args:?} changed the store");
+    }
+    // The changelog is not lost: once the zip can be kept, the next check does the whole job.
+    std::fs::remove_dir_all(work.store().join("downloads")).unwrap();
+    let out = work
+        .cmd()
+        .args(["check", "--format", "json", "--base-url", &cms.base])
+        .assert()
+        .code(1);
+    assert_eq!(json(&out)["new"]["release"], "2005-04");
+}
+
+#[test]
+fn a_url_with_an_empty_last_segment_is_refused_before_download() {
+    let cms = cms_with_april();
+    let work = store_with_january();
+    let before = work.store_state();
+    let url = format!("{}/files/zip/", cms.base);
+    let out = work
+        .cmd()
+        .args(["fetch", "2005-04", "--url", &url])
+        .assert()
+        .code(2);
+    assert!(
+        stderr(&out).contains("names no file to keep the zip as"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(cms.requests.lock().unwrap().is_empty(), "it downloaded");
+    assert_eq!(work.store_state(), before);
+}
