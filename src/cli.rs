@@ -36,6 +36,15 @@ pub struct Cli {
     )]
     pub store: PathBuf,
 
+    /// Seconds to wait for another run holding the store's lock before giving up.
+    #[arg(
+        long,
+        global = true,
+        env = "HCPCS_DIFF_LOCK_WAIT",
+        default_value_t = 600
+    )]
+    pub lock_wait: u64,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -64,7 +73,8 @@ pub enum Command {
 
 /// Runs the command; returns the exit status for a success (an `Err` is status 2).
 pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8> {
-    let store = Store::new(&cli.store);
+    let store =
+        Store::new(&cli.store).with_lock_wait(std::time::Duration::from_secs(cli.lock_wait));
     match cli.command {
         Command::Import(args) => cmd::import::run(&store, args, out, err),
         Command::List => cmd::list::run(&store, out, err),
