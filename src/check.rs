@@ -123,8 +123,10 @@ pub fn check(store: &Store, options: &CheckOptions) -> Result<CheckOutcome, Erro
     let newest = store.latest()?;
     let mut fetched = Vec::new();
     let mut probe = newest.next_quarter();
-    // A release not posted yet is the answer "nothing newer", not an error.
-    loop {
+    let horizon = last_possible_release(chrono::Utc::now().date_naive());
+    // A release not posted yet is the answer "nothing newer", not an error; nor is a server
+    // that answers for releases that cannot exist yet probed past the next quarter.
+    while probe <= horizon {
         match download(store, probe, &options.fetch) {
             Ok(f) => fetched.push(f),
             Err(Error::Fetch(FetchError::NotPosted { .. })) => break,
@@ -161,6 +163,15 @@ pub fn check(store: &Store, options: &CheckOptions) -> Result<CheckOutcome, Erro
         changeset,
         report: rendered,
     })
+}
+
+/// The latest release that can be posted on `today`: CMS posts a quarter's file some weeks
+/// before it takes effect, never two quarters ahead.
+fn last_possible_release(today: chrono::NaiveDate) -> ReleaseId {
+    use chrono::Datelike;
+    let month = (today.month0() / 3 * 3 + 1) as u8;
+    let year = u16::try_from(today.year()).map_or(9999, |y| y.min(9999));
+    ReleaseId { year, month }.next_quarter()
 }
 
 fn io_error(path: &str, source: std::io::Error) -> Error {

@@ -22,6 +22,9 @@ pub struct NetworkArgs {
     /// Seconds to wait for a connection or for any read.
     #[arg(long, default_value_t = 30)]
     timeout: u64,
+    /// Seconds a whole download may take, retries included (a body that trickles in ends).
+    #[arg(long, default_value_t = 600)]
+    deadline: u64,
     /// Further attempts after a 5xx answer, a connection error or a timeout (never after 404).
     #[arg(long, default_value_t = 3)]
     retries: u32,
@@ -37,6 +40,7 @@ impl NetworkArgs {
             url,
             timeout: Duration::from_secs(self.timeout),
             retries: self.retries,
+            deadline: Duration::from_secs(self.deadline),
             max_bytes: self.max_mb * 1024 * 1024,
             progress: std::io::stderr().is_terminal(),
             ..FetchOptions::default()
