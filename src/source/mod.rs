@@ -93,7 +93,9 @@ fn zip_members(name: &str, bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>, ReadE
             continue;
         }
         let member_name = member.name().map_err(bad)?.into_owned();
-        let mut content = Vec::with_capacity(member.size() as usize);
+        // The declared size is the archive's word, not a fact: it only hints the capacity.
+        let hint = usize::try_from(member.size().min(16 << 20)).unwrap_or(0);
+        let mut content = Vec::with_capacity(hint);
         std::io::copy(&mut member, &mut content).map_err(|e| {
             ReadError::file(name, FileProblem::BadZip(format!("{member_name}: {e}")))
         })?;

@@ -1,0 +1,89 @@
+//! Hostile input: files built to crash the tool, exhaust its memory or hang it, and faults of
+//! the machine around it. Each ends with an error or a result (never a panic), within bounded
+//! memory and time, and leaves the store as it was.
+
+use crate::util::{Work, fixture, stderr, stdout};
+
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in bytes {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+/// A zip of one stored member `name` holding `data`, whose central directory declares (through
+/// a zip64 field) `declared` uncompressed bytes.
+pub fn zip_declaring(name: &str, data: &[u8], declared: u64) -> Vec<u8> {
+    let (crc, len) = (crc32(data), data.len() as u32);
+    let name_len = name.len() as u16;
+    let mut z = Vec::new();
+    z.extend_from_slice(&0x0403_4b50u32.to_le_bytes());
+    z.extend_from_slice(&[20, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    for v in [crc, len, len] {
+        z.extend_from_slice(&v.to_le_bytes());
+    }
+    z.extend_from_slice(&name_len.to_le_bytes());
+    z.extend_from_slice(&0u16.to_le_bytes());
+    z.extend_from_slice(name.as_bytes());
+    z.extend_from_slice(data);
+    let cd_start = z.len() as u32;
+    z.extend_from_slice(&0x0201_4b50u32.to_le_bytes());
+    z.extend_from_slice(&[45, 0, 45, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    for v in [crc, len, u32::MAX] {
+        z.extend_from_slice(&v.to_le_bytes());
+    }
+    for v in [name_len, 12, 0, 0, 0] {
+        z.extend_from_slice(&v.to_le_bytes());
+    }
+    z.extend_from_slice(&0u32.to_le_bytes());
+    z.extend_from_slice(&0u32.to_le_bytes());
+    z.extend_from_slice(name.as_bytes());
+    z.extend_from_slice(&1u16.to_le_bytes());
+    z.extend_from_slice(&8u16.to_le_bytes());
+    z.extend_from_slice(&declared.to_le_bytes());
+    let cd_len = z.len() as u32 - cd_start;
+    z.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
+    for v in [0u16, 0, 1, 1] {
+        z.extend_from_slice(&v.to_le_bytes());
+    }
+    z.extend_from_slice(&cd_len.to_le_bytes());
+    z.extend_from_slice(&cd_start.to_le_bytes());
+    z.extend_from_slice(&0u16.to_le_bytes());
+    z
+}
+
+#[test]
+fn a_zip_member_declaring_2_to_the_63_bytes_is_an_error_not_a_panic() {
+    let work = Work::new();
+    let text = std::fs::read(fixture("oxygen/2006/HCPC2006_CONTR_ANWEB.txt")).unwrap();
+    let path = work.write("huge.zip", zip_declaring("HCPC2006.txt", &text, 1 << 63));
+    let out = work.cmd().arg("import").arg(&path).assert();
+    let code = out.get_output().status.code();
+    assert!(matches!(code, Some(0 | 2)), "{code:?}: {}", stderr(&out));
+    assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
+}
+
+#[test]
+fn list_shows_a_short_sha256_without_panicking() {
+    let work = Work::with(&[fixture("oxygen/2005")]);
+    let path = work.store().join("2005-01.jsonl");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let sha = text
+        .split("\"sha256\":\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    std::fs::write(&path, text.replacen(sha, "abc", 1)).unwrap();
+    let out = work.cmd().arg("list").assert().success();
+    assert!(stdout(&out).contains("sha256 abc\n"), "{}", stdout(&out));
+}
