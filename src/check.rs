@@ -21,8 +21,10 @@ struct Fetched {
 
 /// Downloads and reads `release`.
 fn download(store: &Store, release: ReleaseId, options: &FetchOptions) -> Result<Fetched, Error> {
-    let download = fetch::fetch(release, options, &store.downloads())?;
-    let file = source::from_bytes(&download.file_name, download.bytes.clone())?;
+    let mut download = fetch::fetch(release, options, &store.downloads())?;
+    // The zip is kept from its temporary file: its bytes in memory need not be held twice.
+    let bytes = std::mem::take(&mut download.bytes);
+    let file = source::from_bytes(&download.file_name, bytes)?;
     let loaded = load_source(
         file,
         ReadOptions {

@@ -44,6 +44,10 @@ pub enum FileProblem {
     NoHeaderRow(String),
     #[error("no HCPCS records in it")]
     NoRecords,
+    #[error(
+        "{what} unpacks to more than {limit} bytes (--max-unpacked-mb): not a release, or a zip bomb"
+    )]
+    TooLarge { what: String, limit: u64 },
     #[error("not a CMS release file: neither fixed-width records, a workbook, a zip nor CSV")]
     Unrecognized,
 }

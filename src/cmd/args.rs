@@ -29,7 +29,7 @@ pub struct NetworkArgs {
     #[arg(long, default_value_t = 3)]
     retries: u32,
     /// Largest download accepted, in megabytes.
-    #[arg(long, default_value_t = 200)]
+    #[arg(long, default_value_t = 100)]
     max_mb: u64,
 }
 

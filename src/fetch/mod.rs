@@ -48,7 +48,7 @@ impl Default for FetchOptions {
             retries: 3,
             backoff: Duration::from_millis(500),
             deadline: DEFAULT_DEADLINE,
-            max_bytes: 200 * 1024 * 1024,
+            max_bytes: 100 * 1024 * 1024,
             progress: false,
         }
     }

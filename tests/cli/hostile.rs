@@ -87,3 +87,90 @@ fn list_shows_a_short_sha256_without_panicking() {
     let out = work.cmd().arg("list").assert().success();
     assert!(stdout(&out).contains("sha256 abc\n"), "{}", stdout(&out));
 }
+
+/// A zip of one deflated member of `len` zero bytes: a few kilobytes that unpack to `len`.
+fn zip_bomb(len: usize) -> Vec<u8> {
+    use std::io::Write;
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .large_file(len > u32::MAX as usize);
+    zip.start_file("HCPC2006_CONTR_ANWEB.txt", options).unwrap();
+    let block = vec![b'0'; 1 << 20];
+    for _ in 0..len / block.len() {
+        zip.write_all(&block).unwrap();
+    }
+    zip.finish().unwrap().into_inner()
+}
+
+#[test]
+fn a_zip_bomb_stops_at_the_unpacked_cap() {
+    let work = Work::new();
+    let path = work.write("bomb.zip", zip_bomb(8 << 20));
+    let out = work
+        .cmd()
+        .args(["--max-unpacked-mb", "2", "import"])
+        .arg(&path)
+        .assert()
+        .code(2);
+    assert_eq!(
+        stderr(&out),
+        "error: bomb.zip: member HCPC2006_CONTR_ANWEB.txt unpacks to more than 2097152 bytes \
+         (--max-unpacked-mb): not a release, or a zip bomb\n"
+    );
+    assert!(!work.store().join("2006-01.jsonl").exists());
+}
+
+/// An xlsx whose only cells are A1 and the last cell a sheet can have, XFD1048576.
+fn far_cell_xlsx() -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write_string(0, 0, "HCPC").unwrap();
+    sheet.write_string(1_048_575, 16_383, "far").unwrap();
+    book.save_to_buffer().unwrap()
+}
+
+#[test]
+fn an_xlsx_cell_at_xfd1048576_allocates_nothing_for_the_space_between() {
+    let work = Work::new();
+    let path = work.write("far.xlsx", far_cell_xlsx());
+    let started = std::time::Instant::now();
+    let out = work
+        .cmd()
+        .arg("import")
+        .arg(&path)
+        .args(["--release", "2006"])
+        .assert()
+        .code(2);
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    assert!(
+        stderr(&out).contains("far.xlsx: no sheet has the HCPCS header row"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn an_xlsx_part_that_unpacks_past_the_cap_is_refused_before_calamine() {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    let long = "0".repeat(30_000);
+    for row in 0..200 {
+        sheet.write_string(row, 0, format!("{row}{long}")).unwrap();
+    }
+    let work = Work::new();
+    let path = work.write("big.xlsx", book.save_to_buffer().unwrap());
+    let out = work
+        .cmd()
+        .args(["--max-unpacked-mb", "1", "import"])
+        .arg(&path)
+        .args(["--release", "2006"])
+        .assert()
+        .code(2);
+    assert!(
+        stderr(&out)
+            .contains("big.xlsx: part xl/sharedStrings.xml unpacks to more than 1048576 bytes"),
+        "{}",
+        stderr(&out)
+    );
+}
