@@ -72,6 +72,10 @@ impl FilterArgs {
     pub fn into_filter(self, only: Vec<ChangeArg>, hide_cosmetic: bool) -> Result<Filter> {
         let mut ranges = self.ranges;
         if let Some(path) = &self.watch {
+            let meta = std::fs::metadata(path).with_context(|| format!("{}", path.display()))?;
+            if let Some(what) = hcpcs_diff::error::irregular(&meta) {
+                anyhow::bail!("{}: is {what}, not a regular file", path.display());
+            }
             let text =
                 std::fs::read_to_string(path).with_context(|| format!("{}", path.display()))?;
             ranges.extend(

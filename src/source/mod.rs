@@ -48,7 +48,11 @@ pub fn open(path: &Path) -> Result<SourceFile, ReadError> {
         || path.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     );
-    if path.is_dir() {
+    let meta = std::fs::metadata(path).map_err(|e| ReadError::file(&name, FileProblem::Io(e)))?;
+    if let Some(what) = crate::error::irregular(&meta) {
+        return Err(ReadError::file(&name, FileProblem::NotRegular(what)));
+    }
+    if meta.is_dir() {
         return open_folder(path, &name);
     }
     let bytes = read_file(path, &name, &mut read::max_unpacked())?;

@@ -174,3 +174,45 @@ fn an_xlsx_part_that_unpacks_past_the_cap_is_refused_before_calamine() {
         stderr(&out)
     );
 }
+
+#[test]
+fn a_fifo_a_device_or_a_socket_is_refused_at_once_as_source_or_watch_list() {
+    let work = Work::with(&[fixture("oxygen/2005"), fixture("oxygen/2006")]);
+    let fifo = work.path("pipe");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let socket = work.path("sock");
+    let _listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+    let device = std::path::PathBuf::from("/dev/zero");
+    let cases = [
+        (&fifo, "a FIFO (named pipe)"),
+        (&socket, "a socket"),
+        (&device, "a device"),
+    ];
+    for (path, what) in cases {
+        let started = std::time::Instant::now();
+        let out = work.cmd().arg("import").arg(path).assert().code(2);
+        assert!(
+            stderr(&out).contains(&format!("is {what}, not a regular file")),
+            "{}",
+            stderr(&out)
+        );
+        let out = work
+            .cmd()
+            .args(["diff", "2005", "2006", "--watch"])
+            .arg(path)
+            .assert()
+            .code(2);
+        assert!(
+            stderr(&out).contains(&format!("is {what}, not a regular file")),
+            "{}",
+            stderr(&out)
+        );
+        assert!(started.elapsed() < std::time::Duration::from_secs(3));
+    }
+}
