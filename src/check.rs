@@ -21,8 +21,10 @@ struct Fetched {
 
 /// Downloads and reads `release`.
 fn download(store: &Store, release: ReleaseId, options: &FetchOptions) -> Result<Fetched, Error> {
-    let download = fetch::fetch(release, options, &store.downloads())?;
-    let file = source::from_bytes(&download.file_name, download.bytes.clone())?;
+    let mut download = fetch::fetch(release, options, &store.downloads())?;
+    // The zip is kept from its temporary file: its bytes in memory need not be held twice.
+    let bytes = std::mem::take(&mut download.bytes);
+    let file = source::from_bytes(&download.file_name, bytes)?;
     let loaded = load_source(
         file,
         ReadOptions {
@@ -36,11 +38,23 @@ fn download(store: &Store, release: ReleaseId, options: &FetchOptions) -> Result
     })
 }
 
-/// Keeps the zip in the store's downloads folder and stores the snapshot.
-fn keep(store: &Store, fetched: Fetched, force: bool) -> Result<(PathBuf, Saved), Error> {
-    let saved = store.save(&fetched.snapshot, force)?;
-    let path = fetched.download.keep_in(&store.downloads())?;
-    Ok((path, saved))
+/// Keeps the zips in the store's downloads folder, then stores the snapshots: the snapshot is
+/// what makes a release count as done, so it is written last, once its zip is safe. A stored
+/// release whose content differs is refused before anything is kept.
+fn keep(store: &Store, fetched: Vec<Fetched>, force: bool) -> Result<Vec<(PathBuf, Saved)>, Error> {
+    for f in &fetched {
+        store.check_save(&f.snapshot, force)?;
+    }
+    let mut kept = Vec::new();
+    for f in fetched {
+        let path = f.download.keep_in(&store.downloads())?;
+        kept.push((path, f.snapshot));
+    }
+    let mut out = Vec::new();
+    for (path, snapshot) in kept {
+        out.push((path, store.save(&snapshot, force)?));
+    }
+    Ok(out)
 }
 
 /// What `fetch RELEASE` did.
@@ -68,7 +82,9 @@ pub fn fetch_release(
         fetched.download.sha256.clone(),
         fetched.snapshot.provenance.counts,
     );
-    let (zip, saved) = keep(store, fetched, force)?;
+    let (zip, saved) = keep(store, vec![fetched], force)?
+        .pop()
+        .ok_or_else(|| io_error("keep", std::io::ErrorKind::NotFound.into()))?;
     Ok(FetchOutcome {
         release,
         url,
@@ -109,8 +125,10 @@ pub fn check(store: &Store, options: &CheckOptions) -> Result<CheckOutcome, Erro
     let newest = store.latest()?;
     let mut fetched = Vec::new();
     let mut probe = newest.next_quarter();
-    // A release not posted yet is the answer "nothing newer", not an error.
-    loop {
+    let horizon = last_possible_release(chrono::Utc::now().date_naive());
+    // A release not posted yet is the answer "nothing newer", not an error; nor is a server
+    // that answers for releases that cannot exist yet probed past the next quarter.
+    while probe <= horizon {
         match download(store, probe, &options.fetch) {
             Ok(f) => fetched.push(f),
             Err(Error::Fetch(FetchError::NotPosted { .. })) => break,
@@ -141,14 +159,21 @@ pub fn check(store: &Store, options: &CheckOptions) -> Result<CheckOutcome, Erro
     // Only now, with the report written and the webhook told, does anything reach the store:
     // a failure above leaves it as it was, and the next run does the whole job again.
     let imported = fetched.iter().map(|f| f.snapshot.release()).collect();
-    for f in fetched {
-        keep(store, f, false)?;
-    }
+    keep(store, fetched, false)?;
     Ok(CheckOutcome::Imported {
         imported,
         changeset,
         report: rendered,
     })
+}
+
+/// The latest release that can be posted on `today`: CMS posts a quarter's file some weeks
+/// before it takes effect, never two quarters ahead.
+fn last_possible_release(today: chrono::NaiveDate) -> ReleaseId {
+    use chrono::Datelike;
+    let month = (today.month0() / 3 * 3 + 1) as u8;
+    let year = u16::try_from(today.year()).map_or(9999, |y| y.min(9999));
+    ReleaseId { year, month }.next_quarter()
 }
 
 fn io_error(path: &str, source: std::io::Error) -> Error {

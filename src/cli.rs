@@ -42,6 +42,24 @@ pub struct Cli {
     )]
     pub store: PathBuf,
 
+    /// Seconds to wait for another run holding the store's lock before giving up.
+    #[arg(
+        long,
+        global = true,
+        env = "HCPCS_DIFF_LOCK_WAIT",
+        default_value_t = 600
+    )]
+    pub lock_wait: u64,
+
+    /// Most megabytes unpacked from one input (a zip's members, an xlsx's parts, a folder's files).
+    #[arg(
+        long,
+        global = true,
+        env = "HCPCS_DIFF_MAX_UNPACKED_MB",
+        default_value_t = 100
+    )]
+    pub max_unpacked_mb: u64,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -73,7 +91,9 @@ pub enum Command {
 
 /// Runs the command; returns the exit status for a success (an `Err` is status 2).
 pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8> {
-    let store = Store::new(&cli.store);
+    hcpcs_diff::read::set_max_unpacked(cli.max_unpacked_mb.saturating_mul(1 << 20));
+    let store =
+        Store::new(&cli.store).with_lock_wait(std::time::Duration::from_secs(cli.lock_wait));
     match cli.command {
         Command::Import(args) => cmd::import::run(&store, args, out, err),
         Command::List => cmd::list::run(&store, out, err),

@@ -44,6 +44,12 @@ pub enum FileProblem {
     NoHeaderRow(String),
     #[error("no HCPCS records in it")]
     NoRecords,
+    #[error(
+        "{what} unpacks to more than {limit} bytes (--max-unpacked-mb): not a release, or a zip bomb"
+    )]
+    TooLarge { what: String, limit: u64 },
+    #[error("is {0}, not a regular file or folder")]
+    NotRegular(&'static str),
     #[error("not a CMS release file: neither fixed-width records, a workbook, a zip nor CSV")]
     Unrecognized,
 }
@@ -68,6 +74,29 @@ pub enum ReadError {
     },
     #[error("{file}: {warning} (an error because of --strict)")]
     Strict { file: String, warning: Warning },
+}
+
+/// What `meta` is when it is neither a regular file nor a folder (a FIFO would block a
+/// reader, a device never ends, a socket cannot be opened), else `None`.
+pub fn irregular(meta: &std::fs::Metadata) -> Option<&'static str> {
+    let kind = meta.file_type();
+    if kind.is_file() || kind.is_dir() {
+        return None;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return Some("a FIFO (named pipe)");
+        }
+        if kind.is_socket() {
+            return Some("a socket");
+        }
+        if kind.is_block_device() || kind.is_char_device() {
+            return Some("a device");
+        }
+    }
+    Some("not a regular file")
 }
 
 impl ReadError {

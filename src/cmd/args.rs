@@ -22,11 +22,14 @@ pub struct NetworkArgs {
     /// Seconds to wait for a connection or for any read.
     #[arg(long, default_value_t = 30)]
     timeout: u64,
+    /// Seconds a whole download may take, retries included (a body that trickles in ends).
+    #[arg(long, default_value_t = 600)]
+    deadline: u64,
     /// Further attempts after a 5xx answer, a connection error or a timeout (never after 404).
     #[arg(long, default_value_t = 3)]
     retries: u32,
     /// Largest download accepted, in megabytes.
-    #[arg(long, default_value_t = 200)]
+    #[arg(long, default_value_t = 100)]
     max_mb: u64,
 }
 
@@ -37,6 +40,7 @@ impl NetworkArgs {
             url,
             timeout: Duration::from_secs(self.timeout),
             retries: self.retries,
+            deadline: Duration::from_secs(self.deadline),
             max_bytes: self.max_mb * 1024 * 1024,
             progress: std::io::stderr().is_terminal(),
             ..FetchOptions::default()
@@ -68,6 +72,10 @@ impl FilterArgs {
     pub fn into_filter(self, only: Vec<ChangeArg>, hide_cosmetic: bool) -> Result<Filter> {
         let mut ranges = self.ranges;
         if let Some(path) = &self.watch {
+            let meta = std::fs::metadata(path).with_context(|| format!("{}", path.display()))?;
+            if let Some(what) = hcpcs_diff::error::irregular(&meta) {
+                anyhow::bail!("{}: is {what}, not a regular file", path.display());
+            }
             let text =
                 std::fs::read_to_string(path).with_context(|| format!("{}", path.display()))?;
             ranges.extend(

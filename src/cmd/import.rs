@@ -42,6 +42,8 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write, err: &mut dyn Write) 
             "from the content: most recent quarter in which codes' actions take effect".to_string()
         }
     };
+    // One writer at a time: a second import of the release waits here, then finds it stored.
+    let _lock = store.lock()?;
     let saved = store.save(&loaded.snapshot, args.force)?;
     let verb = match &saved {
         Saved::Created => "imported".to_string(),

@@ -26,7 +26,7 @@ pub fn run(store: &Store, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8
             p.counts.procedure,
             p.counts.modifier,
             p.source.file,
-            &p.source.sha256[..12]
+            p.source.sha256.get(..12).unwrap_or(&p.source.sha256)
         )?;
     }
     Ok(exit::OK)

@@ -7,11 +7,15 @@ pub mod catalogue;
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 
 use crate::model::ReleaseId;
+
+/// How long a whole download may take unless told otherwise: 10 minutes, an hour's worth of
+/// CMS's largest zip (2.4 MB) at 1 KB/s.
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(600);
 
 /// How to reach CMS (or a mirror).
 #[derive(Debug, Clone)]
@@ -26,6 +30,9 @@ pub struct FetchOptions {
     pub retries: u32,
     /// The first wait between attempts; each later wait doubles.
     pub backoff: Duration,
+    /// The longest a whole download may take, retries included: a body that trickles in
+    /// never outlasts it.
+    pub deadline: Duration,
     /// Largest download accepted.
     pub max_bytes: u64,
     /// Draw a progress bar (on a terminal).
@@ -40,7 +47,8 @@ impl Default for FetchOptions {
             timeout: Duration::from_secs(30),
             retries: 3,
             backoff: Duration::from_millis(500),
-            max_bytes: 200 * 1024 * 1024,
+            deadline: DEFAULT_DEADLINE,
+            max_bytes: 100 * 1024 * 1024,
             progress: false,
         }
     }
@@ -61,6 +69,8 @@ pub enum FetchError {
         attempts: u32,
         message: String,
     },
+    #[error("{url}: not complete after {secs} s (--deadline)")]
+    Deadline { url: String, secs: u64 },
     #[error("{url}: larger than the {limit}-byte limit")]
     TooLarge { url: String, limit: u64 },
     #[error("{url}: not a zip ({what}); a server error page answered with status 200?")]
@@ -70,6 +80,8 @@ pub enum FetchError {
         path: String,
         source: std::io::Error,
     },
+    #[error("{url}: the URL names no file to keep the zip as (its last segment is empty)")]
+    NoFileName { url: String },
     #[error("cannot set up HTTP: {0}")]
     Client(String),
 }
@@ -124,10 +136,14 @@ fn get(
 ) -> Result<Option<Download>, FetchError> {
     let mut wait = options.backoff;
     let mut last = String::new();
+    let until = Instant::now() + options.deadline;
     for attempt in 0..=options.retries {
         if attempt > 0 {
             std::thread::sleep(wait);
             wait *= 2;
+        }
+        if Instant::now() >= until {
+            return Err(past_deadline(url, options));
         }
         let response = match client.get(url).send() {
             Ok(r) => r,
@@ -150,7 +166,7 @@ fn get(
                 status: status.as_u16(),
             });
         }
-        match receive(response, url, options, temp_dir)? {
+        match receive(response, url, options, temp_dir, until)? {
             Ok(download) => return Ok(Some(download)),
             Err(message) => last = message,
         }
@@ -160,6 +176,13 @@ fn get(
         attempts: options.retries + 1,
         message: last,
     })
+}
+
+fn past_deadline(url: &str, options: &FetchOptions) -> FetchError {
+    FetchError::Deadline {
+        url: url.to_string(),
+        secs: options.deadline.as_secs(),
+    }
 }
 
 fn error_chain(e: &dyn std::error::Error) -> String {
@@ -180,9 +203,10 @@ fn receive(
     url: &str,
     options: &FetchOptions,
     temp_dir: &Path,
+    until: Instant,
 ) -> Result<Result<Download, String>, FetchError> {
     let len = response.content_length();
-    receive_from(Box::new(response), len, url, options, temp_dir)
+    receive_from(Box::new(response), len, url, options, temp_dir, until)
 }
 
 fn receive_from(
@@ -191,6 +215,7 @@ fn receive_from(
     url: &str,
     options: &FetchOptions,
     temp_dir: &Path,
+    until: Instant,
 ) -> Result<Result<Download, String>, FetchError> {
     let io = |source| FetchError::Io {
         path: temp_dir.display().to_string(),
@@ -223,6 +248,9 @@ fn receive_from(
                 )));
             }
         };
+        if Instant::now() >= until {
+            return Err(past_deadline(url, options));
+        }
         if (bytes.len() + n) as u64 > options.max_bytes {
             return Err(FetchError::TooLarge {
                 url: url.to_string(),
@@ -312,12 +340,17 @@ pub fn fetch(
     if options.url.is_none() && !options.base_url.contains("://") {
         return from_folder(release, Path::new(&options.base_url), options, temp_dir);
     }
+    if let Some(url) = &options.url
+        && matches!(zip_name(url), "" | "." | "..")
+    {
+        return Err(FetchError::NoFileName { url: url.clone() });
+    }
     let client = client(options)?;
     let urls = match &options.url {
         Some(url) => vec![url.clone()],
         None => {
             let landing = catalogue::landing_page(&options.base_url);
-            let page = get_text(&client, &landing).unwrap_or_default();
+            let page = get_text(&client, &landing, options).unwrap_or_default();
             catalogue::urls(&options.base_url, &page, release)
         }
     };
@@ -357,7 +390,8 @@ fn from_folder(
         source,
     })?;
     let len = file.metadata().map(|m| m.len()).ok();
-    match receive_from(Box::new(file), len, &url, options, temp_dir)? {
+    let until = Instant::now() + options.deadline;
+    match receive_from(Box::new(file), len, &url, options, temp_dir, until)? {
         Ok(download) => Ok(download),
         Err(message) => Err(FetchError::Network {
             url,
@@ -368,13 +402,29 @@ fn from_folder(
 }
 
 /// The landing page's HTML, if it answers; its absence only means falling back to the table.
-fn get_text(client: &reqwest::blocking::Client, url: &str) -> Option<String> {
-    let response = client.get(url).send().ok()?;
-    response
-        .status()
-        .is_success()
-        .then(|| response.text().ok())
-        .flatten()
+/// It is read like a download: at most `max_bytes`, and not past the deadline.
+fn get_text(
+    client: &reqwest::blocking::Client,
+    url: &str,
+    options: &FetchOptions,
+) -> Option<String> {
+    let mut response = client.get(url).send().ok()?;
+    if !response.status().is_success() {
+        return None;
+    }
+    let until = Instant::now() + options.deadline;
+    let mut page = Vec::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        match response.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) if Instant::now() < until && (page.len() + n) as u64 <= options.max_bytes => {
+                page.extend_from_slice(&buf[..n]);
+            }
+            _ => return None,
+        }
+    }
+    Some(String::from_utf8_lossy(&page).into_owned())
 }
 
 /// POSTs `body` as JSON to `url` (a webhook); any answer but 2xx is an error.

@@ -2,6 +2,7 @@
 //! calamine. Sheet names and headers differ by year and some sheets have note rows above the
 //! header; some years have a row per code, others a row per text line (record id 4 and 8 rows).
 
+use std::collections::BTreeMap;
 use std::io::Cursor;
 
 use calamine::{Data, Reader, Xls, Xlsx, open_workbook_from_rs};
@@ -9,30 +10,32 @@ use calamine::{Data, Reader, Xls, Xlsx, open_workbook_from_rs};
 use super::{Parsed, tabular};
 use crate::error::{FileProblem, Location, ReadError};
 
+/// Columns beyond this are not read: CMS's sheets have under 60, and a cell placed at XFD
+/// must not widen every row.
+const MAX_COLUMNS: usize = 256;
+
+/// A sheet's non-empty rows and their 1-based row numbers.
+struct Sheet {
+    name: String,
+    numbers: Vec<usize>,
+    cells: Vec<Vec<String>>,
+}
+
 pub fn read(file: &str, bytes: &[u8], legacy: bool) -> Result<Parsed, ReadError> {
-    let bad = |e: String| ReadError::file(file, FileProblem::BadWorkbook(e));
     let sheets = if legacy {
-        let mut wb: Xls<_> = open_workbook_from_rs(Cursor::new(bytes))
-            .map_err(|e: calamine::XlsError| bad(e.to_string()))?;
-        wb.worksheets()
+        xls_sheets(file, bytes)?
     } else {
-        let mut wb: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes))
-            .map_err(|e: calamine::XlsxError| bad(e.to_string()))?;
-        wb.worksheets()
+        xlsx_sheets(file, bytes)?
     };
-    let names: Vec<String> = sheets.iter().map(|(n, _)| format!("'{n}'")).collect();
-    for (sheet, range) in sheets {
-        let first_row = range.start().map_or(0, |(r, _)| r as usize);
-        let cells: Vec<Vec<String>> = range
-            .rows()
-            .map(|r| r.iter().map(cell_text).collect())
-            .collect();
-        if let Some(header) = tabular::find_header(&cells) {
+    let names: Vec<String> = sheets.iter().map(|s| format!("'{}'", s.name)).collect();
+    for sheet in sheets {
+        if let Some(header) = tabular::find_header(&sheet.cells) {
+            let (name, numbers) = (sheet.name, sheet.numbers);
             let at = |i: usize| Location::Cell {
-                sheet: sheet.clone(),
-                row: first_row + i + 1,
+                sheet: name.clone(),
+                row: numbers.get(i).copied().unwrap_or(0),
             };
-            let rows = tabular::rows(file, cells, header, at)?;
+            let rows = tabular::rows(file, sheet.cells, header, at)?;
             return Ok(Parsed {
                 rows,
                 warnings: Vec::new(),
@@ -43,6 +46,101 @@ pub fn read(file: &str, bytes: &[u8], legacy: bool) -> Result<Parsed, ReadError>
         file,
         FileProblem::NoHeaderRow(names.join(", ")),
     ))
+}
+
+fn bad(file: &str) -> impl Fn(String) -> ReadError + '_ {
+    move |e| ReadError::file(file, FileProblem::BadWorkbook(e))
+}
+
+fn xls_sheets(file: &str, bytes: &[u8]) -> Result<Vec<Sheet>, ReadError> {
+    let mut wb: Xls<_> = open_workbook_from_rs(Cursor::new(bytes))
+        .map_err(|e: calamine::XlsError| bad(file)(e.to_string()))?;
+    Ok(wb
+        .worksheets()
+        .into_iter()
+        .map(|(name, range)| {
+            let first_row = range.start().map_or(0, |(r, _)| r as usize);
+            let cells: Vec<Vec<String>> = range
+                .rows()
+                .map(|r| r.iter().take(MAX_COLUMNS).map(cell_text).collect())
+                .collect();
+            let numbers = (0..cells.len()).map(|i| first_row + i + 1).collect();
+            Sheet {
+                name,
+                numbers,
+                cells,
+            }
+        })
+        .collect())
+}
+
+/// An xlsx's sheets, cell by cell: memory follows the cells present, never the declared
+/// dimensions nor the distance to the farthest cell (calamine's ranges allocate rows x columns
+/// of that box). The parts are first checked to unpack within the cap.
+fn xlsx_sheets(file: &str, bytes: &[u8]) -> Result<Vec<Sheet>, ReadError> {
+    check_parts(file, bytes)?;
+    let mut wb: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes))
+        .map_err(|e: calamine::XlsxError| bad(file)(e.to_string()))?;
+    let mut sheets = Vec::new();
+    for name in wb.sheet_names() {
+        let mut reader = match wb.worksheet_cells_reader(&name) {
+            Ok(r) => r,
+            Err(calamine::XlsxError::NotAWorksheet(_)) => continue,
+            Err(e) => return Err(bad(file)(e.to_string())),
+        };
+        let mut rows: BTreeMap<u32, Vec<String>> = BTreeMap::new();
+        while let Some(cell) = reader.next_cell().map_err(|e| bad(file)(e.to_string()))? {
+            let (row, col) = cell.get_position();
+            let col = col as usize;
+            let text = cell_text(&Data::from(cell.get_value().clone()));
+            if col >= MAX_COLUMNS || text.is_empty() {
+                continue;
+            }
+            let cells = rows.entry(row).or_default();
+            if cells.len() <= col {
+                cells.resize(col + 1, String::new());
+            }
+            cells[col] = text;
+        }
+        let numbers = rows.keys().map(|r| *r as usize + 1).collect();
+        let cells = rows.into_values().collect();
+        sheets.push(Sheet {
+            name,
+            numbers,
+            cells,
+        });
+    }
+    Ok(sheets)
+}
+
+/// Every part of the xlsx unpacks, all together, within `read::max_unpacked` bytes.
+fn check_parts(file: &str, bytes: &[u8]) -> Result<(), ReadError> {
+    let zip_bad = |e: zip::result::ZipError| bad(file)(e.to_string());
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(zip_bad)?;
+    let limit = super::max_unpacked();
+    let mut left = limit;
+    for i in 0..archive.len() {
+        let part = archive.by_index(i).map_err(zip_bad)?;
+        let part_name = part
+            .name()
+            .map_or_else(|_| format!("part {i}"), |n| n.into_owned());
+        let n = std::io::copy(
+            &mut std::io::Read::take(part, left + 1),
+            &mut std::io::sink(),
+        )
+        .map_err(|e| bad(file)(format!("{part_name}: {e}")))?;
+        if n > left {
+            return Err(ReadError::file(
+                file,
+                FileProblem::TooLarge {
+                    what: format!("part {part_name}"),
+                    limit,
+                },
+            ));
+        }
+        left -= n;
+    }
+    Ok(())
 }
 
 /// A cell as the text CMS's fixed-width file would hold: numbers without a decimal point,

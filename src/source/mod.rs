@@ -48,11 +48,35 @@ pub fn open(path: &Path) -> Result<SourceFile, ReadError> {
         || path.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     );
-    if path.is_dir() {
+    let meta = std::fs::metadata(path).map_err(|e| ReadError::file(&name, FileProblem::Io(e)))?;
+    if let Some(what) = crate::error::irregular(&meta) {
+        return Err(ReadError::file(&name, FileProblem::NotRegular(what)));
+    }
+    if meta.is_dir() {
         return open_folder(path, &name);
     }
-    let bytes = std::fs::read(path).map_err(|e| ReadError::file(&name, FileProblem::Io(e)))?;
+    let bytes = read_file(path, &name, &mut read::max_unpacked())?;
     from_bytes(&name, bytes)
+}
+
+/// The bytes of the file at `path`, if no more than `left` (which they are taken from).
+fn read_file(path: &Path, name: &str, left: &mut u64) -> Result<Vec<u8>, ReadError> {
+    let io = |e| ReadError::file(name, FileProblem::Io(e));
+    let file = std::fs::File::open(path).map_err(io)?;
+    let size = file.metadata().map_err(io)?.len();
+    let bytes = read::read_capped(file, *left, size)
+        .map_err(io)?
+        .ok_or_else(|| {
+            ReadError::file(
+                name,
+                FileProblem::TooLarge {
+                    what: path.display().to_string(),
+                    limit: read::max_unpacked(),
+                },
+            )
+        })?;
+    *left -= bytes.len() as u64;
+    Ok(bytes)
 }
 
 /// Finds the release file in `bytes` named `name` (a download, or a file read from disk).
@@ -83,20 +107,33 @@ pub fn from_bytes(name: &str, bytes: Vec<u8>) -> Result<SourceFile, ReadError> {
     }
 }
 
+/// Every member of the zip `bytes`, unpacked; all of them together at most `read::max_unpacked`
+/// bytes, whatever the archive declares.
 fn zip_members(name: &str, bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>, ReadError> {
     let bad = |e: zip::result::ZipError| ReadError::file(name, FileProblem::BadZip(e.to_string()));
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(bad)?;
+    let limit = read::max_unpacked();
+    let mut left = limit;
     let mut members = Vec::new();
     for i in 0..archive.len() {
-        let mut member = archive.by_index(i).map_err(bad)?;
+        let member = archive.by_index(i).map_err(bad)?;
         if member.is_dir() {
             continue;
         }
         let member_name = member.name().map_err(bad)?.into_owned();
-        let mut content = Vec::with_capacity(member.size() as usize);
-        std::io::copy(&mut member, &mut content).map_err(|e| {
-            ReadError::file(name, FileProblem::BadZip(format!("{member_name}: {e}")))
-        })?;
+        let size = member.size();
+        let content = read::read_capped(member, left, size)
+            .map_err(|e| ReadError::file(name, FileProblem::BadZip(format!("{member_name}: {e}"))))?
+            .ok_or_else(|| {
+                ReadError::file(
+                    name,
+                    FileProblem::TooLarge {
+                        what: format!("member {member_name}"),
+                        limit,
+                    },
+                )
+            })?;
+        left -= content.len() as u64;
         members.push((member_name, content));
     }
     Ok(members)
@@ -105,11 +142,12 @@ fn zip_members(name: &str, bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>, ReadE
 fn open_folder(path: &Path, name: &str) -> Result<SourceFile, ReadError> {
     let io = |e| ReadError::file(name, FileProblem::Io(e));
     let mut files = Vec::new();
+    let mut left = read::max_unpacked();
     for entry in std::fs::read_dir(path).map_err(io)? {
         let entry = entry.map_err(io)?;
         if entry.file_type().map_err(io)?.is_file() {
             let member = entry.file_name().to_string_lossy().into_owned();
-            files.push((member, std::fs::read(entry.path()).map_err(io)?));
+            files.push((member, read_file(&entry.path(), name, &mut left)?));
         }
     }
     files.sort_by(|a, b| a.0.cmp(&b.0));

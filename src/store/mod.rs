@@ -5,6 +5,7 @@
 mod file;
 
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use crate::fs::write_atomically;
 use crate::model::{Provenance, ReleaseId, SCHEMA_VERSION, Snapshot, SourceInfo};
@@ -30,6 +31,12 @@ pub enum StoreError {
     Schema { file: String, found: u32 },
     #[error("no store at {0}: run where snapshots/ is, pass --store DIR or set HCPCS_DIFF_STORE")]
     NoStore(String),
+    #[error("{path}: still held by {holder} after waiting {waited} s (--lock-wait)")]
+    Locked {
+        path: String,
+        holder: String,
+        waited: u64,
+    },
     #[error("release {0} is not in the store (see `hcpcs-diff list`)")]
     Missing(ReleaseId),
     #[error("the store is empty: import a release first (`hcpcs-diff import FILE`)")]
@@ -56,15 +63,30 @@ pub enum Saved {
     Replaced(SourceInfo),
 }
 
+/// How long a run waits for another to release the store, unless told otherwise.
+pub const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(600);
+
 /// A folder of snapshots.
 #[derive(Debug, Clone)]
 pub struct Store {
     dir: PathBuf,
+    lock_wait: Duration,
+}
+
+/// The process named in a lock file, for messages.
+fn holder(path: &Path) -> String {
+    match std::fs::read_to_string(path) {
+        Ok(pid) if !pid.trim().is_empty() => format!("process {}", pid.trim()),
+        _ => "another run".to_string(),
+    }
 }
 
 impl Store {
     pub fn new(dir: impl Into<PathBuf>) -> Self {
-        Store { dir: dir.into() }
+        Store {
+            dir: dir.into(),
+            lock_wait: DEFAULT_LOCK_WAIT,
+        }
     }
 
     pub fn dir(&self) -> &Path {
@@ -76,17 +98,56 @@ impl Store {
         self.dir.join("downloads")
     }
 
-    /// Holds the store for one run: a second run waits until the first has finished.
+    /// How long `lock` waits for another run before giving up.
+    pub fn with_lock_wait(mut self, wait: Duration) -> Self {
+        self.lock_wait = wait;
+        self
+    }
+
+    /// Holds the store for one run: a second run waits until the first has finished, saying
+    /// so, for at most the lock wait. The lock is the operating system's (flock): a run that
+    /// died holds nothing, so a stale `.lock` never blocks.
     pub fn lock(&self) -> Result<std::fs::File, StoreError> {
         std::fs::create_dir_all(&self.dir).map_err(Self::io(&self.dir))?;
         let path = self.dir.join(".lock");
-        let file = std::fs::OpenOptions::new()
+        let mut file = std::fs::OpenOptions::new()
             .create(true)
             .truncate(false)
+            .read(true)
             .write(true)
             .open(&path)
             .map_err(Self::io(&path))?;
-        file.lock().map_err(Self::io(&path))?;
+        let start = Instant::now();
+        let mut said = false;
+        loop {
+            match file.try_lock() {
+                Ok(()) => break,
+                Err(std::fs::TryLockError::WouldBlock) => {}
+                Err(std::fs::TryLockError::Error(e)) => return Err(Self::io(&path)(e)),
+            }
+            if start.elapsed() >= self.lock_wait {
+                return Err(StoreError::Locked {
+                    path: path.display().to_string(),
+                    holder: holder(&path),
+                    waited: self.lock_wait.as_secs(),
+                });
+            }
+            if !said {
+                eprintln!(
+                    "waiting up to {} s for {} (held by {})",
+                    self.lock_wait.as_secs(),
+                    path.display(),
+                    holder(&path)
+                );
+                said = true;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        // Who holds the lock, for the message another run prints while it waits.
+        use std::io::{Seek, Write};
+        let _ = file.set_len(0);
+        let _ = file.rewind();
+        let _ = write!(file, "{}", std::process::id());
         Ok(file)
     }
 
@@ -191,13 +252,21 @@ impl Store {
         file::trimmed_for_diff(a, b)
     }
 
-    /// Stores `snapshot`. The same bytes again change nothing; different content for a stored
-    /// release needs `force`.
-    pub fn save(&self, snapshot: &Snapshot, force: bool) -> Result<Saved, StoreError> {
+    /// What `save` would do, without writing: the refusal of different content without `force`
+    /// comes here, before anything else is kept.
+    pub fn check_save(&self, snapshot: &Snapshot, force: bool) -> Result<(), StoreError> {
+        self.save_outcome(snapshot, force).map(|_| ())
+    }
+
+    fn save_outcome(
+        &self,
+        snapshot: &Snapshot,
+        force: bool,
+    ) -> Result<(Saved, Vec<u8>), StoreError> {
         let path = self.path_of(snapshot.release());
         let bytes = snapshot.to_bytes();
         let outcome = match std::fs::read(&path) {
-            Ok(old) if old == bytes => return Ok(Saved::Unchanged),
+            Ok(old) if old == bytes => Saved::Unchanged,
             Ok(_) => {
                 let old = self.provenance(snapshot.release())?;
                 if !force {
@@ -214,7 +283,17 @@ impl Store {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Saved::Created,
             Err(e) => return Err(Self::io(&path)(e)),
         };
-        write_atomically(&path, &bytes).map_err(Self::io(&path))?;
+        Ok((outcome, bytes))
+    }
+
+    /// Stores `snapshot`. The same bytes again change nothing; different content for a stored
+    /// release needs `force`.
+    pub fn save(&self, snapshot: &Snapshot, force: bool) -> Result<Saved, StoreError> {
+        let (outcome, bytes) = self.save_outcome(snapshot, force)?;
+        if outcome != Saved::Unchanged {
+            let path = self.path_of(snapshot.release());
+            write_atomically(&path, &bytes).map_err(Self::io(&path))?;
+        }
         Ok(outcome)
     }
 }

@@ -509,3 +509,150 @@ fn a_local_folder_of_zips_serves_as_a_mirror() {
         .assert()
         .code(0);
 }
+
+/// Makes keeping the April zip fail: a folder stands where the zip would be kept.
+fn block_the_zip(work: &Work) {
+    let blocker = work
+        .store()
+        .join("downloads/april-2005-alpha-numeric-hcpcs-file.zip");
+    std::fs::create_dir_all(&blocker).unwrap();
+    std::fs::write(blocker.join("in-the-way"), b"x").unwrap();
+}
+
+#[test]
+fn a_zip_that_cannot_be_kept_stores_nothing_for_fetch_or_check() {
+    let cms = cms_with_april();
+    let work = store_with_january();
+    block_the_zip(&work);
+    let before = work.store_state();
+    for args in [vec!["fetch", "2005-04"], vec!["check"]] {
+        work.cmd()
+            .args(&args)
+            .args(["--base-url", &cms.base, "--retries", "0"])
+            .assert()
+            .code(2);
+        assert_eq!(work.store_state(), before, "{args:?} changed the store");
+    }
+    // The changelog is not lost: once the zip can be kept, the next check does the whole job.
+    std::fs::remove_dir_all(work.store().join("downloads")).unwrap();
+    let out = work
+        .cmd()
+        .args(["check", "--format", "json", "--base-url", &cms.base])
+        .assert()
+        .code(1);
+    assert_eq!(json(&out)["new"]["release"], "2005-04");
+}
+
+#[test]
+fn a_url_with_an_empty_last_segment_is_refused_before_download() {
+    let cms = cms_with_april();
+    let work = store_with_january();
+    let before = work.store_state();
+    let url = format!("{}/files/zip/", cms.base);
+    let out = work
+        .cmd()
+        .args(["fetch", "2005-04", "--url", &url])
+        .assert()
+        .code(2);
+    assert!(
+        stderr(&out).contains("names no file to keep the zip as"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(cms.requests.lock().unwrap().is_empty(), "it downloaded");
+    assert_eq!(work.store_state(), before);
+}
+
+/// A server on a raw socket that promises `len` bytes and sends one every 50 ms, for as long
+/// as anyone listens: `--timeout` (each read) never fires, only the deadline can end it.
+fn trickling_server(len: usize) -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            std::thread::spawn(move || {
+                use std::io::Write;
+                let mut request = [0u8; 4096];
+                let _ = stream.read(&mut request);
+                let head = format!("HTTP/1.1 200 OK\r\nContent-Length: {len}\r\n\r\nPK\x03\x04");
+                if stream.write_all(head.as_bytes()).is_err() {
+                    return;
+                }
+                while stream.write_all(b"x").and_then(|()| stream.flush()).is_ok() {
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+            });
+        }
+    });
+    base
+}
+
+#[test]
+fn a_body_trickling_in_ends_at_the_deadline() {
+    let base = trickling_server(1_000_000);
+    let work = store_with_january();
+    let before = work.store_state();
+    let started = std::time::Instant::now();
+    let url = format!("{base}/files/zip/april-2005-alpha-numeric-hcpcs-file.zip");
+    let out = work
+        .cmd()
+        .args(["fetch", "2005-04", "--url", &url])
+        .args(["--timeout", "1", "--deadline", "2", "--retries", "3"])
+        .assert()
+        .code(2);
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(5), "took {took:?}");
+    assert!(
+        stderr(&out).contains("not complete after 2 s (--deadline)"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(work.store_state(), before);
+}
+
+/// The first day of the quarter `today` falls in, and the quarter after it, as release ids.
+fn this_and_next_quarter() -> (String, String) {
+    use chrono::Datelike;
+    let today = chrono::Utc::now().date_naive();
+    let month = today.month0() / 3 * 3 + 1;
+    let next = if month == 10 {
+        format!("{}-01", today.year() + 1)
+    } else {
+        format!("{}-{:02}", today.year(), month + 3)
+    };
+    (format!("{}-{month:02}", today.year()), next)
+}
+
+#[test]
+fn check_against_a_server_that_answers_everything_stops_at_the_next_quarter() {
+    let zip = release_zip("2006");
+    let cms = serve(move |_, _| Reply::Body(zip.clone()));
+    let (this, next) = this_and_next_quarter();
+    let work = Work::new();
+    work.cmd()
+        .arg("import")
+        .arg(fixture("oxygen/2005"))
+        .args(["--release", &this])
+        .assert()
+        .success();
+    let out = work
+        .cmd()
+        .args(["check", "--format", "json", "--base-url", &cms.base])
+        .assert()
+        .code(1);
+    assert_eq!(json(&out)["new"]["release"], next.as_str());
+    assert!(
+        stderr(&out).contains(&format!("imported {next}\n")),
+        "{}",
+        stderr(&out)
+    );
+    let zips = cms
+        .requests
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|r| r.1.ends_with(".zip"))
+        .count();
+    assert_eq!(zips, 1, "only the next quarter was probed");
+}

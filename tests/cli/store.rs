@@ -369,3 +369,73 @@ fn snapshots_are_ordinary_readable_files() {
         .mode();
     assert_eq!(mode & 0o777, 0o644);
 }
+
+/// Holds the store's lock as another run would.
+fn hold_lock(work: &Work) -> std::fs::File {
+    std::fs::create_dir_all(work.store()).unwrap();
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(work.store().join(".lock"))
+        .unwrap();
+    file.lock().unwrap();
+    file
+}
+
+#[test]
+fn two_imports_of_one_release_at_once_store_one_and_refuse_the_other() {
+    let work = Work::new();
+    let lock = hold_lock(&work);
+    let spawn = |fixture_dir: &str| {
+        std::process::Command::new(assert_cmd::cargo::cargo_bin("hcpcs-diff"))
+            .arg("--store")
+            .arg(work.store())
+            .arg("import")
+            .arg(fixture(fixture_dir))
+            .args(["--release", "2005"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (mut a, mut b) = (spawn("oxygen/2005"), spawn("oxygen/2006"));
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    assert!(a.try_wait().unwrap().is_none() && b.try_wait().unwrap().is_none());
+    drop(lock);
+    let outs = [a.wait_with_output().unwrap(), b.wait_with_output().unwrap()];
+    let mut codes: Vec<_> = outs.iter().map(|o| o.status.code()).collect();
+    codes.sort();
+    assert_eq!(codes, [Some(0), Some(2)]);
+    let refused = outs.iter().find(|o| o.status.code() == Some(2)).unwrap();
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(err.contains("waiting up to 600 s for"), "{err}");
+    assert!(err.contains("differs: use --force to replace it"), "{err}");
+}
+
+#[test]
+fn a_live_lock_is_waited_on_for_a_bounded_time_and_a_stale_one_never_blocks() {
+    let work = Work::new();
+    let lock = hold_lock(&work);
+    let started = std::time::Instant::now();
+    let out = work
+        .cmd()
+        .args(["--lock-wait", "1", "import"])
+        .arg(fixture("oxygen/2005"))
+        .assert()
+        .code(2);
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    assert!(
+        stderr(&out).contains("still held by another run after waiting 1 s"),
+        "{}",
+        stderr(&out)
+    );
+    // A lock file left by a run that died (its pid written, no lock held) does not block.
+    drop(lock);
+    std::fs::write(work.store().join(".lock"), "4194304").unwrap();
+    work.cmd()
+        .args(["--lock-wait", "0", "import"])
+        .arg(fixture("oxygen/2005"))
+        .assert()
+        .success();
+}

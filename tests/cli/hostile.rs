@@ -1,0 +1,218 @@
+//! Hostile input: files built to crash the tool, exhaust its memory or hang it, and faults of
+//! the machine around it. Each ends with an error or a result (never a panic), within bounded
+//! memory and time, and leaves the store as it was.
+
+use crate::util::{Work, fixture, stderr, stdout};
+
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in bytes {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+/// A zip of one stored member `name` holding `data`, whose central directory declares (through
+/// a zip64 field) `declared` uncompressed bytes.
+pub fn zip_declaring(name: &str, data: &[u8], declared: u64) -> Vec<u8> {
+    let (crc, len) = (crc32(data), data.len() as u32);
+    let name_len = name.len() as u16;
+    let mut z = Vec::new();
+    z.extend_from_slice(&0x0403_4b50u32.to_le_bytes());
+    z.extend_from_slice(&[20, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    for v in [crc, len, len] {
+        z.extend_from_slice(&v.to_le_bytes());
+    }
+    z.extend_from_slice(&name_len.to_le_bytes());
+    z.extend_from_slice(&0u16.to_le_bytes());
+    z.extend_from_slice(name.as_bytes());
+    z.extend_from_slice(data);
+    let cd_start = z.len() as u32;
+    z.extend_from_slice(&0x0201_4b50u32.to_le_bytes());
+    z.extend_from_slice(&[45, 0, 45, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    for v in [crc, len, u32::MAX] {
+        z.extend_from_slice(&v.to_le_bytes());
+    }
+    for v in [name_len, 12, 0, 0, 0] {
+        z.extend_from_slice(&v.to_le_bytes());
+    }
+    z.extend_from_slice(&0u32.to_le_bytes());
+    z.extend_from_slice(&0u32.to_le_bytes());
+    z.extend_from_slice(name.as_bytes());
+    z.extend_from_slice(&1u16.to_le_bytes());
+    z.extend_from_slice(&8u16.to_le_bytes());
+    z.extend_from_slice(&declared.to_le_bytes());
+    let cd_len = z.len() as u32 - cd_start;
+    z.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
+    for v in [0u16, 0, 1, 1] {
+        z.extend_from_slice(&v.to_le_bytes());
+    }
+    z.extend_from_slice(&cd_len.to_le_bytes());
+    z.extend_from_slice(&cd_start.to_le_bytes());
+    z.extend_from_slice(&0u16.to_le_bytes());
+    z
+}
+
+#[test]
+fn a_zip_member_declaring_2_to_the_63_bytes_is_an_error_not_a_panic() {
+    let work = Work::new();
+    let text = std::fs::read(fixture("oxygen/2006/HCPC2006_CONTR_ANWEB.txt")).unwrap();
+    let path = work.write("huge.zip", zip_declaring("HCPC2006.txt", &text, 1 << 63));
+    let out = work.cmd().arg("import").arg(&path).assert();
+    let code = out.get_output().status.code();
+    assert!(matches!(code, Some(0 | 2)), "{code:?}: {}", stderr(&out));
+    assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
+}
+
+#[test]
+fn list_shows_a_short_sha256_without_panicking() {
+    let work = Work::with(&[fixture("oxygen/2005")]);
+    let path = work.store().join("2005-01.jsonl");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let sha = text
+        .split("\"sha256\":\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    std::fs::write(&path, text.replacen(sha, "abc", 1)).unwrap();
+    let out = work.cmd().arg("list").assert().success();
+    assert!(stdout(&out).contains("sha256 abc\n"), "{}", stdout(&out));
+}
+
+/// A zip of one deflated member of `len` zero bytes: a few kilobytes that unpack to `len`.
+fn zip_bomb(len: usize) -> Vec<u8> {
+    use std::io::Write;
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .large_file(len > u32::MAX as usize);
+    zip.start_file("HCPC2006_CONTR_ANWEB.txt", options).unwrap();
+    let block = vec![b'0'; 1 << 20];
+    for _ in 0..len / block.len() {
+        zip.write_all(&block).unwrap();
+    }
+    zip.finish().unwrap().into_inner()
+}
+
+#[test]
+fn a_zip_bomb_stops_at_the_unpacked_cap() {
+    let work = Work::new();
+    let path = work.write("bomb.zip", zip_bomb(8 << 20));
+    let out = work
+        .cmd()
+        .args(["--max-unpacked-mb", "2", "import"])
+        .arg(&path)
+        .assert()
+        .code(2);
+    assert_eq!(
+        stderr(&out),
+        "error: bomb.zip: member HCPC2006_CONTR_ANWEB.txt unpacks to more than 2097152 bytes \
+         (--max-unpacked-mb): not a release, or a zip bomb\n"
+    );
+    assert!(!work.store().join("2006-01.jsonl").exists());
+}
+
+/// An xlsx whose only cells are A1 and the last cell a sheet can have, XFD1048576.
+fn far_cell_xlsx() -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write_string(0, 0, "HCPC").unwrap();
+    sheet.write_string(1_048_575, 16_383, "far").unwrap();
+    book.save_to_buffer().unwrap()
+}
+
+#[test]
+fn an_xlsx_cell_at_xfd1048576_allocates_nothing_for_the_space_between() {
+    let work = Work::new();
+    let path = work.write("far.xlsx", far_cell_xlsx());
+    let started = std::time::Instant::now();
+    let out = work
+        .cmd()
+        .arg("import")
+        .arg(&path)
+        .args(["--release", "2006"])
+        .assert()
+        .code(2);
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    assert!(
+        stderr(&out).contains("far.xlsx: no sheet has the HCPCS header row"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn an_xlsx_part_that_unpacks_past_the_cap_is_refused_before_calamine() {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    let long = "0".repeat(30_000);
+    for row in 0..200 {
+        sheet.write_string(row, 0, format!("{row}{long}")).unwrap();
+    }
+    let work = Work::new();
+    let path = work.write("big.xlsx", book.save_to_buffer().unwrap());
+    let out = work
+        .cmd()
+        .args(["--max-unpacked-mb", "1", "import"])
+        .arg(&path)
+        .args(["--release", "2006"])
+        .assert()
+        .code(2);
+    assert!(
+        stderr(&out)
+            .contains("big.xlsx: part xl/sharedStrings.xml unpacks to more than 1048576 bytes"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_fifo_a_device_or_a_socket_is_refused_at_once_as_source_or_watch_list() {
+    let work = Work::with(&[fixture("oxygen/2005"), fixture("oxygen/2006")]);
+    let fifo = work.path("pipe");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let socket = work.path("sock");
+    let _listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+    let device = std::path::PathBuf::from("/dev/zero");
+    let cases = [
+        (&fifo, "a FIFO (named pipe)"),
+        (&socket, "a socket"),
+        (&device, "a device"),
+    ];
+    for (path, what) in cases {
+        let started = std::time::Instant::now();
+        let out = work.cmd().arg("import").arg(path).assert().code(2);
+        assert!(
+            stderr(&out).contains(&format!("is {what}, not a regular file")),
+            "{}",
+            stderr(&out)
+        );
+        let out = work
+            .cmd()
+            .args(["diff", "2005", "2006", "--watch"])
+            .arg(path)
+            .assert()
+            .code(2);
+        assert!(
+            stderr(&out).contains(&format!("is {what}, not a regular file")),
+            "{}",
+            stderr(&out)
+        );
+        assert!(started.elapsed() < std::time::Duration::from_secs(3));
+    }
+}
