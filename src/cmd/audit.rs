@@ -43,11 +43,7 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
         date: args.date_column,
     };
     let input = audit::input::read(&name, &bytes, &columns).map_err(hcpcs_diff::Error::from)?;
-    let all = store
-        .releases()?
-        .into_iter()
-        .map(|r| store.load(r))
-        .collect::<Result<Vec<_>, _>>()?;
+    let all = store.load_all()?;
     if all.is_empty() {
         return Err(StoreError::Empty.into());
     }

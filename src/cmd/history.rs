@@ -25,11 +25,7 @@ pub enum HistoryFormat {
 
 pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
     let code = args.code.trim().to_ascii_uppercase();
-    let snapshots = store
-        .releases()?
-        .into_iter()
-        .map(|r| store.load(r))
-        .collect::<Result<Vec<_>, _>>()?;
+    let snapshots = store.load_all()?;
     if snapshots.is_empty() {
         return Err(StoreError::Empty.into());
     }

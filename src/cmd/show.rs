@@ -65,11 +65,7 @@ fn on(
     format: ShowFormat,
     out: &mut dyn Write,
 ) -> Result<u8> {
-    let all = store
-        .releases()?
-        .into_iter()
-        .map(|r| store.load(r))
-        .collect::<Result<Vec<_>, _>>()?;
+    let all = store.load_all()?;
     anyhow::ensure!(!all.is_empty(), StoreError::Empty);
     let check = hcpcs_diff::audit::on_date(code, date, &all);
     // Before the oldest stored release, the oldest that has the code shows what it was.

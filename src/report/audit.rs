@@ -7,6 +7,8 @@ use std::io::{self, Write};
 
 use crate::audit::{Audit, CodeAudit, Row, Status};
 
+use super::html::esc;
+use super::markdown::md;
 use super::{chain, describe};
 
 /// The codes in the order a supplier acts on them.
@@ -160,13 +162,6 @@ pub fn text(out: &mut dyn Write, a: &Audit) -> io::Result<()> {
     Ok(())
 }
 
-fn md(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('|', "\\|")
-        .replace('*', "\\*")
-        .replace('_', "\\_")
-}
-
 pub fn markdown(out: &mut dyn Write, a: &Audit) -> io::Result<()> {
     writeln!(out, "# {}\n", md(&title(a)))?;
     writeln!(out, "{}\n", summary_line(a))?;
@@ -199,13 +194,6 @@ pub fn markdown(out: &mut dyn Write, a: &Audit) -> io::Result<()> {
         }
     }
     Ok(())
-}
-
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 pub fn html(out: &mut dyn Write, a: &Audit) -> io::Result<()> {

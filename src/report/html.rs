@@ -9,7 +9,7 @@ use super::{
 };
 use crate::diff::{Changeset, CodeChange};
 
-fn esc(s: &str) -> String {
+pub(super) fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

@@ -9,7 +9,7 @@ use super::{
 use crate::diff::{Changeset, CodeChange};
 
 /// Markdown-safe text: table pipes and emphasis characters escaped.
-fn md(s: &str) -> String {
+pub(super) fn md(s: &str) -> String {
     s.replace('\\', "\\\\")
         .replace('|', "\\|")
         .replace('*', "\\*")

@@ -196,6 +196,11 @@ impl Store {
         Ok(out)
     }
 
+    /// Every stored release, oldest first.
+    pub fn load_all(&self) -> Result<Vec<Snapshot>, StoreError> {
+        self.releases()?.into_iter().map(|r| self.load(r)).collect()
+    }
+
     pub fn latest(&self) -> Result<ReleaseId, StoreError> {
         self.releases()?.last().copied().ok_or(StoreError::Empty)
     }
