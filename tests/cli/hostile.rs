@@ -216,3 +216,90 @@ fn a_fifo_a_device_or_a_socket_is_refused_at_once_as_source_or_watch_list() {
         assert!(started.elapsed() < std::time::Duration::from_secs(3));
     }
 }
+
+#[test]
+fn a_bad_csv_row_is_named_by_its_line_in_the_file() {
+    use crate::forms::{Sheet, csv_file, sample};
+    let csv = csv_file(&sample(), Sheet::PerCode);
+    let mut lines: Vec<Vec<u8>> = csv.split(|b| *b == b'\n').map(<[u8]>::to_vec).collect();
+    // The first record, on line 2, gets an added date that is not a date.
+    let line = String::from_utf8(lines[1].clone()).unwrap();
+    assert!(line.contains(",20080101,"), "{line}");
+    lines[1] = line.replacen(",20080101,", ",2008X101,", 1).into_bytes();
+    let work = Work::new();
+    let path = work.write("bad.csv", lines.join(&b'\n'));
+    let out = work
+        .cmd()
+        .arg("import")
+        .arg(&path)
+        .args(["--release", "2006"])
+        .assert()
+        .code(2);
+    assert!(
+        stderr(&out).contains("bad.csv: line 2: "),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn an_io_error_is_said_once() {
+    let work = Work::new();
+    let file = work.write("plain-file", "x");
+    let out = assert_cmd::Command::cargo_bin("hcpcs-diff")
+        .unwrap()
+        .arg("--store")
+        .arg(file.join("store"))
+        .arg("import")
+        .arg(fixture("oxygen/2005"))
+        .assert()
+        .code(2);
+    let err = stderr(&out);
+    assert_eq!(err.matches("Not a directory").count(), 1, "{err}");
+}
+
+#[test]
+fn a_folder_of_only_notes_and_reports_says_it_holds_no_release_file() {
+    let work = Work::new();
+    let dir = work.path("notes");
+    std::fs::create_dir(&dir).unwrap();
+    // As in CMS's proc_notes: an indented note line whose column 11 happens to be a 3.
+    let mut notes: String = (100..150)
+        .map(|n| format!("  0{n}--SEE NEW OR ESTABLISHED VISIT CODES.\r\n"))
+        .collect();
+    notes.push_str("\t  0156--1833(+)(2)(B) OF THE ACT; CY 2008 OPPS/ASC FINAL RULE\r\n");
+    std::fs::write(dir.join("proc_notes_2016.txt"), notes).unwrap();
+    std::fs::write(dir.join("HCPC2016_README.txt"), "The 2016 HCPCS file.\r\n").unwrap();
+    let out = work.cmd().arg("import").arg(&dir).assert().code(2);
+    assert_eq!(
+        stderr(&out),
+        "error: notes: no HCPCS release file in it (looked at: HCPC2016_README.txt, proc_notes_2016.txt)\n"
+    );
+}
+
+#[test]
+fn invalid_utf8_in_a_snapshot_names_its_line() {
+    let work = Work::with(&[fixture("oxygen/2005"), fixture("oxygen/2006")]);
+    let path = work.store().join("2006-01.jsonl");
+    let mut lines: Vec<Vec<u8>> = std::fs::read(&path)
+        .unwrap()
+        .split(|b| *b == b'\n')
+        .map(<[u8]>::to_vec)
+        .collect();
+    lines[3].splice(3..3, [0xFF]);
+    std::fs::write(&path, lines.join(&b'\n')).unwrap();
+    for args in [
+        vec!["diff", "2005", "2006"],
+        vec!["show", "E1390", "--release", "2006"],
+        vec!["export", "2006"],
+    ] {
+        let out = work.cmd().args(&args).assert().code(2);
+        assert!(
+            stderr(&out).contains(
+                "2006-01.jsonl: line 4: not a snapshot this tool can read: invalid UTF-8"
+            ),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+    }
+}
