@@ -104,6 +104,15 @@ impl Download {
             move |source| FetchError::Io { path, source }
         };
         let path = dir.join(&self.file_name);
+        // Temporary files are private (0600); a kept zip is an ordinary file, like a snapshot.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            self.file
+                .as_file()
+                .set_permissions(std::fs::Permissions::from_mode(0o644))
+                .map_err(io(&path))?;
+        }
         self.file.persist(&path).map_err(|e| FetchError::Io {
             path: path.display().to_string(),
             source: e.error,

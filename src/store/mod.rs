@@ -160,7 +160,26 @@ impl Store {
         let _ = file.set_len(0);
         let _ = file.rewind();
         let _ = write!(file, "{}", std::process::id());
+        self.remove_leftovers();
         Ok(file)
+    }
+
+    /// Removes the temporary files of a run that was killed: only a lock holder writes here,
+    /// so with the lock held any `.tmp-*` or `.download-*` is a leftover.
+    fn remove_leftovers(&self) {
+        for dir in [self.dir.clone(), self.downloads()] {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let name = entry.file_name();
+                let name = name.to_string_lossy();
+                let is_file = entry.file_type().is_ok_and(|t| t.is_file());
+                if is_file && (name.starts_with(".tmp-") || name.starts_with(".download-")) {
+                    let _ = std::fs::remove_file(entry.path());
+                }
+            }
+        }
     }
 
     /// A release that is not there: missing from the store, or no store at all.

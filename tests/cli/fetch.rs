@@ -148,6 +148,9 @@ fn fetch_downloads_keeps_the_zip_with_its_sha256_and_imports() {
         .store()
         .join("downloads/april-2005-alpha-numeric-hcpcs-file.zip");
     assert_eq!(std::fs::read(&zip).unwrap(), release_zip("2006"));
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&zip).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o644, "a kept zip is an ordinary file");
     let sum = std::fs::read_to_string(
         work.store()
             .join("downloads/april-2005-alpha-numeric-hcpcs-file.zip.sha256"),

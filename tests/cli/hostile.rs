@@ -303,3 +303,92 @@ fn invalid_utf8_in_a_snapshot_names_its_line() {
         );
     }
 }
+
+/// The store's files, leftovers of a killed run (`.tmp-*`, `.download-*`) aside.
+fn without_leftovers(work: &Work) -> std::collections::BTreeMap<String, String> {
+    let mut state = work.store_state();
+    state.retain(|name, _| {
+        let base = name.rsplit('/').next().unwrap_or(name);
+        !base.starts_with(".tmp-") && !base.starts_with(".download-")
+    });
+    state
+}
+
+fn leftovers(work: &Work) -> Vec<String> {
+    let all = work.store_state();
+    let kept = without_leftovers(work);
+    all.into_keys().filter(|k| !kept.contains_key(k)).collect()
+}
+
+#[test]
+fn the_next_run_holding_the_lock_removes_a_killed_runs_temporary_files() {
+    let work = Work::with(&[fixture("oxygen/2005")]);
+    std::fs::create_dir_all(work.store().join("downloads")).unwrap();
+    std::fs::write(work.store().join(".tmp-a1b2c3"), "half a snapshot").unwrap();
+    std::fs::write(work.store().join("downloads/.download-x9"), "half a zip").unwrap();
+    // A reader leaves them alone (it holds no lock: a writer may be running).
+    work.cmd().arg("list").assert().success();
+    assert_eq!(leftovers(&work).len(), 2);
+    work.cmd()
+        .arg("import")
+        .arg(fixture("oxygen/2006"))
+        .assert()
+        .success();
+    assert_eq!(leftovers(&work), Vec::<String>::new());
+}
+
+#[test]
+fn an_import_killed_at_any_point_leaves_the_store_before_or_after() {
+    use std::time::Duration;
+    let work = Work::with(&[fixture("oxygen/2005")]);
+    let before = without_leftovers(&work);
+    let done = Work::with(&[fixture("oxygen/2005"), fixture("oxygen/2006")]);
+    let after = without_leftovers(&done);
+    // How long an import takes here, to spread the kills over it.
+    let started = std::time::Instant::now();
+    done.cmd()
+        .arg("import")
+        .arg(fixture("oxygen/2006"))
+        .assert()
+        .success();
+    let span = started.elapsed().as_micros().max(1000) as u64 * 3 / 2;
+    let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+    let (mut killed_before, mut killed_after) = (0, 0);
+    for _ in 0..50 {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("hcpcs-diff"))
+            .arg("--store")
+            .arg(work.store())
+            .arg("import")
+            .arg(fixture("oxygen/2006"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_micros(seed % span));
+        let _ = child.kill();
+        let _ = child.wait();
+        let state = without_leftovers(&work);
+        if state == before {
+            killed_before += 1;
+        } else {
+            assert_eq!(state, after, "a killed import left the store half-written");
+            killed_after += 1;
+            std::fs::remove_file(work.store().join("2006-01.jsonl")).unwrap();
+        }
+    }
+    assert!(
+        killed_before > 0,
+        "no kill landed before the snapshot was written"
+    );
+    // The next command works and leaves nothing behind.
+    work.cmd()
+        .arg("import")
+        .arg(fixture("oxygen/2006"))
+        .assert()
+        .success();
+    assert_eq!(work.store_state(), after);
+    eprintln!("killed before: {killed_before}, after: {killed_after}");
+}
