@@ -187,6 +187,25 @@ fn get(
     })
 }
 
+/// A download of `len` bytes so far may go on: under the size cap and the deadline.
+fn within_limits(
+    len: u64,
+    url: &str,
+    options: &FetchOptions,
+    until: Instant,
+) -> Result<(), FetchError> {
+    if Instant::now() >= until {
+        return Err(past_deadline(url, options));
+    }
+    if len > options.max_bytes {
+        return Err(FetchError::TooLarge {
+            url: url.to_string(),
+            limit: options.max_bytes,
+        });
+    }
+    Ok(())
+}
+
 fn past_deadline(url: &str, options: &FetchOptions) -> FetchError {
     FetchError::Deadline {
         url: url.to_string(),
@@ -257,15 +276,7 @@ fn receive_from(
                 )));
             }
         };
-        if Instant::now() >= until {
-            return Err(past_deadline(url, options));
-        }
-        if (bytes.len() + n) as u64 > options.max_bytes {
-            return Err(FetchError::TooLarge {
-                url: url.to_string(),
-                limit: options.max_bytes,
-            });
-        }
+        within_limits((bytes.len() + n) as u64, url, options, until)?;
         hasher.update(&buf[..n]);
         bytes.extend_from_slice(&buf[..n]);
         file.write_all(&buf[..n]).map_err(io)?;
