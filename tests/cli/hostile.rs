@@ -392,3 +392,35 @@ fn an_import_killed_at_any_point_leaves_the_store_before_or_after() {
     assert_eq!(work.store_state(), after);
     eprintln!("killed before: {killed_before}, after: {killed_after}");
 }
+
+#[test]
+fn csv_line_numbers_count_blank_lines_and_quoted_line_breaks() {
+    use crate::forms::{Sheet, csv_file, sample};
+    let csv = csv_file(&sample(), Sheet::PerCode);
+    let mut lines: Vec<Vec<u8>> = csv.split(|b| *b == b'\n').map(<[u8]>::to_vec).collect();
+    // A blank line above the header, a description broken over two lines in the first record:
+    // the second record starts on line 5 of the file.
+    let first = String::from_utf8(lines[1].clone()).unwrap();
+    lines[1] = first
+        .replacen("Ambulance response", "Ambulance\nresponse", 1)
+        .into_bytes();
+    let second = String::from_utf8(lines[2].clone()).unwrap();
+    assert!(second.contains(",19900101,"), "{second}");
+    lines[2] = second.replacen(",19900101,", ",1990X101,", 1).into_bytes();
+    lines.insert(0, Vec::new());
+    let work = Work::new();
+    // Windows line ends, as Excel saves CSV.
+    let path = work.write("bad.csv", lines.join(&b"\r\n"[..]));
+    let out = work
+        .cmd()
+        .arg("import")
+        .arg(&path)
+        .args(["--release", "2006"])
+        .assert()
+        .code(2);
+    assert!(
+        stderr(&out).contains("bad.csv: line 5: "),
+        "{}",
+        stderr(&out)
+    );
+}
