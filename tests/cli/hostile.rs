@@ -424,3 +424,36 @@ fn csv_line_numbers_count_blank_lines_and_quoted_line_breaks() {
         stderr(&out)
     );
 }
+
+#[test]
+fn hostile_inputs_import_within_512_mib() {
+    let work = Work::new();
+    let text = std::fs::read(fixture("oxygen/2006/HCPC2006_CONTR_ANWEB.txt")).unwrap();
+    let inputs = [
+        work.write("bomb.zip", zip_bomb(600 << 20)),
+        work.write("far.xlsx", far_cell_xlsx()),
+        work.write("huge.zip", zip_declaring("HCPC2006.txt", &text, 1 << 63)),
+    ];
+    for input in inputs {
+        // Address space, not only resident memory: an allocation past it fails and aborts.
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg("ulimit -v 524288 && exec \"$@\"")
+            .arg("sh")
+            .arg(assert_cmd::cargo::cargo_bin("hcpcs-diff"))
+            .arg("--store")
+            .arg(work.store())
+            .arg("import")
+            .arg(&input)
+            .args(["--release", "2006"])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            matches!(out.status.code(), Some(0 | 2)) && !err.contains("panicked"),
+            "{}: {:?} {err}",
+            input.display(),
+            out.status
+        );
+    }
+}
