@@ -27,8 +27,22 @@ fn main() -> ExitCode {
                 return ExitCode::from(hcpcs_diff::exit::OK);
             }
             let _ = out.flush();
-            let _ = writeln!(err, "error: {e:#}");
+            let _ = writeln!(err, "error: {}", message(&e));
             ExitCode::from(hcpcs_diff::exit::ERROR)
         }
     }
+}
+
+/// The error and its causes, each said once: an error that already ends with its cause's text
+/// ("PATH: Not a directory") does not repeat it.
+fn message(e: &anyhow::Error) -> String {
+    let mut message = e.to_string();
+    for cause in e.chain().skip(1) {
+        let cause = cause.to_string();
+        if !message.ends_with(&cause) {
+            message.push_str(": ");
+            message.push_str(&cause);
+        }
+    }
+    message
 }

@@ -104,6 +104,15 @@ impl Download {
             move |source| FetchError::Io { path, source }
         };
         let path = dir.join(&self.file_name);
+        // Temporary files are private (0600); a kept zip is an ordinary file, like a snapshot.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            self.file
+                .as_file()
+                .set_permissions(std::fs::Permissions::from_mode(0o644))
+                .map_err(io(&path))?;
+        }
         self.file.persist(&path).map_err(|e| FetchError::Io {
             path: path.display().to_string(),
             source: e.error,
@@ -178,6 +187,25 @@ fn get(
     })
 }
 
+/// A download of `len` bytes so far may go on: under the size cap and the deadline.
+fn within_limits(
+    len: u64,
+    url: &str,
+    options: &FetchOptions,
+    until: Instant,
+) -> Result<(), FetchError> {
+    if Instant::now() >= until {
+        return Err(past_deadline(url, options));
+    }
+    if len > options.max_bytes {
+        return Err(FetchError::TooLarge {
+            url: url.to_string(),
+            limit: options.max_bytes,
+        });
+    }
+    Ok(())
+}
+
 fn past_deadline(url: &str, options: &FetchOptions) -> FetchError {
     FetchError::Deadline {
         url: url.to_string(),
@@ -248,15 +276,7 @@ fn receive_from(
                 )));
             }
         };
-        if Instant::now() >= until {
-            return Err(past_deadline(url, options));
-        }
-        if (bytes.len() + n) as u64 > options.max_bytes {
-            return Err(FetchError::TooLarge {
-                url: url.to_string(),
-                limit: options.max_bytes,
-            });
-        }
+        within_limits((bytes.len() + n) as u64, url, options, until)?;
         hasher.update(&buf[..n]);
         bytes.extend_from_slice(&buf[..n]);
         file.write_all(&buf[..n]).map_err(io)?;

@@ -52,7 +52,17 @@ fn bad(file: &str) -> impl Fn(String) -> ReadError + '_ {
     move |e| ReadError::file(file, FileProblem::BadWorkbook(e))
 }
 
+/// A legacy workbook's sheets. calamine's CFB reader panics on some damaged files (a slice
+/// past a sector's end); that is caught here and is a bad workbook like any other.
 fn xls_sheets(file: &str, bytes: &[u8]) -> Result<Vec<Sheet>, ReadError> {
+    let quiet = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let read = std::panic::catch_unwind(|| xls_sheets_unguarded(file, bytes));
+    std::panic::set_hook(quiet);
+    read.unwrap_or_else(|_| Err(bad(file)("damaged legacy workbook".to_string())))
+}
+
+fn xls_sheets_unguarded(file: &str, bytes: &[u8]) -> Result<Vec<Sheet>, ReadError> {
     let mut wb: Xls<_> = open_workbook_from_rs(Cursor::new(bytes))
         .map_err(|e: calamine::XlsError| bad(file)(e.to_string()))?;
     Ok(wb

@@ -205,6 +205,7 @@ fn choose(
     // parsed (the costly part) only when no text holds records.
     let (texts, tables): (Vec<_>, Vec<_>) = candidates
         .into_iter()
+        .filter(|(_, f, b)| *f != Form::Text || mostly_records(b))
         .partition(|(_, f, _)| *f == Form::Text);
     let best_text = texts
         .into_iter()
@@ -221,6 +222,16 @@ fn choose(
         .max_by_key(|(rows, _)| *rows)
         .map(|(_, found)| found)
         .ok_or_else(no_release)
+}
+
+/// Whether a text's lines are mostly records, as a release's are (six in ten in CMS's files,
+/// all in a quarterly one), and not a notes file where one line happens to look like one.
+fn mostly_records(bytes: &[u8]) -> bool {
+    let lines = bytes
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.trim_ascii().is_empty())
+        .count();
+    read::record_lines(bytes) * 4 >= lines
 }
 
 /// The release a file name says, e.g. `HCPC2025_JAN_ANWEB_12172024.txt` → 2025-01,

@@ -73,6 +73,18 @@ pub struct Store {
     lock_wait: Duration,
 }
 
+/// A snapshot that failed to load because it is not UTF-8, named by its first bad line (a
+/// snapshot is JSON, so UTF-8 by definition); `None` when the bytes are UTF-8.
+fn not_utf8(file: &str, bytes: &[u8]) -> Option<StoreError> {
+    let e = std::str::from_utf8(bytes).err()?;
+    let good = bytes.get(..e.valid_up_to()).unwrap_or_default();
+    Some(StoreError::Corrupt {
+        file: file.to_string(),
+        line: good.iter().filter(|b| **b == b'\n').count() + 1,
+        problem: format!("invalid UTF-8 at byte {} of the file", e.valid_up_to() + 1),
+    })
+}
+
 /// The process named in a lock file, for messages.
 fn holder(path: &Path) -> String {
     match std::fs::read_to_string(path) {
@@ -148,7 +160,26 @@ impl Store {
         let _ = file.set_len(0);
         let _ = file.rewind();
         let _ = write!(file, "{}", std::process::id());
+        self.remove_leftovers();
         Ok(file)
+    }
+
+    /// Removes the temporary files of a run that was killed: only a lock holder writes here,
+    /// so with the lock held any `.tmp-*` or `.download-*` is a leftover.
+    fn remove_leftovers(&self) {
+        for dir in [self.dir.clone(), self.downloads()] {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let name = entry.file_name();
+                let name = name.to_string_lossy();
+                let is_file = entry.file_type().is_ok_and(|t| t.is_file());
+                if is_file && (name.starts_with(".tmp-") || name.starts_with(".download-")) {
+                    let _ = std::fs::remove_file(entry.path());
+                }
+            }
+        }
     }
 
     /// A release that is not there: missing from the store, or no store at all.
@@ -240,7 +271,7 @@ impl Store {
 
     pub fn load(&self, release: ReleaseId) -> Result<Snapshot, StoreError> {
         let (file, bytes) = self.read(release)?;
-        Snapshot::from_bytes(&file, &bytes)
+        Snapshot::from_bytes(&file, &bytes).map_err(|e| not_utf8(&file, &bytes).unwrap_or(e))
     }
 
     /// Two stored releases trimmed to what `diff` can see, for speed (see
@@ -252,9 +283,15 @@ impl Store {
     ) -> Result<(Snapshot, Snapshot), StoreError> {
         let (old_file, old_bytes) = self.read(old)?;
         let (new_file, new_bytes) = self.read(new)?;
-        let a = Lines::new(&old_file, &old_bytes)?;
-        let b = Lines::new(&new_file, &new_bytes)?;
-        file::trimmed_for_diff(a, b)
+        let a = Lines::new(&old_file, &old_bytes)
+            .map_err(|e| not_utf8(&old_file, &old_bytes).unwrap_or(e))?;
+        let b = Lines::new(&new_file, &new_bytes)
+            .map_err(|e| not_utf8(&new_file, &new_bytes).unwrap_or(e))?;
+        file::trimmed_for_diff(a, b).map_err(|e| {
+            not_utf8(&old_file, &old_bytes)
+                .or_else(|| not_utf8(&new_file, &new_bytes))
+                .unwrap_or(e)
+        })
     }
 
     /// What `save` would do, without writing: the refusal of different content without `force`

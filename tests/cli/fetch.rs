@@ -148,6 +148,9 @@ fn fetch_downloads_keeps_the_zip_with_its_sha256_and_imports() {
         .store()
         .join("downloads/april-2005-alpha-numeric-hcpcs-file.zip");
     assert_eq!(std::fs::read(&zip).unwrap(), release_zip("2006"));
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&zip).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o644, "a kept zip is an ordinary file");
     let sum = std::fs::read_to_string(
         work.store()
             .join("downloads/april-2005-alpha-numeric-hcpcs-file.zip.sha256"),
@@ -655,4 +658,29 @@ fn check_against_a_server_that_answers_everything_stops_at_the_next_quarter() {
         .filter(|r| r.1.ends_with(".zip"))
         .count();
     assert_eq!(zips, 1, "only the next quarter was probed");
+}
+
+#[test]
+fn a_landing_page_over_the_size_cap_is_ignored_like_a_download() {
+    let zip = release_zip("2006");
+    let mut page = vec![b' '; 2 << 20];
+    page.extend_from_slice(
+        br#"<a href="/files/zip/april-2005-alpha-numeric-hcpcs-files-v2.zip">April 2005</a>"#,
+    );
+    let cms = serve(move |path, _| match path {
+        "/medicare/coding-billing/healthcare-common-procedure-system/quarterly-update" => {
+            Reply::Body(page.clone())
+        }
+        "/files/zip/april-2005-alpha-numeric-hcpcs-files-v2.zip" => Reply::Body(zip.clone()),
+        _ => Reply::Status(404),
+    });
+    fetch_fails(&cms, &["--max-mb", "1"], "release 2005-04 is not posted");
+    let v2 = cms
+        .requests
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|r| r.1.ends_with("-v2.zip"))
+        .count();
+    assert_eq!(v2, 0, "a link past the cap was followed");
 }

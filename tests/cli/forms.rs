@@ -419,7 +419,7 @@ fn headers(old_names: bool) -> Vec<String> {
 
 /// How a workbook lays a release out.
 #[derive(Clone, Copy, PartialEq)]
-enum Sheet {
+pub(crate) enum Sheet {
     /// 2016-2025: one row per code, the whole description in it, codes right-aligned.
     PerCode,
     /// 2020 quarterly: as `PerCode`, under note rows, sheet `A`, some cells numbers.
@@ -457,7 +457,7 @@ fn table_rows(records: &[Record], sheet: Sheet) -> Vec<Vec<String>> {
     rows
 }
 
-fn workbook(records: &[Record], sheet: Sheet) -> Vec<u8> {
+pub(crate) fn workbook(records: &[Record], sheet: Sheet) -> Vec<u8> {
     let mut wb = rust_xlsxwriter::Workbook::new();
     let ws = wb.add_worksheet();
     let mut top = 0;
@@ -505,7 +505,7 @@ fn workbook(records: &[Record], sheet: Sheet) -> Vec<u8> {
 }
 
 /// A CSV as an analyst saves the workbook: `sheet`'s headers and rows, Windows-1252.
-fn csv_file(records: &[Record], sheet: Sheet) -> Vec<u8> {
+pub(crate) fn csv_file(records: &[Record], sheet: Sheet) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(headers(sheet == Sheet::PerLine)).unwrap();
     for row in table_rows(records, sheet) {

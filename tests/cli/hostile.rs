@@ -216,3 +216,244 @@ fn a_fifo_a_device_or_a_socket_is_refused_at_once_as_source_or_watch_list() {
         assert!(started.elapsed() < std::time::Duration::from_secs(3));
     }
 }
+
+#[test]
+fn a_bad_csv_row_is_named_by_its_line_in_the_file() {
+    use crate::forms::{Sheet, csv_file, sample};
+    let csv = csv_file(&sample(), Sheet::PerCode);
+    let mut lines: Vec<Vec<u8>> = csv.split(|b| *b == b'\n').map(<[u8]>::to_vec).collect();
+    // The first record, on line 2, gets an added date that is not a date.
+    let line = String::from_utf8(lines[1].clone()).unwrap();
+    assert!(line.contains(",20080101,"), "{line}");
+    lines[1] = line.replacen(",20080101,", ",2008X101,", 1).into_bytes();
+    let work = Work::new();
+    let path = work.write("bad.csv", lines.join(&b'\n'));
+    let out = work
+        .cmd()
+        .arg("import")
+        .arg(&path)
+        .args(["--release", "2006"])
+        .assert()
+        .code(2);
+    assert!(
+        stderr(&out).contains("bad.csv: line 2: "),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn an_io_error_is_said_once() {
+    let work = Work::new();
+    let file = work.write("plain-file", "x");
+    let out = assert_cmd::Command::cargo_bin("hcpcs-diff")
+        .unwrap()
+        .arg("--store")
+        .arg(file.join("store"))
+        .arg("import")
+        .arg(fixture("oxygen/2005"))
+        .assert()
+        .code(2);
+    let err = stderr(&out);
+    assert_eq!(err.matches("Not a directory").count(), 1, "{err}");
+}
+
+#[test]
+fn a_folder_of_only_notes_and_reports_says_it_holds_no_release_file() {
+    let work = Work::new();
+    let dir = work.path("notes");
+    std::fs::create_dir(&dir).unwrap();
+    // As in CMS's proc_notes: an indented note line whose column 11 happens to be a 3.
+    let mut notes: String = (100..150)
+        .map(|n| format!("  0{n}--SEE NEW OR ESTABLISHED VISIT CODES.\r\n"))
+        .collect();
+    notes.push_str("\t  0156--1833(+)(2)(B) OF THE ACT; CY 2008 OPPS/ASC FINAL RULE\r\n");
+    std::fs::write(dir.join("proc_notes_2016.txt"), notes).unwrap();
+    std::fs::write(dir.join("HCPC2016_README.txt"), "The 2016 HCPCS file.\r\n").unwrap();
+    let out = work.cmd().arg("import").arg(&dir).assert().code(2);
+    assert_eq!(
+        stderr(&out),
+        "error: notes: no HCPCS release file in it (looked at: HCPC2016_README.txt, proc_notes_2016.txt)\n"
+    );
+}
+
+#[test]
+fn invalid_utf8_in_a_snapshot_names_its_line() {
+    let work = Work::with(&[fixture("oxygen/2005"), fixture("oxygen/2006")]);
+    let path = work.store().join("2006-01.jsonl");
+    let mut lines: Vec<Vec<u8>> = std::fs::read(&path)
+        .unwrap()
+        .split(|b| *b == b'\n')
+        .map(<[u8]>::to_vec)
+        .collect();
+    lines[3].splice(3..3, [0xFF]);
+    std::fs::write(&path, lines.join(&b'\n')).unwrap();
+    for args in [
+        vec!["diff", "2005", "2006"],
+        vec!["show", "E1390", "--release", "2006"],
+        vec!["export", "2006"],
+    ] {
+        let out = work.cmd().args(&args).assert().code(2);
+        assert!(
+            stderr(&out).contains(
+                "2006-01.jsonl: line 4: not a snapshot this tool can read: invalid UTF-8"
+            ),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+    }
+}
+
+/// The store's files, leftovers of a killed run (`.tmp-*`, `.download-*`) aside.
+fn without_leftovers(work: &Work) -> std::collections::BTreeMap<String, String> {
+    let mut state = work.store_state();
+    state.retain(|name, _| {
+        let base = name.rsplit('/').next().unwrap_or(name);
+        !base.starts_with(".tmp-") && !base.starts_with(".download-")
+    });
+    state
+}
+
+fn leftovers(work: &Work) -> Vec<String> {
+    let all = work.store_state();
+    let kept = without_leftovers(work);
+    all.into_keys().filter(|k| !kept.contains_key(k)).collect()
+}
+
+#[test]
+fn the_next_run_holding_the_lock_removes_a_killed_runs_temporary_files() {
+    let work = Work::with(&[fixture("oxygen/2005")]);
+    std::fs::create_dir_all(work.store().join("downloads")).unwrap();
+    std::fs::write(work.store().join(".tmp-a1b2c3"), "half a snapshot").unwrap();
+    std::fs::write(work.store().join("downloads/.download-x9"), "half a zip").unwrap();
+    // A reader leaves them alone (it holds no lock: a writer may be running).
+    work.cmd().arg("list").assert().success();
+    assert_eq!(leftovers(&work).len(), 2);
+    work.cmd()
+        .arg("import")
+        .arg(fixture("oxygen/2006"))
+        .assert()
+        .success();
+    assert_eq!(leftovers(&work), Vec::<String>::new());
+}
+
+#[test]
+fn an_import_killed_at_any_point_leaves_the_store_before_or_after() {
+    use std::time::Duration;
+    let work = Work::with(&[fixture("oxygen/2005")]);
+    let before = without_leftovers(&work);
+    let done = Work::with(&[fixture("oxygen/2005"), fixture("oxygen/2006")]);
+    let after = without_leftovers(&done);
+    // How long an import takes here, to spread the kills over it.
+    let started = std::time::Instant::now();
+    done.cmd()
+        .arg("import")
+        .arg(fixture("oxygen/2006"))
+        .assert()
+        .success();
+    let span = started.elapsed().as_micros().max(1000) as u64 * 3 / 2;
+    let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+    let (mut killed_before, mut killed_after) = (0, 0);
+    for _ in 0..50 {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("hcpcs-diff"))
+            .arg("--store")
+            .arg(work.store())
+            .arg("import")
+            .arg(fixture("oxygen/2006"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_micros(seed % span));
+        let _ = child.kill();
+        let _ = child.wait();
+        let state = without_leftovers(&work);
+        if state == before {
+            killed_before += 1;
+        } else {
+            assert_eq!(state, after, "a killed import left the store half-written");
+            killed_after += 1;
+            std::fs::remove_file(work.store().join("2006-01.jsonl")).unwrap();
+        }
+    }
+    assert!(
+        killed_before > 0,
+        "no kill landed before the snapshot was written"
+    );
+    // The next command works and leaves nothing behind.
+    work.cmd()
+        .arg("import")
+        .arg(fixture("oxygen/2006"))
+        .assert()
+        .success();
+    assert_eq!(work.store_state(), after);
+    eprintln!("killed before: {killed_before}, after: {killed_after}");
+}
+
+#[test]
+fn csv_line_numbers_count_blank_lines_and_quoted_line_breaks() {
+    use crate::forms::{Sheet, csv_file, sample};
+    let csv = csv_file(&sample(), Sheet::PerCode);
+    let mut lines: Vec<Vec<u8>> = csv.split(|b| *b == b'\n').map(<[u8]>::to_vec).collect();
+    // A blank line above the header, a description broken over two lines in the first record:
+    // the second record starts on line 5 of the file.
+    let first = String::from_utf8(lines[1].clone()).unwrap();
+    lines[1] = first
+        .replacen("Ambulance response", "Ambulance\nresponse", 1)
+        .into_bytes();
+    let second = String::from_utf8(lines[2].clone()).unwrap();
+    assert!(second.contains(",19900101,"), "{second}");
+    lines[2] = second.replacen(",19900101,", ",1990X101,", 1).into_bytes();
+    lines.insert(0, Vec::new());
+    let work = Work::new();
+    // Windows line ends, as Excel saves CSV.
+    let path = work.write("bad.csv", lines.join(&b"\r\n"[..]));
+    let out = work
+        .cmd()
+        .arg("import")
+        .arg(&path)
+        .args(["--release", "2006"])
+        .assert()
+        .code(2);
+    assert!(
+        stderr(&out).contains("bad.csv: line 5: "),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn hostile_inputs_import_within_512_mib() {
+    let work = Work::new();
+    let text = std::fs::read(fixture("oxygen/2006/HCPC2006_CONTR_ANWEB.txt")).unwrap();
+    let inputs = [
+        work.write("bomb.zip", zip_bomb(600 << 20)),
+        work.write("far.xlsx", far_cell_xlsx()),
+        work.write("huge.zip", zip_declaring("HCPC2006.txt", &text, 1 << 63)),
+    ];
+    for input in inputs {
+        // Address space, not only resident memory: an allocation past it fails and aborts.
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg("ulimit -v 524288 && exec \"$@\"")
+            .arg("sh")
+            .arg(assert_cmd::cargo::cargo_bin("hcpcs-diff"))
+            .arg("--store")
+            .arg(work.store())
+            .arg("import")
+            .arg(&input)
+            .args(["--release", "2006"])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            matches!(out.status.code(), Some(0 | 2)) && !err.contains("panicked"),
+            "{}: {:?} {err}",
+            input.display(),
+            out.status
+        );
+    }
+}

@@ -9,6 +9,7 @@ mod cms_reports;
 mod diff;
 mod fetch;
 mod forms;
+mod fuzz;
 mod hostile;
 mod real_releases;
 mod store;
