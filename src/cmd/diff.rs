@@ -36,6 +36,13 @@ pub struct Args {
 pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
     let filter = args.filter.into_filter(args.only, args.hide_cosmetic)?;
     let (old, new) = snapshots_of(store, &args.old, &args.new)?;
+    if old.release() > new.release() {
+        return Err(hcpcs_diff::Error::Order {
+            old: old.release(),
+            new: new.release(),
+        }
+        .into());
+    }
     let set = filter.apply(diff::diff(&old, &new));
     let color = args.output.is_none()
         && std::io::stdout().is_terminal()

@@ -85,8 +85,9 @@ pub struct CodeChange {
     pub replacements: Vec<Replacement>,
     /// CMS's action code in NEW.
     pub action_code: Option<String>,
-    /// Whether CMS's action code says the same as the computed change.
-    pub cms_agrees: bool,
+    /// Whether CMS's action code (or, across a gap, its dates) says the same as the computed
+    /// change; `None` where nothing could be checked (see `Changeset::cms_agreement`).
+    pub cms_agrees: Option<bool>,
 }
 
 impl CodeChange {
@@ -130,6 +131,8 @@ pub struct Changeset {
     pub old: ReleaseInfo,
     pub new: ReleaseInfo,
     pub changes: Vec<CodeChange>,
+    /// Whether CMS's action codes were checked, and why not.
+    pub cms_agreement: cms::Agreement,
     /// Codes whose CMS action code disagrees with the computed change (changed or not).
     pub disagreements: Vec<Disagreement>,
 }
@@ -243,6 +246,7 @@ pub fn compare(old: Option<&Record>, new: Option<&Record>) -> (Option<Change>, V
 pub fn diff(old: &Snapshot, new: &Snapshot) -> Changeset {
     let mut changes = Vec::new();
     let mut disagreements = Vec::new();
+    let agreement = cms::Agreement::of(old.release(), new.release());
     for pair in align(&old.records, &new.records) {
         let Some(record) = pair.1.or(pair.0) else {
             continue;
@@ -251,10 +255,16 @@ pub fn diff(old: &Snapshot, new: &Snapshot) -> Changeset {
         // A dropped code has no record in NEW, so no CMS action code to check.
         let action_code = pair.1.and_then(|r| r.action_code.clone());
         let verdict = match pair.1 {
-            Some(_) => cms::check(change, &fields, action_code.as_deref()),
-            None => Ok(()),
+            Some(_) if agreement.checked => {
+                Some(cms::check(change, &fields, action_code.as_deref()))
+            }
+            Some(r) if matches!(change, Some(Change::Added | Change::Retired)) => {
+                Some(cms::check_gap(change, r, old.release(), new.release()))
+            }
+            Some(_) => None,
+            None => Some(Ok(())),
         };
-        if let Err(reason) = &verdict {
+        if let Some(Err(reason)) = &verdict {
             disagreements.push(Disagreement {
                 code: record.code.clone(),
                 kind: record.kind,
@@ -276,13 +286,14 @@ pub fn diff(old: &Snapshot, new: &Snapshot) -> Changeset {
             fields,
             replacements,
             action_code,
-            cms_agrees: verdict.is_ok(),
+            cms_agrees: verdict.map(|v| v.is_ok()),
         });
     }
     Changeset {
         old: ReleaseInfo::of(old),
         new: ReleaseInfo::of(new),
         changes,
+        cms_agreement: agreement,
         disagreements,
     }
 }

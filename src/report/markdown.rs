@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use super::{cosmetic, describe, is_wording, mark_words, sections};
+use super::{agreement_note, cosmetic, describe, is_wording, mark_words, sections};
 use crate::diff::{Changeset, CodeChange};
 
 /// Markdown-safe text: table pipes and emphasis characters escaped.
@@ -77,6 +77,10 @@ pub fn render(out: &mut dyn Write, set: &Changeset) -> io::Result<()> {
         ),
     ] {
         writeln!(out, "| {label} | {n} |")?;
+    }
+    if let Some(note) = agreement_note(set) {
+        writeln!(out)?;
+        writeln!(out, "{}", md(&note))?;
     }
     for (change, group) in sections(set) {
         writeln!(out)?;

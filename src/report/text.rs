@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use super::{cosmetic, describe, is_wording, mark_words, sections, summary_line};
+use super::{agreement_note, cosmetic, describe, is_wording, mark_words, sections, summary_line};
 use crate::diff::Changeset;
 
 struct Style {
@@ -52,6 +52,9 @@ pub fn render(out: &mut dyn Write, set: &Changeset, color: bool) -> io::Result<(
     let style = Style { color };
     writeln!(out, "HCPCS {} -> {}", set.old.release, set.new.release)?;
     writeln!(out, "{}", summary_line(set))?;
+    if let Some(note) = agreement_note(set) {
+        writeln!(out, "{note}")?;
+    }
     for (change, group) in sections(set) {
         style.heading(
             out,

@@ -3,6 +3,7 @@
 //! `HCPCS_DIFF_DATA` names (`tests/data/README.md`); without it those tests skip, and the
 //! `real_data_summary` target that cargo runs next says how many did.
 
+mod agreement;
 mod bad_input;
 mod cms_reports;
 mod diff;
