@@ -9,6 +9,7 @@ mod cms_reports;
 mod diff;
 mod fetch;
 mod forms;
+mod integrity;
 mod real_releases;
 mod store;
 mod util;
