@@ -307,6 +307,9 @@ pub struct Filter {
     pub kind: Option<Kind>,
     pub only: Vec<Change>,
     pub hide_cosmetic: bool,
+    /// Every code and range the filters name (`codes`, `ranges`, watch entries), where each
+    /// was given: checked against the releases by `check_names`.
+    pub named: Vec<watch::Entry>,
 }
 
 /// An inclusive range of codes with the same letter, e.g. `E0424-E1406`.
@@ -327,12 +330,19 @@ impl std::str::FromStr for CodeRange {
     fn from_str(s: &str) -> Result<Self, String> {
         let s = s.trim().to_ascii_uppercase();
         let (first, last) = s.split_once('-').unwrap_or((&s, &s));
+        // HCPCS Level II: a letter and four digits, or a two-character modifier.
         let ok = |c: &str| {
-            (c.len() == 5 || c.len() == 2) && c.bytes().all(|b| b.is_ascii_alphanumeric())
+            let b = c.as_bytes();
+            match b.len() {
+                5 => b[0].is_ascii_alphabetic() && b[1..].iter().all(u8::is_ascii_digit),
+                2 => b.iter().all(u8::is_ascii_alphanumeric),
+                _ => false,
+            }
         };
         if !ok(first) || !ok(last) || first.len() != last.len() || first > last {
             return Err(format!(
-                "'{s}' is not a code or a range of codes like E0424-E1406"
+                "'{s}' is not a code or a range of codes like E0424-E1406 (a code is a letter \
+                 and four digits, a modifier two letters or digits)"
             ));
         }
         Ok(CodeRange {
@@ -343,6 +353,21 @@ impl std::str::FromStr for CodeRange {
 }
 
 impl Filter {
+    /// Refuses a named code in neither release, or a range with no code of either: a mistyped
+    /// watch must not read as "nothing changed". `codes`: every code of both releases.
+    pub fn check_names<'a>(
+        &self,
+        codes: impl IntoIterator<Item = &'a str>,
+    ) -> Result<(), watch::WatchError> {
+        if self.named.is_empty() {
+            return Ok(());
+        }
+        let mut codes: Vec<&str> = codes.into_iter().collect();
+        codes.sort_unstable();
+        codes.dedup();
+        watch::check_names(&self.named, &codes)
+    }
+
     /// Whether `code` of `kind` is one the report is about.
     pub fn covers(&self, code: &str, kind: Kind) -> bool {
         let by_code = (self.codes.is_empty() && self.prefixes.is_empty() && self.ranges.is_empty())

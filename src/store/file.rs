@@ -146,6 +146,11 @@ impl<'a> Lines<'a> {
         })
     }
 
+    /// Every code of the file, in order.
+    pub(super) fn codes(&self) -> impl Iterator<Item = &'a str> + '_ {
+        self.lines.iter().map(|(code, _, _)| *code)
+    }
+
     fn position(&self, code: &str) -> Option<usize> {
         self.lines.binary_search_by(|(c, _, _)| (*c).cmp(code)).ok()
     }

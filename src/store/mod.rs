@@ -153,6 +153,16 @@ impl Store {
         Ok(Lines::new(&file, &bytes)?.provenance)
     }
 
+    /// Every code of a stored release, the file checked as `provenance` checks it, no record
+    /// parsed.
+    pub fn codes(&self, release: ReleaseId) -> Result<Vec<String>, StoreError> {
+        let (file, bytes) = self.read(release)?;
+        Ok(Lines::new(&file, &bytes)?
+            .codes()
+            .map(str::to_string)
+            .collect())
+    }
+
     /// What a stored snapshot was made from, read from its first line alone and leniently, so
     /// that an older or damaged snapshot can still be named when it is replaced.
     fn source_of(&self, release: ReleaseId) -> Result<Option<SourceInfo>, StoreError> {

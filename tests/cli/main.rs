@@ -8,6 +8,7 @@ mod bad_input;
 mod cms_reports;
 mod diff;
 mod fetch;
+mod filters;
 mod forms;
 mod integrity;
 mod real_releases;
