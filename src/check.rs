@@ -137,12 +137,21 @@ pub fn check(store: &Store, options: &CheckOptions) -> Result<CheckOutcome, Erro
         probe = probe.next_quarter();
     }
     let Some(latest) = fetched.last() else {
+        // A mistyped watch is caught now, not when the next release comes out.
+        if !options.filter.named.is_empty() {
+            let codes = store.codes(newest)?;
+            options
+                .filter
+                .check_names(codes.iter().map(String::as_str))?;
+        }
         return Ok(CheckOutcome::NothingNew {
             newest,
             probed: newest.next_quarter(),
         });
     };
     let old = store.load(newest)?;
+    let codes = old.records.iter().chain(&latest.snapshot.records);
+    options.filter.check_names(codes.map(|r| r.code.as_str()))?;
     let changeset = options.filter.apply(diff::diff(&old, &latest.snapshot));
     let mut rendered = Vec::new();
     report::render(&mut rendered, &changeset, options.format, false)

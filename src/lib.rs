@@ -61,6 +61,8 @@ pub enum Error {
         "{file}: cannot tell which release this is from its name or content: give --release YYYY-MM"
     )]
     UnknownRelease { file: String },
+    #[error("OLD ({old}) is newer than NEW ({new}); swap them")]
+    Order { old: ReleaseId, new: ReleaseId },
 }
 
 /// How the release id of an import was decided.

@@ -176,60 +176,12 @@ pub fn well_formed(code: &str) -> bool {
     diff::is_level_ii(code) || (code.len() == 2 && code.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
-/// Edit distance with adjacent transpositions (a typo's usual shape: E1932 for E1392).
-fn distance(a: &str, b: &str) -> usize {
-    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
-    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for (i, row) in d.iter_mut().enumerate() {
-        row[0] = i;
-    }
-    for (j, cell) in d[0].iter_mut().enumerate() {
-        *cell = j;
-    }
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            d[i][j] = (d[i - 1][j] + 1)
-                .min(d[i][j - 1] + 1)
-                .min(d[i - 1][j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
-            }
-        }
-    }
-    d[a.len()][b.len()]
-}
-
-/// Up to three codes of `snapshot` nearest to `code` (at most two edits away), nearest first.
+/// Up to three codes of `snapshot` nearest to `code`, nearest first.
 pub fn nearest(code: &str, snapshot: &Snapshot) -> Vec<String> {
-    if code.len() > 16 {
-        return Vec::new();
-    }
-    // Among codes as near, the same characters in another order (a transposed pair, the usual
-    // typo) come first.
-    let sorted = |s: &str| {
-        let mut c: Vec<char> = s.chars().collect();
-        c.sort_unstable();
-        c
-    };
-    let letters = sorted(code);
-    let mut near: Vec<(usize, bool, &str)> = snapshot
-        .records
-        .iter()
-        .filter(|r| r.code.len() == code.len())
-        .map(|r| {
-            (
-                distance(code, &r.code),
-                sorted(&r.code) != letters,
-                r.code.as_str(),
-            )
-        })
-        .filter(|(d, _, _)| *d <= 2)
-        .collect();
-    near.sort();
-    near.into_iter()
-        .take(3)
-        .map(|(_, _, c)| c.to_string())
+    let codes: Vec<&str> = snapshot.records.iter().map(|r| r.code.as_str()).collect();
+    diff::watch::nearest(code, &codes)
+        .into_iter()
+        .map(str::to_string)
         .collect()
 }
 
@@ -462,17 +414,4 @@ pub fn on_date(code: &str, date: NaiveDate, all: &[Snapshot]) -> DateCheck {
         audited: all.len().saturating_sub(1),
     };
     judge_date(code, date, &releases)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn typos_are_near_their_code() {
-        assert_eq!(distance("E1932", "E1392"), 1);
-        assert_eq!(distance("E1392", "E1392"), 0);
-        assert_eq!(distance("E1392", "E1390"), 1);
-        assert_eq!(distance("E1392", "K0738"), 5);
-    }
 }

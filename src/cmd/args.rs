@@ -8,6 +8,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use clap::ValueEnum;
 
+use hcpcs_diff::diff::watch::{Entry, WatchError};
 use hcpcs_diff::diff::{self, Change, CodeRange, Filter};
 use hcpcs_diff::fetch::FetchOptions;
 use hcpcs_diff::model::Kind;
@@ -70,6 +71,23 @@ pub struct FilterArgs {
 
 impl FilterArgs {
     pub fn into_filter(self, only: Vec<ChangeArg>, hide_cosmetic: bool) -> Result<Filter> {
+        let codes = upper(&self.codes);
+        let mut named = Vec::new();
+        let mut problems = Vec::new();
+        for code in &codes {
+            match code.parse::<CodeRange>() {
+                Ok(range) if range.first == range.last => named.push(Entry {
+                    range,
+                    origin: String::new(),
+                }),
+                Ok(_) => problems.push(format!("--code {code}: a code, not a range (--range)")),
+                Err(problem) => problems.push(format!("--code: {problem}")),
+            }
+        }
+        named.extend(self.ranges.iter().map(|range| Entry {
+            range: range.clone(),
+            origin: "--range ".to_string(),
+        }));
         let mut ranges = self.ranges;
         if let Some(path) = &self.watch {
             let meta = std::fs::metadata(path).with_context(|| format!("{}", path.display()))?;
@@ -78,13 +96,19 @@ impl FilterArgs {
             }
             let text =
                 std::fs::read_to_string(path).with_context(|| format!("{}", path.display()))?;
-            ranges.extend(
-                diff::watch::parse(&path.display().to_string(), &text)
-                    .map_err(hcpcs_diff::Error::from)?,
-            );
+            match diff::watch::parse(&path.display().to_string(), &text) {
+                Ok(entries) => {
+                    ranges.extend(entries.iter().map(|e| e.range.clone()));
+                    named.extend(entries);
+                }
+                Err(e) => problems.extend(e.problems),
+            }
+        }
+        if !problems.is_empty() {
+            return Err(hcpcs_diff::Error::from(WatchError { problems }).into());
         }
         Ok(Filter {
-            codes: upper(&self.codes),
+            codes,
             prefixes: upper(&self.prefixes),
             ranges,
             kind: self.kind.map(|k| match k {
@@ -93,6 +117,7 @@ impl FilterArgs {
             }),
             only: only.into_iter().map(Change::from).collect(),
             hide_cosmetic,
+            named,
         })
     }
 }

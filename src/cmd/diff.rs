@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 
+use hcpcs_diff::diff::Filter;
 use hcpcs_diff::model::{ReleaseId, Snapshot};
 use hcpcs_diff::store::Store;
 use hcpcs_diff::{ReadOptions, diff, exit, report};
@@ -35,7 +36,15 @@ pub struct Args {
 
 pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
     let filter = args.filter.into_filter(args.only, args.hide_cosmetic)?;
-    let (old, new) = snapshots_of(store, &args.old, &args.new)?;
+    let (old, new, stored) = snapshots_of(store, &args.old, &args.new)?;
+    if old.release() > new.release() {
+        return Err(hcpcs_diff::Error::Order {
+            old: old.release(),
+            new: new.release(),
+        }
+        .into());
+    }
+    check_names(store, &filter, &old, &new, stored)?;
     let set = filter.apply(diff::diff(&old, &new));
     let color = args.output.is_none()
         && std::io::stdout().is_terminal()
@@ -50,18 +59,41 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
     })
 }
 
+/// Every code and range the filters name must be in OLD or NEW. Snapshots trimmed for the
+/// diff (`stored`) lack unchanged codes, so the store is asked for every code.
+fn check_names(
+    store: &Store,
+    filter: &Filter,
+    old: &Snapshot,
+    new: &Snapshot,
+    stored: bool,
+) -> Result<()> {
+    if filter.named.is_empty() {
+        return Ok(());
+    }
+    let checked = if stored {
+        let (a, b) = (store.codes(old.release())?, store.codes(new.release())?);
+        filter.check_names(a.iter().chain(&b).map(String::as_str))
+    } else {
+        let records = old.records.iter().chain(&new.records);
+        filter.check_names(records.map(|r| r.code.as_str()))
+    };
+    Ok(checked.map_err(hcpcs_diff::Error::from)?)
+}
+
 /// The two sides of a diff: two stored releases are read trimmed to what the diff can see
-/// (`Store::load_for_diff`), anything else in full.
-fn snapshots_of(store: &Store, old: &str, new: &str) -> Result<(Snapshot, Snapshot)> {
+/// (`Store::load_for_diff`; the flag says so), anything else in full.
+fn snapshots_of(store: &Store, old: &str, new: &str) -> Result<(Snapshot, Snapshot, bool)> {
     let stored = |arg: &str| {
         arg.parse::<ReleaseId>()
             .ok()
             .filter(|_| !Path::new(arg).exists())
     };
     if let (Some(a), Some(b)) = (stored(old), stored(new)) {
-        return Ok(store.load_for_diff(a, b)?);
+        let (x, y) = store.load_for_diff(a, b)?;
+        return Ok((x, y, true));
     }
-    Ok((snapshot_of(store, old)?, snapshot_of(store, new)?))
+    Ok((snapshot_of(store, old)?, snapshot_of(store, new)?, false))
 }
 
 /// A stored release by id, or a release file read on the fly (not stored).

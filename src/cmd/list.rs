@@ -1,4 +1,5 @@
-//! `list`: the stored releases with their counts and provenance.
+//! `list`: the stored releases with their counts and provenance, each file checked against
+//! its provenance (a damaged one is named, and the status is 2).
 
 use std::io::Write;
 
@@ -12,8 +13,17 @@ pub fn run(store: &Store, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8
     if releases.is_empty() {
         writeln!(err, "the store {} is empty", store.dir().display())?;
     }
+    let mut status = exit::OK;
     for r in releases {
-        let p = store.provenance(r)?;
+        // Each file is checked whole; a damaged one is named and the others still listed.
+        let p = match store.provenance(r) {
+            Ok(p) => p,
+            Err(e) => {
+                writeln!(err, "error: {e}")?;
+                status = exit::ERROR;
+                continue;
+            }
+        };
         let member = p
             .source
             .member
@@ -29,5 +39,5 @@ pub fn run(store: &Store, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8
             p.source.sha256.get(..12).unwrap_or(&p.source.sha256)
         )?;
     }
-    Ok(exit::OK)
+    Ok(status)
 }

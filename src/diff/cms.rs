@@ -2,10 +2,98 @@
 //! layout, field 30) promises a kind of change; a code whose change and action code do not
 //! match is a disagreement, reported apart so reviewers see where CMS's bookkeeping and the
 //! data part ways.
+//!
+//! Action codes describe the change from the previous quarterly release, so they are checked
+//! only when OLD is NEW's previous quarter. Across a gap (or for the same release twice) only
+//! what still holds is checked: an added code's date added is not before OLD took effect, and a
+//! retired code's termination date falls between the two releases.
+
+use chrono::NaiveDate;
+use serde::Serialize;
 
 use super::{Change, FieldChange};
 use crate::model::codes::{ACTION, decode};
 use crate::model::fields::Group;
+use crate::model::{Record, ReleaseId};
+
+/// How far CMS's action codes could be checked for a pair of releases.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Agreement {
+    /// Whether action codes were checked: NEW is the quarterly release right after OLD.
+    pub checked: bool,
+    /// Why they were not (across a gap, added and retired codes' dates are checked instead).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+impl Agreement {
+    pub fn of(old: ReleaseId, new: ReleaseId) -> Self {
+        let reason = if old == new {
+            "OLD and NEW are the same release".to_string()
+        } else if old.next_quarter() == new {
+            return Agreement {
+                checked: true,
+                reason: None,
+            };
+        } else {
+            format!(
+                "NEW's previous quarterly release is {}, not {old}",
+                previous_quarter(new)
+            )
+        };
+        Agreement {
+            checked: false,
+            reason: Some(reason),
+        }
+    }
+}
+
+fn previous_quarter(r: ReleaseId) -> ReleaseId {
+    let q = (r.month - 1) / 3;
+    match q {
+        0 => ReleaseId {
+            year: r.year - 1,
+            month: 10,
+        },
+        _ => ReleaseId {
+            year: r.year,
+            month: (q - 1) * 3 + 1,
+        },
+    }
+}
+
+/// The day a release takes effect: the first of its month.
+fn takes_effect(r: ReleaseId) -> NaiveDate {
+    NaiveDate::from_ymd_opt(i32::from(r.year), u32::from(r.month), 1).expect("valid release id")
+}
+
+/// The check across a gap: what an added or retired code's dates must say whatever happened
+/// in the quarters between. Other changes are not checked.
+pub fn check_gap(
+    change: Option<Change>,
+    record: &Record,
+    old: ReleaseId,
+    new: ReleaseId,
+) -> Result<(), String> {
+    let (from, to) = (takes_effect(old), takes_effect(new));
+    match change {
+        Some(Change::Added) => match record.added_date {
+            // CMS dates some codes back to the first day of the quarter they were added in
+            // (G2168, G2169: 2020-01-01, first in 2020-04): the same day as OLD is no conflict.
+            Some(d) if d < from => Err(format!(
+                "added but its date added ({d}) is before {old} took effect ({from})"
+            )),
+            _ => Ok(()),
+        },
+        Some(Change::Retired) => match record.termination_date {
+            Some(d) if d < from || d >= to => Err(format!(
+                "retired but its termination date ({d}) is not between {old} ({from}) and {new} ({to})"
+            )),
+            _ => Ok(()),
+        },
+        _ => Ok(()),
+    }
+}
 
 fn named(action: &str) -> String {
     match decode(ACTION, action) {
@@ -16,6 +104,21 @@ fn named(action: &str) -> String {
 
 fn changed(fields: &[&FieldChange], f: impl Fn(&FieldChange) -> bool) -> bool {
     fields.iter().any(|x| f(x))
+}
+
+/// The changed fields as a reason names them: `type of service, BETOS`.
+fn named_fields(fields: &[&FieldChange]) -> String {
+    let lower = |label: &str| {
+        let mut c = label.chars();
+        match (c.next(), c.next()) {
+            (Some(a), Some(b)) if b.is_lowercase() => {
+                a.to_lowercase().chain([b]).chain(c).collect()
+            }
+            _ => label.to_string(),
+        }
+    };
+    let names: Vec<String> = fields.iter().map(|f| lower(f.label)).collect();
+    names.join(", ")
 }
 
 /// `Ok` when `action` fits `change` with these field changes, else the reason it does not.
@@ -42,11 +145,7 @@ pub fn check(
     let admin = changed(&fields, |f| f.group != Group::Description);
     let payment = changed(&fields, |f| f.group == Group::Payment);
     let service = changed(&fields, |f| f.group == Group::ServiceType);
-    let groups = || {
-        let mut g: Vec<&str> = fields.iter().map(|f| f.group.label()).collect();
-        g.dedup();
-        g.join(", ")
-    };
+    let groups = || named_fields(&fields);
     let fits = match (change, action) {
         (Some(Change::Added), "A")
         | (Some(Change::Retired), "D")
@@ -98,7 +197,7 @@ mod tests {
     fn field(key: &'static str, group: Group) -> FieldChange {
         FieldChange {
             field: key,
-            label: key,
+            label: crate::model::fields::field(key).map_or(key, |f| f.label),
             group,
             old: vec![],
             new: vec!["x".into()],
@@ -116,7 +215,7 @@ mod tests {
         assert!(check(Some(Change::Changed), &pricing, Some("F")).is_ok());
         assert_eq!(
             check(Some(Change::Changed), &pricing, Some("N")).unwrap_err(),
-            "payment changed but marked N (no maintenance for this code)"
+            "pricing indicator changed but marked N (no maintenance for this code)"
         );
         assert_eq!(
             check(None, &[], Some("A")).unwrap_err(),
@@ -128,7 +227,55 @@ mod tests {
         assert!(check(Some(Change::Changed), &[recased], Some("N")).is_ok());
         assert_eq!(
             check(Some(Change::Changed), &pricing, Some("C")).unwrap_err(),
-            "payment changed but marked C (change in long description)"
+            "pricing indicator changed but marked C (change in long description)"
         );
+    }
+
+    #[test]
+    fn reasons_name_fields_not_groups() {
+        let service = [field("types_of_service", Group::ServiceType)];
+        assert_eq!(
+            check(Some(Change::Changed), &service, Some("N")).unwrap_err(),
+            "type of service changed but marked N (no maintenance for this code)"
+        );
+        let both = [
+            field("betos", Group::ServiceType),
+            field("coverage", Group::Coverage),
+        ];
+        assert_eq!(
+            check(Some(Change::Changed), &both, Some("P")).unwrap_err(),
+            "BETOS, coverage changed but marked P (payment change (mog, pricing indicator codes, anesthesia base units, asc))"
+        );
+    }
+
+    #[test]
+    fn across_a_gap_only_dates_are_checked() {
+        let id = |s: &str| s.parse::<ReleaseId>().unwrap();
+        assert!(Agreement::of(id("2020-01"), id("2020-04")).checked);
+        assert!(Agreement::of(id("2020-10"), id("2021-01")).checked);
+        let gap = Agreement::of(id("2020-01"), id("2025-01"));
+        assert!(!gap.checked);
+        assert_eq!(
+            gap.reason.unwrap(),
+            "NEW's previous quarterly release is 2024-10, not 2020-01"
+        );
+        assert!(!Agreement::of(id("2019-01"), id("2019-01")).checked);
+        let date = |s: &str| Some(s.parse::<NaiveDate>().unwrap());
+        let mut r = Record::new("C9053", crate::model::Kind::Procedure);
+        let (old, new) = (id("2020-01"), id("2025-01"));
+        r.added_date = date("2020-01-01");
+        assert!(check_gap(Some(Change::Added), &r, old, new).is_ok());
+        r.added_date = date("2020-04-01");
+        assert!(check_gap(Some(Change::Added), &r, old, new).is_ok());
+        r.added_date = date("2006-01-01");
+        assert_eq!(
+            check_gap(Some(Change::Added), &r, old, new).unwrap_err(),
+            "added but its date added (2006-01-01) is before 2020-01 took effect (2020-01-01)"
+        );
+        r.termination_date = date("2020-06-30");
+        assert!(check_gap(Some(Change::Retired), &r, old, new).is_ok());
+        r.termination_date = date("2025-03-31");
+        assert!(check_gap(Some(Change::Retired), &r, old, new).is_err());
+        assert!(check_gap(Some(Change::Changed), &r, old, new).is_ok());
     }
 }

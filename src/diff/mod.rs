@@ -134,8 +134,9 @@ pub struct CodeChange {
     pub termination_date: Option<NaiveDate>,
     /// CMS's action code in NEW.
     pub action_code: Option<String>,
-    /// Whether CMS's action code says the same as the computed change.
-    pub cms_agrees: bool,
+    /// Whether CMS's action code (or, across a gap, its dates) says the same as the computed
+    /// change; `None` where nothing could be checked (see `Changeset::cms_agreement`).
+    pub cms_agrees: Option<bool>,
 }
 
 impl CodeChange {
@@ -187,6 +188,8 @@ pub struct Changeset {
     pub old: ReleaseInfo,
     pub new: ReleaseInfo,
     pub changes: Vec<CodeChange>,
+    /// Whether CMS's action codes were checked, and why not.
+    pub cms_agreement: cms::Agreement,
     /// Codes whose CMS action code disagrees with the computed change (changed or not).
     pub disagreements: Vec<Disagreement>,
 }
@@ -392,6 +395,7 @@ pub fn compare(old: Option<&Record>, new: Option<&Record>) -> (Option<Change>, V
 pub fn diff(old: &Snapshot, new: &Snapshot) -> Changeset {
     let mut changes = Vec::new();
     let mut disagreements = Vec::new();
+    let agreement = cms::Agreement::of(old.release(), new.release());
     for pair in align(&old.records, &new.records) {
         let Some(record) = pair.1.or(pair.0) else {
             continue;
@@ -400,10 +404,16 @@ pub fn diff(old: &Snapshot, new: &Snapshot) -> Changeset {
         // A dropped code has no record in NEW, so no CMS action code to check.
         let action_code = pair.1.and_then(|r| r.action_code.clone());
         let verdict = match pair.1 {
-            Some(_) => cms::check(change, &fields, action_code.as_deref()),
-            None => Ok(()),
+            Some(_) if agreement.checked => {
+                Some(cms::check(change, &fields, action_code.as_deref()))
+            }
+            Some(r) if matches!(change, Some(Change::Added | Change::Retired)) => {
+                Some(cms::check_gap(change, r, old.release(), new.release()))
+            }
+            Some(_) => None,
+            None => Some(Ok(())),
         };
-        if let Err(reason) = &verdict {
+        if let Some(Err(reason)) = &verdict {
             disagreements.push(Disagreement {
                 code: record.code.clone(),
                 kind: record.kind,
@@ -430,13 +440,14 @@ pub fn diff(old: &Snapshot, new: &Snapshot) -> Changeset {
             added_date: added.and_then(|r| r.added_date),
             termination_date: terminated,
             action_code,
-            cms_agrees: verdict.is_ok(),
+            cms_agrees: verdict.map(|v| v.is_ok()),
         });
     }
     Changeset {
         old: ReleaseInfo::of(old),
         new: ReleaseInfo::of(new),
         changes,
+        cms_agreement: agreement,
         disagreements,
     }
 }
@@ -450,6 +461,9 @@ pub struct Filter {
     pub kind: Option<Kind>,
     pub only: Vec<Change>,
     pub hide_cosmetic: bool,
+    /// Every code and range the filters name (`codes`, `ranges`, watch entries), where each
+    /// was given: checked against the releases by `check_names`.
+    pub named: Vec<watch::Entry>,
 }
 
 /// An inclusive range of codes with the same letter, e.g. `E0424-E1406`.
@@ -470,12 +484,19 @@ impl std::str::FromStr for CodeRange {
     fn from_str(s: &str) -> Result<Self, String> {
         let s = s.trim().to_ascii_uppercase();
         let (first, last) = s.split_once('-').unwrap_or((&s, &s));
+        // HCPCS Level II: a letter and four digits, or a two-character modifier.
         let ok = |c: &str| {
-            (c.len() == 5 || c.len() == 2) && c.bytes().all(|b| b.is_ascii_alphanumeric())
+            let b = c.as_bytes();
+            match b.len() {
+                5 => b[0].is_ascii_alphabetic() && b[1..].iter().all(u8::is_ascii_digit),
+                2 => b.iter().all(u8::is_ascii_alphanumeric),
+                _ => false,
+            }
         };
         if !ok(first) || !ok(last) || first.len() != last.len() || first > last {
             return Err(format!(
-                "'{s}' is not a code or a range of codes like E0424-E1406"
+                "'{s}' is not a code or a range of codes like E0424-E1406 (a code is a letter \
+                 and four digits, a modifier two letters or digits)"
             ));
         }
         Ok(CodeRange {
@@ -486,6 +507,21 @@ impl std::str::FromStr for CodeRange {
 }
 
 impl Filter {
+    /// Refuses a named code in neither release, or a range with no code of either: a mistyped
+    /// watch must not read as "nothing changed". `codes`: every code of both releases.
+    pub fn check_names<'a>(
+        &self,
+        codes: impl IntoIterator<Item = &'a str>,
+    ) -> Result<(), watch::WatchError> {
+        if self.named.is_empty() {
+            return Ok(());
+        }
+        let mut codes: Vec<&str> = codes.into_iter().collect();
+        codes.sort_unstable();
+        codes.dedup();
+        watch::check_names(&self.named, &codes)
+    }
+
     /// Whether `code` of `kind` is one the report is about.
     pub fn covers(&self, code: &str, kind: Kind) -> bool {
         let by_code = (self.codes.is_empty() && self.prefixes.is_empty() && self.ranges.is_empty())

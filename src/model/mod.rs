@@ -11,7 +11,9 @@ use std::str::FromStr;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-pub use snapshot::{Counts, Provenance, SCHEMA_VERSION, Snapshot, SourceInfo};
+pub use snapshot::{
+    Counts, Provenance, SCHEMA_VERSION, Snapshot, SourceInfo, record_lines, sha256_hex,
+};
 
 /// Whether a record is a procedure/supply code (`E1392`) or a modifier (`RR`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

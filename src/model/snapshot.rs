@@ -2,11 +2,13 @@
 //! crosses every stage (read → store → diff → report); it knows nothing of where it is kept.
 
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use super::{Kind, Record, ReleaseId};
 
-/// Bumped when the snapshot format changes in a way older readers cannot load.
-pub const SCHEMA_VERSION: u32 = 1;
+/// Bumped when the snapshot format changes in a way older readers cannot load. Version 2
+/// added `records` and `records_sha256` to the provenance.
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// The file a snapshot was made from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -50,7 +52,29 @@ pub struct Provenance {
     pub release: ReleaseId,
     pub source: SourceInfo,
     pub counts: Counts,
+    /// How many record lines follow the provenance line.
+    pub records: usize,
+    /// SHA-256 (hex) of the record lines, every byte after the provenance line.
+    pub records_sha256: String,
     pub tool_version: String,
+}
+
+/// The record lines of a snapshot file: each record as one line of JSON, in the given order.
+pub fn record_lines(records: &[Record]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(records.len() * 400);
+    for r in records {
+        serde_json::to_writer(&mut out, r).expect("records serialize");
+        out.push(b'\n');
+    }
+    out
+}
+
+/// SHA-256 of `bytes` as lowercase hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// A release as stored: its provenance and its records, sorted by code.
@@ -68,6 +92,8 @@ impl Snapshot {
             release,
             source,
             counts: Counts::of(&records),
+            records: records.len(),
+            records_sha256: sha256_hex(&record_lines(&records)),
             tool_version: env!("CARGO_PKG_VERSION").to_string(),
         };
         Snapshot {

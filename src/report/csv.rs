@@ -29,7 +29,7 @@ pub fn render(out: &mut dyn Write, set: &Changeset) -> io::Result<()> {
     let (old, new) = (set.old.release.to_string(), set.new.release.to_string());
     for c in &set.changes {
         let action = c.action_code.clone().unwrap_or_default();
-        let agrees = c.cms_agrees.to_string();
+        let agrees = super::agrees_cell(set, c.cms_agrees);
         let date = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
         let (added, terminated) = (date(c.added_date), date(c.termination_date));
         let base = [

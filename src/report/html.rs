@@ -83,6 +83,9 @@ pub fn render(out: &mut dyn Write, set: &Changeset) -> io::Result<()> {
     writeln!(out, "<style>{CSS}</style></head><body>")?;
     writeln!(out, "<h1>{title}</h1>")?;
     writeln!(out, "<p>{}</p>", esc(&summary_line(set)))?;
+    if let Some(note) = super::agreement_note(set) {
+        writeln!(out, "<p>{}</p>", esc(&note))?;
+    }
     writeln!(
         out,
         "<p>From <code>{}</code> to <code>{}</code>.</p>",

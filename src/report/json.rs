@@ -4,6 +4,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
+use crate::diff::cms::Agreement;
 use crate::diff::{Changeset, CodeChange, Disagreement, ReleaseInfo, Summary};
 
 /// Bumped when the JSON changeset's shape changes incompatibly.
@@ -16,6 +17,7 @@ struct Document<'a> {
     new: &'a ReleaseInfo,
     summary: Summary,
     changes: &'a [CodeChange],
+    cms_agreement: &'a Agreement,
     disagreements: &'a [Disagreement],
 }
 
@@ -26,6 +28,7 @@ pub fn render(out: &mut dyn Write, set: &Changeset) -> io::Result<()> {
         new: &set.new,
         summary: set.summary(),
         changes: &set.changes,
+        cms_agreement: &set.cms_agreement,
         disagreements: &set.disagreements,
     };
     serde_json::to_writer_pretty(&mut *out, &doc)?;

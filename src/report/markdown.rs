@@ -4,7 +4,8 @@
 use std::io::{self, Write};
 
 use super::{
-    added_note, chain, cosmetic, cosmetic_title, describe, is_wording, mark_words, sections,
+    added_note, agreement_note, chain, cosmetic, cosmetic_title, describe, is_wording, mark_words,
+    sections,
 };
 use crate::diff::{Changeset, CodeChange};
 
@@ -97,6 +98,10 @@ pub fn render(out: &mut dyn Write, set: &Changeset) -> io::Result<()> {
         ),
     ] {
         writeln!(out, "| {label} | {n} |")?;
+    }
+    if let Some(note) = agreement_note(set) {
+        writeln!(out)?;
+        writeln!(out, "{}", md(&note))?;
     }
     for (change, group) in sections(set) {
         writeln!(out)?;

@@ -186,6 +186,30 @@ pub fn is_wording(f: &FieldChange) -> bool {
     f.field.ends_with("description") && f.old.len() == 1 && f.new.len() == 1
 }
 
+/// What a report says when CMS's action codes were not checked, and why; `None` when they were.
+pub fn agreement_note(set: &Changeset) -> Option<String> {
+    let reason = set.cms_agreement.reason.as_deref()?;
+    let instead = if set.old.release == set.new.release {
+        ""
+    } else {
+        " Checked instead: an added code's date added is not before OLD took effect; a retired \
+         code's termination date falls between the two releases."
+    };
+    Some(format!(
+        "CMS's action codes are not checked: they describe the change from the previous \
+         quarterly release, and {reason}.{instead}"
+    ))
+}
+
+/// A code's agreement with CMS as a cell: `true`, `false` or `not checked: why`.
+pub fn agrees_cell(set: &Changeset, agrees: Option<bool>) -> String {
+    match (agrees, &set.cms_agreement.reason) {
+        (Some(a), _) => a.to_string(),
+        (None, Some(reason)) => format!("not checked: {reason}"),
+        (None, None) => "not checked".to_string(),
+    }
+}
+
 pub fn summary_line(set: &Changeset) -> String {
     let s = set.summary();
     format!(

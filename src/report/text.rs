@@ -4,8 +4,8 @@
 use std::io::{self, Write};
 
 use super::{
-    added_note, chain, cosmetic, cosmetic_title, describe, is_wording, mark_words, sections,
-    summary_line,
+    added_note, agreement_note, chain, cosmetic, cosmetic_title, describe, is_wording, mark_words,
+    sections, summary_line,
 };
 use crate::diff::{Changeset, CodeChange};
 
@@ -94,6 +94,9 @@ pub fn render(out: &mut dyn Write, set: &Changeset, color: bool) -> io::Result<(
     let style = Style { color };
     writeln!(out, "HCPCS {} -> {}", set.old.release, set.new.release)?;
     writeln!(out, "{}", summary_line(set))?;
+    if let Some(note) = agreement_note(set) {
+        writeln!(out, "{note}")?;
+    }
     for (change, group) in sections(set) {
         style.heading(
             out,

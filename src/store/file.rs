@@ -2,95 +2,153 @@
 //! so `git diff` of two snapshots reads code by code. Encoding is deterministic: the same
 //! snapshot gives the same bytes.
 
-use crate::model::{Provenance, Record, SCHEMA_VERSION, Snapshot};
+use crate::model::{Provenance, Record, SCHEMA_VERSION, Snapshot, record_lines, sha256_hex};
 
 use super::StoreError;
 
 impl Snapshot {
     /// The snapshot file's bytes: deterministic for the same content.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(self.records.len() * 400);
+        let lines = record_lines(&self.records);
+        let mut out = Vec::with_capacity(lines.len() + 512);
         serde_json::to_writer(&mut out, &self.provenance).expect("provenance serializes");
         out.push(b'\n');
-        for r in &self.records {
-            serde_json::to_writer(&mut out, r).expect("records serialize");
-            out.push(b'\n');
-        }
+        out.extend_from_slice(&lines);
         out
     }
 
+    /// Reads a snapshot file, checked first as `Lines::new` checks it.
     pub fn from_bytes(file: &str, bytes: &[u8]) -> Result<Self, StoreError> {
-        let bad = |line: usize, e: serde_json::Error| StoreError::Corrupt {
-            file: file.to_string(),
-            line,
-            problem: e.to_string(),
-        };
-        let text = std::str::from_utf8(bytes).map_err(|e| StoreError::Corrupt {
-            file: file.to_string(),
-            line: 0,
-            problem: e.to_string(),
-        })?;
-        let mut lines = text.lines();
-        let provenance: Provenance =
-            serde_json::from_str(lines.next().unwrap_or("")).map_err(|e| bad(1, e))?;
-        if provenance.schema_version != SCHEMA_VERSION {
-            return Err(StoreError::Schema {
-                file: file.to_string(),
-                found: provenance.schema_version,
-            });
-        }
-        let records = lines
-            .enumerate()
-            .map(|(i, l)| serde_json::from_str(l).map_err(|e| bad(i + 2, e)))
-            .collect::<Result<Vec<Record>, _>>()?;
+        let lines = Lines::new(file, bytes)?;
+        let records = lines.parse(&vec![true; lines.lines.len()])?;
         Ok(Snapshot {
-            provenance,
+            provenance: lines.provenance,
             records,
         })
     }
+}
+
+/// Line 1 of a snapshot file, read leniently: enough of it to say what it was made from, even
+/// from an older schema or a damaged file.
+pub(super) fn source_of(first_line: &str) -> Option<crate::model::SourceInfo> {
+    #[derive(serde::Deserialize)]
+    struct Head {
+        source: crate::model::SourceInfo,
+    }
+    serde_json::from_str::<Head>(first_line)
+        .ok()
+        .map(|h| h.source)
+}
+
+/// The provenance line, its schema version checked before anything else is read from it.
+fn provenance(file: &str, line: &str) -> Result<Provenance, StoreError> {
+    #[derive(serde::Deserialize)]
+    struct Version {
+        schema_version: u32,
+    }
+    let corrupt = |e: serde_json::Error| StoreError::Corrupt {
+        file: file.to_string(),
+        line: 1,
+        problem: e.to_string(),
+    };
+    let version: Version = serde_json::from_str(line).map_err(corrupt)?;
+    if version.schema_version != SCHEMA_VERSION {
+        return Err(StoreError::Schema {
+            file: file.to_string(),
+            found: version.schema_version,
+        });
+    }
+    serde_json::from_str(line).map_err(corrupt)
+}
+
+/// `7079` as `7,079`.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// A snapshot file split into its provenance and its record lines, each with its code, not
 /// yet parsed.
 pub(super) struct Lines<'a> {
     file: &'a str,
-    provenance: Provenance,
+    pub(super) provenance: Provenance,
     /// (code, line, 1-based line number)
     lines: Vec<(&'a str, &'a str, usize)>,
 }
 
 impl<'a> Lines<'a> {
+    /// Splits a snapshot file and checks it without parsing a record: the record count and
+    /// the SHA-256 of the record lines against the provenance, and codes in strictly rising
+    /// order (sorted, none twice). A file that fails is damaged.
     pub(super) fn new(file: &'a str, bytes: &'a [u8]) -> Result<Self, StoreError> {
-        let corrupt = |line: usize, problem: String| StoreError::Corrupt {
+        let damaged = |problem: String| StoreError::Damaged {
             file: file.to_string(),
-            line,
             problem,
         };
-        let text = std::str::from_utf8(bytes).map_err(|e| corrupt(0, e.to_string()))?;
-        let mut it = text.lines();
-        let provenance: Provenance =
-            serde_json::from_str(it.next().unwrap_or("")).map_err(|e| corrupt(1, e.to_string()))?;
-        if provenance.schema_version != SCHEMA_VERSION {
-            return Err(StoreError::Schema {
-                file: file.to_string(),
-                found: provenance.schema_version,
-            });
-        }
-        let mut lines = Vec::new();
-        for (n, line) in it.enumerate() {
+        let split = bytes
+            .iter()
+            .position(|b| *b == b'\n')
+            .map_or(bytes.len(), |i| i + 1);
+        let (head, body) = bytes.split_at(split);
+        let head = std::str::from_utf8(head).map_err(|e| StoreError::Corrupt {
+            file: file.to_string(),
+            line: 1,
+            problem: e.to_string(),
+        })?;
+        let provenance = provenance(file, head.trim_end())?;
+        let text = std::str::from_utf8(body)
+            .map_err(|e| damaged(format!("its records are not UTF-8 ({e})")))?;
+        let mut lines: Vec<(&str, &str, usize)> = Vec::with_capacity(provenance.records);
+        let mut disorder = None;
+        for (n, line) in text.lines().enumerate() {
             let code = line
                 .strip_prefix(r#"{"code":""#)
                 .and_then(|rest| rest.split('"').next())
-                .ok_or_else(|| {
-                    corrupt(n + 2, "a record line must start with its code".to_string())
-                })?;
+                .ok_or_else(|| damaged(format!("line {} is not a record", n + 2)))?;
+            if let Some((last, _, _)) = lines.last()
+                && disorder.is_none()
+                && *last >= code
+            {
+                disorder = Some(if *last == code {
+                    format!("line {}: {code} a second time", n + 2)
+                } else {
+                    format!("line {}: {code} after {last}, out of order", n + 2)
+                });
+            }
             lines.push((code, line, n + 2));
+        }
+        if lines.len() != provenance.records {
+            return Err(damaged(format!(
+                "{} records, its provenance says {}",
+                thousands(lines.len()),
+                thousands(provenance.records)
+            )));
+        }
+        if let Some(problem) = disorder {
+            return Err(damaged(problem));
+        }
+        if sha256_hex(body) != provenance.records_sha256 {
+            return Err(damaged(
+                "its records' SHA-256 is not the one its provenance records".to_string(),
+            ));
         }
         Ok(Lines {
             file,
             provenance,
             lines,
         })
+    }
+
+    /// Every code of the file, in order.
+    pub(super) fn codes(&self) -> impl Iterator<Item = &'a str> + '_ {
+        self.lines.iter().map(|(code, _, _)| *code)
     }
 
     fn position(&self, code: &str) -> Option<usize> {

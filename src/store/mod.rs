@@ -26,9 +26,11 @@ pub enum StoreError {
         problem: String,
     },
     #[error(
-        "{file}: snapshot schema version {found}; this tool reads version {SCHEMA_VERSION} (re-import the release)"
+        "{file}: snapshot schema version {found}, made by an older hcpcs-diff; this one reads version {SCHEMA_VERSION}: re-import it with --force"
     )]
     Schema { file: String, found: u32 },
+    #[error("{file} is damaged ({problem}): re-import it with --force")]
+    Damaged { file: String, problem: String },
     #[error("no store at {0}: run where snapshots/ is, pass --store DIR or set HCPCS_DIFF_STORE")]
     NoStore(String),
     #[error("{path}: still held by {holder} after waiting {waited} s (--lock-wait)")]
@@ -241,23 +243,29 @@ impl Store {
         Ok(self.releases()?.into_iter().rev().find(|r| *r < release))
     }
 
-    /// A snapshot's provenance, reading only its first line.
+    /// A snapshot's provenance, the file checked whole (count, SHA-256, order) without
+    /// parsing its records.
     pub fn provenance(&self, release: ReleaseId) -> Result<Provenance, StoreError> {
-        use std::io::BufRead;
-        let path = self.path_of(release);
-        let file = std::fs::File::open(&path).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => self.missing(release),
-            _ => Self::io(&path)(e),
-        })?;
-        let mut first = String::new();
-        std::io::BufReader::new(file)
-            .read_line(&mut first)
-            .map_err(Self::io(&path))?;
-        serde_json::from_str(&first).map_err(|e| StoreError::Corrupt {
-            file: path.display().to_string(),
-            line: 1,
-            problem: e.to_string(),
-        })
+        let (file, bytes) = self.read(release)?;
+        Ok(Lines::new(&file, &bytes)?.provenance)
+    }
+
+    /// Every code of a stored release, the file checked as `provenance` checks it, no record
+    /// parsed.
+    pub fn codes(&self, release: ReleaseId) -> Result<Vec<String>, StoreError> {
+        let (file, bytes) = self.read(release)?;
+        Ok(Lines::new(&file, &bytes)?
+            .codes()
+            .map(str::to_string)
+            .collect())
+    }
+
+    /// What a stored snapshot was made from, read from its first line alone and leniently, so
+    /// that an older or damaged snapshot can still be named when it is replaced.
+    fn source_of(&self, release: ReleaseId) -> Result<Option<SourceInfo>, StoreError> {
+        let (_, bytes) = self.read(release)?;
+        let first = bytes.split(|b| *b == b'\n').next().unwrap_or_default();
+        Ok(std::str::from_utf8(first).ok().and_then(file::source_of))
     }
 
     fn read(&self, release: ReleaseId) -> Result<(String, Vec<u8>), StoreError> {
@@ -309,18 +317,27 @@ impl Store {
         let bytes = snapshot.to_bytes();
         let outcome = match std::fs::read(&path) {
             Ok(old) if old == bytes => Saved::Unchanged,
-            Ok(_) => {
+            Ok(_) if !force => {
+                // A damaged or older snapshot says so, rather than "differs".
                 let old = self.provenance(snapshot.release())?;
-                if !force {
-                    return Err(StoreError::Differs {
-                        release: snapshot.release(),
-                        old_file: old.source.file,
-                        old_sha: old.source.sha256,
-                        new_file: snapshot.provenance.source.file.clone(),
-                        new_sha: snapshot.provenance.source.sha256.clone(),
-                    });
-                }
-                Saved::Replaced(old.source)
+                return Err(StoreError::Differs {
+                    release: snapshot.release(),
+                    old_file: old.source.file,
+                    old_sha: old.source.sha256,
+                    new_file: snapshot.provenance.source.file.clone(),
+                    new_sha: snapshot.provenance.source.sha256.clone(),
+                });
+            }
+            // --force replaces a damaged or older snapshot like any other.
+            Ok(_) => {
+                Saved::Replaced(
+                    self.source_of(snapshot.release())?
+                        .unwrap_or_else(|| SourceInfo {
+                            file: "a snapshot whose provenance cannot be read".to_string(),
+                            member: None,
+                            sha256: "unknown".to_string(),
+                        }),
+                )
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Saved::Created,
             Err(e) => return Err(Self::io(&path)(e)),

@@ -3,14 +3,17 @@
 //! `HCPCS_DIFF_DATA` names (`tests/data/README.md`); without it those tests skip, and the
 //! `real_data_summary` target that cargo runs next says how many did.
 
+mod agreement;
 mod audit;
 mod bad_input;
 mod cms_reports;
 mod diff;
 mod fetch;
+mod filters;
 mod forms;
 mod fuzz;
 mod hostile;
+mod integrity;
 mod real_releases;
 mod store;
 mod util;
