@@ -38,23 +38,22 @@ fn download(store: &Store, release: ReleaseId, options: &FetchOptions) -> Result
     })
 }
 
-/// Keeps the zips in the store's downloads folder, then stores the snapshots: the snapshot is
+/// Keeps the zips in the store's downloads folder, then stores the snapshots: a snapshot is
 /// what makes a release count as done, so it is written last, once its zip is safe. A stored
 /// release whose content differs is refused before anything is kept.
-fn keep(store: &Store, fetched: Vec<Fetched>, force: bool) -> Result<Vec<(PathBuf, Saved)>, Error> {
+fn keep(store: &Store, fetched: Vec<Fetched>) -> Result<(), Error> {
     for f in &fetched {
-        store.check_save(&f.snapshot, force)?;
+        store.check_save(&f.snapshot, false)?;
     }
-    let mut kept = Vec::new();
+    let mut snapshots = Vec::new();
     for f in fetched {
-        let path = f.download.keep_in(&store.downloads())?;
-        kept.push((path, f.snapshot));
+        f.download.keep_in(&store.downloads())?;
+        snapshots.push(f.snapshot);
     }
-    let mut out = Vec::new();
-    for (path, snapshot) in kept {
-        out.push((path, store.save(&snapshot, force)?));
+    for snapshot in &snapshots {
+        store.save(snapshot, false)?;
     }
-    Ok(out)
+    Ok(())
 }
 
 /// What `fetch RELEASE` did.
@@ -82,9 +81,11 @@ pub fn fetch_release(
         fetched.download.sha256.clone(),
         fetched.snapshot.provenance.counts,
     );
-    let (zip, saved) = keep(store, vec![fetched], force)?
-        .pop()
-        .ok_or_else(|| io_error("keep", std::io::ErrorKind::NotFound.into()))?;
+    let snapshot = &fetched.snapshot;
+    store.check_save(snapshot, force)?;
+    let zip = fetched.download.keep_in(&store.downloads())?;
+    // Last: the snapshot, once the zip is safe (see `keep`).
+    let saved = store.save(snapshot, force)?;
     Ok(FetchOutcome {
         release,
         url,
@@ -168,7 +169,7 @@ pub fn check(store: &Store, options: &CheckOptions) -> Result<CheckOutcome, Erro
     // Only now, with the report written and the webhook told, does anything reach the store:
     // a failure above leaves it as it was, and the next run does the whole job again.
     let imported = fetched.iter().map(|f| f.snapshot.release()).collect();
-    keep(store, fetched, false)?;
+    keep(store, fetched)?;
     Ok(CheckOutcome::Imported {
         imported,
         changeset,
