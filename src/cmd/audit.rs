@@ -1,6 +1,6 @@
 //! `audit FILE`: the codes a supplier bills, judged against the stored releases.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
@@ -71,18 +71,14 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
     })
 }
 
-/// The file's bytes, refusing one over `MAX_INPUT_BYTES` and anything but a regular file.
+/// The file's bytes, refusing one over `MAX_INPUT_BYTES` and anything but a regular file (a
+/// FIFO would block, a device never ends).
 fn read_bounded(path: &std::path::Path) -> Result<Vec<u8>> {
     let meta = std::fs::metadata(path)?;
-    anyhow::ensure!(meta.is_file(), "not a regular file");
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)?
-        .take(MAX_INPUT_BYTES + 1)
-        .read_to_end(&mut bytes)?;
-    anyhow::ensure!(
-        bytes.len() as u64 <= MAX_INPUT_BYTES,
-        "larger than {} MiB",
-        MAX_INPUT_BYTES >> 20
-    );
-    Ok(bytes)
+    if let Some(what) = hcpcs_diff::error::irregular(&meta) {
+        anyhow::bail!("{what}: audit reads a regular file");
+    }
+    anyhow::ensure!(meta.is_file(), "a folder: audit reads a file");
+    hcpcs_diff::read::read_capped(std::fs::File::open(path)?, MAX_INPUT_BYTES, meta.len())?
+        .with_context(|| format!("larger than {} MiB", MAX_INPUT_BYTES >> 20))
 }
