@@ -10,6 +10,7 @@
 //! | normalize | `normalize/` | rows → typed `model::Record`s in a `model::Snapshot` |
 //! | keep | `store/` | `Snapshot` ⇄ `<store>/YYYY-MM.jsonl` |
 //! | diff | `diff/` | two `Snapshot`s → a `diff::Changeset` (and a code's history) |
+//! | audit | `audit/` | a supplier's codes and the stored `Snapshot`s → an `audit::Audit` |
 //! | report | `report/` | a `Changeset` → text, markdown, JSON, CSV or HTML |
 //!
 //! `model/` is below them all: the record, release ids, CMS's code tables and the `Snapshot`
