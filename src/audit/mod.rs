@@ -6,7 +6,8 @@
 
 pub mod input;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::rc::Rc;
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -112,10 +113,21 @@ pub struct Row {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub date: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub date_check: Option<DateCheck>,
-    /// The row's other columns, by name.
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub columns: BTreeMap<String, String>,
+    /// Shared by every row of the same code and date.
+    pub date_check: Option<Rc<DateCheck>>,
+    /// The row's other columns, by name, in the file's order (names shared by every row).
+    #[serde(
+        skip_serializing_if = "Vec::is_empty",
+        serialize_with = "columns_as_map"
+    )]
+    pub columns: Vec<(Rc<str>, String)>,
+}
+
+fn columns_as_map<S: serde::Serializer>(
+    columns: &[(Rc<str>, String)],
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.collect_map(columns.iter().map(|(k, v)| (k.as_ref(), v)))
 }
 
 impl Row {
@@ -344,14 +356,25 @@ pub fn audit(file: &str, input: Input, releases: &Releases) -> Audit {
             codes.insert(e.code.clone(), judge_code(&e.code, releases));
         }
     }
-    let mut dates: BTreeMap<(String, NaiveDate), DateCheck> = BTreeMap::new();
+    // Claims repeat a few codes and dates many times: each pair is judged once.
+    let mut dates: HashMap<String, HashMap<NaiveDate, Rc<DateCheck>>> = HashMap::new();
+    let names: Vec<Rc<str>> = input
+        .extra_columns
+        .iter()
+        .map(|n| Rc::from(n.as_str()))
+        .collect();
     let mut rows = Vec::with_capacity(input.entries.len());
     for e in input.entries {
-        let date_check = e.date.as_ref().map(|(_, d)| {
-            dates
-                .entry((e.code.clone(), *d))
-                .or_insert_with(|| judge_date(&e.code, *d, releases))
-                .clone()
+        let date_check = e.date.as_ref().map(|&(_, d)| {
+            let by_date = match dates.get_mut(&e.code) {
+                Some(m) => m,
+                None => dates.entry(e.code.clone()).or_default(),
+            };
+            Rc::clone(
+                by_date
+                    .entry(d)
+                    .or_insert_with(|| Rc::new(judge_date(&e.code, d, releases))),
+            )
         });
         let modifier_problem = e.modifier.as_ref().and_then(|m| {
             (release.get(m).is_none_or(|r| r.kind != Kind::Modifier))
@@ -365,7 +388,7 @@ pub fn audit(file: &str, input: Input, releases: &Releases) -> Audit {
             modifier_problem,
             date: e.date.map(|(raw, _)| raw),
             date_check,
-            columns: input.extra_columns.iter().cloned().zip(e.extra).collect(),
+            columns: names.iter().cloned().zip(e.extra).collect(),
         });
     }
     let codes: Vec<CodeAudit> = codes.into_values().collect();

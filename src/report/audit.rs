@@ -256,10 +256,11 @@ pub fn json(out: &mut dyn Write, a: &Audit) -> io::Result<()> {
 /// One row per line of the user's file: its own columns first, then the audit's.
 pub fn csv(out: &mut dyn Write, a: &Audit) -> io::Result<()> {
     let mut w = csv::Writer::from_writer(out);
-    let extra: Vec<&String> = a
+    // Every row holds the same columns, in the file's order.
+    let extra: Vec<&str> = a
         .rows
         .first()
-        .map(|r| r.columns.keys().collect())
+        .map(|r| r.columns.iter().map(|(k, _)| k.as_ref()).collect())
         .unwrap_or_default();
     let header = [
         "line",
@@ -277,7 +278,7 @@ pub fn csv(out: &mut dyn Write, a: &Audit) -> io::Result<()> {
         "reason",
         "release_in_effect",
     ];
-    w.write_record(extra.iter().map(|s| s.as_str()).chain(header))?;
+    w.write_record(extra.iter().copied().chain(header))?;
     for r in &a.rows {
         let Some(c) = a.code(&r.code) else { continue };
         let check = r.date_check.as_ref();
@@ -311,9 +312,7 @@ pub fn csv(out: &mut dyn Write, a: &Audit) -> io::Result<()> {
                 .map(|r| r.to_string())
                 .unwrap_or_default(),
         ];
-        let own = extra
-            .iter()
-            .map(|k| r.columns.get(*k).cloned().unwrap_or_default());
+        let own = r.columns.iter().map(|(_, v)| v.clone());
         w.write_record(own.chain(fields))?;
     }
     w.flush()
