@@ -73,4 +73,26 @@ print(f"| {int(n):,} | {size} MB | {r['hcpcs-diff']*1000:.0f} ms | {int(mem_ours
 PY
 done
 echo
+echo "## audit: a 1,000,000-line claims extract judged by date of service"
+# Every real release in the store, as a supplier would keep them.
+AUDIT=$OUT/audit
+for f in "$DATA"/2012-01/12anweb.zip "$DATA"/2013-01/13anweb.zip "$DATA"/2016-01 \
+  "$DATA"/2017-01/2017-Alpha-Numeric-HCPCS-File.zip "$DATA"/2018-01/2018-Alpha-Numeric-HCPCS-File.zip \
+  "$DATA"/2019-01/2019-Alpha-Numeric-HCPCS-File.zip "$DATA"/2020-01/2020-Alpha-Numeric-HCPCS-File.zip \
+  "$DATA"/2020-04/anweb.xlsx "$DATA"/2020-07/anweb.xlsx "$DATA"/2020-10/anweb.xlsx \
+  "$DATA"/2025-01/january-2025-alpha-numeric-hcpcs-file.zip; do
+  "$BIN" --store "$AUDIT" import "$f" >/dev/null 2>&1
+done
+"$BIN" --store "$AUDIT" export 2025-01 --output "$OUT/codes.csv"
+python3 bench/claims.py "$OUT/codes.csv" 1000000 "$OUT/claims.csv"
+hyperfine -N -i --runs 5 --export-json "$OUT/audit.json" \
+  -n "audit (text)" "$BIN --store $AUDIT audit $OUT/claims.csv --date-column DOS --output $OUT/audit.txt" \
+  -n "audit (csv)" "$BIN --store $AUDIT audit $OUT/claims.csv --date-column DOS --format csv --output $OUT/audit.csv" >/dev/null 2>&1
+for format in text csv; do
+  /usr/bin/time -f %M "$BIN" --store "$AUDIT" audit "$OUT/claims.csv" --date-column DOS --format "$format" --output "$OUT/audit.$format" 2>"$OUT/mem" >/dev/null || true
+  echo "peak memory, $format report: $(( $(tail -1 "$OUT/mem") / 1024 )) MB"
+done
+table "$OUT/audit.json"
+
+echo
 echo "raw results: $OUT"
