@@ -61,6 +61,17 @@ fn provenance(file: &str, line: &str) -> Result<Provenance, StoreError> {
     serde_json::from_str(line).map_err(corrupt)
 }
 
+/// Bytes that are not UTF-8 (a snapshot is JSON, so UTF-8), named by the file's line that
+/// holds the first bad byte; `lines_before` counts the lines above `bytes` in the file.
+fn not_utf8(file: &str, bytes: &[u8], lines_before: usize, e: &std::str::Utf8Error) -> StoreError {
+    let good = bytes.get(..e.valid_up_to()).unwrap_or_default();
+    StoreError::Corrupt {
+        file: file.to_string(),
+        line: lines_before + good.iter().filter(|b| **b == b'\n').count() + 1,
+        problem: format!("invalid UTF-8 ({e})"),
+    }
+}
+
 /// `7079` as `7,079`.
 fn thousands(n: usize) -> String {
     let digits = n.to_string();
@@ -97,15 +108,12 @@ impl<'a> Lines<'a> {
             .position(|b| *b == b'\n')
             .map_or(bytes.len(), |i| i + 1);
         let (head, body) = bytes.split_at(split);
-        let head = std::str::from_utf8(head).map_err(|e| StoreError::Corrupt {
-            file: file.to_string(),
-            line: 1,
-            problem: e.to_string(),
-        })?;
+        let head = std::str::from_utf8(head).map_err(|e| not_utf8(file, head, 0, &e))?;
         let provenance = provenance(file, head.trim_end())?;
-        let text = std::str::from_utf8(body)
-            .map_err(|e| damaged(format!("its records are not UTF-8 ({e})")))?;
-        let mut lines: Vec<(&str, &str, usize)> = Vec::with_capacity(provenance.records);
+        let text = std::str::from_utf8(body).map_err(|e| not_utf8(file, body, 1, &e))?;
+        // The provenance's count is the file's word, not a size to trust: the lines decide.
+        let mut lines: Vec<(&str, &str, usize)> =
+            Vec::with_capacity(provenance.records.min(body.len() / 16));
         let mut disorder = None;
         for (n, line) in text.lines().enumerate() {
             let code = line

@@ -75,18 +75,6 @@ pub struct Store {
     lock_wait: Duration,
 }
 
-/// A snapshot that failed to load because it is not UTF-8, named by its first bad line (a
-/// snapshot is JSON, so UTF-8 by definition); `None` when the bytes are UTF-8.
-fn not_utf8(file: &str, bytes: &[u8]) -> Option<StoreError> {
-    let e = std::str::from_utf8(bytes).err()?;
-    let good = bytes.get(..e.valid_up_to()).unwrap_or_default();
-    Some(StoreError::Corrupt {
-        file: file.to_string(),
-        line: good.iter().filter(|b| **b == b'\n').count() + 1,
-        problem: format!("invalid UTF-8 at byte {} of the file", e.valid_up_to() + 1),
-    })
-}
-
 /// The process named in a lock file, for messages.
 fn holder(path: &Path) -> String {
     match std::fs::read_to_string(path) {
@@ -279,7 +267,7 @@ impl Store {
 
     pub fn load(&self, release: ReleaseId) -> Result<Snapshot, StoreError> {
         let (file, bytes) = self.read(release)?;
-        Snapshot::from_bytes(&file, &bytes).map_err(|e| not_utf8(&file, &bytes).unwrap_or(e))
+        Snapshot::from_bytes(&file, &bytes)
     }
 
     /// Two stored releases trimmed to what `diff` can see, for speed (see
@@ -291,15 +279,9 @@ impl Store {
     ) -> Result<(Snapshot, Snapshot), StoreError> {
         let (old_file, old_bytes) = self.read(old)?;
         let (new_file, new_bytes) = self.read(new)?;
-        let a = Lines::new(&old_file, &old_bytes)
-            .map_err(|e| not_utf8(&old_file, &old_bytes).unwrap_or(e))?;
-        let b = Lines::new(&new_file, &new_bytes)
-            .map_err(|e| not_utf8(&new_file, &new_bytes).unwrap_or(e))?;
-        file::trimmed_for_diff(a, b).map_err(|e| {
-            not_utf8(&old_file, &old_bytes)
-                .or_else(|| not_utf8(&new_file, &new_bytes))
-                .unwrap_or(e)
-        })
+        let a = Lines::new(&old_file, &old_bytes)?;
+        let b = Lines::new(&new_file, &new_bytes)?;
+        file::trimmed_for_diff(a, b)
     }
 
     /// What `save` would do, without writing: the refusal of different content without `force`

@@ -192,3 +192,28 @@ fn a_truncated_real_snapshot_is_refused_with_its_counts() {
     let out = work.cmd().arg("list").assert().code(2);
     assert_eq!(stderr(&out), said);
 }
+
+/// The provenance's record count is the file's word, never a size to allocate: a count near
+/// the largest number is a damaged file like any other, not a crash.
+#[test]
+fn a_huge_record_count_in_the_provenance_is_damage_not_an_allocation() {
+    let work = oxygen();
+    let mut all = lines(&work, "2006-01");
+    let count = format!("\"records\":{}", all.len() - 1);
+    assert!(all[0].contains(&count), "{}", all[0]);
+    all[0] = all[0].replace(&count, &format!("\"records\":{}", u64::MAX));
+    write_lines(&work, "2006-01", &all);
+    let out = work
+        .cmd()
+        .args(["show", "E1390", "--release", "2006"])
+        .assert()
+        .code(2);
+    assert!(
+        stderr(&out).contains(&format!(
+            "records, its provenance says {}",
+            "18,446,744,073,709,551,615"
+        )),
+        "{}",
+        stderr(&out)
+    );
+}
