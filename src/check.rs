@@ -139,7 +139,7 @@ pub fn check(store: &Store, options: &CheckOptions) -> Result<CheckOutcome, Erro
     }
     let Some(latest) = fetched.last() else {
         // A mistyped watch is caught now, not when the next release comes out.
-        if !options.filter.named.is_empty() {
+        if options.filter.names_codes() {
             let codes = store.codes(newest)?;
             options
                 .filter

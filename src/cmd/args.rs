@@ -71,10 +71,9 @@ pub struct FilterArgs {
 
 impl FilterArgs {
     pub fn into_filter(self, only: Vec<ChangeArg>, hide_cosmetic: bool) -> Result<Filter> {
-        let codes = upper(&self.codes);
         let mut named = Vec::new();
         let mut problems = Vec::new();
-        for code in &codes {
+        for code in &upper(&self.codes) {
             match code.parse::<CodeRange>() {
                 Ok(range) if range.first == range.last => named.push(Entry {
                     range,
@@ -84,23 +83,16 @@ impl FilterArgs {
                 Err(problem) => problems.push(format!("--code: {problem}")),
             }
         }
-        named.extend(self.ranges.iter().map(|range| Entry {
-            range: range.clone(),
+        named.extend(self.ranges.into_iter().map(|range| Entry {
+            range,
             origin: "--range ".to_string(),
         }));
-        let mut ranges = self.ranges;
         if let Some(path) = &self.watch {
-            let meta = std::fs::metadata(path).with_context(|| format!("{}", path.display()))?;
-            if let Some(what) = hcpcs_diff::error::irregular(&meta) {
-                anyhow::bail!("{}: is {what}, not a regular file", path.display());
-            }
-            let text =
-                std::fs::read_to_string(path).with_context(|| format!("{}", path.display()))?;
+            let bytes = super::read_input(path).with_context(|| format!("{}", path.display()))?;
+            let text = String::from_utf8(bytes)
+                .with_context(|| format!("{}: not UTF-8 text", path.display()))?;
             match diff::watch::parse(&path.display().to_string(), &text) {
-                Ok(entries) => {
-                    ranges.extend(entries.iter().map(|e| e.range.clone()));
-                    named.extend(entries);
-                }
+                Ok(entries) => named.extend(entries),
                 Err(e) => problems.extend(e.problems),
             }
         }
@@ -108,16 +100,14 @@ impl FilterArgs {
             return Err(hcpcs_diff::Error::from(WatchError { problems }).into());
         }
         Ok(Filter {
-            codes,
+            named,
             prefixes: upper(&self.prefixes),
-            ranges,
             kind: self.kind.map(|k| match k {
                 KindArg::Procedure => Kind::Procedure,
                 KindArg::Modifier => Kind::Modifier,
             }),
             only: only.into_iter().map(Change::from).collect(),
             hide_cosmetic,
-            named,
         })
     }
 }

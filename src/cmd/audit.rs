@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 
-use hcpcs_diff::audit::{self, Columns, Releases, input::MAX_INPUT_BYTES};
+use hcpcs_diff::audit::{self, Columns, Releases};
 use hcpcs_diff::exit;
 use hcpcs_diff::model::ReleaseId;
 use hcpcs_diff::report;
@@ -37,7 +37,7 @@ pub struct Args {
 
 pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
     let name = args.file.display().to_string();
-    let bytes = read_bounded(&args.file).with_context(|| name.clone())?;
+    let bytes = super::read_input(&args.file).with_context(|| name.clone())?;
     let columns = Columns {
         code: args.column,
         date: args.date_column,
@@ -69,16 +69,4 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
     } else {
         exit::OK
     })
-}
-
-/// The file's bytes, refusing one over `MAX_INPUT_BYTES` and anything but a regular file (a
-/// FIFO would block, a device never ends).
-fn read_bounded(path: &std::path::Path) -> Result<Vec<u8>> {
-    let meta = std::fs::metadata(path)?;
-    if let Some(what) = hcpcs_diff::error::irregular(&meta) {
-        anyhow::bail!("{what}: audit reads a regular file");
-    }
-    anyhow::ensure!(meta.is_file(), "a folder: audit reads a file");
-    hcpcs_diff::read::read_capped(std::fs::File::open(path)?, MAX_INPUT_BYTES, meta.len())?
-        .with_context(|| format!("larger than {} MiB", MAX_INPUT_BYTES >> 20))
 }

@@ -68,7 +68,7 @@ fn check_names(
     new: &Snapshot,
     stored: bool,
 ) -> Result<()> {
-    if filter.named.is_empty() {
+    if !filter.names_codes() {
         return Ok(());
     }
     let checked = if stored {

@@ -18,6 +18,8 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
+use hcpcs_diff::audit::input::MAX_INPUT_BYTES;
+
 /// Writes a rendered report to `path` atomically, or to `out`.
 fn emit(out: &mut dyn Write, path: Option<&Path>, bytes: &[u8]) -> Result<()> {
     match path {
@@ -25,4 +27,16 @@ fn emit(out: &mut dyn Write, path: Option<&Path>, bytes: &[u8]) -> Result<()> {
             .with_context(|| format!("{}", path.display())),
         None => Ok(out.write_all(bytes)?),
     }
+}
+
+/// A file the user hands a command (a watch list, an audit's CSV): a regular file only (a FIFO
+/// would block, a device never ends), read whole up to `MAX_INPUT_BYTES`.
+fn read_input(path: &Path) -> Result<Vec<u8>> {
+    let meta = std::fs::metadata(path)?;
+    if let Some(what) = hcpcs_diff::error::irregular(&meta) {
+        anyhow::bail!("is {what}, not a regular file");
+    }
+    anyhow::ensure!(meta.is_file(), "is a folder, not a file");
+    hcpcs_diff::read::read_capped(std::fs::File::open(path)?, MAX_INPUT_BYTES, meta.len())?
+        .with_context(|| format!("larger than {} MiB", MAX_INPUT_BYTES >> 20))
 }

@@ -455,15 +455,13 @@ pub fn diff(old: &Snapshot, new: &Snapshot) -> Changeset {
 /// Which changes a report covers.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
-    pub codes: Vec<String>,
+    /// Every code and range the filters name (`--code`, `--range`, watch entries; a code is a
+    /// range of one), where each was given: checked against the releases by `check_names`.
+    pub named: Vec<watch::Entry>,
     pub prefixes: Vec<String>,
-    pub ranges: Vec<CodeRange>,
     pub kind: Option<Kind>,
     pub only: Vec<Change>,
     pub hide_cosmetic: bool,
-    /// Every code and range the filters name (`codes`, `ranges`, watch entries), where each
-    /// was given: checked against the releases by `check_names`.
-    pub named: Vec<watch::Entry>,
 }
 
 /// An inclusive range of codes with the same letter, e.g. `E0424-E1406`.
@@ -507,27 +505,47 @@ impl std::str::FromStr for CodeRange {
 }
 
 impl Filter {
-    /// Refuses a named code in neither release, or a range with no code of either: a mistyped
-    /// watch must not read as "nothing changed". `codes`: every code of both releases.
+    /// Whether the filters name codes (by code, range or prefix) that `check_names` must find.
+    pub fn names_codes(&self) -> bool {
+        !self.named.is_empty() || !self.prefixes.is_empty()
+    }
+
+    /// Refuses a named code in neither release, a range with no code of either, or a prefix
+    /// no code of either starts with: a mistyped watch must not read as "nothing changed".
+    /// `codes`: every code of both releases.
     pub fn check_names<'a>(
         &self,
         codes: impl IntoIterator<Item = &'a str>,
     ) -> Result<(), watch::WatchError> {
-        if self.named.is_empty() {
+        if !self.names_codes() {
             return Ok(());
         }
         let mut codes: Vec<&str> = codes.into_iter().collect();
         codes.sort_unstable();
         codes.dedup();
-        watch::check_names(&self.named, &codes)
+        let mut problems = match watch::check_names(&self.named, &codes) {
+            Ok(()) => Vec::new(),
+            Err(e) => e.problems,
+        };
+        for p in &self.prefixes {
+            if !codes.iter().any(|c| c.starts_with(p.as_str())) {
+                problems.push(format!(
+                    "--prefix {p}: no code of either release starts with it"
+                ));
+            }
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(watch::WatchError { problems })
+        }
     }
 
     /// Whether `code` of `kind` is one the report is about.
     pub fn covers(&self, code: &str, kind: Kind) -> bool {
-        let by_code = (self.codes.is_empty() && self.prefixes.is_empty() && self.ranges.is_empty())
-            || self.codes.iter().any(|c| c == code)
-            || self.prefixes.iter().any(|p| code.starts_with(p.as_str()))
-            || self.ranges.iter().any(|r| r.contains(code));
+        let by_code = (self.named.is_empty() && self.prefixes.is_empty())
+            || self.named.iter().any(|e| e.range.contains(code))
+            || self.prefixes.iter().any(|p| code.starts_with(p.as_str()));
         by_code && self.kind.is_none_or(|k| k == kind)
     }
 

@@ -213,3 +213,29 @@ fn a_mistyped_real_code_is_refused() {
         .assert()
         .code(0);
 }
+
+/// A prefix no code starts with (E99 for E09, a letter CMS does not use) would filter the
+/// report to nothing: refused like a mistyped code, while a real prefix still narrows it.
+#[test]
+fn a_prefix_that_matches_no_code_is_refused() {
+    let work = oxygen();
+    let out = work
+        .cmd()
+        .args(["diff", "2005", "2006", "--prefix", "E99", "--prefix", "Z"])
+        .assert()
+        .code(2);
+    assert_eq!(
+        stderr(&out),
+        "error: --prefix E99: no code of either release starts with it\nerror: --prefix Z: no code of either release starts with it\n"
+    );
+    let out = work
+        .cmd()
+        .args(["diff", "2005", "2006", "--prefix", "k0", "--format", "json"])
+        .assert()
+        .code(1);
+    assert!(
+        stdout(&out).contains("\"code\": \"K0738\""),
+        "{}",
+        stdout(&out)
+    );
+}
