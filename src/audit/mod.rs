@@ -279,8 +279,28 @@ fn judge_code(code: &str, releases: &Releases) -> CodeAudit {
     audit.termination_date = known.termination_date;
     let Some(current) = release.get(code) else {
         audit.status = Status::NotInRelease;
-        audit.last_release = Some(last.release());
-        audit.replacements = diff::replacements(known, release);
+        // The last stored release before this one that had it: gone since. A code only in
+        // later releases is not "gone": it had not been added yet.
+        let audited = release.release();
+        let before = releases.all[..releases.audited]
+            .iter()
+            .rev()
+            .find_map(|s| s.get(code).map(|r| (s.release(), r)));
+        match before {
+            Some((last, record)) => {
+                audit.last_release = Some(last);
+                audit.replacements = diff::replacements(record, release);
+            }
+            None => {
+                let first = releases.all[releases.audited..]
+                    .iter()
+                    .find(|s| s.get(code).is_some())
+                    .map_or(last.release(), Snapshot::release);
+                audit.problem = Some(format!(
+                    "not yet added in {audited}: first stored in {first}"
+                ));
+            }
+        }
         return audit;
     };
     if let Some(before) = releases.previous() {

@@ -61,9 +61,10 @@ pub fn status_words(c: &CodeAudit) -> String {
             Some(d) => format!("terminated {d}"),
             None => "terminated".to_string(),
         },
-        Status::NotInRelease => match c.last_release {
-            Some(r) => format!("not in release (last in {r})"),
-            None => "not in release".to_string(),
+        Status::NotInRelease => match (c.last_release, &c.problem) {
+            (Some(r), _) => format!("not in release (last in {r})"),
+            (None, Some(p)) => format!("not in release ({p})"),
+            (None, None) => "not in release".to_string(),
         },
         Status::Unknown => {
             let mut s = format!(
