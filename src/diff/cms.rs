@@ -8,7 +8,6 @@
 //! what still holds is checked: an added code's date added is not before OLD took effect, and a
 //! retired code's termination date falls between the two releases.
 
-use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::{Change, FieldChange};
@@ -38,7 +37,7 @@ impl Agreement {
         } else {
             format!(
                 "NEW's previous quarterly release is {}, not {old}",
-                previous_quarter(new)
+                new.previous_quarter()
             )
         };
         Agreement {
@@ -46,25 +45,6 @@ impl Agreement {
             reason: Some(reason),
         }
     }
-}
-
-fn previous_quarter(r: ReleaseId) -> ReleaseId {
-    let q = (r.month - 1) / 3;
-    match q {
-        0 => ReleaseId {
-            year: r.year - 1,
-            month: 10,
-        },
-        _ => ReleaseId {
-            year: r.year,
-            month: (q - 1) * 3 + 1,
-        },
-    }
-}
-
-/// The day a release takes effect: the first of its month.
-fn takes_effect(r: ReleaseId) -> NaiveDate {
-    NaiveDate::from_ymd_opt(i32::from(r.year), u32::from(r.month), 1).expect("valid release id")
 }
 
 /// The check across a gap: what an added or retired code's dates must say whatever happened
@@ -75,7 +55,7 @@ pub fn check_gap(
     old: ReleaseId,
     new: ReleaseId,
 ) -> Result<(), String> {
-    let (from, to) = (takes_effect(old), takes_effect(new));
+    let (from, to) = (old.first_day(), new.first_day());
     match change {
         Some(Change::Added) => match record.added_date {
             // CMS dates some codes back to the first day of the quarter they were added in
@@ -260,7 +240,7 @@ mod tests {
             "NEW's previous quarterly release is 2024-10, not 2020-01"
         );
         assert!(!Agreement::of(id("2019-01"), id("2019-01")).checked);
-        let date = |s: &str| Some(s.parse::<NaiveDate>().unwrap());
+        let date = |s: &str| Some(s.parse::<chrono::NaiveDate>().unwrap());
         let mut r = Record::new("C9053", crate::model::Kind::Procedure);
         let (old, new) = (id("2020-01"), id("2025-01"));
         r.added_date = date("2020-01-01");

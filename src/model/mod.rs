@@ -201,6 +201,21 @@ impl ReleaseId {
         NaiveDate::from_ymd_opt(self.year.into(), self.month.into(), 1).unwrap_or(NaiveDate::MIN)
     }
 
+    /// The quarterly release before this one (January's is the October before).
+    pub fn previous_quarter(self) -> ReleaseId {
+        let q = self.month.saturating_sub(1) / 3;
+        match q {
+            0 => ReleaseId {
+                year: self.year.saturating_sub(1),
+                month: 10,
+            },
+            _ => ReleaseId {
+                year: self.year,
+                month: (q - 1) * 3 + 1,
+            },
+        }
+    }
+
     /// The quarterly release after this one (January, April, July, October).
     pub fn next_quarter(self) -> ReleaseId {
         let q = (self.month - 1) / 3;
@@ -286,5 +301,10 @@ mod tests {
                 .to_string(),
             "2020-04"
         );
+        for id in ["2020-01", "2020-04", "2020-07", "2020-10"] {
+            let r: ReleaseId = id.parse().unwrap();
+            assert_eq!(r.next_quarter().previous_quarter(), r);
+        }
+        assert_eq!(r.first_day().to_string(), "2020-10-01");
     }
 }
