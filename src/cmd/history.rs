@@ -31,9 +31,11 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
     }
     let history = diff::history::history(&code, &snapshots);
     if history.events.is_empty() {
+        let all: Vec<_> = snapshots.iter().collect();
         anyhow::bail!(
-            "{code} is in none of the {} stored releases",
-            snapshots.len()
+            "{code} is in none of the {} stored releases{}",
+            snapshots.len(),
+            super::did_you_mean(&code, &all)
         );
     }
     match args.format {

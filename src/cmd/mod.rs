@@ -40,3 +40,14 @@ fn read_input(path: &Path) -> Result<Vec<u8>> {
     hcpcs_diff::read::read_capped(std::fs::File::open(path)?, MAX_INPUT_BYTES, meta.len())?
         .with_context(|| format!("larger than {} MiB", MAX_INPUT_BYTES >> 20))
 }
+
+/// `; did you mean E1392?` against the codes of `snapshots`, for a code none of them holds.
+fn did_you_mean(code: &str, snapshots: &[&hcpcs_diff::model::Snapshot]) -> String {
+    let mut codes: Vec<&str> = snapshots
+        .iter()
+        .flat_map(|s| s.records.iter().map(|r| r.code.as_str()))
+        .collect();
+    codes.sort_unstable();
+    codes.dedup();
+    hcpcs_diff::diff::watch::suggestion(code, &codes)
+}

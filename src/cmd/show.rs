@@ -47,9 +47,10 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
         None => store.latest()?,
     };
     let snapshot = store.load(release)?;
-    let record = snapshot
-        .get(&code)
-        .with_context(|| format!("{code} is not in release {release}"))?;
+    let record = snapshot.get(&code).with_context(|| {
+        let near = super::did_you_mean(&code, &[&snapshot]);
+        format!("{code} is not in release {release}{near}")
+    })?;
     match args.format {
         ShowFormat::Text => report::show::text(out, release, record)?,
         ShowFormat::Json => report::show::json(out, release, record)?,
@@ -74,7 +75,13 @@ fn on(
         .and_then(|r| all.iter().find(|s| s.release() == r))
         .filter(|s| s.get(code).is_some())
         .or_else(|| all.iter().find(|s| s.get(code).is_some()))
-        .with_context(|| format!("{code} is in none of the {} stored releases", all.len()))?;
+        .with_context(|| {
+            let near = super::did_you_mean(code, &all.iter().collect::<Vec<_>>());
+            format!(
+                "{code} is in none of the {} stored releases{near}",
+                all.len()
+            )
+        })?;
     let record = snapshot.get(code).context("looked up above")?;
     let verdict = if check.valid { "valid" } else { "NOT VALID" };
     match format {

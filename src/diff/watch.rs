@@ -92,7 +92,7 @@ pub fn nearest<'a>(code: &str, codes: &[&'a str]) -> Vec<&'a str> {
 }
 
 /// `; did you mean E1392?`, or empty when no code is near.
-fn suggestion(code: &str, codes: &[&str]) -> String {
+pub fn suggestion(code: &str, codes: &[&str]) -> String {
     match nearest(code, codes).as_slice() {
         [one] => format!("; did you mean {one}?"),
         [rest @ .., last] => format!("; did you mean {} or {last}?", rest.join(", ")),

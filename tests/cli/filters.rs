@@ -239,3 +239,26 @@ fn a_prefix_that_matches_no_code_is_refused() {
         stdout(&out)
     );
 }
+
+/// `show` and `history` name the nearest code for a typo, as the filters do.
+#[test]
+fn show_and_history_suggest_the_nearest_code_for_a_typo() {
+    let work = oxygen();
+    for (args, wanted) in [
+        (
+            vec!["show", "E1932"],
+            "error: E1932 is not in release 2006-01; did you mean E1392?\n",
+        ),
+        (
+            vec!["history", "E1932"],
+            "error: E1932 is in none of the 2 stored releases; did you mean E1392?\n",
+        ),
+        (
+            vec!["show", "E1932", "--on", "2006-02-01"],
+            "error: E1932 is in none of the 2 stored releases; did you mean E1392?\n",
+        ),
+    ] {
+        let out = work.cmd().args(&args).assert().code(2);
+        assert_eq!(stderr(&out), wanted, "{args:?}");
+    }
+}
