@@ -2,11 +2,7 @@
 //! same release twice is quiet, and action codes are checked only against the quarter before
 //! NEW; across a gap only added and retired codes' dates are.
 
-use crate::util::{Work, fixture, json, real_data, stderr, stdout};
-
-fn oxygen() -> Work {
-    Work::with(&[fixture("oxygen/2005"), fixture("oxygen/2006")])
-}
+use crate::util::{fixture, json, oxygen, real_data, stderr, stdout};
 
 #[test]
 fn old_newer_than_new_is_refused_for_stored_ids_and_for_files() {

@@ -1,11 +1,7 @@
 //! `audit` and `show --on` through the binary: on the oxygen fixture pair (every format pinned)
 //! and on the real releases the issue names (C9053, G0503, E1392, a typo).
 
-use crate::util::{Work, fixture, json, real_data, stderr, stdout};
-
-fn oxygen() -> Work {
-    Work::with(&[fixture("oxygen/2005"), fixture("oxygen/2006")])
-}
+use crate::util::{json, oxygen, real_data, stderr, stdout};
 
 const WATCH: &str = "# what we bill\nE1392\nK0738  # home fill\nE1390\nE1932\nE0424RR\n";
 

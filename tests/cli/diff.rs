@@ -1,11 +1,7 @@
 //! `diff` through the binary on the oxygen fixture pair and on real releases (`HCPCS_DIFF_DATA`): what is reported,
 //! the exit statuses, the filters and the JSON shape.
 
-use crate::util::{Work, fixture, json, real_data, stderr, stdout};
-
-fn oxygen() -> Work {
-    Work::with(&[fixture("oxygen/2005"), fixture("oxygen/2006")])
-}
+use crate::util::{Work, fixture, json, oxygen, real_data, stderr, stdout};
 
 #[test]
 fn the_oxygen_fixtures_show_e1392_added_in_2006() {

@@ -2,11 +2,7 @@
 //! HCPCS Level II code and holds a code of OLD or NEW, or the command stops (exit 2) naming
 //! each offending entry, so that a mistyped watch never reads as "nothing changed".
 
-use crate::util::{Work, fixture, real_data, stderr, stdout, zip_of};
-
-fn oxygen() -> Work {
-    Work::with(&[fixture("oxygen/2005"), fixture("oxygen/2006")])
-}
+use crate::util::{Work, fixture, oxygen, real_data, stderr, stdout, zip_of};
 
 #[test]
 fn an_unknown_code_is_refused_with_the_nearest_existing_code() {

@@ -2,11 +2,7 @@
 //! of the record lines, and every command that reads a snapshot refuses one that does not
 //! match, or whose codes are out of order or repeated.
 
-use crate::util::{Work, fixture, real_data, stderr, stdout};
-
-fn oxygen() -> Work {
-    Work::with(&[fixture("oxygen/2005"), fixture("oxygen/2006")])
-}
+use crate::util::{Work, fixture, oxygen, real_data, stderr, stdout};
 
 /// The snapshot file of `release`: its lines, each without its newline.
 fn lines(work: &Work, release: &str) -> Vec<String> {

@@ -68,6 +68,11 @@ macro_rules! real_data {
 }
 pub(crate) use real_data;
 
+/// A work folder whose store holds the oxygen fixture pair, 2005-01 and 2006-01.
+pub fn oxygen() -> Work {
+    Work::with(&[fixture("oxygen/2005"), fixture("oxygen/2006")])
+}
+
 pub fn fixture(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
