@@ -13,8 +13,8 @@ use crate::cmd;
 
 const EXIT_STATUS_HELP: &str = "\
 Exit status:
-  0  success (diff: no changes after filters; check: nothing new or nothing watched changed)
-  1  changes found (diff; check: a new release changed watched codes)
+  0  success (diff: no changes after filters; check: nothing new or nothing watched changed; audit: every code active and unchanged)
+  1  changes found (diff; check: a new release changed watched codes; audit: a code or row needs attention)
   2  error: bad input, unknown release, store, download or webhook problem; nothing stored was changed";
 
 const CHECK_STATUS_HELP: &str = "\
