@@ -7,8 +7,9 @@ use serde::Serialize;
 use crate::diff::cms::Agreement;
 use crate::diff::{Changeset, CodeChange, Disagreement, ReleaseInfo, Summary};
 
-/// Bumped when the JSON changeset's shape changes incompatibly.
-pub const SCHEMA_VERSION: u32 = 1;
+/// Bumped when the JSON changeset's shape changes incompatibly. 2: `cms_agrees` may be null
+/// (not checked, see `cms_agreement`), and replacement statuses include `outside_level_ii`.
+pub const SCHEMA_VERSION: u32 = 2;
 
 #[derive(Serialize)]
 struct Document<'a> {
