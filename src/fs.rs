@@ -8,13 +8,28 @@ use std::path::Path;
 /// Writes `bytes` to `path` through a temporary file in the same folder and a rename, so a
 /// reader sees the old file or the new one, never a part.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    write_atomically_with(path, |w| w.write_all(bytes))
+}
+
+/// Writes what `write` produces to `path`, streamed through a temporary file in the same
+/// folder and renamed into place only if `write` succeeds (a report of millions of rows is
+/// never held in memory whole). On an error the temporary file is removed and `path` is as it
+/// was.
+pub fn write_atomically_with(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
     let mut tmp = tempfile::Builder::new().prefix(".tmp-").tempfile_in(dir)?;
-    tmp.write_all(bytes)?;
+    {
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, tmp.as_file_mut());
+        write(&mut out)?;
+        out.flush()?;
+    }
     // Temporary files are private (0600); a snapshot or report is an ordinary file.
     #[cfg(unix)]
     {
