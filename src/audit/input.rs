@@ -283,9 +283,14 @@ pub fn read<'a>(name: &str, bytes: &'a [u8], columns: &Columns) -> Result<Input<
         file: name.to_string(),
         problem,
     };
-    let text = std::str::from_utf8(bytes)
+    let mut text = std::str::from_utf8(bytes)
         .map(Cow::Borrowed)
         .unwrap_or_else(|_| encoding_rs::WINDOWS_1252.decode(bytes).0);
+    // The csv crate counts a line short after a CRLF when the next line opens with an empty
+    // field (`\r\n,E1392`), so line ends are made LF first: every error names its real line.
+    if text.contains("\r\n") {
+        text = Cow::Owned(text.replace("\r\n", "\n"));
+    }
     let body = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let (layout, extra_columns) = if is_csv(body) {
         let layout = csv_layout(name, body, columns)?;

@@ -144,7 +144,7 @@ fn claims_are_judged_on_their_date_of_service() {
 #[test]
 fn bad_audit_inputs_are_errors_that_name_the_line() {
     let work = oxygen();
-    let cases: [(&str, &str, &[&str], &str); 6] = [
+    let cases: [(&str, &str, &[&str], &str); 7] = [
         ("empty.txt", "", &[], "empty.txt: names no code"),
         (
             "comments.txt",
@@ -175,6 +175,13 @@ fn bad_audit_inputs_are_errors_that_name_the_line() {
             "HCPCS,DOS\nE1392,2006-01-02\nE1390,June 2006\n",
             &["--date-column", "DOS"],
             "baddate.csv: line 3: column 'DOS': 'June 2006' is not a date (YYYY-MM-DD, MM/DD/YYYY or YYYYMMDD)",
+        ),
+        // Windows line ends and lines that open with an empty field: still the file's line.
+        (
+            "crlf.csv",
+            "claim,HCPCS,DOS\r\n,E1392,2006-01-02\r\n,E1390,June\r\n",
+            &["--date-column", "DOS"],
+            "crlf.csv: line 3: column 'DOS': 'June' is not a date",
         ),
     ];
     for (name, text, args, message) in cases {
