@@ -15,18 +15,23 @@ use crate::error::{FileProblem, Location, ReadError};
 const MAX_COLUMNS: usize = 256;
 
 /// A sheet's non-empty rows and their 1-based row numbers.
-struct Sheet {
-    name: String,
-    numbers: Vec<usize>,
-    cells: Vec<Vec<String>>,
+pub struct Sheet {
+    pub name: String,
+    pub numbers: Vec<usize>,
+    pub cells: Vec<Vec<String>>,
+}
+
+/// Every sheet of a workbook, as text (for CMS's other workbooks, such as corrections).
+pub fn sheets(file: &str, bytes: &[u8], legacy: bool) -> Result<Vec<Sheet>, ReadError> {
+    if legacy {
+        xls_sheets(file, bytes)
+    } else {
+        xlsx_sheets(file, bytes)
+    }
 }
 
 pub fn read(file: &str, bytes: &[u8], legacy: bool) -> Result<Parsed, ReadError> {
-    let sheets = if legacy {
-        xls_sheets(file, bytes)?
-    } else {
-        xlsx_sheets(file, bytes)?
-    };
+    let sheets = sheets(file, bytes, legacy)?;
     let names: Vec<String> = sheets.iter().map(|s| format!("'{}'", s.name)).collect();
     for sheet in sheets {
         if let Some(header) = tabular::find_header(&sheet.cells) {

@@ -7,6 +7,7 @@ mod agreement;
 mod audit;
 mod bad_input;
 mod cms_reports;
+mod corrections;
 mod diff;
 mod fetch;
 mod filters;
