@@ -96,6 +96,25 @@ pub fn load_path(path: &Path, options: ReadOptions) -> Result<Loaded, Error> {
     load_source(source::open(path)?, options)
 }
 
+/// Reads the corrections files at `path` (a release zip or folder, a corrections zip, or, when
+/// `explicit`, one corrections file): each with its name, SHA-256, version and rows.
+pub fn load_corrections(
+    path: &Path,
+    explicit: bool,
+) -> Result<Vec<model::correction::CorrectionsFile>, Error> {
+    let mut out = Vec::new();
+    for (name, bytes) in source::corrections_files(path, explicit)? {
+        let corrections = read::corrections::read(&name, &bytes)?;
+        out.push(model::correction::CorrectionsFile {
+            version: model::correction::version_from_name(&name),
+            sha256: source::sha256_hex(&bytes),
+            name,
+            corrections,
+        });
+    }
+    Ok(out)
+}
+
 /// Reads an already located release file into a snapshot.
 pub fn load_source(file: source::SourceFile, options: ReadOptions) -> Result<Loaded, Error> {
     let info = file.info();
