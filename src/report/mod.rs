@@ -10,6 +10,7 @@ pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod show;
+pub mod sqlite;
 pub mod text;
 
 use std::io::{self, Write};

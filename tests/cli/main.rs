@@ -8,6 +8,7 @@ mod audit;
 mod bad_input;
 mod cms_reports;
 mod diff;
+mod export_formats;
 mod fetch;
 mod filters;
 mod forms;
