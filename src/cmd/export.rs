@@ -1,5 +1,6 @@
-//! `export [RELEASE] [--format csv|sqlite]`: the store for other tools: a release as CSV, or
-//! every release and the changes between them as one SQLite database.
+//! `export [RELEASE] [--format csv|sqlite|fhir|fhir-conceptmap]`: the store for other tools: a
+//! release as CSV or FHIR, or every release and the changes between them as one SQLite
+//! database.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -18,11 +19,16 @@ pub enum Format {
     /// Every stored release, the changes between consecutive ones and each code's validity,
     /// as one SQLite database (needs --output, takes no RELEASE): for SQL and claims joins.
     Sqlite,
+    /// RELEASE as a FHIR R4 CodeSystem (JSON): for terminology servers.
+    Fhir,
+    /// RELEASE's terminated codes mapped to their cross-reference codes, as a FHIR R4
+    /// ConceptMap (JSON).
+    FhirConceptmap,
 }
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The stored release to export (csv); sqlite takes every one.
+    /// The stored release to export (csv, fhir, fhir-conceptmap); sqlite takes every one.
     release: Option<ReleaseId>,
     /// What to write, and for whom.
     #[arg(long, value_enum, default_value_t = Format::Csv)]
@@ -36,6 +42,8 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
     let render: fn(&mut dyn Write, &Snapshot) -> std::io::Result<()> = match args.format {
         Format::Sqlite => return sqlite(store, args, out),
         Format::Csv => report::export::csv,
+        Format::Fhir => report::fhir::code_system,
+        Format::FhirConceptmap => report::fhir::concept_map,
     };
     let Some(release) = args.release else {
         bail!(

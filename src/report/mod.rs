@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod csv;
 pub mod export;
+pub mod fhir;
 pub mod history;
 pub mod html;
 pub mod json;

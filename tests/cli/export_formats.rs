@@ -1,6 +1,7 @@
-//! `export --format sqlite`, checked by a reader that shares nothing with the writer: the
-//! database opened with SQLite itself and plain SQL, held against the snapshot files read line
-//! by line here and against `diff --format csv`.
+//! `export --format sqlite|fhir|fhir-conceptmap`, checked by readers that share nothing with the
+//! writers: the database opened with SQLite itself and plain SQL, the FHIR resources parsed
+//! back as JSON, both held against the snapshot files read line by line here and against
+//! `diff --format csv`.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -268,12 +269,14 @@ fn sqlite_export_refuses_bad_arguments_and_leaves_no_partial_file() {
         "{}",
         stderr(&out)
     );
-    let out = work
-        .cmd()
-        .args(["export", "--format", "csv"])
-        .assert()
-        .code(2);
-    assert!(stderr(&out).contains("which release?"), "{}", stderr(&out));
+    for format in ["fhir", "fhir-conceptmap", "csv"] {
+        let out = work
+            .cmd()
+            .args(["export", "--format", format])
+            .assert()
+            .code(2);
+        assert!(stderr(&out).contains("which release?"), "{}", stderr(&out));
+    }
     // A folder where the file should go: the export is written, then cannot be renamed.
     let folder = work.path("taken");
     std::fs::create_dir(&folder).unwrap();
@@ -334,7 +337,7 @@ fn an_empty_store_exports_no_database() {
 fn help_says_what_each_format_is_for_and_csv_stays_the_default() {
     let work = oxygen();
     let help = stdout(&work.cmd().args(["export", "--help"]).assert().success());
-    for format in ["csv", "sqlite"] {
+    for format in ["csv", "sqlite", "fhir", "fhir-conceptmap"] {
         assert!(help.contains(&format!("{format}:")), "{format} in {help}");
     }
     assert!(help.contains("[default: csv]"), "{help}");
@@ -345,6 +348,157 @@ fn help_says_what_each_format_is_for_and_csv_stays_the_default() {
         .assert()
         .success();
     assert_eq!(stdout(&csv), plain);
+}
+
+/// `export RELEASE --format FORMAT` as written, and parsed back.
+fn fhir_text(work: &Work, release: &str, format: &str) -> (String, Value) {
+    let out = work
+        .cmd()
+        .args(["export", release, "--format", format])
+        .assert()
+        .success();
+    let text = stdout(&out);
+    let json = serde_json::from_str(&text).expect("FHIR JSON");
+    (text, json)
+}
+
+fn fhir(work: &Work, release: &str, format: &str) -> Value {
+    fhir_text(work, release, format).1
+}
+
+/// The property of `concept` named `code`, each value as text.
+fn property(concept: &Value, code: &str) -> Vec<String> {
+    concept["property"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["code"] == code)
+        .map(|p| {
+            let (key, value) = p
+                .as_object()
+                .unwrap()
+                .iter()
+                .find(|(k, _)| *k != "code")
+                .unwrap();
+            assert!(key.starts_with("value"), "{p}");
+            value.to_string().trim_matches('"').to_string()
+        })
+        .collect()
+}
+
+/// Structure every exported CodeSystem has, whatever the release; returns concepts by code.
+fn check_code_system(cs: &Value, release: &str, records: usize) -> BTreeMap<String, Value> {
+    assert_eq!(cs["resourceType"], "CodeSystem");
+    assert_eq!(
+        cs["url"],
+        "http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets"
+    );
+    assert_eq!(cs["version"], release);
+    assert_eq!(cs["content"], "complete");
+    assert_eq!(cs["count"], records);
+    let declared: BTreeMap<&str, &str> = cs["property"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["code"].as_str().unwrap(), p["type"].as_str().unwrap()))
+        .collect();
+    for name in [
+        "status",
+        "added",
+        "termination",
+        "actionEffective",
+        "pricingIndicator",
+        "coverage",
+        "betos",
+        "typeOfService",
+    ] {
+        assert!(declared.contains_key(name), "{name} not declared");
+    }
+    let concepts = cs["concept"].as_array().unwrap();
+    assert_eq!(concepts.len(), records);
+    let mut by_code = BTreeMap::new();
+    for c in concepts {
+        for p in c["property"].as_array().unwrap() {
+            let ty = declared[p["code"].as_str().unwrap()];
+            let key = format!("value{}{}", ty[..1].to_uppercase(), &ty[1..]);
+            assert!(p.get(&key).is_some(), "{p}: not {key}");
+        }
+        let status = property(c, "status");
+        let terminated = !property(c, "termination").is_empty();
+        assert_eq!(
+            status,
+            [if terminated { "retired" } else { "active" }],
+            "{c}"
+        );
+        assert!(c["display"].as_str().is_some_and(|d| !d.is_empty()), "{c}");
+        by_code.insert(c["code"].as_str().unwrap().to_string(), c.clone());
+    }
+    assert_eq!(by_code.len(), records, "a code twice");
+    by_code
+}
+
+#[test]
+fn fhir_code_system_has_a_concept_per_code_with_its_fields() {
+    let work = oxygen();
+    let (_, records) = snapshot(&work, "2006-01");
+    let (text, cs) = fhir_text(&work, "2006", "fhir");
+    let concepts = check_code_system(&cs, "2006-01", records.len());
+    for (code, record) in &records {
+        let c = &concepts[code];
+        assert_eq!(c["display"], record["long_description"], "{code}");
+        assert_eq!(c["definition"], record["long_description"], "{code}");
+        let short = &c["designation"][0]["value"];
+        assert_eq!(short, &record["short_description"], "{code}");
+        let added = property(c, "added");
+        assert_eq!(
+            added.first().map(String::as_str),
+            record["added_date"].as_str()
+        );
+        let pricing = property(c, "pricingIndicator");
+        let stored = record["pricing_indicators"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(Value::from(pricing), Value::Array(stored), "{code}");
+    }
+    let k0738 = &concepts["K0738"];
+    assert_eq!(property(k0738, "status"), ["retired"]);
+    assert_eq!(property(k0738, "termination"), ["2005-12-31"]);
+    assert_eq!(property(&concepts["RR"], "kind"), ["modifier"]);
+    insta::assert_snapshot!("oxygen_2006.fhir", text);
+}
+
+#[test]
+fn fhir_concept_map_maps_terminated_codes_to_their_cross_references() {
+    let work = oxygen();
+    let map = fhir(&work, "2006", "fhir-conceptmap");
+    assert_eq!(map["resourceType"], "ConceptMap");
+    let groups = map["group"].as_array().unwrap();
+    assert_eq!(groups.len(), 1, "{map}");
+    let group = &groups[0];
+    assert_eq!(
+        group["source"],
+        "http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets"
+    );
+    assert_eq!(group["target"], group["source"]);
+    assert_eq!(group["sourceVersion"], "2006-01");
+    let element = group["element"].as_array().unwrap();
+    assert_eq!(element.len(), 1);
+    assert_eq!(element[0]["code"], "K0738");
+    assert_eq!(element[0]["target"][0]["code"], "E1392");
+    assert_eq!(element[0]["target"][0]["equivalence"], "relatedto");
+    // 2005 terminates nothing: a map with no group at all.
+    let empty = fhir(&work, "2005", "fhir-conceptmap");
+    assert!(empty.get("group").is_none(), "{empty}");
+    // Written to a file, the same bytes.
+    let path = work.path("map.json");
+    work.cmd()
+        .args(["export", "2006", "--format", "fhir-conceptmap", "--output"])
+        .arg(&path)
+        .assert()
+        .success();
+    let from_file: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    assert_eq!(from_file, map);
 }
 
 #[test]
@@ -391,4 +545,36 @@ fn sqlite_export_of_the_real_releases() {
             assert_eq!(count(&db, &sql), summary[change], "{pair:?} {change}");
         }
     }
+}
+
+#[test]
+fn fhir_code_system_of_the_real_2025_release() {
+    let Some(data) = real_data!() else {
+        return;
+    };
+    let work = imported(&data);
+    let (_, records) = snapshot(work, "2025-01");
+    let cs = fhir(work, "2025-01", "fhir");
+    let concepts = check_code_system(&cs, "2025-01", 8642);
+    assert_eq!(records.len(), 8642);
+    let e1392 = &concepts["E1392"];
+    assert_eq!(e1392["display"], "Portable oxygen concentrator, rental");
+    assert_eq!(e1392["display"], records["E1392"]["long_description"]);
+    let retired = concepts
+        .values()
+        .filter(|c| property(c, "status") == ["retired"])
+        .count();
+    let terminated = records
+        .values()
+        .filter(|r| r.get("termination_date").is_some())
+        .count();
+    assert_eq!(retired, terminated);
+    let map = fhir(work, "2025-01", "fhir-conceptmap");
+    let mapped: usize = map["group"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["element"].as_array().unwrap().len())
+        .sum();
+    assert!(mapped > 0 && mapped <= terminated, "{mapped}");
 }
