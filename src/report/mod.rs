@@ -1,6 +1,7 @@
 //! Renderers: they format what `diff` computed and never compute a change themselves. One file
-//! per format, each writing to a `&mut dyn Write`; what they share (sections, value wording)
-//! lives here.
+//! per format, each writing to a `&mut dyn Write` (but `sqlite`, whose database SQLite opens by
+//! path); what they share (sections, value wording) lives here. `export`, `fhir` and `sqlite`
+//! write stored snapshots for other tools.
 
 pub mod audit;
 pub mod csv;
