@@ -8,11 +8,22 @@ use std::path::Path;
 /// Writes `bytes` to `path` through a temporary file in the same folder and a rename, so a
 /// reader sees the old file or the new one, never a part.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    write_atomically_with(path, |w| w.write_all(bytes))
+}
+
+/// Writes what `write` produces to `path`, streamed through a temporary file in the same
+/// folder and renamed into place only if `write` succeeds (a report of millions of rows is
+/// never held in memory whole). On an error the temporary file is removed and `path` is as it
+/// was.
+pub fn write_atomically_with(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     create_atomically(path, |tmp: &Path| -> std::io::Result<()> {
-        std::fs::OpenOptions::new()
-            .write(true)
-            .open(tmp)?
-            .write_all(bytes)
+        let file = std::fs::OpenOptions::new().write(true).open(tmp)?;
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, file);
+        write(&mut out)?;
+        out.flush()
     })
 }
 

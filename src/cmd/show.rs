@@ -87,7 +87,7 @@ fn on(
     match format {
         ShowFormat::Text => {
             report::show::text(out, snapshot.release(), record)?;
-            writeln!(out, "\nOn {date}: {verdict}: {}", check.reason)?;
+            writeln!(out, "\nOn {date}: {verdict}: {}", check.reason())?;
         }
         ShowFormat::Json => {
             let mut shown = Vec::new();
@@ -96,7 +96,7 @@ fn on(
             value["on"] = serde_json::json!({
                 "date": date,
                 "valid": check.valid,
-                "reason": check.reason,
+                "reason": check.reason(),
                 "release_in_effect": check.release,
             });
             serde_json::to_writer_pretty(&mut *out, &value)?;

@@ -4,6 +4,7 @@
 
 pub mod csv;
 pub mod layout;
+pub mod legacy;
 pub mod tabular;
 pub mod text;
 pub mod workbook;
