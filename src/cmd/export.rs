@@ -52,9 +52,7 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
         );
     };
     let snapshot = store.load(release)?;
-    let mut rendered = Vec::new();
-    render(&mut rendered, &snapshot)?;
-    super::emit(out, args.output.as_deref(), &rendered)?;
+    super::emit_with(out, args.output.as_deref(), |w| render(w, &snapshot))?;
     Ok(exit::OK)
 }
 
