@@ -11,7 +11,7 @@
 //! | keep | `store/` | `Snapshot` ⇄ `<store>/YYYY-MM.jsonl` |
 //! | diff | `diff/` | two `Snapshot`s → a `diff::Changeset` (and a code's history) |
 //! | audit | `audit/` | a supplier's codes and the stored `Snapshot`s → an `audit::Audit` |
-//! | report | `report/` | a `Changeset` → text, markdown, JSON, CSV or HTML |
+//! | report | `report/` | a `Changeset` → text, markdown, JSON, CSV or HTML; snapshots → CSV, FHIR, SQLite |
 //!
 //! `model/` is below them all: the record, release ids, CMS's code tables and the `Snapshot`
 //! that every step passes on; no step imports a later one, and none but the store knows where

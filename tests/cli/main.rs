@@ -9,6 +9,7 @@ mod bad_input;
 mod cms_reports;
 mod corrections;
 mod diff;
+mod export_formats;
 mod fetch;
 mod filters;
 mod forms;
