@@ -129,6 +129,18 @@ pub struct CorrectionsFile {
     pub corrections: Vec<Correction>,
 }
 
+/// `code`'s rows in `files`, each with the file it is in, oldest version first.
+pub fn for_code<'a>(
+    files: &'a [CorrectionsFile],
+    code: &str,
+) -> Vec<(&'a CorrectionsFile, &'a Correction)> {
+    files
+        .iter()
+        .flat_map(|f| f.corrections.iter().map(move |c| (f, c)))
+        .filter(|(_, c)| c.code == code)
+        .collect()
+}
+
 /// The version a corrections file's name gives: `V4_HCPC2018_...` → 4, `..._v2.xlsx` → 2, else 1.
 pub fn version_from_name(name: &str) -> u32 {
     let base = name.rsplit('/').next().unwrap_or(name).to_ascii_lowercase();
@@ -144,6 +156,22 @@ pub fn version_from_name(name: &str) -> u32 {
         .and_then(|t| t.strip_prefix('v'))
         .and_then(number);
     lead.or(tail).unwrap_or(1)
+}
+
+/// A corrections date: `01/01/2019`, `20190101` (a workbook's date cell), or a workbook's
+/// serial day number (`43466`).
+pub fn parse_date(raw: &str) -> Option<NaiveDate> {
+    let raw = raw.trim();
+    if raw.len() == 5
+        && let Ok(serial) = raw.parse::<i64>()
+    {
+        let epoch = NaiveDate::from_ymd_opt(1899, 12, 30)?;
+        return epoch.checked_add_signed(chrono::Duration::days(serial));
+    }
+    ["%m/%d/%Y", "%Y%m%d", "%Y-%m-%d"]
+        .iter()
+        .find_map(|f| NaiveDate::parse_from_str(raw, f).ok())
+        .filter(|d| (1980..2100).contains(&chrono::Datelike::year(d)))
 }
 
 /// The row's columns that state new values, by the snapshot field each fills. Header names
@@ -236,8 +264,12 @@ pub fn classify(
     (class, stated)
 }
 
-/// A list field's value as the snapshot writes it: `9,F` → `9;F`.
+/// A value as the snapshot writes it: a list `9,F` → `9;F`, a date `20190101` → `2019-01-01`.
 fn list_value(field: &str, value: &str) -> String {
+    if field.ends_with("_date") {
+        return parse_date(value)
+            .map_or_else(|| value.to_string(), |d| d.format("%Y-%m-%d").to_string());
+    }
     if matches!(
         field,
         "types_of_service" | "pricing_indicators" | "cross_references"

@@ -8,11 +8,9 @@
 
 use std::collections::BTreeMap;
 
-use chrono::NaiveDate;
-
 use super::{Form, Sniffed, text, workbook};
 use crate::error::{FileProblem, ReadError};
-use crate::model::correction::{self, Correction};
+use crate::model::correction::{self, Correction, parse_date as date};
 
 /// Whether a file's name says it is a corrections file.
 pub fn is_corrections_name(name: &str) -> bool {
@@ -195,22 +193,6 @@ fn tidy(words: &str) -> String {
     words.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// A corrections date: `01/01/2019`, `20190101` (a workbook's date cell), or a workbook's
-/// serial day number (`43466`).
-fn date(raw: &str) -> Option<NaiveDate> {
-    let raw = raw.trim();
-    if raw.len() == 5
-        && let Ok(serial) = raw.parse::<i64>()
-    {
-        let epoch = NaiveDate::from_ymd_opt(1899, 12, 30)?;
-        return epoch.checked_add_signed(chrono::Duration::days(serial));
-    }
-    ["%m/%d/%Y", "%Y%m%d", "%Y-%m-%d"]
-        .iter()
-        .find_map(|f| NaiveDate::parse_from_str(raw, f).ok())
-        .filter(|d| (1980..2100).contains(&chrono::Datelike::year(d)))
-}
-
 /// A `.prn` print: below the line with CODE and ACTION, each line is a code, the first
 /// characters of the action and, where the print kept it whole, the effective date.
 fn prn_rows(name: &str, text: &str) -> Result<Vec<Correction>, ReadError> {
@@ -260,6 +242,7 @@ fn prn_rows(name: &str, text: &str) -> Result<Vec<Correction>, ReadError> {
 mod tests {
     use super::*;
     use crate::model::correction::Action;
+    use chrono::NaiveDate;
 
     #[test]
     fn tab_separated_with_a_title_above_the_header() {
