@@ -4,7 +4,7 @@
 use hcpcs_diff::model::correction::Action;
 use hcpcs_diff::read::corrections;
 
-use crate::util::{real_data, unzip};
+use crate::util::{Work, fixture, json, oxygen, real_data, stderr, stdout, unzip, zip_of};
 
 /// Every corrections file in the real data, every form (the `.prn` prints too), by name.
 fn real_corrections_files(data: &std::path::Path) -> Vec<(String, Vec<u8>)> {
@@ -44,3 +44,278 @@ fn every_real_corrections_row_is_classified_or_listed_as_unparsed() {
 /// many of them are unparsed.
 const ROWS: usize = 318;
 const UNPARSED: usize = 24;
+
+/// A corrections workbook as CMS writes one: a title and two blank rows above the header.
+fn corrections_xlsx(rows: &[[&str; 9]]) -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write_string(0, 1, "2006 HCPCS CORRECTIONS").unwrap();
+    let header = [
+        "CODE",
+        "ACTION",
+        "EFF DATE",
+        "SHORT DESC",
+        "LONG DESC",
+        "TOS ",
+        "BETOS",
+        "COV",
+        "PRICE",
+    ];
+    for (r, row) in std::iter::once(&header).chain(rows).enumerate() {
+        for (c, value) in row.iter().enumerate() {
+            if !value.is_empty() {
+                sheet.write_string(3 + r as u32, c as u16, *value).unwrap();
+            }
+        }
+    }
+    book.save_to_buffer().unwrap()
+}
+
+/// The oxygen pair with a corrections file kept with each release: 2005's discontinues
+/// K0738 (retired in 2006), 2006's states E1391's new pricing indicator (changed in 2006).
+fn oxygen_with_corrections() -> Work {
+    // 2006 comes in as a zip holding its corrections, as CMS's zips do.
+    let work = Work::with(&[fixture("oxygen/2005")]);
+    let old = work.write(
+        "2005-corrections.txt",
+        "\t2005 HCPCS CORRECTIONS\t\t\r\n\t\t\t\r\nCODE\tACTION\tEFF DATE\tXREF CODE\r\n\
+         K0738\tDiscontinue \t01/01/2006\tE1392\r\n",
+    );
+    work.cmd()
+        .args(["import", "--corrections"])
+        .arg(&old)
+        .args(["--release", "2005-01"])
+        .assert()
+        .success()
+        .stdout("2005-01: kept corrections 2005-corrections.txt\n");
+    let release = std::fs::read(fixture("oxygen/2006/HCPC2006_CONTR_ANWEB.txt")).unwrap();
+    let corrections = corrections_xlsx(&[[
+        "E1391",
+        "Change Cov to D and Price to 36",
+        "01/01/2006",
+        "",
+        "",
+        "",
+        "",
+        "D",
+        "36",
+    ]]);
+    let zip = work.write(
+        "2006-anweb.zip",
+        zip_of(&[
+            ("HCPC2006_CONTR_ANWEB.txt", &release),
+            ("HCPC2006_Corrections_ANWEB_v2.xlsx", &corrections),
+        ]),
+    );
+    let out = work.cmd().arg("import").arg(&zip).assert().success();
+    assert!(
+        stdout(&out).ends_with(
+            "2006-01: kept corrections 2006-anweb.zip/HCPC2006_Corrections_ANWEB_v2.xlsx\n"
+        ),
+        "{}",
+        stdout(&out)
+    );
+    work
+}
+
+#[test]
+fn corrections_are_kept_listed_and_shown() {
+    let work = oxygen_with_corrections();
+    let out = work.cmd().arg("list").assert().success();
+    let listed = stdout(&out);
+    assert!(
+        listed.contains("corrections v1  1 rows  2005-corrections.txt")
+            && listed.contains(
+                "corrections v2  1 rows  2006-anweb.zip/HCPC2006_Corrections_ANWEB_v2.xlsx"
+            ),
+        "{listed}"
+    );
+    let out = work
+        .cmd()
+        .args(["show", "K0738", "--release", "2005-01"])
+        .assert()
+        .success();
+    assert!(
+        stdout(&out).contains(
+            "CMS corrections to 2005-01:\n  Discontinue: terminate, effective 2006-01-01; states \
+             Cross-reference E1392, Terminated 2005-12-31 (2005-corrections.txt, version 1, line 4)"
+        ),
+        "{}",
+        stdout(&out)
+    );
+    let out = work.cmd().args(["history", "E1391"]).assert().success();
+    assert!(
+        stdout(&out)
+            .contains("CMS corrections\n  2006-01  Change Cov to D and Price to 36: change"),
+        "{}",
+        stdout(&out)
+    );
+    // The same file again is not kept twice.
+    let old = work.path("2005-corrections.txt");
+    work.cmd()
+        .args(["import", "--corrections"])
+        .arg(&old)
+        .args(["--release", "2005-01"])
+        .assert()
+        .success()
+        .stdout("2005-01: corrections 2005-corrections.txt already kept, unchanged\n");
+}
+
+#[test]
+fn diff_marks_the_changes_corrections_explain() {
+    let work = oxygen_with_corrections();
+    let out = work
+        .cmd()
+        .args(["diff", "2005-01", "2006-01", "--format", "json"])
+        .assert()
+        .code(1);
+    let v = json(&out);
+    let explained: Vec<(String, String)> = v["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| {
+            let by = c["explained_by"].as_array()?;
+            Some((
+                c["code"].as_str()?.to_string(),
+                by[0]["action"].as_str()?.to_string(),
+            ))
+        })
+        .collect();
+    assert_eq!(
+        explained,
+        [
+            (
+                "E1391".to_string(),
+                "Change Cov to D and Price to 36".to_string()
+            ),
+            ("K0738".to_string(), "Discontinue".to_string()),
+        ]
+    );
+    assert_eq!(v["changes"][0]["code"], "E0431");
+}
+
+#[test]
+fn a_bad_corrections_file_or_an_unstored_release_changes_nothing() {
+    let work = oxygen();
+    let before = work.store_state();
+    let bad = work.write("bad-corrections.xlsx", corrections_xlsx(&[]));
+    let out = work
+        .cmd()
+        .args(["import", "--corrections"])
+        .arg(&bad)
+        .args(["--release", "2005-01"])
+        .assert()
+        .code(2);
+    assert!(
+        stderr(&out).contains("bad-corrections.xlsx: not a corrections file CMS writes: no correction under its header"),
+        "{}",
+        stderr(&out)
+    );
+    let good = work.write(
+        "c.txt",
+        "CODE\tACTION\tEFF DATE\r\nE1392\tADD CODE\t01/01/2006\r\n",
+    );
+    let out = work
+        .cmd()
+        .args(["import", "--corrections"])
+        .arg(&good)
+        .args(["--release", "2019-01"])
+        .assert()
+        .code(2);
+    assert!(
+        stderr(&out).contains("release 2019-01 is not in the store"),
+        "{}",
+        stderr(&out)
+    );
+    let out = work
+        .cmd()
+        .args(["import", "--corrections"])
+        .arg(&good)
+        .assert()
+        .code(2);
+    assert!(
+        stderr(&out).contains(
+            "c.txt: cannot tell which release these corrections are for: give --release YYYY-MM"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(work.store_state(), before);
+}
+
+#[test]
+fn the_2019_corrections_explain_c1890_and_da_in_2019_to_2020() {
+    let Some(data) = real_data!() else { return };
+    let work = Work::new();
+    for path in [
+        "2019-01/2019-Alpha-Numeric-HCPCS-File.zip",
+        "2020-01/2020-Alpha-Numeric-HCPCS-File.zip",
+    ] {
+        work.cmd()
+            .arg("import")
+            .arg(data.join(path))
+            .assert()
+            .success();
+    }
+    work.cmd()
+        .args(["import", "--corrections"])
+        .arg(data.join("2019-01/2019-HCPCS-Alpha-Numeric-Corrections.zip"))
+        .assert()
+        .success();
+    let out = work
+        .cmd()
+        .args(["diff", "2019-01", "2020-01", "--format", "json"])
+        .assert()
+        .code(1);
+    let v = json(&out);
+    let by_code = |code: &str| {
+        v["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["code"] == code)
+            .cloned()
+            .unwrap()
+    };
+    let c1890 = by_code("C1890");
+    assert_eq!(c1890["change"], "added");
+    assert_eq!(c1890["explained_by"][0]["action"], "ADD CODE");
+    assert_eq!(c1890["explained_by"][0]["release"], "2019-01");
+    let da = by_code("DA");
+    assert_eq!(
+        da["explained_by"][0]["action"],
+        "Removed in error - add back to file"
+    );
+    assert_eq!(da["explained_by"][0]["version"], 2);
+    let disagreeing: Vec<&str> = v["disagreements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|d| d["code"].as_str())
+        .collect();
+    assert!(
+        !disagreeing.contains(&"DA") && !disagreeing.contains(&"C1890"),
+        "{disagreeing:?}"
+    );
+    let explained: Vec<&str> = v["explained_disagreements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|d| d["code"].as_str())
+        .collect();
+    assert_eq!(explained, ["C9034", "DA"]);
+    let out = work
+        .cmd()
+        .args(["show", "C1890", "--release", "2019-01"])
+        .assert()
+        .success();
+    assert!(
+        stdout(&out).starts_with(
+            "C1890 is not in release 2019-01's file; CMS's corrections to 2019-01 name it.\n\n\
+             CMS corrections to 2019-01:\n  ADD CODE: add, effective 2019-01-01; states"
+        ),
+        "{}",
+        stdout(&out)
+    );
+}
