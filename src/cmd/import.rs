@@ -28,6 +28,11 @@ pub struct Args {
     /// Replace a stored release whose content differs.
     #[arg(long)]
     force: bool,
+    /// Apply the classified, unambiguous CMS corrections (in SOURCE, and any already kept
+    /// with the release) to the snapshot, recording each in its provenance; the rest are
+    /// listed as notes.
+    #[arg(long, conflicts_with = "corrections")]
+    apply_corrections: bool,
 }
 
 pub fn run(store: &Store, args: Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8> {
@@ -40,7 +45,7 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write, err: &mut dyn Write) 
         release: args.release,
         strict: args.strict,
     };
-    let loaded = hcpcs_diff::load_path(&source, options)?;
+    let mut loaded = hcpcs_diff::load_path(&source, options)?;
     let file = loaded.snapshot.provenance.source.display();
     for w in &loaded.warnings {
         writeln!(err, "warning: {file}: {w}")?;
@@ -56,7 +61,6 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write, err: &mut dyn Write) 
             Vec::new()
         }
     };
-    let p = &loaded.snapshot.provenance;
     let how = match &loaded.release_from {
         ReleaseFrom::Given => "as given".to_string(),
         ReleaseFrom::Name(n) => format!("from the name {n}"),
@@ -66,6 +70,33 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write, err: &mut dyn Write) 
     };
     // One writer at a time: a second import of the release waits here, then finds it stored.
     let _lock = store.lock()?;
+    if args.apply_corrections {
+        let mut all = store.corrections(loaded.snapshot.release())?;
+        all.extend(
+            corrections
+                .iter()
+                .filter(|c| all.iter().all(|k| k.sha256 != c.sha256))
+                .cloned()
+                .collect::<Vec<_>>(),
+        );
+        let (corrected, outcome) = hcpcs_diff::normalize::corrections::apply(loaded.snapshot, &all);
+        loaded.snapshot = corrected;
+        writeln!(
+            out,
+            "CMS corrections: {} applied, {} already so in the release, {} left as notes",
+            outcome.applied,
+            outcome.already,
+            outcome.not_applied.len()
+        )?;
+        for n in outcome.not_applied {
+            writeln!(
+                out,
+                "  note: {}: {} '{}': not applied, {}",
+                n.file, n.code, n.action, n.why
+            )?;
+        }
+    }
+    let p = &loaded.snapshot.provenance;
     // Checked first, so a refused import keeps nothing; the snapshot is written last.
     store.check_save(&loaded.snapshot, args.force)?;
     let kept = store.add_corrections(p.release, corrections)?;

@@ -4,7 +4,7 @@
 pub mod codes;
 pub mod correction;
 pub mod fields;
-mod snapshot;
+pub mod snapshot;
 
 use std::fmt;
 use std::str::FromStr;

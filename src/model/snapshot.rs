@@ -57,6 +57,19 @@ pub struct Provenance {
     /// SHA-256 (hex) of the record lines, every byte after the provenance line.
     pub records_sha256: String,
     pub tool_version: String,
+    /// CMS corrections applied to the records (`import --apply-corrections`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub applied_corrections: Vec<Applied>,
+}
+
+/// A CMS correction applied to a snapshot's records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Applied {
+    pub file: String,
+    pub version: u32,
+    pub at: String,
+    pub code: String,
+    pub action: String,
 }
 
 /// The record lines of a snapshot file: each record as one line of JSON, in the given order.
@@ -95,6 +108,7 @@ impl Snapshot {
             records: records.len(),
             records_sha256: sha256_hex(&record_lines(&records)),
             tool_version: env!("CARGO_PKG_VERSION").to_string(),
+            applied_corrections: Vec::new(),
         };
         Snapshot {
             provenance,

@@ -2,6 +2,8 @@
 //! types every value by the same rules whatever the source form, and rejects what cannot be
 //! read without guessing (naming file, line and field).
 
+pub mod corrections;
+
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;

@@ -319,3 +319,69 @@ fn the_2019_corrections_explain_c1890_and_da_in_2019_to_2020() {
         stdout(&out)
     );
 }
+
+#[test]
+fn apply_corrections_changes_the_snapshot_and_records_each_in_its_provenance() {
+    let work = oxygen_with_corrections();
+    let out = work
+        .cmd()
+        .arg("import")
+        .arg(fixture("oxygen/2005"))
+        .args(["--apply-corrections", "--force"])
+        .assert()
+        .success();
+    assert!(
+        stdout(&out).starts_with(
+            "CMS corrections: 1 applied, 0 already so in the release, 0 left as notes\n"
+        ),
+        "{}",
+        stdout(&out)
+    );
+    let out = work
+        .cmd()
+        .args(["show", "K0738", "--release", "2005-01", "--format", "json"])
+        .assert()
+        .success();
+    let v = json(&out);
+    assert_eq!(v["fields"]["termination_date"][0]["value"], "2005-12-31");
+    assert_eq!(v["fields"]["cross_references"][0]["value"], "E1392");
+    let snapshot = std::fs::read_to_string(work.store().join("2005-01.jsonl")).unwrap();
+    let provenance: serde_json::Value =
+        serde_json::from_str(snapshot.lines().next().unwrap()).unwrap();
+    assert_eq!(
+        provenance["applied_corrections"],
+        serde_json::json!([{
+            "file": "2005-corrections.txt",
+            "version": 1,
+            "at": "line 4",
+            "code": "K0738",
+            "action": "Discontinue"
+        }])
+    );
+    // A correction that cannot be applied without guessing is a note, and changes nothing.
+    let unparsed = work.write(
+        "2006-more-corrections.txt",
+        "CODE\tACTION\tEFF DATE\r\nE1390\tRevert to the 2004 description\t01/01/2006\r\nZZ\tRemoved in error - add back to file\t01/01/2006\r\n",
+    );
+    work.cmd()
+        .args(["import", "--corrections"])
+        .arg(&unparsed)
+        .args(["--release", "2006-01"])
+        .assert()
+        .success();
+    let zip = work.path("2006-anweb.zip");
+    let out = work
+        .cmd()
+        .arg("import")
+        .arg(&zip)
+        .args(["--apply-corrections", "--force"])
+        .assert()
+        .success();
+    let said = stdout(&out);
+    assert!(
+        said.contains("2 left as notes")
+            && said.contains("E1390 'Revert to the 2004 description': not applied, words this tool does not read without guessing")
+            && said.contains("ZZ 'Removed in error - add back to file': not applied, puts the code back without its fields"),
+        "{said}"
+    );
+}
