@@ -92,8 +92,9 @@ pub enum Command {
 /// Runs the command; returns the exit status for a success (an `Err` is status 2).
 pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8> {
     hcpcs_diff::read::set_max_unpacked(cli.max_unpacked_mb.saturating_mul(1 << 20));
-    let store =
-        Store::new(&cli.store).with_lock_wait(std::time::Duration::from_secs(cli.lock_wait));
+    let store = Store::new(&cli.store)
+        .with_lock_wait(std::time::Duration::from_secs(cli.lock_wait))
+        .on_wait(|message| eprintln!("{message}"));
     match cli.command {
         Command::Import(args) => cmd::import::run(&store, args, out, err),
         Command::List => cmd::list::run(&store, out, err),

@@ -75,6 +75,8 @@ pub const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(600);
 pub struct Store {
     dir: PathBuf,
     lock_wait: Duration,
+    /// Told, once, that a run waits for another to release the store.
+    on_wait: fn(&str),
 }
 
 /// The process named in a lock file, for messages.
@@ -90,7 +92,15 @@ impl Store {
         Store {
             dir: dir.into(),
             lock_wait: DEFAULT_LOCK_WAIT,
+            on_wait: |_| {},
         }
+    }
+
+    /// Who to tell that a run waits for the store (the command line prints it); by default
+    /// nobody: the library prints nothing.
+    pub fn on_wait(mut self, tell: fn(&str)) -> Self {
+        self.on_wait = tell;
+        self
     }
 
     pub fn dir(&self) -> &Path {
@@ -137,12 +147,12 @@ impl Store {
                 });
             }
             if !said {
-                eprintln!(
+                (self.on_wait)(&format!(
                     "waiting up to {} s for {} (held by {})",
                     self.lock_wait.as_secs(),
                     path.display(),
                     holder(&path)
-                );
+                ));
                 said = true;
             }
             std::thread::sleep(Duration::from_millis(50));
