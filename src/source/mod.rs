@@ -42,8 +42,9 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
-/// Opens `path` (a file or a folder) and finds the release file in it.
-pub fn open(path: &Path) -> Result<SourceFile, ReadError> {
+/// `path`'s name (for messages) and metadata, if it is a regular file or a folder: a FIFO, a
+/// device or a socket is refused at once.
+fn named_regular(path: &Path) -> Result<(String, std::fs::Metadata), ReadError> {
     let name = path.file_name().map_or_else(
         || path.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
@@ -52,6 +53,12 @@ pub fn open(path: &Path) -> Result<SourceFile, ReadError> {
     if let Some(what) = crate::error::irregular(&meta) {
         return Err(ReadError::file(&name, FileProblem::NotRegular(what)));
     }
+    Ok((name, meta))
+}
+
+/// Opens `path` (a file or a folder) and finds the release file in it.
+pub fn open(path: &Path) -> Result<SourceFile, ReadError> {
+    let (name, meta) = named_regular(path)?;
     if meta.is_dir() {
         return open_folder(path, &name);
     }
@@ -238,14 +245,7 @@ fn mostly_records(bytes: &[u8]) -> bool {
 /// whose names say corrections; a loose file named by the user (`explicit`) is taken as one
 /// whatever its name. Bounded like a release by `read::max_unpacked`.
 pub fn corrections_files(path: &Path, explicit: bool) -> Result<Vec<(String, Vec<u8>)>, ReadError> {
-    let name = path.file_name().map_or_else(
-        || path.display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    );
-    let meta = std::fs::metadata(path).map_err(|e| ReadError::file(&name, FileProblem::Io(e)))?;
-    if let Some(what) = crate::error::irregular(&meta) {
-        return Err(ReadError::file(&name, FileProblem::NotRegular(what)));
-    }
+    let (name, meta) = named_regular(path)?;
     let mut left = read::max_unpacked();
     let mut files = Vec::new();
     if meta.is_dir() {
