@@ -137,6 +137,35 @@ pub struct CodeChange {
     /// Whether CMS's action code (or, across a gap, its dates) says the same as the computed
     /// change; `None` where nothing could be checked (see `Changeset::cms_agreement`).
     pub cms_agrees: Option<bool>,
+    /// The code as it stands in NEW (OLD for a dropped code), for reports that show every
+    /// code's dates, pricing and coverage. Not in the JSON changeset, which keeps its shape.
+    #[serde(skip)]
+    pub standing: Standing,
+}
+
+/// What a reviewer reads beside a code's change: its dates, pricing and coverage in the release
+/// that has it last (NEW, or OLD for a dropped code).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Standing {
+    /// CMS's date added.
+    pub added_date: Option<NaiveDate>,
+    /// CMS's action effective date: when the code's latest change took effect.
+    pub effective_date: Option<NaiveDate>,
+    pub termination_date: Option<NaiveDate>,
+    pub pricing_indicators: Vec<String>,
+    pub coverage: Option<String>,
+}
+
+impl Standing {
+    pub fn of(r: &Record) -> Self {
+        Standing {
+            added_date: r.added_date,
+            effective_date: r.action_effective_date,
+            termination_date: r.termination_date,
+            pricing_indicators: r.pricing_indicators.clone(),
+            coverage: r.coverage.clone(),
+        }
+    }
 }
 
 impl CodeChange {
@@ -441,6 +470,7 @@ pub fn diff(old: &Snapshot, new: &Snapshot) -> Changeset {
             termination_date: terminated,
             action_code,
             cms_agrees: verdict.map(|v| v.is_ok()),
+            standing: Standing::of(record),
         });
     }
     Changeset {
