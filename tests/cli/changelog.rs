@@ -1,12 +1,15 @@
 //! The changelog as a reviewer reads it, in every format: sections in the order a reviewer acts
-//! on them, the HTML file's summary table, anchors and self-containment, the markdown's table
-//! of contents, the CSV's descriptions and Excel byte-order mark, the text's wrapping on a
-//! terminal.
+//! on them, the HTML file's summary table, anchors and self-containment (and, in a headless
+//! Chromium when there is one, its DOM and its printed pages), the markdown's table of contents,
+//! the CSV's descriptions and Excel byte-order mark, the text's wrapping on a terminal.
+
+use std::path::Path;
+use std::time::Duration;
 
 use hcpcs_diff::model::{Kind, Record};
 
 use crate::forms::{crlf_1252, date, next_quarter, sample, some, strings, text_lines};
-use crate::util::{Work, stderr, stdout};
+use crate::util::{Work, browser, stderr, stdout};
 
 /// Every section's title, in the order every format gives them.
 const ORDER: [(&str, &str); 10] = [
@@ -320,4 +323,82 @@ fn text_is_wrapped_and_coloured_on_a_terminal_only() {
     };
     assert!(!plain.contains('\x1b'), "{plain}");
     assert!(plain.lines().all(|l| l.chars().count() <= 60), "{plain}");
+}
+
+/// Occurrences of a PDF page object (`/Type /Page`, not `/Pages`).
+fn pdf_pages(pdf: &[u8]) -> usize {
+    let needle = b"/Type /Page";
+    pdf.windows(needle.len() + 1)
+        .filter(|w| w.starts_with(needle) && w[needle.len()] != b's')
+        .count()
+}
+
+/// Headless Chromium opens the HTML changelog: the DOM it builds holds the summary table, its
+/// links and every code's anchor, and printing it gives pages.
+#[test]
+fn headless_chromium_renders_the_html_changelog_and_prints_it() {
+    let Some(chromium) = browser!() else {
+        return;
+    };
+    let work = every_section();
+    let html = work.path("changes.html");
+    work.cmd()
+        .args(["diff", "2021-01", "2021-04", "--format", "html", "--output"])
+        .arg(&html)
+        .assert()
+        .code(1);
+    let dom = headless(&chromium, &work, &html, &["--dump-dom"]);
+    let dom = String::from_utf8_lossy(&dom.stdout);
+    let summary = dom
+        .split("<table class=\"summary\" id=\"summary\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</table>").next())
+        .unwrap_or_else(|| panic!("no summary table in the DOM:\n{dom}"));
+    assert_eq!(
+        summary.matches("<tr>").count(),
+        1 + ORDER.len(),
+        "{summary}"
+    );
+    for (_, id) in ORDER {
+        assert!(summary.contains(&format!("<a href=\"#{id}\">")), "{id}");
+        assert!(dom.contains(&format!("<section id=\"{id}\">")), "{id}");
+    }
+    for code in [
+        "A0998", "J9999", "B4150", "G0997", "K0999", "G1000", "L9990", "E0999",
+    ] {
+        assert!(dom.contains(&format!("<tr id=\"{code}\">")), "{code}");
+    }
+    let pdf = work.path("changes.pdf");
+    let print = format!("--print-to-pdf={}", pdf.display());
+    headless(&chromium, &work, &html, &[&print, "--no-pdf-header-footer"]);
+    let bytes = std::fs::read(&pdf).expect("Chromium wrote no PDF");
+    assert!(bytes.starts_with(b"%PDF"));
+    assert!(pdf_pages(&bytes) >= 1, "a PDF without pages");
+}
+
+/// Runs headless Chromium on `page` with `args`, in a profile of its own, at most two minutes.
+fn headless(chromium: &Path, work: &Work, page: &Path, args: &[&str]) -> std::process::Output {
+    let profile = format!(
+        "--user-data-dir={}",
+        work.path("chromium-profile").display()
+    );
+    let out = assert_cmd::Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+        ])
+        .arg(&profile)
+        .args(args)
+        .arg(format!("file://{}", page.display()))
+        .timeout(Duration::from_secs(120))
+        .output()
+        .expect("Chromium ran");
+    assert!(
+        out.status.success(),
+        "Chromium failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
 }
