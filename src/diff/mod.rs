@@ -149,7 +149,9 @@ pub struct CodeChange {
 pub struct Standing {
     /// CMS's date added.
     pub added_date: Option<NaiveDate>,
-    /// CMS's action effective date: when the code's latest change took effect.
+    /// CMS's action effective date, when it dates this change: for a code in both releases,
+    /// only where it differs from OLD's (a date CMS left as it was belongs to an earlier
+    /// action: E0210 gained a type of service in 2020-01 under its 2003 date).
     pub effective_date: Option<NaiveDate>,
     pub termination_date: Option<NaiveDate>,
     pub pricing_indicators: Vec<String>,
@@ -157,13 +159,15 @@ pub struct Standing {
 }
 
 impl Standing {
-    pub fn of(r: &Record) -> Self {
+    /// `record`'s standing, after `old` (the code in OLD, if there).
+    pub fn between(old: Option<&Record>, record: &Record) -> Self {
+        let dated = old.is_none_or(|o| o.action_effective_date != record.action_effective_date);
         Standing {
-            added_date: r.added_date,
-            effective_date: r.action_effective_date,
-            termination_date: r.termination_date,
-            pricing_indicators: r.pricing_indicators.clone(),
-            coverage: r.coverage.clone(),
+            added_date: record.added_date,
+            effective_date: record.action_effective_date.filter(|_| dated),
+            termination_date: record.termination_date,
+            pricing_indicators: record.pricing_indicators.clone(),
+            coverage: record.coverage.clone(),
         }
     }
 }
@@ -470,7 +474,7 @@ pub fn diff(old: &Snapshot, new: &Snapshot) -> Changeset {
             termination_date: terminated,
             action_code,
             cms_agrees: verdict.map(|v| v.is_ok()),
-            standing: Standing::of(record),
+            standing: Standing::between(pair.0, record),
         });
     }
     Changeset {
