@@ -8,8 +8,8 @@ use std::collections::BTreeSet;
 use std::io::{self, Write};
 
 use super::{
-    Section, action_label, agreement_note, chain, date_note, describe, is_wording, mark_words,
-    pricing_and_coverage, sections, shown_fields, summary_line,
+    Section, action_label, agreement_note, chain, date_note, describe, is_wording, mark_values,
+    mark_words, pricing_and_coverage, sections, shown_fields, summary_line,
 };
 use crate::diff::{Change, Changeset, CodeChange};
 
@@ -246,8 +246,16 @@ fn what_changed(c: &CodeChange, anchored: &BTreeSet<&str>) -> Vec<String> {
         _ => {}
     }
     for f in shown_fields(c) {
+        let listed = mark_values(
+            f,
+            esc,
+            |w| format!("<del>{}</del>", esc(w)),
+            |w| format!("<ins>{}</ins>", esc(w)),
+        );
         let body = if is_wording(f) || f.cosmetic {
             word_diff(&f.old.join(" "), &f.new.join(" "))
+        } else if let Some(listed) = listed {
+            listed
         } else {
             format!(
                 "{} → {}",

@@ -6,8 +6,8 @@
 use std::io::{self, Write};
 
 use super::{
-    Section, added_note, agreement_note, chain, date_note, describe, is_wording, mark_words,
-    pricing_and_coverage, sections, shown_fields,
+    Section, added_note, agreement_note, chain, date_note, describe, is_wording, mark_values,
+    mark_words, pricing_and_coverage, sections, shown_fields,
 };
 use crate::diff::{Change, Changeset, CodeChange, Cosmetic};
 
@@ -69,8 +69,16 @@ fn code_item(out: &mut dyn Write, c: &CodeChange) -> io::Result<()> {
         writeln!(out, "  - {}", md(&capitalized(&what)))?;
     }
     for f in shown_fields(c) {
+        let values = mark_values(
+            f,
+            md,
+            |w| format!("~~{}~~", md(w)),
+            |w| format!("**{}**", md(w)),
+        );
         if is_wording(f) {
             writeln!(out, "  - {}: {}", f.label, word_diff(&f.old[0], &f.new[0]))?;
+        } else if let Some(values) = values {
+            writeln!(out, "  - {}: {values}", f.label)?;
         } else {
             writeln!(
                 out,

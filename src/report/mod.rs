@@ -322,6 +322,39 @@ pub fn describe(f: &FieldChange, values: &[String]) -> String {
         .join("; ")
 }
 
+/// A change to a list of values (types of service, manual references, ...) value by value, each
+/// in words: kept values as they are, removed and inserted ones wrapped by `removed` and
+/// `inserted`. `None` where a side holds fewer than two values or nothing but the order changed:
+/// `old -> new` reads better there.
+pub fn mark_values(
+    f: &FieldChange,
+    same: impl Fn(&str) -> String,
+    removed: impl Fn(&str) -> String,
+    inserted: impl Fn(&str) -> String,
+) -> Option<String> {
+    let lists = (f.old.len() > 1 || f.new.len() > 1) && !f.old.is_empty() && !f.new.is_empty();
+    let gone = f.old.iter().filter(|v| !f.new.contains(v)).count();
+    let came = f.new.iter().filter(|v| !f.old.contains(v)).count();
+    if !lists || gone + came == 0 {
+        return None;
+    }
+    let def = field(f.field);
+    let words = |v: &String| def.map_or_else(|| v.clone(), |d| d.describe(v));
+    let kept_or_removed = f.old.iter().map(|v| {
+        if f.new.contains(v) {
+            same(&words(v))
+        } else {
+            removed(&words(v))
+        }
+    });
+    let added = f
+        .new
+        .iter()
+        .filter(|v| !f.old.contains(v))
+        .map(|v| inserted(&words(v)));
+    Some(kept_or_removed.chain(added).collect::<Vec<_>>().join("; "))
+}
+
 /// A wording change marked up for one format: `same` writes kept text, `removed` and
 /// `inserted` wrap the changed phrases (see `diff::words`). White space at a phrase's ends is
 /// written outside its markers (markdown's `~~` and `**` must touch the words they mark), and
@@ -400,4 +433,54 @@ pub fn summary_line(set: &Changeset) -> String {
         "{} retired, {} dropped, {} changed ({} of them cosmetic only, {} encoding only), {} added, {} reinstated",
         s.retired, s.dropped, s.changed, s.cosmetic, s.encoding, s.added, s.reinstated
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn list(field: &'static str, old: &[&str], new: &[&str]) -> FieldChange {
+        let strings = |v: &[&str]| v.iter().map(|s| s.to_string()).collect();
+        FieldChange {
+            field,
+            label: field,
+            group: Group::ServiceType,
+            old: strings(old),
+            new: strings(new),
+            cosmetic: false,
+            cosmetic_reason: None,
+        }
+    }
+
+    fn marked(f: &FieldChange) -> Option<String> {
+        mark_values(
+            f,
+            |w| w.to_string(),
+            |w| format!("-{w}"),
+            |w| format!("+{w}"),
+        )
+    }
+
+    #[test]
+    fn list_changes_mark_each_value_removed_or_inserted() {
+        let tos = list("types_of_service", &["A", "P"], &["A", "P", "R"]);
+        assert_eq!(
+            marked(&tos).unwrap(),
+            "A = Used durable medical equipment (DME); \
+             P = Lump sum purchase of DME, prosthetics, orthotics; +R = Rental of DME"
+        );
+        let refs = list(
+            "medicare_carriers_manual",
+            &["2130", "4450"],
+            &["4450", "5000"],
+        );
+        assert_eq!(marked(&refs).unwrap(), "-2130; 4450; +5000");
+        // One value a side, a side blank, or only the order changed: old -> new instead.
+        assert_eq!(marked(&list("statute", &["1"], &["2"])), None);
+        assert_eq!(marked(&list("cross_references", &[], &["A", "B"])), None);
+        assert_eq!(
+            marked(&list("cross_references", &["A", "B"], &["B", "A"])),
+            None
+        );
+    }
 }

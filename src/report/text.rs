@@ -6,9 +6,9 @@ use std::io::{self, Write};
 
 use super::{
     Options, Section, added_note, agreement_note, chain, date_note, describe, is_wording,
-    mark_words, pricing_and_coverage, sections, shown_fields, summary_line,
+    mark_values, mark_words, pricing_and_coverage, sections, shown_fields, summary_line,
 };
-use crate::diff::{Change, Changeset, CodeChange};
+use crate::diff::{Change, Changeset, CodeChange, FieldChange};
 
 /// Writes lines, painted when colour is on and wrapped when a width is set.
 struct Printer<'a> {
@@ -49,6 +49,21 @@ impl Printer<'_> {
     /// A line under a code: six spaces in, wrapped lines eight.
     fn detail(&mut self, text: &str) -> io::Result<()> {
         self.line(&format!("      {text}"), 8)
+    }
+
+    /// A list field's values, removed and inserted ones marked as in a word diff.
+    fn mark_values(&self, f: &FieldChange) -> Option<String> {
+        let plain = |w: &str| w.to_string();
+        if self.color {
+            mark_values(
+                f,
+                plain,
+                |w| self.paint("31;9", w),
+                |w| self.paint("32;4", w),
+            )
+        } else {
+            mark_values(f, plain, |w| format!("[-{w}-]"), |w| format!("{{+{w}+}}"))
+        }
     }
 
     fn word_diff(&self, old: &str, new: &str) -> String {
@@ -102,6 +117,8 @@ fn code_item(p: &mut Printer, c: &CodeChange) -> io::Result<()> {
             let tag = if f.cosmetic { " (cosmetic)" } else { "" };
             let diff = p.word_diff(&f.old.join(" "), &f.new.join(" "));
             format!("{}{tag}: {diff}", f.label)
+        } else if let Some(values) = p.mark_values(f) {
+            format!("{}: {values}", f.label)
         } else {
             let (old, new) = (describe(f, &f.old), describe(f, &f.new));
             format!("{}: {old} -> {new}", f.label)

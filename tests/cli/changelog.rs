@@ -97,7 +97,7 @@ fn every_format_orders_its_sections_as_a_reviewer_acts_on_them() {
     for heading in [
         "\nRETIRED (1)\n  A0998  ",
         "\nCHANGED: WORDING (1)\n  G0997  ",
-        "\nCHANGED: OTHER FIELDS (1)\n  K0999  ",
+        "\nCHANGED: OTHER FIELDS (1)\n  K0999  Example supply, each\n      Type of service: P = Lump sum purchase of DME, prosthetics, orthotics; {+R = Rental of DME+}\n",
         "\nDISAGREEMENTS WITH CMS (1)\n  K0999  type of service changed but marked N",
     ] {
         assert!(text.contains(heading), "{heading}\n{text}");
