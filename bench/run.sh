@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmarks hcpcs-diff against peer diff tools on the same two real releases (2019-01 and
 # 2020-01, flattened to CSV keyed by code for the peers), then on synthetic releases of 100,000
-# and 1,000,000 codes. Prints the tables BENCHMARKS.md holds; raw hyperfine JSON goes to
+# and 1,000,000 codes; then audits a claims extract and exports every real release as SQLite.
+# Prints the tables BENCHMARKS.md holds; raw hyperfine JSON goes to
 # $OUT (default: a temporary folder). Needs the real CMS releases in $HCPCS_DIFF_DATA (the folder
 # tests/data/README.md describes); installs its peers into .peers/.
 set -euo pipefail
@@ -93,6 +94,14 @@ for format in text csv; do
   echo "peak memory, $format report: $(( $(tail -1 "$OUT/mem") / 1024 )) MB"
 done
 table "$OUT/audit.json"
+
+echo
+echo "## export --format sqlite: the eleven real releases in one database"
+hyperfine -N --warmup 1 --runs 10 --export-json "$OUT/sqlite.json" \
+  -n "export --format sqlite" "$BIN --store $AUDIT export --format sqlite --output $OUT/hcpcs.db" >/dev/null 2>&1
+/usr/bin/time -f %M "$BIN" --store "$AUDIT" export --format sqlite --output "$OUT/hcpcs.db" 2>"$OUT/mem" >/dev/null || true
+echo "peak memory: $(( $(tail -1 "$OUT/mem") / 1024 )) MB; database: $(du -m "$OUT/hcpcs.db" | cut -f1) MB"
+table "$OUT/sqlite.json"
 
 echo
 echo "raw results: $OUT"

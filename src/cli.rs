@@ -80,7 +80,7 @@ pub enum Command {
     /// For cron: fetch whatever CMS posted after the newest stored release, diff, report, notify.
     #[command(after_help = CHECK_STATUS_HELP)]
     Check(cmd::check::Args),
-    /// Write a stored release as CSV: one row per code, every field.
+    /// Export for other tools: a release as CSV or FHIR, or the whole store as one SQLite database.
     Export(cmd::export::Args),
     /// A code's timeline across every stored release.
     History(cmd::history::Args),

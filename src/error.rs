@@ -38,6 +38,8 @@ pub enum FileProblem {
     NoRelease(String),
     #[error("not a readable workbook ({0})")]
     BadWorkbook(String),
+    #[error("not a corrections file CMS writes: {0}")]
+    BadCorrections(String),
     #[error(
         "no sheet has the HCPCS header row (HCPC, RIC or RECID, LONG DESCRIPTION) (sheets: {0})"
     )]

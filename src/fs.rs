@@ -8,13 +8,39 @@ use std::path::Path;
 /// Writes `bytes` to `path` through a temporary file in the same folder and a rename, so a
 /// reader sees the old file or the new one, never a part.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    write_atomically_with(path, |w| w.write_all(bytes))
+}
+
+/// Writes what `write` produces to `path`, streamed through a temporary file in the same
+/// folder and renamed into place only if `write` succeeds (a report of millions of rows is
+/// never held in memory whole). On an error the temporary file is removed and `path` is as it
+/// was.
+pub fn write_atomically_with(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    create_atomically(path, |tmp: &Path| -> std::io::Result<()> {
+        let file = std::fs::OpenOptions::new().write(true).open(tmp)?;
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, file);
+        write(&mut out)?;
+        out.flush()
+    })
+}
+
+/// Makes `path` by having `fill` write a temporary file in the same folder (given by its path,
+/// for writers that open files themselves, like SQLite), then renames it into place. If `fill`
+/// fails, the temporary file is removed and `path` is left as it was.
+pub fn create_atomically<E: From<std::io::Error>>(
+    path: &Path,
+    fill: impl FnOnce(&Path) -> Result<(), E>,
+) -> Result<(), E> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
-    let mut tmp = tempfile::Builder::new().prefix(".tmp-").tempfile_in(dir)?;
-    tmp.write_all(bytes)?;
+    let tmp = tempfile::Builder::new().prefix(".tmp-").tempfile_in(dir)?;
+    fill(tmp.path())?;
     // Temporary files are private (0600); a snapshot or report is an ordinary file.
     #[cfg(unix)]
     {
@@ -22,7 +48,11 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         tmp.as_file()
             .set_permissions(std::fs::Permissions::from_mode(0o644))?;
     }
-    tmp.as_file().sync_all()?;
+    // `fill` may have written through its own handle: sync what is on disk under the name.
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(tmp.path())?
+        .sync_all()?;
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
 }

@@ -11,7 +11,7 @@
 //! | keep | `store/` | `Snapshot` ⇄ `<store>/YYYY-MM.jsonl` |
 //! | diff | `diff/` | two `Snapshot`s → a `diff::Changeset` (and a code's history) |
 //! | audit | `audit/` | a supplier's codes and the stored `Snapshot`s → an `audit::Audit` |
-//! | report | `report/` | a `Changeset` → text, markdown, JSON, CSV or HTML |
+//! | report | `report/` | a `Changeset` → text, markdown, JSON, CSV or HTML; snapshots → CSV, FHIR, SQLite |
 //!
 //! `model/` is below them all: the record, release ids, CMS's code tables and the `Snapshot`
 //! that every step passes on; no step imports a later one, and none but the store knows where
@@ -94,6 +94,25 @@ pub struct ReadOptions {
 /// Reads the release at `path` (zip, folder, text, workbook or CSV) into a snapshot.
 pub fn load_path(path: &Path, options: ReadOptions) -> Result<Loaded, Error> {
     load_source(source::open(path)?, options)
+}
+
+/// Reads the corrections files at `path` (a release zip or folder, a corrections zip, or, when
+/// `explicit`, one corrections file): each with its name, SHA-256, version and rows.
+pub fn load_corrections(
+    path: &Path,
+    explicit: bool,
+) -> Result<Vec<model::correction::CorrectionsFile>, Error> {
+    let mut out = Vec::new();
+    for (name, bytes) in source::corrections_files(path, explicit)? {
+        let corrections = read::corrections::read(&name, &bytes)?;
+        out.push(model::correction::CorrectionsFile {
+            version: model::correction::version_from_name(&name),
+            sha256: source::sha256_hex(&bytes),
+            name,
+            corrections,
+        });
+    }
+    Ok(out)
 }
 
 /// Reads an already located release file into a snapshot.

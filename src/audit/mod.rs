@@ -89,13 +89,66 @@ pub struct CodeAudit {
     pub problem: Option<String>,
 }
 
-/// Whether a row's code was valid on its date of service.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// Whether a row's code was valid on its date of service. The reason is put in words only
+/// when a report asks ([`DateCheck::reason`]): a claims extract has millions of rows, most of
+/// them valid, which a text report never shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DateCheck {
     pub valid: bool,
-    pub reason: String,
     /// The stored release in effect on that date, if the store has one.
     pub release: Option<ReleaseId>,
+    why: Why,
+    /// The release in effect on the date, when it does not hold the code.
+    missing_from: Option<ReleaseId>,
+    /// When no stored release was in effect: the date and the oldest stored release.
+    before_oldest: Option<(NaiveDate, ReleaseId)>,
+}
+
+/// What decided a [`DateCheck`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Why {
+    NotStored,
+    NotYetAdded(NaiveDate),
+    Terminated(NaiveDate),
+    /// Valid: the dates added and terminated, where CMS gives them.
+    Within(Option<NaiveDate>, Option<NaiveDate>),
+}
+
+impl DateCheck {
+    /// Why, in words: "terminated 2020-06-30", "added 2006-01-01; not in 2020-04 (in effect
+    /// on that date)", ...
+    pub fn reason(&self) -> String {
+        let mut reason = match self.why {
+            Why::NotStored => return "in no stored release".to_string(),
+            Why::NotYetAdded(added) => format!("not yet added: CMS added it on {added}"),
+            Why::Terminated(end) => format!("terminated {end}"),
+            Why::Within(added, end) => format!(
+                "{}{}",
+                added.map_or("no date added".to_string(), |a| format!("added {a}")),
+                end.map_or(String::new(), |e| format!(", terminated {e}"))
+            ),
+        };
+        if let Some(r) = self.missing_from {
+            reason.push_str(&format!("; not in {r} (in effect on that date)"));
+        }
+        if let Some((date, oldest)) = self.before_oldest {
+            reason.push_str(&format!(
+                "; no stored release was in effect on {date} (the oldest is {oldest}): judged by CMS's dates"
+            ));
+        }
+        reason
+    }
+}
+
+impl Serialize for DateCheck {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut fields = s.serialize_struct("DateCheck", 3)?;
+        fields.serialize_field("valid", &self.valid)?;
+        fields.serialize_field("reason", &self.reason())?;
+        fields.serialize_field("release", &self.release)?;
+        fields.end()
+    }
 }
 
 /// One line of the user's file.
@@ -113,8 +166,7 @@ pub struct Row {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub date: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    /// Shared by every row of the same code and date.
-    pub date_check: Option<Rc<DateCheck>>,
+    pub date_check: Option<DateCheck>,
     /// The row's other columns, by name, in the file's order (names shared by every row).
     #[serde(
         skip_serializing_if = "Vec::is_empty",
@@ -131,11 +183,24 @@ fn columns_as_map<S: serde::Serializer>(
 }
 
 impl Row {
-    pub fn needs_attention(&self, code: &CodeAudit) -> bool {
-        self.modifier_problem.is_some()
-            || self.date_check.as_ref().is_some_and(|d| !d.valid)
-            || (self.date_check.is_none() && code.status.needs_attention())
+    /// Whether the row itself is wrong: its code not valid on its date, or its modifier not in
+    /// the release. Reports list these rows.
+    pub fn not_valid(&self) -> bool {
+        not_valid(self.date_check.as_ref(), self.modifier_problem.is_some())
     }
+
+    pub fn needs_attention(&self, code: &CodeAudit) -> bool {
+        needs_attention(self.not_valid(), self.date_check.as_ref(), code)
+    }
+}
+
+fn not_valid(date_check: Option<&DateCheck>, modifier_problem: bool) -> bool {
+    modifier_problem || date_check.is_some_and(|d| !d.valid)
+}
+
+/// A row needs attention when it is not valid, or, undated, when its code does.
+fn needs_attention(not_valid: bool, date_check: Option<&DateCheck>, code: &CodeAudit) -> bool {
+    not_valid || (date_check.is_none() && code.status.needs_attention())
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -150,9 +215,16 @@ pub struct Summary {
     /// Dated rows judged valid and not valid on their date of service.
     pub valid_on_date: usize,
     pub not_valid_on_date: usize,
+    /// Rows not valid (on their date, or for their modifier): the rows reports list.
+    #[serde(skip)]
+    pub rows_not_valid: usize,
+    /// Whether any row needs a supplier's attention (exit status 1).
+    #[serde(skip)]
+    pub needs_attention: bool,
 }
 
-/// The whole audit.
+/// The whole audit but its rows, which are many (a claims extract) and are judged again, one
+/// at a time, as a report writes them ([`Judge::rows`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Audit {
     pub schema_version: u32,
@@ -163,7 +235,6 @@ pub struct Audit {
     pub summary: Summary,
     /// Every distinct code, in code order.
     pub codes: Vec<CodeAudit>,
-    pub rows: Vec<Row>,
 }
 
 impl Audit {
@@ -176,9 +247,7 @@ impl Audit {
 
     /// Whether anything needs a supplier's attention (exit status 1).
     pub fn needs_attention(&self) -> bool {
-        self.rows
-            .iter()
-            .any(|r| self.code(&r.code).is_some_and(|c| r.needs_attention(c)))
+        self.summary.needs_attention
     }
 }
 
@@ -228,12 +297,13 @@ impl Releases<'_> {
             .find_map(|s| s.get(code).map(|r| (s, r)))
     }
 
-    /// The newest stored release in effect on `date`.
-    fn in_effect(&self, date: NaiveDate) -> Option<&Snapshot> {
-        self.all
-            .iter()
-            .rev()
-            .find(|s| s.release().first_day() <= date)
+    /// Where in `all` the newest stored release in effect on `date` is (releases are stored
+    /// oldest first).
+    fn in_effect(&self, date: NaiveDate) -> Option<usize> {
+        let after = self
+            .all
+            .partition_point(|s| s.release().first_day() <= date);
+        after.checked_sub(1)
     }
 }
 
@@ -318,89 +388,106 @@ fn judge_code(code: &str, releases: &Releases) -> CodeAudit {
     audit
 }
 
-/// Whether `code` was valid on `date`: added on or before it and not terminated before it, by
-/// CMS's dates in the newest stored release that has the code.
-fn judge_date(code: &str, date: NaiveDate, releases: &Releases) -> DateCheck {
-    let in_effect = releases.in_effect(date);
-    let release = in_effect.map(Snapshot::release);
-    let no_release = || match (in_effect, releases.all.first()) {
-        (None, Some(oldest)) => format!(
-            "; no stored release was in effect on {date} (the oldest is {}): judged by CMS's dates",
-            oldest.release()
-        ),
-        _ => String::new(),
-    };
-    let Some((_, record)) = releases.newest_with(code) else {
-        return DateCheck {
-            valid: false,
-            reason: "in no stored release".to_string(),
-            release,
-        };
-    };
-    let (valid, mut reason) = match (record.added_date, record.termination_date) {
-        (Some(added), _) if date < added => {
-            (false, format!("not yet added: CMS added it on {added}"))
+/// What a dated row of one code is judged by: CMS's dates in the newest stored release that
+/// has the code (`None` when none has it), and which stored releases hold it. Worked out once
+/// per code, so a row costs a look-up.
+struct Known {
+    dates: Option<(Option<NaiveDate>, Option<NaiveDate>)>,
+    stored_in: Vec<bool>,
+}
+
+impl Known {
+    fn of(code: &str, releases: &Releases) -> Known {
+        Known {
+            dates: releases
+                .newest_with(code)
+                .map(|(_, r)| (r.added_date, r.termination_date)),
+            stored_in: releases.all.iter().map(|s| s.get(code).is_some()).collect(),
         }
-        (_, Some(end)) if date > end => (false, format!("terminated {end}")),
-        (added, end) => (
-            true,
-            format!(
-                "{}{}",
-                added.map_or("no date added".to_string(), |a| format!("added {a}")),
-                end.map_or(String::new(), |e| format!(", terminated {e}"))
-            ),
-        ),
-    };
-    if let Some(s) = in_effect
-        && s.get(code).is_none()
-    {
-        reason.push_str(&format!(
-            "; not in {} (in effect on that date)",
-            s.release()
-        ));
-    }
-    reason.push_str(&no_release());
-    DateCheck {
-        valid,
-        reason,
-        release,
     }
 }
 
-/// Judges every row of `input` against `releases`.
-pub fn audit(file: &str, input: Input, releases: &Releases) -> Audit {
-    let release = releases.audited();
-    let mut codes: BTreeMap<String, CodeAudit> = BTreeMap::new();
-    for e in &input.entries {
-        if !codes.contains_key(&e.code) {
-            codes.insert(e.code.clone(), judge_code(&e.code, releases));
+/// Whether a code was valid on `date`: added on or before it and not terminated before it, by
+/// CMS's dates in the newest stored release that has the code.
+fn judge_date(known: &Known, date: NaiveDate, releases: &Releases) -> DateCheck {
+    let in_effect = releases.in_effect(date);
+    let mut check = DateCheck {
+        valid: false,
+        release: in_effect.map(|i| releases.all[i].release()),
+        why: Why::NotStored,
+        missing_from: None,
+        before_oldest: None,
+    };
+    let Some((added, end)) = known.dates else {
+        return check;
+    };
+    check.why = match (added, end) {
+        (Some(added), _) if date < added => Why::NotYetAdded(added),
+        (_, Some(end)) if date > end => Why::Terminated(end),
+        (added, end) => Why::Within(added, end),
+    };
+    check.valid = matches!(check.why, Why::Within(..));
+    match in_effect {
+        Some(i) => check.missing_from = (!known.stored_in[i]).then(|| releases.all[i].release()),
+        None => check.before_oldest = releases.all.first().map(|o| (date, o.release())),
+    }
+    check
+}
+
+/// Judges the rows of the user's file, keeping what it learns of each code.
+pub struct Judge<'a> {
+    releases: &'a Releases<'a>,
+    known: HashMap<String, Known>,
+    names: Vec<Rc<str>>,
+}
+
+impl<'a> Judge<'a> {
+    pub fn new(releases: &'a Releases<'a>, input: &Input) -> Judge<'a> {
+        Judge {
+            releases,
+            known: HashMap::new(),
+            names: input
+                .extra_columns
+                .iter()
+                .map(|n| Rc::from(n.as_str()))
+                .collect(),
         }
     }
-    // Claims repeat a few codes and dates many times: each pair is judged once.
-    let mut dates: HashMap<String, HashMap<NaiveDate, Rc<DateCheck>>> = HashMap::new();
-    let names: Vec<Rc<str>> = input
-        .extra_columns
-        .iter()
-        .map(|n| Rc::from(n.as_str()))
-        .collect();
-    let mut rows = Vec::with_capacity(input.entries.len());
-    for e in input.entries {
-        let date_check = e.date.as_ref().map(|&(_, d)| {
-            let by_date = match dates.get_mut(&e.code) {
-                Some(m) => m,
-                None => dates.entry(e.code.clone()).or_default(),
+
+    /// A line's code judged on its date, and its modifier's problem if it has one.
+    fn check(
+        &mut self,
+        code: &str,
+        modifier: Option<&str>,
+        date: Option<NaiveDate>,
+    ) -> (Option<DateCheck>, Option<String>) {
+        let releases = self.releases;
+        let date_check = date.map(|d| {
+            let known = match self.known.get(code) {
+                Some(k) => k,
+                None => self
+                    .known
+                    .entry(code.to_string())
+                    .or_insert_with(|| Known::of(code, releases)),
             };
-            Rc::clone(
-                by_date
-                    .entry(d)
-                    .or_insert_with(|| Rc::new(judge_date(&e.code, d, releases))),
-            )
+            judge_date(known, d, releases)
         });
-        let modifier_problem = e.modifier.as_ref().and_then(|m| {
+        let release = releases.audited();
+        let modifier_problem = modifier.and_then(|m| {
             (release.get(m).is_none_or(|r| r.kind != Kind::Modifier))
                 .then(|| format!("modifier {m} is not in release {}", release.release()))
         });
-        rows.push(Row {
+        (date_check, modifier_problem)
+    }
+
+    /// One line of the user's file, judged.
+    fn row_of(
+        &self,
+        e: Entry,
+        date_check: Option<DateCheck>,
+        modifier_problem: Option<String>,
+    ) -> Row {
+        Row {
             line: e.line,
             given: e.given,
             code: e.code,
@@ -408,28 +495,78 @@ pub fn audit(file: &str, input: Input, releases: &Releases) -> Audit {
             modifier_problem,
             date: e.date.map(|(raw, _)| raw),
             date_check,
-            columns: names.iter().cloned().zip(e.extra).collect(),
-        });
+            columns: self.names.iter().cloned().zip(e.extra).collect(),
+        }
     }
+
+    /// The lines of `input`, judged, one at a time (the second pass, as a report is written);
+    /// with `only_not_valid`, only the rows that are not valid, the others skipped before
+    /// anything of them is copied.
+    pub fn rows<'j>(
+        &'j mut self,
+        input: &'j Input,
+        only_not_valid: bool,
+    ) -> impl Iterator<Item = Result<Row, InputError>> + 'j {
+        let mut lines = input.lines();
+        std::iter::from_fn(move || {
+            loop {
+                let (date_check, modifier_problem) = match lines.advance()? {
+                    Ok(seen) => self.check(&seen.code, seen.modifier.as_deref(), seen.date),
+                    Err(e) => return Some(Err(e)),
+                };
+                if only_not_valid && !not_valid(date_check.as_ref(), modifier_problem.is_some()) {
+                    continue;
+                }
+                return Some(
+                    lines
+                        .entry()
+                        .map(|e| self.row_of(e, date_check, modifier_problem)),
+                );
+            }
+        })
+    }
+}
+
+/// Judges every code of `input` against `releases` and counts its rows (the first pass over
+/// the file; no row is kept). A line that cannot be read is an error naming it.
+pub fn audit(file: &str, input: &Input, releases: &Releases) -> Result<Audit, InputError> {
+    let release = releases.audited();
+    let mut judge = Judge::new(releases, input);
+    let mut codes: BTreeMap<String, CodeAudit> = BTreeMap::new();
+    let mut summary = Summary::default();
+    input.scan(|seen| {
+        let (date_check, modifier_problem) =
+            judge.check(&seen.code, seen.modifier.as_deref(), seen.date);
+        let code = match codes.get(seen.code.as_ref()) {
+            Some(c) => c,
+            None => codes
+                .entry(seen.code.to_string())
+                .or_insert_with(|| judge_code(&seen.code, releases)),
+        };
+        summary.rows += 1;
+        match &date_check {
+            Some(d) if d.valid => summary.valid_on_date += 1,
+            Some(_) => summary.not_valid_on_date += 1,
+            None => {}
+        }
+        let not_valid = not_valid(date_check.as_ref(), modifier_problem.is_some());
+        summary.rows_not_valid += usize::from(not_valid);
+        summary.needs_attention |= needs_attention(not_valid, date_check.as_ref(), code);
+    })?;
     let codes: Vec<CodeAudit> = codes.into_values().collect();
-    let summary = summarize(&codes, &rows);
-    Audit {
+    count_codes(&mut summary, &codes);
+    Ok(Audit {
         schema_version: 1,
         file: file.to_string(),
         release: release.release(),
         previous: releases.previous().map(Snapshot::release),
         summary,
         codes,
-        rows,
-    }
+    })
 }
 
-fn summarize(codes: &[CodeAudit], rows: &[Row]) -> Summary {
-    let mut s = Summary {
-        codes: codes.len(),
-        rows: rows.len(),
-        ..Summary::default()
-    };
+fn count_codes(s: &mut Summary, codes: &[CodeAudit]) {
+    s.codes = codes.len();
     for c in codes {
         *match c.status {
             Status::Active => &mut s.active,
@@ -439,14 +576,6 @@ fn summarize(codes: &[CodeAudit], rows: &[Row]) -> Summary {
             Status::Unknown => &mut s.unknown,
         } += 1;
     }
-    for r in rows {
-        match &r.date_check {
-            Some(d) if d.valid => s.valid_on_date += 1,
-            Some(_) => s.not_valid_on_date += 1,
-            None => {}
-        }
-    }
-    s
 }
 
 /// Whether `code` was valid on `date`, and the stored release in effect then (`show --on`).
@@ -456,5 +585,5 @@ pub fn on_date(code: &str, date: NaiveDate, all: &[Snapshot]) -> DateCheck {
         all,
         audited: all.len().saturating_sub(1),
     };
-    judge_date(code, date, &releases)
+    judge_date(&Known::of(code, &releases), date, &releases)
 }

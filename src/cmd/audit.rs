@@ -54,16 +54,21 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
             .ok_or(StoreError::Missing(r))?,
         None => all.len() - 1,
     };
-    let result = audit::audit(&name, input, &Releases { all: &all, audited });
-    let mut rendered = Vec::new();
-    match args.format {
-        FormatArg::Text => report::audit::text(&mut rendered, &result)?,
-        FormatArg::Markdown => report::audit::markdown(&mut rendered, &result)?,
-        FormatArg::Json => report::audit::json(&mut rendered, &result)?,
-        FormatArg::Csv => report::audit::csv(&mut rendered, &result)?,
-        FormatArg::Html => report::audit::html(&mut rendered, &result)?,
-    }
-    super::emit(out, args.output.as_deref(), &rendered)?;
+    let releases = Releases { all: &all, audited };
+    // Two passes over the file: the first judges every code and counts the rows (and finds
+    // any bad line before a report is begun), the second writes the rows as it judges them.
+    let result = audit::audit(&name, &input, &releases).map_err(hcpcs_diff::Error::from)?;
+    let mut judge = audit::Judge::new(&releases, &input);
+    // Text, markdown and HTML list only the rows that are not valid; CSV and JSON every row.
+    let only_not_valid = !matches!(args.format, FormatArg::Csv | FormatArg::Json);
+    let rows = &mut judge.rows(&input, only_not_valid);
+    super::emit_with(out, args.output.as_deref(), |w| match args.format {
+        FormatArg::Text => report::audit::text(w, &result, rows),
+        FormatArg::Markdown => report::audit::markdown(w, &result, rows),
+        FormatArg::Json => report::audit::json(w, &result, rows),
+        FormatArg::Csv => report::audit::csv(w, &result, rows),
+        FormatArg::Html => report::audit::html(w, &result, rows),
+    })?;
     Ok(if result.needs_attention() {
         exit::CHANGES
     } else {

@@ -50,7 +50,17 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
         .into());
     }
     check_names(store, &filter, &old, &new, stored)?;
-    let set = filter.apply(diff::diff(&old, &new));
+    let mut set = diff::diff(&old, &new);
+    if stored {
+        // CMS's corrections kept with either release account for some changes.
+        let (a, b) = (
+            store.corrections(old.release())?,
+            store.corrections(new.release())?,
+        );
+        let kept = |release, files| diff::corrections::Kept { release, files };
+        diff::corrections::explain(&mut set, kept(old.release(), &a), kept(new.release(), &b));
+    }
+    let set = filter.apply(set);
     let options = super::render_options(args.output.as_deref(), args.excel);
     let mut rendered = Vec::new();
     report::render(&mut rendered, &set, args.format.into(), &options)?;

@@ -1,27 +1,92 @@
-//! `export RELEASE`: a stored release as CSV, one row per code.
+//! `export [RELEASE] [--format csv|sqlite|fhir|fhir-conceptmap]`: the store for other tools: a
+//! release as CSV or FHIR, or every release and the changes between them as one SQLite
+//! database.
 
 use std::io::Write;
 use std::path::PathBuf;
 
-use anyhow::Result;
+use anyhow::{Context, Result, bail};
 
 use hcpcs_diff::exit;
-use hcpcs_diff::model::ReleaseId;
+use hcpcs_diff::model::{ReleaseId, Snapshot};
 use hcpcs_diff::report;
 use hcpcs_diff::store::Store;
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// One row per code of RELEASE, every field: for spreadsheets and other diff tools.
+    Csv,
+    /// Every stored release, the changes between consecutive ones and each code's validity,
+    /// as one SQLite database (needs --output, takes no RELEASE): for SQL and claims joins.
+    Sqlite,
+    /// RELEASE as a FHIR R4 CodeSystem (JSON): for terminology servers.
+    Fhir,
+    /// RELEASE's terminated codes mapped to their cross-reference codes, as a FHIR R4
+    /// ConceptMap (JSON).
+    FhirConceptmap,
+}
+
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    release: ReleaseId,
+    /// The stored release to export (csv, fhir, fhir-conceptmap); sqlite takes every one.
+    release: Option<ReleaseId>,
+    /// What to write, and for whom.
+    #[arg(long, value_enum, default_value_t = Format::Csv)]
+    format: Format,
     /// Write to FILE (atomically) instead of standard output.
     #[arg(long, value_name = "FILE")]
     output: Option<PathBuf>,
 }
 
 pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
-    let snapshot = store.load(args.release)?;
-    let mut rendered = Vec::new();
-    report::export::csv(&mut rendered, &snapshot)?;
-    super::emit(out, args.output.as_deref(), &rendered)?;
+    let render: fn(&mut dyn Write, &Snapshot) -> std::io::Result<()> = match args.format {
+        Format::Sqlite => return sqlite(store, args, out),
+        Format::Csv => report::export::csv,
+        Format::Fhir => report::fhir::code_system,
+        Format::FhirConceptmap => report::fhir::concept_map,
+    };
+    let Some(release) = args.release else {
+        bail!(
+            "export --format {}: which release? e.g. `export 2025-01` (see `hcpcs-diff list`)",
+            name(args.format)
+        );
+    };
+    let snapshot = store.load(release)?;
+    super::emit_with(out, args.output.as_deref(), |w| render(w, &snapshot))?;
+    Ok(exit::OK)
+}
+
+fn name(format: Format) -> String {
+    clap::ValueEnum::to_possible_value(&format)
+        .map(|v| v.get_name().to_string())
+        .unwrap_or_default()
+}
+
+fn sqlite(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
+    if let Some(release) = args.release {
+        bail!(
+            "export --format sqlite writes every stored release; drop {release} (select it in \
+             SQL: WHERE release = '{release}')"
+        );
+    }
+    let Some(path) = args.output else {
+        bail!(
+            "export --format sqlite needs --output FILE (a database is not written to a terminal)"
+        );
+    };
+    let snapshots = store.load_all()?;
+    if snapshots.is_empty() {
+        return Err(hcpcs_diff::store::StoreError::Empty.into());
+    }
+    let written =
+        report::sqlite::write(&path, &snapshots).with_context(|| format!("{}", path.display()))?;
+    writeln!(
+        out,
+        "{}: {} releases, {} code rows, {} change rows",
+        path.display(),
+        written.releases,
+        written.codes,
+        written.changes
+    )?;
     Ok(exit::OK)
 }

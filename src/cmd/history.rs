@@ -29,8 +29,19 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
     if snapshots.is_empty() {
         return Err(StoreError::Empty.into());
     }
-    let history = diff::history::history(&code, &snapshots);
-    if history.events.is_empty() {
+    let mut history = diff::history::history(&code, &snapshots);
+    for s in &snapshots {
+        let kept = store.corrections(s.release())?;
+        for (file, c) in hcpcs_diff::model::correction::for_code(&kept, &code) {
+            history.corrections.push(diff::history::KeptCorrection {
+                release: s.release(),
+                file: file.name.clone(),
+                version: file.version,
+                correction: c.clone(),
+            });
+        }
+    }
+    if history.events.is_empty() && history.corrections.is_empty() {
         let all: Vec<_> = snapshots.iter().collect();
         anyhow::bail!(
             "{code} is in none of the {} stored releases{}",

@@ -6,13 +6,19 @@ use std::path::PathBuf;
 use anyhow::Result;
 
 use hcpcs_diff::model::ReleaseId;
-use hcpcs_diff::store::{Saved, Store};
+use hcpcs_diff::store::{Added, Saved, Store};
 use hcpcs_diff::{ReadOptions, ReleaseFrom, exit};
 
 #[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("what").required(true).args(["source", "corrections"])))]
 pub struct Args {
-    /// The release file or folder.
-    source: PathBuf,
+    /// The release file or folder. Corrections files in it (CMS's `*Corrections*` workbooks,
+    /// texts and `.prn` prints) are kept with the release.
+    source: Option<PathBuf>,
+    /// Keep the corrections file (or a zip or folder of them) FILE with a stored release
+    /// (--release, or the year in FILE's name), instead of importing a release.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["source", "force", "strict"])]
+    corrections: Option<PathBuf>,
     /// Release id YYYY-MM (YYYY means January); inferred from the name or content if absent.
     #[arg(long)]
     release: Option<ReleaseId>,
@@ -25,15 +31,31 @@ pub struct Args {
 }
 
 pub fn run(store: &Store, args: Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8> {
+    let source = match (&args.source, &args.corrections) {
+        (Some(source), _) => source.clone(),
+        (None, Some(file)) => return keep_corrections(store, file, args.release, out),
+        (None, None) => anyhow::bail!("give a release SOURCE or --corrections FILE"),
+    };
     let options = ReadOptions {
         release: args.release,
         strict: args.strict,
     };
-    let loaded = hcpcs_diff::load_path(&args.source, options)?;
+    let loaded = hcpcs_diff::load_path(&source, options)?;
     let file = loaded.snapshot.provenance.source.display();
     for w in &loaded.warnings {
         writeln!(err, "warning: {file}: {w}")?;
     }
+    // The corrections inside a release zip; one that cannot be read is said, and not kept.
+    let corrections = match hcpcs_diff::load_corrections(&source, false) {
+        Ok(c) => c,
+        Err(e) => {
+            writeln!(
+                err,
+                "warning: {e}: the release is imported without its corrections"
+            )?;
+            Vec::new()
+        }
+    };
     let p = &loaded.snapshot.provenance;
     let how = match &loaded.release_from {
         ReleaseFrom::Given => "as given".to_string(),
@@ -44,6 +66,9 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write, err: &mut dyn Write) 
     };
     // One writer at a time: a second import of the release waits here, then finds it stored.
     let _lock = store.lock()?;
+    // Checked first, so a refused import keeps nothing; the snapshot is written last.
+    store.check_save(&loaded.snapshot, args.force)?;
+    let kept = store.add_corrections(p.release, corrections)?;
     let saved = store.save(&loaded.snapshot, args.force)?;
     let verb = match &saved {
         Saved::Created => "imported".to_string(),
@@ -57,12 +82,53 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write, err: &mut dyn Write) 
     writeln!(
         out,
         "{}: release {} ({how}): {} procedure codes, {} modifiers, {n} warning{}; {verb} in {}",
-        args.source.display(),
+        source.display(),
         p.release,
         p.counts.procedure,
         p.counts.modifier,
         if n == 1 { "" } else { "s" },
         store.path_of(p.release).display()
     )?;
+    say_kept(out, p.release, &kept)?;
     Ok(exit::OK)
+}
+
+/// `import --corrections FILE`: keeps a corrections file with a stored release.
+fn keep_corrections(
+    store: &Store,
+    file: &std::path::Path,
+    release: Option<ReleaseId>,
+    out: &mut dyn Write,
+) -> Result<u8> {
+    let name = file.file_name().map_or_else(
+        || file.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let release = release
+        .or_else(|| hcpcs_diff::source::release_from_name(&name))
+        .ok_or_else(|| anyhow::anyhow!("{name}: cannot tell which release these corrections are for: give --release YYYY-MM"))?;
+    let files = hcpcs_diff::load_corrections(file, true)?;
+    anyhow::ensure!(
+        !files.is_empty(),
+        "{name}: holds no corrections file (a name with 'correction' in it)"
+    );
+    let _lock = store.lock()?;
+    if !store.releases()?.contains(&release) {
+        return Err(hcpcs_diff::store::StoreError::Missing(release).into());
+    }
+    let kept = store.add_corrections(release, files)?;
+    say_kept(out, release, &kept)?;
+    Ok(exit::OK)
+}
+
+fn say_kept(out: &mut dyn Write, release: ReleaseId, kept: &[Added]) -> Result<()> {
+    for k in kept {
+        match k {
+            Added::Added(name) => writeln!(out, "{release}: kept corrections {name}")?,
+            Added::AlreadyKept(name) => {
+                writeln!(out, "{release}: corrections {name} already kept, unchanged")?
+            }
+        }
+    }
+    Ok(())
 }

@@ -38,6 +38,24 @@ pub fn run(store: &Store, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8
             p.source.file,
             p.source.sha256.get(..12).unwrap_or(&p.source.sha256)
         )?;
+        match store.corrections(r) {
+            Ok(files) => {
+                for f in files {
+                    writeln!(
+                        out,
+                        "         corrections v{}  {} rows  {}  sha256 {}",
+                        f.version,
+                        f.corrections.len(),
+                        f.name,
+                        f.sha256.get(..12).unwrap_or(&f.sha256)
+                    )?;
+                }
+            }
+            Err(e) => {
+                writeln!(err, "error: {e}")?;
+                status = exit::ERROR;
+            }
+        }
     }
     Ok(status)
 }

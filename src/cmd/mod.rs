@@ -44,6 +44,24 @@ fn render_options(output: Option<&Path>, excel: bool) -> hcpcs_diff::report::Opt
     }
 }
 
+/// Writes a report to `path` atomically, or to `out`, as `render` produces it (streamed, never
+/// held whole).
+fn emit_with(
+    out: &mut dyn Write,
+    path: Option<&Path>,
+    render: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<()> {
+    match path {
+        Some(path) => hcpcs_diff::fs::write_atomically_with(path, render)
+            .with_context(|| format!("{}", path.display())),
+        None => {
+            let mut buffered = std::io::BufWriter::with_capacity(1 << 16, out);
+            render(&mut buffered)?;
+            Ok(buffered.flush()?)
+        }
+    }
+}
+
 /// A file the user hands a command (a watch list, an audit's CSV): a regular file only (a FIFO
 /// would block, a device never ends), read whole up to `MAX_INPUT_BYTES`.
 fn read_input(path: &Path) -> Result<Vec<u8>> {

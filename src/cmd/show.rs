@@ -47,13 +47,77 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
         None => store.latest()?,
     };
     let snapshot = store.load(release)?;
-    let record = snapshot.get(&code).with_context(|| {
-        let near = super::did_you_mean(&code, &[&snapshot]);
-        format!("{code} is not in release {release}{near}")
-    })?;
+    let kept = store.corrections(release)?;
+    let corrections = hcpcs_diff::model::correction::for_code(&kept, &code);
+    let Some(record) = snapshot.get(&code) else {
+        // Not in the release's file, but CMS's corrections to it name the code.
+        anyhow::ensure!(!corrections.is_empty(), {
+            let near = super::did_you_mean(&code, &[&snapshot]);
+            format!("{code} is not in release {release}{near}")
+        });
+        return corrections_only(out, &code, release, &corrections, args.format);
+    };
     match args.format {
-        ShowFormat::Text => report::show::text(out, release, record)?,
-        ShowFormat::Json => report::show::json(out, release, record)?,
+        ShowFormat::Text => {
+            report::show::text(out, release, record)?;
+            report::show::corrections_text(out, release, &corrections)?;
+        }
+        ShowFormat::Json => {
+            let mut shown = Vec::new();
+            report::show::json(&mut shown, release, record)?;
+            let mut value: serde_json::Value = serde_json::from_slice(&shown)?;
+            if !corrections.is_empty() {
+                value["corrections"] = corrections_json(&corrections);
+            }
+            serde_json::to_writer_pretty(&mut *out, &value)?;
+            writeln!(out)?;
+        }
+    }
+    Ok(exit::OK)
+}
+
+type Noted<'a> = (
+    &'a hcpcs_diff::model::correction::CorrectionsFile,
+    &'a hcpcs_diff::model::correction::Correction,
+);
+
+fn corrections_json(rows: &[Noted]) -> serde_json::Value {
+    rows.iter()
+        .map(|(file, c)| {
+            let mut v = serde_json::to_value(c).unwrap_or_default();
+            v["file"] = serde_json::json!(file.name);
+            v["version"] = serde_json::json!(file.version);
+            v
+        })
+        .collect()
+}
+
+/// A code the release's file does not hold, but its corrections name.
+fn corrections_only(
+    out: &mut dyn Write,
+    code: &str,
+    release: ReleaseId,
+    rows: &[Noted],
+    format: ShowFormat,
+) -> Result<u8> {
+    match format {
+        ShowFormat::Text => {
+            writeln!(
+                out,
+                "{code} is not in release {release}'s file; CMS's corrections to {release} name it."
+            )?;
+            report::show::corrections_text(out, release, rows)?;
+        }
+        ShowFormat::Json => {
+            let value = serde_json::json!({
+                "release": release,
+                "code": code,
+                "in_release_file": false,
+                "corrections": corrections_json(rows),
+            });
+            serde_json::to_writer_pretty(&mut *out, &value)?;
+            writeln!(out)?;
+        }
     }
     Ok(exit::OK)
 }
@@ -87,7 +151,7 @@ fn on(
     match format {
         ShowFormat::Text => {
             report::show::text(out, snapshot.release(), record)?;
-            writeln!(out, "\nOn {date}: {verdict}: {}", check.reason)?;
+            writeln!(out, "\nOn {date}: {verdict}: {}", check.reason())?;
         }
         ShowFormat::Json => {
             let mut shown = Vec::new();
@@ -96,7 +160,7 @@ fn on(
             value["on"] = serde_json::json!({
                 "date": date,
                 "valid": check.valid,
-                "reason": check.reason,
+                "reason": check.reason(),
                 "release_in_effect": check.release,
             });
             serde_json::to_writer_pretty(&mut *out, &value)?;

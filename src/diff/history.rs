@@ -68,6 +68,19 @@ pub struct History {
     /// Every release looked at, oldest first.
     pub releases: Vec<ReleaseId>,
     pub events: Vec<Event>,
+    /// CMS's corrections to the stored releases that name the code, oldest release first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub corrections: Vec<KeptCorrection>,
+}
+
+/// A correction to a stored release, with the file it is in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct KeptCorrection {
+    pub release: ReleaseId,
+    pub file: String,
+    pub version: u32,
+    #[serde(flatten)]
+    pub correction: crate::model::correction::Correction,
 }
 
 /// The history of `code` across `snapshots` (oldest first).
@@ -115,5 +128,6 @@ pub fn history(code: &str, snapshots: &[Snapshot]) -> History {
         termination_date: latest.and_then(|r| r.termination_date),
         releases: snapshots.iter().map(Snapshot::release).collect(),
         events,
+        corrections: Vec::new(),
     }
 }

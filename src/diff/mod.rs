@@ -3,6 +3,7 @@
 //! changes of case, spacing or punctuation only as cosmetic. Formats nothing.
 
 pub mod cms;
+pub mod corrections;
 pub mod history;
 pub mod watch;
 pub mod words;
@@ -137,6 +138,9 @@ pub struct CodeChange {
     /// Whether CMS's action code (or, across a gap, its dates) says the same as the computed
     /// change; `None` where nothing could be checked (see `Changeset::cms_agreement`).
     pub cms_agrees: Option<bool>,
+    /// The CMS corrections that account for this change (see `corrections::explain`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub explained_by: Vec<corrections::Explanation>,
     /// The code as it stands in NEW (OLD for a dropped code), for reports that show every
     /// code's dates, pricing and coverage. Not in the JSON changeset, which keeps its shape.
     #[serde(skip)]
@@ -225,6 +229,9 @@ pub struct Changeset {
     pub cms_agreement: cms::Agreement,
     /// Codes whose CMS action code disagrees with the computed change (changed or not).
     pub disagreements: Vec<Disagreement>,
+    /// Disagreements CMS's corrections account for: no longer counted as disagreements.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub explained_disagreements: Vec<Disagreement>,
 }
 
 /// Text equal but for letter case, spacing and punctuation that carries no meaning (commas,
@@ -475,6 +482,7 @@ pub fn diff(old: &Snapshot, new: &Snapshot) -> Changeset {
             action_code,
             cms_agrees: verdict.map(|v| v.is_ok()),
             standing: Standing::between(pair.0, record),
+            explained_by: Vec::new(),
         });
     }
     Changeset {
@@ -483,6 +491,7 @@ pub fn diff(old: &Snapshot, new: &Snapshot) -> Changeset {
         changes,
         cms_agreement: agreement,
         disagreements,
+        explained_disagreements: Vec::new(),
     }
 }
 
@@ -591,10 +600,12 @@ impl Filter {
 
     pub fn apply(&self, mut set: Changeset) -> Changeset {
         set.changes.retain(|c| self.keeps(c));
-        set.disagreements.retain(|d| {
+        let keeps = |d: &Disagreement| {
             self.covers(&d.code, d.kind)
                 && (self.only.is_empty() || d.change.is_some_and(|c| self.only.contains(&c)))
-        });
+        };
+        set.disagreements.retain(keeps);
+        set.explained_disagreements.retain(keeps);
         set
     }
 }

@@ -2,6 +2,7 @@
 //! later stage (store, diff, report) consumes. Nothing here knows where a record came from.
 
 pub mod codes;
+pub mod correction;
 pub mod fields;
 mod snapshot;
 

@@ -2,8 +2,10 @@
 //! maps its input onto the layout table as `RawRow`s with their locations; checking and typing
 //! the values is `normalize`'s job, so every form is judged by the same rules.
 
+pub mod corrections;
 pub mod csv;
 pub mod layout;
+pub mod legacy;
 pub mod tabular;
 pub mod text;
 pub mod workbook;

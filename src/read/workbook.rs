@@ -15,18 +15,23 @@ use crate::error::{FileProblem, Location, ReadError};
 const MAX_COLUMNS: usize = 256;
 
 /// A sheet's non-empty rows and their 1-based row numbers.
-struct Sheet {
-    name: String,
-    numbers: Vec<usize>,
-    cells: Vec<Vec<String>>,
+pub struct Sheet {
+    pub name: String,
+    pub numbers: Vec<usize>,
+    pub cells: Vec<Vec<String>>,
+}
+
+/// Every sheet of a workbook, as text (for CMS's other workbooks, such as corrections).
+pub fn sheets(file: &str, bytes: &[u8], legacy: bool) -> Result<Vec<Sheet>, ReadError> {
+    if legacy {
+        xls_sheets(file, bytes)
+    } else {
+        xlsx_sheets(file, bytes)
+    }
 }
 
 pub fn read(file: &str, bytes: &[u8], legacy: bool) -> Result<Parsed, ReadError> {
-    let sheets = if legacy {
-        xls_sheets(file, bytes)?
-    } else {
-        xlsx_sheets(file, bytes)?
-    };
+    let sheets = sheets(file, bytes, legacy)?;
     let names: Vec<String> = sheets.iter().map(|s| format!("'{}'", s.name)).collect();
     for sheet in sheets {
         if let Some(header) = tabular::find_header(&sheet.cells) {
@@ -52,8 +57,9 @@ fn bad(file: &str) -> impl Fn(String) -> ReadError + '_ {
     move |e| ReadError::file(file, FileProblem::BadWorkbook(e))
 }
 
-/// A legacy workbook's sheets. calamine's CFB reader panics on some damaged files (a slice
-/// past a sector's end); that is caught here and is a bad workbook like any other.
+/// A legacy workbook's sheets, read by calamine from the checked copy `legacy::repack` makes.
+/// Should calamine still panic on a damaged file, that is caught here and is a bad workbook
+/// like any other.
 fn xls_sheets(file: &str, bytes: &[u8]) -> Result<Vec<Sheet>, ReadError> {
     let quiet = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
@@ -63,6 +69,7 @@ fn xls_sheets(file: &str, bytes: &[u8]) -> Result<Vec<Sheet>, ReadError> {
 }
 
 fn xls_sheets_unguarded(file: &str, bytes: &[u8]) -> Result<Vec<Sheet>, ReadError> {
+    let bytes = super::legacy::repack(bytes).map_err(bad(file))?;
     let mut wb: Xls<_> = open_workbook_from_rs(Cursor::new(bytes))
         .map_err(|e: calamine::XlsError| bad(file)(e.to_string()))?;
     Ok(wb
@@ -70,11 +77,15 @@ fn xls_sheets_unguarded(file: &str, bytes: &[u8]) -> Result<Vec<Sheet>, ReadErro
         .into_iter()
         .map(|(name, range)| {
             let first_row = range.start().map_or(0, |(r, _)| r as usize);
-            let cells: Vec<Vec<String>> = range
+            let (numbers, cells) = range
                 .rows()
-                .map(|r| r.iter().take(MAX_COLUMNS).map(cell_text).collect())
-                .collect();
-            let numbers = (0..cells.len()).map(|i| first_row + i + 1).collect();
+                .enumerate()
+                .filter(|(_, r)| r.iter().take(MAX_COLUMNS).any(|c| *c != Data::Empty))
+                .map(|(i, r)| {
+                    let row = r.iter().take(MAX_COLUMNS).map(cell_text).collect();
+                    (first_row + i + 1, row)
+                })
+                .unzip();
             Sheet {
                 name,
                 numbers,

@@ -1,11 +1,16 @@
 //! `audit` in every format: codes needing attention first (terminated, not in the release,
 //! unknown, changed), then the active ones, then the dated rows that were not valid on their
 //! date of service. CSV gives one row per line of the user's file, with its own columns, so
-//! it joins back to that file.
+//! it joins back to that file. Rows come one at a time from the second pass over the file
+//! (`audit::Judge::rows`) and are written as they come: a report of a million rows is never
+//! held whole.
 
+use std::cell::RefCell;
 use std::io::{self, Write};
 
-use crate::audit::{Audit, CodeAudit, Row, Status};
+use serde::ser::{Error as _, SerializeSeq, SerializeStruct};
+
+use crate::audit::{Audit, CodeAudit, DateCheck, InputError, Row, Status};
 
 use super::html::esc;
 use super::markdown::md;
@@ -109,10 +114,13 @@ fn details(c: &CodeAudit, code: &dyn Fn(&str) -> String) -> Vec<String> {
     out
 }
 
-fn rows_not_valid(a: &Audit) -> impl Iterator<Item = &Row> {
-    a.rows
-        .iter()
-        .filter(|r| r.modifier_problem.is_some() || r.date_check.as_ref().is_some_and(|d| !d.valid))
+/// The judged rows of the user's file, in file order.
+pub type Rows<'r> = dyn Iterator<Item = Result<Row, InputError>> + 'r;
+
+/// The rows that are not valid, as they come.
+fn rows_not_valid<'r>(rows: &'r mut Rows<'_>) -> impl Iterator<Item = io::Result<Row>> + 'r {
+    rows.map(|r| r.map_err(io::Error::other))
+        .filter(|r| r.as_ref().map_or(true, Row::not_valid))
 }
 
 fn row_words(r: &Row) -> String {
@@ -125,7 +133,7 @@ fn row_words(r: &Row) -> String {
         parts.push(format!(
             "{date}: {}: {}{release}",
             if check.valid { "valid" } else { "NOT VALID" },
-            check.reason
+            check.reason()
         ));
     }
     if let Some(p) = &r.modifier_problem {
@@ -134,7 +142,7 @@ fn row_words(r: &Row) -> String {
     format!("line {}  {}  {}", r.line, r.given, parts.join("; "))
 }
 
-pub fn text(out: &mut dyn Write, a: &Audit) -> io::Result<()> {
+pub fn text(out: &mut dyn Write, a: &Audit, rows: &mut Rows) -> io::Result<()> {
     writeln!(out, "{}", title(a))?;
     writeln!(out, "{}", summary_line(a))?;
     let codes = by_urgency(a);
@@ -153,17 +161,16 @@ pub fn text(out: &mut dyn Write, a: &Audit) -> io::Result<()> {
             }
         }
     }
-    let rows: Vec<&Row> = rows_not_valid(a).collect();
-    if !rows.is_empty() {
-        writeln!(out, "\nROWS NOT VALID ({})", rows.len())?;
-        for r in rows {
-            writeln!(out, "  {}", row_words(r))?;
+    if a.summary.rows_not_valid > 0 {
+        writeln!(out, "\nROWS NOT VALID ({})", a.summary.rows_not_valid)?;
+        for r in rows_not_valid(rows) {
+            writeln!(out, "  {}", row_words(&r?))?;
         }
     }
     Ok(())
 }
 
-pub fn markdown(out: &mut dyn Write, a: &Audit) -> io::Result<()> {
+pub fn markdown(out: &mut dyn Write, a: &Audit, rows: &mut Rows) -> io::Result<()> {
     writeln!(out, "# {}\n", md(&title(a)))?;
     writeln!(out, "{}\n", summary_line(a))?;
     writeln!(out, "| Code | Status | Description |")?;
@@ -187,17 +194,16 @@ pub fn markdown(out: &mut dyn Write, a: &Audit) -> io::Result<()> {
             writeln!(out, "- {d}")?;
         }
     }
-    let rows: Vec<&Row> = rows_not_valid(a).collect();
-    if !rows.is_empty() {
-        writeln!(out, "\n## Rows not valid ({})\n", rows.len())?;
-        for r in rows {
-            writeln!(out, "- {}", md(&row_words(r)))?;
+    if a.summary.rows_not_valid > 0 {
+        writeln!(out, "\n## Rows not valid ({})\n", a.summary.rows_not_valid)?;
+        for r in rows_not_valid(rows) {
+            writeln!(out, "- {}", md(&row_words(&r?)))?;
         }
     }
     Ok(())
 }
 
-pub fn html(out: &mut dyn Write, a: &Audit) -> io::Result<()> {
+pub fn html(out: &mut dyn Write, a: &Audit, rows: &mut Rows) -> io::Result<()> {
     let title = esc(&title(a));
     writeln!(
         out,
@@ -238,83 +244,155 @@ pub fn html(out: &mut dyn Write, a: &Audit) -> io::Result<()> {
         )?;
     }
     writeln!(out, "</table>")?;
-    let rows: Vec<&Row> = rows_not_valid(a).collect();
-    if !rows.is_empty() {
-        writeln!(out, "<h2>Rows not valid ({})</h2>\n<ul>", rows.len())?;
-        for r in rows {
-            writeln!(out, "<li>{}</li>", esc(&row_words(r)))?;
+    if a.summary.rows_not_valid > 0 {
+        writeln!(
+            out,
+            "<h2>Rows not valid ({})</h2>\n<ul>",
+            a.summary.rows_not_valid
+        )?;
+        for r in rows_not_valid(rows) {
+            writeln!(out, "<li>{}</li>", esc(&row_words(&r?)))?;
         }
         writeln!(out, "</ul>")?;
     }
     writeln!(out, "</body></html>")
 }
 
-pub fn json(out: &mut dyn Write, a: &Audit) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, a)?;
+/// The audit and its rows as one JSON document, the rows serialized as they are judged.
+struct Streamed<'a, 'r> {
+    audit: &'a Audit,
+    rows: RefCell<&'a mut Rows<'r>>,
+}
+
+impl serde::Serialize for Streamed<'_, '_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let a = self.audit;
+        let mut fields = s.serialize_struct("Audit", 7)?;
+        fields.serialize_field("schema_version", &a.schema_version)?;
+        fields.serialize_field("file", &a.file)?;
+        fields.serialize_field("release", &a.release)?;
+        fields.serialize_field("previous", &a.previous)?;
+        fields.serialize_field("summary", &a.summary)?;
+        fields.serialize_field("codes", &a.codes)?;
+        fields.serialize_field("rows", &StreamedRows(&self.rows))?;
+        fields.end()
+    }
+}
+
+struct StreamedRows<'s, 'a, 'r>(&'s RefCell<&'a mut Rows<'r>>);
+
+impl serde::Serialize for StreamedRows<'_, '_, '_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut rows = self.0.borrow_mut();
+        let mut seq = s.serialize_seq(None)?;
+        for row in &mut **rows {
+            seq.serialize_element(&row.map_err(S::Error::custom)?)?;
+        }
+        seq.end()
+    }
+}
+
+pub fn json(out: &mut dyn Write, a: &Audit, rows: &mut Rows) -> io::Result<()> {
+    let streamed = Streamed {
+        audit: a,
+        rows: RefCell::new(rows),
+    };
+    serde_json::to_writer_pretty(&mut *out, &streamed)?;
     writeln!(out)
 }
 
 /// One row per line of the user's file: its own columns first, then the audit's.
-pub fn csv(out: &mut dyn Write, a: &Audit) -> io::Result<()> {
+pub fn csv(out: &mut dyn Write, a: &Audit, rows: &mut Rows) -> io::Result<()> {
     let mut w = csv::Writer::from_writer(out);
-    // Every row holds the same columns, in the file's order.
-    let extra: Vec<&str> = a
-        .rows
-        .first()
-        .map(|r| r.columns.iter().map(|(k, _)| k.as_ref()).collect())
-        .unwrap_or_default();
-    let header = [
-        "line",
-        "given",
-        "code",
-        "modifier",
-        "status",
-        "description",
-        "pricing",
-        "coverage",
-        "termination_date",
-        "use_instead",
-        "date_of_service",
-        "valid_on_date",
-        "reason",
-        "release_in_effect",
-    ];
-    w.write_record(extra.iter().copied().chain(header))?;
-    for r in &a.rows {
-        let Some(c) = a.code(&r.code) else { continue };
-        let check = r.date_check.as_ref();
-        let mut reason: Vec<String> = check.map(|d| d.reason.clone()).into_iter().collect();
-        reason.extend(r.modifier_problem.clone());
-        if c.status == Status::Unknown {
-            reason.push(status_words(c));
+    // What a row says of its code, worked out once per code: claims repeat a few codes.
+    let per_code: Vec<[String; 6]> = a.codes.iter().map(code_fields).collect();
+    let mut header = true;
+    for r in rows {
+        let r = r.map_err(io::Error::other)?;
+        if header {
+            // Every row holds the same columns, in the file's order.
+            let extra = r.columns.iter().map(|(k, _)| k.as_ref());
+            w.write_record(extra.chain(CSV_COLUMNS))?;
+            header = false;
         }
-        let fields = [
-            r.line.to_string(),
-            r.given.clone(),
-            r.code.clone(),
-            r.modifier.clone().unwrap_or_default(),
-            c.status.as_str().to_string(),
-            c.description.clone().unwrap_or_default(),
-            c.pricing.join("; "),
-            c.coverage.clone().unwrap_or_default(),
-            c.termination_date
-                .map(|d| d.to_string())
-                .unwrap_or_default(),
-            c.replacements
-                .iter()
-                .map(|r| chain(r, &|code| code.to_string()))
-                .collect::<Vec<_>>()
-                .join("; "),
-            r.date.clone().unwrap_or_default(),
-            check.map(|d| d.valid.to_string()).unwrap_or_default(),
-            reason.join("; "),
-            check
-                .and_then(|d| d.release)
-                .map(|r| r.to_string())
-                .unwrap_or_default(),
-        ];
-        let own = r.columns.iter().map(|(_, v)| v.clone());
-        w.write_record(own.chain(fields))?;
+        let Ok(i) = a.codes.binary_search_by(|c| c.code.as_str().cmp(&r.code)) else {
+            continue;
+        };
+        csv_row(&mut w, &r, &a.codes[i], &per_code[i])?;
+    }
+    if header {
+        w.write_record(CSV_COLUMNS)?;
     }
     w.flush()
+}
+
+const CSV_COLUMNS: [&str; 14] = [
+    "line",
+    "given",
+    "code",
+    "modifier",
+    "status",
+    "description",
+    "pricing",
+    "coverage",
+    "termination_date",
+    "use_instead",
+    "date_of_service",
+    "valid_on_date",
+    "reason",
+    "release_in_effect",
+];
+
+/// A code's columns: status, description, pricing, coverage, termination date, use instead.
+fn code_fields(c: &CodeAudit) -> [String; 6] {
+    let instead: Vec<String> = c
+        .replacements
+        .iter()
+        .map(|r| chain(r, &|code| code.to_string()))
+        .collect();
+    [
+        c.status.as_str().to_string(),
+        c.description.clone().unwrap_or_default(),
+        c.pricing.join("; "),
+        c.coverage.clone().unwrap_or_default(),
+        c.termination_date
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
+        instead.join("; "),
+    ]
+}
+
+/// One line of the user's file: its own columns, then the audit's, field by field.
+fn csv_row<W: Write>(
+    w: &mut csv::Writer<W>,
+    r: &Row,
+    c: &CodeAudit,
+    code_fields: &[String; 6],
+) -> csv::Result<()> {
+    for (_, v) in &r.columns {
+        w.write_field(v)?;
+    }
+    let check = r.date_check.as_ref();
+    let because = check.map(DateCheck::reason);
+    let mut reason: Vec<&str> = because.as_deref().into_iter().collect();
+    reason.extend(r.modifier_problem.as_deref());
+    let unknown = (c.status == Status::Unknown).then(|| status_words(c));
+    reason.extend(unknown.as_deref());
+    w.write_field(r.line.to_string())?;
+    w.write_field(&r.given)?;
+    w.write_field(&r.code)?;
+    w.write_field(r.modifier.as_deref().unwrap_or_default())?;
+    for field in code_fields {
+        w.write_field(field)?;
+    }
+    w.write_field(r.date.as_deref().unwrap_or_default())?;
+    w.write_field(match check {
+        Some(d) if d.valid => "true",
+        Some(_) => "false",
+        None => "",
+    })?;
+    w.write_field(reason.join("; "))?;
+    let release = check.and_then(|d| d.release).map(|r| r.to_string());
+    w.write_field(release.unwrap_or_default())?;
+    w.write_record(None::<&[u8]>)
 }

@@ -102,7 +102,24 @@ pub fn text(out: &mut dyn Write, h: &History) -> io::Result<()> {
     if let Some(line) = quiet_since(h) {
         writeln!(out, "  {line}")?;
     }
+    if !h.corrections.is_empty() {
+        writeln!(out, "CMS corrections")?;
+        for line in correction_lines(h) {
+            writeln!(out, "  {line}")?;
+        }
+    }
     Ok(())
+}
+
+/// "2019-01  ADD CODE: add, effective 2019-01-01; states ... (file, version 1, row 7)".
+fn correction_lines(h: &History) -> Vec<String> {
+    h.corrections
+        .iter()
+        .map(|k| {
+            let words = super::show::correction_words(&k.file, k.version, &k.correction);
+            format!("{}  {words}", k.release)
+        })
+        .collect()
 }
 
 pub fn markdown(out: &mut dyn Write, h: &History) -> io::Result<()> {
@@ -127,6 +144,12 @@ pub fn markdown(out: &mut dyn Write, h: &History) -> io::Result<()> {
     }
     if let Some(line) = quiet_since(h) {
         writeln!(out, "- {line}")?;
+    }
+    if !h.corrections.is_empty() {
+        writeln!(out, "\n## CMS corrections\n")?;
+        for line in correction_lines(h) {
+            writeln!(out, "- {}", super::markdown::md(&line))?;
+        }
     }
     Ok(())
 }

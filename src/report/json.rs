@@ -20,6 +20,9 @@ struct Document<'a> {
     changes: &'a [CodeChange],
     cms_agreement: &'a Agreement,
     disagreements: &'a [Disagreement],
+    /// Disagreements CMS's corrections account for (their changes carry `explained_by`).
+    #[serde(skip_serializing_if = "<[Disagreement]>::is_empty")]
+    explained_disagreements: &'a [Disagreement],
 }
 
 pub fn render(out: &mut dyn Write, set: &Changeset) -> io::Result<()> {
@@ -31,6 +34,7 @@ pub fn render(out: &mut dyn Write, set: &Changeset) -> io::Result<()> {
         changes: &set.changes,
         cms_agreement: &set.cms_agreement,
         disagreements: &set.disagreements,
+        explained_disagreements: &set.explained_disagreements,
     };
     serde_json::to_writer_pretty(&mut *out, &doc)?;
     writeln!(out)

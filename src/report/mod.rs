@@ -1,15 +1,18 @@
 //! Renderers: they format what `diff` computed and never compute a change themselves. One file
-//! per format, each writing to a `&mut dyn Write`; what they share (sections, value wording)
-//! lives here.
+//! per format, each writing to a `&mut dyn Write` (but `sqlite`, whose database SQLite opens by
+//! path); what they share (sections, value wording) lives here. `export`, `fhir` and `sqlite`
+//! write stored snapshots for other tools.
 
 pub mod audit;
 pub mod csv;
 pub mod export;
+pub mod fhir;
 pub mod history;
 pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod show;
+pub mod sqlite;
 pub mod text;
 
 use std::io::{self, Write};

@@ -5,7 +5,8 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use crate::model::Record;
-use crate::model::fields::FIELDS;
+use crate::model::correction::{Correction, CorrectionsFile, Op};
+use crate::model::fields::{FIELDS, field};
 use crate::model::{Kind, ReleaseId};
 
 #[derive(Serialize)]
@@ -76,6 +77,58 @@ pub fn text(out: &mut dyn Write, release: ReleaseId, record: &Record) -> io::Res
             let label = if i == 0 { f.label } else { "" };
             writeln!(out, "{label:<width$}  {}", f.describe(value))?;
         }
+    }
+    Ok(())
+}
+
+/// One correction in words: "ADD CODE: add, effective 2019-01-01; states Coverage D = Special
+/// coverage instructions apply, ... (HCPC2019_Corrections_ALPHA.xlsx, version 1, row 7)".
+pub fn correction_words(file: &str, version: u32, c: &Correction) -> String {
+    let mut words = format!("{}: {}", c.action, c.class.as_str());
+    match (&c.effective, &c.effective_unread) {
+        (Some(d), _) => words.push_str(&format!(", effective {d}")),
+        (None, Some(raw)) => words.push_str(&format!(", effective '{raw}' (not a date)")),
+        (None, None) => {}
+    }
+    let stated: Vec<String> = c
+        .stated
+        .iter()
+        .map(|s| {
+            let def = field(&s.field);
+            let label = def.map_or(s.field.as_str(), |d| d.label);
+            let value = s
+                .value
+                .split(';')
+                .map(|v| def.map_or(v.to_string(), |d| d.describe(v)))
+                .collect::<Vec<_>>()
+                .join("; ");
+            match s.op {
+                Op::Set => format!("{label} {value}"),
+                Op::Include => format!("{label} + {value}"),
+                Op::Exclude if s.value.is_empty() => format!("{label} cleared"),
+                Op::Exclude => format!("{label} - {value}"),
+            }
+        })
+        .collect();
+    if !stated.is_empty() {
+        words.push_str(&format!("; states {}", stated.join(", ")));
+    }
+    let name = file.rsplit('/').next().unwrap_or(file);
+    format!("{words} ({name}, version {version}, {})", c.at)
+}
+
+/// The corrections CMS posted to `release` for one code.
+pub fn corrections_text(
+    out: &mut dyn Write,
+    release: ReleaseId,
+    rows: &[(&CorrectionsFile, &Correction)],
+) -> io::Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "\nCMS corrections to {release}:")?;
+    for (file, c) in rows {
+        writeln!(out, "  {}", correction_words(&file.name, file.version, c))?;
     }
     Ok(())
 }

@@ -234,6 +234,51 @@ fn mostly_records(bytes: &[u8]) -> bool {
     read::record_lines(bytes) * 4 >= lines
 }
 
+/// The corrections files at `path`: in a zip or a folder (and the zips in it), the members
+/// whose names say corrections; a loose file named by the user (`explicit`) is taken as one
+/// whatever its name. Bounded like a release by `read::max_unpacked`.
+pub fn corrections_files(path: &Path, explicit: bool) -> Result<Vec<(String, Vec<u8>)>, ReadError> {
+    let name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let meta = std::fs::metadata(path).map_err(|e| ReadError::file(&name, FileProblem::Io(e)))?;
+    if let Some(what) = crate::error::irregular(&meta) {
+        return Err(ReadError::file(&name, FileProblem::NotRegular(what)));
+    }
+    let mut left = read::max_unpacked();
+    let mut files = Vec::new();
+    if meta.is_dir() {
+        let io = |e| ReadError::file(&name, FileProblem::Io(e));
+        let mut entries: Vec<_> = std::fs::read_dir(path)
+            .map_err(io)?
+            .collect::<Result<_, _>>()
+            .map_err(io)?;
+        entries.sort_by_key(|e| e.file_name());
+        for entry in entries {
+            if entry.file_type().map_err(io)?.is_file() {
+                let member = entry.file_name().to_string_lossy().into_owned();
+                files.push((member, read_file(&entry.path(), &name, &mut left)?));
+            }
+        }
+    } else {
+        files.push((name.clone(), read_file(path, &name, &mut left)?));
+    }
+    let mut members = Vec::new();
+    for (member, bytes) in files {
+        if read::sniff(&member, &bytes) == Sniffed::Zip {
+            for (inner, content) in zip_members(&member, &bytes)? {
+                members.push((format!("{member}/{inner}"), content));
+            }
+        } else if explicit && !meta.is_dir() {
+            return Ok(vec![(member, bytes)]);
+        } else {
+            members.push((member, bytes));
+        }
+    }
+    Ok(read::corrections::choose(members))
+}
+
 /// The release a file name says, e.g. `HCPC2025_JAN_ANWEB_12172024.txt` → 2025-01,
 /// `HCPC17_CONTR_ANWEB.txt` → 2017-01, `12anweb.zip` → 2012-01, `october-2025-...` → 2025-10.
 pub fn release_from_name(name: &str) -> Option<ReleaseId> {

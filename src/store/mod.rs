@@ -2,6 +2,7 @@
 //! It only keeps: paths, load and save, the lock. Writes go through `crate::fs`, so a failed
 //! import leaves the store exactly as it was.
 
+mod corrections;
 mod file;
 
 use std::path::{Path, PathBuf};
@@ -10,6 +11,7 @@ use std::time::{Duration, Instant};
 use crate::fs::write_atomically;
 use crate::model::{Provenance, ReleaseId, SCHEMA_VERSION, Snapshot, SourceInfo};
 
+pub use corrections::Added;
 use file::Lines;
 
 #[derive(Debug, thiserror::Error)]

@@ -144,7 +144,7 @@ fn claims_are_judged_on_their_date_of_service() {
 #[test]
 fn bad_audit_inputs_are_errors_that_name_the_line() {
     let work = oxygen();
-    let cases: [(&str, &str, &[&str], &str); 6] = [
+    let cases: [(&str, &str, &[&str], &str); 7] = [
         ("empty.txt", "", &[], "empty.txt: names no code"),
         (
             "comments.txt",
@@ -176,6 +176,13 @@ fn bad_audit_inputs_are_errors_that_name_the_line() {
             &["--date-column", "DOS"],
             "baddate.csv: line 3: column 'DOS': 'June 2006' is not a date (YYYY-MM-DD, MM/DD/YYYY or YYYYMMDD)",
         ),
+        // Windows line ends and lines that open with an empty field: still the file's line.
+        (
+            "crlf.csv",
+            "claim,HCPCS,DOS\r\n,E1392,2006-01-02\r\n,E1390,June\r\n",
+            &["--date-column", "DOS"],
+            "crlf.csv: line 3: column 'DOS': 'June' is not a date",
+        ),
     ];
     for (name, text, args, message) in cases {
         let file = work.write(name, text);
@@ -198,6 +205,54 @@ fn bad_audit_inputs_are_errors_that_name_the_line() {
         "{}",
         stderr(&out)
     );
+}
+
+/// The report is written as the rows are judged a second time; a bad line, even the last of
+/// many, is found by the first pass, before a byte of the report: stdout stays empty and an
+/// existing `--output` file is as it was.
+#[test]
+fn a_bad_last_line_stops_the_audit_before_any_report_is_written() {
+    let work = oxygen();
+    let mut claims = String::from("claim,HCPCS,DOS\n");
+    for i in 0..5000 {
+        claims.push_str(&format!("c{i},E1392,2006-0{}-15\n", i % 9 + 1));
+    }
+    claims.push_str("c5000,E1390,2006-13-45\n");
+    let file = work.write("claims.csv", claims);
+    let report = work.write("report.csv", "the report before\n");
+    for format in ["text", "csv", "json"] {
+        let out = work
+            .cmd()
+            .arg("audit")
+            .arg(&file)
+            .args(["--date-column", "DOS", "--format", format])
+            .assert()
+            .code(2);
+        assert_eq!(stdout(&out), "", "{format}");
+        assert!(
+            stderr(&out)
+                .contains("claims.csv: line 5002: column 'DOS': '2006-13-45' is not a date"),
+            "{}",
+            stderr(&out)
+        );
+        work.cmd()
+            .arg("audit")
+            .arg(&file)
+            .args(["--date-column", "DOS", "--format", format, "--output"])
+            .arg(&report)
+            .assert()
+            .code(2);
+        assert_eq!(
+            std::fs::read_to_string(&report).unwrap(),
+            "the report before\n"
+        );
+    }
+    let leftovers: Vec<_> = std::fs::read_dir(work.dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".tmp-"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
 }
 
 #[test]

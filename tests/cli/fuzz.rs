@@ -3,10 +3,9 @@
 //! files the form tests write, so this runs without the real data; the caps that bound memory
 //! are exercised in `hostile`.
 //!
-//! Legacy `.xls` is left out: calamine's CFB reader, on some damaged files, sizes a buffer from
-//! a sector id and asks for gigabytes before failing (its panics are caught, see
-//! `read::workbook`), which would make this suite slow and its memory unbounded. Only 2012's
-//! and 2020's releases are `.xls`, and CMS ships the same release as text beside them.
+//! A legacy `.xls` is read from the checked copy `read::legacy::repack` makes, so its damaged
+//! forms (a loop in a sector chain, dimensions or cells far out) are fuzzed like the others: a
+//! buffer sized from them would abort this test binary.
 
 use hcpcs_diff::model::Snapshot;
 use hcpcs_diff::read::{self, Form};
@@ -27,6 +26,11 @@ fn seeds() -> Vec<(&'static str, Form, Vec<u8>)> {
             workbook(&sample(), Sheet::PerCode),
         ),
         ("anweb.csv", Form::Csv, csv_file(&sample(), Sheet::PerCode)),
+        (
+            "12anweb.xls",
+            Form::Xls,
+            std::fs::read(fixture("xls/12anweb.xls")).unwrap(),
+        ),
     ]
 }
 
@@ -110,17 +114,18 @@ proptest! {
             Just(&b""[..]), Just(&b"PK\x03\x04"[..]),
             Just(&b"HCPC,SEQNUM,RECID,LONG DESCRIPTION\n"[..]),
             Just(&b"A0998  0010 3"[..]),
+            Just(&b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1"[..]),
         ],
     ) {
         let bytes = [prefix, bytes.as_slice()].concat();
-        for form in [Form::Text, Form::Xlsx, Form::Csv] {
+        for form in [Form::Text, Form::Xlsx, Form::Xls, Form::Csv] {
             read_every_way("random.bin", form, &bytes);
         }
         let _ = Snapshot::from_bytes("random.jsonl", &bytes);
     }
 
     #[test]
-    fn mutated_release_files_are_an_error_or_a_result(m in mutation(), which in 0usize..3) {
+    fn mutated_release_files_are_an_error_or_a_result(m in mutation(), which in 0usize..4) {
         let seeds = seeds();
         let (name, form, bytes) = &seeds[which];
         read_every_way(name, *form, &mutate(bytes, &m));

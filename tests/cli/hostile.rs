@@ -425,6 +425,23 @@ fn csv_line_numbers_count_blank_lines_and_quoted_line_breaks() {
     );
 }
 
+/// `import INPUT --release 2006` under a 512 MiB address-space limit: an allocation past it
+/// fails and aborts the process, which the caller sees as no exit code.
+fn import_within_512_mib(work: &Work, input: &std::path::Path) -> std::process::Output {
+    std::process::Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -v 524288 && exec \"$@\"")
+        .arg("sh")
+        .arg(assert_cmd::cargo::cargo_bin("hcpcs-diff"))
+        .arg("--store")
+        .arg(work.store())
+        .arg("import")
+        .arg(input)
+        .args(["--release", "2006"])
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn hostile_inputs_import_within_512_mib() {
     let work = Work::new();
@@ -433,21 +450,11 @@ fn hostile_inputs_import_within_512_mib() {
         work.write("bomb.zip", zip_bomb(600 << 20)),
         work.write("far.xlsx", far_cell_xlsx()),
         work.write("huge.zip", zip_declaring("HCPC2006.txt", &text, 1 << 63)),
+        work.write("dims.xls", xls_patched(1 << 24, 256, 9, 1)),
+        work.write("far.xls", xls_patched(10, 48, u16::MAX, u16::MAX)),
     ];
     for input in inputs {
-        // Address space, not only resident memory: an allocation past it fails and aborts.
-        let out = std::process::Command::new("sh")
-            .arg("-c")
-            .arg("ulimit -v 524288 && exec \"$@\"")
-            .arg("sh")
-            .arg(assert_cmd::cargo::cargo_bin("hcpcs-diff"))
-            .arg("--store")
-            .arg(work.store())
-            .arg("import")
-            .arg(&input)
-            .args(["--release", "2006"])
-            .output()
-            .unwrap();
+        let out = import_within_512_mib(&work, &input);
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(
             matches!(out.status.code(), Some(0 | 2)) && !err.contains("panicked"),
@@ -456,4 +463,69 @@ fn hostile_inputs_import_within_512_mib() {
             out.status
         );
     }
+}
+
+/// The fixture legacy workbook with its DIMENSIONS record declaring `rows` x `cols` and its
+/// last shared-string cell moved to (`row`, `col`). xlwt writes the workbook stream in
+/// consecutive sectors, so the records can be patched in place.
+fn xls_patched(rows: u32, cols: u16, row: u16, col: u16) -> Vec<u8> {
+    let mut xls = std::fs::read(fixture("xls/12anweb.xls")).unwrap();
+    let find = |xls: &[u8], head: &[u8]| -> Vec<usize> {
+        xls.windows(4)
+            .enumerate()
+            .filter(|(_, w)| *w == head)
+            .map(|(i, _)| i + 4)
+            .collect()
+    };
+    let dims = find(&xls, &[0x00, 0x02, 0x0E, 0x00]);
+    assert_eq!(dims.len(), 1, "one DIMENSIONS record");
+    xls[dims[0] + 4..dims[0] + 8].copy_from_slice(&rows.to_le_bytes());
+    xls[dims[0] + 10..dims[0] + 12].copy_from_slice(&cols.to_le_bytes());
+    let last = *find(&xls, &[0xFD, 0x00, 0x0A, 0x00]).last().unwrap();
+    xls[last..last + 2].copy_from_slice(&row.to_le_bytes());
+    xls[last + 2..last + 4].copy_from_slice(&col.to_le_bytes());
+    xls
+}
+
+#[test]
+fn an_xls_declaring_a_sheet_of_a_billion_cells_is_refused_before_calamine() {
+    let work = Work::new();
+    let path = work.write("12anweb.xls", xls_patched(1 << 24, 256, 9, 1));
+    let out = work.cmd().arg("import").arg(&path).assert().code(2);
+    assert_eq!(
+        stderr(&out),
+        "error: 12anweb.xls: not a readable workbook (a sheet declares 4294967296 cells, more \
+         than 4718592: damaged, or not a release)\n"
+    );
+    assert!(!work.store().join("2012-01.jsonl").exists());
+}
+
+#[test]
+fn an_xls_cell_at_row_65535_column_65535_is_refused_before_calamine() {
+    let work = Work::new();
+    let path = work.write("12anweb.xls", xls_patched(10, 48, u16::MAX, u16::MAX));
+    let out = work.cmd().arg("import").arg(&path).assert().code(2);
+    assert!(
+        stderr(&out)
+            .contains("cells reach row 65536, column 65536: a grid of more than 4718592 cells"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// The largest grid let through: declared and spanned at the cap (the far cell at row 65536,
+/// column 72). calamine's buffers for it stay under the 512 MiB the faults table promises.
+#[test]
+fn an_xls_at_the_grid_cap_is_read_within_512_mib() {
+    let work = Work::new();
+    let path = work.write("12anweb.xls", xls_patched(65_536, 72, 65_535, 71));
+    let out = import_within_512_mib(&work, &path);
+    // The moved cell was read (and, alone on its row, is not a record): calamine read the
+    // whole grid, within the limit.
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("sheet 'PUF___2012_Web_File' row 65536: record identification code"),
+        "{err}"
+    );
 }
