@@ -101,6 +101,8 @@ pub struct CheckOptions {
     pub fetch: FetchOptions,
     pub filter: Filter,
     pub format: Format,
+    /// Start a CSV report with a UTF-8 byte-order mark (for Excel).
+    pub excel: bool,
     pub output: Option<PathBuf>,
     pub notify: Option<String>,
 }
@@ -155,7 +157,11 @@ pub fn check(store: &Store, options: &CheckOptions) -> Result<CheckOutcome, Erro
     options.filter.check_names(codes.map(|r| r.code.as_str()))?;
     let changeset = options.filter.apply(diff::diff(&old, &latest.snapshot));
     let mut rendered = Vec::new();
-    report::render(&mut rendered, &changeset, options.format, false)
+    let render = report::Options {
+        bom: options.excel,
+        ..report::Options::default()
+    };
+    report::render(&mut rendered, &changeset, options.format, &render)
         .map_err(|e| io_error("report", e))?;
     if let Some(path) = &options.output {
         crate::fs::write_atomically(path, &rendered)

@@ -1,7 +1,8 @@
-//! Runs after the `cli` target (cargo runs test targets in name order) and prints the one line
-//! that says whether the real-data tests ran: libtest hides what a passing test writes on
-//! stderr, so each real-data test notes itself under `CARGO_TARGET_TMPDIR` (see
-//! `tests/cli/util.rs`, `real_data`) and this target counts the notes, prints, and clears them.
+//! Runs after the `cli` target (cargo runs test targets in name order) and prints the lines
+//! that say whether the browser tests and the real-data tests ran (the real-data line last):
+//! libtest hides what a passing test writes on stderr, so each gated test notes itself under
+//! `CARGO_TARGET_TMPDIR` (see `tests/cli/util.rs`, `real_data` and `browser`) and this target
+//! counts the notes, prints, and clears them.
 
 use std::path::Path;
 
@@ -18,7 +19,21 @@ fn take(dir: &Path) -> Vec<String> {
 }
 
 fn main() {
-    let marks = Path::new(env!("CARGO_TARGET_TMPDIR")).join("real-data");
+    let root = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let browser = root.join("browser");
+    let (ran, skipped) = (take(&browser.join("ran")), take(&browser.join("skipped")));
+    if !skipped.is_empty() {
+        println!(
+            "NOTE: {} browser test{} did not run (no headless Chromium): install Debian's \
+             chromium or set HCPCS_DIFF_CHROMIUM (HCPCS_DIFF_REQUIRE_BROWSER=1 makes a missing \
+             browser a failure)",
+            skipped.len(),
+            if skipped.len() == 1 { "" } else { "s" },
+        );
+    } else if !ran.is_empty() {
+        println!("browser tests: {} ran in headless Chromium", ran.len());
+    }
+    let marks = root.join("real-data");
     let ran = take(&marks.join("ran"));
     let skipped = take(&marks.join("skipped"));
     if !skipped.is_empty() {

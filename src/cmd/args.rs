@@ -119,6 +119,15 @@ fn upper(values: &[String]) -> Vec<String> {
         .collect()
 }
 
+/// `--excel` is for the CSV format only: anywhere else it is a mistake, said at once.
+pub fn check_excel(excel: bool, format: FormatArg) -> Result<()> {
+    anyhow::ensure!(
+        !excel || matches!(format, FormatArg::Csv),
+        "--excel writes a byte-order mark for Excel at the start of a CSV report: use it with --format csv"
+    );
+    Ok(())
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum FormatArg {
     Text,

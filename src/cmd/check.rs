@@ -22,6 +22,10 @@ pub struct Args {
     /// Write the report to FILE (atomically) instead of standard output.
     #[arg(long, value_name = "FILE")]
     output: Option<PathBuf>,
+    /// With --format csv: start with a UTF-8 byte-order mark, so that Excel reads accented
+    /// and other non-ASCII characters right.
+    #[arg(long)]
+    excel: bool,
     /// POST the JSON changeset to this URL when there is something new.
     #[arg(long, value_name = "URL")]
     notify: Option<String>,
@@ -30,10 +34,12 @@ pub struct Args {
 }
 
 pub fn run(store: &Store, args: Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8> {
+    super::args::check_excel(args.excel, args.format)?;
     let options = CheckOptions {
         fetch: args.network.options(None),
         filter: args.filter.into_filter(Vec::new(), false)?,
         format: args.format.into(),
+        excel: args.excel,
         output: args.output.clone(),
         notify: args.notify,
     };

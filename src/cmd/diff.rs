@@ -1,6 +1,6 @@
 //! `diff OLD NEW`: what changed between two releases, stored or read on the fly.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
@@ -24,6 +24,10 @@ pub struct Args {
     /// Write the report to FILE (atomically) instead of standard output.
     #[arg(long, value_name = "FILE")]
     output: Option<PathBuf>,
+    /// With --format csv: start with a UTF-8 byte-order mark, so that Excel reads accented
+    /// and other non-ASCII characters right.
+    #[arg(long)]
+    excel: bool,
     #[command(flatten)]
     filter: FilterArgs,
     /// Only these kinds of change, comma-separated.
@@ -35,6 +39,7 @@ pub struct Args {
 }
 
 pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
+    super::args::check_excel(args.excel, args.format)?;
     let filter = args.filter.into_filter(args.only, args.hide_cosmetic)?;
     let (old, new, stored) = snapshots_of(store, &args.old, &args.new)?;
     if old.release() > new.release() {
@@ -56,11 +61,9 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
         diff::corrections::explain(&mut set, kept(old.release(), &a), kept(new.release(), &b));
     }
     let set = filter.apply(set);
-    let color = args.output.is_none()
-        && std::io::stdout().is_terminal()
-        && std::env::var_os("NO_COLOR").is_none();
+    let options = super::render_options(args.output.as_deref(), args.excel);
     let mut rendered = Vec::new();
-    report::render(&mut rendered, &set, args.format.into(), color)?;
+    report::render(&mut rendered, &set, args.format.into(), &options)?;
     super::emit(out, args.output.as_deref(), &rendered)?;
     Ok(if set.changes.is_empty() {
         exit::OK

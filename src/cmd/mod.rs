@@ -13,7 +13,7 @@ pub mod import;
 pub mod list;
 pub mod show;
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::Path;
 
 use anyhow::{Context, Result};
@@ -26,6 +26,21 @@ fn emit(out: &mut dyn Write, path: Option<&Path>, bytes: &[u8]) -> Result<()> {
         Some(path) => hcpcs_diff::fs::write_atomically(path, bytes)
             .with_context(|| format!("{}", path.display())),
         None => Ok(out.write_all(bytes)?),
+    }
+}
+
+/// How a changelog is rendered for where it goes: on a terminal (standard output, no
+/// `--output`), text is coloured unless `NO_COLOR` is set, and wrapped to the terminal's
+/// width; piped or written to a file, neither.
+fn render_options(output: Option<&Path>, excel: bool) -> hcpcs_diff::report::Options {
+    let terminal = output.is_none() && std::io::stdout().is_terminal();
+    hcpcs_diff::report::Options {
+        color: terminal && std::env::var_os("NO_COLOR").is_none(),
+        width: terminal
+            .then(|| console::Term::stdout().size_checked())
+            .flatten()
+            .map(|(_, columns)| usize::from(columns).max(40)),
+        bom: excel,
     }
 }
 

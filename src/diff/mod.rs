@@ -141,6 +141,39 @@ pub struct CodeChange {
     /// The CMS corrections that account for this change (see `corrections::explain`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub explained_by: Vec<corrections::Explanation>,
+    /// The code as it stands in NEW (OLD for a dropped code), for reports that show every
+    /// code's dates, pricing and coverage. Not in the JSON changeset, which keeps its shape.
+    #[serde(skip)]
+    pub standing: Standing,
+}
+
+/// What a reviewer reads beside a code's change: its dates, pricing and coverage in the release
+/// that has it last (NEW, or OLD for a dropped code).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Standing {
+    /// CMS's date added.
+    pub added_date: Option<NaiveDate>,
+    /// CMS's action effective date, when it dates this change: for a code in both releases,
+    /// only where it differs from OLD's (a date CMS left as it was belongs to an earlier
+    /// action: E0210 gained a type of service in 2020-01 under its 2003 date).
+    pub effective_date: Option<NaiveDate>,
+    pub termination_date: Option<NaiveDate>,
+    pub pricing_indicators: Vec<String>,
+    pub coverage: Option<String>,
+}
+
+impl Standing {
+    /// `record`'s standing, after `old` (the code in OLD, if there).
+    pub fn between(old: Option<&Record>, record: &Record) -> Self {
+        let dated = old.is_none_or(|o| o.action_effective_date != record.action_effective_date);
+        Standing {
+            added_date: record.added_date,
+            effective_date: record.action_effective_date.filter(|_| dated),
+            termination_date: record.termination_date,
+            pricing_indicators: record.pricing_indicators.clone(),
+            coverage: record.coverage.clone(),
+        }
+    }
 }
 
 impl CodeChange {
@@ -448,6 +481,7 @@ pub fn diff(old: &Snapshot, new: &Snapshot) -> Changeset {
             termination_date: terminated,
             action_code,
             cms_agrees: verdict.map(|v| v.is_ok()),
+            standing: Standing::between(pair.0, record),
             explained_by: Vec::new(),
         });
     }

@@ -1,14 +1,20 @@
-//! One row per field change, for spreadsheets. A code added, dropped, retired or reinstated
-//! without field changes still gets one row, with the field columns empty.
+//! One row per field change, for spreadsheets; every row names its code's description and
+//! dates, so that a row read alone (sorted, filtered) still says what the code is. A code
+//! added, dropped, retired or reinstated without field changes still gets one row, with the
+//! field columns empty. Columns are listed in README.
 
 use std::io::{self, Write};
 
-use crate::diff::{Changeset, Cosmetic};
+use chrono::NaiveDate;
 
-const HEADER: [&str; 15] = [
+use super::chain;
+use crate::diff::{Changeset, CodeChange, Cosmetic, FieldChange};
+
+const HEADER: [&str; 17] = [
     "old_release",
     "new_release",
     "code",
+    "description",
     "kind",
     "change",
     "group",
@@ -21,56 +27,77 @@ const HEADER: [&str; 15] = [
     "cosmetic_reason",
     "added_date",
     "termination_date",
+    "replacements",
 ];
 
-pub fn render(out: &mut dyn Write, set: &Changeset) -> io::Result<()> {
+/// What Excel needs at the start of a CSV file to read it as UTF-8 rather than the system's
+/// code page.
+const BOM: &[u8] = "\u{FEFF}".as_bytes();
+
+/// The columns a code's rows share: (before the field columns, after them).
+fn code_columns(set: &Changeset, c: &CodeChange) -> ([String; 6], [String; 3], [String; 3]) {
+    let date = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+    let replacements: Vec<String> = c
+        .replacements
+        .iter()
+        .map(|r| chain(r, &|code| code.to_string()))
+        .collect();
+    (
+        [
+            set.old.release.to_string(),
+            set.new.release.to_string(),
+            c.code.clone(),
+            c.description.clone(),
+            c.kind.as_str().to_string(),
+            c.change.as_str().to_string(),
+        ],
+        [
+            c.action_code.clone().unwrap_or_default(),
+            super::agrees_cell(set, c.cms_agrees),
+            String::new(),
+        ],
+        [
+            date(c.standing.added_date),
+            date(c.standing.termination_date),
+            replacements.join("; "),
+        ],
+    )
+}
+
+/// A field change's own columns: group, field, old, new, cosmetic; then its cosmetic reason.
+fn field_columns(f: &FieldChange) -> ([String; 5], &'static str) {
+    let reason = f.cosmetic_reason.map_or("", |r| match r {
+        Cosmetic::Punctuation => "punctuation",
+        Cosmetic::Encoding => "encoding",
+    });
+    (
+        [
+            f.group.label().to_string(),
+            f.field.to_string(),
+            f.old.join("; "),
+            f.new.join("; "),
+            f.cosmetic.to_string(),
+        ],
+        reason,
+    )
+}
+
+pub fn render(out: &mut dyn Write, set: &Changeset, bom: bool) -> io::Result<()> {
+    if bom {
+        out.write_all(BOM)?;
+    }
     let mut w = csv::Writer::from_writer(out);
     w.write_record(HEADER)?;
-    let (old, new) = (set.old.release.to_string(), set.new.release.to_string());
     for c in &set.changes {
-        let action = c.action_code.clone().unwrap_or_default();
-        let agrees = super::agrees_cell(set, c.cms_agrees);
-        let date = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
-        let (added, terminated) = (date(c.added_date), date(c.termination_date));
-        let base = [
-            old.as_str(),
-            new.as_str(),
-            c.code.as_str(),
-            c.kind.as_str(),
-            c.change.as_str(),
-        ];
+        let (head, mut cms, tail) = code_columns(set, c);
         if c.fields.is_empty() {
-            w.write_record(base.iter().copied().chain([
-                "",
-                "",
-                "",
-                "",
-                "",
-                &action,
-                &agrees,
-                "",
-                &added,
-                &terminated,
-            ]))?;
+            let empty: [String; 5] = Default::default();
+            w.write_record(head.iter().chain(&empty).chain(&cms).chain(&tail))?;
         }
         for f in &c.fields {
-            let (o, n) = (f.old.join("; "), f.new.join("; "));
-            let cosmetic = f.cosmetic.to_string();
-            w.write_record(base.iter().copied().chain([
-                f.group.label(),
-                f.field,
-                &o,
-                &n,
-                &cosmetic,
-                &action,
-                &agrees,
-                f.cosmetic_reason.map_or("", |r| match r {
-                    Cosmetic::Punctuation => "punctuation",
-                    Cosmetic::Encoding => "encoding",
-                }),
-                &added,
-                &terminated,
-            ]))?;
+            let (fields, reason) = field_columns(f);
+            cms[2] = reason.to_string();
+            w.write_record(head.iter().chain(&fields).chain(&cms).chain(&tail))?;
         }
     }
     w.flush()

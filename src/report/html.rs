@@ -1,13 +1,17 @@
-//! One self-contained HTML file (inline CSS, no scripts or links out) that reads well when
-//! e-mailed: summary table, a section per kind of change, `<del>`/`<ins>` word highlights.
+//! One self-contained HTML file (inline CSS; no script, font, image or link out) that reads
+//! well in a browser, on a phone, printed and as an e-mail attachment: a summary table whose
+//! rows link to the sections, then a table per section in the order a reviewer acts on them;
+//! each code an anchor (`#E1392`); word-level highlights that do not rely on colour
+//! (`<del>` struck through, `<ins>` underlined and bold); cosmetic changes folded away.
 
+use std::collections::BTreeSet;
 use std::io::{self, Write};
 
 use super::{
-    added_note, chain, cosmetic, cosmetic_title, describe, is_wording, mark_words, sections,
-    summary_line,
+    Section, action_label, agreement_note, chain, date_note, describe, is_wording, mark_values,
+    mark_words, pricing_and_coverage, sections, shown_fields, summary_line,
 };
-use crate::diff::{Changeset, CodeChange};
+use crate::diff::{Change, Changeset, CodeChange};
 
 pub(super) fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
@@ -26,127 +30,333 @@ fn word_diff(old: &str, new: &str) -> String {
     )
 }
 
-const CSS: &str = "body{font-family:system-ui,sans-serif;max-width:60em;margin:2em auto;color:#222}\
-table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .6em;text-align:left}\
-code{font-weight:bold}del{background:#fdd;color:#900}ins{background:#dfd;color:#060;text-decoration:none}\
-li{margin:.3em 0}.field{color:#555}";
+/// Screen first; then narrow screens (each table row a card); then print (repeated table
+/// headers, rows kept whole, highlights without backgrounds, folded sections printed open).
+const CSS: &str = "\
+body{font:15px/1.4 system-ui,sans-serif;max-width:90em;margin:1em auto;padding:0 1em;color:#222}\
+h1{font-size:1.5em;margin:.2em 0}h2{font-size:1.2em;margin:1.2em 0 .4em}\
+p{margin:.3em 0}.from,.note{color:#444}.note{font-size:.9em;max-width:70em}\
+table{border-collapse:collapse;margin:.3em 0}\
+td,th{border:1px solid #ccc;padding:.2em .5em;text-align:left;vertical-align:top}\
+thead th{background:#eee}\
+table.summary td.n{text-align:right;font-variant-numeric:tabular-nums}\
+table.summary tr.none{color:#888}\
+table.codes{width:100%}\
+table.codes thead th{position:sticky;top:0}\
+table.codes tbody th{white-space:nowrap}\
+col.code{width:5em}col.desc{width:30%}col.date{width:9em}col.cms{width:12em}col.change{width:7em}\
+table.codes td.cms{font-size:.9em}.nowrap{white-space:nowrap}\
+.top{display:flex;flex-wrap:wrap;gap:0 2em;align-items:flex-start}.top .notes{flex:1 1 25em}\
+table.codes ul{margin:0;padding-left:1.1em}\
+tr[id]{scroll-margin-top:3em}tr:target,tr:target>*{background:#fff3b0}\
+code{font-weight:bold}a.up{font-size:.75em;font-weight:normal;margin-left:.6em}\
+del{text-decoration:line-through;text-decoration-thickness:2px;background:#fdd;color:#900}\
+ins{text-decoration:underline;font-weight:bold;background:#dfd;color:#060}\
+.field{color:#555}.disagrees{color:#900;font-weight:bold}\
+details>summary{cursor:pointer;margin:.3em 0}\
+@media (max-width:40em){\
+body{padding:0 .4em;font-size:14px}\
+table.codes,table.codes tbody,table.codes tr,table.codes td,table.codes tbody th{display:block;width:auto}\
+table.codes thead,table.summary .hint{display:none}\
+table.codes tr{border:1px solid #bbb;margin:.5em 0;padding:.2em}\
+table.codes td,table.codes tbody th{border:0;padding:.1em .3em}\
+table.codes td[data-label]::before{content:attr(data-label) \": \";font-weight:bold;color:#555}}\
+@media print{\
+body{max-width:none;margin:0;padding:0;font-size:10pt}\
+a{color:inherit;text-decoration:none}a.up{display:none}\
+thead{display:table-header-group}table.codes thead th{position:static}\
+table.codes{table-layout:fixed}col.code{width:4.5em}col.desc{width:27%}col.date{width:7.5em}col.cms{width:8em}\
+.nowrap{white-space:normal}td,th{overflow-wrap:break-word}\
+tr{break-inside:avoid}h2{break-after:avoid}\
+del,ins,tr:target,tr:target>*{background:none}\
+details::details-content{content-visibility:visible;display:block}.open{display:none}}\
+@page{margin:1.5cm}";
 
-/// One code's entry: its fields' old and new values and its replacements.
-fn code_item(out: &mut dyn Write, c: &CodeChange) -> io::Result<()> {
+pub fn render(out: &mut dyn Write, set: &Changeset) -> io::Result<()> {
+    let releases = format!("{} → {}", set.old.release, set.new.release);
+    let sources = format!("{} → {}", set.old.source, set.new.source);
     writeln!(
         out,
-        "<li><code>{}</code> {}",
-        esc(&c.code),
-        esc(&c.description)
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>HCPCS changes {releases}: {}</title>",
+        esc(&sources)
     )?;
-    let note = added_note(c);
-    let nested = !c.fields.is_empty() || !c.replacements.is_empty() || note.is_some();
-    if nested {
-        writeln!(out, "<ul>")?;
+    writeln!(out, "<style>{CSS}</style></head><body>")?;
+    writeln!(out, "<h1>HCPCS changes {releases}</h1>")?;
+    let release = |info: &crate::diff::ReleaseInfo| {
+        format!(
+            "release <b>{}</b> (<code>{}</code>, {} codes)",
+            info.release,
+            esc(&info.source),
+            info.codes
+        )
+    };
+    writeln!(
+        out,
+        "<p class=\"from\">From {} to {}.</p>",
+        release(&set.old),
+        release(&set.new)
+    )?;
+    summary(out, set)?;
+    let anchored: BTreeSet<&str> = set.changes.iter().map(|c| c.code.as_str()).collect();
+    for (section, codes) in sections(set) {
+        section_table(out, set, section, &codes, &anchored)?;
     }
-    if let Some(note) = note {
-        writeln!(out, "<li>{}</li>", esc(&note))?;
-    }
-    for f in &c.fields {
-        let body = if is_wording(f) {
-            word_diff(&f.old[0], &f.new[0])
+    disagreements(out, set, &anchored)?;
+    writeln!(out, "</body></html>")
+}
+
+/// The summary table: each section's count, its rows linked to the sections that have codes;
+/// then how highlights read and how far CMS's action codes were checked.
+fn summary(out: &mut dyn Write, set: &Changeset) -> io::Result<()> {
+    writeln!(
+        out,
+        "<div class=\"top\"><table class=\"summary\" id=\"summary\"><caption hidden>Summary</caption>\n\
+         <thead><tr><th scope=\"col\">Section</th><th scope=\"col\">Codes</th>\
+         <th scope=\"col\" class=\"hint\">What it holds</th></tr></thead><tbody>"
+    )?;
+    for section in Section::ALL {
+        let n = section.count(set);
+        let (class, name) = if n == 0 {
+            (" class=\"none\"", esc(section.title()))
         } else {
-            format!(
-                "<del>{}</del> → <ins>{}</ins>",
-                esc(&describe(f, &f.old)),
-                esc(&describe(f, &f.new))
+            (
+                "",
+                format!("<a href=\"#{}\">{}</a>", section.id(), esc(section.title())),
             )
         };
         writeln!(
             out,
-            "<li><span class=\"field\">{}:</span> {body}</li>",
-            esc(f.label)
+            "<tr{class}><th scope=\"row\">{name}</th><td class=\"n\">{n}</td><td class=\"hint\">{}</td></tr>",
+            esc(section.hint())
         )?;
     }
-    for r in &c.replacements {
-        let chain = chain(r, &|code| format!("<code>{}</code>", esc(code)));
-        writeln!(out, "<li>Use instead: {chain}</li>")?;
-    }
-    if nested {
-        writeln!(out, "</ul>")?;
-    }
-    writeln!(out, "</li>")?;
-    Ok(())
-}
-
-pub fn render(out: &mut dyn Write, set: &Changeset) -> io::Result<()> {
-    let title = format!("HCPCS changes {} → {}", set.old.release, set.new.release);
+    writeln!(out, "</tbody></table><div class=\"notes\">")?;
     writeln!(
         out,
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title>"
+        "<p class=\"note\">{}. In “what changed”, removed words are <del>struck through</del> \
+         and inserted words <ins>underlined in bold</ins>.</p>",
+        esc(&summary_line(set))
     )?;
-    writeln!(out, "<style>{CSS}</style></head><body>")?;
-    writeln!(out, "<h1>{title}</h1>")?;
-    writeln!(out, "<p>{}</p>", esc(&summary_line(set)))?;
-    if let Some(note) = super::agreement_note(set) {
-        writeln!(out, "<p>{}</p>", esc(&note))?;
+    if let Some(note) = agreement_note(set) {
+        writeln!(out, "<p class=\"note\">{}</p>", esc(&note))?;
     }
-    writeln!(
-        out,
-        "<p>From <code>{}</code> to <code>{}</code>.</p>",
-        esc(&set.old.source),
-        esc(&set.new.source)
-    )?;
-    for (change, group) in sections(set) {
-        writeln!(out, "<h2>{} ({})</h2>\n<ul>", change.as_str(), group.len())?;
-        for c in group {
-            code_item(out, c)?;
-        }
-        writeln!(out, "</ul>")?;
-    }
-    cosmetic_and_disagreements(out, set)?;
-    writeln!(out, "</body></html>")
+    writeln!(out, "</div></div>")
 }
 
-/// The folded list of cosmetic-only changes, then the codes that disagree with CMS.
-fn cosmetic_and_disagreements(out: &mut dyn Write, set: &Changeset) -> io::Result<()> {
-    for (reason, codes) in cosmetic(set) {
+const HEAD: &str = "<colgroup><col class=\"code\"><col class=\"desc\"><col class=\"date\">\
+<col class=\"what\"><col class=\"cms\"></colgroup><thead><tr><th scope=\"col\">Code</th><th scope=\"col\">Description</th>\
+<th scope=\"col\">Date</th><th scope=\"col\">What changed</th>\
+<th scope=\"col\">CMS action</th></tr></thead>";
+
+/// A section: its heading with the count, and a table of its codes (folded away for cosmetic
+/// changes).
+fn section_table(
+    out: &mut dyn Write,
+    set: &Changeset,
+    section: Section,
+    codes: &[&CodeChange],
+    anchored: &BTreeSet<&str>,
+) -> io::Result<()> {
+    writeln!(
+        out,
+        "<section id=\"{}\"><h2>{} ({})<a class=\"up\" href=\"#summary\">summary ↑</a></h2>",
+        section.id(),
+        esc(section.title()),
+        codes.len()
+    )?;
+    let folded = section.cosmetic_reason();
+    if let Some(reason) = folded {
         writeln!(
             out,
-            "<details><summary>{} ({}): {}</summary><ul>",
-            cosmetic_title(reason),
+            "<details><summary>{}: {} code{}, nothing to act on<span class=\"open\"> (open to list)</span></summary>",
+            esc(&capitalized(reason.reason())),
             codes.len(),
-            esc(reason.reason())
+            if codes.len() == 1 { "" } else { "s" }
         )?;
-        for c in codes {
-            writeln!(
-                out,
-                "<li><code>{}</code> {}<ul>",
-                esc(&c.code),
-                esc(&c.description)
-            )?;
-            for f in &c.fields {
-                writeln!(
-                    out,
-                    "<li><span class=\"field\">{}:</span> {}</li>",
-                    esc(f.label),
-                    word_diff(&f.old.join(" "), &f.new.join(" "))
-                )?;
-            }
-            writeln!(out, "</ul></li>")?;
-        }
-        writeln!(out, "</ul></details>")?;
     }
-    if !set.disagreements.is_empty() {
+    writeln!(out, "<table class=\"codes\">{HEAD}<tbody>")?;
+    for c in codes {
+        code_row(out, set, c, anchored)?;
+    }
+    writeln!(out, "</tbody></table>")?;
+    if folded.is_some() {
+        writeln!(out, "</details>")?;
+    }
+    writeln!(out, "</section>")
+}
+
+fn capitalized(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+/// One code's row; the row is the code's anchor.
+fn code_row(
+    out: &mut dyn Write,
+    set: &Changeset,
+    c: &CodeChange,
+    anchored: &BTreeSet<&str>,
+) -> io::Result<()> {
+    let code = esc(&c.code);
+    // "effective 2019-10-01, terminated 2019-12-31": each part on a line of its own.
+    let date = date_note(c).map_or_else(
+        || "—".to_string(),
+        |d| {
+            let parts: Vec<String> = d
+                .split(", ")
+                .map(|p| format!("<span class=\"nowrap\">{}</span>", esc(p)))
+                .collect();
+            parts.join("<br>")
+        },
+    );
+    let what = what_changed(c, anchored);
+    let what = match what.as_slice() {
+        [] => "—".to_string(),
+        items => format!("<ul><li>{}</li></ul>", items.join("</li><li>")),
+    };
+    writeln!(
+        out,
+        "<tr id=\"{code}\"><th scope=\"row\"><a href=\"#{code}\">{code}</a></th>\
+         <td data-label=\"Description\">{}</td><td class=\"date\" data-label=\"Date\">{date}</td>\
+         <td data-label=\"What changed\">{what}</td><td class=\"cms\" data-label=\"CMS action\">{}</td></tr>",
+        esc(&c.description),
+        cms_cell(set, c)
+    )
+}
+
+/// The items of a code's "what changed" cell, as HTML.
+fn what_changed(c: &CodeChange, anchored: &BTreeSet<&str>) -> Vec<String> {
+    let mut items = Vec::new();
+    match c.change {
+        Change::Added => {
+            for what in pricing_and_coverage(&c.standing) {
+                items.push(esc(&capitalized(&what)));
+            }
+            if let Some(t) = c.standing.termination_date {
+                items.push(format!(
+                    "<strong>Already terminated: not billable after {t}</strong>"
+                ));
+            }
+        }
+        Change::Dropped => items.push("No longer in CMS's file".to_string()),
+        _ => {}
+    }
+    for f in shown_fields(c) {
+        let listed = mark_values(
+            f,
+            esc,
+            |w| format!("<del>{}</del>", esc(w)),
+            |w| format!("<ins>{}</ins>", esc(w)),
+        );
+        let body = if is_wording(f) || f.cosmetic {
+            word_diff(&f.old.join(" "), &f.new.join(" "))
+        } else if let Some(listed) = listed {
+            listed
+        } else {
+            format!(
+                "{} → {}",
+                values(f, &f.old, "del"),
+                values(f, &f.new, "ins")
+            )
+        };
+        items.push(format!(
+            "<span class=\"field\">{}:</span> {body}",
+            esc(f.label)
+        ));
+    }
+    let link = |code: &str| {
+        if anchored.contains(code) {
+            format!("<a href=\"#{0}\"><code>{0}</code></a>", esc(code))
+        } else {
+            format!("<code>{}</code>", esc(code))
+        }
+    };
+    for r in &c.replacements {
+        let what = r
+            .description
+            .as_deref()
+            .filter(|_| r.then.is_empty())
+            .map(|d| format!(": {}", esc(d)))
+            .unwrap_or_default();
+        items.push(format!("Use instead: {}{what}", chain(r, &link)));
+    }
+    items
+}
+
+/// A field's values in words, marked as removed or inserted (`tag`); a blank is not marked.
+fn values(f: &crate::diff::FieldChange, values: &[String], tag: &str) -> String {
+    let words = esc(&describe(f, values));
+    if values.is_empty() {
+        words
+    } else {
+        format!("<{tag}>{words}</{tag}>")
+    }
+}
+
+/// CMS's action code with its meaning, and whether it disagrees with the change.
+fn cms_cell(set: &Changeset, c: &CodeChange) -> String {
+    let action = c
+        .action_code
+        .as_deref()
+        .map_or_else(|| "—".to_string(), |a| esc(&action_label(a)));
+    let disagrees =
+        c.cms_agrees == Some(false) && set.disagreements.iter().any(|d| d.code == c.code);
+    if disagrees {
+        format!(
+            "{action}<br><a class=\"disagrees\" href=\"#why-{0}\">✗ disagrees: see why</a>",
+            esc(&c.code)
+        )
+    } else {
+        action
+    }
+}
+
+/// The codes whose CMS action code or dates disagree with what changed, each linked to its
+/// row above (or, for a code that did not change, its anchor here).
+fn disagreements(
+    out: &mut dyn Write,
+    set: &Changeset,
+    anchored: &BTreeSet<&str>,
+) -> io::Result<()> {
+    if set.disagreements.is_empty() {
+        return Ok(());
+    }
+    let section = Section::Disagreements;
+    writeln!(
+        out,
+        "<section id=\"{}\"><h2>{} ({})<a class=\"up\" href=\"#summary\">summary ↑</a></h2>",
+        section.id(),
+        esc(section.title()),
+        set.disagreements.len()
+    )?;
+    writeln!(
+        out,
+        "<table class=\"codes\"><colgroup><col class=\"code\"><col class=\"change\">\
+         <col class=\"cms\"><col></colgroup><thead><tr><th scope=\"col\">Code</th><th scope=\"col\">Change</th>\
+         <th scope=\"col\">CMS action</th><th scope=\"col\">Why they disagree</th></tr></thead><tbody>"
+    )?;
+    for d in &set.disagreements {
+        let code = esc(&d.code);
+        let cell = if anchored.contains(d.code.as_str()) {
+            format!("<a href=\"#{code}\">{code}</a>")
+        } else {
+            format!("<span id=\"{code}\">{code}</span>")
+        };
+        let action = d
+            .action_code
+            .as_deref()
+            .map_or_else(|| "—".to_string(), |a| esc(&action_label(a)));
         writeln!(
             out,
-            "<h2>Disagreements with CMS's action codes ({})</h2>\n<ul>",
-            set.disagreements.len()
+            "<tr id=\"why-{code}\"><th scope=\"row\">{cell}</th><td data-label=\"Change\">{}</td>\
+             <td data-label=\"CMS action\">{action}</td><td data-label=\"Why\">{}</td></tr>",
+            d.change.map_or("none", Change::as_str),
+            esc(&d.reason)
         )?;
-        for d in &set.disagreements {
-            writeln!(
-                out,
-                "<li><code>{}</code> {}</li>",
-                esc(&d.code),
-                esc(&d.reason)
-            )?;
-        }
-        writeln!(out, "</ul>")?;
     }
-    Ok(())
+    writeln!(out, "</tbody></table></section>")
 }

@@ -1,13 +1,15 @@
-//! A changelog document: summary table, a section per kind of change, word-level wording
+//! A changelog document: a summary table that links to the sections (the table of contents),
+//! a section per kind of change in the order a reviewer acts on them, word-level wording
 //! changes (~~removed~~ **inserted**), cosmetic changes folded away, CMS disagreements last.
+//! CommonMark with GitHub's tables and strike-through.
 
 use std::io::{self, Write};
 
 use super::{
-    added_note, agreement_note, chain, cosmetic, cosmetic_title, describe, is_wording, mark_words,
-    sections,
+    Section, added_note, agreement_note, chain, date_note, describe, is_wording, mark_values,
+    mark_words, pricing_and_coverage, sections, shown_fields,
 };
-use crate::diff::{Changeset, CodeChange};
+use crate::diff::{Change, Changeset, CodeChange, Cosmetic};
 
 /// Markdown-safe text: table pipes and emphasis characters escaped.
 pub(super) fn md(s: &str) -> String {
@@ -41,15 +43,42 @@ fn word_diff(old: &str, new: &str) -> String {
     )
 }
 
-/// One code's entry: its fields' old and new values and its replacements.
+/// A code's date in words, capitalized as a list item.
+fn dated(c: &CodeChange) -> Option<String> {
+    let note = match c.change {
+        Change::Added => added_note(c),
+        Change::Retired | Change::Dropped => {
+            date_note(c).map(|d| format!("{d}: not billable after it"))
+        }
+        Change::Changed | Change::Reinstated => {
+            date_note(c).map(|d| format!("{d} (CMS's action effective date)"))
+        }
+    };
+    note.map(|n| capitalized(&n))
+}
+
+/// One code's entry: its date, pricing and coverage when added, its fields' old and new
+/// values, its replacements.
 fn code_item(out: &mut dyn Write, c: &CodeChange) -> io::Result<()> {
     writeln!(out, "- **{}** {}", c.code, md(&c.description))?;
-    if let Some(note) = added_note(c) {
-        writeln!(out, "  - {}", capitalized(&note))?;
+    if let Some(note) = dated(c) {
+        writeln!(out, "  - {}", md(&note))?;
     }
-    for f in &c.fields {
+    let what = pricing_and_coverage(&c.standing).join("; ");
+    if c.change == Change::Added && !what.is_empty() {
+        writeln!(out, "  - {}", md(&capitalized(&what)))?;
+    }
+    for f in shown_fields(c) {
+        let values = mark_values(
+            f,
+            md,
+            |w| format!("~~{}~~", md(w)),
+            |w| format!("**{}**", md(w)),
+        );
         if is_wording(f) {
             writeln!(out, "  - {}: {}", f.label, word_diff(&f.old[0], &f.new[0]))?;
+        } else if let Some(values) = values {
+            writeln!(out, "  - {}: {values}", f.label)?;
         } else {
             writeln!(
                 out,
@@ -67,8 +96,38 @@ fn code_item(out: &mut dyn Write, c: &CodeChange) -> io::Result<()> {
     Ok(())
 }
 
+/// The anchor GitHub gives a heading: lower case, punctuation dropped, spaces as hyphens.
+fn slug(heading: &str) -> String {
+    heading
+        .chars()
+        .filter(|c| c.is_alphanumeric() || *c == ' ' || *c == '-' || *c == '_')
+        .flat_map(char::to_lowercase)
+        .map(|c| if c == ' ' { '-' } else { c })
+        .collect()
+}
+
+fn heading(section: Section, count: usize) -> String {
+    format!("{} ({count})", section.title())
+}
+
+/// The summary table, which is also the table of contents: each section with codes links to
+/// its heading.
+fn summary(out: &mut dyn Write, set: &Changeset) -> io::Result<()> {
+    writeln!(out, "| Section | Codes | What it holds |")?;
+    writeln!(out, "|---|---:|---|")?;
+    for section in Section::ALL {
+        let n = section.count(set);
+        let name = if n == 0 {
+            section.title().to_string()
+        } else {
+            format!("[{}](#{})", section.title(), slug(&heading(section, n)))
+        };
+        writeln!(out, "| {name} | {n} | {} |", md(section.hint()))?;
+    }
+    Ok(())
+}
+
 pub fn render(out: &mut dyn Write, set: &Changeset) -> io::Result<()> {
-    let s = set.summary();
     writeln!(
         out,
         "# HCPCS changes {} → {}",
@@ -77,41 +136,34 @@ pub fn render(out: &mut dyn Write, set: &Changeset) -> io::Result<()> {
     writeln!(out)?;
     writeln!(
         out,
-        "From {} to {}.",
+        "From {} (release {}, {} codes) to {} (release {}, {} codes).",
         code_span(&set.old.source),
-        code_span(&set.new.source)
+        set.old.release,
+        set.old.codes,
+        code_span(&set.new.source),
+        set.new.release,
+        set.new.codes
     )?;
     writeln!(out)?;
-    writeln!(out, "| Change | Codes |")?;
-    writeln!(out, "|---|---:|")?;
-    for (label, n) in [
-        ("Added", s.added),
-        ("Retired", s.retired),
-        ("Dropped", s.dropped),
-        ("Reinstated", s.reinstated),
-        ("Changed", s.changed),
-        ("… of them cosmetic only", s.cosmetic),
-        ("… of them encoding only", s.encoding),
-        (
-            "Disagreeing with CMS's action code",
-            set.disagreements.len(),
-        ),
-    ] {
-        writeln!(out, "| {label} | {n} |")?;
-    }
+    summary(out, set)?;
     if let Some(note) = agreement_note(set) {
         writeln!(out)?;
         writeln!(out, "{}", md(&note))?;
     }
-    for (change, group) in sections(set) {
+    for (section, codes) in sections(set) {
         writeln!(out)?;
-        writeln!(out, "## {} ({})", capitalized(change.as_str()), group.len())?;
+        writeln!(out, "## {}", heading(section, codes.len()))?;
         writeln!(out)?;
-        for c in group {
-            code_item(out, c)?;
+        match section.cosmetic_reason() {
+            Some(reason) => cosmetic_items(out, reason, &codes)?,
+            None => {
+                for c in codes {
+                    code_item(out, c)?;
+                }
+            }
         }
     }
-    cosmetic_and_disagreements(out, set)
+    disagreements(out, set)
 }
 
 fn capitalized(s: &str) -> String {
@@ -121,39 +173,39 @@ fn capitalized(s: &str) -> String {
         .unwrap_or_default()
 }
 
-/// The folded list of cosmetic-only changes, then the codes that disagree with CMS.
-fn cosmetic_and_disagreements(out: &mut dyn Write, set: &Changeset) -> io::Result<()> {
-    for (reason, codes) in cosmetic(set) {
-        writeln!(out)?;
-        writeln!(out, "## {} ({})", cosmetic_title(reason), codes.len())?;
-        writeln!(out)?;
-        writeln!(out, "<details><summary>{}</summary>", reason.reason())?;
-        writeln!(out)?;
-        for c in codes {
-            writeln!(out, "- **{}** {}", c.code, md(&c.description))?;
-            for f in &c.fields {
-                writeln!(
-                    out,
-                    "  - {}: {}",
-                    f.label,
-                    word_diff(&f.old.join(" "), &f.new.join(" "))
-                )?;
-            }
+/// A cosmetic section's codes, folded away.
+fn cosmetic_items(out: &mut dyn Write, reason: Cosmetic, codes: &[&CodeChange]) -> io::Result<()> {
+    writeln!(out, "<details><summary>{}</summary>", reason.reason())?;
+    writeln!(out)?;
+    for c in codes {
+        writeln!(out, "- **{}** {}", c.code, md(&c.description))?;
+        for f in &c.fields {
+            writeln!(
+                out,
+                "  - {}: {}",
+                f.label,
+                word_diff(&f.old.join(" "), &f.new.join(" "))
+            )?;
         }
-        writeln!(out)?;
-        writeln!(out, "</details>")?;
     }
-    if !set.disagreements.is_empty() {
-        writeln!(out)?;
-        writeln!(
-            out,
-            "## Disagreements with CMS's action codes ({})",
-            set.disagreements.len()
-        )?;
-        writeln!(out)?;
-        for d in &set.disagreements {
-            writeln!(out, "- **{}** {}", d.code, md(&d.reason))?;
-        }
+    writeln!(out)?;
+    writeln!(out, "</details>")
+}
+
+/// The codes whose CMS action code or dates disagree with what changed.
+fn disagreements(out: &mut dyn Write, set: &Changeset) -> io::Result<()> {
+    if set.disagreements.is_empty() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    writeln!(
+        out,
+        "## {}",
+        heading(Section::Disagreements, set.disagreements.len())
+    )?;
+    writeln!(out)?;
+    for d in &set.disagreements {
+        writeln!(out, "- **{}** {}", d.code, md(&d.reason))?;
     }
     Ok(())
 }

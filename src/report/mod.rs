@@ -18,8 +18,9 @@ pub mod text;
 use std::io::{self, Write};
 
 use crate::diff::words::{Span, words};
-use crate::diff::{Change, Changeset, CodeChange, Cosmetic, FieldChange, Replacement};
-use crate::model::fields::field;
+use crate::diff::{Change, Changeset, CodeChange, Cosmetic, FieldChange, Replacement, Standing};
+use crate::model::codes;
+use crate::model::fields::{Group, field};
 
 /// Output formats of `show`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,49 +39,231 @@ pub enum Format {
     Html,
 }
 
-/// Renders `set` in `format`; `color` only matters for text.
-pub fn render(out: &mut dyn Write, set: &Changeset, format: Format, color: bool) -> io::Result<()> {
+/// What a renderer needs beside the changeset and its format.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Options {
+    /// ANSI colour in the text changelog (a terminal that wants it).
+    pub color: bool,
+    /// Wrap the text changelog's long lines at this many columns (a terminal's width).
+    pub width: Option<usize>,
+    /// Start the CSV with a UTF-8 byte-order mark, without which Excel reads it as ANSI.
+    pub bom: bool,
+}
+
+/// Renders `set` in `format`.
+pub fn render(
+    out: &mut dyn Write,
+    set: &Changeset,
+    format: Format,
+    options: &Options,
+) -> io::Result<()> {
     match format {
-        Format::Text => text::render(out, set, color),
+        Format::Text => text::render(out, set, options),
         Format::Markdown => markdown::render(out, set),
         Format::Json => json::render(out, set),
-        Format::Csv => csv::render(out, set),
+        Format::Csv => csv::render(out, set, options.bom),
         Format::Html => html::render(out, set),
     }
 }
 
-/// The changes of one kind that are not cosmetic only, in code order, for each kind present.
-pub fn sections(set: &Changeset) -> Vec<(Change, Vec<&CodeChange>)> {
-    Change::ALL
+/// A changelog's sections, in the order a reviewer acts on them: codes that can no longer be
+/// billed, then changes to what is paid and covered, to wording and to other fields, new
+/// codes, codes back in use; last what needs no action (cosmetic changes) and where CMS's
+/// bookkeeping and the data disagree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    Retired,
+    Dropped,
+    /// Changed codes with a payment or coverage change (wording changes too, maybe).
+    Payment,
+    /// Changed codes whose description's words changed, and no payment or coverage.
+    Wording,
+    /// Changed codes with other changes only (BETOS, type of service, references, ...).
+    Other,
+    Added,
+    Reinstated,
+    Cosmetic,
+    Encoding,
+    Disagreements,
+}
+
+impl Section {
+    pub const ALL: [Section; 10] = [
+        Section::Retired,
+        Section::Dropped,
+        Section::Payment,
+        Section::Wording,
+        Section::Other,
+        Section::Added,
+        Section::Reinstated,
+        Section::Cosmetic,
+        Section::Encoding,
+        Section::Disagreements,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Section::Retired => "Retired",
+            Section::Dropped => "Dropped",
+            Section::Payment => "Changed: payment or coverage",
+            Section::Wording => "Changed: wording",
+            Section::Other => "Changed: other fields",
+            Section::Added => "Added",
+            Section::Reinstated => "Reinstated",
+            Section::Cosmetic => cosmetic_title(Cosmetic::Punctuation),
+            Section::Encoding => cosmetic_title(Cosmetic::Encoding),
+            Section::Disagreements => "Disagreements with CMS",
+        }
+    }
+
+    /// The section's anchor in the HTML changelog.
+    pub fn id(self) -> &'static str {
+        match self {
+            Section::Retired => "retired",
+            Section::Dropped => "dropped",
+            Section::Payment => "changed-payment",
+            Section::Wording => "changed-wording",
+            Section::Other => "changed-other",
+            Section::Added => "added",
+            Section::Reinstated => "reinstated",
+            Section::Cosmetic => "cosmetic",
+            Section::Encoding => "encoding",
+            Section::Disagreements => "disagreements",
+        }
+    }
+
+    /// What the section holds, in a few words for a summary table.
+    pub fn hint(self) -> &'static str {
+        match self {
+            Section::Retired => "termination date set: not billable after it",
+            Section::Dropped => "no longer in CMS's file",
+            Section::Payment => "pricing, payment group or coverage changed",
+            Section::Wording => "the description's words changed",
+            Section::Other => "BETOS, type of service, cross-references, references or dates",
+            Section::Added => "new codes, with their effective date, pricing and coverage",
+            Section::Reinstated => "termination date removed: billable again",
+            Section::Cosmetic => "letter case, spacing or punctuation only",
+            Section::Encoding => "characters an export lost ('?' for a dash or quote)",
+            Section::Disagreements => "CMS's action code or dates say otherwise",
+        }
+    }
+
+    /// The section a code's change is listed in.
+    pub fn of(c: &CodeChange) -> Section {
+        let any = |groups: &[Group]| {
+            c.fields
+                .iter()
+                .any(|f| !f.cosmetic && groups.contains(&f.group))
+        };
+        match c.change {
+            Change::Retired => Section::Retired,
+            Change::Dropped => Section::Dropped,
+            Change::Added => Section::Added,
+            Change::Reinstated => Section::Reinstated,
+            Change::Changed => match c.cosmetic_reason() {
+                Some(Cosmetic::Punctuation) => Section::Cosmetic,
+                Some(Cosmetic::Encoding) => Section::Encoding,
+                None if any(&[Group::Payment, Group::Coverage]) => Section::Payment,
+                None if any(&[Group::Description]) => Section::Wording,
+                None => Section::Other,
+            },
+        }
+    }
+
+    /// The section's codes, in code order (none for disagreements, which are not changes).
+    pub fn codes(self, set: &Changeset) -> Vec<&CodeChange> {
+        set.changes
+            .iter()
+            .filter(|c| self != Section::Disagreements && Section::of(c) == self)
+            .collect()
+    }
+
+    pub fn count(self, set: &Changeset) -> usize {
+        match self {
+            Section::Disagreements => set.disagreements.len(),
+            _ => set
+                .changes
+                .iter()
+                .filter(|c| Section::of(c) == self)
+                .count(),
+        }
+    }
+
+    /// Why the codes of a cosmetic section carry no meaning.
+    pub fn cosmetic_reason(self) -> Option<Cosmetic> {
+        match self {
+            Section::Cosmetic => Some(Cosmetic::Punctuation),
+            Section::Encoding => Some(Cosmetic::Encoding),
+            _ => None,
+        }
+    }
+}
+
+/// The sections of changes that have codes, in reading order (disagreements apart).
+pub fn sections(set: &Changeset) -> Vec<(Section, Vec<&CodeChange>)> {
+    Section::ALL
         .into_iter()
-        .map(|kind| {
-            (
-                kind,
-                set.changes
-                    .iter()
-                    .filter(|c| c.change == kind && !c.is_cosmetic())
-                    .collect::<Vec<_>>(),
-            )
-        })
-        .filter(|(_, v)| !v.is_empty())
+        .map(|s| (s, s.codes(set)))
+        .filter(|(_, codes)| !codes.is_empty())
         .collect()
 }
 
-/// Codes whose only changes are cosmetic, by reason (case and punctuation first, then
-/// encoding), for each reason present.
-pub fn cosmetic(set: &Changeset) -> Vec<(Cosmetic, Vec<&CodeChange>)> {
-    [Cosmetic::Punctuation, Cosmetic::Encoding]
-        .into_iter()
-        .map(|reason| {
-            let codes: Vec<&CodeChange> = set
-                .changes
-                .iter()
-                .filter(|c| c.cosmetic_reason() == Some(reason))
-                .collect();
-            (reason, codes)
-        })
-        .filter(|(_, codes)| !codes.is_empty())
-        .collect()
+/// A code's field changes as a report lists them: payment and coverage first, then the
+/// description, then the rest. A retired code's termination date and new cross-references are
+/// left out: reports give them as its date and its replacements.
+pub fn shown_fields(c: &CodeChange) -> Vec<&FieldChange> {
+    let rank = |f: &FieldChange| match f.group {
+        Group::Payment => 0,
+        Group::Coverage => 1,
+        Group::Description => 2,
+        _ => 3,
+    };
+    let elsewhere = |f: &FieldChange| {
+        c.change == Change::Retired
+            && (f.field == "termination_date" || f.field == "cross_references" && f.old.is_empty())
+    };
+    let mut fields: Vec<&FieldChange> = c.fields.iter().filter(|f| !elsewhere(f)).collect();
+    fields.sort_by_key(|f| rank(f));
+    fields
+}
+
+/// The date a reviewer needs beside a code: when a retired (or dropped) code ends, when an
+/// added code starts (and ends, if NEW already terminates it), when a changed or reinstated
+/// code's change took effect (CMS's action effective date).
+pub fn date_note(c: &CodeChange) -> Option<String> {
+    let s = &c.standing;
+    match c.change {
+        Change::Retired | Change::Dropped => s.termination_date.map(|t| format!("terminated {t}")),
+        Change::Added => match (s.added_date, s.termination_date) {
+            (Some(a), Some(t)) => Some(format!("effective {a}, terminated {t}")),
+            (Some(a), None) => Some(format!("effective {a}")),
+            (None, Some(t)) => Some(format!("terminated {t}")),
+            (None, None) => None,
+        },
+        Change::Changed | Change::Reinstated => s.effective_date.map(|d| format!("effective {d}")),
+    }
+}
+
+/// A code's pricing indicator and coverage in words, each present one a part:
+/// `pricing: 33 = Oxygen ...`, `coverage: D = Special coverage instructions apply`.
+pub fn pricing_and_coverage(s: &Standing) -> Vec<String> {
+    let decoded = |key: &str, values: &[String]| {
+        let def = field(key)?;
+        let words: Vec<String> = values.iter().map(|v| def.describe(v)).collect();
+        (!words.is_empty()).then(|| words.join("; "))
+    };
+    [
+        decoded("pricing_indicators", &s.pricing_indicators).map(|p| format!("pricing: {p}")),
+        decoded("coverage", s.coverage.as_slice()).map(|c| format!("coverage: {c}")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// CMS's action code with its meaning: `D = Discontinue procedure or modifier code`.
+pub fn action_label(code: &str) -> String {
+    codes::describe(codes::ACTION, code)
 }
 
 /// The heading of a section of cosmetic-only changes.
@@ -140,6 +323,39 @@ pub fn describe(f: &FieldChange, values: &[String]) -> String {
         .map(|v| def.map_or(v.clone(), |d| d.describe(v)))
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+/// A change to a list of values (types of service, manual references, ...) value by value, each
+/// in words: kept values as they are, removed and inserted ones wrapped by `removed` and
+/// `inserted`. `None` where a side holds fewer than two values or nothing but the order changed:
+/// `old -> new` reads better there.
+pub fn mark_values(
+    f: &FieldChange,
+    same: impl Fn(&str) -> String,
+    removed: impl Fn(&str) -> String,
+    inserted: impl Fn(&str) -> String,
+) -> Option<String> {
+    let lists = (f.old.len() > 1 || f.new.len() > 1) && !f.old.is_empty() && !f.new.is_empty();
+    let gone = f.old.iter().filter(|v| !f.new.contains(v)).count();
+    let came = f.new.iter().filter(|v| !f.old.contains(v)).count();
+    if !lists || gone + came == 0 {
+        return None;
+    }
+    let def = field(f.field);
+    let words = |v: &String| def.map_or_else(|| v.clone(), |d| d.describe(v));
+    let kept_or_removed = f.old.iter().map(|v| {
+        if f.new.contains(v) {
+            same(&words(v))
+        } else {
+            removed(&words(v))
+        }
+    });
+    let added = f
+        .new
+        .iter()
+        .filter(|v| !f.old.contains(v))
+        .map(|v| inserted(&words(v)));
+    Some(kept_or_removed.chain(added).collect::<Vec<_>>().join("; "))
 }
 
 /// A wording change marked up for one format: `same` writes kept text, `removed` and
@@ -213,10 +429,61 @@ pub fn agrees_cell(set: &Changeset, agrees: Option<bool>) -> String {
     }
 }
 
+/// The counts in one line, in the sections' order.
 pub fn summary_line(set: &Changeset) -> String {
     let s = set.summary();
     format!(
-        "{} added, {} retired, {} dropped, {} reinstated, {} changed ({} of them cosmetic only, {} encoding only)",
-        s.added, s.retired, s.dropped, s.reinstated, s.changed, s.cosmetic, s.encoding
+        "{} retired, {} dropped, {} changed ({} of them cosmetic only, {} encoding only), {} added, {} reinstated",
+        s.retired, s.dropped, s.changed, s.cosmetic, s.encoding, s.added, s.reinstated
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn list(field: &'static str, old: &[&str], new: &[&str]) -> FieldChange {
+        let strings = |v: &[&str]| v.iter().map(|s| s.to_string()).collect();
+        FieldChange {
+            field,
+            label: field,
+            group: Group::ServiceType,
+            old: strings(old),
+            new: strings(new),
+            cosmetic: false,
+            cosmetic_reason: None,
+        }
+    }
+
+    fn marked(f: &FieldChange) -> Option<String> {
+        mark_values(
+            f,
+            |w| w.to_string(),
+            |w| format!("-{w}"),
+            |w| format!("+{w}"),
+        )
+    }
+
+    #[test]
+    fn list_changes_mark_each_value_removed_or_inserted() {
+        let tos = list("types_of_service", &["A", "P"], &["A", "P", "R"]);
+        assert_eq!(
+            marked(&tos).unwrap(),
+            "A = Used durable medical equipment (DME); \
+             P = Lump sum purchase of DME, prosthetics, orthotics; +R = Rental of DME"
+        );
+        let refs = list(
+            "medicare_carriers_manual",
+            &["2130", "4450"],
+            &["4450", "5000"],
+        );
+        assert_eq!(marked(&refs).unwrap(), "-2130; 4450; +5000");
+        // One value a side, a side blank, or only the order changed: old -> new instead.
+        assert_eq!(marked(&list("statute", &["1"], &["2"])), None);
+        assert_eq!(marked(&list("cross_references", &[], &["A", "B"])), None);
+        assert_eq!(
+            marked(&list("cross_references", &["A", "B"], &["B", "A"])),
+            None
+        );
+    }
 }

@@ -65,7 +65,7 @@ fn every_format_says_when_action_codes_are_not_checked() {
         "{text}"
     );
     assert!(render("markdown").contains("CMS's action codes are not checked"));
-    assert!(render("html").contains(&format!("<p>CMS's action codes are not checked: they describe the change from the previous quarterly release, and {why}.")));
+    assert!(render("html").contains(&format!("<p class=\"note\">CMS's action codes are not checked: they describe the change from the previous quarterly release, and {why}.")));
     let v = json(
         &work
             .cmd()

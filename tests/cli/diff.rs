@@ -365,7 +365,7 @@ fn a_code_added_and_terminated_between_two_releases_says_so() {
         .code(1);
     let text = stdout(&out);
     assert!(
-        text.contains("  C9053  Injection, crizanlizumab-tmca, 1 mg\n      added and terminated: effective 2020-04-01 (CMS's date added), terminated 2020-06-30; not billable after 2020-06-30\n      use instead: J0791 (active)"),
+        text.contains("  C9053  Injection, crizanlizumab-tmca, 1 mg\n      added and terminated: effective 2020-04-01 (CMS's date added), terminated 2020-06-30; not billable after 2020-06-30\n      pricing: 53 = Statute; coverage: D = Special coverage instructions apply\n      use instead: J0791 (active)"),
         "{text}"
     );
     let out = work

@@ -145,12 +145,21 @@ fn the_changes_table_holds_the_csv_changelog_of_each_consecutive_pair() {
             .code(1);
         let text = stdout(&out);
         let mut csv = csv::Reader::from_reader(text.as_bytes());
+        let header = csv.headers().unwrap().clone();
+        let col = |name: &str| header.iter().position(|h| h == name).unwrap();
         let expected: Vec<(String, String, String, String, bool)> = csv
             .records()
             .map(Result::unwrap)
             .map(|r| {
-                let cosmetic = &r[9] == "true";
-                (r[2].into(), r[4].into(), r[5].into(), r[6].into(), cosmetic)
+                let cosmetic = &r[col("cosmetic")] == "true";
+                let text = |name: &str| r[col(name)].to_string();
+                (
+                    text("code"),
+                    text("change"),
+                    text("group"),
+                    text("field"),
+                    cosmetic,
+                )
             })
             .collect();
         let mut stmt = db

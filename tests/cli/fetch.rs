@@ -406,6 +406,47 @@ fn check_imports_what_is_new_once_and_notifies_the_webhook() {
     assert!(paths.iter().all(|p| !p.contains("april")), "{paths:?}");
 }
 
+/// `check --excel` writes the CSV changelog as `diff --excel` does, with a byte-order mark for
+/// Excel; with another format it is refused before anything is fetched or stored.
+#[test]
+fn check_writes_a_csv_for_excel_and_refuses_excel_for_other_formats() {
+    let cms = cms_with_april();
+    let work = store_with_january();
+    let before = work.store_state();
+    let out = work
+        .cmd()
+        .args(["check", "--base-url", &cms.base, "--excel"])
+        .assert()
+        .code(2);
+    assert!(
+        stderr(&out).contains("use it with --format csv"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(work.store_state(), before);
+    assert!(cms.requests.lock().unwrap().is_empty());
+    let report = work.path("changes.csv");
+    work.cmd()
+        .args([
+            "check",
+            "--base-url",
+            &cms.base,
+            "--format",
+            "csv",
+            "--excel",
+        ])
+        .arg("--output")
+        .arg(&report)
+        .assert()
+        .code(1);
+    let bytes = std::fs::read(&report).unwrap();
+    assert!(
+        bytes.starts_with("\u{FEFF}old_release,new_release,code,description,".as_bytes()),
+        "{}",
+        String::from_utf8_lossy(&bytes)
+    );
+}
+
 #[test]
 fn check_with_a_watch_list_exits_0_when_nothing_watched_changed() {
     let cms = cms_with_april();

@@ -18,15 +18,15 @@ use hcpcs_diff::{ReadOptions, ReleaseFrom, load_path, load_source, source};
 
 use crate::util::{Work, fixture, json, stderr, stdout, zip_of};
 
-fn date(ymd: &str) -> Option<NaiveDate> {
+pub(crate) fn date(ymd: &str) -> Option<NaiveDate> {
     Some(NaiveDate::parse_from_str(ymd, "%Y-%m-%d").unwrap())
 }
 
-fn strings(values: &[&str]) -> Vec<String> {
+pub(crate) fn strings(values: &[&str]) -> Vec<String> {
     values.iter().map(|v| v.to_string()).collect()
 }
 
-fn some(value: &str) -> Option<String> {
+pub(crate) fn some(value: &str) -> Option<String> {
     Some(value.to_string())
 }
 
@@ -303,7 +303,7 @@ fn place(values: &[String], width: usize) -> String {
 
 /// The text lines of `records`: first lines `width` characters wide (293 or 320), continuation
 /// lines as wide, or right-trimmed where `trim` says.
-fn text_lines(records: &[Record], width: usize, trim: bool) -> Vec<String> {
+pub(crate) fn text_lines(records: &[Record], width: usize, trim: bool) -> Vec<String> {
     let mut lines = Vec::new();
     for r in records {
         let parts = pieces(&r.long_description);
@@ -341,7 +341,7 @@ const DISCLAIMER: &[&str] = &[
 ];
 
 /// Joins lines with CRLF and encodes them as Windows-1252, as CMS's text files are.
-fn crlf_1252(lines: &[String]) -> Vec<u8> {
+pub(crate) fn crlf_1252(lines: &[String]) -> Vec<u8> {
     let text = format!("{}\r\n", lines.join("\r\n"));
     let (bytes, _, unmappable) = encoding_rs::WINDOWS_1252.encode(&text);
     assert!(!unmappable, "a character Windows-1252 cannot hold");
@@ -926,7 +926,7 @@ fn a_folder_of_loose_files_or_of_the_zip_as_downloaded() {
 
 /// The sample as the next quarter: one code of each kind of change, and every other code's
 /// action set to N so that CMS's action codes all fit the changes.
-fn next_quarter() -> Vec<Record> {
+pub(crate) fn next_quarter() -> Vec<Record> {
     let mut records: Vec<Record> = sample()
         .into_iter()
         .filter(|r| r.code != "J9999") // dropped
@@ -1047,9 +1047,9 @@ fn every_kind_of_change_in_every_format() {
     }
     let markdown = render("markdown");
     for row in [
-        "| Added | 1 |",
-        "| Dropped | 1 |",
-        "| Reinstated | 1 |",
+        "| [Added](#added-1) | 1 |",
+        "| [Dropped](#dropped-1) | 1 |",
+        "| [Reinstated](#reinstated-1) | 1 |",
         "## Dropped (1)",
         "## Reinstated (1)",
         "## Encoding only (1)",
@@ -1259,8 +1259,16 @@ fn added_and_terminated_codes_and_replacement_chains() {
         "{markdown}"
     );
     let html = render("html");
+    // The date column gives both dates, and the row says it cannot be billed.
     assert!(
-        html.contains(&format!("<li>{note}</li>").replace('\'', "'")),
+        html.contains(
+            "<span class=\"nowrap\">effective 2021-04-01</span><br>\
+             <span class=\"nowrap\">terminated 2021-06-30</span>"
+        ),
+        "{html}"
+    );
+    assert!(
+        html.contains("Already terminated: not billable after 2021-06-30"),
         "{html}"
     );
     assert!(

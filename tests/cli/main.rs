@@ -6,6 +6,7 @@
 mod agreement;
 mod audit;
 mod bad_input;
+mod changelog;
 mod cms_reports;
 mod corrections;
 mod diff;

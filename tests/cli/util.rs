@@ -14,10 +14,36 @@ pub const DATA_VAR: &str = "HCPCS_DIFF_DATA";
 /// Set to 1 to make missing real data a failure instead of a skip (CI sets it).
 pub const REQUIRE_VAR: &str = "HCPCS_DIFF_REQUIRE_DATA";
 
-/// Where each real-data test notes whether it ran or skipped, one empty file per test, for the
-/// `real_data_summary` target that cargo runs after this one to count and clear.
-pub fn real_data_marks() -> PathBuf {
-    Path::new(env!("CARGO_TARGET_TMPDIR")).join("real-data")
+/// Set to 1 to make a missing browser a failure instead of a skip (CI sets it, having installed
+/// Chromium).
+pub const REQUIRE_BROWSER_VAR: &str = "HCPCS_DIFF_REQUIRE_BROWSER";
+/// The Chromium (or Chrome) binary the browser tests run; else the first of `BROWSERS` on PATH.
+pub const BROWSER_VAR: &str = "HCPCS_DIFF_CHROMIUM";
+const BROWSERS: [&str; 4] = [
+    "chromium",
+    "chromium-browser",
+    "google-chrome",
+    "google-chrome-stable",
+];
+
+/// Where each gated test notes whether it ran or skipped, one empty file per test in a folder
+/// per gate (`real-data`, `browser`), for the `real_data_summary` target that cargo runs after
+/// this one to count and clear.
+pub fn gate_marks(gate: &str) -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join(gate)
+}
+
+/// Notes that `test` ran (or skipped) behind `gate`.
+fn mark(gate: &str, test: &str, ran: bool) {
+    let marks = gate_marks(gate);
+    let (here, other) = if ran {
+        ("ran", "skipped")
+    } else {
+        ("skipped", "ran")
+    };
+    std::fs::create_dir_all(marks.join(here)).unwrap();
+    let _ = std::fs::remove_file(marks.join(other).join(test));
+    std::fs::write(marks.join(here).join(test), "").unwrap();
 }
 
 /// The folder of real CMS releases for the test `test`, or `None` when `HCPCS_DIFF_DATA` is
@@ -26,21 +52,10 @@ pub fn real_data_marks() -> PathBuf {
 /// data panics instead. Call it through `real_data!()`, which names the test.
 pub fn real_data_dir(test: &str) -> Option<PathBuf> {
     let test = test.strip_prefix("cli::").unwrap_or(test);
-    let marks = real_data_marks();
-    let mark = |ran: bool| {
-        let (here, other) = if ran {
-            ("ran", "skipped")
-        } else {
-            ("skipped", "ran")
-        };
-        std::fs::create_dir_all(marks.join(here)).unwrap();
-        let _ = std::fs::remove_file(marks.join(other).join(test));
-        std::fs::write(marks.join(here).join(test), "").unwrap();
-    };
     let given = std::env::var_os(DATA_VAR).filter(|v| !v.is_empty());
     let problem = match &given {
         Some(dir) if Path::new(dir).is_dir() => {
-            mark(true);
+            mark("real-data", test, true);
             return Some(PathBuf::from(dir));
         }
         Some(dir) => format!("{DATA_VAR}={} is not a folder", Path::new(dir).display()),
@@ -52,8 +67,42 @@ pub fn real_data_dir(test: &str) -> Option<PathBuf> {
         "{test} needs the real CMS releases and {REQUIRE_VAR}=1 forbids skipping it, but \
          {problem}: point {DATA_VAR} at a folder laid out as tests/data/README.md says"
     );
-    mark(false);
+    mark("real-data", test, false);
     eprintln!("skipped {test}: {problem} (the real CMS releases; see tests/data/README.md)");
+    None
+}
+
+/// The headless browser for the test `test`: `HCPCS_DIFF_CHROMIUM`, else Chromium or Chrome on
+/// PATH; `None` when there is none, after saying so and noting the skip for the summary line.
+/// With `HCPCS_DIFF_REQUIRE_BROWSER=1`, a missing browser panics instead. Call it through
+/// `browser!()`, which names the test.
+pub fn browser_path(test: &str) -> Option<PathBuf> {
+    let test = test.strip_prefix("cli::").unwrap_or(test);
+    let given = std::env::var_os(BROWSER_VAR).filter(|v| !v.is_empty());
+    let found = match &given {
+        Some(path) => Some(PathBuf::from(path)).filter(|p| p.is_file()),
+        None => std::env::var_os("PATH").and_then(|path| {
+            std::env::split_paths(&path)
+                .flat_map(|dir| BROWSERS.map(|name| dir.join(name)))
+                .find(|p| p.is_file())
+        }),
+    };
+    if let Some(path) = found {
+        mark("browser", test, true);
+        return Some(path);
+    }
+    let problem = match &given {
+        Some(path) => format!("{BROWSER_VAR}={} is not a file", Path::new(path).display()),
+        None => format!("none of {} is on PATH", BROWSERS.join(", ")),
+    };
+    let required = std::env::var(REQUIRE_BROWSER_VAR).is_ok_and(|v| v == "1");
+    assert!(
+        !required,
+        "{test} needs a headless Chromium and {REQUIRE_BROWSER_VAR}=1 forbids skipping it, but \
+         {problem}: install Debian's chromium (.ci/run does) or set {BROWSER_VAR}"
+    );
+    mark("browser", test, false);
+    eprintln!("skipped {test}: {problem} (a headless Chromium renders the HTML changelog)");
     None
 }
 
@@ -67,6 +116,17 @@ macro_rules! real_data {
     }};
 }
 pub(crate) use real_data;
+
+/// `let Some(chromium) = browser!() else { return };` at the top of a test that renders in a
+/// headless browser.
+macro_rules! browser {
+    () => {{
+        fn here() {}
+        let name = std::any::type_name_of_val(&here);
+        crate::util::browser_path(name.strip_suffix("::here").unwrap_or(name))
+    }};
+}
+pub(crate) use browser;
 
 /// A work folder whose store holds the oxygen fixture pair, 2005-01 and 2006-01.
 pub fn oxygen() -> Work {
