@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use super::chain;
 use crate::diff::{Changeset, CodeChange, Cosmetic, FieldChange};
 
-const HEADER: [&str; 17] = [
+const HEADER: [&str; 18] = [
     "old_release",
     "new_release",
     "code",
@@ -28,6 +28,7 @@ const HEADER: [&str; 17] = [
     "added_date",
     "termination_date",
     "replacements",
+    "explained_by",
 ];
 
 /// What Excel needs at the start of a CSV file to read it as UTF-8 rather than the system's
@@ -35,7 +36,7 @@ const HEADER: [&str; 17] = [
 const BOM: &[u8] = "\u{FEFF}".as_bytes();
 
 /// The columns a code's rows share: (before the field columns, after them).
-fn code_columns(set: &Changeset, c: &CodeChange) -> ([String; 6], [String; 3], [String; 3]) {
+fn code_columns(set: &Changeset, c: &CodeChange) -> ([String; 6], [String; 3], [String; 4]) {
     let date = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
     let replacements: Vec<String> = c
         .replacements
@@ -60,6 +61,11 @@ fn code_columns(set: &Changeset, c: &CodeChange) -> ([String; 6], [String; 3], [
             date(c.standing.added_date),
             date(c.standing.termination_date),
             replacements.join("; "),
+            c.explained_by
+                .iter()
+                .map(|e| e.words())
+                .collect::<Vec<_>>()
+                .join("; "),
         ],
     )
 }

@@ -284,6 +284,12 @@ fn what_changed(c: &CodeChange, anchored: &BTreeSet<&str>) -> Vec<String> {
             .unwrap_or_default();
         items.push(format!("Use instead: {}{what}", chain(r, &link)));
     }
+    for e in &c.explained_by {
+        items.push(format!(
+            "Explained by CMS's correction: {}",
+            esc(&e.words())
+        ));
+    }
     items
 }
 

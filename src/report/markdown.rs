@@ -93,6 +93,9 @@ fn code_item(out: &mut dyn Write, c: &CodeChange) -> io::Result<()> {
         let chain = chain(r, &|code| format!("**{code}**"));
         writeln!(out, "  - Use instead: {chain}")?;
     }
+    for e in &c.explained_by {
+        writeln!(out, "  - Explained by CMS's correction: {}", md(&e.words()))?;
+    }
     Ok(())
 }
 

@@ -82,13 +82,15 @@ pub enum Section {
     Other,
     Added,
     Reinstated,
+    /// Changes CMS's corrections account for: OLD's file was wrong, and CMS said so.
+    Explained,
     Cosmetic,
     Encoding,
     Disagreements,
 }
 
 impl Section {
-    pub const ALL: [Section; 10] = [
+    pub const ALL: [Section; 11] = [
         Section::Retired,
         Section::Dropped,
         Section::Payment,
@@ -96,6 +98,7 @@ impl Section {
         Section::Other,
         Section::Added,
         Section::Reinstated,
+        Section::Explained,
         Section::Cosmetic,
         Section::Encoding,
         Section::Disagreements,
@@ -110,6 +113,7 @@ impl Section {
             Section::Other => "Changed: other fields",
             Section::Added => "Added",
             Section::Reinstated => "Reinstated",
+            Section::Explained => "Explained by CMS corrections",
             Section::Cosmetic => cosmetic_title(Cosmetic::Punctuation),
             Section::Encoding => cosmetic_title(Cosmetic::Encoding),
             Section::Disagreements => "Disagreements with CMS",
@@ -126,6 +130,7 @@ impl Section {
             Section::Other => "changed-other",
             Section::Added => "added",
             Section::Reinstated => "reinstated",
+            Section::Explained => "explained",
             Section::Cosmetic => "cosmetic",
             Section::Encoding => "encoding",
             Section::Disagreements => "disagreements",
@@ -142,6 +147,7 @@ impl Section {
             Section::Other => "BETOS, type of service, cross-references, references or dates",
             Section::Added => "new codes, with their effective date, pricing and coverage",
             Section::Reinstated => "termination date removed: billable again",
+            Section::Explained => "CMS's corrections to a release account for these",
             Section::Cosmetic => "letter case, spacing or punctuation only",
             Section::Encoding => "characters an export lost ('?' for a dash or quote)",
             Section::Disagreements => "CMS's action code or dates say otherwise",
@@ -155,6 +161,9 @@ impl Section {
                 .iter()
                 .any(|f| !f.cosmetic && groups.contains(&f.group))
         };
+        if !c.explained_by.is_empty() {
+            return Section::Explained;
+        }
         match c.change {
             Change::Retired => Section::Retired,
             Change::Dropped => Section::Dropped,

@@ -136,6 +136,9 @@ fn code_item(p: &mut Printer, c: &CodeChange) -> io::Result<()> {
         let chain = chain(r, &|code| code.to_string());
         p.detail(&format!("use instead: {chain}{what}"))?;
     }
+    for e in &c.explained_by {
+        p.detail(&format!("explained by CMS's correction: {}", e.words()))?;
+    }
     Ok(())
 }
 

@@ -193,6 +193,36 @@ fn diff_marks_the_changes_corrections_explain() {
         ]
     );
     assert_eq!(v["changes"][0]["code"], "E0431");
+    // Text, markdown and HTML list them in a section of their own, with the correction.
+    let out = work
+        .cmd()
+        .args(["diff", "2005-01", "2006-01"])
+        .assert()
+        .code(1);
+    let text = stdout(&out);
+    let section = text
+        .split("EXPLAINED BY CMS CORRECTIONS (2)\n")
+        .nth(1)
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        section.starts_with("  E1391  Oxygen concentrator, dual delivery port")
+            && section.contains(
+                "explained by CMS's correction: Discontinue (effective 2006-01-01; correction to \
+                 2005-01: 2005-corrections.txt, version 1, line 4)"
+            ),
+        "{section}"
+    );
+    for (format, heading) in [
+        ("markdown", "## Explained by CMS corrections (2)"),
+        ("html", "id=\"explained\""),
+    ] {
+        let out = work
+            .cmd()
+            .args(["diff", "2005-01", "2006-01", "--format", format])
+            .assert()
+            .code(1);
+        assert!(stdout(&out).contains(heading), "{format}: {}", stdout(&out));
+    }
 }
 
 #[test]
