@@ -116,7 +116,7 @@ pub enum CheckOutcome {
     /// with the newest now. `report` is the rendered changelog (already written if `output`).
     Imported {
         imported: Vec<ReleaseId>,
-        changeset: Changeset,
+        changeset: Box<Changeset>,
         report: Vec<u8>,
     },
 }
@@ -172,7 +172,7 @@ pub fn check(store: &Store, options: &CheckOptions) -> Result<CheckOutcome, Erro
     keep(store, fetched)?;
     Ok(CheckOutcome::Imported {
         imported,
-        changeset,
+        changeset: Box::new(changeset),
         report: rendered,
     })
 }

@@ -68,8 +68,9 @@ pub struct Cli {
 pub enum Command {
     /// Read a release (zip, folder, text, xlsx, xls or csv) into the store.
     Import(cmd::import::Args),
-    /// List the releases in the store, with counts and provenance.
-    List,
+    /// List the releases in the store, with counts and provenance, and each release's
+    /// revisions when it was posted more than once.
+    List(cmd::list::Args),
     /// Show one code or modifier with every field decoded into words.
     Show(cmd::show::Args),
     /// Say what changed between two releases (exit 1 when something did, after filters).
@@ -96,7 +97,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8> {
         Store::new(&cli.store).with_lock_wait(std::time::Duration::from_secs(cli.lock_wait));
     match cli.command {
         Command::Import(args) => cmd::import::run(&store, args, out, err),
-        Command::List => cmd::list::run(&store, out, err),
+        Command::List(args) => cmd::list::run(&store, args, out, err),
         Command::Show(args) => cmd::show::run(&store, args, out),
         Command::Diff(args) => cmd::diff::run(&store, args, out),
         Command::Fetch(args) => cmd::fetch::run(&store, args, out),

@@ -75,7 +75,7 @@ fn code_item(out: &mut dyn Write, c: &CodeChange) -> io::Result<()> {
 }
 
 pub fn render(out: &mut dyn Write, set: &Changeset) -> io::Result<()> {
-    let title = format!("HCPCS changes {} → {}", set.old.release, set.new.release);
+    let title = format!("HCPCS changes {} → {}", set.old.label(), set.new.label());
     writeln!(
         out,
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title>"

@@ -72,7 +72,8 @@ pub fn render(out: &mut dyn Write, set: &Changeset) -> io::Result<()> {
     writeln!(
         out,
         "# HCPCS changes {} → {}",
-        set.old.release, set.new.release
+        set.old.label(),
+        set.new.label()
     )?;
     writeln!(out)?;
     writeln!(

@@ -92,7 +92,7 @@ fn code_item(out: &mut dyn Write, style: &Style, c: &CodeChange) -> io::Result<(
 
 pub fn render(out: &mut dyn Write, set: &Changeset, color: bool) -> io::Result<()> {
     let style = Style { color };
-    writeln!(out, "HCPCS {} -> {}", set.old.release, set.new.release)?;
+    writeln!(out, "HCPCS {} -> {}", set.old.label(), set.new.label())?;
     writeln!(out, "{}", summary_line(set))?;
     if let Some(note) = agreement_note(set) {
         writeln!(out, "{note}")?;
