@@ -324,8 +324,8 @@ impl Store {
 
     /// What `save` would do, without writing: the refusal of different content without `force`
     /// comes here, before anything else is kept.
-    pub fn check_save(&self, snapshot: &Snapshot, force: bool) -> Result<(), StoreError> {
-        self.save_outcome(snapshot, force).map(|_| ())
+    pub fn check_save(&self, snapshot: &Snapshot, force: bool) -> Result<Saved, StoreError> {
+        self.save_outcome(snapshot, force).map(|(saved, _)| saved)
     }
 
     fn save_outcome(

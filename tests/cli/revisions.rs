@@ -364,3 +364,344 @@ fn an_earlier_posting_imported_last_is_current_and_the_import_says_so() {
     let list = stdout(&work.cmd().arg("list").assert().success());
     assert!(list.lines().next().unwrap().contains("later.zip"), "{list}");
 }
+
+/// Where the loopback server posts January 2005 (the catalogue's first name for it).
+const JANUARY: &str = "/files/zip/january-2005-alpha-numeric-hcpcs-file.zip";
+const JANUARY_ZIP: &str = "january-2005-alpha-numeric-hcpcs-file.zip";
+
+/// One request the server saw: path, the `If-None-Match` it carried, the status answered and
+/// the body sent to it.
+type Seen = (String, Option<String>, u16, Vec<u8>);
+
+/// A CMS on 127.0.0.1 that posts one zip at `JANUARY` (which the test changes between runs),
+/// with an `ETag` if given (answering 304 to it), 404 elsewhere, and takes webhook POSTs at
+/// `/hook` (200, or the status in `hook_status`).
+struct Cms {
+    server: std::sync::Arc<tiny_http::Server>,
+    base: String,
+    posted: std::sync::Arc<std::sync::Mutex<(Vec<u8>, Option<String>)>>,
+    hook_status: std::sync::Arc<std::sync::Mutex<u16>>,
+    seen: std::sync::Arc<std::sync::Mutex<Vec<Seen>>>,
+}
+
+impl Drop for Cms {
+    fn drop(&mut self) {
+        self.server.unblock();
+    }
+}
+
+impl Cms {
+    fn new(zip: Vec<u8>, etag: Option<&str>) -> Self {
+        use std::sync::{Arc, Mutex};
+        let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").unwrap());
+        let base = format!("http://{}", server.server_addr().to_ip().unwrap());
+        let cms = Cms {
+            server: server.clone(),
+            base,
+            posted: Arc::new(Mutex::new((zip, etag.map(str::to_string)))),
+            hook_status: Arc::new(Mutex::new(200)),
+            seen: Arc::default(),
+        };
+        let (posted, hook, seen) = (
+            cms.posted.clone(),
+            cms.hook_status.clone(),
+            cms.seen.clone(),
+        );
+        std::thread::spawn(move || {
+            for mut request in server.incoming_requests() {
+                let path = request.url().to_string();
+                let asked = request
+                    .headers()
+                    .iter()
+                    .find(|h| h.field.equiv("If-None-Match"))
+                    .map(|h| h.value.to_string());
+                let mut body = Vec::new();
+                std::io::Read::read_to_end(request.as_reader(), &mut body).unwrap();
+                let (zip, etag) = posted.lock().unwrap().clone();
+                let status = match path.as_str() {
+                    "/hook" => *hook.lock().unwrap(),
+                    JANUARY if etag.is_some() && asked == etag => 304,
+                    JANUARY => 200,
+                    _ => 404,
+                };
+                seen.lock()
+                    .unwrap()
+                    .push((path.clone(), asked, status, body));
+                let mut response = if path == JANUARY && status == 200 {
+                    tiny_http::Response::from_data(zip)
+                } else {
+                    tiny_http::Response::from_data(Vec::new())
+                }
+                .with_status_code(status);
+                if let Some(tag) = etag.filter(|_| path == JANUARY) {
+                    response.add_header(tiny_http::Header::from_bytes("ETag", tag).unwrap());
+                }
+                let _ = request.respond(response);
+            }
+        });
+        cms
+    }
+
+    /// CMS re-posts January: another zip at the same URL.
+    fn post(&self, zip: Vec<u8>, etag: Option<&str>) {
+        *self.posted.lock().unwrap() = (zip, etag.map(str::to_string));
+    }
+
+    fn hook(&self) -> String {
+        format!("{}/hook", self.base)
+    }
+
+    /// The requests for January's zip since the `from`-th request.
+    fn january(&self, from: usize) -> Vec<(Option<String>, u16)> {
+        self.seen.lock().unwrap()[from..]
+            .iter()
+            .filter(|s| s.0 == JANUARY)
+            .map(|s| (s.1.clone(), s.2))
+            .collect()
+    }
+
+    fn hooks(&self) -> Vec<Vec<u8>> {
+        let seen = self.seen.lock().unwrap();
+        seen.iter()
+            .filter(|s| s.0 == "/hook")
+            .map(|s| s.3.clone())
+            .collect()
+    }
+
+    fn requests(&self) -> usize {
+        self.seen.lock().unwrap().len()
+    }
+}
+
+/// A zip as CMS posts it: the fixture text of `year` as January 2005's release file, with a
+/// README; `readme` varies the zip's bytes without changing its records.
+fn january_zip(year: &str, readme: &str) -> Vec<u8> {
+    let text = std::fs::read(fixture(&format!(
+        "oxygen/{year}/HCPC{year}_CONTR_ANWEB.txt"
+    )))
+    .unwrap();
+    zip_of(&[
+        ("HCPC2005_CONTR_ANWEB.txt", &text),
+        ("README.txt", readme.as_bytes()),
+    ])
+}
+
+/// A store that fetched January 2005 from `cms`.
+fn fetched_from(cms: &Cms) -> Work {
+    let work = Work::new();
+    work.cmd()
+        .args(["fetch", "2005-01", "--base-url", &cms.base])
+        .assert()
+        .success();
+    work
+}
+
+fn check(work: &Work, cms: &Cms) -> assert_cmd::assert::Assert {
+    work.cmd()
+        .args(["check", "--base-url", &cms.base, "--notify", &cms.hook()])
+        .args(["--retries", "0"])
+        .assert()
+}
+
+#[test]
+fn a_re_post_at_the_same_url_makes_check_exit_1_name_the_revision_and_keep_both() {
+    let first = january_zip("2005", "first posting\r\n");
+    let cms = Cms::new(first.clone(), Some("\"v1\""));
+    let work = fetched_from(&cms);
+    let zip = work.store().join("downloads").join(JANUARY_ZIP);
+    let posting = std::fs::read_to_string(format!("{}.posting.json", zip.display())).unwrap();
+    assert!(posting.contains(r#""etag": "\"v1\"""#), "{posting}");
+    // Not re-posted: the kept zip's ETag brings a 304; nothing is written or told.
+    let state = work.store_state();
+    let asked = cms.requests();
+    let out = check(&work, &cms).code(0);
+    assert!(stdout(&out).is_empty() && stderr(&out).is_empty());
+    assert_eq!(cms.january(asked), [(Some("\"v1\"".to_string()), 304)]);
+    assert_eq!(work.store_state(), state);
+    assert!(cms.hooks().is_empty());
+
+    // CMS re-posts January at the same URL with other records.
+    let second = january_zip("2006", "second posting\r\n");
+    cms.post(second.clone(), Some("\"v2\""));
+    let asked = cms.requests();
+    let out = check(&work, &cms).code(1);
+    assert_eq!(cms.january(asked), [(Some("\"v1\"".to_string()), 200)]);
+    let sha = hcpcs_diff::source::sha256_hex(&second);
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "release 2005-01 re-posted: revision 2 from {}{JANUARY} ({JANUARY_ZIP}: \
+             HCPC2005_CONTR_ANWEB.txt, sha256 {sha}) stored as current, revision 1 kept\n",
+            cms.base
+        )
+    );
+    let report = stdout(&out);
+    assert!(
+        report.starts_with("HCPCS 2005-01@1 -> 2005-01@2\n1 added, 1 retired"),
+        "{report}"
+    );
+    // The webhook has the changeset and the revision.
+    let hooks = cms.hooks();
+    assert_eq!(hooks.len(), 1);
+    let body: serde_json::Value = serde_json::from_slice(&hooks[0]).unwrap();
+    assert_eq!(body["new"]["revision"], 2);
+    assert_eq!(body["summary"]["added"], 1);
+    assert_eq!(body["revision"]["release"], "2005-01");
+    assert_eq!(body["revision"]["number"], 2);
+    assert_eq!(body["revision"]["previous"], 1);
+    assert_eq!(body["revision"]["sha256"], sha.as_str());
+    assert_eq!(
+        body["revision"]["previous_sha256"],
+        hcpcs_diff::source::sha256_hex(&first).as_str()
+    );
+    // Both revisions stay: the first posting's snapshot and zip beside it, the second current.
+    let list = stdout(&work.cmd().arg("list").assert().success());
+    assert!(
+        list.lines().next().unwrap().ends_with("  2 revisions"),
+        "{list}"
+    );
+    let kept = work.store().join("revisions/2005-01");
+    let one = Snapshot::from_bytes("1", &std::fs::read(kept.join("1.jsonl")).unwrap()).unwrap();
+    assert_eq!(
+        one.provenance.source.sha256,
+        hcpcs_diff::source::sha256_hex(&first)
+    );
+    assert_eq!(
+        std::fs::read(kept.join(format!("1.{JANUARY_ZIP}"))).unwrap(),
+        first
+    );
+    assert_eq!(std::fs::read(&zip).unwrap(), second);
+    work.cmd()
+        .args(["diff", "2005-01@1", "2005-01@2"])
+        .assert()
+        .code(1);
+
+    // The next run asks with the new ETag: unchanged, nothing told.
+    let state = work.store_state();
+    let asked = cms.requests();
+    check(&work, &cms).code(0);
+    assert_eq!(cms.january(asked), [(Some("\"v2\"".to_string()), 304)]);
+    assert_eq!(work.store_state(), state);
+    assert_eq!(cms.hooks().len(), 1);
+}
+
+#[test]
+fn without_validators_the_sha256_decides_and_a_re_zip_is_no_change() {
+    let cms = Cms::new(january_zip("2005", "first\r\n"), None);
+    let work = fetched_from(&cms);
+    let state = work.store_state();
+    let asked = cms.requests();
+    check(&work, &cms).code(0);
+    assert_eq!(cms.january(asked), [(None, 200)]);
+    assert_eq!(work.store_state(), state);
+    // Re-zipped: other bytes, the same records. No change; the newer zip is kept, so its
+    // SHA-256 is known next time.
+    let rezipped = january_zip("2005", "re-zipped\r\n");
+    cms.post(rezipped.clone(), None);
+    let out = check(&work, &cms).code(0);
+    assert!(stdout(&out).is_empty() && stderr(&out).is_empty());
+    let after = work.store_state();
+    assert_eq!(after["2005-01.jsonl"], state["2005-01.jsonl"]);
+    assert_eq!(
+        after[&format!("downloads/{JANUARY_ZIP}")],
+        hcpcs_diff::source::sha256_hex(&rezipped)
+    );
+    assert!(!work.store().join("revisions").exists());
+    check(&work, &cms).code(0);
+    assert_eq!(work.store_state(), after);
+    assert!(cms.hooks().is_empty());
+    // A change of records is a re-post, even with nothing watched changed: stored, exit 0.
+    cms.post(january_zip("2006", "second\r\n"), None);
+    let watch = work.write("watch.txt", "E0424\n");
+    let out = work
+        .cmd()
+        .args([
+            "check",
+            "--base-url",
+            &cms.base,
+            "--format",
+            "json",
+            "--watch",
+        ])
+        .arg(&watch)
+        .assert()
+        .code(0);
+    assert_eq!(json(&out)["summary"]["changed"], 0);
+    assert!(stderr(&out).contains("re-posted: revision 2 from"));
+    assert!(work.store().join("revisions/2005-01/1.jsonl").is_file());
+}
+
+#[test]
+fn a_failing_webhook_on_a_re_post_stores_nothing_so_the_next_run_reports_it() {
+    let cms = Cms::new(january_zip("2005", "first\r\n"), Some("\"v1\""));
+    let work = fetched_from(&cms);
+    cms.post(january_zip("2006", "second\r\n"), Some("\"v2\""));
+    *cms.hook_status.lock().unwrap() = 500;
+    let before = work.store_state();
+    let out = check(&work, &cms).code(2);
+    assert!(stderr(&out).contains("/hook: HTTP 500"), "{}", stderr(&out));
+    assert_eq!(work.store_state(), before);
+    *cms.hook_status.lock().unwrap() = 200;
+    let out = check(&work, &cms).code(1);
+    assert!(stderr(&out).contains("re-posted: revision 2 from"));
+}
+
+#[test]
+fn a_zip_kept_by_a_run_that_stored_no_snapshot_is_not_taken_for_the_stored_one() {
+    let cms = Cms::new(january_zip("2005", "first\r\n"), Some("\"v1\""));
+    let work = fetched_from(&cms);
+    // What a run that kept the re-posted zip and then failed to store its snapshot leaves in
+    // downloads/: the new zip, its .sha256 and its posting with the new ETag.
+    let second = january_zip("2006", "second\r\n");
+    cms.post(second.clone(), Some("\"v2\""));
+    let other = fetched_from(&cms);
+    for suffix in ["", ".sha256", ".posting.json"] {
+        let name = format!("downloads/{JANUARY_ZIP}{suffix}");
+        std::fs::copy(other.store().join(&name), work.store().join(&name)).unwrap();
+    }
+    // Its ETag is not sent and its SHA-256 is not taken for the stored revision's.
+    let asked = cms.requests();
+    let out = check(&work, &cms).code(1);
+    assert_eq!(cms.january(asked), [(None, 200)]);
+    assert!(stderr(&out).contains("re-posted: revision 2 from"));
+    // The zip in the way held no stored revision: it is replaced, not moved beside revision 1.
+    assert!(
+        !work
+            .store()
+            .join(format!("revisions/2005-01/1.{JANUARY_ZIP}"))
+            .exists()
+    );
+}
+
+#[test]
+fn a_re_post_over_the_size_cap_is_an_error_and_stores_nothing() {
+    let cms = Cms::new(january_zip("2005", "first\r\n"), None);
+    let work = fetched_from(&cms);
+    // 3 MB that deflate cannot shrink.
+    let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+    let noise: Vec<u8> = (0..3 << 20)
+        .map(|_| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed as u8
+        })
+        .collect();
+    let text = std::fs::read(fixture("oxygen/2006/HCPC2006_CONTR_ANWEB.txt")).unwrap();
+    cms.post(
+        zip_of(&[("HCPC2005_CONTR_ANWEB.txt", &text), ("noise.bin", &noise)]),
+        None,
+    );
+    let before = work.store_state();
+    let out = work
+        .cmd()
+        .args(["check", "--base-url", &cms.base, "--max-mb", "1"])
+        .assert()
+        .code(2);
+    assert!(
+        stderr(&out).contains("larger than the 1048576-byte limit"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(work.store_state(), before);
+}
