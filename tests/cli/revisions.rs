@@ -705,3 +705,46 @@ fn a_re_post_over_the_size_cap_is_an_error_and_stores_nothing() {
     );
     assert_eq!(work.store_state(), before);
 }
+
+#[test]
+fn fetch_of_a_re_posted_release_stores_a_revision_and_force_replaces_the_current() {
+    let first = january_zip("2005", "first\r\n");
+    let cms = Cms::new(first.clone(), None);
+    let work = fetched_from(&cms);
+    cms.post(january_zip("2006", "second\r\n"), None);
+    let out = work
+        .cmd()
+        .args(["fetch", "2005-01", "--base-url", &cms.base])
+        .assert()
+        .success();
+    assert!(
+        stdout(&out).contains("; a re-post: revision 2, now current; revision 1 kept as "),
+        "{}",
+        stdout(&out)
+    );
+    let kept = work.store().join("revisions/2005-01");
+    assert_eq!(
+        std::fs::read(kept.join(format!("1.{JANUARY_ZIP}"))).unwrap(),
+        first
+    );
+    // --force replaces the current revision (revision 2) and leaves revision 1 alone.
+    let before = work.store_state();
+    cms.post(january_zip("2005", "third\r\n"), None);
+    let out = work
+        .cmd()
+        .args(["fetch", "2005-01", "--force", "--base-url", &cms.base])
+        .assert()
+        .success();
+    assert!(
+        stdout(&out).contains("; replaced the stored snapshot;"),
+        "{}",
+        stdout(&out)
+    );
+    let after = work.store_state();
+    assert_eq!(
+        after["revisions/2005-01/1.jsonl"],
+        before["revisions/2005-01/1.jsonl"]
+    );
+    assert_ne!(after["2005-01.jsonl"], before["2005-01.jsonl"]);
+    assert!(!after.contains_key("revisions/2005-01/2.jsonl"));
+}
