@@ -42,18 +42,23 @@ fn release(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<bool> {
-    let (p, revisions) = match store
-        .provenance(r)
-        .and_then(|p| Ok((p, store.revisions(r)?)))
-    {
-        Ok(found) => found,
+    let p = match store.provenance(r) {
+        Ok(p) => p,
         Err(e) => {
             writeln!(err, "error: {e}")?;
             return Ok(false);
         }
     };
+    // A broken revisions folder is named; the release's current revision is still listed.
+    let (revisions, whole) = match store.revisions(r) {
+        Ok(revisions) => (revisions, true),
+        Err(e) => {
+            writeln!(err, "error: {e}")?;
+            (Vec::new(), false)
+        }
+    };
     let count = match revisions.len() {
-        1 => String::new(),
+        0 | 1 => String::new(),
         n => format!("  {n} revisions"),
     };
     writeln!(
@@ -63,7 +68,7 @@ fn release(
         counts_and_source(&p),
         p.source.sha256.get(..12).unwrap_or(&p.source.sha256)
     )?;
-    let mut whole = true;
+    let mut whole = whole;
     if all || revisions.len() > 1 {
         for revision in &revisions {
             whole &= revision_line(store, revision, out, err)?;

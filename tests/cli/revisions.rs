@@ -274,18 +274,19 @@ fn a_damaged_or_missing_revision_file_is_an_error_naming_it() {
         .assert()
         .success();
     std::fs::remove_file(&kept).unwrap();
+    let said = format!(
+        "error: {}: revision 1 is missing (found 2.jsonl); restore it from a backup\n",
+        work.store().join("revisions/2006-01").display()
+    );
     let out = work
         .cmd()
         .args(["diff", "2006-01@2", "2006-01"])
         .assert()
         .code(2);
-    assert_eq!(
-        stderr(&out),
-        format!(
-            "error: {}: revision 1 is missing (found 2.jsonl); restore it from a backup\n",
-            work.store().join("revisions/2006-01").display()
-        )
-    );
+    assert_eq!(stderr(&out), said);
+    let out = work.cmd().arg("list").assert().code(2);
+    assert_eq!(stderr(&out), said);
+    assert!(stdout(&out).starts_with("2006-01 "), "{}", stdout(&out));
 }
 
 #[test]
