@@ -1,7 +1,10 @@
 //! The unattended job: fetch a release into the store, or probe for the quarters after the
 //! newest stored release, import what CMS has posted, diff it against what was newest, write
-//! the report and tell a webhook. Nothing is stored until every step before it has worked, and
-//! a lock keeps two runs from touching the store at once.
+//! the report and tell a webhook; with nothing new, re-check the newest release's posting for a
+//! re-post (`repost`). Nothing is stored until every step before it has worked, and a lock
+//! keeps two runs from touching the store at once.
+
+mod repost;
 
 use std::path::PathBuf;
 
@@ -21,7 +24,11 @@ struct Fetched {
 
 /// Downloads and reads `release`.
 fn download(store: &Store, release: ReleaseId, options: &FetchOptions) -> Result<Fetched, Error> {
-    let mut download = fetch::fetch(release, options, &store.downloads())?;
+    read(fetch::fetch(release, options, &store.downloads())?, release)
+}
+
+/// Reads a downloaded zip as `release`.
+fn read(mut download: Download, release: ReleaseId) -> Result<Fetched, Error> {
     // The zip is kept from its temporary file: its bytes in memory need not be held twice.
     let bytes = std::mem::take(&mut download.bytes);
     let file = source::from_bytes(&download.file_name, bytes)?;
@@ -38,17 +45,30 @@ fn download(store: &Store, release: ReleaseId, options: &FetchOptions) -> Result
     })
 }
 
+impl Fetched {
+    /// Keeps the zip in the store's downloads folder (with its `.sha256` and posting); a re-post
+    /// of a stored release first moves the zip it replaces beside that revision.
+    fn keep_zip(self, store: &Store, saved: &Saved) -> Result<(PathBuf, Snapshot), Error> {
+        if let Saved::Revision { number, .. } = saved {
+            repost::keep_replaced_zip(store, &self.snapshot, number - 1, &self.download)?;
+        }
+        let records = self.snapshot.provenance.records_sha256.clone();
+        let zip = self.download.keep_in(&store.downloads(), &records)?;
+        Ok((zip, self.snapshot))
+    }
+}
+
 /// Keeps the zips in the store's downloads folder, then stores the snapshots: a snapshot is
 /// what makes a release count as done, so it is written last, once its zip is safe. A stored
-/// release whose content differs is refused before anything is kept.
+/// release whose content cannot be stored is refused before anything is kept.
 fn keep(store: &Store, fetched: Vec<Fetched>) -> Result<(), Error> {
+    let mut outcomes = Vec::new();
     for f in &fetched {
-        store.check_save(&f.snapshot, false)?;
+        outcomes.push(store.check_save(&f.snapshot, false)?);
     }
     let mut snapshots = Vec::new();
-    for f in fetched {
-        f.download.keep_in(&store.downloads())?;
-        snapshots.push(f.snapshot);
+    for (f, saved) in fetched.into_iter().zip(&outcomes) {
+        snapshots.push(f.keep_zip(store, saved)?.1);
     }
     for snapshot in &snapshots {
         store.save(snapshot, false)?;
@@ -81,11 +101,10 @@ pub fn fetch_release(
         fetched.download.sha256.clone(),
         fetched.snapshot.provenance.counts,
     );
-    let snapshot = &fetched.snapshot;
-    store.check_save(snapshot, force)?;
-    let zip = fetched.download.keep_in(&store.downloads())?;
+    let planned = store.check_save(&fetched.snapshot, force)?;
+    let (zip, snapshot) = fetched.keep_zip(store, &planned)?;
     // Last: the snapshot, once the zip is safe (see `keep`).
-    let saved = store.save(snapshot, force)?;
+    let saved = store.save(&snapshot, force)?;
     Ok(FetchOutcome {
         release,
         url,
@@ -109,10 +128,12 @@ pub struct CheckOptions {
 
 /// What `check` found.
 pub enum CheckOutcome {
-    /// CMS has posted nothing after the newest stored release.
+    /// CMS has posted nothing after the newest stored release, and its posting is as stored.
     NothingNew {
         newest: ReleaseId,
         probed: ReleaseId,
+        /// What re-checking the newest release's posting found, in words.
+        posting: String,
     },
     /// New releases were imported; `changeset` (filtered) compares the newest stored before
     /// with the newest now. `report` is the rendered changelog (already written if `output`).
@@ -121,57 +142,29 @@ pub enum CheckOutcome {
         changeset: Box<Changeset>,
         report: Vec<u8>,
     },
+    /// The newest stored release was re-posted with different records: stored as a new
+    /// revision; `changeset` (filtered) compares the revision before with it.
+    Reposted {
+        revision: repost::Revision,
+        changeset: Box<Changeset>,
+        report: Vec<u8>,
+    },
 }
+
+pub use repost::Revision;
 
 pub fn check(store: &Store, options: &CheckOptions) -> Result<CheckOutcome, Error> {
     let _lock = store.lock()?;
     let newest = store.latest()?;
-    let mut fetched = Vec::new();
-    let mut probe = newest.next_quarter();
-    let horizon = last_possible_release(chrono::Utc::now().date_naive());
-    // A release not posted yet is the answer "nothing newer", not an error; nor is a server
-    // that answers for releases that cannot exist yet probed past the next quarter.
-    while probe <= horizon {
-        match download(store, probe, &options.fetch) {
-            Ok(f) => fetched.push(f),
-            Err(Error::Fetch(FetchError::NotPosted { .. })) => break,
-            Err(e) => return Err(e),
-        }
-        probe = probe.next_quarter();
-    }
+    let fetched = probe(store, newest, options)?;
     let Some(latest) = fetched.last() else {
-        // A mistyped watch is caught now, not when the next release comes out.
-        if options.filter.names_codes() {
-            let codes = store.codes(newest)?;
-            options
-                .filter
-                .check_names(codes.iter().map(String::as_str))?;
-        }
-        return Ok(CheckOutcome::NothingNew {
-            newest,
-            probed: newest.next_quarter(),
-        });
+        return repost::recheck(store, newest, options);
     };
     let old = store.load(newest)?;
     let codes = old.records.iter().chain(&latest.snapshot.records);
     options.filter.check_names(codes.map(|r| r.code.as_str()))?;
     let changeset = options.filter.apply(diff::diff(&old, &latest.snapshot));
-    let mut rendered = Vec::new();
-    let render = report::Options {
-        bom: options.excel,
-        ..report::Options::default()
-    };
-    report::render(&mut rendered, &changeset, options.format, &render)
-        .map_err(|e| io_error("report", e))?;
-    if let Some(path) = &options.output {
-        crate::fs::write_atomically(path, &rendered)
-            .map_err(|e| io_error(&path.display().to_string(), e))?;
-    }
-    if let Some(url) = &options.notify {
-        let mut json = Vec::new();
-        report::json::render(&mut json, &changeset).map_err(|e| io_error("report", e))?;
-        fetch::post_json(url, json, &options.fetch)?;
-    }
+    let rendered = report_and_notify(&changeset, options, None)?;
     // Only now, with the report written and the webhook told, does anything reach the store:
     // a failure above leaves it as it was, and the next run does the whole job again.
     let imported = fetched.iter().map(|f| f.snapshot.release()).collect();
@@ -181,6 +174,58 @@ pub fn check(store: &Store, options: &CheckOptions) -> Result<CheckOutcome, Erro
         changeset: Box::new(changeset),
         report: rendered,
     })
+}
+
+/// Downloads each quarter after `newest` that CMS has posted, in order. A release not posted
+/// yet is the answer "nothing newer", not an error; nor is a server that answers for releases
+/// that cannot exist yet probed past the next quarter.
+fn probe(store: &Store, newest: ReleaseId, options: &CheckOptions) -> Result<Vec<Fetched>, Error> {
+    let mut fetched = Vec::new();
+    let mut probe = newest.next_quarter();
+    let horizon = last_possible_release(chrono::Utc::now().date_naive());
+    while probe <= horizon {
+        match download(store, probe, &options.fetch) {
+            Ok(f) => fetched.push(f),
+            Err(Error::Fetch(FetchError::NotPosted { .. })) => break,
+            Err(e) => return Err(e),
+        }
+        probe = probe.next_quarter();
+    }
+    Ok(fetched)
+}
+
+/// Renders the changelog, writes it to `--output` and POSTs the JSON changeset (with `extra`'s
+/// fields added) to the webhook; returns the rendered report.
+fn report_and_notify(
+    changeset: &Changeset,
+    options: &CheckOptions,
+    extra: Option<(&str, serde_json::Value)>,
+) -> Result<Vec<u8>, Error> {
+    let mut rendered = Vec::new();
+    let render = report::Options {
+        bom: options.excel,
+        ..report::Options::default()
+    };
+    report::render(&mut rendered, changeset, options.format, &render)
+        .map_err(|e| io_error("report", e))?;
+    if let Some(path) = &options.output {
+        crate::fs::write_atomically(path, &rendered)
+            .map_err(|e| io_error(&path.display().to_string(), e))?;
+    }
+    if let Some(url) = &options.notify {
+        let mut json = Vec::new();
+        report::json::render(&mut json, changeset).map_err(|e| io_error("report", e))?;
+        if let Some((key, value)) = extra {
+            let mut doc: serde_json::Value =
+                serde_json::from_slice(&json).map_err(|e| io_error("report", e.into()))?;
+            if let Some(map) = doc.as_object_mut() {
+                map.insert(key.to_string(), value);
+            }
+            json = serde_json::to_vec_pretty(&doc).map_err(|e| io_error("report", e.into()))?;
+        }
+        fetch::post_json(url, json, &options.fetch)?;
+    }
+    Ok(rendered)
 }
 
 /// The latest release that can be posted on `today`: CMS posts a quarter's file some weeks

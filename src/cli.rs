@@ -14,13 +14,13 @@ use crate::cmd;
 const EXIT_STATUS_HELP: &str = "\
 Exit status:
   0  success (diff: no changes after filters; check: nothing new or nothing watched changed; audit: every code active and unchanged)
-  1  changes found (diff; check: a new release changed watched codes; audit: a code or row needs attention)
+  1  changes found (diff; check: a new release or a re-post of the newest changed watched codes; audit: a code or row needs attention)
   2  error: bad input, unknown release, store, download or webhook problem; nothing stored was changed";
 
 const CHECK_STATUS_HELP: &str = "\
 Exit status:
-  0  nothing new, or nothing watched changed
-  1  a new release was imported and watched codes changed
+  0  nothing new (the newest release's posting unchanged), or nothing watched changed
+  1  a new release, or a re-post of the newest (stored as a new revision), changed watched codes
   2  error (download, input, store, webhook); nothing was stored, the next run tries again";
 
 const AUDIT_STATUS_HELP: &str = "\
@@ -68,8 +68,9 @@ pub struct Cli {
 pub enum Command {
     /// Read a release (zip, folder, text, xlsx, xls or csv) into the store.
     Import(cmd::import::Args),
-    /// List the releases in the store, with counts and provenance.
-    List,
+    /// List the releases in the store, with counts and provenance, and each release's
+    /// revisions when it was posted more than once.
+    List(cmd::list::Args),
     /// Show one code or modifier with every field decoded into words.
     Show(cmd::show::Args),
     /// Say what changed between two releases (exit 1 when something did, after filters).
@@ -77,7 +78,8 @@ pub enum Command {
     Diff(cmd::diff::Args),
     /// Download a release from CMS (or a mirror), keep the zip and import it.
     Fetch(cmd::fetch::Args),
-    /// For cron: fetch whatever CMS posted after the newest stored release, diff, report, notify.
+    /// For cron: fetch whatever CMS posted after the newest stored release (or a re-post of the
+    /// newest), diff, report, notify.
     #[command(after_help = CHECK_STATUS_HELP)]
     Check(cmd::check::Args),
     /// Export for other tools: a release as CSV or FHIR, or the whole store as one SQLite database.
@@ -97,7 +99,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8> {
         .on_wait(|message| eprintln!("{message}"));
     match cli.command {
         Command::Import(args) => cmd::import::run(&store, args, out, err),
-        Command::List => cmd::list::run(&store, out, err),
+        Command::List(args) => cmd::list::run(&store, args, out, err),
         Command::Show(args) => cmd::show::run(&store, args, out),
         Command::Diff(args) => cmd::diff::run(&store, args, out),
         Command::Fetch(args) => cmd::fetch::run(&store, args, out),

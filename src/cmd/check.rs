@@ -1,5 +1,5 @@
-//! `check`: the cron job. Fetch what CMS posted after the newest stored release, diff, report,
-//! notify; the exit status says whether watched codes changed.
+//! `check`: the cron job. Fetch what CMS posted after the newest stored release (or a re-post
+//! of the newest), diff, report, notify; the exit status says whether watched codes changed.
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 
 use hcpcs_diff::check::{self, CheckOptions, CheckOutcome};
+use hcpcs_diff::diff::Changeset;
 use hcpcs_diff::exit;
 use hcpcs_diff::store::Store;
 
@@ -44,12 +45,16 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write, err: &mut dyn Write) 
         notify: args.notify,
     };
     match check::check(store, &options)? {
-        CheckOutcome::NothingNew { newest, probed } => {
+        CheckOutcome::NothingNew {
+            newest,
+            probed,
+            posting,
+        } => {
             // Cron mails any output: say nothing unless someone is watching.
             if std::io::stderr().is_terminal() {
                 writeln!(
                     err,
-                    "nothing new: {probed} is not posted yet (newest stored: {newest})"
+                    "nothing new: {probed} is not posted yet; {newest}'s posting: {posting}"
                 )?;
             }
             Ok(exit::OK)
@@ -61,14 +66,38 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write, err: &mut dyn Write) 
         } => {
             let list: Vec<String> = imported.iter().map(ToString::to_string).collect();
             writeln!(err, "imported {}", list.join(", "))?;
-            if args.output.is_none() {
-                out.write_all(&report)?;
-            }
-            Ok(if changeset.changes.is_empty() {
-                exit::OK
-            } else {
-                exit::CHANGES
-            })
+            finish(&args.output, &changeset, &report, out)
+        }
+        CheckOutcome::Reposted {
+            revision: r,
+            changeset,
+            report,
+        } => {
+            writeln!(
+                err,
+                "release {} re-posted: revision {} from {} ({}, sha256 {}) stored as current, \
+                 revision {} kept",
+                r.release, r.number, r.url, r.source, r.sha256, r.previous
+            )?;
+            finish(&args.output, &changeset, &report, out)
         }
     }
+}
+
+/// Writes the report (unless it went to `--output`); the status says whether watched codes
+/// changed.
+fn finish(
+    output: &Option<PathBuf>,
+    changeset: &Changeset,
+    report: &[u8],
+    out: &mut dyn Write,
+) -> Result<u8> {
+    if output.is_none() {
+        out.write_all(report)?;
+    }
+    Ok(if changeset.changes.is_empty() {
+        exit::OK
+    } else {
+        exit::CHANGES
+    })
 }

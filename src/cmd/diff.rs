@@ -6,17 +6,19 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 
 use hcpcs_diff::diff::Filter;
-use hcpcs_diff::model::{ReleaseId, Snapshot};
-use hcpcs_diff::store::Store;
+use hcpcs_diff::model::Snapshot;
+use hcpcs_diff::store::{RevisionId, Store};
 use hcpcs_diff::{ReadOptions, diff, exit, report};
 
 use super::args::{ChangeArg, FilterArgs, FormatArg};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The older release: a release id in the store, or a release file or folder.
+    /// The older release: a release id in the store (YYYY-MM@N for one of its revisions), or
+    /// a release file or folder.
     old: String,
-    /// The newer release: a release id in the store, or a release file or folder.
+    /// The newer release: a release id in the store (YYYY-MM@N for one of its revisions), or
+    /// a release file or folder.
     new: String,
     /// Report format.
     #[arg(long, value_enum, default_value_t = FormatArg::Text)]
@@ -41,7 +43,8 @@ pub struct Args {
 pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
     super::args::check_excel(args.excel, args.format)?;
     let filter = args.filter.into_filter(args.only, args.hide_cosmetic)?;
-    let (old, new, stored) = snapshots_of(store, &args.old, &args.new)?;
+    let sides = sides_of(store, &args.old, &args.new)?;
+    let (old, new) = (&sides.old, &sides.new);
     if old.release() > new.release() {
         return Err(hcpcs_diff::Error::Order {
             old: old.release(),
@@ -49,9 +52,9 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
         }
         .into());
     }
-    check_names(store, &filter, &old, &new, stored)?;
-    let mut set = diff::diff(&old, &new);
-    if stored {
+    check_names(store, &filter, &sides)?;
+    let mut set = diff::diff(old, new);
+    if sides.stored {
         // CMS's corrections kept with either release account for some changes.
         let (a, b) = (
             store.corrections(old.release())?,
@@ -60,7 +63,8 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
         let kept = |release, files| diff::corrections::Kept { release, files };
         diff::corrections::explain(&mut set, kept(old.release(), &a), kept(new.release(), &b));
     }
-    let set = filter.apply(set);
+    let mut set = filter.apply(set);
+    (set.old.revision, set.new.revision) = (sides.ids.0.revision, sides.ids.1.revision);
     let options = super::render_options(args.output.as_deref(), args.excel);
     let mut rendered = Vec::new();
     report::render(&mut rendered, &set, args.format.into(), &options)?;
@@ -72,53 +76,119 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
     })
 }
 
+/// The two sides of a diff. `ids` name the stored sides (a file read on the fly has none);
+/// their revision numbers are set where the report names revisions.
+struct Sides {
+    old: Snapshot,
+    new: Snapshot,
+    ids: (RevisionId, RevisionId),
+    /// Both sides are stored, trimmed to what the diff can see (`Store::load_for_diff`).
+    stored: bool,
+}
+
 /// Every code and range the filters name must be in OLD or NEW. Snapshots trimmed for the
 /// diff (`stored`) lack unchanged codes, so the store is asked for every code.
-fn check_names(
-    store: &Store,
-    filter: &Filter,
-    old: &Snapshot,
-    new: &Snapshot,
-    stored: bool,
-) -> Result<()> {
+fn check_names(store: &Store, filter: &Filter, sides: &Sides) -> Result<()> {
     if !filter.names_codes() {
         return Ok(());
     }
-    let checked = if stored {
-        let (a, b) = (store.codes(old.release())?, store.codes(new.release())?);
+    let codes = |id: RevisionId| match id.revision {
+        Some(_) => store.revision_codes(id),
+        None => store.codes(id.release),
+    };
+    let checked = if sides.stored {
+        let (a, b) = (codes(sides.ids.0)?, codes(sides.ids.1)?);
         filter.check_names(a.iter().chain(&b).map(String::as_str))
     } else {
-        let records = old.records.iter().chain(&new.records);
+        let records = sides.old.records.iter().chain(&sides.new.records);
         filter.check_names(records.map(|r| r.code.as_str()))
     };
     Ok(checked.map_err(hcpcs_diff::Error::from)?)
 }
 
-/// The two sides of a diff: two stored releases are read trimmed to what the diff can see
-/// (`Store::load_for_diff`; the flag says so), anything else in full.
-fn snapshots_of(store: &Store, old: &str, new: &str) -> Result<(Snapshot, Snapshot, bool)> {
-    let stored = |arg: &str| {
-        arg.parse::<ReleaseId>()
-            .ok()
-            .filter(|_| !Path::new(arg).exists())
-    };
-    if let (Some(a), Some(b)) = (stored(old), stored(new)) {
-        let (x, y) = store.load_for_diff(a, b)?;
-        return Ok((x, y, true));
-    }
-    Ok((snapshot_of(store, old)?, snapshot_of(store, new)?, false))
+/// A stored release (`2019-01`) or revision (`2019-01@2`), when no file or folder has that
+/// name.
+fn stored(arg: &str) -> Option<RevisionId> {
+    arg.parse::<RevisionId>()
+        .ok()
+        .filter(|_| !Path::new(arg).exists())
 }
 
-/// A stored release by id, or a release file read on the fly (not stored).
-fn snapshot_of(store: &Store, arg: &str) -> Result<Snapshot> {
+/// The two sides of a diff: two stored releases or revisions are read trimmed to what the diff
+/// can see, anything else in full.
+fn sides_of(store: &Store, old: &str, new: &str) -> Result<Sides> {
+    match (stored(old), stored(new)) {
+        (Some(a), Some(b)) if a.revision.is_none() && b.revision.is_none() => {
+            let (old, new) = store.load_for_diff(a.release, b.release)?;
+            let stored = true;
+            Ok(Sides {
+                old,
+                new,
+                ids: (a, b),
+                stored,
+            })
+        }
+        (Some(a), Some(b)) => revisions_of(store, a, b),
+        _ => {
+            let (old, a) = snapshot_of(store, old)?;
+            let (new, b) = snapshot_of(store, new)?;
+            let stored = false;
+            Ok(Sides {
+                old,
+                new,
+                ids: (a, b),
+                stored,
+            })
+        }
+    }
+}
+
+/// Two stored sides, one of them a revision (`2019-01@1`): both are numbered when they are of
+/// one release (plain `2019-01` is its current revision), and must be in posting order.
+fn revisions_of(store: &Store, a: RevisionId, b: RevisionId) -> Result<Sides> {
+    let number = |id: RevisionId| -> Result<RevisionId> {
+        if id.revision.is_some() || a.release == b.release {
+            Ok(store.revision(id)?.id())
+        } else {
+            Ok(id)
+        }
+    };
+    let (a, b) = (number(a)?, number(b)?);
+    if a.release == b.release && a.revision > b.revision {
+        anyhow::bail!("OLD ({a}) is a later revision than NEW ({b}); swap them");
+    }
+    let (old, new) = store.load_revisions_for_diff(a, b)?;
+    Ok(Sides {
+        old,
+        new,
+        ids: (a, b),
+        stored: true,
+    })
+}
+
+/// A stored release or revision by id, or a release file read on the fly (not stored); the
+/// id names a revision only when the argument did.
+fn snapshot_of(store: &Store, arg: &str) -> Result<(Snapshot, RevisionId)> {
     let path = Path::new(arg);
-    if let Ok(release) = arg.parse::<ReleaseId>()
-        && !path.exists()
-    {
-        return Ok(store.load(release)?);
+    if let Some(id) = stored(arg) {
+        let snapshot = match id.revision {
+            Some(_) => store.load_revision(id)?,
+            None => store.load(id.release)?,
+        };
+        return Ok((snapshot, id));
     }
     if path.exists() {
-        return Ok(hcpcs_diff::load_path(path, ReadOptions::default())?.snapshot);
+        let snapshot = hcpcs_diff::load_path(path, ReadOptions::default())?.snapshot;
+        let id = RevisionId {
+            release: snapshot.release(),
+            revision: None,
+        };
+        return Ok((snapshot, id));
+    }
+    if arg.contains('@') {
+        anyhow::bail!(
+            "'{arg}' is neither a revision id (YYYY-MM@N, N from 1: 2019-01@1 is the first posting) nor a file or folder"
+        )
     }
     anyhow::bail!("'{arg}' is neither a release id (YYYY-MM) nor a file or folder")
 }

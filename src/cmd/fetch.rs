@@ -19,7 +19,8 @@ pub struct Args {
     url: Option<String>,
     #[command(flatten)]
     network: NetworkArgs,
-    /// Replace a stored release whose content differs.
+    /// Replace the current revision of a stored release whose content differs, instead of
+    /// storing a new revision.
     #[arg(long)]
     force: bool,
 }
@@ -28,9 +29,14 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
     let options = args.network.options(args.url);
     let done = check::fetch_release(store, args.release, &options, args.force)?;
     let verb = match &done.saved {
-        Saved::Created => "imported",
-        Saved::Unchanged => "already stored, unchanged",
-        Saved::Replaced(_) => "replaced the stored snapshot",
+        Saved::Created => "imported".to_string(),
+        Saved::Unchanged | Saved::SameRecords(_) => "already stored, unchanged".to_string(),
+        Saved::Replaced(_) => "replaced the stored snapshot".to_string(),
+        Saved::Revision { number, kept, .. } => format!(
+            "a re-post: revision {number}, now current; revision {} kept as {}",
+            number - 1,
+            kept.display()
+        ),
     };
     writeln!(
         out,

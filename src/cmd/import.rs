@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use anyhow::Result;
 
 use hcpcs_diff::model::ReleaseId;
-use hcpcs_diff::store::{Added, Saved, Store};
+use hcpcs_diff::model::SourceInfo;
+use hcpcs_diff::store::{Added, Saved, Store, looks_earlier};
 use hcpcs_diff::{ReadOptions, ReleaseFrom, exit};
 
 #[derive(Debug, clap::Args)]
@@ -25,7 +26,8 @@ pub struct Args {
     /// Treat any warning about the input as an error.
     #[arg(long)]
     strict: bool,
-    /// Replace a stored release whose content differs.
+    /// Replace the current revision of a stored release whose content differs (a wrong
+    /// import), instead of storing a new revision.
     #[arg(long)]
     force: bool,
     /// Apply the classified, unambiguous CMS corrections (in SOURCE, and any already kept
@@ -101,14 +103,7 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write, err: &mut dyn Write) 
     store.check_save(&loaded.snapshot, args.force)?;
     let kept = store.add_corrections(p.release, corrections)?;
     let saved = store.save(&loaded.snapshot, args.force)?;
-    let verb = match &saved {
-        Saved::Created => "imported".to_string(),
-        Saved::Unchanged => "already stored, unchanged".to_string(),
-        Saved::Replaced(old) => format!(
-            "replaced the snapshot from {} (sha256 {})",
-            old.file, old.sha256
-        ),
-    };
+    let verb = verb(&saved, &loaded.snapshot.provenance.source, err)?;
     let n = loaded.warnings.len();
     writeln!(
         out,
@@ -162,4 +157,52 @@ fn say_kept(out: &mut dyn Write, release: ReleaseId, kept: &[Added]) -> Result<(
         }
     }
     Ok(())
+}
+
+/// What storing did, for the import's line; a new revision that looks like an earlier posting
+/// than the one it follows is also said on `err`.
+fn verb(saved: &Saved, new: &SourceInfo, err: &mut dyn Write) -> Result<String> {
+    Ok(match saved {
+        Saved::Created => "imported".to_string(),
+        Saved::Unchanged => "already stored, unchanged".to_string(),
+        Saved::SameRecords(old) => format!(
+            "already stored from {} (sha256 {}) with the same records, unchanged",
+            old.display(),
+            old.sha256
+        ),
+        Saved::Replaced(old) => format!(
+            "replaced the snapshot from {} (sha256 {})",
+            old.file, old.sha256
+        ),
+        Saved::Revision {
+            number,
+            previous,
+            kept,
+            same_as,
+        } => {
+            let before = number - 1;
+            if let Some(why) = looks_earlier(new, previous) {
+                writeln!(
+                    err,
+                    "note: {} looks like an earlier posting than revision {before} ({}, sha256 \
+                     {}): {why}; it is revision {number}, the current one, because it was \
+                     imported last; if revision {before} is the later posting, import its file \
+                     again to make it current",
+                    new.display(),
+                    previous.display(),
+                    previous.sha256
+                )?;
+            }
+            let again = same_as
+                .map(|n| format!(", the same file as revision {n}"))
+                .unwrap_or_default();
+            format!(
+                "revision {number} from {} (sha256 {}{again}), revision {before} kept as {}; \
+                 revision {number} is current",
+                new.display(),
+                new.sha256,
+                kept.display()
+            )
+        }
+    })
 }

@@ -205,6 +205,10 @@ pub struct Disagreement {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ReleaseInfo {
     pub release: ReleaseId,
+    /// Which revision of the release (1 = its first posting), when the caller compares
+    /// revisions; the diff itself leaves it unset.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revision: Option<u32>,
     pub source: String,
     pub codes: usize,
 }
@@ -213,8 +217,17 @@ impl ReleaseInfo {
     fn of(s: &Snapshot) -> Self {
         ReleaseInfo {
             release: s.release(),
+            revision: None,
             source: s.provenance.source.display(),
             codes: s.provenance.counts.procedure + s.provenance.counts.modifier,
+        }
+    }
+
+    /// How reports name it: `2019-01`, or `2019-01@2` for a revision.
+    pub fn label(&self) -> String {
+        match self.revision {
+            Some(n) => format!("{}@{n}", self.release),
+            None => self.release.to_string(),
         }
     }
 }

@@ -93,12 +93,60 @@ pub struct Download {
     pub file_name: String,
     pub sha256: String,
     pub bytes: Vec<u8>,
+    /// What the server said to ask again with (none from a local folder).
+    pub validators: Validators,
     file: tempfile::NamedTempFile,
 }
 
+/// HTTP validators a server gave with a zip (`ETag`, `Last-Modified`), sent back
+/// (`If-None-Match`, `If-Modified-Since`) to ask whether the zip changed since.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Validators {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub etag: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_modified: Option<String>,
+}
+
+impl Validators {
+    fn is_empty(&self) -> bool {
+        self.etag.is_none() && self.last_modified.is_none()
+    }
+}
+
+/// What is kept beside a zip in `downloads/` as `<zip>.posting.json`: where it came from, its
+/// SHA-256, the SHA-256 of the release records read from it (a snapshot's `records_sha256`),
+/// and the server's validators.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Posting {
+    pub url: String,
+    pub sha256: String,
+    pub records_sha256: String,
+    #[serde(flatten)]
+    pub validators: Validators,
+}
+
+impl Posting {
+    /// The posting kept beside the zip `file_name` in `dir`, if there is one that reads.
+    pub fn kept(dir: &Path, file_name: &str) -> Option<Posting> {
+        let bytes = std::fs::read(dir.join(format!("{file_name}.posting.json"))).ok()?;
+        serde_json::from_slice(&bytes).ok()
+    }
+}
+
+/// What asking for a release again found.
+pub enum Refetched {
+    /// The zip, downloaded (changed or not: the caller compares).
+    Downloaded(Download),
+    /// The server answered 304 to the validators given for this URL.
+    NotModified { url: String },
+}
+
 impl Download {
-    /// Keeps the zip as `<dir>/<file_name>` with `<file_name>.sha256` beside it.
-    pub fn keep_in(self, dir: &Path) -> Result<PathBuf, FetchError> {
+    /// Keeps the zip as `<dir>/<file_name>` with `<file_name>.sha256` beside it, then
+    /// `<file_name>.posting.json` (see `Posting`; `records_sha256` is what the caller read
+    /// from the zip).
+    pub fn keep_in(self, dir: &Path, records_sha256: &str) -> Result<PathBuf, FetchError> {
         let io = |path: &Path| {
             let path = path.display().to_string();
             move |source| FetchError::Io { path, source }
@@ -123,6 +171,16 @@ impl Download {
             format!("{}  {}\n", self.sha256, self.file_name).as_bytes(),
         )
         .map_err(io(&sum))?;
+        let posting = Posting {
+            url: self.url,
+            sha256: self.sha256,
+            records_sha256: records_sha256.to_string(),
+            validators: self.validators,
+        };
+        let note = dir.join(format!("{}.posting.json", self.file_name));
+        let mut json = serde_json::to_vec_pretty(&posting).unwrap_or_default();
+        json.push(b'\n');
+        crate::fs::write_atomically(&note, &json).map_err(io(&note))?;
         Ok(path)
     }
 }
@@ -136,13 +194,46 @@ fn client(options: &FetchOptions) -> Result<reqwest::blocking::Client, FetchErro
         .map_err(|e| FetchError::Client(e.to_string()))
 }
 
-/// One GET, retried on 5xx and connection errors; `Ok(None)` for 404.
+/// What one GET found.
+enum Answer {
+    /// 404: not posted here.
+    Missing,
+    /// 304: unchanged since the validators sent.
+    NotModified,
+    Body(Download),
+}
+
+/// The request for `url`, asking for a 304 if `validators` still hold (a value that cannot be
+/// a header is not sent).
+fn request(
+    client: &reqwest::blocking::Client,
+    url: &str,
+    validators: Option<&Validators>,
+) -> reqwest::blocking::RequestBuilder {
+    use reqwest::header::{HeaderValue, IF_MODIFIED_SINCE, IF_NONE_MATCH};
+    let mut request = client.get(url);
+    let Some(v) = validators else {
+        return request;
+    };
+    for (name, value) in [
+        (IF_NONE_MATCH, &v.etag),
+        (IF_MODIFIED_SINCE, &v.last_modified),
+    ] {
+        if let Some(value) = value.as_deref().and_then(|s| HeaderValue::from_str(s).ok()) {
+            request = request.header(name, value);
+        }
+    }
+    request
+}
+
+/// One GET, retried on 5xx and connection errors.
 fn get(
     client: &reqwest::blocking::Client,
     url: &str,
     options: &FetchOptions,
     temp_dir: &Path,
-) -> Result<Option<Download>, FetchError> {
+    validators: Option<&Validators>,
+) -> Result<Answer, FetchError> {
     let mut wait = options.backoff;
     let mut last = String::new();
     let until = Instant::now() + options.deadline;
@@ -154,7 +245,7 @@ fn get(
         if Instant::now() >= until {
             return Err(past_deadline(url, options));
         }
-        let response = match client.get(url).send() {
+        let response = match request(client, url, validators).send() {
             Ok(r) => r,
             Err(e) => {
                 last = error_chain(&e);
@@ -163,7 +254,10 @@ fn get(
         };
         let status = response.status();
         if status == reqwest::StatusCode::NOT_FOUND {
-            return Ok(None);
+            return Ok(Answer::Missing);
+        }
+        if status == reqwest::StatusCode::NOT_MODIFIED && validators.is_some() {
+            return Ok(Answer::NotModified);
         }
         if status.is_server_error() {
             last = format!("HTTP {}", status.as_u16());
@@ -176,7 +270,7 @@ fn get(
             });
         }
         match receive(response, url, options, temp_dir, until)? {
-            Ok(download) => return Ok(Some(download)),
+            Ok(download) => return Ok(Answer::Body(download)),
             Err(message) => last = message,
         }
     }
@@ -234,7 +328,19 @@ fn receive(
     until: Instant,
 ) -> Result<Result<Download, String>, FetchError> {
     let len = response.content_length();
-    receive_from(Box::new(response), len, url, options, temp_dir, until)
+    let header = |name: reqwest::header::HeaderName| {
+        let value = response.headers().get(name)?.to_str().ok()?;
+        Some(value.to_string())
+    };
+    let validators = Validators {
+        etag: header(reqwest::header::ETAG),
+        last_modified: header(reqwest::header::LAST_MODIFIED),
+    };
+    let got = receive_from(Box::new(response), len, url, options, temp_dir, until)?;
+    Ok(got.map(|download| Download {
+        validators,
+        ..download
+    }))
 }
 
 fn receive_from(
@@ -307,12 +413,13 @@ fn receive_from(
             .map(|b| format!("{b:02x}"))
             .collect(),
         bytes,
+        validators: Validators::default(),
         file,
     }))
 }
 
 /// The last path segment of `url`, without a query: the name CMS gave the zip.
-fn zip_name(url: &str) -> &str {
+pub fn zip_name(url: &str) -> &str {
     url.rsplit('/')
         .next()
         .unwrap_or("release.zip")
@@ -357,8 +464,24 @@ pub fn fetch(
     options: &FetchOptions,
     temp_dir: &Path,
 ) -> Result<Download, FetchError> {
+    match refetch(release, options, temp_dir, &|_| None)? {
+        Refetched::Downloaded(download) => Ok(download),
+        // Only validators make a server answer 304.
+        Refetched::NotModified { url } => Err(FetchError::Status { url, status: 304 }),
+    }
+}
+
+/// Downloads `release` again, as `fetch` does, sending the validators `validators(url)` gives
+/// for a URL so that a server whose zip there has not changed answers 304 instead.
+pub fn refetch(
+    release: ReleaseId,
+    options: &FetchOptions,
+    temp_dir: &Path,
+    validators: &dyn Fn(&str) -> Option<Validators>,
+) -> Result<Refetched, FetchError> {
     if options.url.is_none() && !options.base_url.contains("://") {
-        return from_folder(release, Path::new(&options.base_url), options, temp_dir);
+        let download = from_folder(release, Path::new(&options.base_url), options, temp_dir)?;
+        return Ok(Refetched::Downloaded(download));
     }
     if let Some(url) = &options.url
         && matches!(zip_name(url), "" | "." | "..")
@@ -375,8 +498,11 @@ pub fn fetch(
         }
     };
     for url in &urls {
-        if let Some(download) = get(&client, url, options, temp_dir)? {
-            return Ok(download);
+        let sent = validators(url).filter(|v| !v.is_empty());
+        match get(&client, url, options, temp_dir, sent.as_ref())? {
+            Answer::Missing => {}
+            Answer::NotModified => return Ok(Refetched::NotModified { url: url.clone() }),
+            Answer::Body(download) => return Ok(Refetched::Downloaded(download)),
         }
     }
     Err(FetchError::NotPosted {

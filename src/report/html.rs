@@ -73,7 +73,7 @@ details::details-content{content-visibility:visible;display:block}.open{display:
 @page{margin:1.5cm}";
 
 pub fn render(out: &mut dyn Write, set: &Changeset) -> io::Result<()> {
-    let releases = format!("{} → {}", set.old.release, set.new.release);
+    let releases = format!("{} → {}", set.old.label(), set.new.label());
     let sources = format!("{} → {}", set.old.source, set.new.source);
     writeln!(
         out,
@@ -87,7 +87,7 @@ pub fn render(out: &mut dyn Write, set: &Changeset) -> io::Result<()> {
     let release = |info: &crate::diff::ReleaseInfo| {
         format!(
             "release <b>{}</b> (<code>{}</code>, {} codes)",
-            info.release,
+            info.label(),
             esc(&info.source),
             info.codes
         )

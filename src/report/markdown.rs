@@ -134,17 +134,18 @@ pub fn render(out: &mut dyn Write, set: &Changeset) -> io::Result<()> {
     writeln!(
         out,
         "# HCPCS changes {} → {}",
-        set.old.release, set.new.release
+        set.old.label(),
+        set.new.label()
     )?;
     writeln!(out)?;
     writeln!(
         out,
         "From {} (release {}, {} codes) to {} (release {}, {} codes).",
         code_span(&set.old.source),
-        set.old.release,
+        set.old.label(),
         set.old.codes,
         code_span(&set.new.source),
-        set.new.release,
+        set.new.label(),
         set.new.codes
     )?;
     writeln!(out)?;

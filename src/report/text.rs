@@ -158,7 +158,7 @@ pub fn render(out: &mut dyn Write, set: &Changeset, options: &Options) -> io::Re
         color: options.color,
         width: options.width,
     };
-    writeln!(p.out, "HCPCS {} -> {}", set.old.release, set.new.release)?;
+    writeln!(p.out, "HCPCS {} -> {}", set.old.label(), set.new.label())?;
     p.line(&format!("from {} to {}", set.old.source, set.new.source), 2)?;
     p.line(&summary_line(set), 2)?;
     if let Some(note) = agreement_note(set) {

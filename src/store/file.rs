@@ -19,7 +19,11 @@ impl Snapshot {
 
     /// Reads a snapshot file, checked first as `Lines::new` checks it.
     pub fn from_bytes(file: &str, bytes: &[u8]) -> Result<Self, StoreError> {
-        let lines = Lines::new(file, bytes)?;
+        Self::from_lines(Lines::new(file, bytes)?)
+    }
+
+    /// A snapshot file already split and checked, parsed whole.
+    pub(super) fn from_lines(lines: Lines<'_>) -> Result<Self, StoreError> {
         let records = lines.parse(&vec![true; lines.lines.len()])?;
         Ok(Snapshot {
             provenance: lines.provenance,

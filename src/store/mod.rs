@@ -1,9 +1,11 @@
-//! The snapshot store: one file per release, `<store>/<YYYY-MM>.jsonl` (format in `file`).
+//! The snapshot store: one file per release, `<store>/<YYYY-MM>.jsonl` (format in `file`),
+//! the current revision of each; earlier revisions in `revisions/` (see `revisions`).
 //! It only keeps: paths, load and save, the lock. Writes go through `crate::fs`, so a failed
 //! import leaves the store exactly as it was.
 
 mod corrections;
 mod file;
+mod revisions;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -13,6 +15,7 @@ use crate::model::{Provenance, ReleaseId, SCHEMA_VERSION, Snapshot, SourceInfo};
 
 pub use corrections::Added;
 use file::Lines;
+pub use revisions::{BadRevisionId, Revision, RevisionId, looks_earlier};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -46,7 +49,7 @@ pub enum StoreError {
     #[error("the store is empty: import a release first (`hcpcs-diff import FILE`)")]
     Empty,
     #[error(
-        "release {release} is already stored from {old_file} (sha256 {old_sha}); this import from {new_file} (sha256 {new_sha}) differs: use --force to replace it"
+        "release {release} is already stored from {old_file} (sha256 {old_sha}); {new_file} (sha256 {new_sha}) is the same file but reads differently now (another version of hcpcs-diff?): use --force to replace it"
     )]
     Differs {
         release: ReleaseId,
@@ -54,6 +57,28 @@ pub enum StoreError {
         old_sha: String,
         new_file: String,
         new_sha: String,
+    },
+    #[error(
+        "{file} is damaged ({problem}): it is {id}, an earlier revision kept as it was stored; restore it from a backup"
+    )]
+    RevisionDamaged {
+        file: String,
+        id: String,
+        problem: String,
+    },
+    #[error("{dir}: revision {missing} is missing (found {found}); restore it from a backup")]
+    RevisionGap {
+        dir: String,
+        missing: usize,
+        found: String,
+    },
+    #[error(
+        "release {release} has no revision {asked}: {have} (see `hcpcs-diff list --revisions`)"
+    )]
+    NoRevision {
+        release: ReleaseId,
+        asked: u32,
+        have: String,
     },
 }
 
@@ -63,8 +88,20 @@ pub enum Saved {
     Created,
     /// The same bytes were already stored; nothing was written.
     Unchanged,
+    /// Another source file with the same records (a re-zipped posting); nothing was written.
+    SameRecords(SourceInfo),
     /// `--force` replaced a snapshot made from this source.
     Replaced(SourceInfo),
+    /// Different records from another source file: stored as revision `number`, now the
+    /// current one; the one before it (made from `previous`) is kept as `kept`.
+    Revision {
+        number: u32,
+        previous: SourceInfo,
+        kept: PathBuf,
+        /// The earlier revision made from the same source file, if any (a posting back again,
+        /// or one imported out of order).
+        same_as: Option<u32>,
+    },
 }
 
 /// How long a run waits for another to release the store, unless told otherwise.
@@ -163,6 +200,7 @@ impl Store {
         let _ = file.rewind();
         let _ = write!(file, "{}", std::process::id());
         self.remove_leftovers();
+        self.remove_revision_leftovers();
         Ok(file)
     }
 
@@ -298,8 +336,8 @@ impl Store {
 
     /// What `save` would do, without writing: the refusal of different content without `force`
     /// comes here, before anything else is kept.
-    pub fn check_save(&self, snapshot: &Snapshot, force: bool) -> Result<(), StoreError> {
-        self.save_outcome(snapshot, force).map(|_| ())
+    pub fn check_save(&self, snapshot: &Snapshot, force: bool) -> Result<Saved, StoreError> {
+        self.save_outcome(snapshot, force).map(|(saved, _)| saved)
     }
 
     fn save_outcome(
@@ -311,17 +349,8 @@ impl Store {
         let bytes = snapshot.to_bytes();
         let outcome = match std::fs::read(&path) {
             Ok(old) if old == bytes => Saved::Unchanged,
-            Ok(_) if !force => {
-                // A damaged or older snapshot says so, rather than "differs".
-                let old = self.provenance(snapshot.release())?;
-                return Err(StoreError::Differs {
-                    release: snapshot.release(),
-                    old_file: old.source.file,
-                    old_sha: old.source.sha256,
-                    new_file: snapshot.provenance.source.file.clone(),
-                    new_sha: snapshot.provenance.source.sha256.clone(),
-                });
-            }
+            // Different records from another file are a new revision (see `revisions`).
+            Ok(_) if !force => self.outcome_for_different(snapshot)?,
             // --force replaces a damaged or older snapshot like any other.
             Ok(_) => {
                 Saved::Replaced(
@@ -339,11 +368,15 @@ impl Store {
         Ok((outcome, bytes))
     }
 
-    /// Stores `snapshot`. The same bytes again change nothing; different content for a stored
-    /// release needs `force`.
+    /// Stores `snapshot`. The same bytes (or records) again change nothing; different records
+    /// for a stored release are a new revision, the current one kept first; `force` replaces
+    /// the current revision instead.
     pub fn save(&self, snapshot: &Snapshot, force: bool) -> Result<Saved, StoreError> {
         let (outcome, bytes) = self.save_outcome(snapshot, force)?;
-        if outcome != Saved::Unchanged {
+        if let Saved::Revision { kept, .. } = &outcome {
+            self.keep_current(snapshot.release(), kept)?;
+        }
+        if !matches!(outcome, Saved::Unchanged | Saved::SameRecords(_)) {
             let path = self.path_of(snapshot.release());
             write_atomically(&path, &bytes).map_err(Self::io(&path))?;
         }

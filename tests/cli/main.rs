@@ -18,5 +18,6 @@ mod fuzz;
 mod hostile;
 mod integrity;
 mod real_releases;
+mod revisions;
 mod store;
 mod util;

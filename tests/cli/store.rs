@@ -26,9 +26,9 @@ fn importing_twice_gives_identical_bytes_and_changes_nothing() {
 }
 
 #[test]
-fn different_content_for_a_stored_release_needs_force() {
+fn different_content_for_a_stored_release_is_a_revision_and_force_replaces_the_current() {
     let work = Work::with(&[fixture("oxygen/2006")]);
-    let before = work.store_state();
+    let first = std::fs::read(work.store().join("2006-01.jsonl")).unwrap();
     let other = fixture("oxygen/2005/HCPC2005_CONTR_ANWEB.txt");
     let out = work
         .cmd()
@@ -36,23 +36,35 @@ fn different_content_for_a_stored_release_needs_force() {
         .arg(&other)
         .args(["--release", "2006"])
         .assert()
-        .code(2);
-    let err = stderr(&out);
+        .success();
     assert!(
-        err.contains("release 2006-01 is already stored from 2006 (sha256 "),
-        "{err}"
+        stdout(&out).contains("revision 2 from HCPC2005_CONTR_ANWEB.txt (sha256 "),
+        "{}",
+        stdout(&out)
     );
-    assert!(err.contains("differs: use --force to replace it"), "{err}");
-    assert_eq!(work.store_state(), before);
+    let kept = work.store().join("revisions/2006-01/1.jsonl");
+    assert_eq!(std::fs::read(&kept).unwrap(), first);
+    let before = work.store_state();
+    // --force replaces the current revision (a wrong import) and keeps the earlier ones.
     let out = work
         .cmd()
         .arg("import")
-        .arg(&other)
+        .arg(fixture("oxygen/2005"))
         .args(["--release", "2006", "--force"])
         .assert()
         .success();
-    assert!(stdout(&out).contains("replaced the snapshot from 2006 (sha256 "));
-    assert_ne!(work.store_state(), before);
+    assert!(
+        stdout(&out).contains("replaced the snapshot from HCPC2005_CONTR_ANWEB.txt (sha256 "),
+        "{}",
+        stdout(&out)
+    );
+    let after = work.store_state();
+    assert_ne!(after["2006-01.jsonl"], before["2006-01.jsonl"]);
+    assert_eq!(
+        after["revisions/2006-01/1.jsonl"],
+        before["revisions/2006-01/1.jsonl"]
+    );
+    assert_eq!(after.len(), before.len());
 }
 
 #[test]
@@ -384,7 +396,7 @@ fn hold_lock(work: &Work) -> std::fs::File {
 }
 
 #[test]
-fn two_imports_of_one_release_at_once_store_one_and_refuse_the_other() {
+fn two_imports_of_one_release_at_once_store_both_as_revisions() {
     let work = Work::new();
     let lock = hold_lock(&work);
     let spawn = |fixture_dir: &str| {
@@ -404,13 +416,22 @@ fn two_imports_of_one_release_at_once_store_one_and_refuse_the_other() {
     assert!(a.try_wait().unwrap().is_none() && b.try_wait().unwrap().is_none());
     drop(lock);
     let outs = [a.wait_with_output().unwrap(), b.wait_with_output().unwrap()];
-    let mut codes: Vec<_> = outs.iter().map(|o| o.status.code()).collect();
-    codes.sort();
-    assert_eq!(codes, [Some(0), Some(2)]);
-    let refused = outs.iter().find(|o| o.status.code() == Some(2)).unwrap();
-    let err = String::from_utf8_lossy(&refused.stderr);
+    let codes: Vec<_> = outs.iter().map(|o| o.status.code()).collect();
+    assert_eq!(codes, [Some(0), Some(0)]);
+    let err: String = outs
+        .iter()
+        .map(|o| String::from_utf8_lossy(&o.stderr))
+        .collect();
     assert!(err.contains("waiting up to 600 s for"), "{err}");
-    assert!(err.contains("differs: use --force to replace it"), "{err}");
+    // One took the lock first and stored revision 1; the other, after waiting, revision 2.
+    let second = outs
+        .iter()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .find(|o| o.contains("revision 2 from"))
+        .expect("one import stored revision 2");
+    assert!(second.contains("revision 1 kept as"), "{second}");
+    let list = stdout(&work.cmd().arg("list").assert().success());
+    assert!(list.contains("2 revisions"), "{list}");
 }
 
 #[test]
