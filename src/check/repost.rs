@@ -55,7 +55,17 @@ pub(super) fn recheck(
     if known(store, &download, &current) {
         return nothing_new(store, newest, options, "unchanged (same SHA-256)");
     }
-    let fetched = super::read(download, newest)?;
+    let mut fetched = super::read(download, newest)?;
+    if !current.applied_corrections.is_empty() {
+        // The stored release had CMS's corrections applied (`import --apply-corrections`):
+        // the posting is compared, and kept, with the same corrections applied.
+        let kept = store.corrections(newest)?;
+        let snapshot = std::mem::replace(
+            &mut fetched.snapshot,
+            Snapshot::new(newest, current.source.clone(), Vec::new()),
+        );
+        fetched.snapshot = crate::normalize::corrections::apply(snapshot, &kept).0;
+    }
     let new = &fetched.snapshot.provenance;
     if new.records == current.records && new.records_sha256 == current.records_sha256 {
         let outcome = nothing_new(store, newest, options, "re-zipped, the same records")?;

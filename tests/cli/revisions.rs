@@ -750,3 +750,40 @@ fn fetch_of_a_re_posted_release_stores_a_revision_and_force_replaces_the_current
     assert_ne!(after["2005-01.jsonl"], before["2005-01.jsonl"]);
     assert!(!after.contains_key("revisions/2005-01/2.jsonl"));
 }
+
+/// A release stored with CMS's corrections applied is compared with a re-posting as corrected
+/// too: a re-zip of the same file is no change, not a revision.
+#[test]
+fn a_re_zip_of_a_release_stored_with_corrections_applied_is_no_change() {
+    let cms = Cms::new(january_zip("2005", "first\r\n"), None);
+    let work = fetched_from(&cms);
+    let corrections = work.write(
+        "2005-corrections.txt",
+        "CODE\tACTION\tEFF DATE\tXREF CODE\r\nK0738\tDiscontinue\t01/01/2006\tE1392\r\n",
+    );
+    work.cmd()
+        .args(["import", "--corrections"])
+        .arg(&corrections)
+        .args(["--release", "2005-01"])
+        .assert()
+        .success();
+    let kept = work.store().join("downloads").join(JANUARY_ZIP);
+    let out = work
+        .cmd()
+        .arg("import")
+        .arg(&kept)
+        .args(["--release", "2005-01", "--apply-corrections", "--force"])
+        .assert()
+        .success();
+    assert!(
+        stdout(&out).starts_with("CMS corrections: 1 applied"),
+        "{}",
+        stdout(&out)
+    );
+    let stored = work.store_state()["2005-01.jsonl"].clone();
+    cms.post(january_zip("2005", "re-zipped\r\n"), None);
+    check(&work, &cms).code(0);
+    assert_eq!(work.store_state()["2005-01.jsonl"], stored);
+    assert!(!work.store().join("revisions").exists());
+    assert!(cms.hooks().is_empty());
+}
