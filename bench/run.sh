@@ -91,7 +91,7 @@ hyperfine -N -i --runs 5 --export-json "$OUT/audit.json" \
   -n "audit (csv)" "$BIN --store $AUDIT audit $OUT/claims.csv --date-column DOS --format csv --output $OUT/audit.csv" \
   -n "audit (json)" "$BIN --store $AUDIT audit $OUT/claims.csv --date-column DOS --format json --output $OUT/audit.json.out" >/dev/null 2>&1
 for format in text csv json; do
-  /usr/bin/time -f %M "$BIN" --store "$AUDIT" audit "$OUT/claims.csv" --date-column DOS --format "$format" --output "$OUT/audit.$format" 2>"$OUT/mem" >/dev/null || true
+  /usr/bin/time -f %M "$BIN" --store "$AUDIT" audit "$OUT/claims.csv" --date-column DOS --format "$format" --output "$OUT/audit-report.$format" 2>"$OUT/mem" >/dev/null || true
   echo "peak memory, $format report: $(( $(tail -1 "$OUT/mem") / 1024 )) MB"
 done
 table "$OUT/audit.json"
