@@ -441,10 +441,17 @@ pub fn agrees_cell(set: &Changeset, agrees: Option<bool>) -> String {
 /// The counts in one line, in the sections' order.
 pub fn summary_line(set: &Changeset) -> String {
     let s = set.summary();
-    format!(
+    let mut line = format!(
         "{} retired, {} dropped, {} changed ({} of them cosmetic only, {} encoding only), {} added, {} reinstated",
         s.retired, s.dropped, s.changed, s.cosmetic, s.encoding, s.added, s.reinstated
-    )
+    );
+    let explained = Section::Explained.count(set);
+    if explained > 0 {
+        line.push_str(&format!(
+            "; {explained} of these explained by CMS corrections (listed apart)"
+        ));
+    }
+    line
 }
 
 #[cfg(test)]

@@ -200,6 +200,12 @@ fn diff_marks_the_changes_corrections_explain() {
         .assert()
         .code(1);
     let text = stdout(&out);
+    assert!(
+        text.contains(
+            "1 added, 0 reinstated; 2 of these explained by CMS corrections (listed apart)\n"
+        ),
+        "{text}"
+    );
     let section = text
         .split("EXPLAINED BY CMS CORRECTIONS (2)\n")
         .nth(1)
