@@ -7,6 +7,7 @@ use anyhow::Result;
 
 use hcpcs_diff::model::ReleaseId;
 use hcpcs_diff::model::SourceInfo;
+use hcpcs_diff::model::correction::CorrectionsFile;
 use hcpcs_diff::store::{Added, Saved, Store, looks_earlier};
 use hcpcs_diff::{ReadOptions, ReleaseFrom, exit};
 
@@ -73,30 +74,7 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write, err: &mut dyn Write) 
     // One writer at a time: a second import of the release waits here, then finds it stored.
     let _lock = store.lock()?;
     if args.apply_corrections {
-        let mut all = store.corrections(loaded.snapshot.release())?;
-        all.extend(
-            corrections
-                .iter()
-                .filter(|c| all.iter().all(|k| k.sha256 != c.sha256))
-                .cloned()
-                .collect::<Vec<_>>(),
-        );
-        let (corrected, outcome) = hcpcs_diff::normalize::corrections::apply(loaded.snapshot, &all);
-        loaded.snapshot = corrected;
-        writeln!(
-            out,
-            "CMS corrections: {} applied, {} already so in the release, {} left as notes",
-            outcome.applied,
-            outcome.already,
-            outcome.not_applied.len()
-        )?;
-        for n in outcome.not_applied {
-            writeln!(
-                out,
-                "  note: {}: {} '{}': not applied, {}",
-                n.file, n.code, n.action, n.why
-            )?;
-        }
+        loaded.snapshot = apply_corrections(store, loaded.snapshot, &corrections, out)?;
     }
     let p = &loaded.snapshot.provenance;
     // Checked first, so a refused import keeps nothing; the snapshot is written last.
@@ -117,6 +95,39 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write, err: &mut dyn Write) 
     )?;
     say_kept(out, p.release, &kept)?;
     Ok(exit::OK)
+}
+
+/// `--apply-corrections`: the snapshot with the corrections in SOURCE and those kept with its
+/// release applied; what became of each is said on `out`.
+fn apply_corrections(
+    store: &Store,
+    snapshot: hcpcs_diff::model::Snapshot,
+    in_source: &[CorrectionsFile],
+    out: &mut dyn Write,
+) -> Result<hcpcs_diff::model::Snapshot> {
+    let mut all = store.corrections(snapshot.release())?;
+    let new: Vec<CorrectionsFile> = in_source
+        .iter()
+        .filter(|c| all.iter().all(|k| k.sha256 != c.sha256))
+        .cloned()
+        .collect();
+    all.extend(new);
+    let (corrected, outcome) = hcpcs_diff::normalize::corrections::apply(snapshot, &all);
+    writeln!(
+        out,
+        "CMS corrections: {} applied, {} already so in the release, {} left as notes",
+        outcome.applied,
+        outcome.already,
+        outcome.not_applied.len()
+    )?;
+    for n in outcome.not_applied {
+        writeln!(
+            out,
+            "  note: {}: {} '{}': not applied, {}",
+            n.file, n.code, n.action, n.why
+        )?;
+    }
+    Ok(corrected)
 }
 
 /// `import --corrections FILE`: keeps a corrections file with a stored release.
