@@ -5,6 +5,13 @@
 use std::io::Write;
 use std::path::Path;
 
+/// What `path` is when it is there and neither a regular file nor a folder.
+fn irregular(path: &Path) -> Option<&'static str> {
+    std::fs::metadata(path)
+        .ok()
+        .and_then(|meta| crate::error::irregular(&meta))
+}
+
 /// Writes `bytes` to `path` through a temporary file in the same folder and a rename, so a
 /// reader sees the old file or the new one, never a part.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
@@ -19,6 +26,14 @@ pub fn write_atomically_with(
     path: &Path,
     write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
+    // A device or a FIFO (`--output /dev/null`, a pipe a cron job reads) is written to, never
+    // replaced: renaming a file over it would put a plain file where the device was.
+    if irregular(path).is_some() {
+        let file = std::fs::OpenOptions::new().write(true).open(path)?;
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, file);
+        write(&mut out)?;
+        return out.flush();
+    }
     create_atomically(path, |tmp: &Path| -> std::io::Result<()> {
         let file = std::fs::OpenOptions::new().write(true).open(tmp)?;
         let mut out = std::io::BufWriter::with_capacity(1 << 16, file);
@@ -29,11 +44,16 @@ pub fn write_atomically_with(
 
 /// Makes `path` by having `fill` write a temporary file in the same folder (given by its path,
 /// for writers that open files themselves, like SQLite), then renames it into place. If `fill`
-/// fails, the temporary file is removed and `path` is left as it was.
+/// fails, the temporary file is removed and `path` is left as it was. A device, FIFO or
+/// socket at `path` is refused, never replaced.
 pub fn create_atomically<E: From<std::io::Error>>(
     path: &Path,
     fill: impl FnOnce(&Path) -> Result<(), E>,
 ) -> Result<(), E> {
+    if let Some(what) = irregular(path) {
+        let problem = format!("is {what}: a file is written whole and renamed into place");
+        return Err(std::io::Error::other(problem).into());
+    }
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())

@@ -217,6 +217,55 @@ fn a_fifo_a_device_or_a_socket_is_refused_at_once_as_source_or_watch_list() {
     }
 }
 
+/// `--output` naming a FIFO (or `/dev/null`) writes into it: renaming a temporary file over it
+/// would leave a plain file where the pipe or device was. SQLite, which needs a real file, is
+/// refused one.
+#[test]
+fn an_output_that_is_a_fifo_is_written_into_not_replaced() {
+    use std::os::unix::fs::FileTypeExt;
+    let work = Work::with(&[fixture("oxygen/2005"), fixture("oxygen/2006")]);
+    let fifo = work.path("report.pipe");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let (sent, received) = std::sync::mpsc::channel();
+    {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || sent.send(std::fs::read_to_string(fifo).unwrap()));
+    }
+    work.cmd()
+        .args(["diff", "2005-01", "2006-01", "--output"])
+        .arg(&fifo)
+        .assert()
+        .code(1);
+    let still_fifo = std::fs::metadata(&fifo).is_ok_and(|m| m.file_type().is_fifo());
+    if !still_fifo {
+        // Replaced: the reader still waits on the old pipe; nothing more to learn.
+        panic!("the FIFO was replaced by a file");
+    }
+    let report = received
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .expect("the report reached the FIFO");
+    assert!(report.starts_with("HCPCS 2005-01 -> 2006-01\n"), "{report}");
+    let out = work
+        .cmd()
+        .args(["export", "--format", "sqlite", "--output"])
+        .arg(&fifo)
+        .assert()
+        .code(2);
+    assert!(
+        stderr(&out)
+            .contains("is a FIFO (named pipe): a file is written whole and renamed into place"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
+}
+
 #[test]
 fn a_bad_csv_row_is_named_by_its_line_in_the_file() {
     use crate::forms::{Sheet, csv_file, sample};
