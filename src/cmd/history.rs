@@ -25,7 +25,25 @@ pub enum HistoryFormat {
 
 pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
     let code = args.code.trim().to_ascii_uppercase();
-    let snapshots = store.load_all()?;
+    // Each release is read trimmed to the code's record: the files are checked whole (their
+    // SHA-256 is most of the time), on every core, but only one line of each is parsed.
+    let releases = store.releases()?;
+    let snapshots = std::thread::scope(|scope| {
+        let loads: Vec<_> = releases
+            .iter()
+            .map(|&r| {
+                let code = &code;
+                scope.spawn(move || store.load_code(r, code))
+            })
+            .collect();
+        loads
+            .into_iter()
+            .map(|load| {
+                load.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect::<Result<Vec<_>, _>>()
+    })?;
     if snapshots.is_empty() {
         return Err(StoreError::Empty.into());
     }
@@ -42,11 +60,17 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
         }
     }
     if history.events.is_empty() && history.corrections.is_empty() {
-        let all: Vec<_> = snapshots.iter().collect();
+        let mut codes = Vec::new();
+        for s in &snapshots {
+            codes.extend(store.codes(s.release())?);
+        }
+        codes.sort_unstable();
+        codes.dedup();
+        let codes: Vec<&str> = codes.iter().map(String::as_str).collect();
         anyhow::bail!(
             "{code} is in none of the {} stored releases{}",
             snapshots.len(),
-            super::did_you_mean(&code, &all)
+            hcpcs_diff::diff::watch::suggestion(&code, &codes)
         );
     }
     match args.format {

@@ -258,3 +258,17 @@ pub(super) fn trimmed_for_diff(
         },
     ))
 }
+
+/// A snapshot file trimmed to one code's record (none if the release lacks it), for a command
+/// about one code across every release (`history`): the file is checked whole, one line parsed.
+pub(super) fn trimmed_to(lines: Lines<'_>, code: &str) -> Result<Snapshot, StoreError> {
+    let mut keep = vec![false; lines.lines.len()];
+    if let Some(i) = lines.position(code) {
+        keep[i] = true;
+    }
+    let records = lines.parse(&keep)?;
+    Ok(Snapshot {
+        provenance: lines.provenance,
+        records,
+    })
+}

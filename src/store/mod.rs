@@ -334,6 +334,13 @@ impl Store {
         file::trimmed_for_diff(a, b)
     }
 
+    /// A stored release trimmed to `code`'s record (none if it lacks the code), the file checked
+    /// whole as `load` checks it; for `history`, which looks at one code in every release.
+    pub fn load_code(&self, release: ReleaseId, code: &str) -> Result<Snapshot, StoreError> {
+        let (file, bytes) = self.read(release)?;
+        file::trimmed_to(Lines::new(&file, &bytes)?, code)
+    }
+
     /// What `save` would do, without writing: the refusal of different content without `force`
     /// comes here, before anything else is kept.
     pub fn check_save(&self, snapshot: &Snapshot, force: bool) -> Result<Saved, StoreError> {
