@@ -5,6 +5,7 @@
 pub mod cms;
 pub mod corrections;
 pub mod history;
+pub mod redefined;
 pub mod watch;
 pub mod words;
 
@@ -120,6 +121,10 @@ pub struct CodeChange {
     pub code: String,
     pub kind: Kind,
     pub change: Change,
+    /// The description changed so far that the code now means something else (see
+    /// `redefined`): listed before every other change.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub redefined: bool,
     /// The description in NEW (OLD for a dropped code).
     pub description: String,
     pub fields: Vec<FieldChange>,
@@ -487,6 +492,8 @@ pub fn diff(old: &Snapshot, new: &Snapshot) -> Changeset {
             code: record.code.clone(),
             kind: record.kind,
             change,
+            redefined: (pair.0.zip(pair.1))
+                .is_some_and(|(o, n)| redefined::is_redefined(o, n, &fields)),
             description: record.long_description.clone(),
             fields,
             replacements,

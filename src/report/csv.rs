@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use super::chain;
 use crate::diff::{Changeset, CodeChange, Cosmetic, FieldChange};
 
-const HEADER: [&str; 18] = [
+const HEADER: [&str; 19] = [
     "old_release",
     "new_release",
     "code",
@@ -29,6 +29,7 @@ const HEADER: [&str; 18] = [
     "termination_date",
     "replacements",
     "explained_by",
+    "redefined",
 ];
 
 /// What Excel needs at the start of a CSV file to read it as UTF-8 rather than the system's
@@ -36,7 +37,7 @@ const HEADER: [&str; 18] = [
 const BOM: &[u8] = "\u{FEFF}".as_bytes();
 
 /// The columns a code's rows share: (before the field columns, after them).
-fn code_columns(set: &Changeset, c: &CodeChange) -> ([String; 6], [String; 3], [String; 4]) {
+fn code_columns(set: &Changeset, c: &CodeChange) -> ([String; 6], [String; 3], [String; 5]) {
     let date = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
     let replacements: Vec<String> = c
         .replacements
@@ -66,6 +67,7 @@ fn code_columns(set: &Changeset, c: &CodeChange) -> ([String; 6], [String; 3], [
                 .map(|e| e.words())
                 .collect::<Vec<_>>()
                 .join("; "),
+            c.redefined.to_string(),
         ],
     )
 }

@@ -231,6 +231,9 @@ fn code_row(
 /// The items of a code's "what changed" cell, as HTML.
 fn what_changed(c: &CodeChange, anchored: &BTreeSet<&str>) -> Vec<String> {
     let mut items = Vec::new();
+    if let Some(note) = super::redefined_note(c) {
+        items.push(format!("<strong>{}</strong>", esc(note)));
+    }
     match c.change {
         Change::Added => {
             for what in pricing_and_coverage(&c.standing) {

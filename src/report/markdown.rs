@@ -61,6 +61,9 @@ fn dated(c: &CodeChange) -> Option<String> {
 /// values, its replacements.
 fn code_item(out: &mut dyn Write, c: &CodeChange) -> io::Result<()> {
     writeln!(out, "- **{}** {}", c.code, md(&c.description))?;
+    if let Some(note) = super::redefined_note(c) {
+        writeln!(out, "  - **{}**", md(note))?;
+    }
     if let Some(note) = dated(c) {
         writeln!(out, "  - {}", md(&note))?;
     }
@@ -183,6 +186,9 @@ fn cosmetic_items(out: &mut dyn Write, reason: Cosmetic, codes: &[&CodeChange]) 
     writeln!(out)?;
     for c in codes {
         writeln!(out, "- **{}** {}", c.code, md(&c.description))?;
+        if let Some(note) = super::redefined_note(c) {
+            writeln!(out, "  - **{}**", md(note))?;
+        }
         for f in &c.fields {
             writeln!(
                 out,

@@ -66,12 +66,15 @@ pub fn render(
     }
 }
 
-/// A changelog's sections, in the order a reviewer acts on them: codes that can no longer be
-/// billed, then changes to what is paid and covered, to wording and to other fields, new
+/// A changelog's sections, in the order a reviewer acts on them: codes that now mean something
+/// else, codes that can no longer be billed, then changes to what is paid and covered, to wording and to other fields, new
 /// codes, codes back in use; last what needs no action (cosmetic changes) and where CMS's
 /// bookkeeping and the data disagree.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Section {
+    /// Codes whose description now means something else (see `diff::redefined`): first, as a
+    /// claim billed under the old meaning is now wrong.
+    Redefined,
     Retired,
     Dropped,
     /// Changed codes with a payment or coverage change (wording changes too, maybe).
@@ -90,7 +93,8 @@ pub enum Section {
 }
 
 impl Section {
-    pub const ALL: [Section; 11] = [
+    pub const ALL: [Section; 12] = [
+        Section::Redefined,
         Section::Retired,
         Section::Dropped,
         Section::Payment,
@@ -106,6 +110,7 @@ impl Section {
 
     pub fn title(self) -> &'static str {
         match self {
+            Section::Redefined => "Redefined",
             Section::Retired => "Retired",
             Section::Dropped => "Dropped",
             Section::Payment => "Changed: payment or coverage",
@@ -123,6 +128,7 @@ impl Section {
     /// The section's anchor in the HTML changelog.
     pub fn id(self) -> &'static str {
         match self {
+            Section::Redefined => "redefined",
             Section::Retired => "retired",
             Section::Dropped => "dropped",
             Section::Payment => "changed-payment",
@@ -140,6 +146,7 @@ impl Section {
     /// What the section holds, in a few words for a summary table.
     pub fn hint(self) -> &'static str {
         match self {
+            Section::Redefined => "the description now means something else: the code was reused",
             Section::Retired => "termination date set: not billable after it",
             Section::Dropped => "no longer in CMS's file",
             Section::Payment => "pricing, payment group or coverage changed",
@@ -169,6 +176,7 @@ impl Section {
             Change::Dropped => Section::Dropped,
             Change::Added => Section::Added,
             Change::Reinstated => Section::Reinstated,
+            Change::Changed if c.redefined => Section::Redefined,
             Change::Changed => match c.cosmetic_reason() {
                 Some(Cosmetic::Punctuation) => Section::Cosmetic,
                 Some(Cosmetic::Encoding) => Section::Encoding,
@@ -268,6 +276,13 @@ pub fn pricing_and_coverage(s: &Standing) -> Vec<String> {
     .into_iter()
     .flatten()
     .collect()
+}
+
+/// What a report says under a redefined code, in every section it is listed in.
+pub fn redefined_note(c: &CodeChange) -> Option<&'static str> {
+    c.redefined.then_some(
+        "Redefined: the old and new descriptions share little meaning; the code now stands for something else",
+    )
 }
 
 /// CMS's action code with its meaning: `D = Discontinue procedure or modifier code`.

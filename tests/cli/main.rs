@@ -17,6 +17,7 @@ mod forms;
 mod fuzz;
 mod hostile;
 mod integrity;
+mod meaning;
 mod real_releases;
 mod revisions;
 mod store;
