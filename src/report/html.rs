@@ -98,6 +98,8 @@ pub fn render(out: &mut dyn Write, set: &Changeset) -> io::Result<()> {
         release(&set.old),
         release(&set.new)
     )?;
+    let context: Vec<String> = super::context_lines(set).iter().map(|l| esc(l)).collect();
+    writeln!(out, "<p class=\"context\">{}</p>", context.join("<br>"))?;
     summary(out, set)?;
     let anchored: BTreeSet<&str> = set.changes.iter().map(|c| c.code.as_str()).collect();
     for (section, codes) in sections(set) {

@@ -152,6 +152,10 @@ pub fn render(out: &mut dyn Write, set: &Changeset) -> io::Result<()> {
         set.new.codes
     )?;
     writeln!(out)?;
+    for line in super::context_lines(set) {
+        writeln!(out, "- {}", md(&line))?;
+    }
+    writeln!(out)?;
     summary(out, set)?;
     if let Some(note) = agreement_note(set) {
         writeln!(out)?;

@@ -278,6 +278,40 @@ pub fn pricing_and_coverage(s: &Standing) -> Vec<String> {
     .collect()
 }
 
+/// What a report states about itself beside its releases: whether they are consecutive
+/// quarters, the filters applied, and the tool and time that made it.
+pub fn context_lines(set: &Changeset) -> Vec<String> {
+    let c = &set.context;
+    let consecutive = if c.consecutive {
+        "yes".to_string()
+    } else if set.old.release == set.new.release {
+        format!("no (both are {})", set.new.release)
+    } else {
+        format!(
+            "no ({}'s previous quarterly release is {})",
+            set.new.release,
+            set.new.release.previous_quarter()
+        )
+    };
+    let made = match &c.generated_at {
+        Some(at) => format!("made by {} {} at {at}", c.tool, c.version),
+        None => format!("made by {} {}", c.tool, c.version),
+    };
+    vec![
+        format!("Consecutive quarterly releases: {consecutive}"),
+        format!("Filters: {}", c.filters.words()),
+        capitalize(&made),
+    ]
+}
+
+fn capitalize(s: &str) -> String {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
 /// What a report says under a redefined code, in every section it is listed in.
 pub fn redefined_note(c: &CodeChange) -> Option<&'static str> {
     c.redefined.then_some(
@@ -469,6 +503,8 @@ mod tests {
     fn list(field: &'static str, old: &[&str], new: &[&str]) -> FieldChange {
         let strings = |v: &[&str]| v.iter().map(|s| s.to_string()).collect();
         FieldChange {
+            added: None,
+            removed: None,
             field,
             label: field,
             group: Group::ServiceType,

@@ -164,6 +164,9 @@ pub fn render(out: &mut dyn Write, set: &Changeset, options: &Options) -> io::Re
     };
     writeln!(p.out, "HCPCS {} -> {}", set.old.label(), set.new.label())?;
     p.line(&format!("from {} to {}", set.old.source, set.new.source), 2)?;
+    for line in super::context_lines(set) {
+        p.line(&line, 2)?;
+    }
     p.line(&summary_line(set), 2)?;
     if let Some(note) = agreement_note(set) {
         p.line(&note, 0)?;

@@ -20,5 +20,6 @@ mod integrity;
 mod meaning;
 mod real_releases;
 mod revisions;
+mod schema;
 mod store;
 mod util;
