@@ -107,3 +107,76 @@ fn g9890_is_redefined_from_2018_to_2019() {
         "{text}"
     );
 }
+
+/// The sample release as text with a damaged byte (0xF6 where the short description has a
+/// comma), and its workbook undamaged.
+fn damaged_release() -> (Vec<u8>, Vec<u8>, Vec<hcpcs_diff::model::Record>) {
+    use crate::forms::{Sheet, crlf_1252, sample, text_lines, workbook};
+    let records = sample();
+    let mut damaged = records.clone();
+    damaged[0].short_description = Some("Amb response\u{f6} no transport".into());
+    assert_eq!(
+        records[0].short_description.as_deref(),
+        Some("Amb response, no transport")
+    );
+    let text = crlf_1252(&text_lines(&damaged, 320, false));
+    (text, workbook(&records, Sheet::PerCode), records)
+}
+
+/// The warnings about A0998 (the sample's E0999 holds a curly quote and an accent on purpose:
+/// they are reported too, and its workbook has the same).
+fn a0998(warnings: &[hcpcs_diff::error::Warning]) -> Vec<String> {
+    let all: Vec<String> = warnings.iter().map(ToString::to_string).collect();
+    assert!(
+        all.iter()
+            .filter(|w| !w.contains("A0998"))
+            .all(|w| w.contains("E0999: character")),
+        "{all:#?}"
+    );
+    all.into_iter().filter(|w| w.contains("A0998")).collect()
+}
+
+#[test]
+fn a_damaged_character_is_repaired_from_the_workbook_in_the_zip_or_else_reported() {
+    use hcpcs_diff::{ReadOptions, load_source, source};
+    let (text, xlsx, records) = damaged_release();
+    let zip = crate::util::zip_of(&[
+        ("HCPC2021_CONTR_ANWEB.txt", &text),
+        ("HCPC2021_CONTR_ANWEB.xlsx", &xlsx),
+    ]);
+    let file = source::from_bytes("2021-Alpha-Numeric-HCPCS-File.zip", zip).unwrap();
+    let loaded = load_source(file, ReadOptions::default()).unwrap();
+    let warnings = a0998(&loaded.warnings);
+    assert_eq!(
+        warnings,
+        [
+            "line 1: short description: A0998: character 'ö' (U+00F6) in column 104 is not one HCPCS text holds; repaired from the release's workbook HCPC2021_CONTR_ANWEB.xlsx, which reads \"Amb response, no transport\""
+        ]
+    );
+    assert_eq!(
+        loaded.snapshot.records[0].short_description,
+        records[0].short_description
+    );
+
+    // The text alone: the character is kept, and said.
+    let file = source::from_bytes("HCPC2021_CONTR_ANWEB.txt", text).unwrap();
+    let loaded = load_source(file, ReadOptions::default()).unwrap();
+    let warnings = a0998(&loaded.warnings);
+    assert_eq!(
+        warnings,
+        [
+            "line 1: short description: A0998: character 'ö' (U+00F6) in column 104 is not one HCPCS text holds; kept as read (no workbook beside the text to repair it from)"
+        ]
+    );
+    assert_eq!(
+        loaded.snapshot.records[0].short_description.as_deref(),
+        Some("Amb response\u{f6} no transport")
+    );
+    // --strict refuses it.
+    let file = source::from_bytes("HCPC2021_CONTR_ANWEB.txt", damaged_release().0).unwrap();
+    let strict = ReadOptions {
+        strict: true,
+        ..ReadOptions::default()
+    };
+    assert!(load_source(file, strict).is_err());
+}
