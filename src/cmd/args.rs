@@ -143,6 +143,8 @@ pub enum FormatArg {
     Json,
     Csv,
     Html,
+    /// An Excel workbook (diff and check only).
+    Xlsx,
 }
 
 impl From<FormatArg> for Format {
@@ -153,6 +155,7 @@ impl From<FormatArg> for Format {
             FormatArg::Json => Format::Json,
             FormatArg::Csv => Format::Csv,
             FormatArg::Html => Format::Html,
+            FormatArg::Xlsx => Format::Xlsx,
         }
     }
 }

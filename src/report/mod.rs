@@ -14,6 +14,7 @@ pub mod markdown;
 pub mod show;
 pub mod sqlite;
 pub mod text;
+pub mod xlsx;
 
 use std::io::{self, Write};
 
@@ -37,6 +38,8 @@ pub enum Format {
     Json,
     Csv,
     Html,
+    /// An Excel workbook, a sheet per section, every cell text.
+    Xlsx,
 }
 
 /// What a renderer needs beside the changeset and its format.
@@ -63,6 +66,7 @@ pub fn render(
         Format::Json => json::render(out, set),
         Format::Csv => csv::render(out, set, options.bom),
         Format::Html => html::render(out, set),
+        Format::Xlsx => xlsx::render(out, set),
     }
 }
 

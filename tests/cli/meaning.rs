@@ -55,7 +55,7 @@ fn a_reused_code_is_redefined_and_listed_first_in_every_format() {
         .map(|c| c["code"].as_str().unwrap())
         .collect();
     assert_eq!(flagged, ["E0431"]);
-    for format in ["markdown", "html", "csv"] {
+    for format in ["markdown", "html"] {
         let out = work
             .cmd()
             .args(["diff", "2005", "2007", "--format", format])
@@ -63,10 +63,29 @@ fn a_reused_code_is_redefined_and_listed_first_in_every_format() {
             .code(1);
         let body = stdout(&out);
         assert!(
-            body.contains("Redefined") || body.contains(",true\n"),
+            body.contains("Redefined: the old and new"),
             "{format}: {body}"
         );
     }
+    let out = work
+        .cmd()
+        .args(["diff", "2005", "2007", "--format", "csv"])
+        .assert()
+        .code(1);
+    let csv = stdout(&out);
+    let mut rows = csv::Reader::from_reader(csv.as_bytes());
+    let header = rows.headers().unwrap().clone();
+    let at = header.iter().position(|h| h == "redefined").unwrap();
+    let flagged: Vec<String> = rows
+        .records()
+        .map(|r| r.unwrap())
+        .filter(|r| &r[at] == "true")
+        .map(|r| r[2].to_string())
+        .collect();
+    assert!(
+        !flagged.is_empty() && flagged.iter().all(|c| c == "E0431"),
+        "{csv}"
+    );
     let out = work.cmd().args(["history", "E0431"]).assert().success();
     let text = stdout(&out);
     assert!(text.contains("2007-01  changed (redefined: "), "{text}");
@@ -179,4 +198,118 @@ fn a_damaged_character_is_repaired_from_the_workbook_in_the_zip_or_else_reported
         ..ReadOptions::default()
     };
     assert!(load_source(file, strict).is_err());
+}
+
+/// Every sheet of an xlsx changelog, each as rows of cells; panics on a cell that is not text.
+fn xlsx_sheets(bytes: &[u8]) -> Vec<(String, Vec<Vec<String>>)> {
+    use calamine::{Data, Reader, Xlsx};
+    let mut book: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    let names = book.sheet_names().to_vec();
+    names
+        .into_iter()
+        .map(|name| {
+            let range = book.worksheet_range(&name).unwrap();
+            let rows = range
+                .rows()
+                .map(|row| {
+                    row.iter()
+                        .map(|cell| match cell {
+                            Data::String(s) => s.clone(),
+                            Data::Empty => String::new(),
+                            other => panic!("{name}: a cell that is not text: {other:?}"),
+                        })
+                        .collect()
+                })
+                .collect();
+            (name, rows)
+        })
+        .collect()
+}
+
+#[test]
+fn the_xlsx_changelog_has_a_sheet_per_section_and_every_cell_is_text() {
+    let work = crate::util::oxygen();
+    let path = work.path("changes.xlsx");
+    work.cmd()
+        .args(["diff", "2005", "2006", "--format", "xlsx", "--output"])
+        .arg(&path)
+        .assert()
+        .code(1);
+    let sheets = xlsx_sheets(&std::fs::read(&path).unwrap());
+    let names: Vec<&str> = sheets.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "Summary",
+            "Retired",
+            "Changed - payment or coverage",
+            "Changed - wording",
+            "Added",
+            "Cosmetic only"
+        ]
+    );
+    let summary = &sheets[0].1;
+    assert_eq!(summary[0][0], "HCPCS 2005-01 -> 2006-01");
+    assert!(
+        summary
+            .iter()
+            .any(|r| r[0] == "Filters: none: every code and change")
+    );
+    let payment = &sheets[2].1;
+    let header = &payment[0];
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let e1391 = &payment[1];
+    assert_eq!(e1391[col("code")], "E1391");
+    assert_eq!(e1391[col("old")], "33");
+    assert_eq!(e1391[col("new")], "36");
+    assert_eq!(
+        e1391[col("new_meaning")],
+        "Capped rental DME (price subject to floors and ceilings)"
+    );
+    // The CSV carries the same meanings.
+    let csv = crate::util::stdout(
+        &work
+            .cmd()
+            .args(["diff", "2005", "2006", "--format", "csv", "--code", "E1391"])
+            .assert(),
+    );
+    assert!(
+        csv.contains(",33,36,")
+            && csv.ends_with(
+                ",Oxygen and oxygen equipment (price subject to floors and ceilings),Capped rental DME (price subject to floors and ceilings)\n"
+            ),
+        "{csv}"
+    );
+    // audit has no xlsx form.
+    work.cmd()
+        .args(["audit", "x.csv", "--format", "xlsx"])
+        .assert()
+        .code(2);
+}
+
+/// Real values that a spreadsheet would turn into numbers or dates stay text: pricing
+/// indicators (`00`), processing notes (`0217`), dates.
+#[test]
+fn a_real_xlsx_changelog_keeps_codes_and_references_as_text() {
+    let Some(data) = real_data!() else {
+        return;
+    };
+    let work = Work::with(&[
+        data.join("2019-01/2019-Alpha-Numeric-HCPCS-File.zip"),
+        data.join("2020-01/2020-Alpha-Numeric-HCPCS-File.zip"),
+    ]);
+    let path = work.path("changes.xlsx");
+    work.cmd()
+        .args(["diff", "2019-01", "2020-01", "--format", "xlsx", "--output"])
+        .arg(&path)
+        .assert()
+        .code(1);
+    let sheets = xlsx_sheets(&std::fs::read(&path).unwrap());
+    let cells: Vec<&String> = sheets
+        .iter()
+        .flat_map(|(_, rows)| rows.iter().flatten())
+        .collect();
+    for value in ["00", "0217", "2019-12-31", "E0210"] {
+        assert!(cells.iter().any(|c| c.as_str() == value), "no {value}");
+    }
 }
