@@ -117,6 +117,8 @@ pub fn fetch_release(
 
 /// Options of `check`.
 pub struct CheckOptions {
+    /// When the report is made (RFC 3339), for its context.
+    pub generated_at: String,
     pub fetch: FetchOptions,
     pub filter: Filter,
     pub format: Format,
@@ -163,7 +165,8 @@ pub fn check(store: &Store, options: &CheckOptions) -> Result<CheckOutcome, Erro
     let old = store.load(newest)?;
     let codes = old.records.iter().chain(&latest.snapshot.records);
     options.filter.check_names(codes.map(|r| r.code.as_str()))?;
-    let changeset = options.filter.apply(diff::diff(&old, &latest.snapshot));
+    let mut changeset = options.filter.apply(diff::diff(&old, &latest.snapshot));
+    changeset.context.generated_at = Some(options.generated_at.clone());
     let rendered = report_and_notify(&changeset, options, None)?;
     // Only now, with the report written and the webhook told, does anything reach the store:
     // a failure above leaves it as it was, and the next run does the whole job again.

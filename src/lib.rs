@@ -119,8 +119,12 @@ pub fn load_corrections(
 pub fn load_source(file: source::SourceFile, options: ReadOptions) -> Result<Loaded, Error> {
     let info = file.info();
     let display = info.display();
-    let parsed = read::read(&display, &file.bytes, file.form)?;
-    let normalized = normalize::normalize(&display, parsed)?;
+    let mut parsed = read::read(&display, &file.bytes, file.form)?;
+    let damaged = std::mem::take(&mut parsed.damaged);
+    let mut normalized = normalize::normalize(&display, parsed)?;
+    let settled =
+        normalize::damaged::settle(&damaged, &mut normalized.records, file.companion.as_ref());
+    normalized.warnings.extend(settled);
     if normalized.records.is_empty() {
         return Err(ReadError::file(&display, error::FileProblem::NoRecords).into());
     }

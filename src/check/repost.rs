@@ -130,6 +130,7 @@ fn reposted(
     options.filter.check_names(codes.map(|r| r.code.as_str()))?;
     let previous = store.revision_count(release)?;
     let mut changeset = options.filter.apply(diff::diff(&old, &fetched.snapshot));
+    changeset.context.generated_at = Some(options.generated_at.clone());
     (changeset.old.revision, changeset.new.revision) = (Some(previous), Some(previous + 1));
     let source = &fetched.snapshot.provenance.source;
     let revision = Revision {

@@ -87,12 +87,19 @@ impl FilterArgs {
             range,
             origin: "--range ".to_string(),
         }));
+        let mut watch = None;
         if let Some(path) = &self.watch {
             let bytes = super::read_input(path).with_context(|| format!("{}", path.display()))?;
             let text = String::from_utf8(bytes)
                 .with_context(|| format!("{}: not UTF-8 text", path.display()))?;
             match diff::watch::parse(&path.display().to_string(), &text) {
-                Ok(entries) => named.extend(entries),
+                Ok(entries) => {
+                    watch = Some(diff::context::WatchFile {
+                        file: path.display().to_string(),
+                        entries: entries.len(),
+                    });
+                    named.extend(entries);
+                }
                 Err(e) => problems.extend(e.problems),
             }
         }
@@ -108,6 +115,7 @@ impl FilterArgs {
             }),
             only: only.into_iter().map(Change::from).collect(),
             hide_cosmetic,
+            watch,
         })
     }
 }
@@ -135,6 +143,8 @@ pub enum FormatArg {
     Json,
     Csv,
     Html,
+    /// An Excel workbook (diff and check only).
+    Xlsx,
 }
 
 impl From<FormatArg> for Format {
@@ -145,6 +155,7 @@ impl From<FormatArg> for Format {
             FormatArg::Json => Format::Json,
             FormatArg::Csv => Format::Csv,
             FormatArg::Html => Format::Html,
+            FormatArg::Xlsx => Format::Xlsx,
         }
     }
 }
@@ -174,4 +185,16 @@ impl From<ChangeArg> for Change {
             ChangeArg::Changed => Change::Changed,
         }
     }
+}
+
+/// `--generated-at TIME`: an RFC 3339 time, as reports write it (`2026-01-02T03:04:05Z`).
+pub fn generated_at(s: &str) -> std::result::Result<String, String> {
+    chrono::DateTime::parse_from_rfc3339(s.trim())
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        .map_err(|e| format!("'{s}' is not an RFC 3339 time like 2026-01-02T03:04:05Z: {e}"))
+}
+
+/// When a report is made: `given` (`--generated-at`), or now.
+pub fn made_at(given: Option<String>) -> String {
+    given.unwrap_or_else(|| chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
 }

@@ -35,7 +35,10 @@ pub struct Args {
     output: Option<PathBuf>,
 }
 
+const XLSX_REFUSED: &str = "--format xlsx writes diff's and check's changelogs; audit writes text, markdown, json, csv or html";
+
 pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
+    anyhow::ensure!(!matches!(args.format, FormatArg::Xlsx), XLSX_REFUSED);
     let name = args.file.display().to_string();
     let bytes = super::read_input(&args.file).with_context(|| name.clone())?;
     let columns = Columns {
@@ -68,6 +71,7 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
         FormatArg::Json => report::audit::json(w, &result, rows),
         FormatArg::Csv => report::audit::csv(w, &result, rows),
         FormatArg::Html => report::audit::html(w, &result, rows),
+        FormatArg::Xlsx => Err(std::io::Error::other(XLSX_REFUSED)),
     })?;
     Ok(if result.needs_attention() {
         exit::CHANGES

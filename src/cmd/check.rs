@@ -32,6 +32,9 @@ pub struct Args {
     notify: Option<String>,
     #[command(flatten)]
     network: NetworkArgs,
+    /// The time the report says it was made (RFC 3339) instead of now.
+    #[arg(long, value_name = "TIME", env = "HCPCS_DIFF_GENERATED_AT", value_parser = super::args::generated_at)]
+    generated_at: Option<String>,
 }
 
 pub fn run(store: &Store, args: Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8> {
@@ -43,6 +46,7 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write, err: &mut dyn Write) 
         excel: args.excel,
         output: args.output.clone(),
         notify: args.notify,
+        generated_at: super::args::made_at(args.generated_at),
     };
     match check::check(store, &options)? {
         CheckOutcome::NothingNew {

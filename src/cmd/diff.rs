@@ -38,6 +38,10 @@ pub struct Args {
     /// Leave out codes whose only changes are case, spacing or punctuation.
     #[arg(long)]
     hide_cosmetic: bool,
+    /// The time the report says it was made (RFC 3339, e.g. 2026-01-02T03:04:05Z) instead of
+    /// now: for reports that must come out the same each run.
+    #[arg(long, value_name = "TIME", env = "HCPCS_DIFF_GENERATED_AT", value_parser = super::args::generated_at)]
+    generated_at: Option<String>,
 }
 
 pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
@@ -65,6 +69,7 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
     }
     let mut set = filter.apply(set);
     (set.old.revision, set.new.revision) = (sides.ids.0.revision, sides.ids.1.revision);
+    set.context.generated_at = Some(super::args::made_at(args.generated_at));
     let options = super::render_options(args.output.as_deref(), args.excel);
     let mut rendered = Vec::new();
     report::render(&mut rendered, &set, args.format.into(), &options)?;

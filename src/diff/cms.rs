@@ -176,6 +176,8 @@ mod tests {
 
     fn field(key: &'static str, group: Group) -> FieldChange {
         FieldChange {
+            added: None,
+            removed: None,
             field: key,
             label: crate::model::fields::field(key).map_or(key, |f| f.label),
             group,

@@ -39,6 +39,10 @@ impl Step {
 pub struct Event {
     pub release: ReleaseId,
     pub step: Step,
+    /// The step changed the description so far that the code now means something else (see
+    /// `redefined`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub redefined: bool,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub fields: Vec<FieldChange>,
     /// CMS's action code in this release.
@@ -105,9 +109,13 @@ pub fn history(code: &str, snapshots: &[Snapshot]) -> History {
         if let Some(step) = step {
             let brings_in = matches!(step, Step::FirstSeen | Step::Added | Step::Reinstated);
             let ends = matches!(step, Step::Retired | Step::FirstSeen | Step::Added);
+            let redefined = previous
+                .zip(record)
+                .is_some_and(|(o, n)| super::redefined::is_redefined(o, n, &fields));
             events.push(Event {
                 release: snap.release(),
                 step,
+                redefined,
                 fields,
                 action_code: record.and_then(|r| r.action_code.clone()),
                 added_date: record.and_then(|r| r.added_date).filter(|_| brings_in),

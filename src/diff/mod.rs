@@ -3,8 +3,10 @@
 //! changes of case, spacing or punctuation only as cosmetic. Formats nothing.
 
 pub mod cms;
+pub mod context;
 pub mod corrections;
 pub mod history;
+pub mod redefined;
 pub mod watch;
 pub mod words;
 
@@ -59,6 +61,12 @@ pub struct FieldChange {
     pub group: Group,
     pub old: Vec<String>,
     pub new: Vec<String>,
+    /// For a field of values (every field but the descriptions): the values in NEW, not in
+    /// OLD, and those in OLD, not in NEW, item by item. Absent for a description.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub added: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub removed: Option<Vec<String>>,
     /// The change carries no meaning (see `Cosmetic`).
     pub cosmetic: bool,
     /// Why it carries none, when `cosmetic`.
@@ -120,6 +128,10 @@ pub struct CodeChange {
     pub code: String,
     pub kind: Kind,
     pub change: Change,
+    /// The description changed so far that the code now means something else (see
+    /// `redefined`): listed before every other change.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub redefined: bool,
     /// The description in NEW (OLD for a dropped code).
     pub description: String,
     pub fields: Vec<FieldChange>,
@@ -245,6 +257,8 @@ pub struct Changeset {
     /// Disagreements CMS's corrections account for: no longer counted as disagreements.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub explained_disagreements: Vec<Disagreement>,
+    /// What the report covers beside its releases (see `context`).
+    pub context: context::Context,
 }
 
 /// Text equal but for letter case, spacing and punctuation that carries no meaning (commas,
@@ -341,10 +355,16 @@ fn field_changes(old: &Record, new: &Record) -> Vec<FieldChange> {
                 let reason = (f.group == Group::Description && o.len() == 1 && n.len() == 1)
                     .then(|| cosmetic_kind(&o[0], &n[0]))
                     .flatten();
+                let items = f.group != Group::Description;
+                let missing = |a: &[String], b: &[String]| {
+                    items.then(|| a.iter().filter(|v| !b.contains(v)).cloned().collect())
+                };
                 FieldChange {
                     field: f.key,
                     label: f.label,
                     group: f.group,
+                    added: missing(&n, &o),
+                    removed: missing(&o, &n),
                     old: o,
                     new: n,
                     cosmetic: reason.is_some(),
@@ -487,6 +507,8 @@ pub fn diff(old: &Snapshot, new: &Snapshot) -> Changeset {
             code: record.code.clone(),
             kind: record.kind,
             change,
+            redefined: (pair.0.zip(pair.1))
+                .is_some_and(|(o, n)| redefined::is_redefined(o, n, &fields)),
             description: record.long_description.clone(),
             fields,
             replacements,
@@ -505,6 +527,7 @@ pub fn diff(old: &Snapshot, new: &Snapshot) -> Changeset {
         cms_agreement: agreement,
         disagreements,
         explained_disagreements: Vec::new(),
+        context: context::Context::between(old.release(), new.release()),
     }
 }
 
@@ -518,6 +541,8 @@ pub struct Filter {
     pub kind: Option<Kind>,
     pub only: Vec<Change>,
     pub hide_cosmetic: bool,
+    /// The watch file the named codes came from, if any, for the report to name.
+    pub watch: Option<context::WatchFile>,
 }
 
 /// An inclusive range of codes with the same letter, e.g. `E0424-E1406`.
@@ -612,6 +637,7 @@ impl Filter {
     }
 
     pub fn apply(&self, mut set: Changeset) -> Changeset {
+        set.context.filters = context::Applied::of(self);
         set.changes.retain(|c| self.keeps(c));
         let keeps = |d: &Disagreement| {
             self.covers(&d.code, d.kind)

@@ -3,6 +3,7 @@
 //! read without guessing (naming file, line and field).
 
 pub mod corrections;
+pub mod damaged;
 
 use std::collections::BTreeMap;
 

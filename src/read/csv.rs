@@ -39,6 +39,7 @@ pub fn read(file: &str, bytes: &[u8]) -> Result<Parsed, ReadError> {
     Ok(Parsed {
         rows,
         warnings: Vec::new(),
+        damaged: Vec::new(),
     })
 }
 

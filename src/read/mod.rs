@@ -53,6 +53,22 @@ pub struct Row {
 pub struct Parsed {
     pub rows: Vec<Row>,
     pub warnings: Vec<Warning>,
+    /// Characters HCPCS text never holds, where the text has them (`text::damaged_chars`):
+    /// reported, and repaired from the release's workbook where it has one, once the records
+    /// are built.
+    pub damaged: Vec<Damage>,
+}
+
+/// A character outside printable ASCII in a fixed-width text's field: a damaged byte (CMS's
+/// 2012 text has 0xF6 where its workbook has a quote).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Damage {
+    pub at: Location,
+    pub code: String,
+    pub field: layout::Field,
+    /// 1-based column of the line.
+    pub column: usize,
+    pub ch: char,
 }
 
 /// The forms a release file comes in.

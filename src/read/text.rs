@@ -93,6 +93,7 @@ pub fn read(file: &str, bytes: &[u8]) -> Result<Parsed, ReadError> {
     let text = decode(bytes);
     let mut rows = Vec::new();
     let mut warnings = Vec::new();
+    let mut damaged = Vec::new();
     let mut started = false;
     for (i, line) in text.split('\n').enumerate() {
         let at = Location::Line(i + 1);
@@ -146,6 +147,7 @@ pub fn read(file: &str, bytes: &[u8]) -> Result<Parsed, ReadError> {
                 ),
             });
         }
+        damaged.extend(damaged_chars(&chars, &at));
         rows.push(Row {
             at,
             raw: fields_of(&chars),
@@ -159,7 +161,11 @@ pub fn read(file: &str, bytes: &[u8]) -> Result<Parsed, ReadError> {
         };
         return Err(ReadError::file(file, problem));
     }
-    Ok(Parsed { rows, warnings })
+    Ok(Parsed {
+        rows,
+        warnings,
+        damaged,
+    })
 }
 
 /// A record line cut into its fields by the layout table.
@@ -175,6 +181,44 @@ fn fields_of(chars: &[char]) -> RawRow {
         }
     }
     raw
+}
+
+/// Typographic characters CMS's files do hold beyond ASCII: a no-break space (2019's text), a
+/// curly quote (2020's), dashes and the symbols a Windows-1252 export writes.
+const TYPOGRAPHIC: &[char] = &[
+    '\u{A0}', '\u{2013}', '\u{2014}', '\u{2018}', '\u{2019}', '\u{201C}', '\u{201D}', '\u{2022}',
+    '\u{2026}', '\u{B0}', '\u{B1}', '\u{2264}', '\u{2265}', '\u{AE}', '\u{2122}', '\u{A9}',
+    '\u{BD}', '\u{BC}', '\u{BE}', '\u{D7}', '\u{B5}',
+];
+
+/// A character HCPCS text never holds: not printable ASCII, a tab (repaired by `repair_tabs`
+/// on first lines) or a typographic character (`TYPOGRAPHIC`). No real text from 2016 to 2025
+/// has one; 2012's has `ö` and `Æ`, 2013's `á`, each a damaged byte.
+pub fn is_damaged(c: char) -> bool {
+    !matches!(c, ' '..='~' | '\t') && !TYPOGRAPHIC.contains(&c)
+}
+
+/// Characters of a record line HCPCS text never holds (`is_damaged`), with the field each
+/// falls in.
+fn damaged_chars(chars: &[char], at: &Location) -> Vec<super::Damage> {
+    let code: String = chars.iter().take(5).collect::<String>().trim().to_string();
+    chars
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| is_damaged(**c))
+        .filter_map(|(i, &ch)| {
+            let spec = LAYOUT
+                .iter()
+                .find(|s| (s.start..=s.end()).contains(&(i + 1)))?;
+            Some(super::Damage {
+                at: at.clone(),
+                code: code.clone(),
+                field: spec.field,
+                column: i + 1,
+                ch,
+            })
+        })
+        .collect()
 }
 
 /// The last column of the long description: all a continuation line holds.

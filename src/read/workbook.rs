@@ -44,6 +44,7 @@ pub fn read(file: &str, bytes: &[u8], legacy: bool) -> Result<Parsed, ReadError>
             return Ok(Parsed {
                 rows,
                 warnings: Vec::new(),
+                damaged: Vec::new(),
             });
         }
     }

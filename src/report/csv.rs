@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use super::chain;
 use crate::diff::{Changeset, CodeChange, Cosmetic, FieldChange};
 
-const HEADER: [&str; 18] = [
+pub const HEADER: [&str; 21] = [
     "old_release",
     "new_release",
     "code",
@@ -29,6 +29,9 @@ const HEADER: [&str; 18] = [
     "termination_date",
     "replacements",
     "explained_by",
+    "redefined",
+    "old_meaning",
+    "new_meaning",
 ];
 
 /// What Excel needs at the start of a CSV file to read it as UTF-8 rather than the system's
@@ -36,7 +39,7 @@ const HEADER: [&str; 18] = [
 const BOM: &[u8] = "\u{FEFF}".as_bytes();
 
 /// The columns a code's rows share: (before the field columns, after them).
-fn code_columns(set: &Changeset, c: &CodeChange) -> ([String; 6], [String; 3], [String; 4]) {
+fn code_columns(set: &Changeset, c: &CodeChange) -> ([String; 6], [String; 3], [String; 5]) {
     let date = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
     let replacements: Vec<String> = c
         .replacements
@@ -66,6 +69,7 @@ fn code_columns(set: &Changeset, c: &CodeChange) -> ([String; 6], [String; 3], [
                 .map(|e| e.words())
                 .collect::<Vec<_>>()
                 .join("; "),
+            c.redefined.to_string(),
         ],
     )
 }
@@ -88,6 +92,37 @@ fn field_columns(f: &FieldChange) -> ([String; 5], &'static str) {
     )
 }
 
+/// Values' meanings from the field's code table (`36 = Capped rental DME ...` gives
+/// `Capped rental DME ...`), several joined with `; `; empty for a field without a table.
+fn meanings(f: &FieldChange, values: &[String]) -> String {
+    let Some(def) = crate::model::fields::field(f.field) else {
+        return String::new();
+    };
+    let words: Vec<&str> = values.iter().filter_map(|v| def.meaning(v)).collect();
+    words.join("; ")
+}
+
+/// A code's rows, as `HEADER` names their columns: one per field change, or one with the
+/// field columns empty.
+pub fn rows(set: &Changeset, c: &CodeChange) -> Vec<Vec<String>> {
+    let (head, mut cms, tail) = code_columns(set, c);
+    if c.fields.is_empty() {
+        let empty: [String; 7] = Default::default();
+        let row = head.iter().chain(&empty[..5]).chain(&cms).chain(&tail);
+        return vec![row.chain(&empty[5..]).cloned().collect()];
+    }
+    c.fields
+        .iter()
+        .map(|f| {
+            let (fields, reason) = field_columns(f);
+            cms[2] = reason.to_string();
+            let meaning = [meanings(f, &f.old), meanings(f, &f.new)];
+            let row = head.iter().chain(&fields).chain(&cms).chain(&tail);
+            row.chain(&meaning).cloned().collect()
+        })
+        .collect()
+}
+
 pub fn render(out: &mut dyn Write, set: &Changeset, bom: bool) -> io::Result<()> {
     if bom {
         out.write_all(BOM)?;
@@ -95,15 +130,8 @@ pub fn render(out: &mut dyn Write, set: &Changeset, bom: bool) -> io::Result<()>
     let mut w = csv::Writer::from_writer(out);
     w.write_record(HEADER)?;
     for c in &set.changes {
-        let (head, mut cms, tail) = code_columns(set, c);
-        if c.fields.is_empty() {
-            let empty: [String; 5] = Default::default();
-            w.write_record(head.iter().chain(&empty).chain(&cms).chain(&tail))?;
-        }
-        for f in &c.fields {
-            let (fields, reason) = field_columns(f);
-            cms[2] = reason.to_string();
-            w.write_record(head.iter().chain(&fields).chain(&cms).chain(&tail))?;
+        for row in rows(set, c) {
+            w.write_record(&row)?;
         }
     }
     w.flush()

@@ -44,8 +44,17 @@ fn lines(h: &History) -> Vec<(String, Vec<String>)> {
             } else {
                 format!(", {}", dates.join(", "))
             };
+            let redefined = if e.redefined {
+                " (redefined: the code now stands for something else)"
+            } else {
+                ""
+            };
             (
-                format!("{}  {}{dates}{action}", e.release, e.step.as_str()),
+                format!(
+                    "{}  {}{redefined}{dates}{action}",
+                    e.release,
+                    e.step.as_str()
+                ),
                 details,
             )
         })

@@ -98,6 +98,8 @@ pub fn render(out: &mut dyn Write, set: &Changeset) -> io::Result<()> {
         release(&set.old),
         release(&set.new)
     )?;
+    let context: Vec<String> = super::context_lines(set).iter().map(|l| esc(l)).collect();
+    writeln!(out, "<p class=\"context\">{}</p>", context.join("<br>"))?;
     summary(out, set)?;
     let anchored: BTreeSet<&str> = set.changes.iter().map(|c| c.code.as_str()).collect();
     for (section, codes) in sections(set) {
@@ -231,6 +233,9 @@ fn code_row(
 /// The items of a code's "what changed" cell, as HTML.
 fn what_changed(c: &CodeChange, anchored: &BTreeSet<&str>) -> Vec<String> {
     let mut items = Vec::new();
+    if let Some(note) = super::redefined_note(c) {
+        items.push(format!("<strong>{}</strong>", esc(note)));
+    }
     match c.change {
         Change::Added => {
             for what in pricing_and_coverage(&c.standing) {

@@ -5,11 +5,15 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use crate::diff::cms::Agreement;
+use crate::diff::context::Context;
 use crate::diff::{Changeset, CodeChange, Disagreement, ReleaseInfo, Summary};
 
-/// Bumped when the JSON changeset's shape changes incompatibly. 2: `cms_agrees` may be null
-/// (not checked, see `cms_agreement`), and replacement statuses include `outside_level_ii`.
-pub const SCHEMA_VERSION: u32 = 2;
+/// Bumped when the JSON changeset's shape changes. 2: `cms_agrees` may be null (not checked,
+/// see `cms_agreement`), and replacement statuses include `outside_level_ii`. 3: `context`
+/// (filters, consecutive quarters, tool, version, time made), `redefined` on a change, and
+/// `added`/`removed` on a field change of values. The shape is published as a JSON Schema in
+/// `schema/changeset.schema.json`.
+pub const SCHEMA_VERSION: u32 = 3;
 
 #[derive(Serialize)]
 struct Document<'a> {
@@ -23,6 +27,7 @@ struct Document<'a> {
     /// Disagreements CMS's corrections account for (their changes carry `explained_by`).
     #[serde(skip_serializing_if = "<[Disagreement]>::is_empty")]
     explained_disagreements: &'a [Disagreement],
+    context: &'a Context,
 }
 
 pub fn render(out: &mut dyn Write, set: &Changeset) -> io::Result<()> {
@@ -35,6 +40,7 @@ pub fn render(out: &mut dyn Write, set: &Changeset) -> io::Result<()> {
         cms_agreement: &set.cms_agreement,
         disagreements: &set.disagreements,
         explained_disagreements: &set.explained_disagreements,
+        context: &set.context,
     };
     serde_json::to_writer_pretty(&mut *out, &doc)?;
     writeln!(out)

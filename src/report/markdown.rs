@@ -61,6 +61,9 @@ fn dated(c: &CodeChange) -> Option<String> {
 /// values, its replacements.
 fn code_item(out: &mut dyn Write, c: &CodeChange) -> io::Result<()> {
     writeln!(out, "- **{}** {}", c.code, md(&c.description))?;
+    if let Some(note) = super::redefined_note(c) {
+        writeln!(out, "  - **{}**", md(note))?;
+    }
     if let Some(note) = dated(c) {
         writeln!(out, "  - {}", md(&note))?;
     }
@@ -149,6 +152,10 @@ pub fn render(out: &mut dyn Write, set: &Changeset) -> io::Result<()> {
         set.new.codes
     )?;
     writeln!(out)?;
+    for line in super::context_lines(set) {
+        writeln!(out, "- {}", md(&line))?;
+    }
+    writeln!(out)?;
     summary(out, set)?;
     if let Some(note) = agreement_note(set) {
         writeln!(out)?;
@@ -183,6 +190,9 @@ fn cosmetic_items(out: &mut dyn Write, reason: Cosmetic, codes: &[&CodeChange]) 
     writeln!(out)?;
     for c in codes {
         writeln!(out, "- **{}** {}", c.code, md(&c.description))?;
+        if let Some(note) = super::redefined_note(c) {
+            writeln!(out, "  - **{}**", md(note))?;
+        }
         for f in &c.fields {
             writeln!(
                 out,

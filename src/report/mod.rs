@@ -14,6 +14,7 @@ pub mod markdown;
 pub mod show;
 pub mod sqlite;
 pub mod text;
+pub mod xlsx;
 
 use std::io::{self, Write};
 
@@ -37,6 +38,8 @@ pub enum Format {
     Json,
     Csv,
     Html,
+    /// An Excel workbook, a sheet per section, every cell text.
+    Xlsx,
 }
 
 /// What a renderer needs beside the changeset and its format.
@@ -63,15 +66,19 @@ pub fn render(
         Format::Json => json::render(out, set),
         Format::Csv => csv::render(out, set, options.bom),
         Format::Html => html::render(out, set),
+        Format::Xlsx => xlsx::render(out, set),
     }
 }
 
-/// A changelog's sections, in the order a reviewer acts on them: codes that can no longer be
-/// billed, then changes to what is paid and covered, to wording and to other fields, new
+/// A changelog's sections, in the order a reviewer acts on them: codes that now mean something
+/// else, codes that can no longer be billed, then changes to what is paid and covered, to wording and to other fields, new
 /// codes, codes back in use; last what needs no action (cosmetic changes) and where CMS's
 /// bookkeeping and the data disagree.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Section {
+    /// Codes whose description now means something else (see `diff::redefined`): first, as a
+    /// claim billed under the old meaning is now wrong.
+    Redefined,
     Retired,
     Dropped,
     /// Changed codes with a payment or coverage change (wording changes too, maybe).
@@ -90,7 +97,8 @@ pub enum Section {
 }
 
 impl Section {
-    pub const ALL: [Section; 11] = [
+    pub const ALL: [Section; 12] = [
+        Section::Redefined,
         Section::Retired,
         Section::Dropped,
         Section::Payment,
@@ -106,6 +114,7 @@ impl Section {
 
     pub fn title(self) -> &'static str {
         match self {
+            Section::Redefined => "Redefined",
             Section::Retired => "Retired",
             Section::Dropped => "Dropped",
             Section::Payment => "Changed: payment or coverage",
@@ -123,6 +132,7 @@ impl Section {
     /// The section's anchor in the HTML changelog.
     pub fn id(self) -> &'static str {
         match self {
+            Section::Redefined => "redefined",
             Section::Retired => "retired",
             Section::Dropped => "dropped",
             Section::Payment => "changed-payment",
@@ -140,6 +150,7 @@ impl Section {
     /// What the section holds, in a few words for a summary table.
     pub fn hint(self) -> &'static str {
         match self {
+            Section::Redefined => "the description now means something else: the code was reused",
             Section::Retired => "termination date set: not billable after it",
             Section::Dropped => "no longer in CMS's file",
             Section::Payment => "pricing, payment group or coverage changed",
@@ -169,6 +180,7 @@ impl Section {
             Change::Dropped => Section::Dropped,
             Change::Added => Section::Added,
             Change::Reinstated => Section::Reinstated,
+            Change::Changed if c.redefined => Section::Redefined,
             Change::Changed => match c.cosmetic_reason() {
                 Some(Cosmetic::Punctuation) => Section::Cosmetic,
                 Some(Cosmetic::Encoding) => Section::Encoding,
@@ -268,6 +280,47 @@ pub fn pricing_and_coverage(s: &Standing) -> Vec<String> {
     .into_iter()
     .flatten()
     .collect()
+}
+
+/// What a report states about itself beside its releases: whether they are consecutive
+/// quarters, the filters applied, and the tool and time that made it.
+pub fn context_lines(set: &Changeset) -> Vec<String> {
+    let c = &set.context;
+    let consecutive = if c.consecutive {
+        "yes".to_string()
+    } else if set.old.release == set.new.release {
+        format!("no (both are {})", set.new.release)
+    } else {
+        format!(
+            "no ({}'s previous quarterly release is {})",
+            set.new.release,
+            set.new.release.previous_quarter()
+        )
+    };
+    let made = match &c.generated_at {
+        Some(at) => format!("made by {} {} at {at}", c.tool, c.version),
+        None => format!("made by {} {}", c.tool, c.version),
+    };
+    vec![
+        format!("Consecutive quarterly releases: {consecutive}"),
+        format!("Filters: {}", c.filters.words()),
+        capitalize(&made),
+    ]
+}
+
+fn capitalize(s: &str) -> String {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// What a report says under a redefined code, in every section it is listed in.
+pub fn redefined_note(c: &CodeChange) -> Option<&'static str> {
+    c.redefined.then_some(
+        "Redefined: the old and new descriptions share little meaning; the code now stands for something else",
+    )
 }
 
 /// CMS's action code with its meaning: `D = Discontinue procedure or modifier code`.
@@ -461,6 +514,8 @@ mod tests {
     fn list(field: &'static str, old: &[&str], new: &[&str]) -> FieldChange {
         let strings = |v: &[&str]| v.iter().map(|s| s.to_string()).collect();
         FieldChange {
+            added: None,
+            removed: None,
             field,
             label: field,
             group: Group::ServiceType,

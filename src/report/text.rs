@@ -6,7 +6,8 @@ use std::io::{self, Write};
 
 use super::{
     Options, Section, added_note, agreement_note, chain, date_note, describe, is_wording,
-    mark_values, mark_words, pricing_and_coverage, sections, shown_fields, summary_line,
+    mark_values, mark_words, pricing_and_coverage, redefined_note, sections, shown_fields,
+    summary_line,
 };
 use crate::diff::{Change, Changeset, CodeChange, FieldChange};
 
@@ -105,6 +106,9 @@ fn dated(c: &CodeChange) -> Option<String> {
 /// replacements.
 fn code_item(p: &mut Printer, c: &CodeChange) -> io::Result<()> {
     p.code_line(c)?;
+    if let Some(note) = redefined_note(c) {
+        p.detail(note)?;
+    }
     if let Some(note) = dated(c) {
         p.detail(&note)?;
     }
@@ -160,6 +164,9 @@ pub fn render(out: &mut dyn Write, set: &Changeset, options: &Options) -> io::Re
     };
     writeln!(p.out, "HCPCS {} -> {}", set.old.label(), set.new.label())?;
     p.line(&format!("from {} to {}", set.old.source, set.new.source), 2)?;
+    for line in super::context_lines(set) {
+        p.line(&line, 2)?;
+    }
     p.line(&summary_line(set), 2)?;
     if let Some(note) = agreement_note(set) {
         p.line(&note, 0)?;

@@ -22,6 +22,9 @@ pub struct SourceFile {
     pub member: Option<String>,
     pub form: Form,
     pub bytes: Vec<u8>,
+    /// The release's workbook beside a chosen text in the same zip or folder (name, form,
+    /// bytes): characters the text has damaged are repaired from it.
+    pub companion: Option<(String, Form, Vec<u8>)>,
 }
 
 impl SourceFile {
@@ -99,14 +102,17 @@ pub fn from_bytes(name: &str, bytes: Vec<u8>) -> Result<SourceFile, ReadError> {
             member: None,
             form,
             bytes,
+            companion: None,
         }),
         Sniffed::Zip => {
             let members = zip_members(name, &bytes)?;
+            let companion = workbook_among(&members);
             let (member, form, content) = choose(name, members)?;
             Ok(SourceFile {
                 file: name.to_string(),
                 sha256,
                 member: Some(member),
+                companion: companion.filter(|_| form == Form::Text),
                 form,
                 bytes: content,
             })
@@ -164,6 +170,7 @@ fn open_folder(path: &Path, name: &str) -> Result<SourceFile, ReadError> {
         .filter(|(n, b)| read::sniff(n, b) != Sniffed::Zip)
         .cloned()
         .collect();
+    let companion = workbook_among(&loose);
     let (member, form, content) = match choose(name, loose) {
         Ok(found) => found,
         Err(loose_err) => {
@@ -187,9 +194,22 @@ fn open_folder(path: &Path, name: &str) -> Result<SourceFile, ReadError> {
         file: name.to_string(),
         sha256,
         member: Some(member),
+        companion: companion.filter(|_| form == Form::Text),
         form,
         bytes: content,
     })
+}
+
+/// The release workbook among a zip's or folder's files: the xlsx or xls whose name is not a
+/// transaction report's, the first by name. Read only if the text turns out to need it.
+fn workbook_among(files: &[(String, Vec<u8>)]) -> Option<(String, Form, Vec<u8>)> {
+    files
+        .iter()
+        .filter(|(n, _)| !n.to_ascii_lowercase().contains("trans"))
+        .find_map(|(n, b)| match read::sniff(n, b) {
+            Sniffed::Release(form @ (Form::Xlsx | Form::Xls)) => Some((n.clone(), form, b.clone())),
+            _ => None,
+        })
 }
 
 /// The release file among `files`: the fixed-width text with the most record lines (CMS's

@@ -179,7 +179,9 @@ impl Work {
         c.arg("--store")
             .arg(self.store())
             .env_remove("HCPCS_DIFF_STORE")
-            .env("NO_COLOR", "1");
+            .env("NO_COLOR", "1")
+            // Reports state when they were made: pinned, so that snapshots hold.
+            .env("HCPCS_DIFF_GENERATED_AT", "2026-01-02T03:04:05Z");
         c
     }
 

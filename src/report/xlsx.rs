@@ -1,0 +1,110 @@
+//! The changelog as an Excel workbook: a summary sheet (releases, context, counts), then a sheet
+//! per section with the CSV's columns, and the disagreements with CMS. Every cell is written as
+//! text in a text-formatted cell, so that codes and values such as `0217`, `00` and `60-9`
+//! stay as written instead of turning into numbers and dates.
+
+use std::io::{self, Write};
+
+use rust_xlsxwriter::{Format as CellFormat, Workbook, Worksheet, XlsxError};
+
+use super::{Section, agreement_note, context_lines, sections, summary_line};
+use crate::diff::Changeset;
+
+fn fail(e: XlsxError) -> io::Error {
+    io::Error::other(e.to_string())
+}
+
+/// A section's sheet name: its title without the characters Excel refuses in one (`:`).
+pub fn sheet_name(section: Section) -> String {
+    section.title().replace(':', " -")
+}
+
+fn write_row(
+    sheet: &mut Worksheet,
+    row: u32,
+    values: &[String],
+    format: &CellFormat,
+) -> io::Result<()> {
+    for (col, value) in values.iter().enumerate() {
+        let col = u16::try_from(col).map_err(io::Error::other)?;
+        sheet
+            .write_string_with_format(row, col, value, format)
+            .map_err(fail)?;
+    }
+    Ok(())
+}
+
+fn summary(
+    book: &mut Workbook,
+    set: &Changeset,
+    text: &CellFormat,
+    bold: &CellFormat,
+) -> io::Result<()> {
+    let sheet = book.add_worksheet();
+    sheet.set_name("Summary").map_err(fail)?;
+    let mut lines = vec![
+        format!("HCPCS {} -> {}", set.old.label(), set.new.label()),
+        format!("from {} to {}", set.old.source, set.new.source),
+    ];
+    lines.extend(context_lines(set));
+    lines.push(summary_line(set));
+    lines.extend(agreement_note(set));
+    for (i, line) in lines.iter().enumerate() {
+        let format = if i == 0 { bold } else { text };
+        write_row(sheet, i as u32, std::slice::from_ref(line), format)?;
+    }
+    let top = lines.len() as u32 + 1;
+    let head = ["Section", "Codes", "What it holds"].map(String::from);
+    write_row(sheet, top, &head, bold)?;
+    for (i, section) in Section::ALL.into_iter().enumerate() {
+        let row = [
+            section.title().to_string(),
+            section.count(set).to_string(),
+            section.hint().to_string(),
+        ];
+        write_row(sheet, top + 1 + i as u32, &row, text)?;
+    }
+    sheet.set_column_width(0, 40).map_err(fail)?;
+    Ok(())
+}
+
+pub fn render(out: &mut dyn Write, set: &Changeset) -> io::Result<()> {
+    let mut book = Workbook::new();
+    let text = CellFormat::new().set_num_format("@");
+    let bold = CellFormat::new().set_num_format("@").set_bold();
+    summary(&mut book, set, &text, &bold)?;
+    let header: Vec<String> = super::csv::HEADER.iter().map(|h| h.to_string()).collect();
+    for (section, codes) in sections(set) {
+        let sheet = book.add_worksheet();
+        sheet.set_name(sheet_name(section)).map_err(fail)?;
+        write_row(sheet, 0, &header, &bold)?;
+        let mut row = 1;
+        for c in codes {
+            for values in super::csv::rows(set, c) {
+                write_row(sheet, row, &values, &text)?;
+                row += 1;
+            }
+        }
+        sheet.set_freeze_panes(1, 0).map_err(fail)?;
+    }
+    if !set.disagreements.is_empty() {
+        let sheet = book.add_worksheet();
+        sheet
+            .set_name(Section::Disagreements.title())
+            .map_err(fail)?;
+        let head = ["code", "kind", "change", "cms_action_code", "reason"].map(String::from);
+        write_row(sheet, 0, &head, &bold)?;
+        for (i, d) in set.disagreements.iter().enumerate() {
+            let values = [
+                d.code.clone(),
+                d.kind.as_str().to_string(),
+                d.change.map(|c| c.as_str().to_string()).unwrap_or_default(),
+                d.action_code.clone().unwrap_or_default(),
+                d.reason.clone(),
+            ];
+            write_row(sheet, 1 + i as u32, &values, &text)?;
+        }
+    }
+    let bytes = book.save_to_buffer().map_err(fail)?;
+    out.write_all(&bytes)
+}

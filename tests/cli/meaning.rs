@@ -1,0 +1,315 @@
+//! What a change means: codes CMS reused for something else (redefined), on a fixture and on
+//! G9890 in the real 2019-01 release.
+
+use crate::util::{Work, fixture, json, real_data, stdout};
+
+/// The 2005 oxygen fixture with E0431 reused for something else: its long and short
+/// descriptions replaced, all else as it was. Written as the 2007-01 release.
+fn reused_e0431(work: &Work) -> std::path::PathBuf {
+    let old = std::fs::read(fixture("oxygen/2005/HCPC2005_CONTR_ANWEB.txt")).unwrap();
+    let text = String::from_utf8(old).unwrap();
+    let lines: Vec<String> = text
+        .lines()
+        .map(|line| {
+            if line.starts_with("E0431001") {
+                let long = format!("{:<80}", "Bridge payment for a diabetes prevention program");
+                let short = format!("{:<28}", "Dpp bridge payment");
+                format!("{}{long}{short}{}", &line[..11], &line[119..])
+            } else if line.starts_with("E0431002") {
+                "E0431002004session, one per beneficiary".to_string()
+            } else {
+                line.to_string()
+            }
+        })
+        .collect();
+    work.write("HCPC2007_CONTR_ANWEB.txt", lines.join("\r\n") + "\r\n")
+}
+
+#[test]
+fn a_reused_code_is_redefined_and_listed_first_in_every_format() {
+    let work = Work::new();
+    work.cmd()
+        .arg("import")
+        .arg(fixture("oxygen/2005"))
+        .assert()
+        .success();
+    let new = reused_e0431(&work);
+    work.cmd().arg("import").arg(&new).assert().success();
+    let out = work.cmd().args(["diff", "2005", "2007"]).assert().code(1);
+    let text = stdout(&out);
+    let first = text.find("\n\n").map(|i| &text[i + 2..]).unwrap_or("");
+    assert!(
+        first.starts_with("REDEFINED (1)\n  E0431  Bridge payment for a diabetes prevention program session, one per beneficiary\n      Redefined: the old and new descriptions share little meaning"),
+        "{text}"
+    );
+    let out = work
+        .cmd()
+        .args(["diff", "2005", "2007", "--format", "json"])
+        .assert()
+        .code(1);
+    let doc = json(&out);
+    let changes = doc["changes"].as_array().unwrap();
+    let flagged: Vec<&str> = changes
+        .iter()
+        .filter(|c| c["redefined"] == true)
+        .map(|c| c["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(flagged, ["E0431"]);
+    for format in ["markdown", "html"] {
+        let out = work
+            .cmd()
+            .args(["diff", "2005", "2007", "--format", format])
+            .assert()
+            .code(1);
+        let body = stdout(&out);
+        assert!(
+            body.contains("Redefined: the old and new"),
+            "{format}: {body}"
+        );
+    }
+    let out = work
+        .cmd()
+        .args(["diff", "2005", "2007", "--format", "csv"])
+        .assert()
+        .code(1);
+    let csv = stdout(&out);
+    let mut rows = csv::Reader::from_reader(csv.as_bytes());
+    let header = rows.headers().unwrap().clone();
+    let at = header.iter().position(|h| h == "redefined").unwrap();
+    let flagged: Vec<String> = rows
+        .records()
+        .map(|r| r.unwrap())
+        .filter(|r| &r[at] == "true")
+        .map(|r| r[2].to_string())
+        .collect();
+    assert!(
+        !flagged.is_empty() && flagged.iter().all(|c| c == "E0431"),
+        "{csv}"
+    );
+    let out = work.cmd().args(["history", "E0431"]).assert().success();
+    let text = stdout(&out);
+    assert!(text.contains("2007-01  changed (redefined: "), "{text}");
+}
+
+/// G9890 went from a dilated macular exam to an MDPP bridge payment in 2019-01.
+#[test]
+fn g9890_is_redefined_from_2018_to_2019() {
+    let Some(data) = real_data!() else {
+        return;
+    };
+    let work = Work::with(&[
+        data.join("2018-01/2018-Alpha-Numeric-HCPCS-File.zip"),
+        data.join("2019-01/2019-Alpha-Numeric-HCPCS-File.zip"),
+    ]);
+    let out = work
+        .cmd()
+        .args(["diff", "2018-01", "2019-01", "--format", "json"])
+        .assert()
+        .code(1);
+    let doc = json(&out);
+    let flagged: Vec<&str> = doc["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["redefined"] == true)
+        .map(|c| c["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(flagged, ["G9637", "G9638", "G9890", "G9891"]);
+    let out = work
+        .cmd()
+        .args(["diff", "2018-01", "2019-01", "--code", "G9890"])
+        .assert()
+        .code(1);
+    let text = stdout(&out);
+    assert!(
+        text.contains("\nREDEFINED (1)\n  G9890  Bridge payment"),
+        "{text}"
+    );
+}
+
+/// The sample release as text with a damaged byte (0xF6 where the short description has a
+/// comma), and its workbook undamaged.
+fn damaged_release() -> (Vec<u8>, Vec<u8>, Vec<hcpcs_diff::model::Record>) {
+    use crate::forms::{Sheet, crlf_1252, sample, text_lines, workbook};
+    let records = sample();
+    let mut damaged = records.clone();
+    damaged[0].short_description = Some("Amb response\u{f6} no transport".into());
+    assert_eq!(
+        records[0].short_description.as_deref(),
+        Some("Amb response, no transport")
+    );
+    let text = crlf_1252(&text_lines(&damaged, 320, false));
+    (text, workbook(&records, Sheet::PerCode), records)
+}
+
+/// The warnings about A0998 (the sample's E0999 holds a curly quote and an accent on purpose:
+/// they are reported too, and its workbook has the same).
+fn a0998(warnings: &[hcpcs_diff::error::Warning]) -> Vec<String> {
+    let all: Vec<String> = warnings.iter().map(ToString::to_string).collect();
+    assert!(
+        all.iter()
+            .filter(|w| !w.contains("A0998"))
+            .all(|w| w.contains("E0999: character")),
+        "{all:#?}"
+    );
+    all.into_iter().filter(|w| w.contains("A0998")).collect()
+}
+
+#[test]
+fn a_damaged_character_is_repaired_from_the_workbook_in_the_zip_or_else_reported() {
+    use hcpcs_diff::{ReadOptions, load_source, source};
+    let (text, xlsx, records) = damaged_release();
+    let zip = crate::util::zip_of(&[
+        ("HCPC2021_CONTR_ANWEB.txt", &text),
+        ("HCPC2021_CONTR_ANWEB.xlsx", &xlsx),
+    ]);
+    let file = source::from_bytes("2021-Alpha-Numeric-HCPCS-File.zip", zip).unwrap();
+    let loaded = load_source(file, ReadOptions::default()).unwrap();
+    let warnings = a0998(&loaded.warnings);
+    assert_eq!(
+        warnings,
+        [
+            "line 1: short description: A0998: character 'ö' (U+00F6) in column 104 is not one HCPCS text holds; repaired from the release's workbook HCPC2021_CONTR_ANWEB.xlsx, which reads \"Amb response, no transport\""
+        ]
+    );
+    assert_eq!(
+        loaded.snapshot.records[0].short_description,
+        records[0].short_description
+    );
+
+    // The text alone: the character is kept, and said.
+    let file = source::from_bytes("HCPC2021_CONTR_ANWEB.txt", text).unwrap();
+    let loaded = load_source(file, ReadOptions::default()).unwrap();
+    let warnings = a0998(&loaded.warnings);
+    assert_eq!(
+        warnings,
+        [
+            "line 1: short description: A0998: character 'ö' (U+00F6) in column 104 is not one HCPCS text holds; kept as read (no workbook beside the text to repair it from)"
+        ]
+    );
+    assert_eq!(
+        loaded.snapshot.records[0].short_description.as_deref(),
+        Some("Amb response\u{f6} no transport")
+    );
+    // --strict refuses it.
+    let file = source::from_bytes("HCPC2021_CONTR_ANWEB.txt", damaged_release().0).unwrap();
+    let strict = ReadOptions {
+        strict: true,
+        ..ReadOptions::default()
+    };
+    assert!(load_source(file, strict).is_err());
+}
+
+/// Every sheet of an xlsx changelog, each as rows of cells; panics on a cell that is not text.
+fn xlsx_sheets(bytes: &[u8]) -> Vec<(String, Vec<Vec<String>>)> {
+    use calamine::{Data, Reader, Xlsx};
+    let mut book: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    let names = book.sheet_names().to_vec();
+    names
+        .into_iter()
+        .map(|name| {
+            let range = book.worksheet_range(&name).unwrap();
+            let rows = range
+                .rows()
+                .map(|row| {
+                    row.iter()
+                        .map(|cell| match cell {
+                            Data::String(s) => s.clone(),
+                            Data::Empty => String::new(),
+                            other => panic!("{name}: a cell that is not text: {other:?}"),
+                        })
+                        .collect()
+                })
+                .collect();
+            (name, rows)
+        })
+        .collect()
+}
+
+#[test]
+fn the_xlsx_changelog_has_a_sheet_per_section_and_every_cell_is_text() {
+    let work = crate::util::oxygen();
+    let path = work.path("changes.xlsx");
+    work.cmd()
+        .args(["diff", "2005", "2006", "--format", "xlsx", "--output"])
+        .arg(&path)
+        .assert()
+        .code(1);
+    let sheets = xlsx_sheets(&std::fs::read(&path).unwrap());
+    let names: Vec<&str> = sheets.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "Summary",
+            "Retired",
+            "Changed - payment or coverage",
+            "Changed - wording",
+            "Added",
+            "Cosmetic only"
+        ]
+    );
+    let summary = &sheets[0].1;
+    assert_eq!(summary[0][0], "HCPCS 2005-01 -> 2006-01");
+    assert!(
+        summary
+            .iter()
+            .any(|r| r[0] == "Filters: none: every code and change")
+    );
+    let payment = &sheets[2].1;
+    let header = &payment[0];
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let e1391 = &payment[1];
+    assert_eq!(e1391[col("code")], "E1391");
+    assert_eq!(e1391[col("old")], "33");
+    assert_eq!(e1391[col("new")], "36");
+    assert_eq!(
+        e1391[col("new_meaning")],
+        "Capped rental DME (price subject to floors and ceilings)"
+    );
+    // The CSV carries the same meanings.
+    let csv = crate::util::stdout(
+        &work
+            .cmd()
+            .args(["diff", "2005", "2006", "--format", "csv", "--code", "E1391"])
+            .assert(),
+    );
+    assert!(
+        csv.contains(",33,36,")
+            && csv.ends_with(
+                ",Oxygen and oxygen equipment (price subject to floors and ceilings),Capped rental DME (price subject to floors and ceilings)\n"
+            ),
+        "{csv}"
+    );
+    // audit has no xlsx form.
+    work.cmd()
+        .args(["audit", "x.csv", "--format", "xlsx"])
+        .assert()
+        .code(2);
+}
+
+/// Real values that a spreadsheet would turn into numbers or dates stay text: pricing
+/// indicators (`00`), processing notes (`0217`), dates.
+#[test]
+fn a_real_xlsx_changelog_keeps_codes_and_references_as_text() {
+    let Some(data) = real_data!() else {
+        return;
+    };
+    let work = Work::with(&[
+        data.join("2019-01/2019-Alpha-Numeric-HCPCS-File.zip"),
+        data.join("2020-01/2020-Alpha-Numeric-HCPCS-File.zip"),
+    ]);
+    let path = work.path("changes.xlsx");
+    work.cmd()
+        .args(["diff", "2019-01", "2020-01", "--format", "xlsx", "--output"])
+        .arg(&path)
+        .assert()
+        .code(1);
+    let sheets = xlsx_sheets(&std::fs::read(&path).unwrap());
+    let cells: Vec<&String> = sheets
+        .iter()
+        .flat_map(|(_, rows)| rows.iter().flatten())
+        .collect();
+    for value in ["00", "0217", "2019-12-31", "E0210"] {
+        assert!(cells.iter().any(|c| c.as_str() == value), "no {value}");
+    }
+}
