@@ -68,7 +68,7 @@ pub fn read(name: &str, bytes: &[u8]) -> Result<Vec<Correction>, ReadError> {
         _ => {
             let decoded = text::decode(bytes);
             if decoded.contains('\t') {
-                tab_rows(&decoded)
+                tab_rows(&decoded).map_err(bad)?
             } else {
                 return prn_rows(name, &decoded);
             }
@@ -95,7 +95,7 @@ pub fn read(name: &str, bytes: &[u8]) -> Result<Vec<Correction>, ReadError> {
 }
 
 /// Lines of tab-separated text, quotes removed as a spreadsheet writes them.
-fn tab_rows(text: &str) -> Vec<(String, Vec<String>)> {
+fn tab_rows(text: &str) -> Result<Vec<(String, Vec<String>)>, String> {
     // The csv crate counts a line short after a CRLF when the next line opens with an empty
     // field, so line ends are made LF first.
     let text = text.replace("\r\n", "\n");
@@ -106,15 +106,23 @@ fn tab_rows(text: &str) -> Vec<(String, Vec<String>)> {
         .from_reader(text.as_bytes());
     reader
         .records()
-        .filter_map(Result::ok)
         .map(|r| {
+            let r = r.map_err(|e| {
+                let line = e.position().map_or(0, |p| p.line());
+                format!("line {line}: not a tab-separated row: {e}")
+            })?;
             let line = r.position().map_or(0, |p| p.line());
-            (
+            Ok((
                 format!("line {line}"),
                 r.iter().map(str::to_string).collect(),
-            )
+            ))
         })
         .collect()
+}
+
+/// A HCPCS code or modifier as a corrections file writes it: two to five letters and digits.
+fn is_code(code: &str) -> bool {
+    (2..=5).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_alphanumeric())
 }
 
 /// Where a corrections table keeps what is read.
@@ -158,6 +166,12 @@ impl Header {
         }
         if code.is_empty() {
             return Err(format!("'{action}' names no code"));
+        }
+        if !is_code(code) {
+            let column = &self.names[self.code];
+            return Err(format!(
+                "column {column}: '{code}' is not a HCPCS code or modifier"
+            ));
         }
         let raw_date = self.date.map(cell).unwrap_or("");
         let effective = date(raw_date);
@@ -204,11 +218,16 @@ fn prn_rows(name: &str, text: &str) -> Result<Vec<Correction>, ReadError> {
         .ok_or_else(|| bad("no header line with CODE and ACTION".to_string()))?;
     let mut out = Vec::new();
     for (i, line) in lines.iter().enumerate().skip(header + 1) {
-        let Some((code, rest)) = line.trim_start().split_once(char::is_whitespace) else {
+        let line = line.trim();
+        if line.is_empty() {
             continue;
-        };
-        if !code.chars().all(|c| c.is_ascii_alphanumeric()) || !(2..=5).contains(&code.len()) {
-            continue;
+        }
+        let (code, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
+        if !is_code(code) {
+            return Err(bad(format!(
+                "line {}: '{code}' is not a HCPCS code or modifier",
+                i + 1
+            )));
         }
         let rest = rest.trim_start();
         // The action column ends where a date begins (digits and slashes).
@@ -277,6 +296,24 @@ mod tests {
             ]
         );
         assert_eq!(rows[1].effective_unread.as_deref(), Some("01/01/201N"));
+    }
+
+    #[test]
+    fn a_row_whose_code_is_not_a_code_is_an_error_naming_it() {
+        let text = "CODE\tACTION\tEFF DATE\r\nC18 90\tADD CODE\t01/01/2019\r\n";
+        let err = read("c.txt", text.as_bytes()).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "c.txt: not a corrections file CMS writes: line 2: column CODE: 'C18 90' is not a \
+             HCPCS code or modifier"
+        );
+        let prn = "  CODE   ACTION  EFF DATE\r\n C9034  Discontin01/01/2019\r\n (see note)\r\n";
+        let err = read("c.prn", prn.as_bytes()).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "c.prn: not a corrections file CMS writes: line 3: '(see' is not a HCPCS code or \
+             modifier"
+        );
     }
 
     #[test]
