@@ -59,6 +59,26 @@ fn named_regular(path: &Path) -> Result<(String, std::fs::Metadata), ReadError> 
     Ok((name, meta))
 }
 
+/// Every regular file directly in the folder `path` (`name` for messages), by name, read within
+/// `left` bytes all together.
+fn folder_files(
+    path: &Path,
+    name: &str,
+    left: &mut u64,
+) -> Result<Vec<(String, Vec<u8>)>, ReadError> {
+    let io = |e| ReadError::file(name, FileProblem::Io(e));
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(path).map_err(io)? {
+        let entry = entry.map_err(io)?;
+        if entry.file_type().map_err(io)?.is_file() {
+            let member = entry.file_name().to_string_lossy().into_owned();
+            files.push((member, read_file(&entry.path(), name, left)?));
+        }
+    }
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(files)
+}
+
 /// Opens `path` (a file or a folder) and finds the release file in it.
 pub fn open(path: &Path) -> Result<SourceFile, ReadError> {
     let (name, meta) = named_regular(path)?;
@@ -153,17 +173,7 @@ fn zip_members(name: &str, bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>, ReadE
 }
 
 fn open_folder(path: &Path, name: &str) -> Result<SourceFile, ReadError> {
-    let io = |e| ReadError::file(name, FileProblem::Io(e));
-    let mut files = Vec::new();
-    let mut left = read::max_unpacked();
-    for entry in std::fs::read_dir(path).map_err(io)? {
-        let entry = entry.map_err(io)?;
-        if entry.file_type().map_err(io)?.is_file() {
-            let member = entry.file_name().to_string_lossy().into_owned();
-            files.push((member, read_file(&entry.path(), name, &mut left)?));
-        }
-    }
-    files.sort_by(|a, b| a.0.cmp(&b.0));
+    let files = folder_files(path, name, &mut read::max_unpacked())?;
     // A folder may hold CMS's zip as downloaded, or its contents unpacked.
     let loose: Vec<_> = files
         .iter()
@@ -267,23 +277,11 @@ fn mostly_records(bytes: &[u8]) -> bool {
 pub fn corrections_files(path: &Path, explicit: bool) -> Result<Vec<(String, Vec<u8>)>, ReadError> {
     let (name, meta) = named_regular(path)?;
     let mut left = read::max_unpacked();
-    let mut files = Vec::new();
-    if meta.is_dir() {
-        let io = |e| ReadError::file(&name, FileProblem::Io(e));
-        let mut entries: Vec<_> = std::fs::read_dir(path)
-            .map_err(io)?
-            .collect::<Result<_, _>>()
-            .map_err(io)?;
-        entries.sort_by_key(|e| e.file_name());
-        for entry in entries {
-            if entry.file_type().map_err(io)?.is_file() {
-                let member = entry.file_name().to_string_lossy().into_owned();
-                files.push((member, read_file(&entry.path(), &name, &mut left)?));
-            }
-        }
+    let files = if meta.is_dir() {
+        folder_files(path, &name, &mut left)?
     } else {
-        files.push((name.clone(), read_file(path, &name, &mut left)?));
-    }
+        vec![(name.clone(), read_file(path, &name, &mut left)?)]
+    };
     let mut members = Vec::new();
     for (member, bytes) in files {
         if read::sniff(&member, &bytes) == Sniffed::Zip {
