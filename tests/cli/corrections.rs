@@ -45,6 +45,19 @@ fn every_real_corrections_row_is_classified_or_listed_as_unparsed() {
 const ROWS: usize = 318;
 const UNPARSED: usize = 24;
 
+/// `import --corrections FILE --release RELEASE`, not yet asserted.
+fn keep_corrections(
+    work: &Work,
+    file: impl AsRef<std::ffi::OsStr>,
+    release: &str,
+) -> assert_cmd::assert::Assert {
+    work.cmd()
+        .args(["import", "--corrections"])
+        .arg(file)
+        .args(["--release", release])
+        .assert()
+}
+
 /// A corrections workbook as CMS writes one: a title and two blank rows above the header.
 fn corrections_xlsx(rows: &[[&str; 9]]) -> Vec<u8> {
     let mut book = rust_xlsxwriter::Workbook::new();
@@ -81,11 +94,7 @@ fn oxygen_with_corrections() -> Work {
         "\t2005 HCPCS CORRECTIONS\t\t\r\n\t\t\t\r\nCODE\tACTION\tEFF DATE\tXREF CODE\r\n\
          K0738\tDiscontinue \t01/01/2006\tE1392\r\n",
     );
-    work.cmd()
-        .args(["import", "--corrections"])
-        .arg(&old)
-        .args(["--release", "2005-01"])
-        .assert()
+    keep_corrections(&work, &old, "2005-01")
         .success()
         .stdout("2005-01: kept corrections 2005-corrections.txt\n");
     let release = std::fs::read(fixture("oxygen/2006/HCPC2006_CONTR_ANWEB.txt")).unwrap();
@@ -152,11 +161,7 @@ fn corrections_are_kept_listed_and_shown() {
     );
     // The same file again is not kept twice.
     let old = work.path("2005-corrections.txt");
-    work.cmd()
-        .args(["import", "--corrections"])
-        .arg(&old)
-        .args(["--release", "2005-01"])
-        .assert()
+    keep_corrections(&work, &old, "2005-01")
         .success()
         .stdout("2005-01: corrections 2005-corrections.txt already kept, unchanged\n");
 }
@@ -236,13 +241,7 @@ fn a_bad_corrections_file_or_an_unstored_release_changes_nothing() {
     let work = oxygen();
     let before = work.store_state();
     let bad = work.write("bad-corrections.xlsx", corrections_xlsx(&[]));
-    let out = work
-        .cmd()
-        .args(["import", "--corrections"])
-        .arg(&bad)
-        .args(["--release", "2005-01"])
-        .assert()
-        .code(2);
+    let out = keep_corrections(&work, &bad, "2005-01").code(2);
     assert!(
         stderr(&out).contains("bad-corrections.xlsx: not a corrections file CMS writes: no correction under its header"),
         "{}",
@@ -252,13 +251,7 @@ fn a_bad_corrections_file_or_an_unstored_release_changes_nothing() {
         "c.txt",
         "CODE\tACTION\tEFF DATE\r\nE1392\tADD CODE\t01/01/2006\r\n",
     );
-    let out = work
-        .cmd()
-        .args(["import", "--corrections"])
-        .arg(&good)
-        .args(["--release", "2019-01"])
-        .assert()
-        .code(2);
+    let out = keep_corrections(&work, &good, "2019-01").code(2);
     assert!(
         stderr(&out).contains("release 2019-01 is not in the store"),
         "{}",
@@ -399,12 +392,7 @@ fn apply_corrections_changes_the_snapshot_and_records_each_in_its_provenance() {
         "2006-more-corrections.txt",
         "CODE\tACTION\tEFF DATE\r\nE1390\tRevert to the 2004 description\t01/01/2006\r\nZZ\tRemoved in error - add back to file\t01/01/2006\r\n",
     );
-    work.cmd()
-        .args(["import", "--corrections"])
-        .arg(&unparsed)
-        .args(["--release", "2006-01"])
-        .assert()
-        .success();
+    keep_corrections(&work, &unparsed, "2006-01").success();
     let zip = work.path("2006-anweb.zip");
     let out = work
         .cmd()

@@ -175,17 +175,18 @@ fn an_xlsx_part_that_unpacks_past_the_cap_is_refused_before_calamine() {
     );
 }
 
+/// A FIFO (named pipe) made in the work folder.
+fn fifo_at(work: &Work, name: &str) -> std::path::PathBuf {
+    let fifo = work.path(name);
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    assert!(made.unwrap().success());
+    fifo
+}
+
 #[test]
 fn a_fifo_a_device_or_a_socket_is_refused_at_once_as_source_or_watch_list() {
     let work = Work::with(&[fixture("oxygen/2005"), fixture("oxygen/2006")]);
-    let fifo = work.path("pipe");
-    assert!(
-        std::process::Command::new("mkfifo")
-            .arg(&fifo)
-            .status()
-            .unwrap()
-            .success()
-    );
+    let fifo = fifo_at(&work, "pipe");
     let socket = work.path("sock");
     let _listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
     let device = std::path::PathBuf::from("/dev/zero");
@@ -224,14 +225,7 @@ fn a_fifo_a_device_or_a_socket_is_refused_at_once_as_source_or_watch_list() {
 fn an_output_that_is_a_fifo_is_written_into_not_replaced() {
     use std::os::unix::fs::FileTypeExt;
     let work = Work::with(&[fixture("oxygen/2005"), fixture("oxygen/2006")]);
-    let fifo = work.path("report.pipe");
-    assert!(
-        std::process::Command::new("mkfifo")
-            .arg(&fifo)
-            .status()
-            .unwrap()
-            .success()
-    );
+    let fifo = fifo_at(&work, "report.pipe");
     let (sent, received) = std::sync::mpsc::channel();
     {
         let fifo = fifo.clone();
