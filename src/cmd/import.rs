@@ -53,9 +53,11 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write, err: &mut dyn Write) 
     for w in &loaded.warnings {
         writeln!(err, "warning: {file}: {w}")?;
     }
-    // The corrections inside a release zip; one that cannot be read is said, and not kept.
+    // The corrections inside a release zip; one that cannot be read is said, and not kept
+    // (under --strict, it stops the import).
     let corrections = match hcpcs_diff::load_corrections(&source, false) {
         Ok(c) => c,
+        Err(e) if args.strict => return Err(e.into()),
         Err(e) => {
             writeln!(
                 err,

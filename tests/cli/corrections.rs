@@ -409,3 +409,43 @@ fn apply_corrections_changes_the_snapshot_and_records_each_in_its_provenance() {
         "{said}"
     );
 }
+
+/// A release zip whose corrections file cannot be read: the release is imported and the
+/// warning names the file; under --strict nothing is stored.
+#[test]
+fn a_release_zip_with_an_unreadable_corrections_file_warns_or_under_strict_stops() {
+    let release = std::fs::read(fixture("oxygen/2006/HCPC2006_CONTR_ANWEB.txt")).unwrap();
+    let bad = b"CODE\tACTION\r\n(see note)\tADD CODE\r\n";
+    let work = Work::new();
+    let zip = work.write(
+        "2006.zip",
+        zip_of(&[
+            ("HCPC2006_CONTR_ANWEB.txt", &release),
+            ("HCPC2006_Corrections.txt", bad),
+        ]),
+    );
+    let out = work
+        .cmd()
+        .arg("import")
+        .arg(&zip)
+        .arg("--strict")
+        .assert()
+        .code(2);
+    assert!(
+        stderr(&out).contains(
+            "2006.zip/HCPC2006_Corrections.txt: not a corrections file CMS writes: line 2: \
+             column CODE: '(see note)' is not a HCPCS code or modifier"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!work.store().join("2006-01.jsonl").exists());
+    let out = work.cmd().arg("import").arg(&zip).assert().success();
+    assert!(
+        stderr(&out).contains("the release is imported without its corrections"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(work.store().join("2006-01.jsonl").exists());
+    assert!(!work.store().join("2006-01.corrections.json").exists());
+}
