@@ -342,35 +342,124 @@ pub fn field_for_header(header: &str) -> Option<(Field, usize)> {
     None
 }
 
+/// How many values a row holds: every occurrence of every field.
+const SLOTS: usize = {
+    let mut n = 0;
+    let mut i = 0;
+    while i < LAYOUT.len() {
+        n += LAYOUT[i].occurs;
+        i += 1;
+    }
+    n
+};
+
+/// The slot of each field's first occurrence, indexed by `Field as usize`.
+const FIRST_SLOT: [usize; LAYOUT.len()] = {
+    let mut first = [0; LAYOUT.len()];
+    let mut i = 1;
+    while i < LAYOUT.len() {
+        first[i] = first[i - 1] + LAYOUT[i - 1].occurs;
+        i += 1;
+    }
+    first
+};
+
 /// One input row mapped onto the layout, before any value is checked: the raw text of every
-/// occurrence of every field, indexed by `Field as usize`.
+/// occurrence of every field. The values live in one string: a fixed-width line as it is (its
+/// fields found by the layout's columns), or a table row's cells one after another.
 #[derive(Debug, Clone, Default)]
 pub struct RawRow {
-    values: Vec<Vec<String>>,
+    text: String,
+    /// Byte range of each slot in `text`; `None` for a line whose fields are the layout's
+    /// columns (an ASCII line, where columns and bytes agree).
+    spans: Option<Box<[(usize, usize); SLOTS]>>,
 }
 
 impl RawRow {
+    /// A row whose values are set one by one (`set`).
     pub fn new() -> Self {
         RawRow {
-            values: LAYOUT
-                .iter()
-                .map(|s| vec![String::new(); s.occurs])
-                .collect(),
+            text: String::new(),
+            spans: Some(Box::new([(0, 0); SLOTS])),
+        }
+    }
+
+    /// A fixed-width line cut by the layout's columns (1-based, in characters); a field past
+    /// the line's end is blank.
+    pub fn from_line(line: String) -> Self {
+        if line.is_ascii() {
+            return RawRow {
+                text: line,
+                spans: None,
+            };
+        }
+        let mut bytes: Vec<usize> = line.char_indices().map(|(i, _)| i).collect();
+        bytes.push(line.len());
+        let chars = bytes.len() - 1;
+        let mut spans = Box::new([(0, 0); SLOTS]);
+        for (slot, (start, end)) in spans.iter_mut().zip(COLUMNS) {
+            *slot = (bytes[start.min(chars)], bytes[end.min(chars)]);
+        }
+        RawRow {
+            text: line,
+            spans: Some(spans),
         }
     }
 
     pub fn set(&mut self, field: Field, occurrence: usize, value: String) {
-        self.values[field as usize][occurrence] = value;
+        let spans = self.spans.get_or_insert_with(|| {
+            let text = &self.text;
+            let mut spans = Box::new([(0, 0); SLOTS]);
+            for (slot, (start, end)) in spans.iter_mut().zip(COLUMNS) {
+                *slot = (start.min(text.len()), end.min(text.len()));
+            }
+            spans
+        });
+        let start = self.text.len();
+        self.text.push_str(&value);
+        spans[FIRST_SLOT[field as usize] + occurrence] = (start, self.text.len());
+    }
+
+    fn slot(&self, slot: usize) -> &str {
+        let (start, end) = match &self.spans {
+            Some(spans) => spans[slot],
+            None => {
+                let (start, end) = COLUMNS[slot];
+                (start.min(self.text.len()), end.min(self.text.len()))
+            }
+        };
+        &self.text[start..end]
     }
 
     pub fn get(&self, field: Field) -> &str {
-        &self.values[field as usize][0]
+        self.slot(FIRST_SLOT[field as usize])
     }
 
-    pub fn all(&self, field: Field) -> &[String] {
-        &self.values[field as usize]
+    /// Every occurrence of `field`, in order.
+    pub fn all(&self, field: Field) -> impl Iterator<Item = &str> {
+        let first = FIRST_SLOT[field as usize];
+        (first..first + LAYOUT[field as usize].occurs).map(|slot| self.slot(slot))
     }
 }
+
+/// The 0-based, end-exclusive columns of every slot of a fixed-width line, in slot order.
+const COLUMNS: [(usize, usize); SLOTS] = {
+    let mut columns = [(0, 0); SLOTS];
+    let mut i = 0;
+    let mut slot = 0;
+    while i < LAYOUT.len() {
+        let spec = &LAYOUT[i];
+        let mut n = 0;
+        while n < spec.occurs {
+            let start = spec.start - 1 + n * spec.width;
+            columns[slot] = (start, start + spec.width);
+            slot += 1;
+            n += 1;
+        }
+        i += 1;
+    }
+    columns
+};
 
 #[cfg(test)]
 mod tests {

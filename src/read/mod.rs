@@ -116,7 +116,7 @@ pub fn sniff(name: &str, bytes: &[u8]) -> Sniffed {
     if lower.starts_with("<!doctype html") || lower.starts_with("<html") {
         return Sniffed::Html;
     }
-    if record_lines(bytes) > 0 {
+    if bytes.split(|b| *b == b'\n').any(text::looks_like_record) {
         return Sniffed::Release(Form::Text);
     }
     let first = head.lines().find(|l| !l.trim().is_empty()).unwrap_or("");

@@ -84,9 +84,8 @@ fn repair_padding(mut chars: Vec<char>, at: &Location, warnings: &mut Vec<Warnin
 }
 
 /// Decodes Windows-1252 text (ASCII is a subset, so UTF-8-free CMS files decode exactly).
-pub fn decode(bytes: &[u8]) -> String {
-    let (text, _, _) = encoding_rs::WINDOWS_1252.decode(bytes);
-    text.into_owned()
+pub fn decode(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    encoding_rs::WINDOWS_1252.decode(bytes).0
 }
 
 pub fn read(file: &str, bytes: &[u8]) -> Result<Parsed, ReadError> {
@@ -110,48 +109,8 @@ pub fn read(file: &str, bytes: &[u8]) -> Result<Parsed, ReadError> {
             }
             started = true;
         }
-        let chars = repair_padding(line.chars().collect(), &at, &mut warnings);
-        let ric = chars.get(10).copied().unwrap_or(' ');
-        let first_line = match ric {
-            '3' | '7' => true,
-            '4' | '8' => false,
-            other => {
-                return Err(ReadError::Field {
-                    file: file.to_string(),
-                    at,
-                    field: "record identification code",
-                    problem: format!(
-                        "'{other}' is not a record identification code (3 or 7 start a code, 4 or 8 continue its description)"
-                    ),
-                });
-            }
-        };
-        let chars = if first_line {
-            repair_tabs(chars, &at, &mut warnings)
-        } else {
-            chars
-        };
-        let needed = if first_line {
-            FIRST_LINE_MIN_LEN
-        } else {
-            CONTINUATION_MIN_LEN
-        };
-        if chars.len() < needed {
-            return Err(ReadError::Record {
-                file: file.to_string(),
-                at,
-                problem: format!(
-                    "record line too short: {} characters, a {} line needs {needed} to hold its fields",
-                    chars.len(),
-                    if first_line { "first" } else { "continuation" }
-                ),
-            });
-        }
-        damaged.extend(damaged_chars(&chars, &at));
-        rows.push(Row {
-            at,
-            raw: fields_of(&chars),
-        });
+        let raw = record_row(file, line, &at, &mut warnings, &mut damaged)?;
+        rows.push(Row { at, raw });
     }
     if rows.is_empty() {
         let problem = if bytes.is_empty() {
@@ -168,19 +127,72 @@ pub fn read(file: &str, bytes: &[u8]) -> Result<Parsed, ReadError> {
     })
 }
 
-/// A record line cut into its fields by the layout table.
-fn fields_of(chars: &[char]) -> RawRow {
-    let mut raw = RawRow::new();
-    for spec in LAYOUT {
-        for n in 0..spec.occurs {
-            let start = spec.start - 1 + n * spec.width;
-            let end = (start + spec.width).min(chars.len());
-            if start < end {
-                raw.set(spec.field, n, chars[start..end].iter().collect());
-            }
-        }
+/// A record line cut into its fields by the layout table, repaired where CMS's files are known
+/// to be damaged (stray padding, a tab), its damaged characters noted. A line of printable
+/// ASCII with a clean code field, nearly every line, needs none of that and is taken as it is.
+fn record_row(
+    file: &str,
+    line: &str,
+    at: &Location,
+    warnings: &mut Vec<Warning>,
+    damaged: &mut Vec<super::Damage>,
+) -> Result<RawRow, ReadError> {
+    let bytes = line.as_bytes();
+    let plain = bytes.iter().all(|b| matches!(b, b' '..=b'~'))
+        && bytes[..3.min(bytes.len())]
+            .iter()
+            .all(|b| *b == b' ' || b.is_ascii_alphanumeric());
+    if plain {
+        let first = first_line(file, bytes.get(10).map_or(' ', |&b| char::from(b)), at)?;
+        check_length(file, bytes.len(), first, at)?;
+        return Ok(RawRow::from_line(line.to_string()));
     }
-    raw
+    let chars = repair_padding(line.chars().collect(), at, warnings);
+    let first = first_line(file, chars.get(10).copied().unwrap_or(' '), at)?;
+    let chars = if first {
+        repair_tabs(chars, at, warnings)
+    } else {
+        chars
+    };
+    check_length(file, chars.len(), first, at)?;
+    damaged.extend(damaged_chars(&chars, at));
+    Ok(RawRow::from_line(chars.into_iter().collect()))
+}
+
+/// Whether a record identification code starts a code (3, 7) or continues one (4, 8).
+fn first_line(file: &str, ric: char, at: &Location) -> Result<bool, ReadError> {
+    match ric {
+        '3' | '7' => Ok(true),
+        '4' | '8' => Ok(false),
+        other => Err(ReadError::Field {
+            file: file.to_string(),
+            at: at.clone(),
+            field: "record identification code",
+            problem: format!(
+                "'{other}' is not a record identification code (3 or 7 start a code, 4 or 8 continue its description)"
+            ),
+        }),
+    }
+}
+
+/// A record line of `chars` characters is long enough to hold its fields.
+fn check_length(file: &str, chars: usize, first: bool, at: &Location) -> Result<(), ReadError> {
+    let needed = if first {
+        FIRST_LINE_MIN_LEN
+    } else {
+        CONTINUATION_MIN_LEN
+    };
+    if chars < needed {
+        return Err(ReadError::Record {
+            file: file.to_string(),
+            at: at.clone(),
+            problem: format!(
+                "record line too short: {chars} characters, a {} line needs {needed} to hold its fields",
+                if first { "first" } else { "continuation" }
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// Typographic characters CMS's files do hold beyond ASCII: a no-break space (2019's text), a
