@@ -5,7 +5,7 @@
 pub mod corrections;
 pub mod damaged;
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 use chrono::NaiveDate;
 
@@ -24,6 +24,14 @@ pub struct Normalized {
 /// Collapses runs of white space (CMS's files mix double spaces, tabs and no-break spaces into
 /// otherwise equal text) and trims; `None` for a blank value.
 pub fn clean(value: &str) -> Option<String> {
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        return None;
+    }
+    // Nearly every value is printable ASCII with single spaces: already clean once trimmed.
+    if trimmed.bytes().all(|b| matches!(b, b' '..=b'~')) && !trimmed.contains("  ") {
+        return Some(trimmed.to_string());
+    }
     let mut out = String::with_capacity(value.len());
     for word in value.split_whitespace() {
         if !out.is_empty() {
@@ -36,16 +44,18 @@ pub fn clean(value: &str) -> Option<String> {
 
 pub fn normalize(file: &str, parsed: Parsed) -> Result<Normalized, ReadError> {
     let mut warnings = parsed.warnings;
-    let mut by_code: BTreeMap<String, (Record, Location)> = BTreeMap::new();
-    // The code whose description a continuation row may extend, with its description parts.
-    let mut open: Option<(String, Kind, Vec<String>)> = None;
-    let close = |open: &mut Option<(String, Kind, Vec<String>)>,
-                 by_code: &mut BTreeMap<_, (Record, Location)>| {
-        if let Some((code, _, parts)) = open.take()
-            && let Some((record, _)) = by_code.get_mut(&code)
+    // Records in file order with where each starts, and where each code is among them.
+    let mut records: Vec<(Record, Location)> = Vec::with_capacity(parsed.rows.len());
+    let mut index: HashMap<u64, usize> = HashMap::with_capacity(parsed.rows.len());
+    // The description parts of the last record, which continuation rows extend.
+    let mut parts: Vec<String> = Vec::new();
+    let close = |records: &mut Vec<(Record, Location)>, parts: &mut Vec<String>| {
+        if let Some((record, _)) = records.last_mut()
+            && !parts.is_empty()
         {
             record.long_description = clean(&parts.join(" ")).unwrap_or_default();
         }
+        parts.clear();
     };
     for Row { at, raw } in parsed.rows {
         let field_error = |field: Field, problem: String| ReadError::Field {
@@ -54,7 +64,7 @@ pub fn normalize(file: &str, parsed: Parsed) -> Result<Normalized, ReadError> {
             field: spec_of(field).name,
             problem,
         };
-        let code = raw.get(Field::Code).trim().to_string();
+        let code = raw.get(Field::Code).trim();
         let (kind, first) = match raw.get(Field::RecordId).trim() {
             "3" => (Kind::Procedure, true),
             "4" => (Kind::Procedure, false),
@@ -69,26 +79,27 @@ pub fn normalize(file: &str, parsed: Parsed) -> Result<Normalized, ReadError> {
                 ));
             }
         };
-        check_code(&code, kind).map_err(|p| field_error(Field::Code, p))?;
+        let key = check_code(code, kind).map_err(|p| field_error(Field::Code, p))?;
         let description = raw.get(Field::LongDescription).to_string();
         if first {
-            close(&mut open, &mut by_code);
-            let mut record = record_from(&code, kind, &raw).map_err(|(f, p)| field_error(f, p))?;
+            close(&mut records, &mut parts);
+            let mut record = record_from(code, kind, &raw).map_err(|(f, p)| field_error(f, p))?;
             if let Some(warning) = repair_shifted_asc_date(&mut record, &raw, &at) {
                 warnings.push(warning);
             }
-            if let Some((_, earlier)) = by_code.get(&code) {
+            if let Some(&earlier) = index.get(&key) {
                 return Err(ReadError::Record {
                     file: file.to_string(),
                     at,
-                    problem: format!("duplicate code {code} (first at {earlier})"),
+                    problem: format!("duplicate code {code} (first at {})", records[earlier].1),
                 });
             }
-            by_code.insert(code.clone(), (record, at));
-            open = Some((code, kind, vec![description]));
+            index.insert(key, records.len());
+            records.push((record, at));
+            parts.push(description);
         } else {
-            match &mut open {
-                Some((open_code, open_kind, parts)) if *open_code == code && *open_kind == kind => {
+            match records.last() {
+                Some((open, _)) if open.code == code && open.kind == kind => {
                     parts.push(description)
                 }
                 _ => {
@@ -103,20 +114,20 @@ pub fn normalize(file: &str, parsed: Parsed) -> Result<Normalized, ReadError> {
             }
         }
     }
-    close(&mut open, &mut by_code);
-    Ok(Normalized {
-        records: by_code.into_values().map(|(r, _)| r).collect(),
-        warnings,
-    })
+    close(&mut records, &mut parts);
+    let mut records: Vec<Record> = records.into_iter().map(|(r, _)| r).collect();
+    records.sort_unstable_by(|a, b| a.code.cmp(&b.code));
+    Ok(Normalized { records, warnings })
 }
 
-fn check_code(code: &str, kind: Kind) -> Result<(), String> {
+/// Checks a code's form; its bytes as a number, a key no other code shares.
+fn check_code(code: &str, kind: Kind) -> Result<u64, String> {
     let len = match kind {
         Kind::Procedure => 5,
         Kind::Modifier => 2,
     };
     if code.len() == len && code.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        Ok(())
+        Ok(code.bytes().fold(0, |key, b| key << 8 | u64::from(b)))
     } else {
         Err(format!(
             "'{code}' is not a {kind} code ({len} letters or digits)"
@@ -128,12 +139,7 @@ type FieldProblem = (Field, String);
 
 fn record_from(code: &str, kind: Kind, raw: &RawRow) -> Result<Record, FieldProblem> {
     let text = |f| clean(raw.get(f));
-    let list = |f| {
-        raw.all(f)
-            .iter()
-            .filter_map(|v| clean(v))
-            .collect::<Vec<_>>()
-    };
+    let list = |f| raw.all(f).filter_map(clean).collect::<Vec<_>>();
     let date = |f| parse_date(raw.get(f)).map_err(|p| (f, p));
     let mut r = Record::new(code, kind);
     r.short_description = text(Field::ShortDescription);
@@ -236,6 +242,18 @@ mod tests {
     fn clean_collapses_every_kind_of_space() {
         assert_eq!(clean("  a \u{a0}b\t c  ").as_deref(), Some("a b c"));
         assert_eq!(clean(" \t "), None);
+        assert_eq!(clean("a  b").as_deref(), Some("a b"));
+        assert_eq!(clean(" a b\r").as_deref(), Some("a b"));
+    }
+
+    proptest::proptest! {
+        /// The fast path for plain ASCII agrees with collapsing every run of white space.
+        #[test]
+        fn clean_is_words_joined_by_one_space(value in "[ a-c\t\r\u{a0}\u{2003}~!]{0,12}") {
+            let words: Vec<&str> = value.split_whitespace().collect();
+            let want = (!words.is_empty()).then(|| words.join(" "));
+            proptest::prop_assert_eq!(clean(&value), want);
+        }
     }
 
     #[test]
