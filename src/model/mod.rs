@@ -136,11 +136,29 @@ impl Record {
 /// Dates in snapshots as `YYYY-MM-DD`, read by hand: chrono's general format parser was the
 /// largest single cost of loading a snapshot.
 mod ymd {
-    use chrono::NaiveDate;
+    use chrono::{Datelike, NaiveDate};
     use serde::{Deserialize, Deserializer, Serializer};
 
     pub fn serialize<S: Serializer>(date: &Option<NaiveDate>, s: S) -> Result<S::Ok, S::Error> {
         match date {
+            // What `%Y-%m-%d` writes for years 0-9999, without parsing a format per date.
+            Some(d) if (0..=9999).contains(&d.year()) => {
+                let (y, m, day) = (d.year() as u32, d.month(), d.day());
+                let digit = |n: u32| b'0' + (n % 10) as u8;
+                let text = [
+                    digit(y / 1000),
+                    digit(y / 100),
+                    digit(y / 10),
+                    digit(y),
+                    b'-',
+                    digit(m / 10),
+                    digit(m),
+                    b'-',
+                    digit(day / 10),
+                    digit(day),
+                ];
+                s.serialize_str(std::str::from_utf8(&text).map_err(serde::ser::Error::custom)?)
+            }
             Some(d) => s.collect_str(&d.format("%Y-%m-%d")),
             None => s.serialize_none(),
         }
@@ -307,5 +325,28 @@ mod tests {
             assert_eq!(r.next_quarter().previous_quarter(), r);
         }
         assert_eq!(r.first_day().to_string(), "2020-10-01");
+    }
+
+    #[test]
+    fn dates_serialize_as_chrono_writes_them() {
+        #[derive(serde::Serialize)]
+        struct D(#[serde(with = "ymd")] Option<NaiveDate>);
+        for (y, m, d) in [
+            (2006, 1, 1),
+            (1999, 12, 31),
+            (5, 3, 9),
+            (999, 10, 10),
+            (9999, 12, 31),
+            (-1, 1, 1),
+            (10000, 1, 1),
+        ] {
+            let date = NaiveDate::from_ymd_opt(y, m, d).unwrap();
+            assert_eq!(
+                serde_json::to_string(&D(Some(date))).unwrap(),
+                format!("\"{}\"", date.format("%Y-%m-%d")),
+                "{date:?}"
+            );
+        }
+        assert_eq!(serde_json::to_string(&D(None)).unwrap(), "null");
     }
 }
