@@ -80,6 +80,9 @@ pub struct Loaded {
     pub snapshot: Snapshot,
     pub warnings: Vec<Warning>,
     pub release_from: ReleaseFrom,
+    /// The corrections files found beside the release (`source::SourceFile::corrections`),
+    /// not yet read: `read_corrections` reads them.
+    pub corrections: Result<Vec<(String, Vec<u8>)>, ReadError>,
 }
 
 /// Options for reading a release file.
@@ -102,8 +105,16 @@ pub fn load_corrections(
     path: &Path,
     explicit: bool,
 ) -> Result<Vec<model::correction::CorrectionsFile>, Error> {
+    read_corrections(source::corrections_files(path, explicit)?)
+}
+
+/// Reads corrections files (name and bytes, as `source` finds them): each with its name,
+/// SHA-256, version and rows.
+pub fn read_corrections(
+    files: Vec<(String, Vec<u8>)>,
+) -> Result<Vec<model::correction::CorrectionsFile>, Error> {
     let mut out = Vec::new();
-    for (name, bytes) in source::corrections_files(path, explicit)? {
+    for (name, bytes) in files {
         let corrections = read::corrections::read(&name, &bytes)?;
         out.push(model::correction::CorrectionsFile {
             version: model::correction::version_from_name(&name),
@@ -154,5 +165,6 @@ pub fn load_source(file: source::SourceFile, options: ReadOptions) -> Result<Loa
         snapshot: Snapshot::new(release, info, normalized.records),
         warnings: normalized.warnings,
         release_from,
+        corrections: file.corrections,
     })
 }

@@ -55,7 +55,11 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write, err: &mut dyn Write) 
     }
     // The corrections inside a release zip; one that cannot be read is said, and not kept
     // (under --strict, it stops the import).
-    let corrections = match hcpcs_diff::load_corrections(&source, false) {
+    let found = std::mem::replace(&mut loaded.corrections, Ok(Vec::new()));
+    let corrections = match found
+        .map_err(hcpcs_diff::Error::from)
+        .and_then(hcpcs_diff::read_corrections)
+    {
         Ok(c) => c,
         Err(e) if args.strict => return Err(e.into()),
         Err(e) => {

@@ -12,7 +12,7 @@ use crate::model::{MONTH_NAMES, Record, ReleaseId};
 use crate::read::{self, Form, Sniffed};
 
 /// The release file chosen, with where it came from.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct SourceFile {
     /// The file the user named (a zip, a folder's file, a loose file): its name, no path.
     pub file: String,
@@ -25,6 +25,9 @@ pub struct SourceFile {
     /// The release's workbook beside a chosen text in the same zip or folder (name, form,
     /// bytes): characters the text has damaged are repaired from it.
     pub companion: Option<(String, Form, Vec<u8>)>,
+    /// The corrections files beside the release in its zip or folder (named and chosen as
+    /// `corrections_files` does), or why a zip they may be in cannot be read.
+    pub corrections: Result<Vec<(String, Vec<u8>)>, ReadError>,
 }
 
 impl SourceFile {
@@ -121,12 +124,19 @@ pub fn from_bytes(name: &str, bytes: Vec<u8>) -> Result<SourceFile, ReadError> {
             sha256,
             member: None,
             form,
+            corrections: Ok(corrections_among([(name, &bytes)])),
             bytes,
             companion: None,
         }),
         Sniffed::Zip => {
             let members = zip_members(name, &bytes)?;
             let companion = workbook_among(&members);
+            let corrections = corrections_among(
+                members
+                    .iter()
+                    .map(|(m, b)| (format!("{name}/{m}"), b))
+                    .collect::<Vec<_>>(),
+            );
             let (member, form, content) = choose(name, members)?;
             Ok(SourceFile {
                 file: name.to_string(),
@@ -135,9 +145,24 @@ pub fn from_bytes(name: &str, bytes: Vec<u8>) -> Result<SourceFile, ReadError> {
                 companion: companion.filter(|_| form == Form::Text),
                 form,
                 bytes: content,
+                corrections: Ok(corrections),
             })
         }
     }
+}
+
+/// The corrections files among a zip's or folder's files (see `read::corrections::choose`),
+/// copied out; the others are not copied.
+fn corrections_among<N: AsRef<str>>(
+    files: impl IntoIterator<Item = (N, impl AsRef<[u8]>)>,
+) -> Vec<(String, Vec<u8>)> {
+    read::corrections::choose(
+        files
+            .into_iter()
+            .filter(|(n, _)| read::corrections::is_corrections_name(n.as_ref()))
+            .map(|(n, b)| (n.as_ref().to_string(), b.as_ref().to_vec()))
+            .collect(),
+    )
 }
 
 /// Every member of the zip `bytes`, unpacked; all of them together at most `read::max_unpacked`
@@ -173,30 +198,48 @@ fn zip_members(name: &str, bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>, ReadE
 }
 
 fn open_folder(path: &Path, name: &str) -> Result<SourceFile, ReadError> {
-    let files = folder_files(path, name, &mut read::max_unpacked())?;
-    // A folder may hold CMS's zip as downloaded, or its contents unpacked.
-    let loose: Vec<_> = files
-        .iter()
-        .filter(|(n, b)| read::sniff(n, b) != Sniffed::Zip)
-        .cloned()
-        .collect();
-    let companion = workbook_among(&loose);
-    let (member, form, content) = match choose(name, loose) {
-        Ok(found) => found,
-        Err(loose_err) => {
-            let mut in_zips = Vec::new();
-            for (zip_name, bytes) in files
-                .iter()
-                .filter(|(n, b)| read::sniff(n, b) == Sniffed::Zip)
-            {
-                for (m, content) in zip_members(zip_name, bytes)? {
-                    in_zips.push((format!("{zip_name}/{m}"), content));
+    // A folder may hold CMS's zip as downloaded, or its contents unpacked; corrections may be
+    // loose or in a zip of their own. Each zip is unpacked once, for both.
+    let mut loose = Vec::new();
+    let mut in_zips = Ok(Vec::new());
+    // The files named as corrections, loose or in a zip, in the folder's order.
+    let mut named = Vec::new();
+    let mut note = |file: &str, bytes: &[u8]| {
+        if read::corrections::is_corrections_name(file) {
+            named.push((file.to_string(), bytes.to_vec()));
+        }
+    };
+    for (file, bytes) in folder_files(path, name, &mut read::max_unpacked())? {
+        if read::sniff(&file, &bytes) != Sniffed::Zip {
+            note(&file, &bytes);
+            loose.push((file, bytes));
+            continue;
+        }
+        let Ok(all) = &mut in_zips else { continue };
+        match zip_members(&file, &bytes) {
+            Ok(members) => {
+                for (m, content) in members {
+                    let member = format!("{file}/{m}");
+                    note(&member, &content);
+                    all.push((member, content));
                 }
             }
+            Err(e) => in_zips = Err(e),
+        }
+    }
+    let companion = workbook_among(&loose);
+    let (member, form, content, corrections) = match choose(name, loose) {
+        Ok((member, form, content)) => {
+            let corrections = in_zips.map(|_| read::corrections::choose(named));
+            (member, form, content, corrections)
+        }
+        Err(loose_err) => {
+            let in_zips = in_zips?;
             if in_zips.is_empty() {
                 return Err(loose_err);
             }
-            choose(name, in_zips)?
+            let (member, form, content) = choose(name, in_zips)?;
+            (member, form, content, Ok(read::corrections::choose(named)))
         }
     };
     let sha256 = sha256_hex(&content);
@@ -207,6 +250,7 @@ fn open_folder(path: &Path, name: &str) -> Result<SourceFile, ReadError> {
         companion: companion.filter(|_| form == Form::Text),
         form,
         bytes: content,
+        corrections,
     })
 }
 
@@ -242,11 +286,15 @@ fn choose(
     // parsed (the costly part) only when no text holds records.
     let (texts, tables): (Vec<_>, Vec<_>) = candidates
         .into_iter()
-        .filter(|(_, f, b)| *f != Form::Text || mostly_records(b))
         .partition(|(_, f, _)| *f == Form::Text);
     let best_text = texts
         .into_iter()
-        .max_by_key(|(_, _, b)| read::record_lines(b));
+        .filter_map(|text| {
+            let records = read::record_lines(&text.2);
+            mostly_records(&text.2, records).then_some((records, text))
+        })
+        .max_by_key(|(records, _)| *records)
+        .map(|(_, text)| text);
     if let Some(text) = best_text {
         return Ok(text);
     }
@@ -261,14 +309,15 @@ fn choose(
         .ok_or_else(no_release)
 }
 
-/// Whether a text's lines are mostly records, as a release's are (six in ten in CMS's files,
-/// all in a quarterly one), and not a notes file where one line happens to look like one.
-fn mostly_records(bytes: &[u8]) -> bool {
+/// Whether a text's lines are mostly records (`records` of them), as a release's are (six in
+/// ten in CMS's files, all in a quarterly one), and not a notes file where one line happens to
+/// look like one.
+fn mostly_records(bytes: &[u8], records: usize) -> bool {
     let lines = bytes
         .split(|b| *b == b'\n')
         .filter(|l| !l.trim_ascii().is_empty())
         .count();
-    read::record_lines(bytes) * 4 >= lines
+    records * 4 >= lines
 }
 
 /// The corrections files at `path`: in a zip or a folder (and the zips in it), the members
