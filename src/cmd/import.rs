@@ -84,9 +84,9 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write, err: &mut dyn Write) 
     }
     let p = &loaded.snapshot.provenance;
     // Checked first, so a refused import keeps nothing; the snapshot is written last.
-    store.check_save(&loaded.snapshot, args.force)?;
+    let planned = store.plan_save(&loaded.snapshot, args.force)?;
     let kept = store.add_corrections(p.release, corrections)?;
-    let saved = store.save(&loaded.snapshot, args.force)?;
+    let saved = store.commit(planned)?;
     let verb = verb(&saved, &loaded.snapshot.provenance.source, err)?;
     let n = loaded.warnings.len();
     writeln!(

@@ -84,10 +84,24 @@ pub fn record_lines(records: &[Record]) -> Vec<u8> {
 
 /// SHA-256 of `bytes` as lowercase hex.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex(&Sha256::digest(bytes))
+}
+
+/// SHA-256 of `record_lines(records)`, as lowercase hex, without holding the lines.
+pub fn records_sha256(records: &[Record]) -> String {
+    let mut hasher = Sha256::new();
+    let mut line = Vec::with_capacity(1024);
+    for r in records {
+        line.clear();
+        serde_json::to_writer(&mut line, r).expect("records serialize");
+        line.push(b'\n');
+        hasher.update(&line);
+    }
+    hex(&hasher.finalize())
+}
+
+fn hex(digest: &[u8]) -> String {
+    digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A release as stored: its provenance and its records, sorted by code.
@@ -106,7 +120,7 @@ impl Snapshot {
             source,
             counts: Counts::of(&records),
             records: records.len(),
-            records_sha256: sha256_hex(&record_lines(&records)),
+            records_sha256: records_sha256(&records),
             tool_version: env!("CARGO_PKG_VERSION").to_string(),
             applied_corrections: Vec::new(),
         };

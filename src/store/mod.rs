@@ -82,6 +82,15 @@ pub enum StoreError {
     },
 }
 
+/// What `Store::plan_save` found storing a snapshot would do, and the bytes `Store::commit`
+/// writes.
+#[derive(Debug)]
+pub struct Planned {
+    release: ReleaseId,
+    pub saved: Saved,
+    bytes: Vec<u8>,
+}
+
 /// What `Store::save` did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Saved {
@@ -344,17 +353,15 @@ impl Store {
     /// What `save` would do, without writing: the refusal of different content without `force`
     /// comes here, before anything else is kept.
     pub fn check_save(&self, snapshot: &Snapshot, force: bool) -> Result<Saved, StoreError> {
-        self.save_outcome(snapshot, force).map(|(saved, _)| saved)
+        self.plan_save(snapshot, force).map(|planned| planned.saved)
     }
 
-    fn save_outcome(
-        &self,
-        snapshot: &Snapshot,
-        force: bool,
-    ) -> Result<(Saved, Vec<u8>), StoreError> {
+    /// What storing `snapshot` would do (`check_save`), with the bytes it would write: `commit`
+    /// stores them, so a caller that checks first serializes the snapshot once.
+    pub fn plan_save(&self, snapshot: &Snapshot, force: bool) -> Result<Planned, StoreError> {
         let path = self.path_of(snapshot.release());
         let bytes = snapshot.to_bytes();
-        let outcome = match std::fs::read(&path) {
+        let saved = match std::fs::read(&path) {
             Ok(old) if old == bytes => Saved::Unchanged,
             // Different records from another file are a new revision (see `revisions`).
             Ok(_) if !force => self.outcome_for_different(snapshot)?,
@@ -372,21 +379,34 @@ impl Store {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Saved::Created,
             Err(e) => return Err(Self::io(&path)(e)),
         };
-        Ok((outcome, bytes))
+        Ok(Planned {
+            release: snapshot.release(),
+            saved,
+            bytes,
+        })
     }
 
     /// Stores `snapshot`. The same bytes (or records) again change nothing; different records
     /// for a stored release are a new revision, the current one kept first; `force` replaces
     /// the current revision instead.
     pub fn save(&self, snapshot: &Snapshot, force: bool) -> Result<Saved, StoreError> {
-        let (outcome, bytes) = self.save_outcome(snapshot, force)?;
-        if let Saved::Revision { kept, .. } = &outcome {
-            self.keep_current(snapshot.release(), kept)?;
+        self.commit(self.plan_save(snapshot, force)?)
+    }
+
+    /// Stores what `plan_save` planned; call it under the same lock.
+    pub fn commit(&self, planned: Planned) -> Result<Saved, StoreError> {
+        let Planned {
+            release,
+            saved,
+            bytes,
+        } = planned;
+        if let Saved::Revision { kept, .. } = &saved {
+            self.keep_current(release, kept)?;
         }
-        if !matches!(outcome, Saved::Unchanged | Saved::SameRecords(_)) {
-            let path = self.path_of(snapshot.release());
+        if !matches!(saved, Saved::Unchanged | Saved::SameRecords(_)) {
+            let path = self.path_of(release);
             write_atomically(&path, &bytes).map_err(Self::io(&path))?;
         }
-        Ok(outcome)
+        Ok(saved)
     }
 }
