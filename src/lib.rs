@@ -28,6 +28,7 @@ pub mod fetch;
 pub mod fs;
 pub mod model;
 pub mod normalize;
+pub mod par;
 pub mod read;
 pub mod report;
 pub mod source;
@@ -130,11 +131,21 @@ pub fn read_corrections(
 pub fn load_source(file: source::SourceFile, options: ReadOptions) -> Result<Loaded, Error> {
     let info = file.info();
     let display = info.display();
-    let mut parsed = read::read(&display, &file.bytes, file.form)?;
+    let source::SourceFile {
+        file: name,
+        member,
+        bytes,
+        form,
+        companion,
+        corrections,
+        ..
+    } = file;
+    let mut parsed = read::read(&display, &bytes, form)?;
+    // The rows own their text: freed now, the file's memory serves the records.
+    drop(bytes);
     let damaged = std::mem::take(&mut parsed.damaged);
     let mut normalized = normalize::normalize(&display, parsed)?;
-    let settled =
-        normalize::damaged::settle(&damaged, &mut normalized.records, file.companion.as_ref());
+    let settled = normalize::damaged::settle(&damaged, &mut normalized.records, companion.as_ref());
     normalized.warnings.extend(settled);
     if normalized.records.is_empty() {
         return Err(ReadError::file(&display, error::FileProblem::NoRecords).into());
@@ -148,11 +159,10 @@ pub fn load_source(file: source::SourceFile, options: ReadOptions) -> Result<Loa
         }
         .into());
     }
-    let by_name = file
-        .member
+    let by_name = member
         .as_deref()
         .and_then(|m| source::release_from_name(m).map(|r| (r, m)))
-        .or_else(|| source::release_from_name(&file.file).map(|r| (r, file.file.as_str())));
+        .or_else(|| source::release_from_name(&name).map(|r| (r, name.as_str())));
     let (release, release_from) = match (options.release, by_name) {
         (Some(r), _) => (r, ReleaseFrom::Given),
         (None, Some((r, name))) => (r, ReleaseFrom::Name(name.to_string())),
@@ -165,6 +175,6 @@ pub fn load_source(file: source::SourceFile, options: ReadOptions) -> Result<Loa
         snapshot: Snapshot::new(release, info, normalized.records),
         warnings: normalized.warnings,
         release_from,
-        corrections: file.corrections,
+        corrections,
     })
 }

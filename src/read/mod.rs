@@ -116,7 +116,7 @@ pub fn sniff(name: &str, bytes: &[u8]) -> Sniffed {
     if lower.starts_with("<!doctype html") || lower.starts_with("<html") {
         return Sniffed::Html;
     }
-    if bytes.split(|b| *b == b'\n').any(text::looks_like_record) {
+    if lines(bytes).any(text::looks_like_record) {
         return Sniffed::Release(Form::Text);
     }
     let first = head.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
@@ -127,12 +127,26 @@ pub fn sniff(name: &str, bytes: &[u8]) -> Sniffed {
     Sniffed::Other
 }
 
-/// How many lines of `bytes` look like fixed-width records; ranks candidate files in a zip.
-pub fn record_lines(bytes: &[u8]) -> usize {
-    bytes
-        .split(|b| *b == b'\n')
-        .filter(|l| text::looks_like_record(l))
-        .count()
+/// The lines of `bytes`, split at each `\n`.
+pub fn lines(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut start = 0;
+    let mut ends = memchr::memchr_iter(b'\n', bytes).chain(std::iter::once(bytes.len()));
+    std::iter::from_fn(move || {
+        let end = ends.next()?;
+        let line = &bytes[start..end];
+        start = end + 1;
+        Some(line)
+    })
+}
+
+/// How many lines of `bytes` look like fixed-width records, and how many are not blank; ranks
+/// candidate files in a zip.
+pub fn count_lines(bytes: &[u8]) -> (usize, usize) {
+    lines(bytes)
+        .filter(|l| !l.trim_ascii().is_empty())
+        .fold((0, 0), |(records, lines), l| {
+            (records + usize::from(text::looks_like_record(l)), lines + 1)
+        })
 }
 
 /// Reads `bytes` in `form`; `file` names the input in messages.

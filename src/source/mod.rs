@@ -129,20 +129,22 @@ pub fn from_bytes(name: &str, bytes: Vec<u8>) -> Result<SourceFile, ReadError> {
             companion: None,
         }),
         Sniffed::Zip => {
-            let members = zip_members(name, &bytes)?;
-            let companion = workbook_among(&members);
+            let mut members = zip_members(name, &bytes)?;
+            // Freed before the members are read, so that reading reuses its memory.
+            drop(bytes);
             let corrections = corrections_among(
                 members
                     .iter()
                     .map(|(m, b)| (format!("{name}/{m}"), b))
                     .collect::<Vec<_>>(),
             );
-            let (member, form, content) = choose(name, members)?;
+            let (i, form) = choose(name, &members)?;
+            let (member, content) = members.remove(i);
             Ok(SourceFile {
                 file: name.to_string(),
                 sha256,
                 member: Some(member),
-                companion: companion.filter(|_| form == Form::Text),
+                companion: take_workbook(&mut members).filter(|_| form == Form::Text),
                 form,
                 bytes: content,
                 corrections: Ok(corrections),
@@ -227,21 +229,24 @@ fn open_folder(path: &Path, name: &str) -> Result<SourceFile, ReadError> {
             Err(e) => in_zips = Err(e),
         }
     }
-    let companion = workbook_among(&loose);
-    let (member, form, content, corrections) = match choose(name, loose) {
-        Ok((member, form, content)) => {
+    let (member, form, content, corrections) = match choose(name, &loose) {
+        Ok((i, form)) => {
+            let (member, content) = loose.remove(i);
             let corrections = in_zips.map(|_| read::corrections::choose(named));
             (member, form, content, corrections)
         }
         Err(loose_err) => {
-            let in_zips = in_zips?;
+            let mut in_zips = in_zips?;
             if in_zips.is_empty() {
                 return Err(loose_err);
             }
-            let (member, form, content) = choose(name, in_zips)?;
+            let (i, form) = choose(name, &in_zips)?;
+            let (member, content) = in_zips.remove(i);
             (member, form, content, Ok(read::corrections::choose(named)))
         }
     };
+    // The workbook beside a text is a loose one, as CMS unpacks a release.
+    let companion = take_workbook(&mut loose);
     let sha256 = sha256_hex(&content);
     Ok(SourceFile {
         file: name.to_string(),
@@ -254,70 +259,64 @@ fn open_folder(path: &Path, name: &str) -> Result<SourceFile, ReadError> {
     })
 }
 
-/// The release workbook among a zip's or folder's files: the xlsx or xls whose name is not a
-/// transaction report's, the first by name. Read only if the text turns out to need it.
-fn workbook_among(files: &[(String, Vec<u8>)]) -> Option<(String, Form, Vec<u8>)> {
-    files
+/// The release workbook among a zip's or folder's files, taken out of them: the xlsx or xls
+/// whose name is not a transaction report's, the first in their order. Read only if the text
+/// turns out to need it.
+fn take_workbook(files: &mut Vec<(String, Vec<u8>)>) -> Option<(String, Form, Vec<u8>)> {
+    let (i, form) = files
         .iter()
-        .filter(|(n, _)| !n.to_ascii_lowercase().contains("trans"))
-        .find_map(|(n, b)| match read::sniff(n, b) {
-            Sniffed::Release(form @ (Form::Xlsx | Form::Xls)) => Some((n.clone(), form, b.clone())),
+        .enumerate()
+        .filter(|(_, (n, _))| !n.to_ascii_lowercase().contains("trans"))
+        .find_map(|(i, (n, b))| match read::sniff(n, b) {
+            Sniffed::Release(form @ (Form::Xlsx | Form::Xls)) => Some((i, form)),
             _ => None,
-        })
+        })?;
+    let (name, bytes) = files.remove(i);
+    Some((name, form, bytes))
 }
 
-/// The release file among `files`: the fixed-width text with the most record lines (CMS's
-/// primary form), else the workbook or CSV with the most rows. Transaction reports, README
-/// and notes hold no records and so never win.
-fn choose(
-    container: &str,
-    files: Vec<(String, Vec<u8>)>,
-) -> Result<(String, Form, Vec<u8>), ReadError> {
-    let names: Vec<String> = files.iter().map(|(n, _)| n.clone()).collect();
-    let no_release = || ReadError::file(container, FileProblem::NoRelease(names.join(", ")));
-    let candidates: Vec<(String, Form, Vec<u8>)> = files
-        .into_iter()
-        .filter_map(|(name, bytes)| match read::sniff(&name, &bytes) {
-            Sniffed::Release(form) => Some((name, form, bytes)),
+/// The release file among `files`, by index, and its form: the fixed-width text with the most
+/// record lines (CMS's primary form), else the workbook or CSV with the most rows. Transaction
+/// reports, README and notes hold no records and so never win.
+fn choose(container: &str, files: &[(String, Vec<u8>)]) -> Result<(usize, Form), ReadError> {
+    let candidates: Vec<(usize, Form)> = files
+        .iter()
+        .enumerate()
+        .filter_map(|(i, (name, bytes))| match read::sniff(name, bytes) {
+            Sniffed::Release(form) => Some((i, form)),
             _ => None,
         })
         .collect();
     // Text first: counting its record lines is cheap, and it is CMS's primary form. Tables are
     // parsed (the costly part) only when no text holds records.
-    let (texts, tables): (Vec<_>, Vec<_>) = candidates
-        .into_iter()
-        .partition(|(_, f, _)| *f == Form::Text);
-    let best_text = texts
-        .into_iter()
-        .filter_map(|text| {
-            let records = read::record_lines(&text.2);
-            mostly_records(&text.2, records).then_some((records, text))
+    let best_text = candidates
+        .iter()
+        .filter(|(_, form)| *form == Form::Text)
+        .filter_map(|&found| {
+            let (records, lines) = read::count_lines(&files[found.0].1);
+            // Mostly records, as a release's lines are (six in ten in CMS's files, all in a
+            // quarterly one), and not a notes file where one line happens to look like one.
+            (records * 4 >= lines).then_some((records, found))
         })
         .max_by_key(|(records, _)| *records)
-        .map(|(_, text)| text);
+        .map(|(_, found)| found);
     if let Some(text) = best_text {
         return Ok(text);
     }
-    tables
-        .into_iter()
-        .filter_map(|(name, form, bytes)| {
-            let rows = read::read(&name, &bytes, form).ok()?.rows.len();
-            Some((rows, (name, form, bytes)))
+    candidates
+        .iter()
+        .filter(|(_, form)| *form != Form::Text)
+        .filter_map(|&(i, form)| {
+            let (name, bytes) = &files[i];
+            let rows = read::read(name, bytes, form).ok()?.rows.len();
+            Some((rows, (i, form)))
         })
         .max_by_key(|(rows, _)| *rows)
         .map(|(_, found)| found)
-        .ok_or_else(no_release)
-}
-
-/// Whether a text's lines are mostly records (`records` of them), as a release's are (six in
-/// ten in CMS's files, all in a quarterly one), and not a notes file where one line happens to
-/// look like one.
-fn mostly_records(bytes: &[u8], records: usize) -> bool {
-    let lines = bytes
-        .split(|b| *b == b'\n')
-        .filter(|l| !l.trim_ascii().is_empty())
-        .count();
-    records * 4 >= lines
+        .ok_or_else(|| {
+            let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+            ReadError::file(container, FileProblem::NoRelease(names.join(", ")))
+        })
 }
 
 /// The corrections files at `path`: in a zip or a folder (and the zips in it), the members
