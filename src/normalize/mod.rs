@@ -211,11 +211,13 @@ fn parse_date(value: &str) -> Result<Option<NaiveDate>, String> {
     if v.is_empty() {
         return Ok(None);
     }
+    let number = |range: std::ops::Range<usize>| v[range].parse::<u32>().ok();
     if v.len() == 8
         && v.bytes().all(|b| b.is_ascii_digit())
-        && let Ok(d) = NaiveDate::parse_from_str(v, "%Y%m%d")
+        && let (Some(y), Some(m), Some(d)) = (number(0..4), number(4..6), number(6..8))
+        && let Some(date) = NaiveDate::from_ymd_opt(y as i32, m, d)
     {
-        return Ok(Some(d));
+        return Ok(Some(date));
     }
     Err(format!("'{v}' is not a date (YYYYMMDD)"))
 }
