@@ -168,18 +168,16 @@ impl<'a> Lines<'a> {
     }
 
     fn parse(&self, keep: &[bool]) -> Result<Vec<Record>, StoreError> {
-        self.lines
-            .iter()
-            .zip(keep)
-            .filter(|(_, k)| **k)
-            .map(|((_, line, n), _)| {
-                serde_json::from_str(line).map_err(|e| StoreError::Corrupt {
-                    file: self.file.to_string(),
-                    line: *n,
-                    problem: e.to_string(),
-                })
-            })
-            .collect()
+        // Sized once: a growing vector of records is copied, each time to fresh memory.
+        let mut records = Vec::with_capacity(keep.iter().filter(|k| **k).count());
+        for ((_, line, n), _) in self.lines.iter().zip(keep).filter(|(_, k)| **k) {
+            records.push(serde_json::from_str(line).map_err(|e| StoreError::Corrupt {
+                file: self.file.to_string(),
+                line: *n,
+                problem: e.to_string(),
+            })?);
+        }
+        Ok(records)
     }
 }
 
