@@ -28,22 +28,9 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
     // Each release is read trimmed to the code's record: the files are checked whole (their
     // SHA-256 is most of the time), on every core, but only one line of each is parsed.
     let releases = store.releases()?;
-    let snapshots = std::thread::scope(|scope| {
-        let loads: Vec<_> = releases
-            .iter()
-            .map(|&r| {
-                let code = &code;
-                scope.spawn(move || store.load_code(r, code))
-            })
-            .collect();
-        loads
-            .into_iter()
-            .map(|load| {
-                load.join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect::<Result<Vec<_>, _>>()
-    })?;
+    let snapshots = hcpcs_diff::par::map(&releases, |&r| store.load_code(r, &code))
+        .into_iter()
+        .collect::<Result<Vec<_>, _>>()?;
     if snapshots.is_empty() {
         return Err(StoreError::Empty.into());
     }
