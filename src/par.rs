@@ -1,4 +1,4 @@
-//! Independent reads on every core: the two snapshots of a diff, every release of a history.
+//! Independent reads on every core: every release of a history.
 //! A thread the system refuses is no error: its work runs on the calling thread instead.
 
 use std::sync::Mutex;
@@ -35,29 +35,6 @@ pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> 
     results.into_iter().flatten().collect()
 }
 
-/// `a()` and `b()`, on two threads when the system gives one.
-pub fn both<A: Send, B: Send>(
-    a: impl FnOnce() -> A + Send,
-    b: impl FnOnce() -> B + Send,
-) -> (A, B) {
-    let b = Mutex::new(Some(b));
-    let run_b = || lock(&b).take().map(|b| b());
-    std::thread::scope(|scope| {
-        let helper = std::thread::Builder::new().spawn_scoped(scope, run_b);
-        let a = a();
-        let from_helper = match helper {
-            Ok(handle) => handle
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-            Err(_) => None,
-        };
-        match from_helper.or_else(run_b) {
-            Some(b) => (a, b),
-            None => unreachable!("b runs on the helper or, failing that, here"),
-        }
-    })
-}
-
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
@@ -74,10 +51,5 @@ mod tests {
             (0..100).map(|n| n * 2).collect::<Vec<_>>()
         );
         assert!(map(&[] as &[u32], |n| *n).is_empty());
-    }
-
-    #[test]
-    fn both_runs_both() {
-        assert_eq!(both(|| 1, || "two"), (1, "two"));
     }
 }
