@@ -1,9 +1,12 @@
 //! Writes two synthetic releases of N codes into a store, for benchmarks of scale:
-//! `cargo run --release --example synth -- N STORE`. The second release changes about 2% of
-//! codes (descriptions, pricing, termination), drops 0.5% and adds 1%, deterministically.
+//! `cargo run --release --example synth -- N STORE [TEXT]`. The second release changes about 2%
+//! of codes (descriptions, pricing, termination), drops 0.5% and adds 1%, deterministically.
+//! With TEXT, the first release is also written there as CMS's fixed-width text (320-character
+//! lines, long descriptions continued on lines of their own), for benchmarks of `import`.
 
 use hcpcs_diff::model::{Kind, Record, ReleaseId};
 use hcpcs_diff::model::{Snapshot, SourceInfo};
+use hcpcs_diff::read::layout::{Field, LAYOUT};
 use hcpcs_diff::store::Store;
 
 /// A small deterministic generator (SplitMix64), so runs are comparable.
@@ -63,7 +66,8 @@ fn record(i: usize, rng: &mut Rng) -> Record {
         .map(|_| WORDS[(rng.next() % WORDS.len() as u64) as usize])
         .collect::<Vec<_>>()
         .join(" ");
-    r.short_description = Some(r.long_description.chars().take(28).collect());
+    let short: String = r.long_description.chars().take(28).collect();
+    r.short_description = Some(short.trim_end().to_string());
     r.pricing_indicators = vec![format!("{}", 31 + rng.next() % 9)];
     r.multiple_pricing_indicator = Some("A".into());
     r.coverage = Some("D".into());
@@ -81,11 +85,18 @@ fn main() {
         args.get(1).and_then(|n| n.parse::<usize>().ok()),
         args.get(2),
     ) else {
-        eprintln!("usage: synth N STORE");
+        eprintln!("usage: synth N STORE [TEXT]");
         std::process::exit(2);
     };
     let mut rng = Rng(42);
     let old: Vec<Record> = (0..n).map(|i| record(i, &mut rng)).collect();
+    if let Some(text) = args.get(3) {
+        let mut out = std::io::BufWriter::new(std::fs::File::create(text).unwrap());
+        for r in &old {
+            write_fixed_width(&mut out, r).unwrap();
+        }
+        std::io::Write::flush(&mut out).unwrap();
+    }
     let mut new = Vec::with_capacity(n + n / 100);
     for r in &old {
         let roll = rng.next() % 1000;
@@ -115,4 +126,63 @@ fn main() {
             .save(&Snapshot::new(release, source(name), records), true)
             .unwrap();
     }
+}
+
+/// The values of `field` in `r`, as CMS's text writes them.
+fn values(r: &Record, field: Field) -> Vec<String> {
+    let one = |v: &Option<String>| v.iter().cloned().collect();
+    let date =
+        |d: &Option<chrono::NaiveDate>| d.iter().map(|d| d.format("%Y%m%d").to_string()).collect();
+    match field {
+        Field::Code => vec![r.code.clone()],
+        Field::ShortDescription => one(&r.short_description),
+        Field::PricingIndicator => r.pricing_indicators.clone(),
+        Field::MultiplePricingIndicator => one(&r.multiple_pricing_indicator),
+        Field::Coverage => one(&r.coverage),
+        Field::Betos => one(&r.betos),
+        Field::TypeOfService => r.types_of_service.clone(),
+        Field::AddedDate => date(&r.added_date),
+        Field::ActionEffectiveDate => date(&r.action_effective_date),
+        Field::TerminationDate => date(&r.termination_date),
+        Field::ActionCode => one(&r.action_code),
+        _ => Vec::new(),
+    }
+}
+
+/// `r` as CMS's fixed-width lines: a first line (record identification 3) with every field,
+/// then a continuation line (4) for each further 80 characters of the long description.
+fn write_fixed_width(out: &mut impl std::io::Write, r: &Record) -> std::io::Result<()> {
+    let mut chunks = vec![String::new()];
+    for word in r.long_description.split(' ') {
+        let last = chunks.last_mut().expect("never empty");
+        if !last.is_empty() && last.len() + 1 + word.len() > 80 {
+            chunks.push(word.to_string());
+        } else {
+            if !last.is_empty() {
+                last.push(' ');
+            }
+            last.push_str(word);
+        }
+    }
+    for (n, chunk) in chunks.iter().enumerate() {
+        let mut line = vec![b' '; 320];
+        let mut put = |start: usize, width: usize, value: &str| {
+            let bytes = &value.as_bytes()[..value.len().min(width)];
+            line[start - 1..start - 1 + bytes.len()].copy_from_slice(bytes);
+        };
+        put(1, 5, &format!("{:>5}", r.code));
+        put(6, 5, &format!("{:05}", n + 1));
+        put(11, 1, if n == 0 { "3" } else { "4" });
+        put(12, 80, chunk);
+        if n == 0 {
+            for spec in LAYOUT.iter().filter(|s| s.start > 91) {
+                for (i, v) in values(r, spec.field).iter().take(spec.occurs).enumerate() {
+                    put(spec.start + i * spec.width, spec.width, v);
+                }
+            }
+        }
+        out.write_all(&line)?;
+        out.write_all(b"\r\n")?;
+    }
+    Ok(())
 }
