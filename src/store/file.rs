@@ -45,7 +45,7 @@ pub(super) fn source_of(first_line: &str) -> Option<crate::model::SourceInfo> {
 }
 
 /// The provenance line, its schema version checked before anything else is read from it.
-fn provenance(file: &str, line: &str) -> Result<Provenance, StoreError> {
+pub(super) fn provenance(file: &str, line: &str) -> Result<Provenance, StoreError> {
     #[derive(serde::Deserialize)]
     struct Version {
         schema_version: u32,
@@ -89,6 +89,16 @@ fn thousands(n: usize) -> String {
     out
 }
 
+/// The code of a record line, which opens with it; `None` for a line that is not a record.
+pub(super) fn code_of(line: &str) -> Option<&str> {
+    line.strip_prefix(r#"{"code":""#)
+        .and_then(|rest| rest.split('"').next())
+}
+
+/// How a record line CMS marks unchanged (action N) ends: such a line, the same in both
+/// releases, can neither change nor disagree (`trimmed_for_diff`).
+pub(super) const QUIET: &str = r#""action_code":"N"}"#;
+
 /// A snapshot file split into its provenance and its record lines, each with its code, not
 /// yet parsed.
 pub(super) struct Lines<'a> {
@@ -120,10 +130,8 @@ impl<'a> Lines<'a> {
             Vec::with_capacity(provenance.records.min(body.len() / 16));
         let mut disorder = None;
         for (n, line) in text.lines().enumerate() {
-            let code = line
-                .strip_prefix(r#"{"code":""#)
-                .and_then(|rest| rest.split('"').next())
-                .ok_or_else(|| damaged(format!("line {} is not a record", n + 2)))?;
+            let code =
+                code_of(line).ok_or_else(|| damaged(format!("line {} is not a record", n + 2)))?;
             if let Some((last, _, _)) = lines.last()
                 && disorder.is_none()
                 && *last >= code
@@ -194,7 +202,7 @@ pub(super) fn trimmed_for_diff(
     while i < a.lines.len() || j < b.lines.len() {
         match (a.lines.get(i), b.lines.get(j)) {
             (Some(x), Some(y)) if x.0 == y.0 => {
-                let quiet = x.1 == y.1 && y.1.ends_with(r#""action_code":"N"}"#);
+                let quiet = x.1 == y.1 && y.1.ends_with(QUIET);
                 keep_a[i] = !quiet;
                 keep_b[j] = !quiet;
                 i += 1;

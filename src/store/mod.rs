@@ -6,6 +6,7 @@
 mod corrections;
 mod file;
 mod revisions;
+mod stream;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -336,6 +337,17 @@ impl Store {
         old: ReleaseId,
         new: ReleaseId,
     ) -> Result<(Snapshot, Snapshot), StoreError> {
+        let (old_path, new_path) = (self.path_of(old), self.path_of(new));
+        let (old_name, new_name) = (
+            old_path.display().to_string(),
+            new_path.display().to_string(),
+        );
+        if let Some(trimmed) =
+            stream::trimmed_for_diff((&old_name, &old_path), (&new_name, &new_path))
+        {
+            return trimmed;
+        }
+        // A file that cannot be read or fails a check: read whole, it says what is wrong.
         let (old_file, old_bytes) = self.read(old)?;
         let (new_file, new_bytes) = self.read(new)?;
         let a = Lines::new(&old_file, &old_bytes)?;

@@ -253,6 +253,54 @@ proptest! {
         prop_assert_eq!(loaded.to_bytes(), std::fs::read(store.path_of(release())).unwrap());
         prop_assert_eq!(store.save(&loaded, false).unwrap(), hcpcs_diff::store::Saved::Unchanged);
     }
+
+    /// `diff` of two stored releases reads them a line at a time and parses only what can
+    /// differ (with the codes cross-referred to); it must diff exactly as the whole snapshots.
+    #[test]
+    fn a_stored_diff_read_line_by_line_is_the_diff_of_the_whole_snapshots(
+        records in proptest::collection::vec(record(), 1..40),
+        edits in proptest::collection::vec(0u8..6, 1..40),
+        added in proptest::collection::vec(record(), 0..5),
+    ) {
+        let mut old = records;
+        old.sort_by(|a, b| a.code.cmp(&b.code));
+        old.dedup_by(|a, b| a.code == b.code);
+        let codes: Vec<String> = old.iter().map(|r| r.code.clone()).collect();
+        let mut new = Vec::new();
+        for (i, (r, edit)) in old.iter_mut().zip(edits.iter().cycle()).enumerate() {
+            match edit {
+                // Quiet in both: CMS's action N, the same line.
+                0 | 1 => r.action_code = Some("N".into()),
+                // Cross-refers to another code, maybe a quiet one.
+                2 => r.cross_references = vec![codes[(i * 7 + 3) % codes.len()].clone()],
+                _ => {}
+            }
+            match edit {
+                3 => {}
+                4 => {
+                    let mut changed = r.clone();
+                    changed.long_description.push_str(" changed");
+                    new.push(changed);
+                }
+                _ => new.push(r.clone()),
+            }
+        }
+        new.extend(added);
+        new.sort_by(|a, b| a.code.cmp(&b.code));
+        new.dedup_by(|a, b| a.code == b.code);
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path());
+        let (a, b): (ReleaseId, ReleaseId) = ("2006-01".parse().unwrap(), "2006-04".parse().unwrap());
+        let info = |f: &str| SourceInfo { file: f.into(), member: None, sha256: "00".repeat(32) };
+        store.save(&Snapshot::new(a, info("a.txt"), old), false).unwrap();
+        store.save(&Snapshot::new(b, info("b.txt"), new), false).unwrap();
+        let (trimmed_a, trimmed_b) = store.load_for_diff(a, b).unwrap();
+        prop_assert!(trimmed_a.records.len() <= store.load(a).unwrap().records.len());
+        prop_assert_eq!(
+            hcpcs_diff::diff::diff(&trimmed_a, &trimmed_b),
+            hcpcs_diff::diff::diff(&store.load(a).unwrap(), &store.load(b).unwrap())
+        );
+    }
 }
 
 #[test]

@@ -1,0 +1,301 @@
+//! `diff` of two stored releases read a line at a time: the two files are walked together in
+//! code order, each line checked as `file::Lines` checks a whole file (record shape, rising
+//! codes, count and SHA-256 against the provenance), and only the lines the diff can see are
+//! kept. Memory is what the diff keeps, not the size of the files (a 1,000,000-code release is
+//! 380 MB). Anything amiss hands back to the whole-file reading, which names the problem.
+
+use std::collections::BTreeSet;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
+use std::path::Path;
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::thread::JoinHandle;
+
+use sha2::{Digest, Sha256};
+
+use super::StoreError;
+use super::file::{QUIET, code_of, provenance};
+use crate::model::{Provenance, Record, Snapshot};
+
+/// A file whose bytes, as they are read, also go to a thread that hashes them.
+struct Tee {
+    file: File,
+    /// Closed once the file has been read through.
+    chunks: Option<SyncSender<Vec<u8>>>,
+}
+
+impl Read for Tee {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.file.read(buf)?;
+        if let Some(chunks) = &self.chunks
+            && n > 0
+        {
+            // A hasher gone (it cannot be) leaves the digest missing: `finish` fails then.
+            let _ = chunks.send(buf[..n].to_vec());
+        }
+        Ok(n)
+    }
+}
+
+impl Seek for Tee {
+    fn seek(&mut self, pos: SeekFrom) -> std::io::Result<u64> {
+        self.file.seek(pos)
+    }
+}
+
+/// SHA-256 of the record lines, everything after the first line, of the bytes received.
+fn hash_records(chunks: Receiver<Vec<u8>>) -> String {
+    let mut hasher = Sha256::new();
+    let mut in_records = false;
+    for chunk in chunks {
+        let mut bytes = &chunk[..];
+        if !in_records {
+            let Some(end) = memchr::memchr(b'\n', bytes) else {
+                continue;
+            };
+            in_records = true;
+            bytes = &bytes[end + 1..];
+        }
+        hasher.update(bytes);
+    }
+    hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// One snapshot file being read: the current record line and the checks so far.
+struct Stream<'a> {
+    file: &'a str,
+    reader: BufReader<Tee>,
+    provenance: Provenance,
+    /// Hashes the file's records on its own thread, as they are read.
+    hasher: Option<JoinHandle<String>>,
+    /// The current record line, without its line end; empty at the end of the file.
+    line: String,
+    /// Its 1-based line number in the file.
+    number: usize,
+    records: usize,
+    /// The record line before, for the order check.
+    previous: String,
+    ended: bool,
+}
+
+impl<'a> Stream<'a> {
+    /// Opens `path` at its first record line; `None` if it cannot be read or its provenance
+    /// or first record line is not sound.
+    fn open(file: &'a str, path: &Path) -> Option<Self> {
+        let (chunks, received) = sync_channel(16);
+        let hasher = std::thread::Builder::new()
+            .spawn(move || hash_records(received))
+            .ok()?;
+        let tee = Tee {
+            file: File::open(path).ok()?,
+            chunks: Some(chunks),
+        };
+        let mut reader = BufReader::with_capacity(1 << 16, tee);
+        let mut head = String::new();
+        reader.read_line(&mut head).ok()?;
+        let provenance = provenance(file, head.trim_end()).ok()?;
+        let mut stream = Stream {
+            file,
+            reader,
+            provenance,
+            hasher: Some(hasher),
+            line: String::new(),
+            number: 1,
+            records: 0,
+            previous: String::new(),
+            ended: false,
+        };
+        stream.advance()?;
+        Some(stream)
+    }
+
+    /// The current line's code and text, if the file has not ended.
+    fn current(&self) -> Option<(&str, &str)> {
+        (!self.ended).then(|| (code_of(&self.line).unwrap_or_default(), self.line.as_str()))
+    }
+
+    /// Moves to the next record line; `None` if it is not a record or breaks the order.
+    fn advance(&mut self) -> Option<()> {
+        // The line before is kept (its buffer swapped, not copied) for the order check.
+        std::mem::swap(&mut self.line, &mut self.previous);
+        self.line.clear();
+        if self.reader.read_line(&mut self.line).ok()? == 0 {
+            self.ended = true;
+            return Some(());
+        }
+        if self.line.ends_with('\n') {
+            self.line.pop();
+            if self.line.ends_with('\r') {
+                self.line.pop();
+            }
+        }
+        self.number += 1;
+        self.records += 1;
+        let code = code_of(&self.line)?;
+        (self.records == 1 || code_of(&self.previous).is_some_and(|p| p < code)).then_some(())
+    }
+
+    /// The provenance, once the whole file has been read and its record count and SHA-256
+    /// agree with it.
+    fn finish(&mut self) -> Option<Provenance> {
+        self.reader.get_mut().chunks = None;
+        let hex = self.hasher.take()?.join().ok()?;
+        (self.ended
+            && self.records == self.provenance.records
+            && hex == self.provenance.records_sha256)
+            .then(|| self.provenance.clone())
+    }
+
+    /// The record lines (number, text) whose codes are in `codes`, read again from the start
+    /// of the same open file (already checked whole).
+    fn find(&mut self, codes: &BTreeSet<String>) -> Option<Vec<(usize, String)>> {
+        self.reader.seek(SeekFrom::Start(0)).ok()?;
+        let mut found = Vec::new();
+        let mut line = String::new();
+        for number in 1.. {
+            line.clear();
+            if self.reader.read_line(&mut line).ok()? == 0 {
+                break;
+            }
+            let text = line.trim_end_matches(['\n', '\r']);
+            if number > 1 && code_of(text).is_some_and(|c| codes.contains(c)) {
+                found.push((number, text.to_string()));
+            }
+        }
+        Some(found)
+    }
+}
+
+/// Which side(s) the merge keeps for the current code.
+enum Step {
+    Both { keep: bool },
+    Old,
+    New,
+    Done,
+}
+
+/// The two files trimmed as `file::trimmed_for_diff` trims them, read a line at a time.
+/// `None` when either file cannot be read or fails a check: the caller reads them whole then,
+/// and says what is wrong. A record line that passes the checks but does not parse is an error.
+pub(super) fn trimmed_for_diff(
+    old: (&str, &Path),
+    new: (&str, &Path),
+) -> Option<Result<(Snapshot, Snapshot), StoreError>> {
+    let (mut a, mut b) = (Stream::open(old.0, old.1)?, Stream::open(new.0, new.1)?);
+    let (mut kept_a, mut kept_b) = (Vec::new(), Vec::new());
+    loop {
+        let step = match (a.current(), b.current()) {
+            (None, None) => Step::Done,
+            (Some((x, line_x)), Some((y, line_y))) if x == y => Step::Both {
+                keep: !(line_x == line_y && line_y.ends_with(QUIET)),
+            },
+            (Some((x, _)), Some((y, _))) if x < y => Step::Old,
+            (Some(_), None) => Step::Old,
+            _ => Step::New,
+        };
+        match step {
+            Step::Done => break,
+            Step::Both { keep } => {
+                if keep {
+                    kept_a.push((a.number, a.line.clone()));
+                    kept_b.push((b.number, b.line.clone()));
+                }
+                a.advance()?;
+                b.advance()?;
+            }
+            Step::Old => {
+                kept_a.push((a.number, a.line.clone()));
+                a.advance()?;
+            }
+            Step::New => {
+                kept_b.push((b.number, b.line.clone()));
+                b.advance()?;
+            }
+        }
+    }
+    let (provenance_a, provenance_b) = (a.finish()?, b.finish()?);
+    Some(
+        cross_referenced(&mut a, &mut b, kept_a, kept_b).map(|(old_records, new_records)| {
+            (
+                Snapshot {
+                    provenance: provenance_a,
+                    records: old_records,
+                },
+                Snapshot {
+                    provenance: provenance_b,
+                    records: new_records,
+                },
+            )
+        }),
+    )
+}
+
+/// The kept lines parsed, with every code a kept record cross-refers to that is in NEW (and the
+/// same code in OLD), round after round as `file::trimmed_for_diff` adds them.
+fn cross_referenced(
+    a: &mut Stream<'_>,
+    b: &mut Stream<'_>,
+    kept_a: Vec<(usize, String)>,
+    kept_b: Vec<(usize, String)>,
+) -> Result<(Vec<Record>, Vec<Record>), StoreError> {
+    let codes = |kept: &[(usize, String)]| -> BTreeSet<String> {
+        kept.iter()
+            .filter_map(|(_, l)| code_of(l).map(str::to_string))
+            .collect()
+    };
+    let (mut codes_a, mut codes_b) = (codes(&kept_a), codes(&kept_b));
+    let mut old_records = parse(a.file, &kept_a)?;
+    let mut new_records = parse(b.file, &kept_b)?;
+    let mut scanned = (0, 0);
+    loop {
+        let targets: BTreeSet<String> = old_records[scanned.0..]
+            .iter()
+            .chain(&new_records[scanned.1..])
+            .flat_map(|r| &r.cross_references)
+            .filter(|c| !codes_b.contains(*c))
+            .cloned()
+            .collect();
+        scanned = (old_records.len(), new_records.len());
+        let extra_b = if targets.is_empty() {
+            Vec::new()
+        } else {
+            b.find(&targets).ok_or_else(|| reread(b.file))?
+        };
+        if extra_b.is_empty() {
+            break;
+        }
+        let in_b: BTreeSet<String> = codes(&extra_b);
+        let wanted_a: BTreeSet<String> = in_b.difference(&codes_a).cloned().collect();
+        let extra_a = a.find(&wanted_a).ok_or_else(|| reread(a.file))?;
+        codes_a.extend(codes(&extra_a));
+        codes_b.extend(in_b);
+        old_records.extend(parse(a.file, &extra_a)?);
+        new_records.extend(parse(b.file, &extra_b)?);
+    }
+    old_records.sort_by(|x, y| x.code.cmp(&y.code));
+    new_records.sort_by(|x, y| x.code.cmp(&y.code));
+    Ok((old_records, new_records))
+}
+
+fn reread(file: &str) -> StoreError {
+    StoreError::Damaged {
+        file: file.to_string(),
+        problem: "it could not be read a second time".to_string(),
+    }
+}
+
+fn parse(file: &str, lines: &[(usize, String)]) -> Result<Vec<Record>, StoreError> {
+    let mut records = Vec::with_capacity(lines.len());
+    for (number, line) in lines {
+        records.push(serde_json::from_str(line).map_err(|e| StoreError::Corrupt {
+            file: file.to_string(),
+            line: *number,
+            problem: e.to_string(),
+        })?);
+    }
+    Ok(records)
+}
