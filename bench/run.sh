@@ -93,7 +93,7 @@ hyperfine -N -i --warmup 3 --runs "$RUNS" --export-json "$OUT/real.json" \
 table "$OUT/real.json"
 echo
 verdict "diff --format json" "$(median "$OUT/real.json" "hcpcs-diff diff (json)")" "csv-diff crate" "$(median "$OUT/real.json" "csv-diff crate 0.1.2 (qsv diff's engine)")" 2
-echo "peak memory: hcpcs-diff $(peak "$BIN" --store "$STORE" diff 2019-01 2020-01 --format json) MB, csv-diff crate $(peak "$CRATE" "$OUT/old.csv" "$OUT/new.csv") MB"
+echo "peak memory: hcpcs-diff $(peak "$BIN" --store "$STORE" diff 2019-01 2020-01 --format json) MiB, csv-diff crate $(peak "$CRATE" "$OUT/old.csv" "$OUT/new.csv") MiB"
 
 echo
 echo "## history E1392 over every real release, and audit and export of them"
@@ -111,7 +111,7 @@ hyperfine -N --warmup 3 --runs "$RUNS" --export-json "$OUT/history.json" \
 table "$OUT/history.json"
 ours=$(median "$OUT/history.json" "hcpcs-diff history E1392"); cat_ms=$(median "$OUT/history.json" "cat of the snapshot files")
 "$PY" -c "import sys; o, c = float(sys.argv[1]), float(sys.argv[2]); print(f'| history E1392 | {o:.1f} ms | cat {c:.1f} ms | {o / c:.2f}x the time of reading | at most 2x | {\"met\" if o <= 2 * c else f\"missed by {o / (2 * c):.2f}x\"} |')" "$ours" "$cat_ms"
-echo "peak memory: $(peak "$BIN" --store "$AUDIT" history E1392) MB ($(ls "$AUDIT"/*.jsonl | wc -l) releases, $(du -cm "$AUDIT"/*.jsonl | tail -1 | cut -f1) MB of snapshots)"
+echo "peak memory: $(peak "$BIN" --store "$AUDIT" history E1392) MiB ($(ls "$AUDIT"/*.jsonl | wc -l) releases, $(du -cm "$AUDIT"/*.jsonl | tail -1 | cut -f1) MB of snapshots)"
 
 echo
 echo "## Scale: synthetic releases (2% changed, 0.5% dropped, 1% added)"
@@ -166,7 +166,7 @@ hyperfine -N -i --runs 5 --export-json "$OUT/audit.json" \
   -n "audit (csv)" "$BIN --store $AUDIT audit $OUT/claims.csv --date-column DOS --format csv --output $OUT/audit.csv" \
   -n "audit (json)" "$BIN --store $AUDIT audit $OUT/claims.csv --date-column DOS --format json --output $OUT/audit.json.out" >/dev/null 2>&1
 for format in text csv json; do
-  echo "peak memory, $format report: $(peak "$BIN" --store "$AUDIT" audit "$OUT/claims.csv" --date-column DOS --format "$format" --output "$OUT/audit-report.$format") MB"
+  echo "peak memory, $format report: $(peak "$BIN" --store "$AUDIT" audit "$OUT/claims.csv" --date-column DOS --format "$format" --output "$OUT/audit-report.$format") MiB"
 done
 table "$OUT/audit.json"
 echo "target (audit's issue): the text report under 2 s and 300 MiB"
@@ -175,7 +175,7 @@ echo
 echo "## export --format sqlite: the eleven real releases in one database"
 hyperfine -N --warmup 1 --runs 10 --export-json "$OUT/sqlite.json" \
   -n "export --format sqlite" "$BIN --store $AUDIT export --format sqlite --output $OUT/hcpcs.db" >/dev/null 2>&1
-echo "peak memory: $(peak "$BIN" --store "$AUDIT" export --format sqlite --output "$OUT/hcpcs.db") MB; database: $(du -m "$OUT/hcpcs.db" | cut -f1) MB"
+echo "peak memory: $(peak "$BIN" --store "$AUDIT" export --format sqlite --output "$OUT/hcpcs.db") MiB; database: $(du -m "$OUT/hcpcs.db" | cut -f1) MB"
 table "$OUT/sqlite.json"
 
 echo
