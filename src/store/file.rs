@@ -96,7 +96,7 @@ pub(super) fn code_of(line: &str) -> Option<&str> {
 }
 
 /// How a record line CMS marks unchanged (action N) ends: such a line, the same in both
-/// releases, can neither change nor disagree (`trimmed_for_diff`).
+/// releases, can neither change nor disagree (`stream::trimmed_for_diff`).
 pub(super) const QUIET: &str = r#""action_code":"N"}"#;
 
 /// A snapshot file split into its provenance and its record lines, each with its code, not
@@ -187,82 +187,6 @@ impl<'a> Lines<'a> {
         }
         Ok(records)
     }
-}
-
-/// Two snapshot files trimmed to what `diff` can see: a code whose line is the same in both and
-/// whose CMS action is N can neither change nor disagree, so it is not parsed. Kept: every
-/// other code, and every code a kept code cross-refers to (for "use instead"). The result diffs
-/// exactly like the full snapshots (tested on every pair of real releases).
-pub(super) fn trimmed_for_diff(
-    a: Lines<'_>,
-    b: Lines<'_>,
-) -> Result<(Snapshot, Snapshot), StoreError> {
-    let (mut keep_a, mut keep_b) = (vec![false; a.lines.len()], vec![false; b.lines.len()]);
-    let (mut i, mut j) = (0, 0);
-    while i < a.lines.len() || j < b.lines.len() {
-        match (a.lines.get(i), b.lines.get(j)) {
-            (Some(x), Some(y)) if x.0 == y.0 => {
-                let quiet = x.1 == y.1 && y.1.ends_with(QUIET);
-                keep_a[i] = !quiet;
-                keep_b[j] = !quiet;
-                i += 1;
-                j += 1;
-            }
-            (Some(x), Some(y)) if x.0 < y.0 => {
-                keep_a[i] = true;
-                i += 1;
-            }
-            (Some(_), None) => {
-                keep_a[i] = true;
-                i += 1;
-            }
-            _ => {
-                keep_b[j] = true;
-                j += 1;
-            }
-        }
-    }
-    let mut old_records = a.parse(&keep_a)?;
-    let mut new_records = b.parse(&keep_b)?;
-    // Cross-reference targets are needed in NEW, and theirs in turn ("use instead" follows
-    // discontinued codes to active ones); a target skipped as unchanged is added to both sides,
-    // so that it still reads as unchanged. Each round keeps at least one more line, so it ends.
-    let mut scanned = (0, 0);
-    loop {
-        let targets: Vec<usize> = old_records[scanned.0..]
-            .iter()
-            .chain(&new_records[scanned.1..])
-            .flat_map(|r| &r.cross_references)
-            .filter_map(|code| b.position(code).filter(|&k| !keep_b[k]))
-            .collect();
-        if targets.is_empty() {
-            break;
-        }
-        scanned = (old_records.len(), new_records.len());
-        let (mut extra_a, mut extra_b) = (vec![false; a.lines.len()], vec![false; b.lines.len()]);
-        for k in targets {
-            keep_b[k] = true;
-            extra_b[k] = true;
-            if let Some(j) = a.position(b.lines[k].0).filter(|&j| !keep_a[j]) {
-                keep_a[j] = true;
-                extra_a[j] = true;
-            }
-        }
-        old_records.extend(a.parse(&extra_a)?);
-        new_records.extend(b.parse(&extra_b)?);
-    }
-    old_records.sort_by(|x, y| x.code.cmp(&y.code));
-    new_records.sort_by(|x, y| x.code.cmp(&y.code));
-    Ok((
-        Snapshot {
-            provenance: a.provenance,
-            records: old_records,
-        },
-        Snapshot {
-            provenance: b.provenance,
-            records: new_records,
-        },
-    ))
 }
 
 /// A snapshot file trimmed to one code's record (none if the release lacks it), for a command

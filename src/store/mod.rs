@@ -331,7 +331,7 @@ impl Store {
     }
 
     /// Two stored releases trimmed to what `diff` can see, for speed (see
-    /// `file::trimmed_for_diff`); do not use them for anything else.
+    /// `stream::trimmed_for_diff`); do not use them for anything else.
     pub fn load_for_diff(
         &self,
         old: ReleaseId,
@@ -347,12 +347,14 @@ impl Store {
         {
             return trimmed;
         }
-        // A file that cannot be read or fails a check: read whole, it says what is wrong.
+        // A file that cannot be read or fails a check: read whole, it says what is wrong. (Read
+        // whole and sound, as when a file was replaced between the two readings, both are
+        // parsed whole: they diff exactly as trimmed ones.)
         let (old_file, old_bytes) = self.read(old)?;
         let (new_file, new_bytes) = self.read(new)?;
         let a = Lines::new(&old_file, &old_bytes)?;
         let b = Lines::new(&new_file, &new_bytes)?;
-        file::trimmed_for_diff(a, b)
+        Ok((Snapshot::from_lines(a)?, Snapshot::from_lines(b)?))
     }
 
     /// A stored release trimmed to `code`'s record (none if it lacks the code), the file checked

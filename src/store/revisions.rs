@@ -169,7 +169,8 @@ impl Store {
         Snapshot::from_lines(lines)
     }
 
-    /// Two stored revisions trimmed for `diff`, as `load_for_diff` trims two releases.
+    /// Two stored revisions for `diff`, checked as revisions (each names its revision when it
+    /// is damaged) and parsed whole: they diff as `load_for_diff`'s trimmed releases do.
     pub fn load_revisions_for_diff(
         &self,
         old: RevisionId,
@@ -180,7 +181,10 @@ impl Store {
         let (b_file, b_bytes) = self.read_revision(&b)?;
         let a_lines = self.revision_lines(&a, &a_file, &a_bytes)?;
         let b_lines = self.revision_lines(&b, &b_file, &b_bytes)?;
-        file::trimmed_for_diff(a_lines, b_lines)
+        Ok((
+            Snapshot::from_lines(a_lines)?,
+            Snapshot::from_lines(b_lines)?,
+        ))
     }
 
     fn read_revision(&self, revision: &Revision) -> Result<(String, Vec<u8>), StoreError> {

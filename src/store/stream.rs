@@ -1,7 +1,10 @@
 //! `diff` of two stored releases read a line at a time: the two files are walked together in
 //! code order, each line checked as `file::Lines` checks a whole file (record shape, rising
 //! codes, count and SHA-256 against the provenance), and only the lines the diff can see are
-//! kept. Memory is what the diff keeps, not the size of the files (a 1,000,000-code release is
+//! kept: a code whose line is the same in both and whose CMS action is N can neither change
+//! nor disagree, so it is not parsed; every other code is, with every code a kept one
+//! cross-refers to (for "use instead"). The result diffs exactly like the full snapshots (a
+//! property test holds it). Memory is what the diff keeps, not the size of the files (a 1,000,000-code release is
 //! 380 MB). Anything amiss hands back to the whole-file reading, which names the problem.
 
 use std::collections::BTreeSet;
@@ -178,7 +181,7 @@ enum Step {
     Done,
 }
 
-/// The two files trimmed as `file::trimmed_for_diff` trims them, read a line at a time.
+/// The two files trimmed to what `diff` can see (see above), read a line at a time.
 /// `None` when either file cannot be read or fails a check: the caller reads them whole then,
 /// and says what is wrong. A record line that passes the checks but does not parse is an error.
 pub(super) fn trimmed_for_diff(
@@ -235,7 +238,9 @@ pub(super) fn trimmed_for_diff(
 }
 
 /// The kept lines parsed, with every code a kept record cross-refers to that is in NEW (and the
-/// same code in OLD), round after round as `file::trimmed_for_diff` adds them.
+/// same code in OLD), round after round: "use instead" follows discontinued codes to active
+/// ones, and a target skipped as unchanged is added to both sides, so that it still reads as
+/// unchanged. Each round keeps at least one more line, so it ends.
 fn cross_referenced(
     a: &mut Stream<'_>,
     b: &mut Stream<'_>,
