@@ -360,6 +360,11 @@ impl Store {
     /// A stored release trimmed to `code`'s record (none if it lacks the code), the file checked
     /// whole as `load` checks it; for `history`, which looks at one code in every release.
     pub fn load_code(&self, release: ReleaseId, code: &str) -> Result<Snapshot, StoreError> {
+        let path = self.path_of(release);
+        if let Some(trimmed) = stream::trimmed_to(&path.display().to_string(), &path, code) {
+            return trimmed;
+        }
+        // A file that cannot be read or fails a check: read whole, it says what is wrong.
         let (file, bytes) = self.read(release)?;
         file::trimmed_to(Lines::new(&file, &bytes)?, code)
     }

@@ -1,11 +1,13 @@
-//! `diff` of two stored releases read a line at a time: the two files are walked together in
-//! code order, each line checked as `file::Lines` checks a whole file (record shape, rising
-//! codes, count and SHA-256 against the provenance), and only the lines the diff can see are
-//! kept: a code whose line is the same in both and whose CMS action is N can neither change
+//! Stored snapshots read a line at a time, for `diff` (two releases) and `history` (one code):
+//! each line is checked as `file::Lines` checks a whole file (record shape, rising codes; count
+//! and SHA-256 against the provenance, hashed on a thread as the bytes go by), and only the
+//! lines the command can see are kept, so memory is what it keeps, not the size of the files
+//! (a 1,000,000-code release is 380 MB). For `diff`, the two files are walked together in code
+//! order: a code whose line is the same in both and whose CMS action is N can neither change
 //! nor disagree, so it is not parsed; every other code is, with every code a kept one
 //! cross-refers to (for "use instead"). The result diffs exactly like the full snapshots (a
-//! property test holds it). Memory is what the diff keeps, not the size of the files (a 1,000,000-code release is
-//! 380 MB). Anything amiss hands back to the whole-file reading, which names the problem.
+//! property test holds it). Anything amiss hands back to the whole-file reading, which names
+//! the problem.
 
 use std::collections::BTreeSet;
 use std::fs::File;
@@ -171,6 +173,28 @@ impl<'a> Stream<'a> {
         }
         Some(found)
     }
+}
+
+/// The file trimmed to `code`'s record (none if it lacks the code), read a line at a time and
+/// checked whole, for `history`; `None` as for `trimmed_for_diff`.
+pub(super) fn trimmed_to(
+    file: &str,
+    path: &Path,
+    code: &str,
+) -> Option<Result<Snapshot, StoreError>> {
+    let mut stream = Stream::open(file, path)?;
+    let mut kept = Vec::new();
+    while let Some((this, line)) = stream.current() {
+        if this == code {
+            kept.push((stream.number, line.to_string()));
+        }
+        stream.advance()?;
+    }
+    let provenance = stream.finish()?;
+    Some(parse(file, &kept).map(|records| Snapshot {
+        provenance,
+        records,
+    }))
 }
 
 /// Which side(s) the merge keeps for the current code.
