@@ -11,15 +11,19 @@ use std::path::PathBuf;
 use crate::diff::{self, Changeset, Filter};
 use crate::fetch::{self, Download, FetchError, FetchOptions};
 use crate::model::ReleaseId;
+use crate::model::correction::CorrectionsFile;
 use crate::model::{Counts, Snapshot};
 use crate::report::{self, Format};
-use crate::store::{Saved, Store};
+use crate::store::{Added, Saved, Store};
 use crate::{Error, ReadOptions, load_source, source};
 
 /// A release downloaded and read, not yet stored.
 struct Fetched {
     snapshot: Snapshot,
     download: Download,
+    /// The corrections files in the zip, read (kept with the release, as `import` keeps them),
+    /// or why they could not be read (the release is kept without them, and that is said).
+    corrections: Result<Vec<CorrectionsFile>, String>,
 }
 
 /// Downloads and reads `release`.
@@ -39,9 +43,15 @@ fn read(mut download: Download, release: ReleaseId) -> Result<Fetched, Error> {
             strict: false,
         },
     )?;
+    let corrections = loaded
+        .corrections
+        .map_err(Error::from)
+        .and_then(crate::read_corrections)
+        .map_err(|e| e.to_string());
     Ok(Fetched {
         snapshot: loaded.snapshot,
         download,
+        corrections,
     })
 }
 
@@ -58,22 +68,52 @@ impl Fetched {
     }
 }
 
-/// Keeps the zips in the store's downloads folder, then stores the snapshots: a snapshot is
-/// what makes a release count as done, so it is written last, once its zip is safe. A stored
-/// release whose content cannot be stored is refused before anything is kept.
-fn keep(store: &Store, fetched: Vec<Fetched>) -> Result<(), Error> {
+/// Keeps the zips in the store's downloads folder, then each release's corrections and
+/// snapshot: a snapshot is what makes a release count as done, so it is written last, once
+/// its zip is safe. A stored release whose content cannot be stored is refused before anything
+/// is kept. Returns what was kept of the corrections, in words (`said`).
+fn keep(store: &Store, fetched: Vec<Fetched>) -> Result<Vec<String>, Error> {
     let mut outcomes = Vec::new();
     for f in &fetched {
         outcomes.push(store.check_save(&f.snapshot, false)?);
     }
-    let mut snapshots = Vec::new();
+    let mut kept = Vec::new();
     for (f, saved) in fetched.into_iter().zip(&outcomes) {
-        snapshots.push(f.keep_zip(store, saved)?.1);
+        let corrections = f.corrections.clone();
+        kept.push((f.keep_zip(store, saved)?.1, corrections));
     }
-    for snapshot in &snapshots {
-        store.save(snapshot, false)?;
+    let mut said = Vec::new();
+    for (snapshot, corrections) in kept {
+        said.extend(keep_corrections(store, snapshot.release(), corrections)?);
+        store.save(&snapshot, false)?;
     }
-    Ok(())
+    Ok(said)
+}
+
+/// Keeps a fetched release's corrections as `import` does; what became of them, in words.
+fn keep_corrections(
+    store: &Store,
+    release: ReleaseId,
+    corrections: Result<Vec<CorrectionsFile>, String>,
+) -> Result<Vec<String>, Error> {
+    let files = match corrections {
+        Ok(files) => files,
+        Err(e) => {
+            return Ok(vec![format!(
+                "warning: {e}: release {release} is stored without its corrections"
+            )]);
+        }
+    };
+    Ok(store
+        .add_corrections(release, files)?
+        .into_iter()
+        .map(|added| match added {
+            Added::Added(name) => format!("{release}: kept corrections {name}"),
+            Added::AlreadyKept(name) => {
+                format!("{release}: corrections {name} already kept, unchanged")
+            }
+        })
+        .collect())
 }
 
 /// What `fetch RELEASE` did.
@@ -84,6 +124,8 @@ pub struct FetchOutcome {
     pub zip: PathBuf,
     pub saved: Saved,
     pub counts: Counts,
+    /// What was kept of the corrections in the zip, in words.
+    pub said: Vec<String>,
 }
 
 /// Downloads `release`, imports it and keeps the zip. A release CMS has not posted is an
@@ -102,8 +144,10 @@ pub fn fetch_release(
         fetched.snapshot.provenance.counts,
     );
     let planned = store.check_save(&fetched.snapshot, force)?;
+    let corrections = fetched.corrections.clone();
     let (zip, snapshot) = fetched.keep_zip(store, &planned)?;
-    // Last: the snapshot, once the zip is safe (see `keep`).
+    // Last: the snapshot, once the zip and the corrections are safe (see `keep`).
+    let said = keep_corrections(store, release, corrections)?;
     let saved = store.save(&snapshot, force)?;
     Ok(FetchOutcome {
         release,
@@ -112,6 +156,7 @@ pub fn fetch_release(
         zip,
         saved,
         counts,
+        said,
     })
 }
 
@@ -143,6 +188,8 @@ pub enum CheckOutcome {
         imported: Vec<ReleaseId>,
         changeset: Box<Changeset>,
         report: Vec<u8>,
+        /// What was kept of the corrections in the zips, in words.
+        said: Vec<String>,
     },
     /// The newest stored release was re-posted with different records: stored as a new
     /// revision; `changeset` (filtered) compares the revision before with it.
@@ -150,6 +197,8 @@ pub enum CheckOutcome {
         revision: repost::Revision,
         changeset: Box<Changeset>,
         report: Vec<u8>,
+        /// What was kept of the corrections in the zip, in words.
+        said: Vec<String>,
     },
 }
 
@@ -171,11 +220,12 @@ pub fn check(store: &Store, options: &CheckOptions) -> Result<CheckOutcome, Erro
     // Only now, with the report written and the webhook told, does anything reach the store:
     // a failure above leaves it as it was, and the next run does the whole job again.
     let imported = fetched.iter().map(|f| f.snapshot.release()).collect();
-    keep(store, fetched)?;
+    let said = keep(store, fetched)?;
     Ok(CheckOutcome::Imported {
         imported,
         changeset: Box::new(changeset),
         report: rendered,
+        said,
     })
 }
 

@@ -145,11 +145,12 @@ fn reposted(
     };
     let json = serde_json::to_value(&revision).map_err(|e| io_error("report", e.into()))?;
     let report = super::report_and_notify(&changeset, options, Some(("revision", json)))?;
-    super::keep(store, vec![fetched])?;
+    let said = super::keep(store, vec![fetched])?;
     Ok(CheckOutcome::Reposted {
         revision,
         changeset: Box::new(changeset),
         report,
+        said,
     })
 }
 

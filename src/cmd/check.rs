@@ -67,15 +67,20 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write, err: &mut dyn Write) 
             imported,
             changeset,
             report,
+            said,
         } => {
             let list: Vec<String> = imported.iter().map(ToString::to_string).collect();
             writeln!(err, "imported {}", list.join(", "))?;
+            for line in said {
+                writeln!(err, "{line}")?;
+            }
             finish(&args.output, &changeset, &report, out)
         }
         CheckOutcome::Reposted {
             revision: r,
             changeset,
             report,
+            said,
         } => {
             writeln!(
                 err,
@@ -83,6 +88,9 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write, err: &mut dyn Write) 
                  revision {} kept",
                 r.release, r.number, r.url, r.source, r.sha256, r.previous
             )?;
+            for line in said {
+                writeln!(err, "{line}")?;
+            }
             finish(&args.output, &changeset, &report, out)
         }
     }

@@ -48,5 +48,8 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
         done.zip.display(),
         done.sha256
     )?;
+    for line in &done.said {
+        writeln!(out, "{line}")?;
+    }
     Ok(exit::OK)
 }

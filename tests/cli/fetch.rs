@@ -166,6 +166,67 @@ fn fetch_downloads_keeps_the_zip_with_its_sha256_and_imports() {
     assert!(work.store().join("2005-04.jsonl").is_file());
 }
 
+/// Serves the 2006 fixture as the April 2005 quarterly with `corrections` beside it in the zip.
+fn cms_with_april_and_corrections(corrections: &'static [u8]) -> Mock {
+    let text = std::fs::read(fixture("oxygen/2006/HCPC2006_CONTR_ANWEB.txt")).unwrap();
+    let zip = zip_of(&[
+        ("HCPC2006_CONTR_ANWEB.txt", text.as_slice()),
+        ("HCPC2005_APR_Corrections.txt", corrections),
+    ]);
+    serve(move |path, _| {
+        if path == APRIL_2005 {
+            Reply::Body(zip.clone())
+        } else {
+            Reply::Status(404)
+        }
+    })
+}
+
+/// `fetch` and `check` keep the corrections file in a release zip, as `import` does; one that
+/// cannot be read is said, and the release is stored without it.
+#[test]
+fn fetch_and_check_keep_the_corrections_in_the_zip_or_say_why_not() {
+    let good: &[u8] =
+        b"\t2005 HCPCS CORRECTIONS\t\t\r\n\t\t\t\r\nCODE\tACTION\tEFF DATE\tXREF CODE\r\n\
+                        K0738\tDiscontinue \t04/01/2005\tE1392\r\n";
+    let cms = cms_with_april_and_corrections(good);
+    let work = store_with_january();
+    let out = work
+        .cmd()
+        .args(["fetch", "2005-04", "--base-url", &cms.base])
+        .assert()
+        .success();
+    assert!(
+        stdout(&out).ends_with(
+            "2005-04: kept corrections april-2005-alpha-numeric-hcpcs-file.zip/HCPC2005_APR_Corrections.txt\n"
+        ),
+        "{}",
+        stdout(&out)
+    );
+    let kept = std::fs::read_to_string(work.store().join("2005-04.corrections.json")).unwrap();
+    assert!(kept.contains("K0738"), "{kept}");
+
+    let bad: &[u8] = b"CODE\tACTION\r\n(see note)\tADD CODE\r\n";
+    let cms = cms_with_april_and_corrections(bad);
+    let work = store_with_january();
+    let out = work
+        .cmd()
+        .args(["check", "--base-url", &cms.base])
+        .assert()
+        .code(1);
+    assert!(
+        stderr(&out).contains(
+            "warning: april-2005-alpha-numeric-hcpcs-file.zip/HCPC2005_APR_Corrections.txt: not a \
+             corrections file CMS writes: line 2: column CODE: '(see note)' is not a HCPCS code \
+             or modifier: release 2005-04 is stored without its corrections"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    assert!(work.store().join("2005-04.jsonl").is_file());
+    assert!(!work.store().join("2005-04.corrections.json").exists());
+}
+
 #[test]
 fn the_landing_page_links_are_tried_first() {
     let zip = release_zip("2006");
