@@ -115,7 +115,11 @@ const APRIL_2005: &str = "/files/zip/april-2005-alpha-numeric-hcpcs-file.zip";
 
 /// Serves the 2006 fixture as the April 2005 quarterly; everything else is 404.
 fn cms_with_april() -> Mock {
-    let zip = release_zip("2006");
+    cms_serving_april(release_zip("2006"))
+}
+
+/// Serves `zip` as the April 2005 quarterly; everything else is 404.
+fn cms_serving_april(zip: Vec<u8>) -> Mock {
     serve(move |path, _| {
         if path == APRIL_2005 {
             Reply::Body(zip.clone())
@@ -129,15 +133,18 @@ fn store_with_january() -> Work {
     Work::with(&[fixture("oxygen/2005")])
 }
 
+/// `fetch 2005-04` from `cms` into `work`'s store.
+fn fetch_april(work: &Work, cms: &Mock) -> assert_cmd::Command {
+    let mut c = work.cmd();
+    c.args(["fetch", "2005-04", "--base-url", &cms.base]);
+    c
+}
+
 #[test]
 fn fetch_downloads_keeps_the_zip_with_its_sha256_and_imports() {
     let cms = cms_with_april();
     let work = store_with_january();
-    let out = work
-        .cmd()
-        .args(["fetch", "2005-04", "--base-url", &cms.base])
-        .assert()
-        .success();
+    let out = fetch_april(&work, &cms).assert().success();
     assert!(
         stdout(&out)
             .contains("release 2005-04: 6 procedure codes, 2 modifiers; imported; zip kept as"),
@@ -169,17 +176,10 @@ fn fetch_downloads_keeps_the_zip_with_its_sha256_and_imports() {
 /// Serves the 2006 fixture as the April 2005 quarterly with `corrections` beside it in the zip.
 fn cms_with_april_and_corrections(corrections: &'static [u8]) -> Mock {
     let text = std::fs::read(fixture("oxygen/2006/HCPC2006_CONTR_ANWEB.txt")).unwrap();
-    let zip = zip_of(&[
+    cms_serving_april(zip_of(&[
         ("HCPC2006_CONTR_ANWEB.txt", text.as_slice()),
         ("HCPC2005_APR_Corrections.txt", corrections),
-    ]);
-    serve(move |path, _| {
-        if path == APRIL_2005 {
-            Reply::Body(zip.clone())
-        } else {
-            Reply::Status(404)
-        }
-    })
+    ]))
 }
 
 /// `fetch` and `check` keep the corrections file in a release zip, as `import` does; one that
@@ -191,11 +191,7 @@ fn fetch_and_check_keep_the_corrections_in_the_zip_or_say_why_not() {
                         K0738\tDiscontinue \t04/01/2005\tE1392\r\n";
     let cms = cms_with_april_and_corrections(good);
     let work = store_with_january();
-    let out = work
-        .cmd()
-        .args(["fetch", "2005-04", "--base-url", &cms.base])
-        .assert()
-        .success();
+    let out = fetch_april(&work, &cms).assert().success();
     assert!(
         stdout(&out).ends_with(
             "2005-04: kept corrections april-2005-alpha-numeric-hcpcs-file.zip/HCPC2005_APR_Corrections.txt\n"
@@ -240,10 +236,7 @@ fn the_landing_page_links_are_tried_first() {
     }
     });
     let work = store_with_january();
-    work.cmd()
-        .args(["fetch", "2005-04", "--base-url", &cms.base])
-        .assert()
-        .success();
+    fetch_april(&work, &cms).assert().success();
     let paths: Vec<String> = cms
         .requests
         .lock()
@@ -259,12 +252,7 @@ fn the_landing_page_links_are_tried_first() {
 fn fetch_fails(cms: &Mock, extra: &[&str], message: &str) {
     let work = store_with_january();
     let before = work.store_state();
-    let out = work
-        .cmd()
-        .args(["fetch", "2005-04", "--base-url", &cms.base])
-        .args(extra)
-        .assert()
-        .code(2);
+    let out = fetch_april(&work, cms).args(extra).assert().code(2);
     let err = stderr(&out);
     assert!(err.contains(message), "{err}");
     assert_eq!(work.store_state(), before, "the store changed");
@@ -300,10 +288,7 @@ fn a_server_error_is_retried_then_succeeds() {
         _ => Reply::Status(404),
     });
     let work = store_with_january();
-    work.cmd()
-        .args(["fetch", "2005-04", "--base-url", &cms.base])
-        .assert()
-        .success();
+    fetch_april(&work, &cms).assert().success();
     let attempts = cms
         .requests
         .lock()
