@@ -43,30 +43,29 @@ fn read(mut download: Download, release: ReleaseId) -> Result<Fetched, Error> {
             strict: false,
         },
     )?;
-    let corrections = loaded
-        .corrections
-        .map_err(Error::from)
-        .and_then(crate::read_corrections)
-        .map_err(|e| e.to_string());
     Ok(Fetched {
         snapshot: loaded.snapshot,
         download,
-        corrections,
+        corrections: loaded.corrections.map_err(|e| e.to_string()),
     })
 }
 
 impl Fetched {
     /// Keeps the zip in the store's downloads folder (with its `.sha256` and posting); a re-post
     /// of a stored release first moves the zip it replaces beside that revision.
-    fn keep_zip(self, store: &Store, saved: &Saved) -> Result<(PathBuf, Snapshot), Error> {
+    fn keep_zip(self, store: &Store, saved: &Saved) -> Result<ZipKept, Error> {
         if let Saved::Revision { number, .. } = saved {
             repost::keep_replaced_zip(store, &self.snapshot, number - 1, &self.download)?;
         }
         let records = self.snapshot.provenance.records_sha256.clone();
         let zip = self.download.keep_in(&store.downloads(), &records)?;
-        Ok((zip, self.snapshot))
+        Ok((zip, self.snapshot, self.corrections))
     }
 }
+
+/// What is left to store of a fetched release once its zip is kept: where the zip went, the
+/// snapshot and the corrections read from the zip.
+type ZipKept = (PathBuf, Snapshot, Result<Vec<CorrectionsFile>, String>);
 
 /// Keeps the zips in the store's downloads folder, then each release's corrections and
 /// snapshot: a snapshot is what makes a release count as done, so it is written last, once
@@ -79,11 +78,10 @@ fn keep(store: &Store, fetched: Vec<Fetched>) -> Result<Vec<String>, Error> {
     }
     let mut kept = Vec::new();
     for (f, saved) in fetched.into_iter().zip(&outcomes) {
-        let corrections = f.corrections.clone();
-        kept.push((f.keep_zip(store, saved)?.1, corrections));
+        kept.push(f.keep_zip(store, saved)?);
     }
     let mut said = Vec::new();
-    for (snapshot, corrections) in kept {
+    for (_, snapshot, corrections) in kept {
         said.extend(keep_corrections(store, snapshot.release(), corrections)?);
         store.save(&snapshot, false)?;
     }
@@ -144,8 +142,7 @@ pub fn fetch_release(
         fetched.snapshot.provenance.counts,
     );
     let planned = store.check_save(&fetched.snapshot, force)?;
-    let corrections = fetched.corrections.clone();
-    let (zip, snapshot) = fetched.keep_zip(store, &planned)?;
+    let (zip, snapshot, corrections) = fetched.keep_zip(store, &planned)?;
     // Last: the snapshot, once the zip and the corrections are safe (see `keep`).
     let said = keep_corrections(store, release, corrections)?;
     let saved = store.save(&snapshot, force)?;

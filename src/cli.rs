@@ -76,7 +76,8 @@ pub enum Command {
     /// Say what changed between two releases (exit 1 when something did, after filters).
     #[command(after_help = EXIT_STATUS_HELP)]
     Diff(cmd::diff::Args),
-    /// Download a release from CMS (or a mirror), keep the zip and import it.
+    /// Download a release from CMS (or a mirror), keep the zip and import it with the
+    /// corrections files in it.
     Fetch(cmd::fetch::Args),
     /// For cron: fetch whatever CMS posted after the newest stored release (or a re-post of the
     /// newest), diff, report, notify.

@@ -81,9 +81,9 @@ pub struct Loaded {
     pub snapshot: Snapshot,
     pub warnings: Vec<Warning>,
     pub release_from: ReleaseFrom,
-    /// The corrections files found beside the release (`source::SourceFile::corrections`),
-    /// not yet read: `read_corrections` reads them.
-    pub corrections: Result<Vec<(String, Vec<u8>)>, ReadError>,
+    /// The corrections files found beside the release in its zip or folder, read; or why one
+    /// could not be (the caller decides whether the release goes on without them).
+    pub corrections: Result<Vec<model::correction::CorrectionsFile>, Error>,
 }
 
 /// Options for reading a release file.
@@ -100,18 +100,16 @@ pub fn load_path(path: &Path, options: ReadOptions) -> Result<Loaded, Error> {
     load_source(source::open(path)?, options)
 }
 
-/// Reads the corrections files at `path` (a release zip or folder, a corrections zip, or, when
-/// `explicit`, one corrections file): each with its name, SHA-256, version and rows.
-pub fn load_corrections(
-    path: &Path,
-    explicit: bool,
-) -> Result<Vec<model::correction::CorrectionsFile>, Error> {
-    read_corrections(source::corrections_files(path, explicit)?)
+/// Reads the corrections files at `path` (one corrections file, or a zip or folder of them):
+/// each with its name, SHA-256, version and rows. (The corrections in a release's own zip or
+/// folder come with the release: `Loaded::corrections`.)
+pub fn load_corrections(path: &Path) -> Result<Vec<model::correction::CorrectionsFile>, Error> {
+    read_corrections(source::corrections_files(path)?)
 }
 
 /// Reads corrections files (name and bytes, as `source` finds them): each with its name,
 /// SHA-256, version and rows.
-pub fn read_corrections(
+fn read_corrections(
     files: Vec<(String, Vec<u8>)>,
 ) -> Result<Vec<model::correction::CorrectionsFile>, Error> {
     let mut out = Vec::new();
@@ -175,6 +173,6 @@ pub fn load_source(file: source::SourceFile, options: ReadOptions) -> Result<Loa
         snapshot: Snapshot::new(release, info, normalized.records),
         warnings: normalized.warnings,
         release_from,
-        corrections,
+        corrections: corrections.map_err(Error::from).and_then(read_corrections),
     })
 }

@@ -68,8 +68,16 @@ pub(super) fn recheck(
     }
     let new = &fetched.snapshot.provenance;
     if new.records == current.records && new.records_sha256 == current.records_sha256 {
-        let outcome = nothing_new(store, newest, options, "re-zipped, the same records")?;
-        fetched.keep_zip(store, &Saved::Unchanged)?;
+        let mut outcome = nothing_new(store, newest, options, "re-zipped, the same records")?;
+        // The new zip is kept, and with it any corrections file CMS added to it.
+        let (_, _, corrections) = fetched.keep_zip(store, &Saved::Unchanged)?;
+        let said = super::keep_corrections(store, newest, corrections)?;
+        if let CheckOutcome::NothingNew { posting, .. } = &mut outcome {
+            for line in said {
+                posting.push_str("; ");
+                posting.push_str(&line);
+            }
+        }
         return Ok(outcome);
     }
     reposted(store, current, fetched, options)

@@ -55,11 +55,7 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write, err: &mut dyn Write) 
     }
     // The corrections inside a release zip; one that cannot be read is said, and not kept
     // (under --strict, it stops the import).
-    let found = std::mem::replace(&mut loaded.corrections, Ok(Vec::new()));
-    let corrections = match found
-        .map_err(hcpcs_diff::Error::from)
-        .and_then(hcpcs_diff::read_corrections)
-    {
+    let corrections = match loaded.corrections {
         Ok(c) => c,
         Err(e) if args.strict => return Err(e.into()),
         Err(e) => {
@@ -150,7 +146,7 @@ fn keep_corrections(
     let release = release
         .or_else(|| hcpcs_diff::source::release_from_name(&name))
         .ok_or_else(|| anyhow::anyhow!("{name}: cannot tell which release these corrections are for: give --release YYYY-MM"))?;
-    let files = hcpcs_diff::load_corrections(file, true)?;
+    let files = hcpcs_diff::load_corrections(file)?;
     anyhow::ensure!(
         !files.is_empty(),
         "{name}: holds no corrections file (a name with 'correction' in it)"

@@ -319,10 +319,10 @@ fn choose(container: &str, files: &[(String, Vec<u8>)]) -> Result<(usize, Form),
         })
 }
 
-/// The corrections files at `path`: in a zip or a folder (and the zips in it), the members
-/// whose names say corrections; a loose file named by the user (`explicit`) is taken as one
+/// The corrections files at `path`, which the user names as such: in a zip or a folder (and
+/// the zips in it), the members whose names say corrections; a loose file is taken as one
 /// whatever its name. Bounded like a release by `read::max_unpacked`.
-pub fn corrections_files(path: &Path, explicit: bool) -> Result<Vec<(String, Vec<u8>)>, ReadError> {
+pub fn corrections_files(path: &Path) -> Result<Vec<(String, Vec<u8>)>, ReadError> {
     let (name, meta) = named_regular(path)?;
     let mut left = read::max_unpacked();
     let files = if meta.is_dir() {
@@ -336,7 +336,7 @@ pub fn corrections_files(path: &Path, explicit: bool) -> Result<Vec<(String, Vec
             for (inner, content) in zip_members(&member, &bytes)? {
                 members.push((format!("{member}/{inner}"), content));
             }
-        } else if explicit && !meta.is_dir() {
+        } else if !meta.is_dir() {
             return Ok(vec![(member, bytes)]);
         } else {
             members.push((member, bytes));

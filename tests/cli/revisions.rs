@@ -256,16 +256,9 @@ fn a_damaged_or_missing_revision_file_is_an_error_naming_it() {
          revision kept as it was stored; restore it from a backup\n",
         kept.display()
     );
-    let out = work
-        .cmd()
-        .args(["diff", "2006-01@1", "2006-01"])
-        .assert()
-        .code(2);
-    assert_eq!(stderr(&out), said);
     // `list` names it and still lists the rest.
-    let out = work.cmd().arg("list").assert().code(2);
-    assert_eq!(stderr(&out), said);
-    assert!(stdout(&out).contains("  2006-01@2 "), "{}", stdout(&out));
+    let listed = refused_by_diff_and_list(&work, "2006-01@1", &said);
+    assert!(listed.contains("  2006-01@2 "), "{listed}");
     // A third revision, then the first removed: the gap is named.
     std::fs::write(&kept, whole).unwrap();
     work.cmd()
@@ -278,15 +271,21 @@ fn a_damaged_or_missing_revision_file_is_an_error_naming_it() {
         "error: {}: revision 1 is missing (found 2.jsonl); restore it from a backup\n",
         work.store().join("revisions/2006-01").display()
     );
+    let listed = refused_by_diff_and_list(&work, "2006-01@2", &said);
+    assert!(listed.starts_with("2006-01 "), "{listed}");
+}
+
+/// `diff REVISION 2006-01` and `list` both exit 2 saying `said`; what `list` still listed.
+fn refused_by_diff_and_list(work: &Work, revision: &str, said: &str) -> String {
     let out = work
         .cmd()
-        .args(["diff", "2006-01@2", "2006-01"])
+        .args(["diff", revision, "2006-01"])
         .assert()
         .code(2);
     assert_eq!(stderr(&out), said);
     let out = work.cmd().arg("list").assert().code(2);
     assert_eq!(stderr(&out), said);
-    assert!(stdout(&out).starts_with("2006-01 "), "{}", stdout(&out));
+    stdout(&out)
 }
 
 #[test]
@@ -585,6 +584,32 @@ fn a_re_post_at_the_same_url_makes_check_exit_1_name_the_revision_and_keep_both(
     assert_eq!(cms.january(asked), [(Some("\"v2\"".to_string()), 304)]);
     assert_eq!(work.store_state(), state);
     assert_eq!(cms.hooks().len(), 1);
+}
+
+/// A re-zip that adds a corrections file: the same records, so no revision, but the corrections
+/// are kept with the release, as `fetch` keeps them.
+#[test]
+fn a_re_zip_that_adds_a_corrections_file_keeps_it() {
+    let cms = Cms::new(january_zip("2005", "first\r\n"), None);
+    let work = fetched_from(&cms);
+    let text = std::fs::read(fixture("oxygen/2005/HCPC2005_CONTR_ANWEB.txt")).unwrap();
+    let corrections =
+        b"\t2005 HCPCS CORRECTIONS\t\t\r\n\t\t\t\r\nCODE\tACTION\tEFF DATE\tXREF CODE\r\n\
+                        K0738\tDiscontinue \t01/01/2006\tE1392\r\n";
+    cms.post(
+        zip_of(&[
+            ("HCPC2005_CONTR_ANWEB.txt", &text),
+            ("HCPC2005_Corrections.txt", corrections),
+        ]),
+        None,
+    );
+    check(&work, &cms).code(0);
+    assert!(!work.store().join("revisions").exists());
+    let kept = std::fs::read_to_string(work.store().join("2005-01.corrections.json")).unwrap();
+    assert!(
+        kept.contains(&format!("{JANUARY_ZIP}/HCPC2005_Corrections.txt")) && kept.contains("K0738"),
+        "{kept}"
+    );
 }
 
 #[test]
