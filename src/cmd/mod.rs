@@ -5,6 +5,7 @@
 pub mod args;
 pub mod audit;
 pub mod check;
+pub mod completions;
 pub mod diff;
 pub mod export;
 pub mod fetch;

@@ -10,6 +10,7 @@ mod changelog;
 mod cms_reports;
 mod corrections;
 mod diff;
+mod ecosystem;
 mod export_formats;
 mod fetch;
 mod filters;
