@@ -10,14 +10,20 @@ pub const CMS_BASE_URL: &str = "https://www.cms.gov";
 const LANDING: &str =
     "/medicare/coding-billing/healthcare-common-procedure-system/quarterly-update";
 
-/// Paths CMS has used for a release's zip, `{month}` and `{year}` filled in, most recent
-/// convention first. (`-files` was used for October 2023, January and April 2024; the 2024
-/// annual was also posted by year alone; annual files before 2020 lived under Downloads/.)
+/// Paths CMS has used for a release's zip, `{month}`, `{year}` and `{yy}` (the year's last two
+/// digits) filled in, most recent convention first. (`-files` was used for October 2023,
+/// January and April 2024; the 2024 annual was also posted by year alone; annual files before
+/// 2020 lived under Downloads/: `YYYY-Alpha-Numeric-HCPCS-File.zip` from 2016,
+/// `2015-Annual-Alpha-Numeric-HCPCS-File.zip` for 2015, `YYanweb.zip` for 2011-2014, e.g.
+/// `12anweb.zip`, and `anhcpcYY.zip` for 2005 and the years near it.)
 const PATTERNS: &[&str] = &[
     "/files/zip/{month}-{year}-alpha-numeric-hcpcs-file.zip",
     "/files/zip/{month}-{year}-alpha-numeric-hcpcs-files.zip",
     "/files/zip/{year}-alpha-numeric-hcpcs-file.zip",
     "/Medicare/Coding/HCPCSReleaseCodeSets/Downloads/{year}-Alpha-Numeric-HCPCS-File.zip",
+    "/Medicare/Coding/HCPCSReleaseCodeSets/Downloads/{year}-Annual-Alpha-Numeric-HCPCS-File.zip",
+    "/Medicare/Coding/HCPCSReleaseCodeSets/Downloads/{yy}anweb.zip",
+    "/Medicare/Coding/HCPCSReleaseCodeSets/Downloads/anhcpc{yy}.zip",
 ];
 
 pub fn landing_page(base_url: &str) -> String {
@@ -48,6 +54,7 @@ pub fn urls(base_url: &str, landing_html: &str, release: ReleaseId) -> Vec<Strin
             pattern
                 .replace("{month}", release.month_name())
                 .replace("{year}", &release.year.to_string())
+                .replace("{yy}", &format!("{:02}", release.year % 100))
         );
         if !out.contains(&url) {
             out.push(url);
@@ -108,5 +115,30 @@ mod tests {
         assert!(urls.contains(
             &"https://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets/Downloads/2019-Alpha-Numeric-HCPCS-File.zip".to_string()
         ));
+    }
+
+    #[test]
+    fn the_names_cms_used_before_2016_are_tried_for_annual_releases() {
+        let downloads = "https://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets/Downloads/";
+        for (release, name) in [
+            ("2012-01", "12anweb.zip"),
+            ("2014-01", "14anweb.zip"),
+            ("2005-01", "anhcpc05.zip"),
+            ("2015-01", "2015-Annual-Alpha-Numeric-HCPCS-File.zip"),
+        ] {
+            let urls = urls(CMS_BASE_URL, "", release.parse().unwrap());
+            assert!(
+                urls.contains(&format!("{downloads}{name}")),
+                "{release}: {urls:?}"
+            );
+        }
+        // Quarterly updates were never posted under these names.
+        let april = urls(CMS_BASE_URL, "", "2012-04".parse().unwrap());
+        assert!(
+            april
+                .iter()
+                .all(|u| !u.contains("anweb") && !u.contains("anhcpc")),
+            "{april:?}"
+        );
     }
 }

@@ -438,6 +438,13 @@ mod tests {
             ("HCPC2025_JAN_ANWEB_12172024.txt", "2025-01"),
             ("october-2025-alpha-numeric-hcpcs-files.zip", "2025-10"),
             ("HCPC2023_APR_ANWEB_v3.xlsx", "2023-04"),
+            // The names CMS used before 2016, zips and the texts in them.
+            ("14anweb.zip", "2014-01"),
+            ("HCPC2014_ANWEB.txt", "2014-01"),
+            ("anhcpc05.zip", "2005-01"),
+            ("05anweb.txt", "2005-01"),
+            ("2015-Annual-Alpha-Numeric-HCPCS-File.zip", "2015-01"),
+            ("HCPC2015_CONTR_ANWEB_v2.txt", "2015-01"),
         ];
         for (name, want) in cases {
             assert_eq!(

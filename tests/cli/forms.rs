@@ -1311,3 +1311,64 @@ fn added_and_terminated_codes_and_replacement_chains() {
         "{history}"
     );
 }
+
+/// The sample's dates moved back so that its latest action takes effect on January 1 of `year`,
+/// as in that year's annual file.
+fn dated_for(records: Vec<Record>, year: i32) -> Vec<Record> {
+    let back = chrono::Months::new((12 * (2020 - year) + 3) as u32);
+    let shift = |d: &mut Option<NaiveDate>| *d = d.and_then(|d| d.checked_sub_months(back));
+    records
+        .into_iter()
+        .map(|mut r| {
+            for d in [
+                &mut r.added_date,
+                &mut r.action_effective_date,
+                &mut r.termination_date,
+                &mut r.asc_effective_date,
+                &mut r.mog_effective_date,
+            ] {
+                shift(d);
+            }
+            r
+        })
+        .collect()
+}
+
+#[test]
+fn fetch_finds_the_zips_cms_named_before_2016_in_a_mirror_folder() {
+    // (release asked for, the zip's name, the text inside it), as CMS posted them.
+    let cases = [
+        ("2012", "12anweb.zip", "12anweb.txt", 293),
+        ("2014", "14anweb.zip", "HCPC2014_ANWEB.txt", 293),
+        ("2005", "anhcpc05.zip", "05anweb.txt", 293),
+        (
+            "2015",
+            "2015-Annual-Alpha-Numeric-HCPCS-File.zip",
+            "HCPC2015_CONTR_ANWEB_v2.txt",
+            320,
+        ),
+    ];
+    for (asked, zip, member, width) in cases {
+        let year: i32 = asked.parse().unwrap();
+        let records = dated_for(sample(), year);
+        let text = crlf_1252(&text_lines(&records, width, false));
+        let work = Work::new();
+        let mirror = work.path("mirror");
+        std::fs::create_dir(&mirror).unwrap();
+        std::fs::write(mirror.join(zip), zip_of(&[(member, &text)])).unwrap();
+        let out = work
+            .cmd()
+            .args(["fetch", asked, "--base-url"])
+            .arg(&mirror)
+            .assert()
+            .success();
+        let id = format!("{asked}-01");
+        assert!(
+            stdout(&out).contains(&format!("release {id}")),
+            "{zip}: {}",
+            stdout(&out)
+        );
+        let stored = Store::new(work.store()).load(release(&id)).unwrap();
+        assert_same(&stored.records, &records, zip);
+    }
+}
