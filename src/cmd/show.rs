@@ -19,7 +19,7 @@ pub struct Args {
     #[arg(long, conflicts_with = "on")]
     release: Option<ReleaseId>,
     /// The code as it stood on this date (the stored release in effect then), and whether it
-    /// was valid that day: YYYY-MM-DD, MM/DD/YYYY or YYYYMMDD.
+    /// was valid that day: YYYY-MM-DD, MM/DD/YYYY or YYYYMMDD. Exit status 1 when it was not.
     #[arg(long, value_name = "DATE", value_parser = parse_on)]
     on: Option<NaiveDate>,
     #[arg(long, value_enum, default_value_t = ShowFormat::Text)]
@@ -167,5 +167,6 @@ fn on(
             writeln!(out)?;
         }
     }
-    Ok(exit::OK)
+    // As `audit` says of a row: a script can ask whether a code could be billed that day.
+    Ok(if check.valid { exit::OK } else { exit::CHANGES })
 }

@@ -319,11 +319,18 @@ fn the_real_releases_audit_as_the_issue_says() {
         .cmd()
         .args(["show", "C9053", "--on", "2020-08-01"])
         .assert()
-        .success();
+        .code(1);
     let text = stdout(&out);
     assert!(text.contains("discontinued in release 2020-07"), "{text}");
     assert!(
         text.contains("On 2020-08-01: NOT VALID: terminated 2020-06-30"),
         "{text}"
     );
+    // Valid that day: status 0, so a script can ask.
+    let out = work
+        .cmd()
+        .args(["show", "C9053", "--on", "2020-05-01", "--format", "json"])
+        .assert()
+        .code(0);
+    assert_eq!(json(&out)["on"]["valid"], true);
 }
