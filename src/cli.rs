@@ -97,7 +97,10 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8> {
     hcpcs_diff::read::set_max_unpacked(cli.max_unpacked_mb.saturating_mul(1 << 20));
     let store = Store::new(&cli.store)
         .with_lock_wait(std::time::Duration::from_secs(cli.lock_wait))
-        .on_wait(|message| eprintln!("{message}"));
+        // Not eprintln!, which panics on a standard error that cannot be written.
+        .on_wait(|message| {
+            let _ = writeln!(std::io::stderr(), "{message}");
+        });
     match cli.command {
         Command::Import(args) => cmd::import::run(&store, args, out, err),
         Command::List(args) => cmd::list::run(&store, args, out, err),

@@ -18,6 +18,7 @@ mod fuzz;
 mod hostile;
 mod integrity;
 mod meaning;
+mod output;
 mod real_releases;
 mod revisions;
 mod schema;

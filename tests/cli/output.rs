@@ -1,0 +1,264 @@
+//! Where reports go. A standard output that cannot take the report (a closed pipe, a full disk)
+//! is an error for every command and format, and `check` then stores nothing and tells no
+//! webhook.
+
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestRunner};
+
+use crate::util::{Work, fixture, oxygen, zip_of};
+
+/// A standard output that fails every write.
+#[derive(Debug, Clone, Copy)]
+enum Sink {
+    /// A pipe whose read end was closed before the command started: EPIPE, deterministically
+    /// (a reader closing later would race the writer and the pipe's buffer).
+    ClosedPipe,
+    /// `/dev/full`: ENOSPC, as a full disk gives.
+    Full,
+}
+
+/// Runs the binary on `work`'s store, its standard output `sink`.
+fn run_into(work: &Work, args: &[String], sink: Sink) -> std::process::Output {
+    let stdout = match sink {
+        Sink::ClosedPipe => {
+            let (reader, writer) = std::io::pipe().unwrap();
+            drop(reader);
+            Stdio::from(writer)
+        }
+        Sink::Full => Stdio::from(
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open("/dev/full")
+                .unwrap(),
+        ),
+    };
+    Command::new(env!("CARGO_BIN_EXE_hcpcs-diff"))
+        .arg("--store")
+        .arg(work.store())
+        .args(args)
+        .current_dir(work.dir.path())
+        .env_remove("HCPCS_DIFF_STORE")
+        .env("NO_COLOR", "1")
+        .env("HCPCS_DIFF_GENERATED_AT", "2026-01-02T03:04:05Z")
+        .stdin(Stdio::null())
+        .stdout(stdout)
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap()
+}
+
+/// A loopback CMS that posts the 2006 fixture as April 2005, and a webhook that counts what is
+/// posted to it.
+struct Cms {
+    server: Arc<tiny_http::Server>,
+    base: String,
+    hooks: Arc<AtomicUsize>,
+}
+
+impl Drop for Cms {
+    fn drop(&mut self) {
+        self.server.unblock();
+    }
+}
+
+fn cms() -> Cms {
+    let name = "HCPC2006_CONTR_ANWEB.txt";
+    let text = std::fs::read(fixture("oxygen/2006").join(name)).unwrap();
+    let zip = zip_of(&[(name, text.as_slice())]);
+    let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").unwrap());
+    let base = format!("http://{}", server.server_addr().to_ip().unwrap());
+    let hooks = Arc::new(AtomicUsize::new(0));
+    let (s, count) = (server.clone(), hooks.clone());
+    std::thread::spawn(move || {
+        for request in s.incoming_requests() {
+            let url = request.url().to_string();
+            let response = if url == "/files/zip/april-2005-alpha-numeric-hcpcs-file.zip" {
+                tiny_http::Response::from_data(zip.clone())
+            } else if url == "/hook" {
+                count.fetch_add(1, Ordering::SeqCst);
+                tiny_http::Response::from_data(b"ok".to_vec())
+            } else {
+                tiny_http::Response::from_data(Vec::new()).with_status_code(404)
+            };
+            let _ = request.respond(response);
+        }
+    });
+    Cms {
+        server,
+        base,
+        hooks,
+    }
+}
+
+/// A command that writes a report to standard output.
+#[derive(Debug, Clone)]
+struct Case {
+    args: Vec<String>,
+    /// `check`: run on a store holding only January, against the loopback CMS.
+    check: bool,
+}
+
+fn case(args: &[&str]) -> Case {
+    Case {
+        args: args.iter().map(ToString::to_string).collect(),
+        check: false,
+    }
+}
+
+/// Every command that writes to standard output, in every format it takes.
+fn cases() -> Vec<Case> {
+    let mut all = Vec::new();
+    for format in ["text", "markdown", "json", "csv", "html", "xlsx"] {
+        all.push(case(&["diff", "2005-01", "2006-01", "--format", format]));
+        let mut check = case(&["check", "--format", format]);
+        check.check = true;
+        all.push(check);
+        if format != "xlsx" {
+            all.push(case(&["audit", "watch.txt", "--format", format]));
+            all.push(case(&[
+                "audit",
+                "claims.csv",
+                "--date-column",
+                "Date of service",
+                "--format",
+                format,
+            ]));
+        }
+    }
+    for format in ["text", "json"] {
+        all.push(case(&["show", "E1392", "--format", format]));
+        all.push(case(&[
+            "show",
+            "E1392",
+            "--on",
+            "2005-06-01",
+            "--format",
+            format,
+        ]));
+    }
+    for format in ["text", "markdown", "json"] {
+        all.push(case(&["history", "E1392", "--format", format]));
+    }
+    all.push(case(&["list"]));
+    all.push(case(&["list", "--revisions"]));
+    for format in ["csv", "fhir", "fhir-conceptmap"] {
+        all.push(case(&["export", "2006-01", "--format", format]));
+    }
+    // The database goes to --output; the line saying what it holds is what cannot be written.
+    all.push(case(&[
+        "export", "--format", "sqlite", "--output", "hcpcs.db",
+    ]));
+    all
+}
+
+/// The oxygen pair, with a watch list and a claims file beside the store.
+fn oxygen_with_inputs() -> Work {
+    let work = oxygen();
+    work.write("watch.txt", "E1392\nK0738\nE0424\nRR\n");
+    work.write(
+        "claims.csv",
+        "claim,HCPCS,Date of service\nc1,E1392,2005-06-01\nc2,K0738,2006-02-01\n",
+    );
+    work
+}
+
+/// Runs `case` (with `extra` arguments) into `sink` and checks that it failed, said why on
+/// standard error, and left the store as it was; for `check`, that no webhook was told.
+fn fails_and_changes_nothing(work: &Work, cms: &Cms, case: &Case, extra: &[String], sink: Sink) {
+    let mut args = case.args.clone();
+    if case.check {
+        args.extend(["--base-url".into(), cms.base.clone()]);
+        args.extend(["--notify".into(), format!("{}/hook", cms.base)]);
+    }
+    args.extend(extra.iter().cloned());
+    let before = work.store_state();
+    let hooks = cms.hooks.load(Ordering::SeqCst);
+    let out = run_into(work, &args, sink);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{args:?} into {sink:?}: {err}");
+    assert!(
+        err.contains("standard output"),
+        "{args:?} into {sink:?}: {err}"
+    );
+    assert_eq!(work.store_state(), before, "{args:?} into {sink:?}");
+    assert_eq!(
+        cms.hooks.load(Ordering::SeqCst),
+        hooks,
+        "{args:?}: webhook told"
+    );
+}
+
+#[test]
+fn a_report_standard_output_cannot_take_is_an_error_for_every_command_and_format() {
+    let cms = cms();
+    let work = oxygen_with_inputs();
+    let january = Work::with(&[fixture("oxygen/2005")]);
+    for case in cases() {
+        let work = if case.check { &january } else { &work };
+        fails_and_changes_nothing(work, &cms, &case, &[], Sink::ClosedPipe);
+    }
+    // The same check with a standard output that works imports April and tells the webhook:
+    // the run that could not deliver its report left the whole job to this one.
+    let ok = Command::new(env!("CARGO_BIN_EXE_hcpcs-diff"))
+        .arg("--store")
+        .arg(january.store())
+        .args(["check", "--base-url", &cms.base, "--notify"])
+        .arg(format!("{}/hook", cms.base))
+        .env("HCPCS_DIFF_GENERATED_AT", "2026-01-02T03:04:05Z")
+        .output()
+        .unwrap();
+    assert_eq!(ok.status.code(), Some(1), "{ok:?}");
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("2005-01 -> 2005-04"));
+    assert!(january.store().join("2005-04.jsonl").is_file());
+    assert_eq!(cms.hooks.load(Ordering::SeqCst), 1);
+}
+
+/// Filters that narrow a report without making it an error (codes in both fixture releases).
+fn narrowing() -> impl Strategy<Value = Vec<String>> {
+    prop_oneof![
+        Just(Vec::new()),
+        prop::sample::select(vec!["E1392", "K0738", "E0424", "E1390"])
+            .prop_map(|c| vec!["--code".to_string(), c.to_string()]),
+        prop::sample::select(vec!["E", "K", "E13"])
+            .prop_map(|p| vec!["--prefix".to_string(), p.to_string()]),
+    ]
+}
+
+/// For any command and format, any narrowing of a changelog, and either way standard output can
+/// fail (a closed pipe, a full disk): exit 2, said on standard error, the store as it was, and
+/// for `check` no webhook told. A fresh store for each `check`, so each one has April to
+/// import.
+#[test]
+fn any_report_into_a_failing_standard_output_is_an_error_and_stores_nothing() {
+    let cms = cms();
+    let work = oxygen_with_inputs();
+    let all = cases();
+    let strategy = (
+        0..all.len(),
+        prop_oneof![Just(Sink::ClosedPipe), Just(Sink::Full)],
+        narrowing(),
+    );
+    let mut runner = TestRunner::new(Config {
+        cases: 24,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    runner
+        .run(&strategy, |(i, sink, filter)| {
+            let case = &all[i];
+            let narrows = case.args[0] == "diff" || case.check;
+            let extra = if narrows { filter } else { Vec::new() };
+            if case.check {
+                let january = Work::with(&[fixture("oxygen/2005")]);
+                fails_and_changes_nothing(&january, &cms, case, &extra, sink);
+            } else {
+                fails_and_changes_nothing(&work, &cms, case, &extra, sink);
+            }
+            Ok(())
+        })
+        .unwrap();
+}
