@@ -39,6 +39,7 @@ pub struct Args {
 }
 
 pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
+    super::output::refuse_in_store(store, args.output.as_deref())?;
     let render: fn(&mut dyn Write, &Snapshot) -> std::io::Result<()> = match args.format {
         Format::Sqlite => return sqlite(store, args, out),
         Format::Csv => report::export::csv,

@@ -11,6 +11,7 @@ pub mod fetch;
 pub mod history;
 pub mod import;
 pub mod list;
+pub mod output;
 pub mod show;
 
 use std::io::{IsTerminal, Write};

@@ -262,3 +262,80 @@ fn any_report_into_a_failing_standard_output_is_an_error_and_stores_nothing() {
         })
         .unwrap();
 }
+
+/// `--output` into the store, spelt every way: each is refused (exit 2, naming the path and the
+/// store) before anything is written, for every command that takes `--output`; a file of the
+/// user's own beside the snapshots is written as asked.
+#[test]
+fn an_output_into_the_stores_files_is_refused_however_it_is_spelt() {
+    let cms = cms();
+    let work = oxygen_with_inputs();
+    let january = Work::with(&[fixture("oxygen/2005")]);
+    for w in [&work, &january] {
+        std::os::unix::fs::symlink(w.store(), w.path("link")).unwrap();
+        std::os::unix::fs::symlink(w.store().join("2005-01.jsonl"), w.path("snapshot.link"))
+            .unwrap();
+    }
+    let paths = [
+        "store/2005-01.jsonl",
+        "store/../store/2006-01.jsonl",
+        "store/new/../2005-01.jsonl",
+        "./store/./2005-01.jsonl",
+        "link/2005-01.jsonl",
+        "snapshot.link",
+        "store",
+        "link",
+        "store/.lock",
+        "store/2005-01.corrections.json",
+        "store/revisions/2005-01/1.jsonl",
+        "store/downloads/april-2005-alpha-numeric-hcpcs-file.zip",
+    ];
+    let commands: [&[&str]; 5] = [
+        &["diff", "2005-01", "2006-01"],
+        &["audit", "watch.txt"],
+        &["export", "2006-01"],
+        &["export", "--format", "sqlite"],
+        &["check", "--base-url", &cms.base],
+    ];
+    for command in commands {
+        let w = if command[0] == "check" {
+            &january
+        } else {
+            &work
+        };
+        for path in paths {
+            let lock = std::fs::read(w.store().join(".lock")).ok();
+            let before = w.store_state();
+            let out = w
+                .cmd()
+                .current_dir(w.dir.path())
+                .args(command)
+                .args(["--output", path])
+                .assert()
+                .code(2);
+            let err = crate::util::stderr(&out);
+            let store = w.store().display().to_string();
+            assert!(
+                err.contains(&format!("--output {path}: is ")) && err.contains(&store),
+                "{command:?} {path}: {err}"
+            );
+            assert_eq!(w.store_state(), before, "{command:?} {path}");
+            assert_eq!(std::fs::read(w.store().join(".lock")).ok(), lock);
+            assert!(!w.store().join("new").exists());
+        }
+    }
+    work.cmd()
+        .current_dir(work.dir.path())
+        .args([
+            "diff",
+            "2005-01",
+            "2006-01",
+            "--output",
+            "store/CHANGES.txt",
+        ])
+        .assert()
+        .code(1);
+    let kept = std::fs::read_to_string(work.store().join("CHANGES.txt")).unwrap();
+    assert!(kept.starts_with("HCPCS 2005-01 -> 2006-01"), "{kept}");
+    work.cmd().arg("list").assert().success();
+}
