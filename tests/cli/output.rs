@@ -2,6 +2,7 @@
 //! is an error for every command and format, and `check` then stores nothing and tells no
 //! webhook.
 
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -338,4 +339,83 @@ fn an_output_into_the_stores_files_is_refused_however_it_is_spelt() {
     let kept = std::fs::read_to_string(work.store().join("CHANGES.txt")).unwrap();
     assert!(kept.starts_with("HCPCS 2005-01 -> 2006-01"), "{kept}");
     work.cmd().arg("list").assert().success();
+}
+
+/// Runs the binary on `work`'s store under the umask `umask` (through `sh`, the test cannot
+/// set its own child's umask otherwise).
+fn run_with_umask(work: &Work, umask: &str, args: &[String]) -> std::process::Output {
+    Command::new("sh")
+        .arg("-c")
+        .arg(format!("umask {umask}; exec \"$@\""))
+        .arg("sh")
+        .arg(env!("CARGO_BIN_EXE_hcpcs-diff"))
+        .arg("--store")
+        .arg(work.store())
+        .args(args)
+        .current_dir(work.dir.path())
+        .env_remove("HCPCS_DIFF_STORE")
+        .env("HCPCS_DIFF_GENERATED_AT", "2026-01-02T03:04:05Z")
+        .output()
+        .unwrap()
+}
+
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o7777
+}
+
+/// A report written over an existing file keeps that file's mode (an audit report kept 0640
+/// because it carries claim columns does not become 0644); a new one gets the umask's mode,
+/// as any new file does. For every command that writes `--output`.
+#[test]
+fn a_report_keeps_the_mode_of_the_file_it_replaces_and_a_new_one_the_umasks() {
+    let cms = cms();
+    let work = oxygen_with_inputs();
+    let commands: [&[&str]; 5] = [
+        &["diff", "2005-01", "2006-01"],
+        &["audit", "watch.txt"],
+        &["export", "2006-01"],
+        &["export", "--format", "sqlite"],
+        &["check", "--base-url", &cms.base],
+    ];
+    for command in commands {
+        let january = Work::with(&[fixture("oxygen/2005")]);
+        let w = if command[0] == "check" {
+            &january
+        } else {
+            &work
+        };
+        let run = |umask: &str, name: &str| {
+            let mut args: Vec<String> = command.iter().map(ToString::to_string).collect();
+            args.extend(["--output".to_string(), name.to_string()]);
+            let out = run_with_umask(w, umask, &args);
+            assert!(
+                matches!(out.status.code(), Some(0 | 1)),
+                "{args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            if command[0] == "check" {
+                // The next check finds April stored: back to January only.
+                std::fs::remove_file(w.store().join("2005-04.jsonl")).unwrap();
+            }
+        };
+        let name = format!("{}-new", command.join("-").replace(['/', ':'], ""));
+        for (umask, expected) in [("027", 0o640), ("077", 0o600), ("002", 0o664)] {
+            let new = format!("{name}-{umask}");
+            run(umask, &new);
+            assert_eq!(mode(&w.path(&new)), expected, "{command:?} umask {umask}");
+        }
+        // Written first by the tool (so that sqlite replaces a database of its own), then given
+        // a mode of the user's; the umask would give otherwise.
+        for kept in [0o640, 0o604, 0o600] {
+            let existing = w.path(&format!("{name}-027"));
+            std::fs::set_permissions(
+                &existing,
+                std::os::unix::fs::PermissionsExt::from_mode(kept),
+            )
+            .unwrap();
+            run("022", &format!("{name}-027"));
+            assert_eq!(mode(&existing), kept, "{command:?} over a {kept:o} file");
+        }
+    }
 }
