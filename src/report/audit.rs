@@ -303,7 +303,7 @@ pub fn json(out: &mut dyn Write, a: &Audit, rows: &mut Rows) -> io::Result<()> {
 
 /// One row per line of the user's file: its own columns first, then the audit's.
 pub fn csv(out: &mut dyn Write, a: &Audit, rows: &mut Rows) -> io::Result<()> {
-    let mut w = csv::Writer::from_writer(out);
+    let mut w = super::csv::SafeWriter::from_writer(out);
     // What a row says of its code, worked out once per code: claims repeat a few codes.
     let per_code: Vec<[String; 6]> = a.codes.iter().map(code_fields).collect();
     let mut header = true;
@@ -364,7 +364,7 @@ fn code_fields(c: &CodeAudit) -> [String; 6] {
 
 /// One line of the user's file: its own columns, then the audit's, field by field.
 fn csv_row<W: Write>(
-    w: &mut csv::Writer<W>,
+    w: &mut super::csv::SafeWriter<W>,
     r: &Row,
     c: &CodeAudit,
     code_fields: &[String; 6],
@@ -394,5 +394,5 @@ fn csv_row<W: Write>(
     w.write_field(reason.join("; "))?;
     let release = check.and_then(|d| d.release).map(|r| r.to_string());
     w.write_field(release.unwrap_or_default())?;
-    w.write_record(None::<&[u8]>)
+    w.end_record()
 }

@@ -16,6 +16,7 @@ mod filters;
 mod forms;
 mod fuzz;
 mod hostile;
+mod injection;
 mod integrity;
 mod meaning;
 mod output;
