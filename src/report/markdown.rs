@@ -11,13 +11,54 @@ use super::{
 };
 use crate::diff::{Change, Changeset, CodeChange, Cosmetic};
 
-/// Markdown-safe text: table pipes and emphasis characters escaped.
+/// Markdown-safe text: what CMS or a user wrote shows as written and can make nothing of the
+/// document. Every character CommonMark (and GitHub's tables and strike-through) gives a
+/// meaning inline is backslash-escaped: emphasis, code spans, links and images (`[`, `]`),
+/// raw HTML and autolinks (`<`; a `>` without it is plain, so `->` stays as written), entities
+/// (`&`), table pipes. A line break becomes a space; what would open a block at the start of a
+/// list item (`#`, `>`, `-`, `+`, `1.`) is escaped;
+/// and the URLs GitHub links by itself (`http://...`, `www.`) are broken with an escape.
 pub(super) fn md(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('|', "\\|")
-        .replace('*', "\\*")
-        .replace('_', "\\_")
-        .replace('~', "\\~")
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\\' | '|' | '*' | '_' | '~' | '`' | '[' | ']' | '<' | '&' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\r' | '\n' => out.push(' '),
+            _ => out.push(c),
+        }
+    }
+    // A block marker where the text may begin a line (after a list item's `- `).
+    let digits = out.bytes().take_while(u8::is_ascii_digit).count();
+    let marker = match out.as_bytes().get(digits) {
+        Some(b'.' | b')') if (1..=9).contains(&digits) => Some(digits),
+        Some(b'#' | b'-' | b'+' | b'=' | b'>') if digits == 0 => Some(0),
+        _ => None,
+    };
+    if let Some(at) = marker {
+        out.insert(at, '\\');
+    }
+    if out.contains("://") || out.to_ascii_lowercase().contains("www.") {
+        out = out.replace("://", ":\\/\\/");
+        out = break_www(&out);
+    }
+    out
+}
+
+/// `www.` (any case) with its dot escaped, so that GitHub does not make the name a link.
+fn break_www(s: &str) -> String {
+    let lower = s.to_ascii_lowercase();
+    let mut out = String::with_capacity(s.len() + 4);
+    let mut last = 0;
+    for (at, _) in lower.match_indices("www.") {
+        out.push_str(&s[last..at + 3]);
+        out.push_str("\\.");
+        last = at + 4;
+    }
+    out.push_str(&s[last..]);
+    out
 }
 
 /// `s` as a CommonMark code span: backslashes are literal there, so nothing is escaped; the

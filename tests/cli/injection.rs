@@ -220,3 +220,108 @@ fn an_xlsx_changelog_keeps_formulas_as_quote_prefixed_text() {
         );
     }
 }
+
+/// Descriptions written to inject HTML, links and images into a markdown changelog.
+const MARKUP: [(&str, &str); 4] = [
+    (
+        "E0431",
+        "<code><script>alert(1)</script></code> Portable gaseous oxygen system",
+    ),
+    ("E1390", "<!-- everything below is hidden from reviewers"),
+    (
+        "E1392",
+        "[Click here](http://evil.example) ![x](http://evil.example/i.png) *bold*",
+    ),
+    (
+        "K0738",
+        "<img src=x onerror=alert(1)> http://evil.example www.evil.example &lt;b&gt;",
+    ),
+];
+
+/// What GitHub's renderer would make of `markdown`, as pulldown-cmark (CommonMark with
+/// tables and strike-through) reads it: the raw HTML, the links other than the document's own
+/// anchors, the images, and the text shown.
+fn rendered(markdown: &str) -> (Vec<String>, Vec<String>, usize, String) {
+    use pulldown_cmark::{Event, Options, Parser, Tag};
+    let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;
+    let (mut html, mut links, mut images, mut text) = (Vec::new(), Vec::new(), 0, String::new());
+    for event in Parser::new_ext(markdown, options) {
+        match event {
+            Event::Html(h) | Event::InlineHtml(h) => html.push(h.to_string()),
+            Event::Start(Tag::Link { dest_url, .. }) if !dest_url.starts_with('#') => {
+                links.push(dest_url.to_string())
+            }
+            Event::Start(Tag::Image { .. }) => images += 1,
+            Event::Text(t) | Event::Code(t) => text.push_str(&t),
+            _ => {}
+        }
+    }
+    (html, links, images, text)
+}
+
+/// The markdown changelog, `history --format markdown` and `audit --format markdown` show a
+/// description's HTML, comments, links and images as the text they are: no HTML reaches the
+/// document (but the `<details>` the changelog itself folds with), no link leaves it, no image
+/// loads.
+#[test]
+fn markdown_reports_show_html_and_links_in_descriptions_as_text() {
+    let work = store_with(&MARKUP);
+    work.write("watch.txt", "E0431\nE1390\nE1392\nK0738\n");
+    let runs: [&[&str]; 4] = [
+        &["diff", "2005-01", "2006-01", "--format", "markdown"],
+        &["history", "E0431", "--format", "markdown"],
+        &["history", "K0738", "--format", "markdown"],
+        &["audit", "watch.txt", "--format", "markdown"],
+    ];
+    for args in runs {
+        let out = work.cmd().current_dir(work.dir.path()).args(args).assert();
+        let markdown = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+        let (html, links, images, text) = rendered(&markdown);
+        let ours = ["<details>", "<summary>", "</summary>", "</details>"];
+        let foreign: Vec<&String> = html
+            .iter()
+            .filter(|h| !ours.iter().any(|o| h.trim_start().starts_with(o)))
+            .collect();
+        assert!(
+            foreign.is_empty(),
+            "{args:?}: raw HTML {foreign:?}\n{markdown}"
+        );
+        assert!(links.is_empty(), "{args:?}: links {links:?}\n{markdown}");
+        assert_eq!(images, 0, "{args:?}\n{markdown}");
+        let shown: Vec<&str> = match args[0] {
+            "history" => MARKUP
+                .iter()
+                .filter(|(code, _)| *code == args[1])
+                .map(|(_, d)| *d)
+                .collect(),
+            _ => MARKUP.iter().map(|(_, d)| *d).collect(),
+        };
+        for description in shown {
+            // Word by word: a changed description's words are marked apart.
+            for word in description.split(' ') {
+                assert!(
+                    text.contains(word),
+                    "{args:?}: {word:?} not shown\n{markdown}"
+                );
+            }
+        }
+    }
+    let out = work
+        .cmd()
+        .args(["diff", "2005-01", "2006-01", "--format", "markdown"])
+        .assert();
+    let (.., text) = rendered(&String::from_utf8_lossy(&out.get_output().stdout));
+    assert!(text.contains("<script>alert(1)</script>"), "{text}");
+    assert!(text.contains("[Click here](http://evil.example)"), "{text}");
+    // The HTML reports escape it all too (a detail line holding `<code>` is no exception).
+    for args in [
+        &["audit", "watch.txt", "--format", "html"][..],
+        &["diff", "2005-01", "2006-01", "--format", "html"],
+    ] {
+        let out = work.cmd().current_dir(work.dir.path()).args(args).assert();
+        let html = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+        for raw in ["<script>", "<img", "<!-- everything"] {
+            assert!(!html.contains(raw), "{args:?}: {raw} in\n{html}");
+        }
+    }
+}
