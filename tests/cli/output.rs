@@ -419,3 +419,79 @@ fn a_report_keeps_the_mode_of_the_file_it_replaces_and_a_new_one_the_umasks() {
         }
     }
 }
+
+/// A SQLite database at `path` made by another program: one table, and `application_id` if
+/// given.
+fn other_database(path: &Path, application_id: Option<i32>) {
+    let db = rusqlite::Connection::open(path).unwrap();
+    if let Some(id) = application_id {
+        db.pragma_update(None, "application_id", id).unwrap();
+    }
+    db.execute_batch(
+        "CREATE TABLE claims (code TEXT, amount REAL); INSERT INTO claims VALUES ('E1392', 10);",
+    )
+    .unwrap();
+}
+
+/// `export --format sqlite` replaces a file whole: it refuses one that is not a database it
+/// wrote (a document, another program's database, with or without its own application id),
+/// leaving it as it was, unless `--force`; its own database (and one written before it set
+/// its application id), an empty file or no file it writes as asked.
+#[test]
+fn a_sqlite_export_replaces_only_a_database_this_tool_wrote_unless_forced() {
+    let work = oxygen();
+    let export = |name: &str, force: bool| {
+        let mut c = work.cmd();
+        c.args(["export", "--format", "sqlite", "--output"])
+            .arg(work.path(name));
+        if force {
+            c.arg("--force");
+        }
+        c.assert()
+    };
+    work.write("notes.db", "my notes, not a database\n");
+    other_database(&work.path("claims.db"), None);
+    other_database(&work.path("tagged.db"), Some(0x1234));
+    for (name, what) in [
+        ("notes.db", "not a SQLite database"),
+        ("claims.db", "a SQLite database with the tables claims"),
+        ("tagged.db", "application_id 0x1234"),
+    ] {
+        let before = std::fs::read(work.path(name)).unwrap();
+        let err = crate::util::stderr(&export(name, false).code(2));
+        assert!(
+            err.contains(&format!("{name}: is not a database this tool wrote"))
+                && err.contains(what)
+                && err.contains("--force"),
+            "{err}"
+        );
+        assert_eq!(std::fs::read(work.path(name)).unwrap(), before, "{name}");
+        export(name, true).success();
+        let db = rusqlite::Connection::open(work.path(name)).unwrap();
+        let releases: i64 = db
+            .query_row("SELECT count(*) FROM releases", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(releases, 2, "{name} replaced by --force");
+    }
+    // Its own database, again and again; one without the application id, as earlier versions
+    // wrote it; an empty file; no file.
+    export("claims.db", false).success();
+    let db = rusqlite::Connection::open(work.path("claims.db")).unwrap();
+    db.pragma_update(None, "application_id", 0).unwrap();
+    drop(db);
+    export("claims.db", false).success();
+    work.write("empty.db", "");
+    export("empty.db", false).success();
+    export("new.db", false).success();
+    let db = rusqlite::Connection::open(work.path("new.db")).unwrap();
+    let id: i32 = db
+        .pragma_query_value(None, "application_id", |r| r.get(0))
+        .unwrap();
+    assert_eq!(id, 0x4843_5044, "HCPD");
+    // --force means nothing for the other formats.
+    work.cmd()
+        .args(["export", "2006-01", "--force"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("--force is for --format sqlite"));
+}
