@@ -69,7 +69,24 @@ impl Drop for Cms {
 fn cms() -> Cms {
     let name = "HCPC2006_CONTR_ANWEB.txt";
     let text = std::fs::read(fixture("oxygen/2006").join(name)).unwrap();
-    let zip = zip_of(&[(name, text.as_slice())]);
+    serving(APRIL, zip_of(&[(name, text.as_slice())]))
+}
+
+const APRIL: &str = "/files/zip/april-2005-alpha-numeric-hcpcs-file.zip";
+const JANUARY: &str = "/files/zip/january-2005-alpha-numeric-hcpcs-file.zip";
+
+/// A loopback CMS that posts only January 2005 again, one description in capitals: a
+/// re-post of the January fixture.
+fn cms_reposting_january() -> Cms {
+    let name = "HCPC2005_CONTR_ANWEB.txt";
+    let text = std::fs::read_to_string(fixture("oxygen/2005").join(name)).unwrap();
+    let edited = text.replacen("E1390001003Oxygen", "E1390001003OXYGEN", 1);
+    assert_ne!(edited, text);
+    serving(JANUARY, zip_of(&[(name, edited.as_bytes())]))
+}
+
+/// A loopback server posting `zip` at `path`, counting what is posted to `/hook`.
+fn serving(path: &'static str, zip: Vec<u8>) -> Cms {
     let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").unwrap());
     let base = format!("http://{}", server.server_addr().to_ip().unwrap());
     let hooks = Arc::new(AtomicUsize::new(0));
@@ -77,7 +94,7 @@ fn cms() -> Cms {
     std::thread::spawn(move || {
         for request in s.incoming_requests() {
             let url = request.url().to_string();
-            let response = if url == "/files/zip/april-2005-alpha-numeric-hcpcs-file.zip" {
+            let response = if url == path {
                 tiny_http::Response::from_data(zip.clone())
             } else if url == "/hook" {
                 count.fetch_add(1, Ordering::SeqCst);
@@ -216,6 +233,19 @@ fn a_report_standard_output_cannot_take_is_an_error_for_every_command_and_format
     assert!(String::from_utf8_lossy(&ok.stdout).contains("2005-01 -> 2005-04"));
     assert!(january.store().join("2005-04.jsonl").is_file());
     assert_eq!(cms.hooks.load(Ordering::SeqCst), 1);
+
+    // A re-post of the newest release, found with nothing new posted, is reported the same
+    // way: not stored as a revision, the webhook not told.
+    let reposting = cms_reposting_january();
+    let january = Work::with(&[fixture("oxygen/2005")]);
+    for format in ["text", "json"] {
+        let mut check = case(&["check", "--format", format]);
+        check.check = true;
+        for sink in [Sink::ClosedPipe, Sink::Full] {
+            fails_and_changes_nothing(&january, &reposting, &check, &[], sink);
+        }
+    }
+    assert!(!january.store().join("revisions").exists());
 }
 
 /// Filters that narrow a report without making it an error (codes in both fixture releases).
