@@ -36,16 +36,13 @@ fn main() -> ExitCode {
 }
 
 /// Standard output, whose write errors say that they are standard output's: a closed pipe
-/// reads `standard output: Broken pipe (os error 32)`, not a bare `Broken pipe`. (Rust ignores
-/// SIGPIPE, so a closed pipe is this error, not a silent death.)
+/// reads `could not write to standard output: Broken pipe (os error 32)`, not a bare `Broken
+/// pipe`. (Rust ignores SIGPIPE, so a closed pipe is this error, not a silent death.)
 struct StandardOutput<W>(W);
 
 impl<W: Write> StandardOutput<W> {
     fn said(e: io::Error) -> io::Error {
-        io::Error::new(
-            e.kind(),
-            format!("standard output: {e}; the report was not delivered"),
-        )
+        io::Error::new(e.kind(), format!("could not write to standard output: {e}"))
     }
 }
 

@@ -30,6 +30,18 @@ fn emit(out: &mut dyn Write, path: Option<&Path>, bytes: &[u8]) -> Result<()> {
     }
 }
 
+/// Says on `out` what a command stored, once it is stored. A standard output that cannot take
+/// it (a closed pipe, a full disk) undoes nothing, so it is a warning on standard error, not
+/// an error: exit 2 always means the store is as it was.
+fn say_stored(out: &mut dyn Write, said: &[u8]) {
+    if let Err(e) = out.write_all(said).and_then(|()| out.flush()) {
+        let _ = writeln!(
+            std::io::stderr(),
+            "warning: {e}; the store keeps what was done"
+        );
+    }
+}
+
 /// How a changelog is rendered for where it goes: on a terminal (standard output, no
 /// `--output`), text is coloured unless `NO_COLOR` is set, and wrapped to the terminal's
 /// width; piped or written to a file, neither.

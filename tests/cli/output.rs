@@ -525,3 +525,34 @@ fn a_sqlite_export_replaces_only_a_database_this_tool_wrote_unless_forced() {
         .code(2)
         .stderr(predicates::str::contains("--force is for --format sqlite"));
 }
+
+/// `import` and `fetch` say what they stored once it is stored: a standard output that cannot
+/// take it then undoes nothing, so it is a warning and exit 0 (exit 2 would claim the store
+/// was as before).
+#[test]
+fn import_and_fetch_into_a_failing_standard_output_store_and_say_so() {
+    let cms = cms();
+    for sink in [Sink::ClosedPipe, Sink::Full] {
+        let work = Work::new();
+        let source = fixture("oxygen/2005/HCPC2005_CONTR_ANWEB.txt");
+        let args = ["import".to_string(), source.display().to_string()];
+        let out = run_into(&work, &args, sink);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{sink:?}: {err}");
+        assert!(
+            err.contains("warning: could not write to standard output") && err.contains("store"),
+            "{err}"
+        );
+        assert!(work.store().join("2005-01.jsonl").is_file());
+        let fetch = ["fetch", "2005-04", "--base-url", &cms.base].map(String::from);
+        let out = run_into(&work, &fetch, sink);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{sink:?}: {err}");
+        assert!(
+            err.contains("warning: could not write to standard output"),
+            "{err}"
+        );
+        assert!(work.store().join("2005-04.jsonl").is_file());
+        work.cmd().arg("list").assert().success();
+    }
+}
