@@ -16,7 +16,7 @@ use crate::diff::{Change, Changeset, CodeChange, Cosmetic};
 /// meaning inline is backslash-escaped: emphasis, code spans, links and images (`[`, `]`),
 /// raw HTML and autolinks (`<`; a `>` without it is plain, so `->` stays as written), entities
 /// (`&`), table pipes. A line break becomes a space; what would open a block at the start of a
-/// list item (`#`, `>`, `-`, `+`, `1.`) is escaped;
+/// list item (`>`, or `#`, `-`, `+`, `1.` and a space) is escaped;
 /// and the URLs GitHub links by itself (`http://...`, `www.`) are broken with an escape.
 pub(super) fn md(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
@@ -30,11 +30,17 @@ pub(super) fn md(s: &str) -> String {
             _ => out.push(c),
         }
     }
-    // A block marker where the text may begin a line (after a list item's `- `).
-    let digits = out.bytes().take_while(u8::is_ascii_digit).count();
-    let marker = match out.as_bytes().get(digits) {
-        Some(b'.' | b')') if (1..=9).contains(&digits) => Some(digits),
-        Some(b'#' | b'-' | b'+' | b'=' | b'>') if digits == 0 => Some(0),
+    // A block marker where the text may begin a line (after a list item's `- `): `>`, or `#`,
+    // `-`, `+`, `1.` or `1)` followed by a space or nothing (`0.5`, `#2` and `-5` are text).
+    let bytes = out.as_bytes();
+    let digits = bytes.iter().take_while(|b| b.is_ascii_digit()).count();
+    let hashes = bytes.iter().take_while(|&&b| b == b'#').count();
+    let ends = |at: usize| matches!(bytes.get(at), None | Some(b' ' | b'\t'));
+    let marker = match bytes.get(digits) {
+        Some(b'.' | b')') if (1..=9).contains(&digits) && ends(digits + 1) => Some(digits),
+        Some(b'>') if digits == 0 => Some(0),
+        Some(b'-' | b'+') if digits == 0 && ends(1) => Some(0),
+        Some(b'#') if digits == 0 && hashes <= 6 && ends(hashes) => Some(0),
         _ => None,
     };
     if let Some(at) = marker {
@@ -263,4 +269,42 @@ fn disagreements(out: &mut dyn Write, set: &Changeset) -> io::Result<()> {
         writeln!(out, "- **{}** {}", d.code, md(&d.reason))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::md;
+
+    #[test]
+    fn text_is_escaped_where_markdown_would_read_it_and_left_alone_elsewhere() {
+        for (text, escaped) in [
+            ("<script>x</script>", "\\<script>x\\</script>"),
+            ("<!-- x", "\\<!-- x"),
+            ("[a](b) ![c](d)", "\\[a\\](b) !\\[c\\](d)"),
+            ("a & b", "a \\& b"),
+            (
+                "`x` *y* _z_ ~~w~~ |",
+                "\\`x\\` \\*y\\* \\_z\\_ \\~\\~w\\~\\~ \\|",
+            ),
+            ("line\nbreak\r\n", "line break  "),
+            ("1. item", "1\\. item"),
+            ("12) item", "12\\) item"),
+            ("# heading", "\\# heading"),
+            ("- item", "\\- item"),
+            ("+ item", "\\+ item"),
+            ("> quote", "\\> quote"),
+            (
+                "see http://evil.example or WWW.evil.example",
+                "see http:\\/\\/evil.example or WWW\\.evil.example",
+            ),
+            // Text that opens nothing is left as written.
+            ("0.5 mg", "0.5 mg"),
+            ("#2 following evar", "#2 following evar"),
+            ("-5 and +3", "-5 and +3"),
+            ("a -> b, x >= 4", "a -> b, x >= 4"),
+            ("2019-12-31", "2019-12-31"),
+        ] {
+            assert_eq!(md(text), escaped, "{text:?}");
+        }
+    }
 }
