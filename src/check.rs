@@ -6,6 +6,7 @@
 
 mod repost;
 
+use std::io::Write;
 use std::path::PathBuf;
 
 use crate::diff::{self, Changeset, Filter};
@@ -180,11 +181,11 @@ pub enum CheckOutcome {
         posting: String,
     },
     /// New releases were imported; `changeset` (filtered) compares the newest stored before
-    /// with the newest now. `report` is the rendered changelog (already written if `output`).
+    /// with the newest now. Its changelog was written (to `output`, or to standard output)
+    /// before anything was stored.
     Imported {
         imported: Vec<ReleaseId>,
         changeset: Box<Changeset>,
-        report: Vec<u8>,
         /// What was kept of the corrections in the zips, in words.
         said: Vec<String>,
     },
@@ -193,7 +194,6 @@ pub enum CheckOutcome {
     Reposted {
         revision: repost::Revision,
         changeset: Box<Changeset>,
-        report: Vec<u8>,
         /// What was kept of the corrections in the zip, in words.
         said: Vec<String>,
     },
@@ -201,19 +201,26 @@ pub enum CheckOutcome {
 
 pub use repost::Revision;
 
-pub fn check(store: &Store, options: &CheckOptions) -> Result<CheckOutcome, Error> {
+/// Fetches what is new, writes its changelog to `options.output`, or else to `out` (flushed),
+/// tells the webhook, and only then stores it: a report that could not be written (a closed
+/// pipe, a full disk) stores nothing and tells no one, and the next run does it all again.
+pub fn check(
+    store: &Store,
+    options: &CheckOptions,
+    out: &mut dyn Write,
+) -> Result<CheckOutcome, Error> {
     let _lock = store.lock()?;
     let newest = store.latest()?;
     let fetched = probe(store, newest, options)?;
     let Some(latest) = fetched.last() else {
-        return repost::recheck(store, newest, options);
+        return repost::recheck(store, newest, options, out);
     };
     let old = store.load(newest)?;
     let codes = old.records.iter().chain(&latest.snapshot.records);
     options.filter.check_names(codes.map(|r| r.code.as_str()))?;
     let mut changeset = options.filter.apply(diff::diff(&old, &latest.snapshot));
     changeset.context.generated_at = Some(options.generated_at.clone());
-    let rendered = report_and_notify(&changeset, options, None)?;
+    report_and_notify(&changeset, options, None, out)?;
     // Only now, with the report written and the webhook told, does anything reach the store:
     // a failure above leaves it as it was, and the next run does the whole job again.
     let imported = fetched.iter().map(|f| f.snapshot.release()).collect();
@@ -221,7 +228,6 @@ pub fn check(store: &Store, options: &CheckOptions) -> Result<CheckOutcome, Erro
     Ok(CheckOutcome::Imported {
         imported,
         changeset: Box::new(changeset),
-        report: rendered,
         said,
     })
 }
@@ -244,13 +250,14 @@ fn probe(store: &Store, newest: ReleaseId, options: &CheckOptions) -> Result<Vec
     Ok(fetched)
 }
 
-/// Renders the changelog, writes it to `--output` and POSTs the JSON changeset (with `extra`'s
-/// fields added) to the webhook; returns the rendered report.
+/// Renders the changelog, writes it to `--output` (or to `out`, flushed) and POSTs the JSON
+/// changeset (with `extra`'s fields added) to the webhook.
 fn report_and_notify(
     changeset: &Changeset,
     options: &CheckOptions,
     extra: Option<(&str, serde_json::Value)>,
-) -> Result<Vec<u8>, Error> {
+    out: &mut dyn Write,
+) -> Result<(), Error> {
     let mut rendered = Vec::new();
     let render = report::Options {
         bom: options.excel,
@@ -258,9 +265,13 @@ fn report_and_notify(
     };
     report::render(&mut rendered, changeset, options.format, &render)
         .map_err(|e| io_error("report", e))?;
-    if let Some(path) = &options.output {
-        crate::fs::write_atomically(path, &rendered)
-            .map_err(|e| io_error(&path.display().to_string(), e))?;
+    match &options.output {
+        Some(path) => crate::fs::write_atomically(path, &rendered)
+            .map_err(|e| io_error(&path.display().to_string(), e))?,
+        None => out
+            .write_all(&rendered)
+            .and_then(|()| out.flush())
+            .map_err(|e| io_error("changelog", e))?,
     }
     if let Some(url) = &options.notify {
         let mut json = Vec::new();
@@ -275,7 +286,7 @@ fn report_and_notify(
         }
         fetch::post_json(url, json, &options.fetch)?;
     }
-    Ok(rendered)
+    Ok(())
 }
 
 /// The latest release that can be posted on `today`: CMS posts a quarter's file some weeks

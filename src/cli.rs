@@ -15,19 +15,19 @@ const EXIT_STATUS_HELP: &str = "\
 Exit status:
   0  success (diff: no changes after filters; check: nothing new or nothing watched changed; audit: every code active and unchanged)
   1  changes found (diff; check: a new release or a re-post of the newest changed watched codes; audit: a code or row needs attention)
-  2  error: bad input, unknown release, store, download or webhook problem; nothing stored was changed";
+  2  error: bad input, unknown release, store, download or webhook problem, or a report that could not be written (a closed pipe, a full disk); nothing stored was changed";
 
 const CHECK_STATUS_HELP: &str = "\
 Exit status:
   0  nothing new (the newest release's posting unchanged), or nothing watched changed
   1  a new release, or a re-post of the newest (stored as a new revision), changed watched codes
-  2  error (download, input, store, webhook); nothing was stored, the next run tries again";
+  2  error (download, input, store, webhook, a report that could not be written); nothing was stored, the next run tries again";
 
 const AUDIT_STATUS_HELP: &str = "\
 Exit status:
   0  every code active and unchanged, every dated row valid
   1  a code needs attention (changed, terminated, not in the release, unknown), or a row was not valid on its date
-  2  error: bad input, unknown release, store problem";
+  2  error: bad input, unknown release, store problem, or a report that could not be written";
 
 /// Track the CMS HCPCS Level II code set from release to release.
 #[derive(Debug, Parser)]
@@ -101,7 +101,10 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8> {
     hcpcs_diff::read::set_max_unpacked(cli.max_unpacked_mb.saturating_mul(1 << 20));
     let store = Store::new(&cli.store)
         .with_lock_wait(std::time::Duration::from_secs(cli.lock_wait))
-        .on_wait(|message| eprintln!("{message}"));
+        // Not eprintln!, which panics on a standard error that cannot be written.
+        .on_wait(|message| {
+            let _ = writeln!(std::io::stderr(), "{message}");
+        });
     match cli.command {
         Command::Import(args) => cmd::import::run(&store, args, out, err),
         Command::List(args) => cmd::list::run(&store, args, out, err),

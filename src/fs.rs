@@ -59,20 +59,37 @@ pub fn create_atomically<E: From<std::io::Error>>(
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
-    let tmp = tempfile::Builder::new().prefix(".tmp-").tempfile_in(dir)?;
-    fill(tmp.path())?;
-    // Temporary files are private (0600); a snapshot or report is an ordinary file.
+    // The file gets the mode of the one it replaces (a report kept 0640 because it carries
+    // claim columns stays 0640), from its first byte; a new file gets what the umask gives
+    // any new file (0644 under the usual 022), not a temporary file's private 0600.
     #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o644))?;
-    }
+    use std::os::unix::fs::PermissionsExt;
+    #[cfg(unix)]
+    let kept = std::fs::metadata(path)
+        .ok()
+        .filter(|m| m.is_file())
+        .map(|m| m.permissions().mode() & 0o7777);
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".tmp-");
+    // (Its owner may write it meanwhile: writers reopen it by name.)
+    #[cfg(unix)]
+    builder.permissions(std::fs::Permissions::from_mode(
+        kept.map_or(0o666, |mode| mode | 0o600),
+    ));
+    let tmp = builder.tempfile_in(dir)?;
+    fill(tmp.path())?;
     // `fill` may have written through its own handle: sync what is on disk under the name.
     std::fs::OpenOptions::new()
         .write(true)
         .open(tmp.path())?
         .sync_all()?;
+    #[cfg(unix)]
+    if let Some(mode) = kept {
+        // The umask may have narrowed the temporary file's mode: the replaced file's is given
+        // exactly.
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(mode))?;
+    }
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
 }

@@ -15,21 +15,44 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
-    let mut out = io::stdout().lock();
+    let mut out = StandardOutput(io::stdout().lock());
     let mut err = io::stderr();
-    match cli::run(cli, &mut out, &mut err) {
+    // Whatever is still buffered is written here, and its failure counts like any other.
+    let outcome = cli::run(cli, &mut out, &mut err).and_then(|code| {
+        out.flush()?;
+        Ok(code)
+    });
+    match outcome {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            // A closed pipe (`| head`) is the reader's choice, not an error.
-            if let Some(io_err) = e.downcast_ref::<io::Error>()
-                && io_err.kind() == io::ErrorKind::BrokenPipe
-            {
-                return ExitCode::from(hcpcs_diff::exit::OK);
-            }
+            // A report cut off by a closed pipe (`| head`) or a full disk was not delivered:
+            // that is an error like any other, so that a cron job never reads "no changes"
+            // from a changelog nobody saw.
             let _ = out.flush();
             let _ = writeln!(err, "error: {}", message(&e));
             ExitCode::from(hcpcs_diff::exit::ERROR)
         }
+    }
+}
+
+/// Standard output, whose write errors say that they are standard output's: a closed pipe
+/// reads `could not write to standard output: Broken pipe (os error 32)`, not a bare `Broken
+/// pipe`. (Rust ignores SIGPIPE, so a closed pipe is this error, not a silent death.)
+struct StandardOutput<W>(W);
+
+impl<W: Write> StandardOutput<W> {
+    fn said(e: io::Error) -> io::Error {
+        io::Error::new(e.kind(), format!("could not write to standard output: {e}"))
+    }
+}
+
+impl<W: Write> Write for StandardOutput<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.write(buf).map_err(Self::said)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush().map_err(Self::said)
     }
 }
 

@@ -37,6 +37,7 @@ pub(super) fn recheck(
     store: &Store,
     newest: ReleaseId,
     options: &CheckOptions,
+    out: &mut dyn std::io::Write,
 ) -> Result<CheckOutcome, Error> {
     let current = store.provenance(newest)?;
     let downloads = store.downloads();
@@ -80,7 +81,7 @@ pub(super) fn recheck(
         }
         return Ok(outcome);
     }
-    reposted(store, current, fetched, options)
+    reposted(store, current, fetched, options, out)
 }
 
 /// "Nothing new" once a mistyped watch has been caught (now, not when the next release comes
@@ -131,6 +132,7 @@ fn reposted(
     current: Provenance,
     fetched: Fetched,
     options: &CheckOptions,
+    out: &mut dyn std::io::Write,
 ) -> Result<CheckOutcome, Error> {
     let release = current.release;
     let old = store.load(release)?;
@@ -152,12 +154,11 @@ fn reposted(
         previous_sha256: current.source.sha256,
     };
     let json = serde_json::to_value(&revision).map_err(|e| io_error("report", e.into()))?;
-    let report = super::report_and_notify(&changeset, options, Some(("revision", json)))?;
+    super::report_and_notify(&changeset, options, Some(("revision", json)), out)?;
     let said = super::keep(store, vec![fetched])?;
     Ok(CheckOutcome::Reposted {
         revision,
         changeset: Box::new(changeset),
-        report,
         said,
     })
 }

@@ -38,6 +38,7 @@ pub struct Args {
 const XLSX_REFUSED: &str = "--format xlsx writes diff's and check's changelogs; audit writes text, markdown, json, csv or html";
 
 pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
+    super::output::refuse_in_store(store, args.output.as_deref())?;
     anyhow::ensure!(!matches!(args.format, FormatArg::Xlsx), XLSX_REFUSED);
     let name = args.file.display().to_string();
     let bytes = super::read_input(&args.file).with_context(|| name.clone())?;

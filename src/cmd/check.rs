@@ -38,6 +38,7 @@ pub struct Args {
 }
 
 pub fn run(store: &Store, args: Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8> {
+    super::output::refuse_in_store(store, args.output.as_deref())?;
     super::args::check_excel(args.excel, args.format)?;
     let options = CheckOptions {
         fetch: args.network.options(None),
@@ -48,7 +49,10 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write, err: &mut dyn Write) 
         notify: args.notify,
         generated_at: super::args::made_at(args.generated_at),
     };
-    match check::check(store, &options)? {
+    // The report is written (to --output, or here to standard output) inside `check`, before
+    // anything is stored; what follows is said once the store is committed, so a standard
+    // error that cannot take it no longer changes the outcome.
+    match check::check(store, &options, out)? {
         CheckOutcome::NothingNew {
             newest,
             probed,
@@ -56,60 +60,51 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write, err: &mut dyn Write) 
         } => {
             // Cron mails any output: say nothing unless someone is watching.
             if std::io::stderr().is_terminal() {
-                writeln!(
+                let _ = writeln!(
                     err,
                     "nothing new: {probed} is not posted yet; {newest}'s posting: {posting}"
-                )?;
+                );
             }
             Ok(exit::OK)
         }
         CheckOutcome::Imported {
             imported,
             changeset,
-            report,
             said,
         } => {
             let list: Vec<String> = imported.iter().map(ToString::to_string).collect();
-            writeln!(err, "imported {}", list.join(", "))?;
-            for line in said {
-                writeln!(err, "{line}")?;
-            }
-            finish(&args.output, &changeset, &report, out)
+            let _ = writeln!(err, "imported {}", list.join(", "));
+            say(err, &said);
+            Ok(status(&changeset))
         }
         CheckOutcome::Reposted {
             revision: r,
             changeset,
-            report,
             said,
         } => {
-            writeln!(
+            let _ = writeln!(
                 err,
                 "release {} re-posted: revision {} from {} ({}, sha256 {}) stored as current, \
                  revision {} kept",
                 r.release, r.number, r.url, r.source, r.sha256, r.previous
-            )?;
-            for line in said {
-                writeln!(err, "{line}")?;
-            }
-            finish(&args.output, &changeset, &report, out)
+            );
+            say(err, &said);
+            Ok(status(&changeset))
         }
     }
 }
 
-/// Writes the report (unless it went to `--output`); the status says whether watched codes
-/// changed.
-fn finish(
-    output: &Option<PathBuf>,
-    changeset: &Changeset,
-    report: &[u8],
-    out: &mut dyn Write,
-) -> Result<u8> {
-    if output.is_none() {
-        out.write_all(report)?;
+fn say(err: &mut dyn Write, lines: &[String]) {
+    for line in lines {
+        let _ = writeln!(err, "{line}");
     }
-    Ok(if changeset.changes.is_empty() {
+}
+
+/// Whether watched codes changed.
+fn status(changeset: &Changeset) -> u8 {
+    if changeset.changes.is_empty() {
         exit::OK
     } else {
         exit::CHANGES
-    })
+    }
 }

@@ -45,6 +45,7 @@ pub struct Args {
 }
 
 pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
+    super::output::refuse_in_store(store, args.output.as_deref())?;
     super::args::check_excel(args.excel, args.format)?;
     let filter = args.filter.into_filter(args.only, args.hide_cosmetic)?;
     let sides = sides_of(store, &args.old, &args.new)?;

@@ -36,9 +36,16 @@ pub struct Args {
     /// Write to FILE (atomically) instead of standard output.
     #[arg(long, value_name = "FILE")]
     output: Option<PathBuf>,
+    /// With --format sqlite: replace FILE even if it is not a database this tool wrote.
+    #[arg(long)]
+    force: bool,
 }
 
 pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
+    super::output::refuse_in_store(store, args.output.as_deref())?;
+    if args.force && args.format != Format::Sqlite {
+        bail!("--force is for --format sqlite (which replaces a database whole)");
+    }
     let render: fn(&mut dyn Write, &Snapshot) -> std::io::Result<()> = match args.format {
         Format::Sqlite => return sqlite(store, args, out),
         Format::Csv => report::export::csv,
@@ -74,6 +81,9 @@ fn sqlite(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
             "export --format sqlite needs --output FILE (a database is not written to a terminal)"
         );
     };
+    if !args.force {
+        report::sqlite::replaceable(&path).with_context(|| format!("{}", path.display()))?;
+    }
     let snapshots = store.load_all()?;
     if snapshots.is_empty() {
         return Err(hcpcs_diff::store::StoreError::Empty.into());

@@ -38,8 +38,9 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
             kept.display()
         ),
     };
+    let mut said = Vec::new();
     writeln!(
-        out,
+        said,
         "{}: release {}: {} procedure codes, {} modifiers; {verb}; zip kept as {} (sha256 {})",
         done.url,
         done.release,
@@ -49,7 +50,8 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
         done.sha256
     )?;
     for line in &done.said {
-        writeln!(out, "{line}")?;
+        writeln!(said, "{line}")?;
     }
+    super::say_stored(out, &said);
     Ok(exit::OK)
 }

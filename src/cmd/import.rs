@@ -85,8 +85,9 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write, err: &mut dyn Write) 
     let saved = store.commit(planned)?;
     let verb = verb(&saved, &loaded.snapshot.provenance.source, err)?;
     let n = loaded.warnings.len();
+    let mut said = Vec::new();
     writeln!(
-        out,
+        said,
         "{}: release {} ({how}): {} procedure codes, {} modifiers, {n} warning{}; {verb} in {}",
         source.display(),
         p.release,
@@ -95,7 +96,8 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write, err: &mut dyn Write) 
         if n == 1 { "" } else { "s" },
         store.path_of(p.release).display()
     )?;
-    say_kept(out, p.release, &kept)?;
+    say_kept(&mut said, p.release, &kept)?;
+    super::say_stored(out, &said);
     Ok(exit::OK)
 }
 
@@ -156,7 +158,9 @@ fn keep_corrections(
         return Err(hcpcs_diff::store::StoreError::Missing(release).into());
     }
     let kept = store.add_corrections(release, files)?;
-    say_kept(out, release, &kept)?;
+    let mut said = Vec::new();
+    say_kept(&mut said, release, &kept)?;
+    super::say_stored(out, &said);
     Ok(exit::OK)
 }
 

@@ -12,6 +12,7 @@ pub mod fetch;
 pub mod history;
 pub mod import;
 pub mod list;
+pub mod output;
 pub mod show;
 
 use std::io::{IsTerminal, Write};
@@ -27,6 +28,18 @@ fn emit(out: &mut dyn Write, path: Option<&Path>, bytes: &[u8]) -> Result<()> {
         Some(path) => hcpcs_diff::fs::write_atomically(path, bytes)
             .with_context(|| format!("{}", path.display())),
         None => Ok(out.write_all(bytes)?),
+    }
+}
+
+/// Says on `out` what a command stored, once it is stored. A standard output that cannot take
+/// it (a closed pipe, a full disk) undoes nothing, so it is a warning on standard error, not
+/// an error: exit 2 always means the store is as it was.
+fn say_stored(out: &mut dyn Write, said: &[u8]) {
+    if let Err(e) = out.write_all(said).and_then(|()| out.flush()) {
+        let _ = writeln!(
+            std::io::stderr(),
+            "warning: {e}; the store keeps what was done"
+        );
     }
 }
 

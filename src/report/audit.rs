@@ -86,11 +86,16 @@ pub fn status_words(c: &CodeAudit) -> String {
     }
 }
 
-/// The lines under a code: pricing and coverage, changes, replacements.
-fn details(c: &CodeAudit, code: &dyn Fn(&str) -> String) -> Vec<String> {
+/// The lines under a code: pricing and coverage, changes, replacements; `code` marks up a
+/// code, `text` escapes the rest for the format (values and descriptions are CMS's text).
+fn details(
+    c: &CodeAudit,
+    code: &dyn Fn(&str) -> String,
+    text: &dyn Fn(&str) -> String,
+) -> Vec<String> {
     let mut out = Vec::new();
     if !c.pricing.is_empty() || c.coverage.is_some() {
-        out.push(format!(
+        out.push(text(&format!(
             "pricing: {}; coverage: {}",
             if c.pricing.is_empty() {
                 "(blank)".to_string()
@@ -98,15 +103,15 @@ fn details(c: &CodeAudit, code: &dyn Fn(&str) -> String) -> Vec<String> {
                 c.pricing.join("; ")
             },
             c.coverage.as_deref().unwrap_or("(blank)")
-        ));
+        )));
     }
     for f in &c.changes {
-        out.push(format!(
+        out.push(text(&format!(
             "{}: {} -> {}",
             f.label,
             describe(f, &f.old),
             describe(f, &f.new)
-        ));
+        )));
     }
     for r in &c.replacements {
         out.push(format!("use instead: {}", chain(r, code)));
@@ -156,7 +161,7 @@ pub fn text(out: &mut dyn Write, a: &Audit, rows: &mut Rows) -> io::Result<()> {
         for c in group {
             let what = c.description.as_deref().unwrap_or("");
             writeln!(out, "  {}  {}  {what}", c.code, status_words(c))?;
-            for d in details(c, &|code| code.to_string()) {
+            for d in details(c, &|code| code.to_string(), &|t| t.to_string()) {
                 writeln!(out, "      {d}")?;
             }
         }
@@ -185,7 +190,7 @@ pub fn markdown(out: &mut dyn Write, a: &Audit, rows: &mut Rows) -> io::Result<(
         )?;
     }
     for c in by_urgency(a) {
-        let lines = details(c, &|code| format!("**{code}**"));
+        let lines = details(c, &|code| format!("**{code}**"), &|t| md(t));
         if lines.is_empty() {
             continue;
         }
@@ -224,16 +229,9 @@ pub fn html(out: &mut dyn Write, a: &Audit, rows: &mut Rows) -> io::Result<()> {
         } else {
             ""
         };
-        let lines: Vec<String> = details(c, &|code| format!("<code>{}</code>", esc(code)))
-            .iter()
-            .map(|d| {
-                if d.contains("<code>") {
-                    d.clone()
-                } else {
-                    esc(d)
-                }
-            })
-            .collect();
+        let lines = details(c, &|code| format!("<code>{}</code>", esc(code)), &|t| {
+            esc(t)
+        });
         writeln!(
             out,
             "<tr{class}><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>",
@@ -303,7 +301,7 @@ pub fn json(out: &mut dyn Write, a: &Audit, rows: &mut Rows) -> io::Result<()> {
 
 /// One row per line of the user's file: its own columns first, then the audit's.
 pub fn csv(out: &mut dyn Write, a: &Audit, rows: &mut Rows) -> io::Result<()> {
-    let mut w = csv::Writer::from_writer(out);
+    let mut w = super::csv::SafeWriter::from_writer(out);
     // What a row says of its code, worked out once per code: claims repeat a few codes.
     let per_code: Vec<[String; 6]> = a.codes.iter().map(code_fields).collect();
     let mut header = true;
@@ -364,7 +362,7 @@ fn code_fields(c: &CodeAudit) -> [String; 6] {
 
 /// One line of the user's file: its own columns, then the audit's, field by field.
 fn csv_row<W: Write>(
-    w: &mut csv::Writer<W>,
+    w: &mut super::csv::SafeWriter<W>,
     r: &Row,
     c: &CodeAudit,
     code_fields: &[String; 6],
@@ -394,5 +392,5 @@ fn csv_row<W: Write>(
     w.write_field(reason.join("; "))?;
     let release = check.and_then(|d| d.release).map(|r| r.to_string());
     w.write_field(release.unwrap_or_default())?;
-    w.write_record(None::<&[u8]>)
+    w.end_record()
 }

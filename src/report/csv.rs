@@ -1,8 +1,10 @@
 //! One row per field change, for spreadsheets; every row names its code's description and
 //! dates, so that a row read alone (sorted, filtered) still says what the code is. A code
 //! added, dropped, retired or reinstated without field changes still gets one row, with the
-//! field columns empty. Columns are listed in README.
+//! field columns empty. Columns are listed in README. A cell a spreadsheet would take for a
+//! formula is written with a leading `'` (`SafeWriter`), as OWASP advises for CSV files.
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 use chrono::NaiveDate;
@@ -127,7 +129,7 @@ pub fn render(out: &mut dyn Write, set: &Changeset, bom: bool) -> io::Result<()>
     if bom {
         out.write_all(BOM)?;
     }
-    let mut w = csv::Writer::from_writer(out);
+    let mut w = SafeWriter::from_writer(out);
     w.write_record(HEADER)?;
     for c in &set.changes {
         for row in rows(set, c) {
@@ -135,4 +137,95 @@ pub fn render(out: &mut dyn Write, set: &Changeset, bom: bool) -> io::Result<()>
         }
     }
     w.flush()
+}
+
+/// Whether a spreadsheet program opening a CSV file would take `value` for a formula (or the
+/// start of one): it begins with `=`, `+`, `-` or `@`, or a tab or carriage return, the
+/// characters OWASP lists for CSV injection, and it is not a plain number (`-5`, `+2.50`),
+/// which a spreadsheet reads as the number it is. Dates as CMS and this tool write them
+/// (`2019-12-31`, `20191231`) begin with a digit and are never formulas.
+pub fn formula_like(value: &str) -> bool {
+    let Some(first) = value.chars().next() else {
+        return false;
+    };
+    matches!(first, '=' | '+' | '-' | '@' | '\t' | '\r') && !plain_number(value)
+}
+
+/// `-5`, `+2.50`, `-.5`: a sign, digits, at most one decimal point, and nothing else.
+fn plain_number(value: &str) -> bool {
+    let digits = value.strip_prefix(['+', '-']).unwrap_or(value);
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+    let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    !(whole.is_empty() && fraction.is_empty()) && all_digits(whole) && all_digits(fraction)
+}
+
+/// `value` as a CSV cell a spreadsheet will show and not run: a formula-like value (see
+/// `formula_like`) gets a leading `'`, which spreadsheet programs read as "this is text".
+pub fn spreadsheet_cell(value: &str) -> Cow<'_, str> {
+    if formula_like(value) {
+        Cow::Owned(format!("'{value}"))
+    } else {
+        Cow::Borrowed(value)
+    }
+}
+
+/// A CSV writer whose every field (header included: an audited file's own column names are
+/// the user's input) goes through `spreadsheet_cell`.
+pub struct SafeWriter<W: Write>(csv::Writer<W>);
+
+impl<W: Write> SafeWriter<W> {
+    pub fn from_writer(out: W) -> Self {
+        SafeWriter(csv::Writer::from_writer(out))
+    }
+
+    pub fn write_record<I, T>(&mut self, record: I) -> csv::Result<()>
+    where
+        I: IntoIterator<Item = T>,
+        T: AsRef<str>,
+    {
+        for field in record {
+            self.write_field(field)?;
+        }
+        self.end_record()
+    }
+
+    pub fn write_field(&mut self, field: impl AsRef<str>) -> csv::Result<()> {
+        self.0
+            .write_field(spreadsheet_cell(field.as_ref()).as_bytes())
+    }
+
+    pub fn end_record(&mut self) -> csv::Result<()> {
+        self.0.write_record(None::<&[u8]>)
+    }
+
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.0.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::spreadsheet_cell;
+
+    #[test]
+    fn formulas_are_quoted_and_numbers_and_dates_are_not() {
+        for formula in [
+            "=1+1", "+A1", "-A1", "@SUM(A1)", "\t=1", "\r=1", "-", "+", "-1e5", "--1",
+        ] {
+            assert_eq!(spreadsheet_cell(formula), format!("'{formula}"));
+        }
+        for value in [
+            "-5",
+            "+2.50",
+            "-.5",
+            "0217",
+            "60-9",
+            "2019-12-31",
+            "E1392",
+            "",
+            " =1",
+        ] {
+            assert_eq!(spreadsheet_cell(value), value);
+        }
+    }
 }

@@ -134,25 +134,27 @@ fn correction_lines(h: &History) -> Vec<String> {
 pub fn markdown(out: &mut dyn Write, h: &History) -> io::Result<()> {
     writeln!(out, "# {} history", h.code)?;
     writeln!(out)?;
+    // Every line is plain text, escaped (a description's `<script>` shows as written).
+    let md = super::markdown::md;
     writeln!(
         out,
         "{}. {}.",
-        h.description.as_deref().unwrap_or("In no stored release"),
-        span(h)
+        md(h.description.as_deref().unwrap_or("In no stored release")),
+        md(&span(h))
     )?;
     if let Some(since) = since(h) {
         writeln!(out)?;
-        writeln!(out, "{}.", capitalized(&since))?;
+        writeln!(out, "{}.", md(&capitalized(&since)))?;
     }
     writeln!(out)?;
     for (head, details) in lines(h) {
-        writeln!(out, "- {head}")?;
+        writeln!(out, "- {}", md(&head))?;
         for d in details {
-            writeln!(out, "  - {d}")?;
+            writeln!(out, "  - {}", md(&d))?;
         }
     }
     if let Some(line) = quiet_since(h) {
-        writeln!(out, "- {line}")?;
+        writeln!(out, "- {}", md(&line))?;
     }
     if !h.corrections.is_empty() {
         writeln!(out, "\n## CMS corrections\n")?;

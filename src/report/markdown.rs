@@ -11,13 +11,60 @@ use super::{
 };
 use crate::diff::{Change, Changeset, CodeChange, Cosmetic};
 
-/// Markdown-safe text: table pipes and emphasis characters escaped.
+/// Markdown-safe text: what CMS or a user wrote shows as written and can make nothing of the
+/// document. Every character CommonMark (and GitHub's tables and strike-through) gives a
+/// meaning inline is backslash-escaped: emphasis, code spans, links and images (`[`, `]`),
+/// raw HTML and autolinks (`<`; a `>` without it is plain, so `->` stays as written), entities
+/// (`&`), table pipes. A line break becomes a space; what would open a block at the start of a
+/// list item (`>`, or `#`, `-`, `+`, `1.` and a space) is escaped;
+/// and the URLs GitHub links by itself (`http://...`, `www.`) are broken with an escape.
 pub(super) fn md(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('|', "\\|")
-        .replace('*', "\\*")
-        .replace('_', "\\_")
-        .replace('~', "\\~")
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\\' | '|' | '*' | '_' | '~' | '`' | '[' | ']' | '<' | '&' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\r' | '\n' => out.push(' '),
+            _ => out.push(c),
+        }
+    }
+    // A block marker where the text may begin a line (after a list item's `- `): `>`, or `#`,
+    // `-`, `+`, `1.` or `1)` followed by a space or nothing (`0.5`, `#2` and `-5` are text).
+    let bytes = out.as_bytes();
+    let digits = bytes.iter().take_while(|b| b.is_ascii_digit()).count();
+    let hashes = bytes.iter().take_while(|&&b| b == b'#').count();
+    let ends = |at: usize| matches!(bytes.get(at), None | Some(b' ' | b'\t'));
+    let marker = match bytes.get(digits) {
+        Some(b'.' | b')') if (1..=9).contains(&digits) && ends(digits + 1) => Some(digits),
+        Some(b'>') if digits == 0 => Some(0),
+        Some(b'-' | b'+') if digits == 0 && ends(1) => Some(0),
+        Some(b'#') if digits == 0 && hashes <= 6 && ends(hashes) => Some(0),
+        _ => None,
+    };
+    if let Some(at) = marker {
+        out.insert(at, '\\');
+    }
+    if out.contains("://") || out.to_ascii_lowercase().contains("www.") {
+        out = out.replace("://", ":\\/\\/");
+        out = break_www(&out);
+    }
+    out
+}
+
+/// `www.` (any case) with its dot escaped, so that GitHub does not make the name a link.
+fn break_www(s: &str) -> String {
+    let lower = s.to_ascii_lowercase();
+    let mut out = String::with_capacity(s.len() + 4);
+    let mut last = 0;
+    for (at, _) in lower.match_indices("www.") {
+        out.push_str(&s[last..at + 3]);
+        out.push_str("\\.");
+        last = at + 4;
+    }
+    out.push_str(&s[last..]);
+    out
 }
 
 /// `s` as a CommonMark code span: backslashes are literal there, so nothing is escaped; the
@@ -222,4 +269,42 @@ fn disagreements(out: &mut dyn Write, set: &Changeset) -> io::Result<()> {
         writeln!(out, "- **{}** {}", d.code, md(&d.reason))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::md;
+
+    #[test]
+    fn text_is_escaped_where_markdown_would_read_it_and_left_alone_elsewhere() {
+        for (text, escaped) in [
+            ("<script>x</script>", "\\<script>x\\</script>"),
+            ("<!-- x", "\\<!-- x"),
+            ("[a](b) ![c](d)", "\\[a\\](b) !\\[c\\](d)"),
+            ("a & b", "a \\& b"),
+            (
+                "`x` *y* _z_ ~~w~~ |",
+                "\\`x\\` \\*y\\* \\_z\\_ \\~\\~w\\~\\~ \\|",
+            ),
+            ("line\nbreak\r\n", "line break  "),
+            ("1. item", "1\\. item"),
+            ("12) item", "12\\) item"),
+            ("# heading", "\\# heading"),
+            ("- item", "\\- item"),
+            ("+ item", "\\+ item"),
+            ("> quote", "\\> quote"),
+            (
+                "see http://evil.example or WWW.evil.example",
+                "see http:\\/\\/evil.example or WWW\\.evil.example",
+            ),
+            // Text that opens nothing is left as written.
+            ("0.5 mg", "0.5 mg"),
+            ("#2 following evar", "#2 following evar"),
+            ("-5 and +3", "-5 and +3"),
+            ("a -> b, x >= 4", "a -> b, x >= 4"),
+            ("2019-12-31", "2019-12-31"),
+        ] {
+            assert_eq!(md(text), escaped, "{text:?}");
+        }
+    }
 }

@@ -20,12 +20,25 @@ use crate::model::{Record, Snapshot};
 /// The database's `PRAGMA user_version`: bumped when a table or column changes incompatibly.
 pub const SCHEMA_VERSION: i32 = 1;
 
+/// The database's `PRAGMA application_id` (SQLite's field for "which program's file is this"):
+/// `HCPD` in ASCII. A file that does not carry it is not replaced without `--force`.
+pub const APPLICATION_ID: i32 = 0x4843_5044;
+
+/// The tables of the database, which a database written before `APPLICATION_ID` was set is
+/// known by.
+const TABLES: [&str; 4] = ["changes", "codes", "releases", "validity"];
+
 #[derive(Debug, thiserror::Error)]
 pub enum SqliteError {
     #[error(transparent)]
     Io(#[from] std::io::Error),
     #[error("SQLite: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    #[error(
+        "is not a database this tool wrote ({0}): the export would replace it whole; give \
+         another path, or --force to replace it"
+    )]
+    NotOurs(String),
 }
 
 /// How a field of the record is kept in its column of `codes`.
@@ -157,8 +170,68 @@ fn field_value(f: &FieldDef, record: &Record) -> Value {
     value(column(f.key), (f.values)(record))
 }
 
+/// Whether the file at `path` may be replaced by a new database: it is not there, is empty, or
+/// is a database this tool wrote (its `APPLICATION_ID`, or, from before that was set, its
+/// user version and exactly its tables). Anything else (a document, another program's
+/// database) is `SqliteError::NotOurs`, saying what it is.
+pub fn replaceable(path: &Path) -> Result<(), SqliteError> {
+    use std::io::Read;
+    let meta = match std::fs::metadata(path) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e.into()),
+    };
+    if !meta.is_file() || meta.len() == 0 {
+        // Empty, or not a file (refused as such when it is written).
+        return Ok(());
+    }
+    let mut header = [0u8; 100];
+    let read = std::fs::File::open(path)?
+        .take(100)
+        .read(&mut header)
+        .unwrap_or(0);
+    if read < 100 || !header.starts_with(b"SQLite format 3\0") {
+        return Err(SqliteError::NotOurs("not a SQLite database".to_string()));
+    }
+    let id = i32::from_be_bytes([header[68], header[69], header[70], header[71]]);
+    if id == APPLICATION_ID {
+        return Ok(());
+    }
+    if id != 0 {
+        return Err(SqliteError::NotOurs(format!(
+            "another program's SQLite database, application_id {id:#x}"
+        )));
+    }
+    let flags =
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let unreadable = |e: rusqlite::Error| {
+        SqliteError::NotOurs(format!("a SQLite database that cannot be read ({e})"))
+    };
+    let db = Connection::open_with_flags(path, flags).map_err(unreadable)?;
+    let version: i32 = db
+        .pragma_query_value(None, "user_version", |row| row.get(0))
+        .map_err(unreadable)?;
+    let mut tables: Vec<String> = db
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        .and_then(|mut q| q.query_map([], |row| row.get(0))?.collect())
+        .map_err(unreadable)?;
+    if version == SCHEMA_VERSION && tables == TABLES {
+        return Ok(());
+    }
+    tables.truncate(8);
+    Err(SqliteError::NotOurs(format!(
+        "a SQLite database with the tables {}",
+        if tables.is_empty() {
+            "(none)".to_string()
+        } else {
+            tables.join(", ")
+        }
+    )))
+}
+
 /// Writes every snapshot (oldest first) and the changes between each consecutive pair to a new
 /// database at `path`, atomically: a temporary file in the same folder, renamed into place.
+/// Whether a file already at `path` may be replaced is the caller's to ask (`replaceable`).
 pub fn write(path: &Path, snapshots: &[Snapshot]) -> Result<Written, SqliteError> {
     let mut written = Written::default();
     crate::fs::create_atomically(path, |tmp: &Path| -> Result<(), SqliteError> {
@@ -173,6 +246,7 @@ fn fill(db: &mut Connection, snapshots: &[Snapshot]) -> Result<Written, SqliteEr
     // crash, and nothing need reach the disk before the end.
     db.execute_batch("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;")?;
     db.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+    db.pragma_update(None, "application_id", APPLICATION_ID)?;
     let tx = db.transaction()?;
     tx.execute_batch(&format!("{RELEASES};\n{};\n{CHANGES};", codes_table()))?;
     let mut written = Written::default();

@@ -1,7 +1,10 @@
 //! The changelog as an Excel workbook: a summary sheet (releases, context, counts), then a sheet
 //! per section with the CSV's columns, and the disagreements with CMS. Every cell is written as
 //! text in a text-formatted cell, so that codes and values such as `0217`, `00` and `60-9`
-//! stay as written instead of turning into numbers and dates.
+//! stay as written instead of turning into numbers and dates. A string cell is never
+//! evaluated, so a description beginning with `=` cannot run as a formula; a cell that would
+//! read as one (`csv::formula_like`) is also given Excel's quote prefix, so that it stays text
+//! when someone edits it, and it shows as written, without the `'` the CSV needs.
 
 use std::io::{self, Write};
 
@@ -27,9 +30,13 @@ fn write_row(
 ) -> io::Result<()> {
     for (col, value) in values.iter().enumerate() {
         let col = u16::try_from(col).map_err(io::Error::other)?;
-        sheet
-            .write_string_with_format(row, col, value, format)
-            .map_err(fail)?;
+        if super::csv::formula_like(value) {
+            let quoted = format.clone().set_quote_prefix();
+            sheet.write_string_with_format(row, col, value, &quoted)
+        } else {
+            sheet.write_string_with_format(row, col, value, format)
+        }
+        .map_err(fail)?;
     }
     Ok(())
 }
