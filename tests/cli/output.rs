@@ -170,6 +170,11 @@ fn cases() -> Vec<Case> {
     all.push(case(&[
         "export", "--format", "sqlite", "--output", "hcpcs.db",
     ]));
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        all.push(case(&["completions", shell]));
+    }
+    all.push(case(&["man"]));
+    all.push(case(&["man", "diff"]));
     all
 }
 
