@@ -24,3 +24,4 @@ mod revisions;
 mod schema;
 mod store;
 mod util;
+mod warehouse;
