@@ -93,3 +93,64 @@ pub fn create_atomically<E: From<std::io::Error>>(
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
 }
+
+/// Makes the folder `path` by having `fill` write a temporary folder beside it, then moves it
+/// into place: a failed `fill` leaves `path` as it was. A folder already at `path` is replaced
+/// only when it is empty or `replaceable` says it holds nothing but what an earlier run wrote
+/// (an export or a site), never a folder of the user's other files. The old folder is moved
+/// aside, the new one renamed in, and the old one removed.
+pub fn create_folder_atomically<E: From<std::io::Error>>(
+    path: &Path,
+    replaceable: impl Fn(&Path) -> bool,
+    fill: impl FnOnce(&Path) -> Result<(), E>,
+) -> Result<(), E> {
+    let existing = match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.is_dir() => true,
+        Ok(_) => {
+            let problem = "is not a folder: a folder is written here whole";
+            return Err(std::io::Error::other(problem).into());
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+        Err(e) => return Err(e.into()),
+    };
+    if existing && std::fs::read_dir(path)?.next().is_some() && !replaceable(path) {
+        let problem =
+            "holds files this tool did not write: not replaced (give an empty or new folder)";
+        return Err(std::io::Error::other(problem).into());
+    }
+    let parent = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent)?;
+    let tmp = tempfile::Builder::new()
+        .prefix(".tmp-")
+        .tempdir_in(parent)?;
+    fill(tmp.path())?;
+    for entry in std::fs::read_dir(tmp.path())? {
+        std::fs::File::open(entry?.path())?.sync_all()?;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o755))?;
+    }
+    if existing {
+        let old = tempfile::Builder::new()
+            .prefix(".old-")
+            .tempdir_in(parent)?;
+        let aside = old.path().join("previous");
+        std::fs::rename(path, &aside)?;
+        if let Err(e) = std::fs::rename(tmp.path(), path) {
+            // Put the old folder back: the caller sees the error and the folder as it was.
+            let _ = std::fs::rename(&aside, path);
+            return Err(e.into());
+        }
+        drop(old);
+    } else {
+        std::fs::rename(tmp.path(), path)?;
+    }
+    // The folder was renamed away: nothing is left for the guard to remove.
+    let _ = tmp.keep();
+    Ok(())
+}

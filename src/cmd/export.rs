@@ -19,6 +19,9 @@ pub enum Format {
     /// Every stored release, the changes between consecutive ones and each code's validity,
     /// as one SQLite database (needs --output, takes no RELEASE): for SQL and claims joins.
     Sqlite,
+    /// The same tables as Parquet files in the folder --output names (releases, codes,
+    /// changes, validity), typed: for DuckDB, Spark and other warehouse engines.
+    Parquet,
     /// RELEASE as a FHIR R4 CodeSystem (JSON): for terminology servers.
     Fhir,
     /// RELEASE's terminated codes mapped to their cross-reference codes, as a FHIR R4
@@ -48,6 +51,7 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
     }
     let render: fn(&mut dyn Write, &Snapshot) -> std::io::Result<()> = match args.format {
         Format::Sqlite => return sqlite(store, args, out),
+        Format::Parquet => return parquet(store, args, out),
         Format::Csv => report::export::csv,
         Format::Fhir => report::fhir::code_system,
         Format::FhirConceptmap => report::fhir::concept_map,
@@ -97,6 +101,51 @@ fn sqlite(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
         written.releases,
         written.codes,
         written.changes
+    )?;
+    Ok(exit::OK)
+}
+
+fn parquet(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
+    if let Some(release) = args.release {
+        bail!(
+            "export --format parquet writes every stored release; drop {release} (select it in \
+             SQL: WHERE release = '{release}')"
+        );
+    }
+    let Some(dir) = args.output else {
+        bail!(
+            "export --format parquet needs --output FOLDER (one file per table is written there)"
+        );
+    };
+    let snapshots = store.load_all()?;
+    if snapshots.is_empty() {
+        return Err(hcpcs_diff::store::StoreError::Empty.into());
+    }
+    let mut written = report::parquet::Written::default();
+    // A folder of an earlier export (nothing but its tables) is replaced; any other is not.
+    let earlier_export = |dir: &std::path::Path| {
+        std::fs::read_dir(dir).is_ok_and(|entries| {
+            entries.flatten().all(|e| {
+                let name = e.file_name();
+                report::parquet::TABLES
+                    .iter()
+                    .any(|t| name.to_str() == Some(&format!("{t}.parquet")))
+            })
+        })
+    };
+    hcpcs_diff::fs::create_folder_atomically(&dir, earlier_export, |tmp| {
+        written = report::parquet::write(tmp, &snapshots)?;
+        Ok::<(), anyhow::Error>(())
+    })
+    .with_context(|| format!("{}", dir.display()))?;
+    writeln!(
+        out,
+        "{}: {} releases, {} code rows, {} change rows, {} validity rows",
+        dir.display(),
+        written.releases,
+        written.codes,
+        written.changes,
+        written.validity
     )?;
     Ok(exit::OK)
 }

@@ -26,3 +26,4 @@ mod revisions;
 mod schema;
 mod store;
 mod util;
+mod warehouse;

@@ -106,6 +106,48 @@ pub fn browser_path(test: &str) -> Option<PathBuf> {
     None
 }
 
+/// Set to 1 to make a missing DuckDB (Python's `duckdb` package) a failure instead of a skip
+/// (CI sets it, having installed the package).
+pub const REQUIRE_DUCKDB_VAR: &str = "HCPCS_DIFF_REQUIRE_DUCKDB";
+
+/// A Python interpreter that imports `duckdb`, for the test `test`: `python3` on PATH; `None`
+/// when it cannot, after saying so and noting the skip for the summary line. With
+/// `HCPCS_DIFF_REQUIRE_DUCKDB=1`, a missing DuckDB panics instead. Call it through `duckdb!()`.
+pub fn duckdb_python(test: &str) -> Option<PathBuf> {
+    let test = test.strip_prefix("cli::").unwrap_or(test);
+    let python = PathBuf::from("python3");
+    let probe = std::process::Command::new(&python)
+        .args(["-c", "import duckdb"])
+        .output();
+    if probe.as_ref().is_ok_and(|o| o.status.success()) {
+        mark("duckdb", test, true);
+        return Some(python);
+    }
+    let problem = match probe {
+        Ok(o) => String::from_utf8_lossy(&o.stderr).trim().to_string(),
+        Err(e) => format!("python3: {e}"),
+    };
+    let required = std::env::var(REQUIRE_DUCKDB_VAR).is_ok_and(|v| v == "1");
+    assert!(
+        !required,
+        "{test} needs Python's duckdb package and {REQUIRE_DUCKDB_VAR}=1 forbids skipping it, \
+         but {problem}: pip install duckdb (.ci/run does)"
+    );
+    mark("duckdb", test, false);
+    eprintln!("skipped {test}: {problem} (DuckDB runs sql/audit_claims.sql)");
+    None
+}
+
+/// `let Some(python) = duckdb!() else { return };` at the top of a test that runs SQL in DuckDB.
+macro_rules! duckdb {
+    () => {{
+        fn here() {}
+        let name = std::any::type_name_of_val(&here);
+        crate::util::duckdb_python(name.strip_suffix("::here").unwrap_or(name))
+    }};
+}
+pub(crate) use duckdb;
+
 /// `let Some(data) = real_data!() else { return };` at the top of a test that reads the real CMS
 /// releases; `data.join("2012-01/12anweb.zip")` then names a file.
 macro_rules! real_data {
