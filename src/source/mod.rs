@@ -350,8 +350,26 @@ pub fn corrections_files(path: &Path) -> Result<Vec<(String, Vec<u8>)>, ReadErro
 pub fn release_from_name(name: &str) -> Option<ReleaseId> {
     let base = name.rsplit('/').next().unwrap_or(name).to_ascii_lowercase();
     let year = four_digit_year(&base).or_else(|| two_digit_year(&base))?;
-    let month = month_token(&base).unwrap_or(1);
+    let month = month_token(&base)
+        .or_else(|| numeric_month(&base))
+        .unwrap_or(1);
     ReleaseId::new(year, month)
+}
+
+/// The month of a release id written into a name, `2020-04` or `2020_04` (a folder named for
+/// its release, as the store names its files): the four-digit year, `-` or `_`, two digits.
+fn numeric_month(s: &str) -> Option<u8> {
+    let b = s.as_bytes();
+    digit_runs(s).find_map(|(start, run)| {
+        let after = start + run.len();
+        let year = run.len() == 4 && (run.starts_with("19") || run.starts_with("20"));
+        let month = b.get(after + 1..after + 3)?;
+        let ends = !b.get(after + 3).is_some_and(u8::is_ascii_digit);
+        (year && matches!(b.get(after), Some(b'-' | b'_')) && ends)
+            .then(|| std::str::from_utf8(month).ok()?.parse::<u8>().ok())
+            .flatten()
+            .filter(|m| (1..=12).contains(m))
+    })
 }
 
 fn digit_runs(s: &str) -> impl Iterator<Item = (usize, &str)> {
@@ -445,6 +463,10 @@ mod tests {
             ("05anweb.txt", "2005-01"),
             ("2015-Annual-Alpha-Numeric-HCPCS-File.zip", "2015-01"),
             ("HCPC2015_CONTR_ANWEB_v2.txt", "2015-01"),
+            // A folder (or file) named for its release, as the store names its snapshots.
+            ("2020-04", "2020-04"),
+            ("2020_10", "2020-10"),
+            ("2025-01.jsonl", "2025-01"),
         ];
         for (name, want) in cases {
             assert_eq!(

@@ -742,6 +742,28 @@ fn workbook_with_note_rows_above_the_header_is_dated_by_its_content() {
 }
 
 #[test]
+fn a_folder_named_for_its_quarter_is_that_quarter() {
+    // As CMS's quarterly workbooks are often kept: `2020-04/anweb.xlsx`. The folder's name
+    // once read as 2020 alone, and the April release was stored as a revision of January.
+    let work = Work::new();
+    let folder = work.path("2020-04");
+    std::fs::create_dir(&folder).unwrap();
+    std::fs::write(
+        folder.join("anweb.xlsx"),
+        workbook(&sample(), Sheet::Quarterly),
+    )
+    .unwrap();
+    let out = work.cmd().arg("import").arg(&folder).assert().success();
+    assert!(
+        stdout(&out).contains("release 2020-04 (from the name 2020-04)"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(work.store().join("2020-04.jsonl").is_file());
+    assert!(!work.store().join("2020-01.jsonl").exists());
+}
+
+#[test]
 fn workbook_with_a_row_per_code_and_one_with_a_row_per_text_line() {
     let records = sample();
     for (name, sheet) in [
