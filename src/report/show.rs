@@ -14,6 +14,10 @@ struct Value {
     value: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     meaning: Option<&'static str>,
+    /// A pricing indicator's pricing group: its name, or null for 00 and 99 (and a value CMS's
+    /// table does not hold), which have none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    group: Option<Option<&'static str>>,
 }
 
 #[derive(Serialize)]
@@ -44,6 +48,7 @@ pub fn json(out: &mut dyn Write, release: ReleaseId, record: &Record) -> io::Res
             .into_iter()
             .map(|v| Value {
                 meaning: f.meaning(&v),
+                group: f.pricing_group(&v).map(|g| g.name()),
                 value: v,
             })
             .collect();
@@ -76,6 +81,9 @@ pub fn text(out: &mut dyn Write, release: ReleaseId, record: &Record) -> io::Res
         for (i, value) in (f.values)(record).iter().enumerate() {
             let label = if i == 0 { f.label } else { "" };
             writeln!(out, "{label:<width$}  {}", f.describe(value))?;
+            if let Some(group) = f.pricing_group(value) {
+                writeln!(out, "{:<width$}  pricing group: {}", "", group.words())?;
+            }
         }
     }
     Ok(())

@@ -21,5 +21,6 @@ mod meaning;
 mod real_releases;
 mod revisions;
 mod schema;
+mod sections;
 mod store;
 mod util;
