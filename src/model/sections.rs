@@ -29,6 +29,13 @@ pub struct CodeSection {
     pub short: &'static str,
 }
 
+/// In JSON, a section is its name.
+impl serde::Serialize for CodeSection {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name)
+    }
+}
+
 impl fmt::Display for CodeSection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.letter {
@@ -175,7 +182,7 @@ pub const SECTIONS: &[CodeSection] = &[
         "Q0000",
         "Q9999",
         "Temporary codes (miscellaneous services)",
-        "Temporary codes (Q)"
+        "Temporary codes"
     ),
     section!(
         'R',
@@ -189,7 +196,7 @@ pub const SECTIONS: &[CodeSection] = &[
         "S0000",
         "S9999",
         "Temporary national codes (non-Medicare)",
-        "Temporary national (non-Medicare)"
+        "Non-Medicare national codes"
     ),
     section!(
         'T',

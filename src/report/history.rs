@@ -84,6 +84,15 @@ fn since(h: &History) -> Option<String> {
     Some(format!("{added}; first stored in {first}{end}"))
 }
 
+/// "Section: Durable medical equipment (E0100-E9999)", for a code some stored release has.
+fn section(h: &History) -> Option<String> {
+    let kind = h.kind?;
+    Some(format!(
+        "Section: {}",
+        super::show::section_words(&h.code, kind)
+    ))
+}
+
 fn span(h: &History) -> String {
     match (h.releases.first(), h.releases.last()) {
         (Some(a), Some(b)) => format!("{} stored releases, {a} to {b}", h.releases.len()),
@@ -100,6 +109,9 @@ pub fn text(out: &mut dyn Write, h: &History) -> io::Result<()> {
     )?;
     if let Some(since) = since(h) {
         writeln!(out, "{since}")?;
+    }
+    if let Some(section) = section(h) {
+        writeln!(out, "{section}")?;
     }
     writeln!(out, "{}", span(h))?;
     for (head, details) in lines(h) {
@@ -143,6 +155,10 @@ pub fn markdown(out: &mut dyn Write, h: &History) -> io::Result<()> {
     if let Some(since) = since(h) {
         writeln!(out)?;
         writeln!(out, "{}.", capitalized(&since))?;
+    }
+    if let Some(section) = section(h) {
+        writeln!(out)?;
+        writeln!(out, "{}.", super::markdown::md(&section))?;
     }
     writeln!(out)?;
     for (head, details) in lines(h) {

@@ -7,6 +7,7 @@ use serde::Serialize;
 use crate::model::Record;
 use crate::model::correction::{Correction, CorrectionsFile, Op};
 use crate::model::fields::{FIELDS, field};
+use crate::model::sections::{self, CodeSection};
 use crate::model::{Kind, ReleaseId};
 
 #[derive(Serialize)]
@@ -25,6 +26,9 @@ struct Shown<'a> {
     release: ReleaseId,
     code: &'a str,
     kind: Kind,
+    /// The section of HCPCS Level II (its name), null outside every range.
+    section: Option<&'static CodeSection>,
+    section_id: Option<&'static str>,
     status: &'static str,
     fields: serde_json::Map<String, serde_json::Value>,
 }
@@ -61,6 +65,8 @@ pub fn json(out: &mut dyn Write, release: ReleaseId, record: &Record) -> io::Res
         release,
         code: &record.code,
         kind: record.kind,
+        section: sections::of(&record.code, record.kind),
+        section_id: sections::of(&record.code, record.kind).map(|s| s.id),
         status: status(record),
         fields,
     };
@@ -75,6 +81,7 @@ pub fn text(out: &mut dyn Write, release: ReleaseId, record: &Record) -> io::Res
         Kind::Modifier => "modifier",
     };
     writeln!(out, "{kind}, {} in release {release}", status(record))?;
+    writeln!(out, "Section: {}", section_words(&record.code, record.kind))?;
     writeln!(out)?;
     let width = FIELDS.iter().map(|f| f.label.len()).max().unwrap_or(0);
     for f in FIELDS {
@@ -87,6 +94,12 @@ pub fn text(out: &mut dyn Write, release: ReleaseId, record: &Record) -> io::Res
         }
     }
     Ok(())
+}
+
+/// The section of HCPCS Level II a code is in, in words: `Durable medical equipment
+/// (E0100-E9999)`, or that it is in none.
+pub fn section_words(code: &str, kind: Kind) -> String {
+    sections::of(code, kind).map_or_else(|| crate::diff::NO_SECTION.to_string(), |s| s.to_string())
 }
 
 /// One correction in words: "ADD CODE: add, effective 2019-01-01; states Coverage D = Special

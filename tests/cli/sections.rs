@@ -6,7 +6,7 @@ use hcpcs_diff::model::sections::SECTIONS;
 use hcpcs_diff::model::{Kind, Record};
 
 use crate::real_releases::{RELEASES, imported};
-use crate::util::{json, oxygen, real_data, stdout};
+use crate::util::{Work, json, oxygen, real_data, stdout};
 
 const DMEPOS: &str =
     "Durable Medical Equipment, Prosthetics, Orthotics, Supplies And Surgical Dressings";
@@ -82,4 +82,378 @@ fn every_code_of_every_real_release_is_in_exactly_one_section() {
         let found = codes.iter().filter(|(_, c, k)| s.holds(c, *k)).count();
         assert!(found > 0, "{} holds no code of {releases:?}", s.id);
     }
+}
+
+#[test]
+fn show_and_history_name_the_section() {
+    let work = oxygen();
+    let text = stdout(&work.cmd().args(["show", "E1392"]).assert().success());
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[2], "Section: Durable medical equipment (E0100-E9999)",
+        "{text}"
+    );
+    let v = json(
+        &work
+            .cmd()
+            .args(["show", "K0738", "--format", "json", "--release", "2005"])
+            .assert()
+            .success(),
+    );
+    assert_eq!(
+        v["section"],
+        "Temporary codes for durable medical equipment MACs"
+    );
+    assert_eq!(v["section_id"], "K0000-K9999");
+    let text = stdout(&work.cmd().args(["history", "E1390"]).assert().success());
+    assert!(
+        text.contains("\nSection: Durable medical equipment (E0100-E9999)\n"),
+        "{text}"
+    );
+    let md = stdout(
+        &work
+            .cmd()
+            .args(["history", "E1390", "--format", "markdown"])
+            .assert()
+            .success(),
+    );
+    assert!(
+        md.contains("\n\nSection: Durable medical equipment (E0100-E9999).\n"),
+        "{md}"
+    );
+    let v = json(
+        &work
+            .cmd()
+            .args(["history", "E1390", "--format", "json"])
+            .assert()
+            .success(),
+    );
+    assert_eq!(v["section"], "Durable medical equipment");
+}
+
+/// `(code, change)` of every change in a JSON changeset.
+fn changes(doc: &serde_json::Value) -> Vec<(String, String)> {
+    doc["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["code"].as_str().unwrap().to_string(),
+                c["change"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// The JSON's counts by section add up to its summary, kind of change by kind, and each
+/// section's counts are those of the changes that name it.
+fn assert_by_section_adds_up(doc: &serde_json::Value) {
+    let rows = doc["by_section"].as_array().unwrap();
+    for key in [
+        "added",
+        "retired",
+        "dropped",
+        "reinstated",
+        "changed",
+        "cosmetic",
+        "encoding",
+    ] {
+        let sum: u64 = rows.iter().map(|r| r[key].as_u64().unwrap()).sum();
+        assert_eq!(sum, doc["summary"][key].as_u64().unwrap(), "{key}");
+    }
+    for r in rows {
+        for key in ["added", "retired", "dropped", "reinstated", "changed"] {
+            let n = doc["changes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|c| c["section"] == r["section"] && c["change"] == key)
+                .count() as u64;
+            assert_eq!(r[key].as_u64().unwrap(), n, "{} {key}", r["section"]);
+        }
+    }
+}
+
+#[test]
+fn section_filters_like_prefix_and_unknown_sections_are_refused() {
+    let work = oxygen();
+    let diff = |extra: &[&str]| {
+        let mut args = vec!["diff", "2005", "2006", "--format", "json"];
+        args.extend(extra);
+        json(&work.cmd().args(&args).assert().code(1))
+    };
+    let all = diff(&[]);
+    assert_by_section_adds_up(&all);
+    let e: Vec<_> = changes(&all)
+        .into_iter()
+        .filter(|(c, _)| c.starts_with('E'))
+        .collect();
+    assert!(!e.is_empty());
+    for given in ["E", "e", "durable medical equipment", "E0100-E9999"] {
+        let only = diff(&["--section", given]);
+        assert_eq!(changes(&only), e, "--section {given}");
+        assert_by_section_adds_up(&only);
+        assert_eq!(
+            only["context"]["filters"]["sections"],
+            serde_json::json!(["E0100-E9999"])
+        );
+    }
+    // Composes with the other filters: each only narrows.
+    let added = diff(&["--section", "E,K", "--only", "added"]);
+    let expected: Vec<_> = changes(&all)
+        .into_iter()
+        .filter(|(c, k)| (c.starts_with('E') || c.starts_with('K')) && k == "added")
+        .collect();
+    assert_eq!(changes(&added), expected);
+    // A code, range or prefix wholly outside the sections asked for is a contradiction, refused.
+    for (flag, value) in [
+        ("--prefix", "E"),
+        ("--code", "E1392"),
+        ("--range", "E0100-E1400"),
+    ] {
+        let out = work
+            .cmd()
+            .args(["diff", "2005", "2006", "--section", "K", flag, value])
+            .assert()
+            .code(2);
+        let err = crate::util::stderr(&out);
+        assert!(
+            err.contains(&format!(
+                "{flag} {value}: none of its codes is in --section K0000-K9999"
+            )),
+            "{err}"
+        );
+    }
+    let text = stdout(
+        &work
+            .cmd()
+            .args(["diff", "2005", "2006", "--section", "K"])
+            .assert()
+            .code(1),
+    );
+    assert!(text.contains("Filters: --section K0000-K9999\n"), "{text}");
+    // A section no code is named by is refused as a mistyped code is, the store untouched.
+    let before = work.store_state();
+    for bad in ["Z", "E,Oxygen", ""] {
+        let out = work
+            .cmd()
+            .args(["diff", "2005", "2006", "--section", bad])
+            .assert()
+            .code(2);
+        let err = crate::util::stderr(&out);
+        assert!(
+            err.contains("no section of HCPCS Level II is called that"),
+            "{bad}: {err}"
+        );
+        assert!(out.get_output().stdout.is_empty(), "{bad}");
+    }
+    let out = work
+        .cmd()
+        .args(["diff", "2005", "2006", "--section", "Z"])
+        .assert()
+        .code(2);
+    assert!(crate::util::stderr(&out).contains("--section Z: "));
+    assert_eq!(work.store_state(), before);
+}
+
+#[test]
+fn csv_rows_carry_their_section() {
+    let work = oxygen();
+    let csv = stdout(
+        &work
+            .cmd()
+            .args(["diff", "2005", "2006", "--format", "csv"])
+            .assert()
+            .code(1),
+    );
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let header = reader.headers().unwrap().clone();
+    let code = header.iter().position(|h| h == "code").unwrap();
+    let section = header.iter().position(|h| h == "section").unwrap();
+    let mut n = 0;
+    for row in reader.records() {
+        let row = row.unwrap();
+        let expected = match &row[code][..1] {
+            "E" => "Durable medical equipment",
+            "K" => "Temporary codes for durable medical equipment MACs",
+            other => panic!("a code of {other} in the fixture"),
+        };
+        assert_eq!(&row[section], expected, "{}", &row[code]);
+        n += 1;
+    }
+    assert!(n >= 5, "{csv}");
+}
+
+#[test]
+fn on_real_releases_section_j_is_exactly_the_j_codes_and_counts_add_up() {
+    let Some(data) = real_data!() else {
+        return;
+    };
+    let work = imported(&data);
+    let diff = |extra: &[&str]| {
+        let mut args = vec!["diff", "2019-01", "2020-01", "--format", "json"];
+        args.extend(extra);
+        json(&work.cmd().args(&args).assert().code(1))
+    };
+    let all = diff(&[]);
+    assert_by_section_adds_up(&all);
+    let j: Vec<_> = changes(&all)
+        .into_iter()
+        .filter(|(c, _)| c.starts_with('J'))
+        .collect();
+    assert!(j.len() > 40, "{}", j.len());
+    let only = diff(&["--section", "J"]);
+    assert_eq!(changes(&only), j);
+    assert_by_section_adds_up(&only);
+    let rows = only["by_section"].as_array().unwrap();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0]["id"], "J0000-J9999");
+    // Every change names the section its code is in.
+    for c in all["changes"].as_array().unwrap() {
+        let code = c["code"].as_str().unwrap();
+        let kind = if c["kind"] == "modifier" {
+            Kind::Modifier
+        } else {
+            Kind::Procedure
+        };
+        let s = hcpcs_diff::model::sections::of(code, kind).unwrap();
+        assert_eq!(c["section"], s.name, "{code}");
+    }
+    // Every consecutive pair of stored releases: the counts by section add up.
+    for pair in RELEASES.windows(2) {
+        let out = work
+            .cmd()
+            .args(["diff", pair[0].1, pair[1].1, "--format", "json"])
+            .assert()
+            .code(1);
+        assert_by_section_adds_up(&json(&out));
+    }
+}
+
+/// Measures the changelog's chart and table in the browser: appended to a copy of the page (the
+/// changelog itself has no script), it writes what it found into the DOM for `--dump-dom`.
+const MEASURE: &str = r#"<script>
+const table = {};
+for (const r of document.querySelectorAll('#by-section-table tr[data-section]')) {
+  const row = {};
+  for (const td of r.querySelectorAll('td[data-change]')) row[td.dataset.change] = +td.textContent;
+  row.total = +r.querySelector('td.total').textContent;
+  table[r.dataset.section || 'all'] = row;
+}
+const chart = {};
+for (const g of document.querySelectorAll('#by-section svg g.row')) {
+  const row = {bars: {}, written: {}};
+  for (const b of g.querySelectorAll('rect.bar')) {
+    const box = b.getBoundingClientRect();
+    row.bars[b.dataset.change] = {count: +b.dataset.count, width: box.width, height: box.height};
+  }
+  for (const t of g.querySelectorAll('text.count')) row.written[t.dataset.change] = +t.textContent;
+  row.total = +g.querySelector('text.total').textContent;
+  row.label = g.querySelector('text.label').getBoundingClientRect().width;
+  chart[g.dataset.section] = row;
+}
+const svg = document.querySelector('#by-section svg').getBoundingClientRect();
+const out = document.createElement('pre');
+out.id = 'measured';
+out.textContent = JSON.stringify({table, chart, svg: {width: svg.width, height: svg.height}});
+document.body.appendChild(out);
+</script></body>"#;
+
+/// Opens the HTML changelog of `diff OLD NEW` in headless Chromium and checks its chart
+/// against its table: a bar per section, each part as long as its count says (one scale for
+/// every bar), every number written equal to the table's.
+fn check_chart(chromium: &std::path::Path, work: &Work, old: &str, new: &str) {
+    let html = stdout(
+        &work
+            .cmd()
+            .args(["diff", old, new, "--format", "html"])
+            .assert()
+            .code(1),
+    );
+    assert!(html.contains("<svg role=\"img\" aria-labelledby=\"chart-title chart-desc\""));
+    let page = work.path("measured.html");
+    std::fs::write(&page, html.replace("</body>", MEASURE)).unwrap();
+    let out = crate::changelog::headless(chromium, work, &page, &["--dump-dom"]);
+    let dom = String::from_utf8_lossy(&out.stdout);
+    let measured = dom
+        .split("<pre id=\"measured\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</pre>").next())
+        .unwrap_or_else(|| panic!("the page was not measured:\n{dom}"));
+    let m: serde_json::Value = serde_json::from_str(&measured.replace("&amp;", "&")).unwrap();
+    assert!(m["svg"]["width"].as_f64().unwrap() > 200.0, "{m}");
+    let table = m["table"].as_object().unwrap();
+    let chart = m["chart"].as_object().unwrap();
+    // A bar per section of the table (its totals row apart), and no other.
+    let mut sections: Vec<&String> = table.keys().filter(|k| *k != "all").collect();
+    sections.sort();
+    let mut drawn: Vec<&String> = chart.keys().collect();
+    drawn.sort();
+    assert_eq!(sections, drawn);
+    assert!(sections.len() >= 2, "{sections:?}");
+    // Bars are drawn to one scale: the longest bar (the least rounding) sets a code's width.
+    let longest = chart
+        .values()
+        .max_by_key(|row| row["total"].as_u64().unwrap())
+        .unwrap();
+    let width: f64 = (longest["bars"].as_object().unwrap().values())
+        .map(|b| b["width"].as_f64().unwrap())
+        .sum();
+    let per_code = width / longest["total"].as_f64().unwrap();
+    assert!(per_code > 1.0, "{m}");
+    for id in sections {
+        let (row, drawn) = (&table[id], &chart[id]);
+        assert_eq!(row["total"], drawn["total"], "{id}");
+        assert!(
+            drawn["label"].as_f64().unwrap() > 20.0,
+            "{id}: no label drawn"
+        );
+        for change in ["added", "retired", "dropped", "reinstated", "changed"] {
+            let n = row[change].as_u64().unwrap();
+            let bar = &drawn["bars"][change];
+            if n == 0 {
+                assert!(bar.is_null(), "{id} {change}: a bar for nothing");
+                continue;
+            }
+            assert_eq!(bar["count"].as_u64(), Some(n), "{id} {change}");
+            let width = bar["width"].as_f64().unwrap();
+            assert!(bar["height"].as_f64().unwrap() > 5.0, "{id} {change}");
+            assert!(
+                (width - per_code * n as f64).abs() < 1.0,
+                "{id} {change}: {width} wide for {n} codes at {per_code} a code"
+            );
+            if let Some(w) = drawn["written"][change].as_u64() {
+                assert_eq!(w, n, "{id} {change}: the number written on the bar");
+            }
+        }
+    }
+    let sum: u64 = chart.values().map(|r| r["total"].as_u64().unwrap()).sum();
+    assert_eq!(table["all"]["total"].as_u64(), Some(sum));
+}
+
+#[test]
+fn headless_chromium_draws_the_chart_with_the_tables_numbers() {
+    let Some(chromium) = crate::util::browser!() else {
+        return;
+    };
+    // E: 1 added and 3 changed; K: 1 retired.
+    check_chart(&chromium, &oxygen(), "2005", "2006");
+    check_chart(
+        &chromium,
+        &crate::changelog::every_section(),
+        "2021-01",
+        "2021-04",
+    );
+}
+
+#[test]
+fn headless_chromium_draws_the_chart_of_real_releases() {
+    let Some(data) = real_data!() else {
+        return;
+    };
+    let Some(chromium) = crate::util::browser!() else {
+        return;
+    };
+    check_chart(&chromium, imported(&data), "2019-01", "2020-01");
 }
