@@ -457,3 +457,139 @@ fn headless_chromium_draws_the_chart_of_real_releases() {
     };
     check_chart(&chromium, imported(&data), "2019-01", "2020-01");
 }
+
+/// A row of the SQLite export's `sections`: id, letter, first and last code, name, short name.
+type SectionRow = (
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    String,
+    String,
+);
+
+#[test]
+fn sqlite_and_fhir_exports_carry_each_codes_section() {
+    let work = oxygen();
+    let db_path = work.path("hcpcs.db");
+    work.cmd()
+        .args(["export", "--format", "sqlite", "--output"])
+        .arg(&db_path)
+        .assert()
+        .success();
+    let db = rusqlite::Connection::open(&db_path).unwrap();
+    let mut stmt = db
+        .prepare("SELECT id, letter, first_code, last_code, name, short_name FROM sections ORDER BY position")
+        .unwrap();
+    let rows: Vec<SectionRow> = stmt
+        .query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(rows.len(), SECTIONS.len());
+    for (row, s) in rows.iter().zip(SECTIONS) {
+        assert_eq!(row.0, s.id);
+        assert_eq!(row.1, s.letter.map(String::from));
+        assert_eq!(row.4, s.name);
+        assert_eq!(row.5, s.short);
+        if s.letter.is_some() {
+            assert_eq!(
+                (row.2.as_deref(), row.3.as_deref()),
+                (Some(s.first), Some(s.last))
+            );
+        }
+    }
+    // Every code row names its section, one that the sections table holds.
+    let mut stmt = db
+        .prepare("SELECT c.code, c.kind, s.name FROM codes AS c LEFT JOIN sections AS s ON s.id = c.section")
+        .unwrap();
+    let codes: Vec<(String, String, Option<String>)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert!(codes.len() >= 15, "{codes:?}");
+    for (code, kind, name) in &codes {
+        let kind = if kind == "modifier" {
+            Kind::Modifier
+        } else {
+            Kind::Procedure
+        };
+        let expected = hcpcs_diff::model::sections::of(code, kind).map(|s| s.name.to_string());
+        assert_eq!(name, &expected, "{code}");
+        assert!(name.is_some(), "{code}");
+    }
+    let fhir = json(
+        &work
+            .cmd()
+            .args(["export", "2006", "--format", "fhir"])
+            .assert()
+            .success(),
+    );
+    assert!(
+        fhir["property"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["code"] == "section")
+    );
+    for concept in fhir["concept"].as_array().unwrap() {
+        let code = concept["code"].as_str().unwrap();
+        let section: Vec<&str> = concept["property"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["code"] == "section")
+            .map(|p| p["valueCode"].as_str().unwrap())
+            .collect();
+        let expected = hcpcs_diff::model::sections::of_code(code).unwrap().id;
+        assert_eq!(section, [expected], "{code}");
+    }
+}
+
+#[test]
+fn audit_counts_its_codes_by_section() {
+    let work = oxygen();
+    let list = work.write("watch.txt", "E1392\nK0738\nE0431\nE0999\nRR\n");
+    let v = json(
+        &work
+            .cmd()
+            .arg("audit")
+            .arg(&list)
+            .args(["--format", "json"])
+            .assert()
+            .code(1),
+    );
+    let rows = v["by_section"].as_array().unwrap();
+    let ids: Vec<&str> = rows.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["E0100-E9999", "K0000-K9999", "modifiers"], "{v}");
+    let codes: u64 = rows.iter().map(|r| r["codes"].as_u64().unwrap()).sum();
+    assert_eq!(codes, v["summary"]["codes"].as_u64().unwrap());
+    assert_eq!(rows[0]["codes"], 3);
+    assert_eq!(rows[1]["terminated"], 1);
+    for r in rows {
+        let by_status: u64 = [
+            "active",
+            "changed",
+            "terminated",
+            "not_in_release",
+            "unknown",
+        ]
+        .iter()
+        .map(|k| r[*k].as_u64().unwrap())
+        .sum();
+        assert_eq!(by_status, r["codes"].as_u64().unwrap(), "{r}");
+    }
+    let text = stdout(&work.cmd().arg("audit").arg(&list).assert().code(1));
+    assert!(text.contains("\nBY SECTION OF HCPCS LEVEL II\n"), "{text}");
+    assert!(text.contains("\n  Temporary codes for durable medical equipment MACs      1       0        0           1"), "{text}");
+}
