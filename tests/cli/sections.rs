@@ -593,3 +593,90 @@ fn audit_counts_its_codes_by_section() {
     assert!(text.contains("\nBY SECTION OF HCPCS LEVEL II\n"), "{text}");
     assert!(text.contains("\n  Temporary codes for durable medical equipment MACs      1       0        0           1"), "{text}");
 }
+
+/// The timeline's rows: (release, what the row says), in the SVG's order.
+fn timeline_rows(html: &str) -> Vec<(String, String)> {
+    let svg = html
+        .split("<svg")
+        .nth(1)
+        .unwrap()
+        .split("</svg>")
+        .next()
+        .unwrap();
+    svg.split("<g class=\"release\" data-release=\"")
+        .skip(1)
+        .map(|g| {
+            let release = g[..7].to_string();
+            let texts: Vec<&str> = g
+                .split("<text")
+                .skip(1)
+                .map(|t| t.split('>').nth(1).unwrap().split('<').next().unwrap())
+                .collect();
+            assert_eq!(texts[0], release);
+            (release, texts[1].to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn history_in_html_draws_the_codes_timeline() {
+    let work = oxygen();
+    work.cmd()
+        .arg("import")
+        .arg(crate::util::fixture("oxygen/2005"))
+        .args(["--release", "2007-01"])
+        .assert()
+        .success();
+    let page = |code: &str| {
+        stdout(
+            &work
+                .cmd()
+                .args(["history", code, "--format", "html"])
+                .assert()
+                .success(),
+        )
+    };
+    let html = page("E1392");
+    for outside in ["<script", "<link", "src=", "url(", "http:", "https:"] {
+        assert!(!html.contains(outside), "{outside}");
+    }
+    assert!(html.contains("<svg role=\"img\" aria-labelledby=\"timeline-title timeline-desc\""));
+    let row = |r: &str, w: &str| (r.to_string(), w.to_string());
+    assert_eq!(
+        timeline_rows(&html),
+        [
+            row("2005-01", "not in the release"),
+            row("2006-01", "added"),
+            row("2007-01", "dropped"),
+        ]
+    );
+    // The code stands in 2006 only: one solid line, from 2006 down to 2007.
+    assert_eq!(html.matches("<line class=\"span\"").count(), 1, "{html}");
+    // Its events in words too, for whoever cannot see the drawing.
+    assert!(
+        html.contains("<li>2006-01  added, effective 2006-01-01"),
+        "{html}"
+    );
+    let html = page("K0738");
+    assert_eq!(
+        timeline_rows(&html),
+        [
+            row("2005-01", "first stored"),
+            row("2006-01", "retired (terminated 2005-12-31)"),
+            row("2007-01", "reinstated"),
+        ]
+    );
+    assert!(
+        html.contains("stroke-dasharray=\"5 4\""),
+        "terminated: a dashed line"
+    );
+    let html = page("E1391");
+    assert_eq!(
+        timeline_rows(&html),
+        [
+            row("2005-01", "first stored"),
+            row("2006-01", "changed: pricing indicator"),
+            row("2007-01", "changed: pricing indicator"),
+        ]
+    );
+}
