@@ -1,32 +1,76 @@
-//! `history CODE` as text, markdown or JSON.
+//! `history CODE` as text, markdown, HTML or JSON.
 
 use std::io::{self, Write};
 
-use super::describe;
-use crate::diff::Cosmetic;
+use super::{describe, is_wording, mark_values, mark_words};
 use crate::diff::history::{History, Step};
+use crate::diff::{Cosmetic, FieldChange};
 
-fn lines(h: &History) -> Vec<(String, Vec<String>)> {
+/// How a format writes a field change, as `diff` writes it in the same format: kept text,
+/// removed and inserted words or list items, and the arrow between whole values.
+struct Marks {
+    same: fn(&str) -> String,
+    removed: fn(&str) -> String,
+    inserted: fn(&str) -> String,
+    arrow: &'static str,
+}
+
+const TEXT: Marks = Marks {
+    same: |w| w.to_string(),
+    removed: |w| format!("[-{w}-]"),
+    inserted: |w| format!("{{+{w}+}}"),
+    arrow: "->",
+};
+
+const MARKDOWN: Marks = Marks {
+    same: super::markdown::md,
+    removed: |w| format!("~~{}~~", super::markdown::md(w)),
+    inserted: |w| format!("**{}**", super::markdown::md(w)),
+    arrow: "→",
+};
+
+const HTML: Marks = Marks {
+    same: super::html::esc,
+    removed: |w| format!("<del>{}</del>", super::html::esc(w)),
+    inserted: |w| format!("<ins>{}</ins>", super::html::esc(w)),
+    arrow: "→",
+};
+
+/// A field change as `diff` says it: a list field item by item (`A = ...; {+R = Rental of
+/// DME+}`), a description word by word, other values whole (`33 = ... -> 36 = ...`).
+fn field_words(f: &FieldChange, m: &Marks) -> String {
+    let tag = match f.cosmetic_reason {
+        Some(Cosmetic::Encoding) => " (encoding)",
+        Some(Cosmetic::Punctuation) => " (cosmetic)",
+        None => "",
+    };
+    let body = if is_wording(f) || f.cosmetic {
+        mark_words(
+            &f.old.join(" "),
+            &f.new.join(" "),
+            m.same,
+            m.removed,
+            m.inserted,
+        )
+    } else if let Some(listed) = mark_values(f, m.same, m.removed, m.inserted) {
+        listed
+    } else {
+        format!(
+            "{} {} {}",
+            (m.same)(&describe(f, &f.old)),
+            m.arrow,
+            (m.same)(&describe(f, &f.new))
+        )
+    };
+    format!("{}{tag}: {body}", (m.same)(f.label))
+}
+
+/// Each event's line and its field changes, the latter written with `m`.
+fn lines(h: &History, m: &Marks) -> Vec<(String, Vec<String>)> {
     h.events
         .iter()
         .map(|e| {
-            let details = e
-                .fields
-                .iter()
-                .map(|f| {
-                    let tag = match f.cosmetic_reason {
-                        Some(Cosmetic::Encoding) => " (encoding)",
-                        Some(Cosmetic::Punctuation) => " (cosmetic)",
-                        None => "",
-                    };
-                    format!(
-                        "{}{tag}: {} -> {}",
-                        f.label,
-                        describe(f, &f.old),
-                        describe(f, &f.new)
-                    )
-                })
-                .collect();
+            let details = e.fields.iter().map(|f| field_words(f, m)).collect();
             let action = e
                 .action_code
                 .as_deref()
@@ -114,7 +158,7 @@ pub fn text(out: &mut dyn Write, h: &History) -> io::Result<()> {
         writeln!(out, "{section}")?;
     }
     writeln!(out, "{}", span(h))?;
-    for (head, details) in lines(h) {
+    for (head, details) in lines(h, &TEXT) {
         writeln!(out, "  {head}")?;
         for d in details {
             writeln!(out, "      {d}")?;
@@ -161,7 +205,7 @@ pub fn markdown(out: &mut dyn Write, h: &History) -> io::Result<()> {
         writeln!(out, "{}.", super::markdown::md(&section))?;
     }
     writeln!(out)?;
-    for (head, details) in lines(h) {
+    for (head, details) in lines(h, &MARKDOWN) {
         writeln!(out, "- {head}")?;
         for d in details {
             writeln!(out, "  - {d}")?;
@@ -393,13 +437,10 @@ pub fn html(out: &mut dyn Write, h: &History) -> io::Result<()> {
         esc(&h.code)
     )?;
     writeln!(out, "<ul class=\"events\">")?;
-    for (head, details) in lines(h) {
+    for (head, details) in lines(h, &HTML) {
         write!(out, "<li>{}", esc(&head))?;
         if !details.is_empty() {
-            let items: Vec<String> = details
-                .iter()
-                .map(|d| format!("<li>{}</li>", esc(d)))
-                .collect();
+            let items: Vec<String> = details.iter().map(|d| format!("<li>{d}</li>")).collect();
             write!(out, "<ul>{}</ul>", items.concat())?;
         }
         writeln!(out, "</li>")?;

@@ -680,3 +680,54 @@ fn history_in_html_draws_the_codes_timeline() {
         ]
     );
 }
+
+#[test]
+fn history_says_a_list_fields_change_item_by_item_as_diff_does() {
+    let work = crate::changelog::every_section();
+    // K0999's types of service go from P to P and R between 2021-01 and 2021-04.
+    for (format, marked) in [
+        (
+            "text",
+            "P = Lump sum purchase of DME, prosthetics, orthotics; {+R = Rental of DME+}",
+        ),
+        (
+            "markdown",
+            "P = Lump sum purchase of DME, prosthetics, orthotics; **R = Rental of DME**",
+        ),
+        (
+            "html",
+            "P = Lump sum purchase of DME, prosthetics, orthotics; <ins>R = Rental of DME</ins>",
+        ),
+    ] {
+        let history = stdout(
+            &work
+                .cmd()
+                .args(["history", "K0999", "--format", format])
+                .assert()
+                .success(),
+        );
+        let line = history
+            .lines()
+            .find(|l| l.contains("Type of service: "))
+            .unwrap_or_else(|| panic!("{format}: {history}"));
+        assert!(
+            line.ends_with(&format!("Type of service: {marked}</li></ul></li>"))
+                || line.ends_with(&format!("Type of service: {marked}")),
+            "{format}: {line}"
+        );
+        if format == "html" {
+            continue;
+        }
+        // The very line diff gives.
+        let diff = stdout(
+            &work
+                .cmd()
+                .args([
+                    "diff", "2021-01", "2021-04", "--code", "K0999", "--format", format,
+                ])
+                .assert()
+                .code(1),
+        );
+        assert!(diff.lines().any(|l| l == line), "{format}: {line}\n{diff}");
+    }
+}
