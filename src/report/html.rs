@@ -44,6 +44,7 @@ table.summary td.n,table.sections td.n{text-align:right;font-variant-numeric:tab
 figure.chart{flex:0 1 30em;min-width:0;margin:.4em 0}figure.chart svg{width:100%;height:auto;display:block}\
 figure.chart figcaption{font-size:.85em;color:#444}\
 table.sections tfoot{font-weight:bold}table.sections abbr{text-decoration:none}\
+.scroll{overflow-x:auto;max-width:100%}table.sections td.range{white-space:nowrap}\
 table.summary tr.none{color:#888}\
 table.codes{width:100%}\
 table.codes thead th{position:sticky;top:0}\
@@ -62,6 +63,8 @@ details>summary{cursor:pointer;margin:.3em 0}\
 body{padding:0 .4em;font-size:14px}\
 table.codes,table.codes tbody,table.codes tr,table.codes td,table.codes tbody th{display:block;width:auto}\
 table.codes thead,table.summary .hint,table.sections .range{display:none}\
+table.sections{font-size:.85em}table.sections td,table.sections th{padding:.15em .3em}\
+table.sections .none{display:none}\
 table.codes tr{border:1px solid #bbb;margin:.5em 0;padding:.2em}\
 table.codes td,table.codes tbody th{border:0;padding:.1em .3em}\
 table.codes td[data-label]::before{content:attr(data-label) \": \";font-weight:bold;color:#555}}\
@@ -261,22 +264,22 @@ fn by_section(out: &mut dyn Write, set: &Changeset) -> io::Result<()> {
     )?;
     writeln!(
         out,
-        "<table class=\"sections\" id=\"by-section-table\"><caption>Changes by section of HCPCS Level II</caption>\n\
+        "<div class=\"scroll\"><table class=\"sections\" id=\"by-section-table\"><caption>Changes by section of HCPCS Level II</caption>\n\
          <thead><tr><th scope=\"col\">Section</th><th scope=\"col\" class=\"range\">Range</th>{}\
          <th scope=\"col\">Total</th></tr></thead><tbody>",
         heads
             .iter()
-            .map(|h| format!("<th scope=\"col\">{h}</th>"))
+            .zip(totals[0].counts)
+            .map(|(h, n)| format!("<th scope=\"col\"{}>{h}</th>", none(n)))
             .collect::<String>()
     )?;
     for r in sections.iter().chain(totals) {
         let total_row = std::ptr::eq(r, &totals[0]);
-        let cells: String = heads
-            .iter()
-            .zip(r.counts)
-            .map(|(h, n)| {
+        let cells: String = (heads.iter().zip(r.counts).zip(totals[0].counts))
+            .map(|((h, n), all)| {
                 format!(
-                    "<td class=\"n\" data-change=\"{}\" data-label=\"{h}\">{n}</td>",
+                    "<td class=\"n{}\" data-change=\"{}\" data-label=\"{h}\">{n}</td>",
+                    if all == 0 { " none" } else { "" },
                     h.to_lowercase()
                 )
             })
@@ -303,7 +306,13 @@ fn by_section(out: &mut dyn Write, set: &Changeset) -> io::Result<()> {
             r.total
         )?;
     }
-    writeln!(out, "</table></div></section>")
+    writeln!(out, "</table></div></div></section>")
+}
+
+/// The class of a column of the table whose kind of change no section has (`n`, its total):
+/// a phone leaves it out, to keep the others on its screen.
+fn none(n: usize) -> &'static str {
+    if n == 0 { " class=\"none\"" } else { "" }
 }
 
 /// How many lines the chart's legend takes for the kinds of change `present`.
