@@ -1,14 +1,16 @@
 //! The sections of HCPCS Level II: what kind of item a code is, by its letter and range, and a
 //! section for the modifiers. Every report that groups codes by kind reads this one table.
 //!
-//! The names are the section headings of the Level II code set as CMS's HCPCS documentation and
-//! the Level II code books head them ("Transportation Services Including Ambulance", "Durable
-//! Medical Equipment", "Drugs Administered Other Than Oral Method", ...), shortened where a
-//! heading runs to several lines. The ranges are the documented ones, checked against every
-//! code of the real releases from 2012 to 2025 by a test (`tests/cli/sections.rs`): A codes
-//! below A0021 and from A1000 to A1999 exist in none of them, and the skin substitutes CMS
-//! numbered from A2001 (2022) are supplies. A code outside every range has no section, and
-//! reports say so; it is never put in a catch-all.
+//! The names are the section headings under which the Level II code set is documented and
+//! printed (the HCPCS Level II code books' sections: "Transportation Services Including
+//! Ambulance", "Durable Medical Equipment", "Drugs Administered Other Than Oral Method", ...),
+//! written in sentence case and joined where a letter has several headings (J: drugs other
+//! than oral, and chemotherapy drugs); CMS's release files carry none of them. The ranges are
+//! those headings' ranges, widened to the whole letter where a heading gives none, and checked
+//! against every code of the real releases from 2012 to 2025 by a test
+//! (`tests/cli/sections.rs`): no A code lies below A0021 or from A1000 to A1999 in them, and
+//! the skin substitutes numbered from A2001 (in 2025) are supplies. A code outside every range
+//! has no section, and reports say so; it is never put in a catch-all.
 
 use std::fmt;
 

@@ -731,3 +731,26 @@ fn history_says_a_list_fields_change_item_by_item_as_diff_does() {
         assert!(diff.lines().any(|l| l == line), "{format}: {line}\n{diff}");
     }
 }
+
+#[test]
+fn the_readme_lists_the_sections_as_the_table_has_them() {
+    let readme =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+            .unwrap();
+    for s in SECTIONS.iter().filter(|s| s.letter.is_some()) {
+        let row = format!("| {} | {} | {} |", s.id, s.name, s.short);
+        assert!(readme.contains(&row), "README lacks {row}");
+    }
+    let rows = readme.lines().filter(|l| {
+        l.len() > 14
+            && l.starts_with("| ")
+            && l.as_bytes()[2].is_ascii_uppercase()
+            && &l[7..8] == "-"
+            && &l[13..16] == " | "
+    });
+    assert_eq!(
+        rows.count(),
+        SECTIONS.len() - 1,
+        "a README row for a section the table lacks"
+    );
+}
