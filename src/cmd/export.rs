@@ -140,9 +140,10 @@ fn parquet(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
     .with_context(|| format!("{}", dir.display()))?;
     writeln!(
         out,
-        "{}: {} releases, {} code rows, {} change rows, {} validity rows",
+        "{}: {} releases, {} sections, {} code rows, {} change rows, {} validity rows",
         dir.display(),
         written.releases,
+        written.sections,
         written.codes,
         written.changes,
         written.validity

@@ -25,10 +25,10 @@ use parquet::schema::parser::parse_message_type;
 use super::sqlite::{Column as Shape, column};
 use crate::diff::{self, Changeset, Cosmetic};
 use crate::model::fields::FIELDS;
-use crate::model::{ReleaseId, Snapshot};
+use crate::model::{ReleaseId, Snapshot, sections};
 
 /// The tables, one file each, in the order they are written.
-pub const TABLES: [&str; 4] = ["releases", "codes", "changes", "validity"];
+pub const TABLES: [&str; 5] = ["releases", "sections", "codes", "changes", "validity"];
 
 #[derive(Debug, thiserror::Error)]
 pub enum ParquetError {
@@ -42,6 +42,7 @@ pub enum ParquetError {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Written {
     pub releases: usize,
+    pub sections: usize,
     pub codes: usize,
     pub changes: usize,
     pub validity: usize,
@@ -205,6 +206,7 @@ pub fn write(dir: &Path, snapshots: &[Snapshot]) -> Result<Written, ParquetError
         .collect();
     Ok(Written {
         releases: write_table(&dir.join("releases.parquet"), &releases(snapshots))?,
+        sections: write_table(&dir.join("sections.parquet"), &sections_table())?,
         codes: write_table(&dir.join("codes.parquet"), &codes(snapshots))?,
         changes: write_table(&dir.join("changes.parquet"), &changes(&changesets))?,
         validity: write_table(&dir.join("validity.parquet"), &validity(snapshots))?,
@@ -253,6 +255,41 @@ fn releases(snapshots: &[Snapshot]) -> Vec<Col> {
     ]
 }
 
+/// The sections of HCPCS Level II (`model::sections`), as the SQLite export's `sections`.
+fn sections_table() -> Vec<Col> {
+    let all = sections::SECTIONS;
+    let nonempty = |v: &str| (!v.is_empty()).then(|| v.to_string());
+    vec![
+        Col::new("id", false, text(all.iter().map(|s| s.id.to_string()))),
+        Col::new(
+            "position",
+            false,
+            Values::Int((0..all.len() as i64).map(Some).collect()),
+        ),
+        Col::new(
+            "letter",
+            true,
+            Values::Text(all.iter().map(|s| s.letter.map(String::from)).collect()),
+        ),
+        Col::new(
+            "first_code",
+            true,
+            Values::Text(all.iter().map(|s| nonempty(s.first)).collect()),
+        ),
+        Col::new(
+            "last_code",
+            true,
+            Values::Text(all.iter().map(|s| nonempty(s.last)).collect()),
+        ),
+        Col::new("name", false, text(all.iter().map(|s| s.name.to_string()))),
+        Col::new(
+            "short_name",
+            false,
+            text(all.iter().map(|s| s.short.to_string())),
+        ),
+    ]
+}
+
 /// Whether a field of `FIELDS` is a date (kept as DATE).
 fn is_date(key: &str) -> bool {
     key.ends_with("_date")
@@ -279,6 +316,15 @@ fn codes(snapshots: &[Snapshot]) -> Vec<Col> {
             "kind",
             false,
             text(records().map(|(_, r)| r.kind.as_str().to_string())),
+        ),
+        Col::new(
+            "section",
+            true,
+            Values::Text(
+                records()
+                    .map(|(_, r)| sections::of(&r.code, r.kind).map(|s| s.id.to_string()))
+                    .collect(),
+            ),
         ),
     ];
     for f in FIELDS {

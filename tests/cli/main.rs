@@ -24,6 +24,7 @@ mod output;
 mod real_releases;
 mod revisions;
 mod schema;
+mod sections;
 mod store;
 mod util;
 mod warehouse;

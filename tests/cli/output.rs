@@ -512,7 +512,12 @@ fn a_sqlite_export_replaces_only_a_database_this_tool_wrote_unless_forced() {
     // wrote it; an empty file; no file.
     export("claims.db", false).success();
     let db = rusqlite::Connection::open(work.path("claims.db")).unwrap();
-    db.pragma_update(None, "application_id", 0).unwrap();
+    // Version 1: no application id, no sections table.
+    db.execute_batch(
+        "PRAGMA foreign_keys = OFF; PRAGMA application_id = 0; PRAGMA user_version = 1; \
+         DROP TABLE sections;",
+    )
+    .unwrap();
     drop(db);
     export("claims.db", false).success();
     work.write("empty.db", "");

@@ -248,6 +248,10 @@ fn the_parquet_tables_read_back_typed_with_their_row_counts() {
     export_parquet(&work, &dir);
     // 2005 holds 7 codes and modifiers, 2006 eight (E1392 added).
     assert_eq!(rows(&dir.join("releases.parquet")), 2);
+    assert_eq!(
+        rows(&dir.join("sections.parquet")) as usize,
+        hcpcs_diff::model::sections::SECTIONS.len()
+    );
     assert_eq!(rows(&dir.join("codes.parquet")), 15);
     assert_eq!(rows(&dir.join("validity.parquet")) as usize, 8 + 1);
     let codes = column_types(&dir.join("codes.parquet"));
@@ -257,6 +261,7 @@ fn the_parquet_tables_read_back_typed_with_their_row_counts() {
     assert_eq!(find("termination_date").2, Some(LogicalType::Date));
     assert_eq!(find("anesthesia_base_units").1, Physical::INT64);
     assert_eq!(find("code").2, Some(LogicalType::String));
+    assert_eq!(find("section").2, Some(LogicalType::String));
     // A repeating field is a list of strings.
     assert_eq!(
         find("pricing_indicators.list.element").1,
