@@ -6,6 +6,8 @@ use std::borrow::Cow;
 
 use chrono::NaiveDate;
 
+use crate::model::codes;
+
 /// The largest input `audit` reads; a claims extract of millions of lines is far below it.
 pub const MAX_INPUT_BYTES: u64 = 1 << 30;
 
@@ -230,22 +232,16 @@ pub fn split_modifier(given: &str) -> (String, Option<String>) {
         .chars()
         .filter(|c| !matches!(c, '-' | ' ' | ':'))
         .collect();
-    let b = compact.as_bytes();
-    if b.len() == 7
-        && b[0].is_ascii_uppercase()
-        && b[1..5].iter().all(u8::is_ascii_digit)
-        && b[5..].iter().all(u8::is_ascii_alphanumeric)
-    {
-        return (compact[..5].to_string(), Some(compact[5..].to_string()));
+    match codes::split_appended_modifier(&compact) {
+        Some((code, modifier)) => (code.to_string(), Some(modifier.to_string())),
+        None => (upper, None),
     }
-    (upper, None)
 }
 
 /// [`split_modifier`], borrowing `given` when it is already a bare code in capitals (`E1392`),
 /// as nearly every line of a claims extract is.
 pub fn split_modifier_borrowed(given: &str) -> (Cow<'_, str>, Option<Cow<'_, str>>) {
-    let b = given.as_bytes();
-    if b.len() == 5 && b[0].is_ascii_uppercase() && b[1..].iter().all(u8::is_ascii_digit) {
+    if codes::is_procedure_code(given) {
         return (Cow::Borrowed(given), None);
     }
     let (code, modifier) = split_modifier(given);

@@ -13,6 +13,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::diff::{self, FieldChange, Replacement};
+use crate::model::codes;
 use crate::model::fields::field;
 use crate::model::{Kind, Record, ReleaseId, Snapshot};
 
@@ -251,12 +252,6 @@ impl Audit {
     }
 }
 
-/// Whether `code` has the shape of a HCPCS Level II code (a letter and four digits) or a
-/// modifier (two letters or digits).
-pub fn well_formed(code: &str) -> bool {
-    diff::is_level_ii(code) || (code.len() == 2 && code.bytes().all(|b| b.is_ascii_alphanumeric()))
-}
-
 /// Up to three codes of `snapshot` nearest to `code`, nearest first.
 pub fn nearest(code: &str, snapshot: &Snapshot) -> Vec<String> {
     let codes: Vec<&str> = snapshot.records.iter().map(|r| r.code.as_str()).collect();
@@ -327,7 +322,7 @@ fn judge_code(code: &str, releases: &Releases) -> CodeAudit {
     };
     let Some((last, known)) = releases.newest_with(code) else {
         audit.suggestions = nearest(code, release);
-        audit.problem = Some(if well_formed(code) {
+        audit.problem = Some(if codes::is_code(code) {
             "in no stored release".to_string()
         } else {
             "not a HCPCS Level II code (a letter and four digits) or modifier (two characters)"
