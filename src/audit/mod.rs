@@ -216,8 +216,9 @@ pub struct Summary {
     /// Dated rows judged valid and not valid on their date of service.
     pub valid_on_date: usize,
     pub not_valid_on_date: usize,
+    /// Rows whose modifier is not in the release that applies to them.
+    pub modifier_not_valid: usize,
     /// Rows not valid (on their date, or for their modifier): the rows reports list.
-    #[serde(skip)]
     pub rows_not_valid: usize,
     /// Whether any row needs a supplier's attention (exit status 1).
     #[serde(skip)]
@@ -429,6 +430,40 @@ fn judge_date(known: &Known, date: NaiveDate, releases: &Releases) -> DateCheck 
     check
 }
 
+/// What is wrong with `modifier` on a row: not in the release that applies (the one in effect on
+/// the row's date of service, or the audited one for an undated row), or, by that release's
+/// dates, not yet added or already terminated on the date.
+fn modifier_problem(
+    modifier: &str,
+    date: Option<NaiveDate>,
+    releases: &Releases,
+) -> Option<String> {
+    let (release, which) = match date {
+        None => (releases.audited(), String::new()),
+        Some(d) => match releases.in_effect(d) {
+            Some(i) => (&releases.all[i], format!(" (in effect on {d})")),
+            None => (
+                releases.all.first()?,
+                format!(" (the oldest stored: none was in effect on {d})"),
+            ),
+        },
+    };
+    let id = release.release();
+    let Some(record) = release.get(modifier).filter(|r| r.kind == Kind::Modifier) else {
+        return Some(format!("modifier {modifier} is not in release {id}{which}"));
+    };
+    let d = date?;
+    match (record.added_date, record.termination_date) {
+        (Some(added), _) if d < added => Some(format!(
+            "modifier {modifier} not yet added on {d}: CMS added it on {added} (release {id})"
+        )),
+        (_, Some(end)) if d > end => Some(format!(
+            "modifier {modifier} terminated {end}, before {d} (release {id})"
+        )),
+        _ => None,
+    }
+}
+
 /// Judges the rows of the user's file, keeping what it learns of each code.
 pub struct Judge<'a> {
     releases: &'a Releases<'a>,
@@ -467,11 +502,7 @@ impl<'a> Judge<'a> {
             };
             judge_date(known, d, releases)
         });
-        let release = releases.audited();
-        let modifier_problem = modifier.and_then(|m| {
-            (release.get(m).is_none_or(|r| r.kind != Kind::Modifier))
-                .then(|| format!("modifier {m} is not in release {}", release.release()))
-        });
+        let modifier_problem = modifier.and_then(|m| modifier_problem(m, date, releases));
         (date_check, modifier_problem)
     }
 
@@ -502,8 +533,15 @@ impl<'a> Judge<'a> {
         input: &'j Input,
         only_not_valid: bool,
     ) -> impl Iterator<Item = Result<Row, InputError>> + 'j {
-        let mut lines = input.lines();
+        let mut lines = match input.lines(self.releases.audited()) {
+            Ok(lines) => Ok(lines),
+            Err(e) => Err(Some(e)),
+        };
         std::iter::from_fn(move || {
+            let lines = match &mut lines {
+                Ok(lines) => lines,
+                Err(e) => return e.take().map(Err),
+            };
             loop {
                 let (date_check, modifier_problem) = match lines.advance()? {
                     Ok(seen) => self.check(&seen.code, seen.modifier.as_deref(), seen.date),
@@ -529,7 +567,7 @@ pub fn audit(file: &str, input: &Input, releases: &Releases) -> Result<Audit, In
     let mut judge = Judge::new(releases, input);
     let mut codes: BTreeMap<String, CodeAudit> = BTreeMap::new();
     let mut summary = Summary::default();
-    input.scan(|seen| {
+    input.scan(release, |seen| {
         let (date_check, modifier_problem) =
             judge.check(&seen.code, seen.modifier.as_deref(), seen.date);
         let code = match codes.get(seen.code.as_ref()) {
@@ -546,6 +584,7 @@ pub fn audit(file: &str, input: &Input, releases: &Releases) -> Result<Audit, In
         }
         let not_valid = not_valid(date_check.as_ref(), modifier_problem.is_some());
         summary.rows_not_valid += usize::from(not_valid);
+        summary.modifier_not_valid += usize::from(modifier_problem.is_some());
         summary.needs_attention |= needs_attention(not_valid, date_check.as_ref(), code);
     })?;
     let codes: Vec<CodeAudit> = codes.into_values().collect();

@@ -556,14 +556,16 @@ impl std::str::FromStr for CodeRange {
     fn from_str(s: &str) -> Result<Self, String> {
         let s = s.trim().to_ascii_uppercase();
         let (first, last) = s.split_once('-').unwrap_or((&s, &s));
-        if !codes::is_code(first)
-            || !codes::is_code(last)
-            || first.len() != last.len()
-            || first > last
-        {
+        if !codes::is_code(first) || !codes::is_code(last) || first.len() != last.len() {
             return Err(format!(
-                "'{s}' is not a code or a range of codes like E0424-E1406 (a code is a letter \
-                 and four digits, a modifier two letters or digits)"
+                "'{}' is not a code or a range of codes like E0424-E1406 (a code is a letter \
+                 and four digits, a modifier two letters or digits)",
+                crate::read::list::shown(&s)
+            ));
+        }
+        if first > last {
+            return Err(format!(
+                "'{s}' is reversed: its first code comes after its last (did you mean {last}-{first}?)"
             ));
         }
         Ok(CodeRange {

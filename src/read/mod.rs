@@ -6,6 +6,7 @@ pub mod corrections;
 pub mod csv;
 pub mod layout;
 pub mod legacy;
+pub mod list;
 pub mod tabular;
 pub mod text;
 pub mod workbook;

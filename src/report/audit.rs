@@ -55,6 +55,13 @@ fn summary_line(a: &Audit) -> String {
             s.not_valid_on_date
         ));
     }
+    // Every row listed as not valid is counted: by its date above, by its modifier here.
+    if s.modifier_not_valid > 0 {
+        line.push_str(&format!(
+            "; {} rows with a modifier not valid; {} rows not valid in all",
+            s.modifier_not_valid, s.rows_not_valid
+        ));
+    }
     line
 }
 

@@ -5,6 +5,7 @@
 
 mod agreement;
 mod audit;
+mod audit_input;
 mod bad_input;
 mod changelog;
 mod cms_reports;
