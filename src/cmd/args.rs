@@ -84,6 +84,12 @@ impl FilterArgs {
                 Err(problem) => problems.push(format!("--code: {problem}")),
             }
         }
+        if self.prefixes.iter().any(|p| p.trim().is_empty()) {
+            problems.push(
+                "--prefix '': an empty prefix would match every code; leave --prefix out for every code"
+                    .to_string(),
+            );
+        }
         named.extend(self.ranges.into_iter().map(|range| Entry {
             range,
             origin: "--range ".to_string(),

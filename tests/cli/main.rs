@@ -4,6 +4,7 @@
 //! `real_data_summary` target that cargo runs next says how many did.
 
 mod agreement;
+mod arguments;
 mod audit;
 mod audit_input;
 mod bad_input;
