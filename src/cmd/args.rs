@@ -80,7 +80,10 @@ impl FilterArgs {
                     range,
                     origin: String::new(),
                 }),
-                Ok(_) => problems.push(format!("--code {code}: a code, not a range (--range)")),
+                Ok(_) => problems.push(format!(
+                    "--code {}: a code, not a range (--range)",
+                    hcpcs_diff::read::list::shown(code)
+                )),
                 Err(problem) => problems.push(format!("--code: {problem}")),
             }
         }

@@ -400,6 +400,7 @@ fn sniff(name: &str, mut reader: impl Read) -> Result<Encoding, ListError> {
         {
             return Err(not_text(what.to_string()));
         }
+        let lines_before = line;
         for &b in chunk {
             match b {
                 b'\n' => line += 1,
@@ -417,13 +418,26 @@ fn sniff(name: &str, mut reader: impl Read) -> Result<Encoding, ListError> {
         }
         if utf8 {
             carry.extend_from_slice(chunk);
-            match std::str::from_utf8(&carry) {
-                Ok(_) => carry.clear(),
+            let valid = match std::str::from_utf8(&carry) {
+                Ok(text) => Some(text.len()),
                 // A character cut at the end of the read: kept for the next.
-                Err(e) if e.error_len().is_none() => {
-                    carry.drain(..e.valid_up_to());
+                Err(e) if e.error_len().is_none() => Some(e.valid_up_to()),
+                Err(_) => None,
+            };
+            match valid {
+                Some(valid) => {
+                    let text = std::str::from_utf8(&carry[..valid]).unwrap_or_default();
+                    // C1 controls (U+0080-U+009F) drive some terminals as ESC does.
+                    if let Some(at) = text.find(|c| matches!(c, '\u{80}'..='\u{9f}')) {
+                        let line = lines_before + text[..at].matches('\n').count();
+                        let c = text[at..].chars().next().map_or(0, u32::from);
+                        return Err(not_text(format!(
+                            "binary data (character U+{c:04X} on line {line}, a control character text does not hold)"
+                        )));
+                    }
+                    carry.drain(..valid);
                 }
-                Err(_) => {
+                None => {
                     utf8 = false;
                     carry = Vec::new();
                 }
@@ -534,6 +548,7 @@ mod tests {
             "x: not a text file: it looks like binary data (byte 0x00 on line 2, a control character text does not hold)"
         );
         assert!(err(b"E1392 \x81\xFF\n").contains("byte 0x81 on line 1"));
+        assert!(err("E1392\nE0424\u{9b}\n".as_bytes()).contains("character U+009B on line 2"));
         let list = ListFile::from_bytes("x", b"E1392 caf\xE9\n").unwrap();
         assert_eq!(list.encoding, Encoding::Windows1252);
         assert_eq!(list.text(b"caf\xE9"), "caf\u{e9}");
