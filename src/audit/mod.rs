@@ -116,6 +116,17 @@ enum Why {
 }
 
 impl DateCheck {
+    /// What kind of reason makes it not valid, for counting; `None` when valid.
+    pub fn kind(&self) -> Option<&'static str> {
+        match self.why {
+            _ if self.valid => None,
+            Why::NotStored => Some("in no stored release"),
+            Why::NotYetAdded(_) => Some("not yet added on the date"),
+            Why::Terminated(_) => Some("terminated before the date"),
+            Why::Within(..) => None,
+        }
+    }
+
     /// Why, in words: "terminated 2020-06-30", "added 2006-01-01; not in 2020-04 (in effect
     /// on that date)", ...
     pub fn reason(&self) -> String {
@@ -237,6 +248,9 @@ pub struct Audit {
     pub summary: Summary,
     /// Every distinct code, in code order.
     pub codes: Vec<CodeAudit>,
+    /// The rows not valid, counted (JSON and CSV give the rows themselves).
+    #[serde(skip)]
+    pub not_valid_rows: Breakdown,
 }
 
 impl Audit {
@@ -437,7 +451,7 @@ fn modifier_problem(
     modifier: &str,
     date: Option<NaiveDate>,
     releases: &Releases,
-) -> Option<String> {
+) -> Option<(&'static str, String)> {
     let (release, which) = match date {
         None => (releases.audited(), String::new()),
         Some(d) => match releases.in_effect(d) {
@@ -450,15 +464,22 @@ fn modifier_problem(
     };
     let id = release.release();
     let Some(record) = release.get(modifier).filter(|r| r.kind == Kind::Modifier) else {
-        return Some(format!("modifier {modifier} is not in release {id}{which}"));
+        return Some((
+            "modifier not in the release",
+            format!("modifier {modifier} is not in release {id}{which}"),
+        ));
     };
     let d = date?;
     match (record.added_date, record.termination_date) {
-        (Some(added), _) if d < added => Some(format!(
-            "modifier {modifier} not yet added on {d}: CMS added it on {added} (release {id})"
+        (Some(added), _) if d < added => Some((
+            "modifier not yet added",
+            format!(
+                "modifier {modifier} not yet added on {d}: CMS added it on {added} (release {id})"
+            ),
         )),
-        (_, Some(end)) if d > end => Some(format!(
-            "modifier {modifier} terminated {end}, before {d} (release {id})"
+        (_, Some(end)) if d > end => Some((
+            "modifier terminated",
+            format!("modifier {modifier} terminated {end}, before {d} (release {id})"),
         )),
         _ => None,
     }
@@ -490,7 +511,7 @@ impl<'a> Judge<'a> {
         code: &str,
         modifier: Option<&str>,
         date: Option<NaiveDate>,
-    ) -> (Option<DateCheck>, Option<String>) {
+    ) -> (Option<DateCheck>, Option<(&'static str, String)>) {
         let releases = self.releases;
         let date_check = date.map(|d| {
             let known = match self.known.get(code) {
@@ -550,6 +571,7 @@ impl<'a> Judge<'a> {
                 if only_not_valid && !not_valid(date_check.as_ref(), modifier_problem.is_some()) {
                     continue;
                 }
+                let modifier_problem = modifier_problem.map(|(_, problem)| problem);
                 return Some(
                     lines
                         .entry()
@@ -567,6 +589,7 @@ pub fn audit(file: &str, input: &Input, releases: &Releases) -> Result<Audit, In
     let mut judge = Judge::new(releases, input);
     let mut codes: BTreeMap<String, CodeAudit> = BTreeMap::new();
     let mut summary = Summary::default();
+    let mut not_valid_rows = Breakdown::default();
     input.scan(release, |seen| {
         let (date_check, modifier_problem) =
             judge.check(&seen.code, seen.modifier.as_deref(), seen.date);
@@ -586,6 +609,12 @@ pub fn audit(file: &str, input: &Input, releases: &Releases) -> Result<Audit, In
         summary.rows_not_valid += usize::from(not_valid);
         summary.modifier_not_valid += usize::from(modifier_problem.is_some());
         summary.needs_attention |= needs_attention(not_valid, date_check.as_ref(), code);
+        if not_valid {
+            let mut reasons = Vec::new();
+            reasons.extend(date_check.as_ref().and_then(DateCheck::kind));
+            reasons.extend(modifier_problem.as_ref().map(|(kind, _)| *kind));
+            not_valid_rows.count(&seen.code, &reasons, seen.date);
+        }
     })?;
     let codes: Vec<CodeAudit> = codes.into_values().collect();
     count_codes(&mut summary, &codes);
@@ -596,7 +625,38 @@ pub fn audit(file: &str, input: &Input, releases: &Releases) -> Result<Audit, In
         previous: releases.previous().map(Snapshot::release),
         summary,
         codes,
+        not_valid_rows,
     })
+}
+
+/// The rows not valid, counted by code, by reason and by month of service: what a report too
+/// long to list every row says of them all.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Breakdown {
+    pub by_code: BTreeMap<String, usize>,
+    /// A row not valid for two reasons (its date and its modifier) counts under both.
+    pub by_reason: BTreeMap<&'static str, usize>,
+    /// By `YYYY-MM` of the date of service; undated rows (a modifier) under `None`.
+    pub by_month: BTreeMap<Option<(i32, u32)>, usize>,
+}
+
+impl Breakdown {
+    fn count(&mut self, code: &str, reasons: &[&'static str], date: Option<NaiveDate>) {
+        match self.by_code.get_mut(code) {
+            Some(n) => *n += 1,
+            None => {
+                self.by_code.insert(code.to_string(), 1);
+            }
+        }
+        for reason in reasons {
+            *self.by_reason.entry(reason).or_default() += 1;
+        }
+        use chrono::Datelike;
+        *self
+            .by_month
+            .entry(date.map(|d| (d.year(), d.month())))
+            .or_default() += 1;
+    }
 }
 
 fn count_codes(s: &mut Summary, codes: &[CodeAudit]) {

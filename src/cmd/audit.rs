@@ -40,6 +40,10 @@ pub struct Args {
     /// Report format.
     #[arg(long, value_enum, default_value_t = AuditFormat::Text)]
     format: AuditFormat,
+    /// Text, markdown and HTML list at most N rows not valid (all are counted by code, reason
+    /// and month); CSV and JSON list every row.
+    #[arg(long, value_name = "N", default_value_t = report::audit::MAX_ROWS)]
+    max_rows: usize,
     /// Write the report to FILE (atomically) instead of standard output.
     #[arg(long, value_name = "FILE")]
     output: Option<PathBuf>,
@@ -73,11 +77,11 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
     let only_not_valid = !matches!(args.format, AuditFormat::Csv | AuditFormat::Json);
     let rows = &mut judge.rows(&input, only_not_valid);
     super::emit_with(out, args.output.as_deref(), |w| match args.format {
-        AuditFormat::Text => report::audit::text(w, &result, rows),
-        AuditFormat::Markdown => report::audit::markdown(w, &result, rows),
+        AuditFormat::Text => report::audit::text(w, &result, rows, args.max_rows),
+        AuditFormat::Markdown => report::audit::markdown(w, &result, rows, args.max_rows),
         AuditFormat::Json => report::audit::json(w, &result, rows),
         AuditFormat::Csv => report::audit::csv(w, &result, rows),
-        AuditFormat::Html => report::audit::html(w, &result, rows),
+        AuditFormat::Html => report::audit::html(w, &result, rows, args.max_rows),
     })?;
     Ok(if result.needs_attention() {
         exit::CHANGES

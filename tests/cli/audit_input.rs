@@ -198,7 +198,7 @@ fn every_row_listed_as_not_valid_is_counted_in_the_summary() {
 fn a_workbook_zip_or_binary_file_is_refused_by_what_it_looks_like() {
     let work = oxygen();
     let xlsx = crate::util::zip_of(&[("xl/workbook.xml", b"<workbook/>")]);
-    let cases: [(&str, Vec<u8>, &str); 4] = [
+    let cases: [(&str, Vec<u8>, &str); 5] = [
         (
             "anweb.xlsx",
             xlsx,
@@ -218,6 +218,12 @@ fn a_workbook_zip_or_binary_file_is_refused_by_what_it_looks_like() {
             "undefined.txt",
             b"E1392\nE0424 \x81\x8d\n".to_vec(),
             "undefined.txt: not a text file: it looks like binary data (byte 0x81 on line 2 is neither UTF-8 nor Windows-1252 text)",
+        ),
+        // U+009B is a terminal's CSI, as ESC [ is.
+        (
+            "c1.txt",
+            "E1392\nE0424\u{9b}31m\n".as_bytes().to_vec(),
+            "c1.txt: not a text file: it looks like binary data (character U+009B on line 2",
         ),
     ];
     for (name, bytes, message) in cases {
@@ -306,4 +312,58 @@ fn long_lines_fields_and_codes_are_refused_naming_the_line() {
         "{}",
         stderr(&out)
     );
+}
+
+/// Text, markdown and HTML list at most `--max-rows` rows not valid (1,000 unless told), count
+/// them all by code, reason and month, and say where every row is; CSV lists every row.
+#[test]
+fn text_markdown_and_html_reports_list_a_bounded_number_of_rows() {
+    let work = oxygen();
+    let mut claims = String::from("claim,HCPCS,DOS\n");
+    for i in 0..1003 {
+        claims.push_str(&format!("c{i},K0738,2006-0{}-15\n", i % 2 + 2));
+    }
+    claims.push_str("c1003,E1392,2005-06-01\nc1004,E0424,2006-02-01\n");
+    let file = work.write("claims.csv", &claims);
+    let audit = |format: &str, more: &[&str]| {
+        let out = work
+            .cmd()
+            .arg("audit")
+            .arg(&file)
+            .args(["--date-column", "DOS", "--format", format])
+            .args(more)
+            .assert()
+            .code(1);
+        stdout(&out)
+    };
+    let text = audit("text", &[]);
+    let listed = |report: &str, mark: &str| report.lines().filter(|l| l.contains(mark)).count();
+    assert_eq!(listed(&text, "NOT VALID: terminated"), 1000, "{text}");
+    for line in [
+        "ROWS NOT VALID (1004)\n",
+        "  by code: K0738 1003, E1392 1\n",
+        "  by reason: not yet added on the date 1, terminated before the date 1003\n",
+        "  by month of service (newest first): 2006-03 501, 2006-02 502, 2005-06 1\n",
+        "  ... 4 more rows not valid are not listed here (the first 1000 are; --max-rows changes how many): --format csv or --format json lists every row\n",
+    ] {
+        assert!(text.contains(line), "{line}");
+    }
+    let text = audit("text", &["--max-rows", "3"]);
+    assert_eq!(listed(&text, "NOT VALID:"), 3);
+    assert!(text.contains("  ... 1001 more rows not valid"), "{text}");
+    let markdown = audit("markdown", &["--max-rows", "3"]);
+    assert_eq!(listed(&markdown, "NOT VALID:"), 3);
+    assert!(
+        markdown.contains("| code | K0738 1003, E1392 1 |"),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains("\n1001 more rows not valid"),
+        "{markdown}"
+    );
+    let html = audit("html", &["--max-rows", "3"]);
+    assert_eq!(html.matches("<li>").count(), 3);
+    assert!(html.contains("<p>1001 more rows not valid"), "{html}");
+    let csv = audit("csv", &["--max-rows", "3"]);
+    assert_eq!(csv.lines().count(), 1 + 1005);
 }
