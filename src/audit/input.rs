@@ -1,6 +1,8 @@
-//! What `audit` reads: a watch list (one code per line, `#` comments) or a CSV with a header
-//! (a catalogue, a chargemaster, a claims extract) whose code column is found by its name.
-//! Every other column is kept, so the report joins back to the user's file.
+//! What `audit` reads: a watch list (one code or range per line, `#` comments) or a CSV with
+//! a header (a catalogue, a chargemaster, a claims extract) whose code column is found by its
+//! name. Every other column is kept, so the report joins back to the user's file. The file
+//! comes through `read::list` (text only, every line bounded) and is read from disk on each
+//! pass; what cannot be placed (two code columns, two modifiers) is refused, not guessed.
 
 use std::borrow::Cow;
 use std::io::{BufRead, BufReader, Read};
@@ -522,13 +524,13 @@ fn find_column(
                     named.join(", ")
                 ),
                 None => format!(
-                    "{} columns could hold the {what}: {}; name one with {}",
+                    "{} columns could hold the {what}: {}; {}",
                     many.len(),
                     named.join(", "),
                     if what == "code" {
-                        "--column"
+                        "name one with --column"
                     } else {
-                        "a header of its own (or rename the others)"
+                        "rename all but one"
                     }
                 ),
             })

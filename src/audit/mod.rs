@@ -554,6 +554,7 @@ impl<'a> Judge<'a> {
         input: &'j Input,
         only_not_valid: bool,
     ) -> impl Iterator<Item = Result<Row, InputError>> + 'j {
+        // A file that cannot be opened again is one error, then the end of the rows.
         let mut lines = match input.lines(self.releases.audited()) {
             Ok(lines) => Ok(lines),
             Err(e) => Err(Some(e)),
