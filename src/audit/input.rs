@@ -10,7 +10,7 @@ use std::io::{BufRead, BufReader, Read};
 use chrono::NaiveDate;
 
 use crate::diff::CodeRange;
-use crate::model::{Snapshot, codes};
+use crate::model::{ReleaseId, Snapshot, codes};
 use crate::read::list::{Bounded, ListError, ListFile, ListLines, MAX_CODE_CHARS, shown};
 
 /// Header names taken for the code column, compared without case, spaces, `_` or `-`.
@@ -40,8 +40,88 @@ pub enum InputError {
     Line {
         file: String,
         line: usize,
-        problem: String,
+        problem: Box<LineProblem>,
     },
+}
+
+/// What is wrong with one line of the user's file (the header, or a row). Values quoted from
+/// the file are cut short and escaped ([`shown`]).
+#[derive(Debug, thiserror::Error)]
+pub enum LineProblem {
+    #[error("column '{}' is empty", shown(.0))]
+    EmptyColumn(String),
+    #[error("{}'{}' is not a code: longer than {MAX_CODE_CHARS} characters", in_column(.column), shown(.value))]
+    LongCode {
+        column: Option<String>,
+        value: String,
+    },
+    #[error(
+        "column '{}' gives {} (modifier {appended} appended) and column '{}' gives modifier {}: \
+         which applies is not clear; give the modifier in one column",
+        shown(.code_column), shown(.given), shown(.modifier_column), shown(.modifier)
+    )]
+    TwoModifiers {
+        code_column: String,
+        given: String,
+        appended: String,
+        modifier_column: String,
+        modifier: String,
+    },
+    #[error("column '{}': '{}' is not a date (YYYY-MM-DD, MM/DD/YYYY or YYYYMMDD)", shown(.column), shown(.value))]
+    NotADate { column: String, value: String },
+    /// A watch-list range that cannot be (reversed, or ends that are not codes).
+    #[error("{0}")]
+    BadRange(String),
+    #[error("{first}-{last}: no code of release {release} is in this range")]
+    EmptyRange {
+        first: String,
+        last: String,
+        release: ReleaseId,
+    },
+    /// The CSV reader's own words.
+    #[error("not a CSV row like the header's: {0}")]
+    NotCsvRow(String),
+    #[error("no column '{}'; the header has {}", shown(.wanted), quoted(.headers))]
+    NoSuchColumn {
+        wanted: String,
+        headers: Vec<String>,
+    },
+    #[error(
+        "no code column (HCPCS, HCPC, HCPCS_CODE, CODE, ...): the header has {}; name it with --column",
+        quoted(.0)
+    )]
+    NoCodeColumn(Vec<String>),
+    /// Several columns that could be the one meant: (position, name) of each.
+    #[error("{}", ambiguous(.what, .columns, *.named))]
+    Ambiguous {
+        what: &'static str,
+        columns: Vec<(usize, String)>,
+        /// The user named them (`--column`), rather than the header giving two.
+        named: bool,
+    },
+}
+
+/// `column 'HCPCS': `, or nothing for a watch list.
+fn in_column(column: &Option<String>) -> String {
+    column
+        .as_ref()
+        .map_or(String::new(), |c| format!("column '{}': ", shown(c)))
+}
+
+fn ambiguous(what: &str, columns: &[(usize, String)], named: bool) -> String {
+    let list: Vec<String> = columns
+        .iter()
+        .map(|(i, name)| format!("'{}' (column {})", shown(name), i + 1))
+        .collect();
+    let n = columns.len();
+    let list = list.join(", ");
+    match (named, what) {
+        (true, _) => format!("{n} columns have that name: {list}; rename one"),
+        (false, "code") => {
+            format!("{n} columns could hold the code: {list}; name one with --column")
+        }
+        (false, what) => format!("{n} columns could hold the {what}: {list}; rename all but one"),
+    }
 }
 
 /// One line of the user's file that names a code.
@@ -177,36 +257,36 @@ enum Source<'a> {
 }
 
 /// `given` as a code of a watch list or CSV: at most [`MAX_CODE_CHARS`] characters.
-fn check_length(given: &str) -> Result<(), String> {
+fn check_length(given: &str, column: Option<&str>) -> Result<(), LineProblem> {
     if given.chars().count() > MAX_CODE_CHARS {
-        return Err(format!(
-            "'{}' is not a code: longer than {MAX_CODE_CHARS} characters",
-            shown(given)
-        ));
+        return Err(LineProblem::LongCode {
+            column: column.map(str::to_string),
+            value: given.to_string(),
+        });
     }
     Ok(())
 }
 
 /// A watch-list entry that writes a range (two codes of one length joined by `-`): the range,
 /// or why it is not one (reversed).
-fn as_range(given: &str) -> Option<Result<CodeRange, String>> {
+fn as_range(given: &str) -> Option<Result<CodeRange, LineProblem>> {
     let (first, last) = given.split_once('-')?;
     let (first, last) = (first.trim(), last.trim());
     let range = codes::is_code_in_any_case(first)
         && codes::is_code_in_any_case(last)
         && first.len() == last.len()
         && !first.eq_ignore_ascii_case(last);
-    range.then(|| given.parse::<CodeRange>())
+    range.then(|| given.parse::<CodeRange>().map_err(LineProblem::BadRange))
 }
 
 impl Lines<'_> {
     /// Moves to the next line that names a code and says what it says; `None` at the end.
     pub fn advance(&mut self) -> Option<Result<Seen<'_>, InputError>> {
         let list = self.list;
-        let error = |line: usize, problem: String| InputError::Line {
+        let error = |line: usize, problem: LineProblem| InputError::Line {
             file: list.name().to_string(),
             line,
-            problem,
+            problem: Box::new(problem),
         };
         match &mut self.source {
             Source::List {
@@ -241,7 +321,7 @@ impl Lines<'_> {
                         Ok(entry) => entry,
                         Err(e) => return Some(Err(e.into())),
                     };
-                    if let Err(problem) = check_length(&given) {
+                    if let Err(problem) = check_length(&given, None) {
                         return Some(Err(error(line, problem)));
                     }
                     current.line = line;
@@ -258,12 +338,11 @@ impl Lines<'_> {
                                 .take_while(|c| c.code <= r.last)
                                 .any(|c| r.contains(&c.code));
                             if !holds {
-                                let problem = format!(
-                                    "{}-{}: no code of release {} is in this range",
-                                    r.first,
-                                    r.last,
-                                    release.release()
-                                );
+                                let problem = LineProblem::EmptyRange {
+                                    first: r.first,
+                                    last: r.last,
+                                    release: release.release(),
+                                };
                                 return Some(Err(error(line, problem)));
                             }
                             *range = Some((r.last, start));
@@ -327,7 +406,7 @@ impl Lines<'_> {
                     .map_err(|problem| InputError::Line {
                         file: self.list.name().to_string(),
                         line,
-                        problem,
+                        problem: Box::new(problem),
                     })
             }
         }
@@ -337,13 +416,13 @@ impl Lines<'_> {
 /// A CSV reader's error, naming its line.
 fn csv_error(list: &ListFile, e: csv::Error) -> InputError {
     let line = e.position().map_or(0, |p| p.line() as usize);
-    let problem = format!("not a CSV row like the header's: {e}");
+    let problem = LineProblem::NotCsvRow(e.to_string());
     match e.into_kind() {
         csv::ErrorKind::Io(io) => list.error(io).into(),
         _ => InputError::Line {
             file: list.name().to_string(),
             line,
-            problem,
+            problem: Box::new(problem),
         },
     }
 }
@@ -494,8 +573,8 @@ fn find_column(
     headers: &[String],
     wanted: Option<&str>,
     known: &[&str],
-    what: &str,
-) -> Result<Option<usize>, String> {
+    what: &'static str,
+) -> Result<Option<usize>, LineProblem> {
     let found: Vec<usize> = match wanted {
         Some(w) => (0..headers.len())
             .filter(|&i| key(&headers[i]) == key(w))
@@ -505,36 +584,17 @@ fn find_column(
             .collect(),
     };
     match (found.as_slice(), wanted) {
-        ([], Some(w)) => Err(format!(
-            "no column '{}'; the header has {}",
-            shown(w),
-            quoted(headers)
-        )),
+        ([], Some(w)) => Err(LineProblem::NoSuchColumn {
+            wanted: w.to_string(),
+            headers: headers.to_vec(),
+        }),
         ([], None) => Ok(None),
         ([one], _) => Ok(Some(*one)),
-        (many, wanted) => {
-            let named: Vec<String> = many
-                .iter()
-                .map(|&i| format!("'{}' (column {})", shown(&headers[i]), i + 1))
-                .collect();
-            Err(match wanted {
-                Some(_) => format!(
-                    "{} columns have that name: {}; rename one",
-                    many.len(),
-                    named.join(", ")
-                ),
-                None => format!(
-                    "{} columns could hold the {what}: {}; {}",
-                    many.len(),
-                    named.join(", "),
-                    if what == "code" {
-                        "name one with --column"
-                    } else {
-                        "rename all but one"
-                    }
-                ),
-            })
-        }
+        (many, wanted) => Err(LineProblem::Ambiguous {
+            what,
+            columns: many.iter().map(|&i| (i, headers[i].clone())).collect(),
+            named: wanted.is_some(),
+        }),
     }
 }
 
@@ -556,17 +616,14 @@ impl Layout {
         &self,
         list: &ListFile,
         record: &'r csv::ByteRecord,
-    ) -> Result<(Seen<'r>, (Cow<'r, str>, Option<Cow<'r, str>>)), String> {
+    ) -> Result<(Seen<'r>, (Cow<'r, str>, Option<Cow<'r, str>>)), LineProblem> {
         let field = |i: usize| trimmed(list.text(record.get(i).unwrap_or(b"")));
+        let header = |i: usize| self.headers[i].clone();
         let given = field(self.code);
         if given.is_empty() {
-            return Err(format!(
-                "column '{}' is empty",
-                shown(&self.headers[self.code])
-            ));
+            return Err(LineProblem::EmptyColumn(header(self.code)));
         }
-        check_length(&given)
-            .map_err(|p| format!("column '{}': {p}", shown(&self.headers[self.code])))?;
+        check_length(&given, Some(&self.headers[self.code]))?;
         let (code, mut modifier) = match &given {
             Cow::Borrowed(g) => split_modifier_borrowed(g),
             Cow::Owned(g) => {
@@ -577,20 +634,18 @@ impl Layout {
         if let Some(m) = self.modifier {
             let column = field(m);
             if !column.is_empty() {
-                check_length(&column)
-                    .map_err(|p| format!("column '{}': {p}", shown(&self.headers[m])))?;
+                check_length(&column, Some(&self.headers[m]))?;
                 let column = column.to_ascii_uppercase();
                 if let Some(appended) = modifier.as_deref()
                     && appended != column
                 {
-                    return Err(format!(
-                        "column '{}' gives {} (modifier {appended} appended) and column '{}' gives modifier {}: \
-                         which applies is not clear; give the modifier in one column",
-                        shown(&self.headers[self.code]),
-                        shown(&given),
-                        shown(&self.headers[m]),
-                        shown(&column)
-                    ));
+                    return Err(LineProblem::TwoModifiers {
+                        code_column: header(self.code),
+                        given: given.into_owned(),
+                        appended: appended.to_string(),
+                        modifier_column: header(m),
+                        modifier: column,
+                    });
                 }
                 modifier = Some(Cow::Owned(column));
             }
@@ -598,12 +653,9 @@ impl Layout {
         let (date, raw) = match self.date {
             Some(d) => {
                 let raw = field(d);
-                let date = parse_date(&raw).ok_or_else(|| {
-                    format!(
-                        "column '{}': '{}' is not a date (YYYY-MM-DD, MM/DD/YYYY or YYYYMMDD)",
-                        shown(&self.headers[d]),
-                        shown(&raw)
-                    )
+                let date = parse_date(&raw).ok_or_else(|| LineProblem::NotADate {
+                    column: header(d),
+                    value: raw.to_string(),
                 })?;
                 (Some(date), Some(raw))
             }
@@ -624,7 +676,7 @@ impl Layout {
         list: &ListFile,
         record: &csv::ByteRecord,
         line: usize,
-    ) -> Result<Entry, String> {
+    ) -> Result<Entry, LineProblem> {
         let (seen, (given, raw)) = self.parts(list, record)?;
         Ok(Entry {
             line,
@@ -651,10 +703,10 @@ fn trimmed(text: Cow<'_, str>) -> Cow<'_, str> {
 }
 
 fn csv_layout(list: &ListFile, columns: &Columns) -> Result<Layout, InputError> {
-    let line_error = |line: usize, problem: String| InputError::Line {
+    let line_error = |line: usize, problem: LineProblem| InputError::Line {
         file: list.name().to_string(),
         line,
-        problem,
+        problem: Box::new(problem),
     };
     let mut reader = csv_reader(list.reader(true)?);
     let mut record = csv::ByteRecord::new();
@@ -670,15 +722,7 @@ fn csv_layout(list: &ListFile, columns: &Columns) -> Result<Layout, InputError> 
     let header_line = record.position().map_or(1, |p| p.line() as usize);
     let code = find_column(&headers, columns.code.as_deref(), CODE_HEADERS, "code")
         .map_err(|p| line_error(header_line, p))?
-        .ok_or_else(|| {
-            line_error(
-                header_line,
-                format!(
-                    "no code column (HCPCS, HCPC, HCPCS_CODE, CODE, ...): the header has {}; name it with --column",
-                    quoted(&headers)
-                ),
-            )
-        })?;
+        .ok_or_else(|| line_error(header_line, LineProblem::NoCodeColumn(headers.clone())))?;
     let date = match &columns.date {
         Some(d) => {
             find_column(&headers, Some(d), &[], "date").map_err(|p| line_error(header_line, p))?
