@@ -91,6 +91,12 @@ pub enum LineProblem {
         quoted(.0)
     )]
     NoCodeColumn(Vec<String>),
+    #[error(
+        "'{}' makes more than {limit} distinct codes that no stored release holds: is this the \
+         code column? (name the right one with --column)",
+        shown(.code)
+    )]
+    TooManyUnknown { code: String, limit: usize },
     /// Several columns that could be the one meant: (position, name) of each.
     #[error("{}", ambiguous(.what, .columns, *.named))]
     Ambiguous {
@@ -192,11 +198,21 @@ impl Input {
     }
 
     /// Hands `seen` each line that names a code, in file order; stops at the first line that
-    /// cannot be read, with an error naming it.
-    pub fn scan(&self, release: &Snapshot, mut seen: impl FnMut(Seen)) -> Result<(), InputError> {
+    /// cannot be read, or that `seen` finds a problem in, with an error naming it.
+    pub fn scan(
+        &self,
+        release: &Snapshot,
+        mut seen: impl FnMut(Seen) -> Result<(), LineProblem>,
+    ) -> Result<(), InputError> {
         let mut lines = self.lines(release)?;
         while let Some(line) = lines.advance() {
-            seen(line?);
+            let line = line?;
+            let at = line.line;
+            seen(line).map_err(|problem| InputError::Line {
+                file: self.name().to_string(),
+                line: at,
+                problem: Box::new(problem),
+            })?;
         }
         Ok(())
     }
@@ -782,7 +798,8 @@ mod tests {
         let mut out = Vec::new();
         input
             .scan(&release, |s| {
-                out.push((s.line, s.code.into_owned(), s.modifier.map(Cow::into_owned)))
+                out.push((s.line, s.code.into_owned(), s.modifier.map(Cow::into_owned)));
+                Ok(())
             })
             .map_err(|e| e.to_string())?;
         Ok(out)
@@ -851,7 +868,7 @@ mod tests {
         // A bad line is found as the lines are read.
         let scanned = |bytes: &[u8], cols: &Columns| {
             let input = read("c.csv", bytes, cols).unwrap();
-            input.scan(&release, |_| {}).unwrap_err().to_string()
+            input.scan(&release, |_| Ok(())).unwrap_err().to_string()
         };
         let err = scanned(b"HCPCS,DOS\nE1392,2020-01-02,extra\n", &Columns::default());
         assert!(err.starts_with("c.csv: line 2: not a CSV row"), "{err}");

@@ -583,6 +583,11 @@ impl<'a> Judge<'a> {
     }
 }
 
+/// How many distinct codes in no stored release an audit judges before it stops: every real
+/// code is in the store, so more than this is a column that holds no codes (a claim number),
+/// and each would cost a search for the nearest codes and memory that follows the file.
+pub const MAX_UNKNOWN_CODES: usize = 10_000;
+
 /// Judges every code of `input` against `releases` and counts its rows (the first pass over
 /// the file; no row is kept). A line that cannot be read is an error naming it.
 pub fn audit(file: &str, input: &Input, releases: &Releases) -> Result<Audit, InputError> {
@@ -591,14 +596,25 @@ pub fn audit(file: &str, input: &Input, releases: &Releases) -> Result<Audit, In
     let mut codes: BTreeMap<String, CodeAudit> = BTreeMap::new();
     let mut summary = Summary::default();
     let mut not_valid_rows = Breakdown::default();
+    let mut unknown = 0;
     input.scan(release, |seen| {
         let (date_check, modifier_problem) =
             judge.check(&seen.code, seen.modifier.as_deref(), seen.date);
         let code = match codes.get(seen.code.as_ref()) {
             Some(c) => c,
-            None => codes
-                .entry(seen.code.to_string())
-                .or_insert_with(|| judge_code(&seen.code, releases)),
+            None => {
+                let judged = judge_code(&seen.code, releases);
+                if judged.status == Status::Unknown {
+                    unknown += 1;
+                    if unknown > MAX_UNKNOWN_CODES {
+                        return Err(input::LineProblem::TooManyUnknown {
+                            code: seen.code.into_owned(),
+                            limit: MAX_UNKNOWN_CODES,
+                        });
+                    }
+                }
+                codes.entry(seen.code.to_string()).or_insert(judged)
+            }
         };
         summary.rows += 1;
         match &date_check {
@@ -616,6 +632,7 @@ pub fn audit(file: &str, input: &Input, releases: &Releases) -> Result<Audit, In
             reasons.extend(modifier_problem.as_ref().map(|(kind, _)| *kind));
             not_valid_rows.count(&seen.code, &reasons, seen.date);
         }
+        Ok(())
     })?;
     let codes: Vec<CodeAudit> = codes.into_values().collect();
     count_codes(&mut summary, &codes);

@@ -367,3 +367,48 @@ fn text_markdown_and_html_reports_list_a_bounded_number_of_rows() {
     let csv = audit("csv", &["--max-rows", "3"]);
     assert_eq!(csv.lines().count(), 1 + 1005);
 }
+
+/// A column of claim numbers taken for codes would make every row a code of its own: audit
+/// stops at 10,000 distinct codes that no stored release holds, naming the line, rather than
+/// judging (and searching near codes for) millions of them.
+#[test]
+fn a_column_of_ten_thousand_unknown_codes_is_refused_as_not_the_code_column() {
+    let work = oxygen();
+    let mut claims = String::from("claim,HCPCS\n");
+    for i in 0..10_001 {
+        claims.push_str(&format!("c{i},E1392\n"));
+    }
+    let file = work.write("claims.csv", &claims);
+    let out = work
+        .cmd()
+        .arg("audit")
+        .arg(&file)
+        .args(["--column", "claim"])
+        .assert()
+        .code(2);
+    assert!(
+        stderr(&out).contains(
+            "claims.csv: line 10002: 'C10000' makes more than 10000 distinct codes that no stored \
+             release holds: is this the code column? (name the right one with --column)"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(stdout(&out), "");
+    // 10,000 of them are judged, each named unknown.
+    let file = work.write("claims.csv", claims.replace("c10000,E1392\n", ""));
+    let out = work
+        .cmd()
+        .arg("audit")
+        .arg(&file)
+        .args(["--column", "claim", "--max-rows", "0"])
+        .assert()
+        .code(1);
+    assert!(
+        stdout(&out).contains(
+            "10000 codes: 0 active, 0 changed, 0 terminated, 0 not in release, 10000 unknown"
+        ),
+        "{}",
+        stdout(&out)
+    );
+}
