@@ -109,7 +109,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8> {
         Command::Import(args) => cmd::import::run(&store, args, out, err),
         Command::List(args) => cmd::list::run(&store, args, out, err),
         Command::Show(args) => cmd::show::run(&store, args, out),
-        Command::Diff(args) => cmd::diff::run(&store, args, out),
+        Command::Diff(args) => cmd::diff::run(&store, args, out, err),
         Command::Fetch(args) => cmd::fetch::run(&store, args, out),
         Command::Check(args) => cmd::check::run(&store, args, out, err),
         Command::Export(args) => cmd::export::run(&store, args, out),

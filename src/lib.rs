@@ -54,6 +54,8 @@ pub enum Error {
     Fetch(#[from] fetch::FetchError),
     #[error(transparent)]
     Audit(#[from] audit::InputError),
+    #[error(transparent)]
+    List(#[from] read::list::ListError),
     #[error("{path}: {source}")]
     Io {
         path: String,

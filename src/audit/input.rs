@@ -1,13 +1,17 @@
-//! What `audit` reads: a watch list (one code per line, `#` comments) or a CSV with a header
-//! (a catalogue, a chargemaster, a claims extract) whose code column is found by its name.
-//! Every other column is kept, so the report joins back to the user's file.
+//! What `audit` reads: a watch list (one code or range per line, `#` comments) or a CSV with
+//! a header (a catalogue, a chargemaster, a claims extract) whose code column is found by its
+//! name. Every other column is kept, so the report joins back to the user's file. The file
+//! comes through `read::list` (text only, every line bounded) and is read from disk on each
+//! pass; what cannot be placed (two code columns, two modifiers) is refused, not guessed.
 
 use std::borrow::Cow;
+use std::io::{BufRead, BufReader, Read};
 
 use chrono::NaiveDate;
 
-/// The largest input `audit` reads; a claims extract of millions of lines is far below it.
-pub const MAX_INPUT_BYTES: u64 = 1 << 30;
+use crate::diff::CodeRange;
+use crate::model::{ReleaseId, Snapshot, codes};
+use crate::read::list::{Bounded, ListError, ListFile, ListLines, MAX_CODE_CHARS, shown};
 
 /// Header names taken for the code column, compared without case, spaces, `_` or `-`.
 const CODE_HEADERS: &[&str] = &[
@@ -28,14 +32,102 @@ const MODIFIER_HEADERS: &[&str] = &["modifier", "mod", "modifier1", "hcpcsmodifi
 
 #[derive(Debug, thiserror::Error)]
 pub enum InputError {
+    #[error(transparent)]
+    List(#[from] ListError),
     #[error("{file}: {problem}")]
     File { file: String, problem: String },
     #[error("{file}: line {line}: {problem}")]
     Line {
         file: String,
         line: usize,
-        problem: String,
+        problem: Box<LineProblem>,
     },
+}
+
+/// What is wrong with one line of the user's file (the header, or a row). Values quoted from
+/// the file are cut short and escaped ([`shown`]).
+#[derive(Debug, thiserror::Error)]
+pub enum LineProblem {
+    #[error("column '{}' is empty", shown(.0))]
+    EmptyColumn(String),
+    #[error("{}'{}' is not a code: longer than {MAX_CODE_CHARS} characters", in_column(.column), shown(.value))]
+    LongCode {
+        column: Option<String>,
+        value: String,
+    },
+    #[error(
+        "column '{}' gives {} (modifier {appended} appended) and column '{}' gives modifier {}: \
+         which applies is not clear; give the modifier in one column",
+        shown(.code_column), shown(.given), shown(.modifier_column), shown(.modifier)
+    )]
+    TwoModifiers {
+        code_column: String,
+        given: String,
+        appended: String,
+        modifier_column: String,
+        modifier: String,
+    },
+    #[error("column '{}': '{}' is not a date (YYYY-MM-DD, MM/DD/YYYY or YYYYMMDD)", shown(.column), shown(.value))]
+    NotADate { column: String, value: String },
+    /// A watch-list range that cannot be (reversed, or ends that are not codes).
+    #[error("{0}")]
+    BadRange(String),
+    #[error("{first}-{last}: no code of release {release} is in this range")]
+    EmptyRange {
+        first: String,
+        last: String,
+        release: ReleaseId,
+    },
+    /// The CSV reader's own words.
+    #[error("not a CSV row like the header's: {0}")]
+    NotCsvRow(String),
+    #[error("no column '{}'; the header has {}", shown(.wanted), quoted(.headers))]
+    NoSuchColumn {
+        wanted: String,
+        headers: Vec<String>,
+    },
+    #[error(
+        "no code column (HCPCS, HCPC, HCPCS_CODE, CODE, ...): the header has {}; name it with --column",
+        quoted(.0)
+    )]
+    NoCodeColumn(Vec<String>),
+    #[error(
+        "'{}' makes more than {limit} distinct codes that no stored release holds: is this the \
+         code column? (name the right one with --column)",
+        shown(.code)
+    )]
+    TooManyUnknown { code: String, limit: usize },
+    /// Several columns that could be the one meant: (position, name) of each.
+    #[error("{}", ambiguous(.what, .columns, *.named))]
+    Ambiguous {
+        what: &'static str,
+        columns: Vec<(usize, String)>,
+        /// The user named them (`--column`), rather than the header giving two.
+        named: bool,
+    },
+}
+
+/// `column 'HCPCS': `, or nothing for a watch list.
+fn in_column(column: &Option<String>) -> String {
+    column
+        .as_ref()
+        .map_or(String::new(), |c| format!("column '{}': ", shown(c)))
+}
+
+fn ambiguous(what: &str, columns: &[(usize, String)], named: bool) -> String {
+    let list: Vec<String> = columns
+        .iter()
+        .map(|(i, name)| format!("'{}' (column {})", shown(name), i + 1))
+        .collect();
+    let n = columns.len();
+    let list = list.join(", ");
+    match (named, what) {
+        (true, _) => format!("{n} columns have that name: {list}; rename one"),
+        (false, "code") => {
+            format!("{n} columns could hold the code: {list}; name one with --column")
+        }
+        (false, what) => format!("{n} columns could hold the {what}: {list}; rename all but one"),
+    }
 }
 
 /// One line of the user's file that names a code.
@@ -43,7 +135,7 @@ pub enum InputError {
 pub struct Entry {
     /// The line in the user's file (1-based).
     pub line: usize,
-    /// The code as written, trimmed.
+    /// The code as written, trimmed (for a code of a range, the range).
     pub given: String,
     /// The code, upper case, without a modifier.
     pub code: String,
@@ -65,92 +157,217 @@ pub struct Seen<'r> {
     pub date: Option<NaiveDate>,
 }
 
-/// The user's file, decoded and its columns found. Its entries are read by [`Input::entries`],
-/// as often as needed, one at a time: a claims extract of millions of lines is never held as
-/// entries.
+/// The user's file, checked to be text and its columns found. Its entries are read by
+/// [`Input::lines`], from the file, as often as needed, one at a time: a claims extract of
+/// millions of lines is never held, in rows or in bytes.
 #[derive(Debug)]
-pub struct Input<'a> {
-    name: String,
-    text: Cow<'a, str>,
+pub struct Input {
+    list: ListFile,
     /// Where a CSV keeps the code, date and modifier; `None` for a watch list.
     layout: Option<Layout>,
     /// The names of the passed-through columns, in the file's order.
     pub extra_columns: Vec<String>,
 }
 
-impl<'t> Input<'t> {
-    fn body(&self) -> &str {
-        self.text.strip_prefix('\u{feff}').unwrap_or(&self.text)
+impl Input {
+    pub fn name(&self) -> &str {
+        self.list.name()
     }
 
-    /// A cursor over the lines that name a code, in file order.
-    pub fn lines(&self) -> Lines<'_> {
-        let body = self.body();
+    /// A cursor over the lines that name a code, in file order. A range of a watch list
+    /// (`E0424-E0431`) names each code of `release` in it.
+    pub fn lines<'a>(&'a self, release: &'a Snapshot) -> Result<Lines<'a>, InputError> {
         let source = match &self.layout {
             None => Source::List {
-                lines: body.lines().enumerate(),
-                current: (0, ""),
+                lines: Box::new(self.list.lines()?),
+                current: Current::default(),
+                range: None,
+                release,
             },
             Some(layout) => Source::Csv {
-                reader: Box::new(csv_reader(body)),
-                record: csv::StringRecord::new(),
+                reader: Box::new(csv_reader(self.list.reader(true)?)),
+                record: csv::ByteRecord::new(),
                 layout,
                 header: true,
             },
         };
-        Lines {
-            name: &self.name,
+        Ok(Lines {
+            list: &self.list,
             source,
-        }
+        })
     }
 
     /// Hands `seen` each line that names a code, in file order; stops at the first line that
-    /// cannot be read, with an error naming it.
-    pub fn scan(&self, mut seen: impl FnMut(Seen)) -> Result<(), InputError> {
-        let mut lines = self.lines();
+    /// cannot be read, or that `seen` finds a problem in, with an error naming it.
+    pub fn scan(
+        &self,
+        release: &Snapshot,
+        mut seen: impl FnMut(Seen) -> Result<(), LineProblem>,
+    ) -> Result<(), InputError> {
+        let mut lines = self.lines(release)?;
         while let Some(line) = lines.advance() {
-            seen(line?);
+            let line = line?;
+            let at = line.line;
+            seen(line).map_err(|problem| InputError::Line {
+                file: self.name().to_string(),
+                line: at,
+                problem: Box::new(problem),
+            })?;
         }
         Ok(())
+    }
+
+    /// Whether any line below the header holds something.
+    fn names_something(&self) -> Result<bool, InputError> {
+        match &self.layout {
+            None => Ok(self.list.lines()?.next_entry().transpose()?.is_some()),
+            Some(_) => {
+                let mut reader = csv_reader(self.list.reader(true)?);
+                let mut record = csv::ByteRecord::new();
+                let mut records = 0;
+                while records < 2 {
+                    match reader.read_byte_record(&mut record) {
+                        Ok(true) => records += 1,
+                        Ok(false) => break,
+                        // The line is named when the rows are read.
+                        Err(_) => return Ok(true),
+                    }
+                }
+                Ok(records == 2)
+            }
+        }
     }
 }
 
 /// A cursor over the lines of the user's file that name a code. A CSV is read into one
 /// reused record, so a line costs no allocation until its [`Lines::entry`] is asked for.
 pub struct Lines<'a> {
-    name: &'a str,
+    list: &'a ListFile,
     source: Source<'a>,
+}
+
+/// The watch-list line moved to: its number, the code or range as written, and for a range
+/// the code of it moved to (an index into the release's records).
+#[derive(Debug, Default)]
+struct Current {
+    line: usize,
+    given: String,
+    of_range: Option<usize>,
 }
 
 enum Source<'a> {
     List {
-        lines: std::iter::Enumerate<std::str::Lines<'a>>,
-        /// The line moved to: its number and the code as written.
-        current: (usize, &'a str),
+        lines: Box<ListLines>,
+        current: Current,
+        /// A range being walked: its last code, and the next record of the release to look at.
+        range: Option<(String, usize)>,
+        release: &'a Snapshot,
     },
     Csv {
-        reader: Box<csv::Reader<&'a [u8]>>,
-        record: csv::StringRecord,
+        reader: Box<csv::Reader<Bounded<Box<dyn Read>>>>,
+        record: csv::ByteRecord,
         layout: &'a Layout,
         /// The header is still to be read past.
         header: bool,
     },
 }
 
+/// `given` as a code of a watch list or CSV: at most [`MAX_CODE_CHARS`] characters.
+fn check_length(given: &str, column: Option<&str>) -> Result<(), LineProblem> {
+    if given.chars().count() > MAX_CODE_CHARS {
+        return Err(LineProblem::LongCode {
+            column: column.map(str::to_string),
+            value: given.to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// A watch-list entry that writes a range (two codes of one length joined by `-`): the range,
+/// or why it is not one (reversed).
+fn as_range(given: &str) -> Option<Result<CodeRange, LineProblem>> {
+    let (first, last) = given.split_once('-')?;
+    let (first, last) = (first.trim(), last.trim());
+    let range = codes::is_code_in_any_case(first)
+        && codes::is_code_in_any_case(last)
+        && first.len() == last.len()
+        && !first.eq_ignore_ascii_case(last);
+    range.then(|| given.parse::<CodeRange>().map_err(LineProblem::BadRange))
+}
+
 impl Lines<'_> {
     /// Moves to the next line that names a code and says what it says; `None` at the end.
     pub fn advance(&mut self) -> Option<Result<Seen<'_>, InputError>> {
-        let name = self.name;
+        let list = self.list;
+        let error = |line: usize, problem: LineProblem| InputError::Line {
+            file: list.name().to_string(),
+            line,
+            problem: Box::new(problem),
+        };
         match &mut self.source {
-            Source::List { lines, current } => {
-                let (line, given) = lines.by_ref().find_map(|(i, line)| {
-                    let given = line.split('#').next().unwrap_or("").trim();
-                    (!given.is_empty()).then_some((i + 1, given))
-                })?;
-                *current = (line, given);
-                let (code, modifier) = split_modifier_borrowed(given);
+            Source::List {
+                lines,
+                current,
+                range,
+                release,
+            } => {
+                let records = &release.records;
+                loop {
+                    if let Some((last, next)) = range {
+                        let found = records[*next..]
+                            .iter()
+                            .take_while(|r| r.code.as_str() <= last.as_str())
+                            .position(|r| r.code.len() == last.len());
+                        match found {
+                            Some(i) => {
+                                let at = *next + i;
+                                *next = at + 1;
+                                current.of_range = Some(at);
+                                return Some(Ok(Seen {
+                                    line: current.line,
+                                    code: Cow::Borrowed(records[at].code.as_str()),
+                                    modifier: None,
+                                    date: None,
+                                }));
+                            }
+                            None => *range = None,
+                        }
+                    }
+                    let (line, given) = match lines.next_entry()? {
+                        Ok(entry) => entry,
+                        Err(e) => return Some(Err(e.into())),
+                    };
+                    if let Err(problem) = check_length(&given, None) {
+                        return Some(Err(error(line, problem)));
+                    }
+                    current.line = line;
+                    current.given.clear();
+                    current.given.push_str(&given);
+                    current.of_range = None;
+                    match as_range(&current.given) {
+                        None => break,
+                        Some(Err(problem)) => return Some(Err(error(line, problem))),
+                        Some(Ok(r)) => {
+                            let start = records.partition_point(|c| c.code < r.first);
+                            let holds = records[start..]
+                                .iter()
+                                .take_while(|c| c.code <= r.last)
+                                .any(|c| r.contains(&c.code));
+                            if !holds {
+                                let problem = LineProblem::EmptyRange {
+                                    first: r.first,
+                                    last: r.last,
+                                    release: release.release(),
+                                };
+                                return Some(Err(error(line, problem)));
+                            }
+                            *range = Some((r.last, start));
+                        }
+                    }
+                }
+                let (code, modifier) = split_modifier_borrowed(&current.given);
                 Some(Ok(Seen {
-                    line,
+                    line: current.line,
                     code,
                     modifier,
                     date: None,
@@ -162,27 +379,18 @@ impl Lines<'_> {
                 layout,
                 header,
             } => {
-                let error = |line: usize, problem: String| InputError::Line {
-                    file: name.to_string(),
-                    line,
-                    problem,
-                };
                 loop {
-                    match reader.read_record(record) {
+                    match reader.read_byte_record(record) {
                         Ok(true) => {}
                         Ok(false) => return None,
-                        Err(e) => {
-                            let line = e.position().map_or(0, |p| p.line() as usize);
-                            let problem = format!("not a CSV row like the header's: {e}");
-                            return Some(Err(error(line, problem)));
-                        }
+                        Err(e) => return Some(Err(csv_error(list, e))),
                     }
                     if !std::mem::take(header) {
                         break;
                     }
                 }
                 let line = record.position().map_or(0, |p| p.line() as usize);
-                Some(match layout.parts(record) {
+                Some(match layout.parts(list, record) {
                     Ok((seen, _)) => Ok(Seen { line, ..seen }),
                     Err(problem) => Err(error(line, problem)),
                 })
@@ -194,18 +402,44 @@ impl Lines<'_> {
     /// `advance` gave, if it gave one).
     pub fn entry(&self) -> Result<Entry, InputError> {
         match &self.source {
-            Source::List { current, .. } => Ok(entry(current.0, current.1)),
+            Source::List {
+                current, release, ..
+            } => Ok(match current.of_range {
+                Some(at) => Entry {
+                    line: current.line,
+                    given: current.given.clone(),
+                    code: release.records[at].code.clone(),
+                    modifier: None,
+                    date: None,
+                    extra: Vec::new(),
+                },
+                None => entry(current.line, &current.given),
+            }),
             Source::Csv { record, layout, .. } => {
                 let line = record.position().map_or(0, |p| p.line() as usize);
                 layout
-                    .entry(record, line)
+                    .entry(self.list, record, line)
                     .map_err(|problem| InputError::Line {
-                        file: self.name.to_string(),
+                        file: self.list.name().to_string(),
                         line,
-                        problem,
+                        problem: Box::new(problem),
                     })
             }
         }
+    }
+}
+
+/// A CSV reader's error, naming its line.
+fn csv_error(list: &ListFile, e: csv::Error) -> InputError {
+    let line = e.position().map_or(0, |p| p.line() as usize);
+    let problem = LineProblem::NotCsvRow(e.to_string());
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => list.error(io).into(),
+        _ => InputError::Line {
+            file: list.name().to_string(),
+            line,
+            problem: Box::new(problem),
+        },
     }
 }
 
@@ -230,22 +464,16 @@ pub fn split_modifier(given: &str) -> (String, Option<String>) {
         .chars()
         .filter(|c| !matches!(c, '-' | ' ' | ':'))
         .collect();
-    let b = compact.as_bytes();
-    if b.len() == 7
-        && b[0].is_ascii_uppercase()
-        && b[1..5].iter().all(u8::is_ascii_digit)
-        && b[5..].iter().all(u8::is_ascii_alphanumeric)
-    {
-        return (compact[..5].to_string(), Some(compact[5..].to_string()));
+    match codes::split_appended_modifier(&compact) {
+        Some((code, modifier)) => (code.to_string(), Some(modifier.to_string())),
+        None => (upper, None),
     }
-    (upper, None)
 }
 
 /// [`split_modifier`], borrowing `given` when it is already a bare code in capitals (`E1392`),
 /// as nearly every line of a claims extract is.
 pub fn split_modifier_borrowed(given: &str) -> (Cow<'_, str>, Option<Cow<'_, str>>) {
-    let b = given.as_bytes();
-    if b.len() == 5 && b[0].is_ascii_uppercase() && b[1..].iter().all(u8::is_ascii_digit) {
+    if codes::is_procedure_code(given) {
         return (Cow::Borrowed(given), None);
     }
     let (code, modifier) = split_modifier(given);
@@ -267,33 +495,34 @@ pub fn parse_date(value: &str) -> Option<NaiveDate> {
         .find_map(|f| NaiveDate::parse_from_str(v, f).ok())
 }
 
-/// Whether `text` is a CSV with a header rather than a watch list: its first non-comment line
-/// has a comma (a watch list names one code a line).
-fn is_csv(text: &str) -> bool {
-    text.lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty() && !l.starts_with('#'))
-        .is_some_and(|l| l.contains(','))
+/// Whether the list is a CSV with a header rather than a watch list: its first line that is
+/// neither blank nor a `#` comment has a comma (a watch list names one code a line).
+fn is_csv(list: &ListFile) -> Result<bool, ListError> {
+    let mut reader = BufReader::new(list.reader(false)?);
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        if reader
+            .read_until(b'\n', &mut line)
+            .map_err(|e| list.error(e))?
+            == 0
+        {
+            return Ok(false);
+        }
+        let text = list.text(&line);
+        let text = text.trim();
+        if !text.is_empty() && !text.starts_with('#') {
+            return Ok(text.contains(','));
+        }
+    }
 }
 
-/// Reads the user's file (`name` for messages): decodes it, finds its columns, and checks
-/// it names at least one code.
-pub fn read<'a>(name: &str, bytes: &'a [u8], columns: &Columns) -> Result<Input<'a>, InputError> {
-    let file_error = |problem: String| InputError::File {
-        file: name.to_string(),
-        problem,
-    };
-    let mut text = std::str::from_utf8(bytes)
-        .map(Cow::Borrowed)
-        .unwrap_or_else(|_| encoding_rs::WINDOWS_1252.decode(bytes).0);
-    // The csv crate counts a line short after a CRLF when the next line opens with an empty
-    // field (`\r\n,E1392`), so line ends are made LF first: every error names its real line.
-    if text.contains("\r\n") {
-        text = Cow::Owned(text.replace("\r\n", "\n"));
-    }
-    let body = text.strip_prefix('\u{feff}').unwrap_or(&text);
-    let (layout, extra_columns) = if is_csv(body) {
-        let layout = csv_layout(name, body, columns)?;
+/// Reads the user's list: finds its columns, and checks it names at least one code.
+pub fn read(list: ListFile, columns: &Columns) -> Result<Input, InputError> {
+    let file = list.name().to_string();
+    let file_error = |problem: String| InputError::File { file, problem };
+    let (layout, extra_columns) = if is_csv(&list)? {
+        let layout = csv_layout(&list, columns)?;
         let extra = layout
             .extra
             .iter()
@@ -308,12 +537,11 @@ pub fn read<'a>(name: &str, bytes: &'a [u8], columns: &Columns) -> Result<Input<
         (None, Vec::new())
     };
     let input = Input {
-        name: name.to_string(),
-        text,
+        list,
         layout,
         extra_columns,
     };
-    if input.lines().advance().is_none() {
+    if !input.names_something()? {
         return Err(file_error(
             "names no code (an empty file, only comments, or only a header)".to_string(),
         ));
@@ -333,39 +561,56 @@ fn entry(line: usize, given: &str) -> Entry {
     }
 }
 
-/// A CSV reader of `text` whose first record is the header (read as a record, so that both
-/// passes over the file walk it the same way).
-fn csv_reader(text: &str) -> csv::Reader<&[u8]> {
+/// A CSV reader whose first record is the header (read as a record, so that both passes over
+/// the file walk it the same way).
+fn csv_reader<R: Read>(reader: R) -> csv::Reader<R> {
     csv::ReaderBuilder::new()
         .comment(Some(b'#'))
         .has_headers(false)
-        .from_reader(text.as_bytes())
+        .from_reader(reader)
 }
 
-/// The position of the column named `wanted` (by the user) or of the first header in `known`.
+/// The header's names, quoted for a message (each cut short, at most a dozen of them).
+fn quoted(headers: &[String]) -> String {
+    let mut names: Vec<String> = headers
+        .iter()
+        .take(12)
+        .map(|h| format!("'{}'", shown(h)))
+        .collect();
+    if headers.len() > 12 {
+        names.push(format!("and {} more", headers.len() - 12));
+    }
+    names.join(", ")
+}
+
+/// The position of the column named `wanted` (by the user) or of the header in `known`.
+/// Two columns that could be meant are an error naming both: the tool does not pick one.
 fn find_column(
     headers: &[String],
     wanted: Option<&str>,
     known: &[&str],
-) -> Result<Option<usize>, String> {
-    match wanted {
-        Some(w) => headers
-            .iter()
-            .position(|h| key(h) == key(w))
-            .map(Some)
-            .ok_or_else(|| {
-                format!(
-                    "no column '{w}'; the header has {}",
-                    headers
-                        .iter()
-                        .map(|h| format!("'{h}'"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            }),
-        None => Ok(headers
-            .iter()
-            .position(|h| known.contains(&key(h).as_str()))),
+    what: &'static str,
+) -> Result<Option<usize>, LineProblem> {
+    let found: Vec<usize> = match wanted {
+        Some(w) => (0..headers.len())
+            .filter(|&i| key(&headers[i]) == key(w))
+            .collect(),
+        None => (0..headers.len())
+            .filter(|&i| known.contains(&key(&headers[i]).as_str()))
+            .collect(),
+    };
+    match (found.as_slice(), wanted) {
+        ([], Some(w)) => Err(LineProblem::NoSuchColumn {
+            wanted: w.to_string(),
+            headers: headers.to_vec(),
+        }),
+        ([], None) => Ok(None),
+        ([one], _) => Ok(Some(*one)),
+        (many, wanted) => Err(LineProblem::Ambiguous {
+            what,
+            columns: many.iter().map(|&i| (i, headers[i].clone())).collect(),
+            named: wanted.is_some(),
+        }),
     }
 }
 
@@ -385,26 +630,48 @@ impl Layout {
     #[allow(clippy::type_complexity)]
     fn parts<'r>(
         &self,
-        record: &'r csv::StringRecord,
-    ) -> Result<(Seen<'r>, (&'r str, Option<&'r str>)), String> {
-        let given = record.get(self.code).unwrap_or("").trim();
+        list: &ListFile,
+        record: &'r csv::ByteRecord,
+    ) -> Result<(Seen<'r>, (Cow<'r, str>, Option<Cow<'r, str>>)), LineProblem> {
+        let field = |i: usize| trimmed(list.text(record.get(i).unwrap_or(b"")));
+        let header = |i: usize| self.headers[i].clone();
+        let given = field(self.code);
         if given.is_empty() {
-            return Err(format!("column '{}' is empty", self.headers[self.code]));
+            return Err(LineProblem::EmptyColumn(header(self.code)));
         }
-        let (code, mut modifier) = split_modifier_borrowed(given);
-        if let Some(m) = self.modifier.and_then(|m| record.get(m)).map(str::trim)
-            && !m.is_empty()
-        {
-            modifier = Some(Cow::Owned(m.to_ascii_uppercase()));
+        check_length(&given, Some(&self.headers[self.code]))?;
+        let (code, mut modifier) = match &given {
+            Cow::Borrowed(g) => split_modifier_borrowed(g),
+            Cow::Owned(g) => {
+                let (code, modifier) = split_modifier(g);
+                (Cow::Owned(code), modifier.map(Cow::Owned))
+            }
+        };
+        if let Some(m) = self.modifier {
+            let column = field(m);
+            if !column.is_empty() {
+                check_length(&column, Some(&self.headers[m]))?;
+                let column = column.to_ascii_uppercase();
+                if let Some(appended) = modifier.as_deref()
+                    && appended != column
+                {
+                    return Err(LineProblem::TwoModifiers {
+                        code_column: header(self.code),
+                        given: given.into_owned(),
+                        appended: appended.to_string(),
+                        modifier_column: header(m),
+                        modifier: column,
+                    });
+                }
+                modifier = Some(Cow::Owned(column));
+            }
         }
         let (date, raw) = match self.date {
             Some(d) => {
-                let raw = record.get(d).unwrap_or("").trim();
-                let date = parse_date(raw).ok_or_else(|| {
-                    format!(
-                        "column '{}': '{raw}' is not a date (YYYY-MM-DD, MM/DD/YYYY or YYYYMMDD)",
-                        self.headers[d]
-                    )
+                let raw = field(d);
+                let date = parse_date(&raw).ok_or_else(|| LineProblem::NotADate {
+                    column: header(d),
+                    value: raw.to_string(),
                 })?;
                 (Some(date), Some(raw))
             }
@@ -420,57 +687,66 @@ impl Layout {
     }
 
     /// One CSV row as an entry; the error is the problem, the caller adds the line.
-    fn entry(&self, record: &csv::StringRecord, line: usize) -> Result<Entry, String> {
-        let (seen, (given, raw)) = self.parts(record)?;
+    fn entry(
+        &self,
+        list: &ListFile,
+        record: &csv::ByteRecord,
+        line: usize,
+    ) -> Result<Entry, LineProblem> {
+        let (seen, (given, raw)) = self.parts(list, record)?;
         Ok(Entry {
             line,
-            given: given.to_string(),
+            given: given.into_owned(),
             code: seen.code.into_owned(),
             modifier: seen.modifier.map(Cow::into_owned),
-            date: raw.zip(seen.date).map(|(raw, d)| (raw.to_string(), d)),
+            date: raw.zip(seen.date).map(|(raw, d)| (raw.into_owned(), d)),
             extra: self
                 .extra
                 .iter()
-                .map(|&i| record.get(i).unwrap_or("").to_string())
+                .map(|&i| list.text(record.get(i).unwrap_or(b"")).into_owned())
                 .collect(),
         })
     }
 }
 
-fn csv_layout(name: &str, text: &str, columns: &Columns) -> Result<Layout, InputError> {
-    let line_error = |line: usize, problem: String| InputError::Line {
-        file: name.to_string(),
+/// `text` without the spaces around it, borrowed where it was.
+fn trimmed(text: Cow<'_, str>) -> Cow<'_, str> {
+    match text {
+        Cow::Borrowed(t) => Cow::Borrowed(t.trim()),
+        Cow::Owned(t) if t.trim().len() == t.len() => Cow::Owned(t),
+        Cow::Owned(t) => Cow::Owned(t.trim().to_string()),
+    }
+}
+
+fn csv_layout(list: &ListFile, columns: &Columns) -> Result<Layout, InputError> {
+    let line_error = |line: usize, problem: LineProblem| InputError::Line {
+        file: list.name().to_string(),
         line,
-        problem,
+        problem: Box::new(problem),
     };
-    let headers: Vec<String> = match csv_reader(text).records().next() {
-        Some(Ok(record)) => record.iter().map(|h| h.trim().to_string()).collect(),
-        Some(Err(e)) => return Err(line_error(1, e.to_string())),
-        None => Vec::new(),
+    let mut reader = csv_reader(list.reader(true)?);
+    let mut record = csv::ByteRecord::new();
+    let headers: Vec<String> = match reader.read_byte_record(&mut record) {
+        Ok(true) => record
+            .iter()
+            .map(|h| list.text(h).trim().to_string())
+            .collect(),
+        Ok(false) => Vec::new(),
+        Err(e) => return Err(csv_error(list, e)),
     };
     // The header is the first line that is neither blank nor a `#` comment.
-    let header_line = text
-        .lines()
-        .position(|l| !l.trim().is_empty() && !l.starts_with('#'))
-        .map_or(1, |i| i + 1);
-    let code = find_column(&headers, columns.code.as_deref(), CODE_HEADERS)
+    let header_line = record.position().map_or(1, |p| p.line() as usize);
+    let code = find_column(&headers, columns.code.as_deref(), CODE_HEADERS, "code")
         .map_err(|p| line_error(header_line, p))?
-        .ok_or_else(|| {
-            line_error(
-                header_line,
-                format!(
-                    "no code column (HCPCS, HCPC, HCPCS_CODE, CODE, ...): the header has {}; name it with --column",
-                    headers.iter().map(|h| format!("'{h}'")).collect::<Vec<_>>().join(", ")
-                ),
-            )
-        })?;
+        .ok_or_else(|| line_error(header_line, LineProblem::NoCodeColumn(headers.clone())))?;
     let date = match &columns.date {
-        Some(d) => find_column(&headers, Some(d), &[]).map_err(|p| line_error(header_line, p))?,
+        Some(d) => {
+            find_column(&headers, Some(d), &[], "date").map_err(|p| line_error(header_line, p))?
+        }
         None => None,
     };
-    let modifier = find_column(&headers, None, MODIFIER_HEADERS)
-        .ok()
-        .flatten()
+    let modifier = find_column(&headers, None, MODIFIER_HEADERS, "modifier")
+        .map_err(|p| line_error(header_line, p))?
         .filter(|&m| m != code);
     let used = [Some(code), date, modifier];
     let extra = (0..headers.len())
@@ -488,6 +764,46 @@ fn csv_layout(name: &str, text: &str, columns: &Columns) -> Result<Layout, Input
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{Kind, Record, SourceInfo};
+
+    fn read(name: &str, bytes: &[u8], columns: &Columns) -> Result<Input, InputError> {
+        super::read(ListFile::from_bytes(name, bytes)?, columns)
+    }
+
+    fn release() -> Snapshot {
+        let source = SourceInfo {
+            file: "r.txt".into(),
+            member: None,
+            sha256: String::new(),
+        };
+        let records = ["E0424", "E0431", "E0441", "E1392", "RR"]
+            .iter()
+            .map(|c| {
+                Record::new(
+                    *c,
+                    if c.len() == 2 {
+                        Kind::Modifier
+                    } else {
+                        Kind::Procedure
+                    },
+                )
+            })
+            .collect();
+        Snapshot::new("2020-01".parse().unwrap(), source, records)
+    }
+
+    /// Every line's code and modifier, or the first error.
+    fn codes(input: &Input) -> Result<Vec<(usize, String, Option<String>)>, String> {
+        let release = release();
+        let mut out = Vec::new();
+        input
+            .scan(&release, |s| {
+                out.push((s.line, s.code.into_owned(), s.modifier.map(Cow::into_owned)));
+                Ok(())
+            })
+            .map_err(|e| e.to_string())?;
+        Ok(out)
+    }
 
     #[test]
     fn modifiers_appended_or_apart() {
@@ -521,7 +837,8 @@ mod tests {
         };
         let input = read("c.csv", text.as_bytes(), &cols).unwrap();
         assert_eq!(input.extra_columns, ["Item"]);
-        let mut lines = input.lines();
+        let release = release();
+        let mut lines = input.lines(&release).unwrap();
         lines.advance().unwrap().unwrap();
         let e = &lines.entry().unwrap();
         assert_eq!((e.line, e.code.as_str()), (2, "E1392"));
@@ -551,7 +868,7 @@ mod tests {
         // A bad line is found as the lines are read.
         let scanned = |bytes: &[u8], cols: &Columns| {
             let input = read("c.csv", bytes, cols).unwrap();
-            input.scan(|_| {}).unwrap_err().to_string()
+            input.scan(&release, |_| Ok(())).unwrap_err().to_string()
         };
         let err = scanned(b"HCPCS,DOS\nE1392,2020-01-02,extra\n", &Columns::default());
         assert!(err.starts_with("c.csv: line 2: not a CSV row"), "{err}");
@@ -563,6 +880,68 @@ mod tests {
         assert!(
             err.starts_with("c.csv: line 2: column 'DOS': 'June' is not a date"),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn a_range_names_each_code_of_the_release_in_it() {
+        let input = read(
+            "w.txt",
+            b"\xEF\xBB\xBFE1392\r\nE0424-E0435 # stationary\nE0424-RR\n",
+            &Columns::default(),
+        )
+        .unwrap();
+        let got = codes(&input).unwrap();
+        let want = [
+            (1, "E1392", None),
+            (2, "E0424", None),
+            (2, "E0431", None),
+            (3, "E0424", Some("RR")),
+        ];
+        assert_eq!(got.len(), want.len(), "{got:?}");
+        for (g, w) in got.iter().zip(want) {
+            assert_eq!((g.0, g.1.as_str(), g.2.as_deref()), w);
+        }
+        let input = read("w.txt", b"E1392\nE2000-E2999\n", &Columns::default()).unwrap();
+        assert_eq!(
+            codes(&input).unwrap_err(),
+            "w.txt: line 2: E2000-E2999: no code of release 2020-01 is in this range"
+        );
+        let input = read("w.txt", b"E9999-E0001\n", &Columns::default()).unwrap();
+        assert!(codes(&input).unwrap_err().contains("is reversed"));
+    }
+
+    #[test]
+    fn what_cannot_be_placed_is_refused() {
+        let input = read(
+            "c.csv",
+            b"HCPCS,Modifier\nE1392XX,RR\nE1392RR,RR\n",
+            &Columns::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            codes(&input).unwrap_err(),
+            "c.csv: line 2: column 'HCPCS' gives E1392XX (modifier XX appended) and column 'Modifier' \
+             gives modifier RR: which applies is not clear; give the modifier in one column"
+        );
+        for header in ["HCPCS,HCPCS", "HCPCS,HCPCS_CODE"] {
+            let text = format!("{header}\nE1392,E1390\n");
+            let err = read("c.csv", text.as_bytes(), &Columns::default())
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.starts_with(
+                    "c.csv: line 1: 2 columns could hold the code: 'HCPCS' (column 1), 'HCPCS"
+                ),
+                "{err}"
+            );
+            assert!(err.ends_with("name one with --column"), "{err}");
+        }
+        let long = format!("HCPCS,n\n{},1\n", "E".repeat(21));
+        let input = read("c.csv", long.as_bytes(), &Columns::default()).unwrap();
+        assert_eq!(
+            codes(&input).unwrap_err(),
+            "c.csv: line 2: column 'HCPCS': 'EEEEEEEEEEEEEEEEEEEEE' is not a code: longer than 20 characters"
         );
     }
 }

@@ -13,6 +13,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::diff::{self, FieldChange, Replacement};
+use crate::model::codes;
 use crate::model::fields::field;
 use crate::model::{Kind, Record, ReleaseId, Snapshot};
 
@@ -115,6 +116,17 @@ enum Why {
 }
 
 impl DateCheck {
+    /// What kind of reason makes it not valid, for counting; `None` when valid.
+    pub fn kind(&self) -> Option<&'static str> {
+        match self.why {
+            _ if self.valid => None,
+            Why::NotStored => Some("in no stored release"),
+            Why::NotYetAdded(_) => Some("not yet added on the date"),
+            Why::Terminated(_) => Some("terminated before the date"),
+            Why::Within(..) => None,
+        }
+    }
+
     /// Why, in words: "terminated 2020-06-30", "added 2006-01-01; not in 2020-04 (in effect
     /// on that date)", ...
     pub fn reason(&self) -> String {
@@ -215,8 +227,9 @@ pub struct Summary {
     /// Dated rows judged valid and not valid on their date of service.
     pub valid_on_date: usize,
     pub not_valid_on_date: usize,
+    /// Rows whose modifier is not in the release that applies to them.
+    pub modifier_not_valid: usize,
     /// Rows not valid (on their date, or for their modifier): the rows reports list.
-    #[serde(skip)]
     pub rows_not_valid: usize,
     /// Whether any row needs a supplier's attention (exit status 1).
     #[serde(skip)]
@@ -235,6 +248,9 @@ pub struct Audit {
     pub summary: Summary,
     /// Every distinct code, in code order.
     pub codes: Vec<CodeAudit>,
+    /// The rows not valid, counted (JSON and CSV give the rows themselves).
+    #[serde(skip)]
+    pub not_valid_rows: Breakdown,
 }
 
 impl Audit {
@@ -249,12 +265,6 @@ impl Audit {
     pub fn needs_attention(&self) -> bool {
         self.summary.needs_attention
     }
-}
-
-/// Whether `code` has the shape of a HCPCS Level II code (a letter and four digits) or a
-/// modifier (two letters or digits).
-pub fn well_formed(code: &str) -> bool {
-    diff::is_level_ii(code) || (code.len() == 2 && code.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
 /// Up to three codes of `snapshot` nearest to `code`, nearest first.
@@ -327,7 +337,7 @@ fn judge_code(code: &str, releases: &Releases) -> CodeAudit {
     };
     let Some((last, known)) = releases.newest_with(code) else {
         audit.suggestions = nearest(code, release);
-        audit.problem = Some(if well_formed(code) {
+        audit.problem = Some(if codes::is_code(code) {
             "in no stored release".to_string()
         } else {
             "not a HCPCS Level II code (a letter and four digits) or modifier (two characters)"
@@ -434,6 +444,47 @@ fn judge_date(known: &Known, date: NaiveDate, releases: &Releases) -> DateCheck 
     check
 }
 
+/// What is wrong with `modifier` on a row: not in the release that applies (the one in effect on
+/// the row's date of service, or the audited one for an undated row), or, by that release's
+/// dates, not yet added or already terminated on the date.
+fn modifier_problem(
+    modifier: &str,
+    date: Option<NaiveDate>,
+    releases: &Releases,
+) -> Option<(&'static str, String)> {
+    let (release, which) = match date {
+        None => (releases.audited(), String::new()),
+        Some(d) => match releases.in_effect(d) {
+            Some(i) => (&releases.all[i], format!(" (in effect on {d})")),
+            None => (
+                releases.all.first()?,
+                format!(" (the oldest stored: none was in effect on {d})"),
+            ),
+        },
+    };
+    let id = release.release();
+    let Some(record) = release.get(modifier).filter(|r| r.kind == Kind::Modifier) else {
+        return Some((
+            "modifier not in the release",
+            format!("modifier {modifier} is not in release {id}{which}"),
+        ));
+    };
+    let d = date?;
+    match (record.added_date, record.termination_date) {
+        (Some(added), _) if d < added => Some((
+            "modifier not yet added",
+            format!(
+                "modifier {modifier} not yet added on {d}: CMS added it on {added} (release {id})"
+            ),
+        )),
+        (_, Some(end)) if d > end => Some((
+            "modifier terminated",
+            format!("modifier {modifier} terminated {end}, before {d} (release {id})"),
+        )),
+        _ => None,
+    }
+}
+
 /// Judges the rows of the user's file, keeping what it learns of each code.
 pub struct Judge<'a> {
     releases: &'a Releases<'a>,
@@ -460,7 +511,7 @@ impl<'a> Judge<'a> {
         code: &str,
         modifier: Option<&str>,
         date: Option<NaiveDate>,
-    ) -> (Option<DateCheck>, Option<String>) {
+    ) -> (Option<DateCheck>, Option<(&'static str, String)>) {
         let releases = self.releases;
         let date_check = date.map(|d| {
             let known = match self.known.get(code) {
@@ -472,11 +523,7 @@ impl<'a> Judge<'a> {
             };
             judge_date(known, d, releases)
         });
-        let release = releases.audited();
-        let modifier_problem = modifier.and_then(|m| {
-            (release.get(m).is_none_or(|r| r.kind != Kind::Modifier))
-                .then(|| format!("modifier {m} is not in release {}", release.release()))
-        });
+        let modifier_problem = modifier.and_then(|m| modifier_problem(m, date, releases));
         (date_check, modifier_problem)
     }
 
@@ -507,8 +554,16 @@ impl<'a> Judge<'a> {
         input: &'j Input,
         only_not_valid: bool,
     ) -> impl Iterator<Item = Result<Row, InputError>> + 'j {
-        let mut lines = input.lines();
+        // A file that cannot be opened again is one error, then the end of the rows.
+        let mut lines = match input.lines(self.releases.audited()) {
+            Ok(lines) => Ok(lines),
+            Err(e) => Err(Some(e)),
+        };
         std::iter::from_fn(move || {
+            let lines = match &mut lines {
+                Ok(lines) => lines,
+                Err(e) => return e.take().map(Err),
+            };
             loop {
                 let (date_check, modifier_problem) = match lines.advance()? {
                     Ok(seen) => self.check(&seen.code, seen.modifier.as_deref(), seen.date),
@@ -517,6 +572,7 @@ impl<'a> Judge<'a> {
                 if only_not_valid && !not_valid(date_check.as_ref(), modifier_problem.is_some()) {
                     continue;
                 }
+                let modifier_problem = modifier_problem.map(|(_, problem)| problem);
                 return Some(
                     lines
                         .entry()
@@ -527,6 +583,11 @@ impl<'a> Judge<'a> {
     }
 }
 
+/// How many distinct codes in no stored release an audit judges before it stops: every real
+/// code is in the store, so more than this is a column that holds no codes (a claim number),
+/// and each would cost a search for the nearest codes and memory that follows the file.
+pub const MAX_UNKNOWN_CODES: usize = 10_000;
+
 /// Judges every code of `input` against `releases` and counts its rows (the first pass over
 /// the file; no row is kept). A line that cannot be read is an error naming it.
 pub fn audit(file: &str, input: &Input, releases: &Releases) -> Result<Audit, InputError> {
@@ -534,14 +595,26 @@ pub fn audit(file: &str, input: &Input, releases: &Releases) -> Result<Audit, In
     let mut judge = Judge::new(releases, input);
     let mut codes: BTreeMap<String, CodeAudit> = BTreeMap::new();
     let mut summary = Summary::default();
-    input.scan(|seen| {
+    let mut not_valid_rows = Breakdown::default();
+    let mut unknown = 0;
+    input.scan(release, |seen| {
         let (date_check, modifier_problem) =
             judge.check(&seen.code, seen.modifier.as_deref(), seen.date);
         let code = match codes.get(seen.code.as_ref()) {
             Some(c) => c,
-            None => codes
-                .entry(seen.code.to_string())
-                .or_insert_with(|| judge_code(&seen.code, releases)),
+            None => {
+                let judged = judge_code(&seen.code, releases);
+                if judged.status == Status::Unknown {
+                    unknown += 1;
+                    if unknown > MAX_UNKNOWN_CODES {
+                        return Err(input::LineProblem::TooManyUnknown {
+                            code: seen.code.into_owned(),
+                            limit: MAX_UNKNOWN_CODES,
+                        });
+                    }
+                }
+                codes.entry(seen.code.to_string()).or_insert(judged)
+            }
         };
         summary.rows += 1;
         match &date_check {
@@ -551,7 +624,15 @@ pub fn audit(file: &str, input: &Input, releases: &Releases) -> Result<Audit, In
         }
         let not_valid = not_valid(date_check.as_ref(), modifier_problem.is_some());
         summary.rows_not_valid += usize::from(not_valid);
+        summary.modifier_not_valid += usize::from(modifier_problem.is_some());
         summary.needs_attention |= needs_attention(not_valid, date_check.as_ref(), code);
+        if not_valid {
+            let mut reasons = Vec::new();
+            reasons.extend(date_check.as_ref().and_then(DateCheck::kind));
+            reasons.extend(modifier_problem.as_ref().map(|(kind, _)| *kind));
+            not_valid_rows.count(&seen.code, &reasons, seen.date);
+        }
+        Ok(())
     })?;
     let codes: Vec<CodeAudit> = codes.into_values().collect();
     count_codes(&mut summary, &codes);
@@ -562,7 +643,38 @@ pub fn audit(file: &str, input: &Input, releases: &Releases) -> Result<Audit, In
         previous: releases.previous().map(Snapshot::release),
         summary,
         codes,
+        not_valid_rows,
     })
+}
+
+/// The rows not valid, counted by code, by reason and by month of service: what a report too
+/// long to list every row says of them all.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Breakdown {
+    pub by_code: BTreeMap<String, usize>,
+    /// A row not valid for two reasons (its date and its modifier) counts under both.
+    pub by_reason: BTreeMap<&'static str, usize>,
+    /// By `YYYY-MM` of the date of service; undated rows (a modifier) under `None`.
+    pub by_month: BTreeMap<Option<(i32, u32)>, usize>,
+}
+
+impl Breakdown {
+    fn count(&mut self, code: &str, reasons: &[&'static str], date: Option<NaiveDate>) {
+        match self.by_code.get_mut(code) {
+            Some(n) => *n += 1,
+            None => {
+                self.by_code.insert(code.to_string(), 1);
+            }
+        }
+        for reason in reasons {
+            *self.by_reason.entry(reason).or_default() += 1;
+        }
+        use chrono::Datelike;
+        *self
+            .by_month
+            .entry(date.map(|d| (d.year(), d.month())))
+            .or_default() += 1;
+    }
 }
 
 fn count_codes(s: &mut Summary, codes: &[CodeAudit]) {

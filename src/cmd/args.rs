@@ -5,13 +5,14 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::ValueEnum;
 
 use hcpcs_diff::diff::watch::{Entry, WatchError};
 use hcpcs_diff::diff::{self, Change, CodeRange, Filter};
 use hcpcs_diff::fetch::FetchOptions;
 use hcpcs_diff::model::Kind;
+use hcpcs_diff::read::list::ListFile;
 use hcpcs_diff::report::Format;
 
 /// Where releases are downloaded from, and how patiently.
@@ -83,9 +84,18 @@ impl FilterArgs {
                     range,
                     origin: String::new(),
                 }),
-                Ok(_) => problems.push(format!("--code {code}: a code, not a range (--range)")),
+                Ok(_) => problems.push(format!(
+                    "--code {}: a code, not a range (--range)",
+                    hcpcs_diff::read::list::shown(code)
+                )),
                 Err(problem) => problems.push(format!("--code: {problem}")),
             }
+        }
+        if self.prefixes.iter().any(|p| p.trim().is_empty()) {
+            problems.push(
+                "--prefix '': an empty prefix would match every code; leave --prefix out for every code"
+                    .to_string(),
+            );
         }
         named.extend(self.ranges.into_iter().map(|range| Entry {
             range,
@@ -93,10 +103,9 @@ impl FilterArgs {
         }));
         let mut watch = None;
         if let Some(path) = &self.watch {
-            let bytes = super::read_input(path).with_context(|| format!("{}", path.display()))?;
-            let text = String::from_utf8(bytes)
-                .with_context(|| format!("{}: not UTF-8 text", path.display()))?;
-            match diff::watch::parse(&path.display().to_string(), &text) {
+            let name = path.display().to_string();
+            let list = ListFile::open(&name, path).map_err(hcpcs_diff::Error::from)?;
+            match diff::watch::read(&list) {
                 Ok(entries) => {
                     watch = Some(diff::context::WatchFile {
                         file: path.display().to_string(),

@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
 use hcpcs_diff::audit::{self, Columns, Releases};
 use hcpcs_diff::exit;
@@ -11,7 +11,17 @@ use hcpcs_diff::model::ReleaseId;
 use hcpcs_diff::report;
 use hcpcs_diff::store::{Store, StoreError};
 
-use super::args::FormatArg;
+use hcpcs_diff::read::list::ListFile;
+
+/// The formats an audit report comes in (no workbook: that is a changelog's).
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum AuditFormat {
+    Text,
+    Markdown,
+    Json,
+    Csv,
+    Html,
+}
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -28,25 +38,26 @@ pub struct Args {
     #[arg(long, value_name = "NAME")]
     date_column: Option<String>,
     /// Report format.
-    #[arg(long, value_enum, default_value_t = FormatArg::Text)]
-    format: FormatArg,
+    #[arg(long, value_enum, default_value_t = AuditFormat::Text)]
+    format: AuditFormat,
+    /// Text, markdown and HTML list at most N rows not valid (all are counted by code, reason
+    /// and month); CSV and JSON list every row.
+    #[arg(long, value_name = "N", default_value_t = report::audit::MAX_ROWS)]
+    max_rows: usize,
     /// Write the report to FILE (atomically) instead of standard output.
     #[arg(long, value_name = "FILE")]
     output: Option<PathBuf>,
 }
 
-const XLSX_REFUSED: &str = "--format xlsx writes diff's and check's changelogs; audit writes text, markdown, json, csv or html";
-
 pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
     super::output::refuse_in_store(store, args.output.as_deref())?;
-    anyhow::ensure!(!matches!(args.format, FormatArg::Xlsx), XLSX_REFUSED);
     let name = args.file.display().to_string();
-    let bytes = super::read_input(&args.file).with_context(|| name.clone())?;
+    let list = ListFile::open(&name, &args.file).map_err(hcpcs_diff::Error::from)?;
     let columns = Columns {
         code: args.column,
         date: args.date_column,
     };
-    let input = audit::input::read(&name, &bytes, &columns).map_err(hcpcs_diff::Error::from)?;
+    let input = audit::input::read(list, &columns).map_err(hcpcs_diff::Error::from)?;
     let all = store.load_all()?;
     if all.is_empty() {
         return Err(StoreError::Empty.into());
@@ -64,15 +75,14 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
     let result = audit::audit(&name, &input, &releases).map_err(hcpcs_diff::Error::from)?;
     let mut judge = audit::Judge::new(&releases, &input);
     // Text, markdown and HTML list only the rows that are not valid; CSV and JSON every row.
-    let only_not_valid = !matches!(args.format, FormatArg::Csv | FormatArg::Json);
+    let only_not_valid = !matches!(args.format, AuditFormat::Csv | AuditFormat::Json);
     let rows = &mut judge.rows(&input, only_not_valid);
     super::emit_with(out, args.output.as_deref(), |w| match args.format {
-        FormatArg::Text => report::audit::text(w, &result, rows),
-        FormatArg::Markdown => report::audit::markdown(w, &result, rows),
-        FormatArg::Json => report::audit::json(w, &result, rows),
-        FormatArg::Csv => report::audit::csv(w, &result, rows),
-        FormatArg::Html => report::audit::html(w, &result, rows),
-        FormatArg::Xlsx => Err(std::io::Error::other(XLSX_REFUSED)),
+        AuditFormat::Text => report::audit::text(w, &result, rows, args.max_rows),
+        AuditFormat::Markdown => report::audit::markdown(w, &result, rows, args.max_rows),
+        AuditFormat::Json => report::audit::json(w, &result, rows),
+        AuditFormat::Csv => report::audit::csv(w, &result, rows),
+        AuditFormat::Html => report::audit::html(w, &result, rows, args.max_rows),
     })?;
     Ok(if result.needs_attention() {
         exit::CHANGES

@@ -44,10 +44,20 @@ pub struct Args {
     generated_at: Option<String>,
 }
 
-pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
+pub fn run(store: &Store, args: Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8> {
     super::output::refuse_in_store(store, args.output.as_deref())?;
     super::args::check_excel(args.excel, args.format)?;
     let filter = args.filter.into_filter(args.only, args.hide_cosmetic)?;
+    for arg in [&args.old, &args.new] {
+        if let Some(id) = stored(store, arg)
+            && Path::new(arg).exists()
+        {
+            writeln!(
+                err,
+                "note: '{arg}' is the stored release {id}; a file or folder of that name is here too: write ./{arg} to read it"
+            )?;
+        }
+    }
     let sides = sides_of(store, &args.old, &args.new)?;
     let (old, new) = (&sides.old, &sides.new);
     if old.release() > new.release() {
@@ -112,18 +122,19 @@ fn check_names(store: &Store, filter: &Filter, sides: &Sides) -> Result<()> {
     Ok(checked.map_err(hcpcs_diff::Error::from)?)
 }
 
-/// A stored release (`2019-01`) or revision (`2019-01@2`), when no file or folder has that
-/// name.
-fn stored(arg: &str) -> Option<RevisionId> {
-    arg.parse::<RevisionId>()
-        .ok()
-        .filter(|_| !Path::new(arg).exists())
+/// A stored release (`2019-01`) or revision (`2019-01@2`). An argument that reads as an id is
+/// the stored release even when a file or folder here has that name (an id holds no `/` and no
+/// extension, so `./2019-01` reads the folder); only a release the store does not have leaves
+/// the name to the file or folder.
+fn stored(store: &Store, arg: &str) -> Option<RevisionId> {
+    let id = arg.parse::<RevisionId>().ok()?;
+    (store.path_of(id.release).is_file() || !Path::new(arg).exists()).then_some(id)
 }
 
 /// The two sides of a diff: two stored releases or revisions are read trimmed to what the diff
 /// can see, anything else in full.
 fn sides_of(store: &Store, old: &str, new: &str) -> Result<Sides> {
-    match (stored(old), stored(new)) {
+    match (stored(store, old), stored(store, new)) {
         (Some(a), Some(b)) if a.revision.is_none() && b.revision.is_none() => {
             let (old, new) = store.load_for_diff(a.release, b.release)?;
             let stored = true;
@@ -176,7 +187,7 @@ fn revisions_of(store: &Store, a: RevisionId, b: RevisionId) -> Result<Sides> {
 /// id names a revision only when the argument did.
 fn snapshot_of(store: &Store, arg: &str) -> Result<(Snapshot, RevisionId)> {
     let path = Path::new(arg);
-    if let Some(id) = stored(arg) {
+    if let Some(id) = stored(store, arg) {
         let snapshot = match id.revision {
             Some(_) => store.load_revision(id)?,
             None => store.load(id.release)?,

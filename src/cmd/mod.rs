@@ -20,8 +20,6 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
-use hcpcs_diff::audit::input::MAX_INPUT_BYTES;
-
 /// Writes a rendered report to `path` atomically, or to `out`.
 fn emit(out: &mut dyn Write, path: Option<&Path>, bytes: &[u8]) -> Result<()> {
     match path {
@@ -74,18 +72,6 @@ fn emit_with(
             Ok(buffered.flush()?)
         }
     }
-}
-
-/// A file the user hands a command (a watch list, an audit's CSV): a regular file only (a FIFO
-/// would block, a device never ends), read whole up to `MAX_INPUT_BYTES`.
-fn read_input(path: &Path) -> Result<Vec<u8>> {
-    let meta = std::fs::metadata(path)?;
-    if let Some(what) = hcpcs_diff::error::irregular(&meta) {
-        anyhow::bail!("is {what}, not a regular file");
-    }
-    anyhow::ensure!(meta.is_file(), "is a folder, not a file");
-    hcpcs_diff::read::read_capped(std::fs::File::open(path)?, MAX_INPUT_BYTES, meta.len())?
-        .with_context(|| format!("larger than {} MiB", MAX_INPUT_BYTES >> 20))
 }
 
 /// `; did you mean E1392?` against the codes of `snapshots`, for a code none of them holds.

@@ -16,7 +16,7 @@ use serde::Serialize;
 use crate::model::Snapshot;
 use crate::model::fields::{FIELDS, Group};
 use crate::model::sections::{self, CodeSection};
-use crate::model::{Kind, Record, ReleaseId};
+use crate::model::{Kind, Record, ReleaseId, codes};
 
 /// What happened to a code between two releases.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -115,13 +115,6 @@ pub struct Replacement {
 /// How far a chain of discontinued cross-references is followed; real chains are one or two
 /// long, and a cycle stops at the first code met twice.
 const MAX_CHAIN: usize = 8;
-
-/// A HCPCS Level II procedure code: a letter and four digits. Cross-references also name CPT
-/// codes (five digits, or four and a letter), which no HCPCS release holds.
-pub fn is_level_ii(code: &str) -> bool {
-    let b = code.as_bytes();
-    b.len() == 5 && b[0].is_ascii_uppercase() && b[1..].iter().all(u8::is_ascii_digit)
-}
 
 /// A code's change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -427,7 +420,7 @@ fn follow(
             let status = match target {
                 Some(t) if t.is_terminated() => "discontinued",
                 Some(_) => "active",
-                None if is_level_ii(code) => "missing",
+                None if codes::is_procedure_code(code) => "missing",
                 None => "outside_level_ii",
             };
             let first_time = !seen.contains(code);
@@ -570,19 +563,16 @@ impl std::str::FromStr for CodeRange {
     fn from_str(s: &str) -> Result<Self, String> {
         let s = s.trim().to_ascii_uppercase();
         let (first, last) = s.split_once('-').unwrap_or((&s, &s));
-        // HCPCS Level II: a letter and four digits, or a two-character modifier.
-        let ok = |c: &str| {
-            let b = c.as_bytes();
-            match b.len() {
-                5 => b[0].is_ascii_alphabetic() && b[1..].iter().all(u8::is_ascii_digit),
-                2 => b.iter().all(u8::is_ascii_alphanumeric),
-                _ => false,
-            }
-        };
-        if !ok(first) || !ok(last) || first.len() != last.len() || first > last {
+        if !codes::is_code(first) || !codes::is_code(last) || first.len() != last.len() {
             return Err(format!(
-                "'{s}' is not a code or a range of codes like E0424-E1406 (a code is a letter \
-                 and four digits, a modifier two letters or digits)"
+                "'{}' is not a code or a range of codes like E0424-E1406 (a code is a letter \
+                 and four digits, a modifier two letters or digits)",
+                crate::read::list::shown(&s)
+            ));
+        }
+        if first > last {
+            return Err(format!(
+                "'{s}' is reversed: its first code comes after its last (did you mean {last}-{first}?)"
             ));
         }
         Ok(CodeRange {

@@ -4,6 +4,7 @@
 //! releases are known, that each code or range holds a code of either release.
 
 use super::CodeRange;
+use crate::read::list::ListFile;
 
 /// A code or range a filter names, and where it was given (for messages): `watch.txt: line
 /// 3: ` or `--code `.
@@ -20,15 +21,18 @@ pub struct WatchError {
     pub problems: Vec<String>,
 }
 
-pub fn parse(file: &str, text: &str) -> Result<Vec<Entry>, WatchError> {
+/// Reads a watch list: one code or range a line, `#` comments. Every line that is neither is
+/// a problem naming it.
+pub fn read(list: &ListFile) -> Result<Vec<Entry>, WatchError> {
+    let file = list.name();
     let mut out = Vec::new();
     let mut problems = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let entry = line.split('#').next().unwrap_or("").trim();
-        if entry.is_empty() {
-            continue;
-        }
-        let origin = format!("{file}: line {}: ", i + 1);
+    let mut lines = list
+        .lines()
+        .map_err(|e| WatchError::from(vec![e.to_string()]))?;
+    while let Some(line) = lines.next_entry() {
+        let (line, entry) = line.map_err(|e| WatchError::from(vec![e.to_string()]))?;
+        let origin = format!("{file}: line {line}: ");
         match entry.parse::<CodeRange>() {
             Ok(range) => out.push(Entry { range, origin }),
             Err(problem) => problems.push(format!("{origin}{problem}")),
@@ -43,6 +47,12 @@ pub fn parse(file: &str, text: &str) -> Result<Vec<Entry>, WatchError> {
         Ok(out)
     } else {
         Err(WatchError { problems })
+    }
+}
+
+impl From<Vec<String>> for WatchError {
+    fn from(problems: Vec<String>) -> Self {
+        WatchError { problems }
     }
 }
 
@@ -123,10 +133,27 @@ fn distance(a: &str, b: &str) -> usize {
 mod tests {
     use super::*;
 
+    fn parse(file: &str, text: &str) -> Result<Vec<Entry>, WatchError> {
+        read(&ListFile::from_bytes(file, text.as_bytes()).unwrap())
+    }
+
+    #[test]
+    fn a_byte_order_mark_and_crlf_are_not_part_of_a_code() {
+        let entries = parse("w.txt", "\u{feff}E1392\r\nE0424-E0431\r\n").unwrap();
+        assert_eq!(entries[0].range.first, "E1392");
+        assert!(entries[1].range.contains("E0430"));
+        let err = parse("w.txt", "E9999-E0001\n").unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "w.txt: line 1: 'E9999-E0001' is reversed: its first code comes after its last (did you mean E0001-E9999?)"
+        );
+    }
+
     #[test]
     fn codes_ranges_and_comments() {
         let text = "# oxygen\nE1392\n\nE0424-E0444  # stationary\nrr\n";
         let entries = parse("watch.txt", text).unwrap();
+        assert_eq!(entries[0].origin, "watch.txt: line 2: ");
         assert_eq!(entries.len(), 3);
         assert!(entries[1].range.contains("E0431"));
         assert!(!entries[1].range.contains("E0450"));

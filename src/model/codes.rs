@@ -1,6 +1,40 @@
-//! CMS's code tables from the record layouts (2016-2019 and 2025), used to decode a field's
-//! value into words. Tables are plain slices so a new CMS value is one line; a value not in a
-//! table is shown as unknown, never guessed.
+//! What a HCPCS Level II code is, decided here once for every reader and report, and CMS's code
+//! tables from the record layouts (2016-2019 and 2025), used to decode a field's value into
+//! words. Tables are plain slices so a new CMS value is one line; a value not in a table is
+//! shown as unknown, never guessed.
+
+/// A HCPCS Level II procedure or supply code: a capital letter and four digits (`E1392`).
+/// CPT codes (`99493`, `0932T`), which cross-references name, are not.
+pub fn is_procedure_code(code: &str) -> bool {
+    let b = code.as_bytes();
+    b.len() == 5 && b[0].is_ascii_uppercase() && b[1..].iter().all(u8::is_ascii_digit)
+}
+
+/// A HCPCS modifier: two capital letters or digits (`RR`, `59`).
+pub fn is_modifier(code: &str) -> bool {
+    let b = code.as_bytes();
+    b.len() == 2
+        && b.iter()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+}
+
+/// The rule: a HCPCS Level II code, procedure or modifier, as a release holds it.
+pub fn is_code(code: &str) -> bool {
+    is_procedure_code(code) || is_modifier(code)
+}
+
+/// A code as people (and CMS's corrections tables) may write it: [`is_code`] in any letter
+/// case (`e1392`, `rr`). The caller upper-cases it before use.
+pub fn is_code_in_any_case(code: &str) -> bool {
+    code.len() <= 5 && is_code(&code.to_ascii_uppercase())
+}
+
+/// A procedure code with a modifier appended, as claims and catalogues write it: `E1392RR`
+/// (upper case, no separator) is `("E1392", "RR")`.
+pub fn split_appended_modifier(code: &str) -> Option<(&str, &str)> {
+    let (procedure, modifier) = (code.get(..5)?, code.get(5..)?);
+    (is_procedure_code(procedure) && is_modifier(modifier)).then_some((procedure, modifier))
+}
 
 /// A table: code value and its meaning, as CMS's record layout words it.
 pub type Table = &'static [(&'static str, &'static str)];
@@ -499,6 +533,26 @@ mod tests {
         assert_eq!(pricing_group("00"), PricingGroup::None);
         assert_eq!(pricing_group("99"), PricingGroup::None);
         assert_eq!(pricing_group("44"), PricingGroup::Unknown);
+    }
+
+    #[test]
+    fn one_rule_for_a_code() {
+        for code in ["E1392", "A0021", "RR", "59", "E1"] {
+            assert!(is_code(code), "{code}");
+        }
+        for not in [
+            "e1392", "99493", "0932T", "E139", "E13920", "E1392RR", "rr", "R", "", "É1392",
+        ] {
+            assert!(!is_code(not), "{not}");
+        }
+        assert!(is_code_in_any_case("e1392") && is_code_in_any_case("rr"));
+        assert!(!is_code_in_any_case("(see") && !is_code_in_any_case("CODE"));
+        assert_eq!(split_appended_modifier("E1392RR"), Some(("E1392", "RR")));
+        for not in [
+            "E1392", "E1392R", "E1392RRR", "E1392rr", "99493RR", "E1392-RR",
+        ] {
+            assert_eq!(split_appended_modifier(not), None, "{not}");
+        }
     }
 
     #[test]

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 
 use crate::error::{Location, ReadError, Warning};
-use crate::model::{Kind, Record};
+use crate::model::{Kind, Record, codes};
 use crate::read::layout::{Field, RawRow, spec_of};
 use crate::read::{Parsed, Row};
 
@@ -122,16 +122,14 @@ pub fn normalize(file: &str, parsed: Parsed) -> Result<Normalized, ReadError> {
 
 /// Checks a code's form; its bytes as a number, a key no other code shares.
 fn check_code(code: &str, kind: Kind) -> Result<u64, String> {
-    let len = match kind {
-        Kind::Procedure => 5,
-        Kind::Modifier => 2,
+    let (fits, shape) = match kind {
+        Kind::Procedure => (codes::is_procedure_code(code), "a letter and four digits"),
+        Kind::Modifier => (codes::is_modifier(code), "two letters or digits"),
     };
-    if code.len() == len && code.bytes().all(|b| b.is_ascii_alphanumeric()) {
+    if fits {
         Ok(code.bytes().fold(0, |key, b| key << 8 | u64::from(b)))
     } else {
-        Err(format!(
-            "'{code}' is not a {kind} code ({len} letters or digits)"
-        ))
+        Err(format!("'{code}' is not a {kind} code ({shape})"))
     }
 }
 

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 
 use super::{Form, Sniffed, text, workbook};
 use crate::error::{FileProblem, ReadError};
+use crate::model::codes;
 use crate::model::correction::{self, Correction, parse_date as date};
 
 /// Whether a file's name says it is a corrections file.
@@ -120,11 +121,6 @@ fn tab_rows(text: &str) -> Result<Vec<(String, Vec<String>)>, String> {
         .collect()
 }
 
-/// A HCPCS code or modifier as a corrections file writes it: two to five letters and digits.
-fn is_code(code: &str) -> bool {
-    (2..=5).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_alphanumeric())
-}
-
 /// Where a corrections table keeps what is read.
 struct Header {
     names: Vec<String>,
@@ -167,7 +163,7 @@ impl Header {
         if code.is_empty() {
             return Err(format!("'{action}' names no code"));
         }
-        if !is_code(code) {
+        if !codes::is_code_in_any_case(code) {
             let column = &self.names[self.code];
             return Err(format!(
                 "column {column}: '{code}' is not a HCPCS code or modifier"
@@ -223,7 +219,7 @@ fn prn_rows(name: &str, text: &str) -> Result<Vec<Correction>, ReadError> {
             continue;
         }
         let (code, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
-        if !is_code(code) {
+        if !codes::is_code_in_any_case(code) {
             return Err(bad(format!(
                 "line {}: '{code}' is not a HCPCS code or modifier",
                 i + 1

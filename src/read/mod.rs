@@ -1,11 +1,13 @@
 //! Readers: one file per form CMS has shipped (fixed-width text, xlsx/xls workbook, CSV). Each
 //! maps its input onto the layout table as `RawRow`s with their locations; checking and typing
-//! the values is `normalize`'s job, so every form is judged by the same rules.
+//! the values is `normalize`'s job, so every form is judged by the same rules. `list` reads
+//! the lists users hand a command (watch lists, audit's input), not releases.
 
 pub mod corrections;
 pub mod csv;
 pub mod layout;
 pub mod legacy;
+pub mod list;
 pub mod tabular;
 pub mod text;
 pub mod workbook;

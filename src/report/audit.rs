@@ -56,6 +56,13 @@ fn summary_line(a: &Audit) -> String {
             s.not_valid_on_date
         ));
     }
+    // Every row listed as not valid is counted: by its date above, by its modifier here.
+    if s.modifier_not_valid > 0 {
+        line.push_str(&format!(
+            "; {} rows with a modifier not valid; {} rows not valid in all",
+            s.modifier_not_valid, s.rows_not_valid
+        ));
+    }
     line
 }
 
@@ -120,6 +127,67 @@ fn details(
     out
 }
 
+/// How many rows not valid text, markdown and HTML list unless told (`audit --max-rows`); they
+/// count them all by code, reason and month. CSV and JSON give every row.
+pub const MAX_ROWS: usize = 1000;
+
+/// How many entries each count of the rows not valid names.
+const TOP: usize = 20;
+
+/// The rows not valid counted three ways, each as (what, counts in words): codes with the
+/// most rows first, reasons, months of service newest first (undated rows last).
+fn breakdown(a: &Audit) -> [(&'static str, String); 3] {
+    let b = &a.not_valid_rows;
+    let top = |items: Vec<String>| {
+        let total = items.len();
+        let mut shown: Vec<String> = items.into_iter().take(TOP).collect();
+        if total > TOP {
+            shown.push(format!("and {} more", total - TOP));
+        }
+        shown.join(", ")
+    };
+    let mut codes: Vec<(&String, &usize)> = b.by_code.iter().collect();
+    codes.sort_by(|x, y| y.1.cmp(x.1).then(x.0.cmp(y.0)));
+    [
+        (
+            "code",
+            top(codes.iter().map(|(c, n)| format!("{c} {n}")).collect()),
+        ),
+        (
+            "reason",
+            top(b
+                .by_reason
+                .iter()
+                .map(|(r, n)| format!("{r} {n}"))
+                .collect()),
+        ),
+        (
+            "month of service (newest first)",
+            top(b
+                .by_month
+                .iter()
+                .rev()
+                .map(|(m, n)| match m {
+                    Some((y, m)) => format!("{y:04}-{m:02} {n}"),
+                    None => format!("undated {n}"),
+                })
+                .collect()),
+        ),
+    ]
+}
+
+/// Said under the rows listed when there are more than `limit`.
+fn more_rows(a: &Audit, limit: usize) -> Option<String> {
+    let total = a.summary.rows_not_valid;
+    (total > limit).then(|| {
+        format!(
+            "{} more rows not valid are not listed here (the first {limit} are; --max-rows changes how many): \
+             --format csv or --format json lists every row",
+            total - limit
+        )
+    })
+}
+
 /// The judged rows of the user's file, in file order.
 pub type Rows<'r> = dyn Iterator<Item = Result<Row, InputError>> + 'r;
 
@@ -148,7 +216,8 @@ fn row_words(r: &Row) -> String {
     format!("line {}  {}  {}", r.line, r.given, parts.join("; "))
 }
 
-pub fn text(out: &mut dyn Write, a: &Audit, rows: &mut Rows) -> io::Result<()> {
+/// `limit`: how many rows not valid are listed (see [`MAX_ROWS`]).
+pub fn text(out: &mut dyn Write, a: &Audit, rows: &mut Rows, limit: usize) -> io::Result<()> {
     writeln!(out, "{}", title(a))?;
     writeln!(out, "{}", summary_line(a))?;
     sections_text(out, a)?;
@@ -170,14 +239,21 @@ pub fn text(out: &mut dyn Write, a: &Audit, rows: &mut Rows) -> io::Result<()> {
     }
     if a.summary.rows_not_valid > 0 {
         writeln!(out, "\nROWS NOT VALID ({})", a.summary.rows_not_valid)?;
-        for r in rows_not_valid(rows) {
+        for (by, counts) in breakdown(a) {
+            writeln!(out, "  by {by}: {counts}")?;
+        }
+        writeln!(out)?;
+        for r in rows_not_valid(rows).take(limit) {
             writeln!(out, "  {}", row_words(&r?))?;
+        }
+        if let Some(more) = more_rows(a, limit) {
+            writeln!(out, "  ... {more}")?;
         }
     }
     Ok(())
 }
 
-pub fn markdown(out: &mut dyn Write, a: &Audit, rows: &mut Rows) -> io::Result<()> {
+pub fn markdown(out: &mut dyn Write, a: &Audit, rows: &mut Rows, limit: usize) -> io::Result<()> {
     writeln!(out, "# {}\n", md(&title(a)))?;
     writeln!(out, "{}\n", summary_line(a))?;
     sections_markdown(out, a)?;
@@ -204,14 +280,22 @@ pub fn markdown(out: &mut dyn Write, a: &Audit, rows: &mut Rows) -> io::Result<(
     }
     if a.summary.rows_not_valid > 0 {
         writeln!(out, "\n## Rows not valid ({})\n", a.summary.rows_not_valid)?;
-        for r in rows_not_valid(rows) {
+        writeln!(out, "| Counted by | Rows not valid |\n|---|---|")?;
+        for (by, counts) in breakdown(a) {
+            writeln!(out, "| {by} | {} |", md(&counts))?;
+        }
+        writeln!(out)?;
+        for r in rows_not_valid(rows).take(limit) {
             writeln!(out, "- {}", md(&row_words(&r?)))?;
+        }
+        if let Some(more) = more_rows(a, limit) {
+            writeln!(out, "\n{}", md(&more))?;
         }
     }
     Ok(())
 }
 
-pub fn html(out: &mut dyn Write, a: &Audit, rows: &mut Rows) -> io::Result<()> {
+pub fn html(out: &mut dyn Write, a: &Audit, rows: &mut Rows, limit: usize) -> io::Result<()> {
     let title = esc(&title(a));
     writeln!(
         out,
@@ -249,13 +333,20 @@ pub fn html(out: &mut dyn Write, a: &Audit, rows: &mut Rows) -> io::Result<()> {
     if a.summary.rows_not_valid > 0 {
         writeln!(
             out,
-            "<h2>Rows not valid ({})</h2>\n<ul>",
+            "<h2>Rows not valid ({})</h2>\n<table><tr><th>Counted by</th><th>Rows not valid</th></tr>",
             a.summary.rows_not_valid
         )?;
-        for r in rows_not_valid(rows) {
+        for (by, counts) in breakdown(a) {
+            writeln!(out, "<tr><td>{by}</td><td>{}</td></tr>", esc(&counts))?;
+        }
+        writeln!(out, "</table>\n<ul>")?;
+        for r in rows_not_valid(rows).take(limit) {
             writeln!(out, "<li>{}</li>", esc(&row_words(&r?)))?;
         }
         writeln!(out, "</ul>")?;
+        if let Some(more) = more_rows(a, limit) {
+            writeln!(out, "<p>{}</p>", esc(&more))?;
+        }
     }
     writeln!(out, "</body></html>")
 }

@@ -4,7 +4,9 @@
 //! `real_data_summary` target that cargo runs next says how many did.
 
 mod agreement;
+mod arguments;
 mod audit;
+mod audit_input;
 mod bad_input;
 mod changelog;
 mod cms_reports;

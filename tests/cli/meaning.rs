@@ -305,11 +305,21 @@ fn the_xlsx_changelog_has_a_sheet_per_section_and_every_cell_is_text() {
             ),
         "{csv}"
     );
-    // audit has no xlsx form.
-    work.cmd()
-        .args(["audit", "x.csv", "--format", "xlsx"])
+    // audit has no xlsx form: its own format type refuses it, for a file that is there.
+    let claims = work.write("x.csv", "HCPCS\nE1392\n");
+    let out = work
+        .cmd()
+        .arg("audit")
+        .arg(&claims)
+        .args(["--format", "xlsx"])
         .assert()
         .code(2);
+    let err = crate::util::stderr(&out);
+    assert!(
+        err.contains("invalid value 'xlsx' for '--format <FORMAT>'")
+            && err.contains("[possible values: text, markdown, json, csv, html]"),
+        "{err}"
+    );
 }
 
 /// Real values that a spreadsheet would turn into numbers or dates stay text: pricing

@@ -1,0 +1,584 @@
+//! Lists the user hands a command: a watch list (`diff --watch`, `check --watch`), the list or
+//! CSV `audit` reads. One reader for all of them: a regular file of text only (a workbook, a zip
+//! or any binary file is refused, named by what it looks like), UTF-8 or Windows-1252, a
+//! byte-order mark dropped, CRLF or LF, and every line bounded. The file is read as a stream,
+//! as often as a caller needs (`ListFile::reader`): memory never follows one long line or field,
+//! nor the number of lines.
+
+use std::borrow::Cow;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// The largest list read; a claims extract of millions of lines is far below it.
+pub const MAX_LIST_BYTES: u64 = 1 << 30;
+
+/// The longest line, or CSV record (a quoted field may hold line breaks), of a list.
+pub const MAX_LINE_BYTES: usize = 64 * 1024;
+
+/// The longest code a list may give: a code with a modifier and separators is far shorter.
+pub const MAX_CODE_CHARS: usize = 20;
+
+/// How many characters of the user's input a message quotes.
+const SHOWN_CHARS: usize = 40;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ListError {
+    #[error("{file}: {source}")]
+    Io { file: String, source: io::Error },
+    #[error("{file}: is {what}, not a regular file")]
+    Irregular { file: String, what: &'static str },
+    #[error("{file}: larger than {} MiB", MAX_LIST_BYTES >> 20)]
+    TooLarge { file: String },
+    #[error("{file}: not a text file: it looks like {what}")]
+    NotText { file: String, what: String },
+    #[error(
+        "{file}: line {line}: longer than {} KiB (a line, or a CSV record, may hold at most {MAX_LINE_BYTES} bytes)",
+        MAX_LINE_BYTES >> 10
+    )]
+    LongLine { file: String, line: usize },
+}
+
+/// How the list's bytes are text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    Utf8,
+    /// What CMS's own text files and most Windows exports are, when the bytes are not UTF-8.
+    Windows1252,
+}
+
+#[derive(Debug, Clone)]
+enum Bytes {
+    File(PathBuf),
+    Memory(Arc<[u8]>),
+}
+
+/// A list checked to be text, ready to be read as often as needed.
+#[derive(Debug, Clone)]
+pub struct ListFile {
+    name: String,
+    bytes: Bytes,
+    encoding: Encoding,
+}
+
+impl ListFile {
+    /// Opens the list at `path` (named `name` in messages) and reads it through once to check
+    /// it is text and learn its encoding.
+    pub fn open(name: &str, path: &Path) -> Result<ListFile, ListError> {
+        let io = |source| ListError::Io {
+            file: name.to_string(),
+            source,
+        };
+        let meta = std::fs::metadata(path).map_err(io)?;
+        if let Some(what) = crate::error::irregular(&meta) {
+            return Err(ListError::Irregular {
+                file: name.to_string(),
+                what,
+            });
+        }
+        if meta.is_dir() {
+            return Err(ListError::Irregular {
+                file: name.to_string(),
+                what: "a folder",
+            });
+        }
+        if meta.len() > MAX_LIST_BYTES {
+            return Err(ListError::TooLarge {
+                file: name.to_string(),
+            });
+        }
+        let file = File::open(path).map_err(io)?;
+        let encoding = sniff(name, file.take(MAX_LIST_BYTES + 1))?;
+        Ok(ListFile {
+            name: name.to_string(),
+            bytes: Bytes::File(path.to_path_buf()),
+            encoding,
+        })
+    }
+
+    /// A list already in memory (`name` for messages).
+    pub fn from_bytes(name: &str, bytes: &[u8]) -> Result<ListFile, ListError> {
+        let encoding = sniff(name, bytes)?;
+        Ok(ListFile {
+            name: name.to_string(),
+            bytes: Bytes::Memory(Arc::from(bytes)),
+            encoding,
+        })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The list from its start, its byte-order mark dropped, CRLF made LF, and an error
+    /// ([`long_line`] tells it) at the first line or record longer than [`MAX_LINE_BYTES`].
+    /// `quoted`: lines are CSV records, which a quoted field may carry across line breaks.
+    pub fn reader(&self, quoted: bool) -> Result<Bounded<Box<dyn Read>>, ListError> {
+        let inner: Box<dyn Read> = match &self.bytes {
+            Bytes::File(path) => Box::new(
+                File::open(path)
+                    .map_err(|source| ListError::Io {
+                        file: self.name.clone(),
+                        source,
+                    })?
+                    .take(MAX_LIST_BYTES),
+            ),
+            Bytes::Memory(bytes) => Box::new(io::Cursor::new(Arc::clone(bytes))),
+        };
+        Ok(Bounded::new(inner, quoted))
+    }
+
+    /// A field or line of the list as text.
+    pub fn text<'b>(&self, bytes: &'b [u8]) -> Cow<'b, str> {
+        match self.encoding {
+            // Checked whole when the list was opened; a record cut inside a character by the
+            // line bound never gets here.
+            Encoding::Utf8 => String::from_utf8_lossy(bytes),
+            Encoding::Windows1252 => {
+                encoding_rs::WINDOWS_1252
+                    .decode_without_bom_handling(bytes)
+                    .0
+            }
+        }
+    }
+
+    /// The lines of a plain list, one at a time: (line number, text before any `#` comment,
+    /// trimmed) for each line that holds something.
+    pub fn lines(&self) -> Result<ListLines, ListError> {
+        Ok(ListLines {
+            list: self.clone(),
+            reader: BufReader::new(self.reader(false)?),
+            buf: Vec::new(),
+            line: 0,
+        })
+    }
+
+    /// The error for an I/O error met while reading this list (a line too long, or the disk).
+    pub fn error(&self, e: io::Error) -> ListError {
+        match long_line(&e) {
+            Some(line) => ListError::LongLine {
+                file: self.name.clone(),
+                line,
+            },
+            None => ListError::Io {
+                file: self.name.clone(),
+                source: e,
+            },
+        }
+    }
+}
+
+/// A plain list's lines (see [`ListFile::lines`]).
+pub struct ListLines {
+    list: ListFile,
+    reader: BufReader<Bounded<Box<dyn Read>>>,
+    buf: Vec<u8>,
+    line: usize,
+}
+
+impl ListLines {
+    /// The next line that holds something: its number and its text before any `#`, trimmed.
+    pub fn next_entry(&mut self) -> Option<Result<(usize, Cow<'_, str>), ListError>> {
+        let end = loop {
+            self.buf.clear();
+            match self.reader.read_until(b'\n', &mut self.buf) {
+                Ok(0) => return None,
+                Ok(_) => {}
+                Err(e) => return Some(Err(self.list.error(e))),
+            }
+            self.line += 1;
+            let end = memchr::memchr(b'#', &self.buf).unwrap_or(self.buf.len());
+            if !self.buf[..end].iter().all(u8::is_ascii_whitespace) {
+                break end;
+            }
+        };
+        let text = match self.list.text(&self.buf[..end]) {
+            Cow::Borrowed(t) => Cow::Borrowed(t.trim()),
+            Cow::Owned(t) => Cow::Owned(t.trim().to_string()),
+        };
+        Some(Ok((self.line, text)))
+    }
+}
+
+/// The line an I/O error from a [`Bounded`] reader names, when it is a line too long.
+pub fn long_line(e: &io::Error) -> Option<usize> {
+    e.get_ref()
+        .and_then(|inner| inner.downcast_ref::<LongLine>())
+        .map(|l| l.0)
+}
+
+#[derive(Debug)]
+struct LongLine(usize);
+
+impl std::fmt::Display for LongLine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "line {} is longer than {MAX_LINE_BYTES} bytes", self.0)
+    }
+}
+
+impl std::error::Error for LongLine {}
+
+/// A reader that passes a list's bytes on without its byte-order mark and with CRLF made LF,
+/// and fails at the first line (or, `quoted`, CSV record) longer than [`MAX_LINE_BYTES`], so
+/// whatever reads from it never holds more than that of one line.
+pub struct Bounded<R> {
+    inner: R,
+    buf: Box<[u8]>,
+    start: usize,
+    end: usize,
+    /// The byte-order mark is still to be looked for.
+    fresh: bool,
+    /// A `\r` held back until the byte after it is seen.
+    cr: bool,
+    /// A byte read but not yet handed over.
+    pending: Option<u8>,
+    quoted: bool,
+    in_quotes: bool,
+    /// The record's first line is a `#` comment (quotes in it mean nothing).
+    comment: bool,
+    at_record_start: bool,
+    /// The line being read (1-based), and where its record began.
+    line: usize,
+    record_line: usize,
+    record_bytes: usize,
+}
+
+impl<R: Read> Bounded<R> {
+    fn new(inner: R, quoted: bool) -> Self {
+        Bounded {
+            inner,
+            buf: vec![0; 1 << 16].into_boxed_slice(),
+            start: 0,
+            end: 0,
+            fresh: true,
+            cr: false,
+            pending: None,
+            quoted,
+            in_quotes: false,
+            comment: false,
+            at_record_start: true,
+            line: 1,
+            record_line: 1,
+            record_bytes: 0,
+        }
+    }
+
+    fn fill(&mut self) -> io::Result<bool> {
+        if self.start < self.end {
+            return Ok(true);
+        }
+        self.start = 0;
+        self.end = loop {
+            match self.inner.read(&mut self.buf) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        };
+        if self.fresh && self.end > 0 {
+            self.fresh = false;
+            // A mark cut across two reads is not a mark anyone writes: reads are 64 KiB.
+            if self.buf[..self.end].starts_with(b"\xEF\xBB\xBF") {
+                self.start = 3;
+            }
+        }
+        Ok(self.start < self.end)
+    }
+
+    /// Counts `b` into the line and record it belongs to.
+    fn count(&mut self, b: u8) -> io::Result<()> {
+        if self.at_record_start {
+            self.at_record_start = false;
+            self.record_line = self.line;
+            self.record_bytes = 0;
+            self.comment = b == b'#';
+        }
+        self.record_bytes += 1;
+        if self.record_bytes > MAX_LINE_BYTES {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                LongLine(self.record_line),
+            ));
+        }
+        if self.quoted && !self.comment && b == b'"' {
+            self.in_quotes = !self.in_quotes;
+        }
+        if b == b'\n' {
+            self.line += 1;
+            if !self.in_quotes {
+                self.at_record_start = true;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<R: Read> Read for Bounded<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        if out.is_empty() {
+            return Ok(0);
+        }
+        let mut n = 0;
+        if let Some(b) = self.pending.take() {
+            out[0] = b;
+            n = 1;
+        }
+        while n < out.len() {
+            if !self.fill()? {
+                if std::mem::take(&mut self.cr) {
+                    self.count(b'\r')?;
+                    out[n] = b'\r';
+                    n += 1;
+                }
+                break;
+            }
+            // The common case at speed: a run of bytes that ends no line and opens no quote,
+            // inside a record, copied whole.
+            if !self.cr && !self.at_record_start {
+                let avail = &self.buf[self.start..self.end];
+                let max = avail.len().min(out.len() - n);
+                let run = memchr::memchr3(b'\r', b'\n', b'"', &avail[..max]).unwrap_or(max);
+                if run > 0 {
+                    self.record_bytes += run;
+                    if self.record_bytes > MAX_LINE_BYTES {
+                        return Err(io::Error::new(
+                            io::ErrorKind::InvalidData,
+                            LongLine(self.record_line),
+                        ));
+                    }
+                    out[n..n + run].copy_from_slice(&avail[..run]);
+                    n += run;
+                    self.start += run;
+                    continue;
+                }
+            }
+            let b = self.buf[self.start];
+            self.start += 1;
+            if std::mem::take(&mut self.cr) && b != b'\n' {
+                self.count(b'\r')?;
+                out[n] = b'\r';
+                n += 1;
+                if n == out.len() {
+                    // No room for `b`: held for the next read.
+                    if b == b'\r' {
+                        self.cr = true;
+                    } else {
+                        self.count(b)?;
+                        self.pending = Some(b);
+                    }
+                    break;
+                }
+            }
+            if b == b'\r' {
+                self.cr = true;
+                continue;
+            }
+            self.count(b)?;
+            out[n] = b;
+            n += 1;
+        }
+        Ok(n)
+    }
+}
+
+/// Reads a list through once: it must be text. UTF-8 if every byte is, else Windows-1252.
+fn sniff(name: &str, mut reader: impl Read) -> Result<Encoding, ListError> {
+    let not_text = |what: String| ListError::NotText {
+        file: name.to_string(),
+        what,
+    };
+    let mut buf = vec![0u8; 1 << 16];
+    let mut carry: Vec<u8> = Vec::new();
+    let mut utf8 = true;
+    let mut first = true;
+    let mut line = 1usize;
+    let mut total = 0u64;
+    // A byte Windows-1252 leaves undefined, met before the file turned out not UTF-8.
+    let mut undefined_1252: Option<(u8, usize)> = None;
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(source) => {
+                return Err(ListError::Io {
+                    file: name.to_string(),
+                    source,
+                });
+            }
+        };
+        total += n as u64;
+        if total > MAX_LIST_BYTES {
+            return Err(ListError::TooLarge {
+                file: name.to_string(),
+            });
+        }
+        let chunk = &buf[..n];
+        if std::mem::take(&mut first)
+            && let Some(what) = magic(chunk)
+        {
+            return Err(not_text(what.to_string()));
+        }
+        let lines_before = line;
+        for &b in chunk {
+            match b {
+                b'\n' => line += 1,
+                b'\t' | b'\r' | 0x0C | 0x1A => {}
+                0x00..=0x1F | 0x7F => {
+                    return Err(not_text(format!(
+                        "binary data (byte 0x{b:02X} on line {line}, a control character text does not hold)"
+                    )));
+                }
+                0x81 | 0x8D | 0x8F | 0x90 | 0x9D if undefined_1252.is_none() => {
+                    undefined_1252 = Some((b, line));
+                }
+                _ => {}
+            }
+        }
+        if utf8 {
+            carry.extend_from_slice(chunk);
+            let valid = match std::str::from_utf8(&carry) {
+                Ok(text) => Some(text.len()),
+                // A character cut at the end of the read: kept for the next.
+                Err(e) if e.error_len().is_none() => Some(e.valid_up_to()),
+                Err(_) => None,
+            };
+            match valid {
+                Some(valid) => {
+                    let text = std::str::from_utf8(&carry[..valid]).unwrap_or_default();
+                    // C1 controls (U+0080-U+009F) drive some terminals as ESC does.
+                    if let Some(at) = text.find(|c| matches!(c, '\u{80}'..='\u{9f}')) {
+                        let line = lines_before + text[..at].matches('\n').count();
+                        let c = text[at..].chars().next().map_or(0, u32::from);
+                        return Err(not_text(format!(
+                            "binary data (character U+{c:04X} on line {line}, a control character text does not hold)"
+                        )));
+                    }
+                    carry.drain(..valid);
+                }
+                None => {
+                    utf8 = false;
+                    carry = Vec::new();
+                }
+            }
+        }
+    }
+    if utf8 && carry.is_empty() {
+        return Ok(Encoding::Utf8);
+    }
+    if let Some((b, line)) = undefined_1252 {
+        return Err(not_text(format!(
+            "binary data (byte 0x{b:02X} on line {line} is neither UTF-8 nor Windows-1252 text)"
+        )));
+    }
+    Ok(Encoding::Windows1252)
+}
+
+/// What a file that is not text is, by its first bytes.
+fn magic(head: &[u8]) -> Option<&'static str> {
+    const KINDS: &[(&[u8], &str)] = &[
+        (
+            b"PK\x03\x04",
+            "a zip archive (an .xlsx workbook is one): save the sheet as CSV",
+        ),
+        (b"PK\x05\x06", "an empty zip archive"),
+        (
+            b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1",
+            "an Excel 97-2003 workbook (.xls) or another OLE document: save the sheet as CSV",
+        ),
+        (b"%PDF", "a PDF document"),
+        (b"\x1F\x8B", "gzip-compressed data"),
+        (b"\xFF\xFE", "UTF-16 text: save it as UTF-8"),
+        (b"\xFE\xFF", "UTF-16 text: save it as UTF-8"),
+    ];
+    KINDS
+        .iter()
+        .find(|(magic, _)| head.starts_with(magic))
+        .map(|(_, what)| *what)
+}
+
+/// `value` as a message quotes it: characters that do not print escaped (`\u{feff}`, `\0`),
+/// and cut to a few dozen characters.
+pub fn shown(value: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in value.chars().enumerate() {
+        if i == SHOWN_CHARS {
+            out.push_str("...");
+            break;
+        }
+        if c.is_control()
+            || matches!(c, '\u{feff}' | '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}')
+        {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read_all(bytes: &[u8], quoted: bool) -> Result<Vec<u8>, Option<usize>> {
+        let list = ListFile::from_bytes("l.txt", bytes).unwrap();
+        let mut out = Vec::new();
+        list.reader(quoted)
+            .unwrap()
+            .read_to_end(&mut out)
+            .map_err(|e| long_line(&e))?;
+        Ok(out)
+    }
+
+    #[test]
+    fn a_mark_and_crlf_are_dropped_a_lone_cr_kept() {
+        assert_eq!(
+            read_all(b"\xEF\xBB\xBFE1392\r\nRR\r\n", false).unwrap(),
+            b"E1392\nRR\n"
+        );
+        assert_eq!(read_all(b"a\rb\r", false).unwrap(), b"a\rb\r");
+    }
+
+    #[test]
+    fn lines_and_records_are_bounded() {
+        let mut long = b"E1392\n".to_vec();
+        long.extend(std::iter::repeat_n(b'x', MAX_LINE_BYTES + 1));
+        assert_eq!(read_all(&long, false), Err(Some(2)));
+        // A quoted field over many short lines is one record.
+        let mut quoted = b"HCPCS,note\nE1392,\"".to_vec();
+        for _ in 0..MAX_LINE_BYTES / 10 + 1 {
+            quoted.extend_from_slice(b"123456789\n");
+        }
+        quoted.extend_from_slice(b"\"\n");
+        assert_eq!(read_all(&quoted, true), Err(Some(2)));
+        assert!(read_all(&quoted, false).is_ok());
+        // An odd quote in a comment line opens nothing.
+        assert!(read_all(b"# it's \"here\nE1392\n", true).is_ok());
+    }
+
+    #[test]
+    fn binary_files_are_named_by_what_they_look_like() {
+        let err = |b: &[u8]| ListFile::from_bytes("x", b).unwrap_err().to_string();
+        assert!(err(b"PK\x03\x04rest").contains("a zip archive"));
+        assert!(err(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1").contains("97-2003"));
+        assert_eq!(
+            err(b"E1392\nE0\x00424\n"),
+            "x: not a text file: it looks like binary data (byte 0x00 on line 2, a control character text does not hold)"
+        );
+        assert!(err(b"E1392 \x81\xFF\n").contains("byte 0x81 on line 1"));
+        assert!(err("E1392\nE0424\u{9b}\n".as_bytes()).contains("character U+009B on line 2"));
+        let list = ListFile::from_bytes("x", b"E1392 caf\xE9\n").unwrap();
+        assert_eq!(list.encoding, Encoding::Windows1252);
+        assert_eq!(list.text(b"caf\xE9"), "caf\u{e9}");
+        let list = ListFile::from_bytes("x", "E1392 caf\u{e9}\n".as_bytes()).unwrap();
+        assert_eq!(list.encoding, Encoding::Utf8);
+    }
+
+    #[test]
+    fn shown_values_are_escaped_and_cut() {
+        assert_eq!(shown("\u{feff}E1392"), "\\u{feff}E1392");
+        assert_eq!(shown(&"x".repeat(100)), format!("{}...", "x".repeat(40)));
+    }
+}
