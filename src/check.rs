@@ -114,6 +114,33 @@ fn keep_corrections(
         .collect())
 }
 
+/// Runs `job` holding the store's lock. A job that fails leaves no trace of having taken the
+/// lock: the store folder, its `.lock` and `downloads/` folder are removed again if they were
+/// not there before (a folder only if empty), so that a failed command changes nothing.
+fn locked<T>(store: &Store, job: impl FnOnce() -> Result<T, Error>) -> Result<T, Error> {
+    let dir = store.dir().to_path_buf();
+    let lock_file = dir.join(".lock");
+    let downloads = store.downloads();
+    let found = [dir.exists(), lock_file.exists(), downloads.exists()];
+    let lock = store.lock()?;
+    let result = job();
+    if result.is_err() {
+        // Removed while still held: a run waiting for it then finds its file gone and takes
+        // the lock anew (see `Store::lock`).
+        if !found[2] {
+            let _ = std::fs::remove_dir(&downloads);
+        }
+        if !found[1] {
+            let _ = std::fs::remove_file(&lock_file);
+        }
+        if !found[0] {
+            let _ = std::fs::remove_dir(&dir);
+        }
+    }
+    drop(lock);
+    result
+}
+
 /// What `fetch RELEASE` did.
 pub struct FetchOutcome {
     pub release: ReleaseId,
@@ -134,7 +161,15 @@ pub fn fetch_release(
     options: &FetchOptions,
     force: bool,
 ) -> Result<FetchOutcome, Error> {
-    let _lock = store.lock()?;
+    locked(store, || fetch_locked(store, release, options, force))
+}
+
+fn fetch_locked(
+    store: &Store,
+    release: ReleaseId,
+    options: &FetchOptions,
+    force: bool,
+) -> Result<FetchOutcome, Error> {
     let fetched = download(store, release, options)?;
     let (url, sha256, counts) = (
         fetched.download.url.clone(),
@@ -202,7 +237,10 @@ pub enum CheckOutcome {
 pub use repost::Revision;
 
 pub fn check(store: &Store, options: &CheckOptions) -> Result<CheckOutcome, Error> {
-    let _lock = store.lock()?;
+    locked(store, || check_locked(store, options))
+}
+
+fn check_locked(store: &Store, options: &CheckOptions) -> Result<CheckOutcome, Error> {
     let newest = store.latest()?;
     let fetched = probe(store, newest, options)?;
     let Some(latest) = fetched.last() else {

@@ -185,10 +185,22 @@ impl Download {
     }
 }
 
+/// The longest wait the library honours for any timeout or deadline: a year. Past it the clock's
+/// arithmetic (an instant plus a duration) could overflow; the command line bounds them far
+/// lower.
+const LONGEST_WAIT: Duration = Duration::from_secs(365 * 24 * 3600);
+
+/// The instant `wait` from now, a wait longer than `LONGEST_WAIT` taken as that.
+fn after(wait: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(wait.min(LONGEST_WAIT)).unwrap_or(now)
+}
+
 fn client(options: &FetchOptions) -> Result<reqwest::blocking::Client, FetchError> {
+    let timeout = options.timeout.min(LONGEST_WAIT);
     reqwest::blocking::Client::builder()
-        .connect_timeout(options.timeout)
-        .timeout(options.timeout)
+        .connect_timeout(timeout)
+        .timeout(timeout)
         .user_agent(concat!("hcpcs-diff/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|e| FetchError::Client(e.to_string()))
@@ -236,11 +248,12 @@ fn get(
 ) -> Result<Answer, FetchError> {
     let mut wait = options.backoff;
     let mut last = String::new();
-    let until = Instant::now() + options.deadline;
+    let until = after(options.deadline);
     for attempt in 0..=options.retries {
         if attempt > 0 {
-            std::thread::sleep(wait);
-            wait *= 2;
+            // Never sleep past the deadline.
+            std::thread::sleep(wait.min(until.saturating_duration_since(Instant::now())));
+            wait = wait.saturating_mul(2);
         }
         if Instant::now() >= until {
             return Err(past_deadline(url, options));
@@ -536,7 +549,7 @@ fn from_folder(
         source,
     })?;
     let len = file.metadata().map(|m| m.len()).ok();
-    let until = Instant::now() + options.deadline;
+    let until = after(options.deadline);
     match receive_from(Box::new(file), len, &url, options, temp_dir, until)? {
         Ok(download) => Ok(download),
         Err(message) => Err(FetchError::Network {
@@ -558,7 +571,7 @@ fn get_text(
     if !response.status().is_success() {
         return None;
     }
-    let until = Instant::now() + options.deadline;
+    let until = after(options.deadline);
     let mut page = Vec::new();
     let mut buf = vec![0u8; 64 * 1024];
     loop {
@@ -592,5 +605,49 @@ pub fn post_json(url: &str, body: Vec<u8>, options: &FetchOptions) -> Result<(),
             url: url.to_string(),
             status: response.status().as_u16(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Waits too long for the clock's arithmetic (an instant plus 2^64 s) end as the shorter
+    /// wait they mean, not in a panic.
+    #[test]
+    fn a_wait_past_the_clocks_range_does_not_panic() {
+        let dir = tempfile::tempdir().unwrap();
+        let options = FetchOptions {
+            base_url: "http://127.0.0.1:9".to_string(),
+            timeout: Duration::MAX,
+            deadline: Duration::MAX,
+            backoff: Duration::MAX,
+            retries: 0,
+            ..FetchOptions::default()
+        };
+        let release = ReleaseId {
+            year: 2020,
+            month: 4,
+        };
+        // Nothing listens on port 9: a connection error, after the deadline was set.
+        let err = fetch(release, &options, dir.path()).err().unwrap();
+        assert!(matches!(err, FetchError::Network { .. }), "{err}");
+        // A mirror folder: the zip is read under the same deadline.
+        let mirror = dir.path().join("mirror");
+        std::fs::create_dir(&mirror).unwrap();
+        std::fs::write(
+            mirror.join("april-2020-alpha-numeric-hcpcs-file.zip"),
+            b"PK\x03\x04 not really",
+        )
+        .unwrap();
+        let options = FetchOptions {
+            base_url: mirror.display().to_string(),
+            ..options
+        };
+        let download = fetch(release, &options, &dir.path().join("tmp")).unwrap();
+        assert_eq!(
+            download.file_name,
+            "april-2020-alpha-numeric-hcpcs-file.zip"
+        );
     }
 }

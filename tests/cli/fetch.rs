@@ -776,3 +776,71 @@ fn a_landing_page_over_the_size_cap_is_ignored_like_a_download() {
         .count();
     assert_eq!(v2, 0, "a link past the cap was followed");
 }
+
+/// Absurd waits are refused by the argument parser, naming the option, before the store is
+/// touched: a wait of 2^64 seconds once overflowed the clock's arithmetic (a panic, exit 101,
+/// and an empty store with its lock left behind).
+#[test]
+fn a_huge_timeout_or_deadline_is_refused_before_the_store_is_touched() {
+    let work = Work::new();
+    for (option, value, bound) in [
+        ("--timeout", "18446744073709551615", "1..=3600"),
+        ("--deadline", "18446744073709551615", "1..=86400"),
+        ("--timeout", "0", "1..=3600"),
+        ("--retries", "4294967295", "0..=100"),
+        ("--max-mb", "18446744073709551615", "1..=102400"),
+    ] {
+        let out = work
+            .cmd()
+            .args([
+                "fetch",
+                "2020-04",
+                "--base-url",
+                "http://127.0.0.1:9",
+                option,
+                value,
+            ])
+            .assert()
+            .code(2);
+        let err = stderr(&out);
+        assert!(
+            err.contains(&format!("for '{option} <")) && err.contains(bound),
+            "{option} {value}: {err}"
+        );
+        assert!(!work.store().exists(), "{option} {value} made the store");
+    }
+}
+
+/// A fetch or check that fails leaves no store folder, lock file or downloads folder that it
+/// did not find.
+#[test]
+fn a_failing_fetch_leaves_no_store_folder_or_lock_it_did_not_find() {
+    let cms = serve(|_, _| Reply::Status(404));
+    let work = Work::new();
+    for args in [&["fetch", "2005-04"][..], &["check"]] {
+        work.cmd()
+            .args(args)
+            .args(["--base-url", &cms.base])
+            .assert()
+            .code(2);
+        assert!(!work.store().exists(), "{args:?} left the store folder");
+    }
+    // A store that was there, without a lock file: the lock file goes again.
+    let work = store_with_january();
+    std::fs::remove_file(work.store().join(".lock")).unwrap();
+    let before = work.store_state();
+    fetch_april(&work, &cms).assert().code(2);
+    assert_eq!(work.store_state(), before);
+    assert!(!work.store().join(".lock").exists(), "the lock file stayed");
+    assert!(
+        !work.store().join("downloads").exists(),
+        "downloads/ stayed"
+    );
+    // A lock file that was there stays.
+    std::fs::write(work.store().join(".lock"), "").unwrap();
+    fetch_april(&work, &cms).assert().code(2);
+    assert!(
+        work.store().join(".lock").exists(),
+        "a lock file it found went"
+    );
+}
