@@ -6,6 +6,7 @@
 
 mod repost;
 
+use std::io::Write;
 use std::path::PathBuf;
 
 use crate::diff::{self, Changeset, Filter};
@@ -215,11 +216,10 @@ pub enum CheckOutcome {
         posting: String,
     },
     /// New releases were imported; `changeset` (filtered) compares the newest stored before
-    /// with the newest now. `report` is the rendered changelog (already written if `output`).
+    /// with the newest now. Its changelog was written (to `output`, else to `check`'s `out`).
     Imported {
         imported: Vec<ReleaseId>,
         changeset: Box<Changeset>,
-        report: Vec<u8>,
         /// What was kept of the corrections in the zips, in words.
         said: Vec<String>,
     },
@@ -228,7 +228,6 @@ pub enum CheckOutcome {
     Reposted {
         revision: repost::Revision,
         changeset: Box<Changeset>,
-        report: Vec<u8>,
         /// What was kept of the corrections in the zip, in words.
         said: Vec<String>,
     },
@@ -236,22 +235,32 @@ pub enum CheckOutcome {
 
 pub use repost::Revision;
 
-pub fn check(store: &Store, options: &CheckOptions) -> Result<CheckOutcome, Error> {
-    locked(store, || check_locked(store, options))
+/// Runs the job (see the module's comment). A changelog goes to `options.output`, else to
+/// `out`, before the webhook is told: a webhook that fails does not lose it.
+pub fn check(
+    store: &Store,
+    options: &CheckOptions,
+    out: &mut dyn Write,
+) -> Result<CheckOutcome, Error> {
+    locked(store, || check_locked(store, options, out))
 }
 
-fn check_locked(store: &Store, options: &CheckOptions) -> Result<CheckOutcome, Error> {
+fn check_locked(
+    store: &Store,
+    options: &CheckOptions,
+    out: &mut dyn Write,
+) -> Result<CheckOutcome, Error> {
     let newest = store.latest()?;
     let fetched = probe(store, newest, options)?;
     let Some(latest) = fetched.last() else {
-        return repost::recheck(store, newest, options);
+        return repost::recheck(store, newest, options, out);
     };
     let old = store.load(newest)?;
     let codes = old.records.iter().chain(&latest.snapshot.records);
     options.filter.check_names(codes.map(|r| r.code.as_str()))?;
     let mut changeset = options.filter.apply(diff::diff(&old, &latest.snapshot));
     changeset.context.generated_at = Some(options.generated_at.clone());
-    let rendered = report_and_notify(&changeset, options, None)?;
+    report_and_notify(&changeset, options, serde_json::Map::new(), out)?;
     // Only now, with the report written and the webhook told, does anything reach the store:
     // a failure above leaves it as it was, and the next run does the whole job again.
     let imported = fetched.iter().map(|f| f.snapshot.release()).collect();
@@ -259,7 +268,6 @@ fn check_locked(store: &Store, options: &CheckOptions) -> Result<CheckOutcome, E
     Ok(CheckOutcome::Imported {
         imported,
         changeset: Box::new(changeset),
-        report: rendered,
         said,
     })
 }
@@ -282,13 +290,16 @@ fn probe(store: &Store, newest: ReleaseId, options: &CheckOptions) -> Result<Vec
     Ok(fetched)
 }
 
-/// Renders the changelog, writes it to `--output` and POSTs the JSON changeset (with `extra`'s
-/// fields added) to the webhook; returns the rendered report.
+/// Renders the changelog and writes it to `--output`, else to `out`; then POSTs the JSON
+/// changeset (with `extra`'s keys added) to the webhook. The report comes first so that a
+/// webhook that fails, after its retries, loses no changelog: the error is then exit 2 with
+/// nothing stored, and the next run reports and notifies again.
 fn report_and_notify(
     changeset: &Changeset,
     options: &CheckOptions,
-    extra: Option<(&str, serde_json::Value)>,
-) -> Result<Vec<u8>, Error> {
+    extra: serde_json::Map<String, serde_json::Value>,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
     let mut rendered = Vec::new();
     let render = report::Options {
         bom: options.excel,
@@ -296,24 +307,21 @@ fn report_and_notify(
     };
     report::render(&mut rendered, changeset, options.format, &render)
         .map_err(|e| io_error("report", e))?;
-    if let Some(path) = &options.output {
-        crate::fs::write_atomically(path, &rendered)
-            .map_err(|e| io_error(&path.display().to_string(), e))?;
+    match &options.output {
+        Some(path) => crate::fs::write_atomically(path, &rendered)
+            .map_err(|e| io_error(&path.display().to_string(), e))?,
+        None => out
+            .write_all(&rendered)
+            .and_then(|()| out.flush())
+            .map_err(|e| io_error("standard output", e))?,
     }
     if let Some(url) = &options.notify {
         let mut json = Vec::new();
-        report::json::render(&mut json, changeset).map_err(|e| io_error("report", e))?;
-        if let Some((key, value)) = extra {
-            let mut doc: serde_json::Value =
-                serde_json::from_slice(&json).map_err(|e| io_error("report", e.into()))?;
-            if let Some(map) = doc.as_object_mut() {
-                map.insert(key.to_string(), value);
-            }
-            json = serde_json::to_vec_pretty(&doc).map_err(|e| io_error("report", e.into()))?;
-        }
+        report::json::render_with(&mut json, changeset, &extra)
+            .map_err(|e| io_error("report", e))?;
         fetch::post_json(url, json, &options.fetch)?;
     }
-    Ok(rendered)
+    Ok(())
 }
 
 /// The latest release that can be posted on `today`: CMS posts a quarter's file some weeks

@@ -8,6 +8,8 @@
 //! zip with the same records (re-zipped) is no change; it is kept, with its posting, so that its
 //! SHA-256 is known next time.
 
+use std::io::Write;
+
 use serde::Serialize;
 
 use super::{CheckOptions, CheckOutcome, Fetched, io_error};
@@ -37,6 +39,7 @@ pub(super) fn recheck(
     store: &Store,
     newest: ReleaseId,
     options: &CheckOptions,
+    out: &mut dyn Write,
 ) -> Result<CheckOutcome, Error> {
     let current = store.provenance(newest)?;
     let downloads = store.downloads();
@@ -80,7 +83,7 @@ pub(super) fn recheck(
         }
         return Ok(outcome);
     }
-    reposted(store, current, fetched, options)
+    reposted(store, current, fetched, options, out)
 }
 
 /// "Nothing new" once a mistyped watch has been caught (now, not when the next release comes
@@ -131,6 +134,7 @@ fn reposted(
     current: Provenance,
     fetched: Fetched,
     options: &CheckOptions,
+    out: &mut dyn Write,
 ) -> Result<CheckOutcome, Error> {
     let release = current.release;
     let old = store.load(release)?;
@@ -152,12 +156,12 @@ fn reposted(
         previous_sha256: current.source.sha256,
     };
     let json = serde_json::to_value(&revision).map_err(|e| io_error("report", e.into()))?;
-    let report = super::report_and_notify(&changeset, options, Some(("revision", json)))?;
+    let extra = serde_json::Map::from_iter([("revision".to_string(), json)]);
+    super::report_and_notify(&changeset, options, extra, out)?;
     let said = super::keep(store, vec![fetched])?;
     Ok(CheckOutcome::Reposted {
         revision,
         changeset: Box::new(changeset),
-        report,
         said,
     })
 }

@@ -44,11 +44,11 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write, err: &mut dyn Write) 
         filter: args.filter.into_filter(Vec::new(), false)?,
         format: args.format.into(),
         excel: args.excel,
-        output: args.output.clone(),
+        output: args.output,
         notify: args.notify,
         generated_at: super::args::made_at(args.generated_at),
     };
-    match check::check(store, &options)? {
+    match check::check(store, &options, out)? {
         CheckOutcome::NothingNew {
             newest,
             probed,
@@ -66,7 +66,6 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write, err: &mut dyn Write) 
         CheckOutcome::Imported {
             imported,
             changeset,
-            report,
             said,
         } => {
             let list: Vec<String> = imported.iter().map(ToString::to_string).collect();
@@ -74,12 +73,11 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write, err: &mut dyn Write) 
             for line in said {
                 writeln!(err, "{line}")?;
             }
-            finish(&args.output, &changeset, &report, out)
+            Ok(status(&changeset))
         }
         CheckOutcome::Reposted {
             revision: r,
             changeset,
-            report,
             said,
         } => {
             writeln!(
@@ -91,25 +89,16 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write, err: &mut dyn Write) 
             for line in said {
                 writeln!(err, "{line}")?;
             }
-            finish(&args.output, &changeset, &report, out)
+            Ok(status(&changeset))
         }
     }
 }
 
-/// Writes the report (unless it went to `--output`); the status says whether watched codes
-/// changed.
-fn finish(
-    output: &Option<PathBuf>,
-    changeset: &Changeset,
-    report: &[u8],
-    out: &mut dyn Write,
-) -> Result<u8> {
-    if output.is_none() {
-        out.write_all(report)?;
-    }
-    Ok(if changeset.changes.is_empty() {
+/// The status of a run that reported something: whether watched codes changed.
+fn status(changeset: &Changeset) -> u8 {
+    if changeset.changes.is_empty() {
         exit::OK
     } else {
         exit::CHANGES
-    })
+    }
 }

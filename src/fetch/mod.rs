@@ -238,6 +238,51 @@ fn request(
     request
 }
 
+/// The attempts at one request: the first at once, then up to `retries` more, each after a wait
+/// that doubles from `backoff`; none past the deadline, which bounds them all.
+struct Attempts {
+    made: u32,
+    wait: Duration,
+    until: Instant,
+}
+
+impl Attempts {
+    fn new(options: &FetchOptions) -> Self {
+        Attempts {
+            made: 0,
+            wait: options.backoff,
+            until: after(options.deadline),
+        }
+    }
+
+    /// Waits for the next attempt: `false` when all were made, an error past the deadline.
+    fn next(&mut self, url: &str, options: &FetchOptions) -> Result<bool, FetchError> {
+        if self.made > options.retries {
+            return Ok(false);
+        }
+        if self.made > 0 {
+            // Never sleep past the deadline.
+            let left = self.until.saturating_duration_since(Instant::now());
+            std::thread::sleep(self.wait.min(left));
+            self.wait = self.wait.saturating_mul(2);
+        }
+        self.made += 1;
+        if Instant::now() >= self.until {
+            return Err(past_deadline(url, options));
+        }
+        Ok(true)
+    }
+
+    /// The error once every attempt failed, `last` saying how the last one did.
+    fn failed(&self, url: &str, last: String) -> FetchError {
+        FetchError::Network {
+            url: url.to_string(),
+            attempts: self.made,
+            message: last,
+        }
+    }
+}
+
 /// One GET, retried on 5xx and connection errors.
 fn get(
     client: &reqwest::blocking::Client,
@@ -246,18 +291,9 @@ fn get(
     temp_dir: &Path,
     validators: Option<&Validators>,
 ) -> Result<Answer, FetchError> {
-    let mut wait = options.backoff;
+    let mut attempts = Attempts::new(options);
     let mut last = String::new();
-    let until = after(options.deadline);
-    for attempt in 0..=options.retries {
-        if attempt > 0 {
-            // Never sleep past the deadline.
-            std::thread::sleep(wait.min(until.saturating_duration_since(Instant::now())));
-            wait = wait.saturating_mul(2);
-        }
-        if Instant::now() >= until {
-            return Err(past_deadline(url, options));
-        }
+    while attempts.next(url, options)? {
         let response = match request(client, url, validators).send() {
             Ok(r) => r,
             Err(e) => {
@@ -282,16 +318,12 @@ fn get(
                 status: status.as_u16(),
             });
         }
-        match receive(response, url, options, temp_dir, until)? {
+        match receive(response, url, options, temp_dir, attempts.until)? {
             Ok(download) => return Ok(Answer::Body(download)),
             Err(message) => last = message,
         }
     }
-    Err(FetchError::Network {
-        url: url.to_string(),
-        attempts: options.retries + 1,
-        message: last,
-    })
+    Err(attempts.failed(url, last))
 }
 
 /// A download of `len` bytes so far may go on: under the size cap and the deadline.
@@ -586,26 +618,38 @@ fn get_text(
     Some(String::from_utf8_lossy(&page).into_owned())
 }
 
-/// POSTs `body` as JSON to `url` (a webhook); any answer but 2xx is an error.
+/// POSTs `body` as JSON to `url` (a webhook), retried as a download is (5xx answers and
+/// connection errors, `retries` times with a doubling wait, within the deadline); any other
+/// answer but 2xx is an error at once.
 pub fn post_json(url: &str, body: Vec<u8>, options: &FetchOptions) -> Result<(), FetchError> {
-    let response = client(options)?
-        .post(url)
-        .header(reqwest::header::CONTENT_TYPE, "application/json")
-        .body(body)
-        .send()
-        .map_err(|e| FetchError::Network {
-            url: url.to_string(),
-            attempts: 1,
-            message: error_chain(&e),
-        })?;
-    if response.status().is_success() {
-        Ok(())
-    } else {
-        Err(FetchError::Status {
-            url: url.to_string(),
-            status: response.status().as_u16(),
-        })
+    let client = client(options)?;
+    let mut attempts = Attempts::new(options);
+    let mut last = String::new();
+    while attempts.next(url, options)? {
+        let sent = client
+            .post(url)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body.clone())
+            .send();
+        let status = match sent {
+            Ok(response) => response.status(),
+            Err(e) => {
+                last = error_chain(&e);
+                continue;
+            }
+        };
+        if status.is_success() {
+            return Ok(());
+        }
+        if !status.is_server_error() {
+            return Err(FetchError::Status {
+                url: url.to_string(),
+                status: status.as_u16(),
+            });
+        }
+        last = format!("HTTP {}", status.as_u16());
     }
+    Err(attempts.failed(url, last))
 }
 
 #[cfg(test)]

@@ -521,8 +521,11 @@ fn check_with_a_watch_list_exits_0_when_nothing_watched_changed() {
     );
 }
 
+/// A webhook that keeps failing, after its retries: the changelog is on standard output all
+/// the same (a webhook does not lose it), exit 2 and nothing stored, so the next run reports
+/// and notifies again.
 #[test]
-fn a_failing_webhook_stores_nothing_so_the_next_run_tries_again() {
+fn a_failing_webhook_keeps_the_changelog_stores_nothing_so_the_next_run_tries_again() {
     let cms = cms_with_april();
     let hook = serve(|_, _| Reply::Status(500));
     let work = store_with_january();
@@ -531,10 +534,79 @@ fn a_failing_webhook_stores_nothing_so_the_next_run_tries_again() {
     let out = work
         .cmd()
         .args(["check", "--base-url", &cms.base, "--notify", &notify])
+        .args(["--retries", "2"])
         .assert()
         .code(2);
-    assert!(stderr(&out).contains("/hook: HTTP 500"), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("/hook: 3 attempt(s) failed; last: HTTP 500"),
+        "{err}"
+    );
+    assert!(
+        stdout(&out).starts_with("HCPCS 2005-01 -> 2005-04\n"),
+        "the changelog was lost: {}",
+        stdout(&out)
+    );
+    assert_eq!(
+        hook.requests.lock().unwrap().len(),
+        3,
+        "--retries 2: three posts"
+    );
     assert_eq!(work.store_state(), before);
+
+    // The next run, the webhook mended, does the whole job.
+    let hook = serve(|_, _| Reply::Body(b"ok".to_vec()));
+    let notify = format!("{}/hook", hook.base);
+    let out = work
+        .cmd()
+        .args(["check", "--base-url", &cms.base, "--notify", &notify])
+        .assert()
+        .code(1);
+    assert!(stdout(&out).starts_with("HCPCS 2005-01 -> 2005-04\n"));
+    assert!(work.store().join("2005-04.jsonl").is_file());
+}
+
+/// A webhook that fails twice, then answers: retried as downloads are (`--retries`), the run
+/// succeeds and the webhook got the changeset once answered.
+#[test]
+fn a_webhook_failing_then_answering_is_retried() {
+    let cms = cms_with_april();
+    let hook = serve(|_, n| {
+        if n < 2 {
+            Reply::Status(503)
+        } else {
+            Reply::Body(b"ok".to_vec())
+        }
+    });
+    let work = store_with_january();
+    let notify = format!("{}/hook", hook.base);
+    let out = work
+        .cmd()
+        .args(["check", "--base-url", &cms.base, "--notify", &notify])
+        .args(["--retries", "2", "--format", "json"])
+        .assert()
+        .code(1);
+    assert_eq!(json(&out)["new"]["release"], "2005-04");
+    let posted = hook.requests.lock().unwrap().clone();
+    assert_eq!(posted.len(), 3);
+    for (_, _, body) in &posted {
+        let body: serde_json::Value = serde_json::from_slice(body).unwrap();
+        assert_eq!(body["new"]["release"], "2005-04");
+    }
+    assert!(work.store().join("2005-04.jsonl").is_file());
+
+    // An answer that is not a server error (400) is not retried.
+    let hook = serve(|_, _| Reply::Status(400));
+    let work = store_with_january();
+    let notify = format!("{}/hook", hook.base);
+    let out = work
+        .cmd()
+        .args(["check", "--base-url", &cms.base, "--notify", &notify])
+        .args(["--retries", "2"])
+        .assert()
+        .code(2);
+    assert!(stderr(&out).contains("/hook: HTTP 400"), "{}", stderr(&out));
+    assert_eq!(hook.requests.lock().unwrap().len(), 1);
 }
 
 #[test]

@@ -666,7 +666,15 @@ fn a_failing_webhook_on_a_re_post_stores_nothing_so_the_next_run_reports_it() {
     *cms.hook_status.lock().unwrap() = 500;
     let before = work.store_state();
     let out = check(&work, &cms).code(2);
-    assert!(stderr(&out).contains("/hook: HTTP 500"), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("/hook: 1 attempt(s) failed; last: HTTP 500"),
+        "{err}"
+    );
+    assert!(
+        stdout(&out).starts_with("HCPCS 2005-01@1 -> 2005-01@2\n"),
+        "the changelog was lost"
+    );
     assert_eq!(work.store_state(), before);
     *cms.hook_status.lock().unwrap() = 200;
     let out = check(&work, &cms).code(1);
