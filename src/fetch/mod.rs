@@ -63,6 +63,12 @@ pub enum FetchError {
     },
     #[error("{url}: HTTP {status}")]
     Status { url: String, status: u16 },
+    #[error("{url}: HTTP {status} redirects to {target}, not followed (only http and https are)")]
+    Redirect {
+        url: String,
+        status: u16,
+        target: String,
+    },
     #[error("{url}: {attempts} attempt(s) failed; last: {message}")]
     Network {
         url: String,
@@ -75,6 +81,17 @@ pub enum FetchError {
     TooLarge { url: String, limit: u64 },
     #[error("{url}: not a zip ({what}); a server error page answered with status 200?")]
     NotAZip { url: String, what: String },
+    #[error(
+        "{url}: not a zip: the body came with Content-Encoding: {encoding} (Content-Type: \
+         {content_type}), which this tool neither asks for nor unpacks"
+    )]
+    Encoded {
+        url: String,
+        encoding: String,
+        content_type: String,
+    },
+    #[error("{path}: is {what}, not a zip file")]
+    NotAFile { path: String, what: &'static str },
     #[error("{path}: {source}")]
     Io {
         path: String,
@@ -198,7 +215,19 @@ fn after(wait: Duration) -> Instant {
 
 fn client(options: &FetchOptions) -> Result<reqwest::blocking::Client, FetchError> {
     let timeout = options.timeout.min(LONGEST_WAIT);
+    // A redirect to another scheme (`file://`, `ftp://`) is not followed but answered as it
+    // came, so that `get` can name where it pointed.
+    let redirects = reqwest::redirect::Policy::custom(|attempt| {
+        if !matches!(attempt.url().scheme(), "http" | "https") {
+            attempt.stop()
+        } else if attempt.previous().len() >= 10 {
+            attempt.error("more than 10 redirects")
+        } else {
+            attempt.follow()
+        }
+    });
     reqwest::blocking::Client::builder()
+        .redirect(redirects)
         .connect_timeout(timeout)
         .timeout(timeout)
         .user_agent(concat!("hcpcs-diff/", env!("CARGO_PKG_VERSION")))
@@ -312,6 +341,17 @@ fn get(
             last = format!("HTTP {}", status.as_u16());
             continue;
         }
+        // A redirect the client followed is not seen here: one it did not follow pointed to
+        // another scheme (`file://`), and saying where is what helps.
+        if status.is_redirection()
+            && let Some(target) = header_text(response.headers(), reqwest::header::LOCATION)
+        {
+            return Err(FetchError::Redirect {
+                url: url.to_string(),
+                status: status.as_u16(),
+                target,
+            });
+        }
         if !status.is_success() {
             return Err(FetchError::Status {
                 url: url.to_string(),
@@ -381,17 +421,47 @@ fn receive(
         etag: header(reqwest::header::ETAG),
         last_modified: header(reqwest::header::LAST_MODIFIED),
     };
-    let got = receive_from(Box::new(response), len, url, options, temp_dir, until)?;
+    let served = Served {
+        content_encoding: header_text(response.headers(), reqwest::header::CONTENT_ENCODING),
+        content_type: header_text(response.headers(), reqwest::header::CONTENT_TYPE),
+    };
+    let got = receive_from(
+        Box::new(response),
+        len,
+        url,
+        &served,
+        options,
+        temp_dir,
+        until,
+    )?;
     Ok(got.map(|download| Download {
         validators,
         ..download
     }))
 }
 
+/// What a server said of the body it sent, for the message when it is not a zip.
+#[derive(Default)]
+struct Served {
+    content_encoding: Option<String>,
+    content_type: Option<String>,
+}
+
+/// A header's value for a message: printable characters only, at most 200 of them.
+fn header_text(
+    headers: &reqwest::header::HeaderMap,
+    name: reqwest::header::HeaderName,
+) -> Option<String> {
+    let value = headers.get(name)?;
+    let text = String::from_utf8_lossy(value.as_bytes());
+    Some(text.chars().filter(|c| !c.is_control()).take(200).collect())
+}
+
 fn receive_from(
     mut response: Box<dyn Read>,
     content_length: Option<u64>,
     url: &str,
+    served: &Served,
     options: &FetchOptions,
     temp_dir: &Path,
     until: Instant,
@@ -443,9 +513,23 @@ fn receive_from(
         )));
     }
     if !bytes.starts_with(b"PK\x03\x04") {
+        let content_type = served.content_type.clone();
+        if let Some(encoding) = &served.content_encoding
+            && !encoding.eq_ignore_ascii_case("identity")
+        {
+            return Err(FetchError::Encoded {
+                url: url.to_string(),
+                encoding: encoding.clone(),
+                content_type: content_type.unwrap_or_else(|| "none given".to_string()),
+            });
+        }
+        let mut what = what_it_is(&bytes);
+        if let Some(content_type) = content_type {
+            what.push_str(&format!(", Content-Type: {content_type}"));
+        }
         return Err(FetchError::NotAZip {
             url: url.to_string(),
-            what: what_it_is(&bytes),
+            what,
         });
     }
     file.as_file().sync_all().map_err(io)?;
@@ -568,7 +652,31 @@ fn from_folder(
         .iter()
         .map(|u| u.rsplit('/').next().unwrap_or(u))
         .collect();
-    let Some(path) = names.iter().map(|n| dir.join(n)).find(|p| p.is_file()) else {
+    let mut found = None;
+    for path in names.iter().map(|n| dir.join(n)) {
+        let meta = match std::fs::metadata(&path) {
+            Ok(meta) => meta,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(source) => {
+                let path = path.display().to_string();
+                return Err(FetchError::Io { path, source });
+            }
+        };
+        // A FIFO would block the reader, a folder is no zip: either is a mistake in the
+        // mirror to name, not a release CMS has not posted.
+        let what = if meta.is_dir() {
+            Some("a folder")
+        } else {
+            crate::error::irregular(&meta)
+        };
+        if let Some(what) = what {
+            let path = path.display().to_string();
+            return Err(FetchError::NotAFile { path, what });
+        }
+        found = Some(path);
+        break;
+    }
+    let Some(path) = found else {
         let tried = names
             .iter()
             .map(|n| dir.join(n).display().to_string())
@@ -582,7 +690,8 @@ fn from_folder(
     })?;
     let len = file.metadata().map(|m| m.len()).ok();
     let until = after(options.deadline);
-    match receive_from(Box::new(file), len, &url, options, temp_dir, until)? {
+    let served = Served::default();
+    match receive_from(Box::new(file), len, &url, &served, options, temp_dir, until)? {
         Ok(download) => Ok(download),
         Err(message) => Err(FetchError::Network {
             url,

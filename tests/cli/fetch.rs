@@ -19,6 +19,8 @@ enum Reply {
     Hang(Duration, Vec<u8>),
     /// Promise the whole body, send this many bytes, then break the connection.
     Reset(Vec<u8>, usize),
+    /// This status with these headers and body.
+    With(u16, Vec<(&'static str, String)>, Vec<u8>),
 }
 
 /// Every request the server saw: method, path and body.
@@ -79,6 +81,15 @@ fn serve(route: impl Fn(&str, usize) -> Reply + Send + Sync + 'static) -> Mock {
                     Reply::Hang(wait, b) => {
                         std::thread::sleep(wait);
                         request.respond(Response::from_data(b))
+                    }
+                    Reply::With(code, headers, b) => {
+                        let mut response = Response::from_data(b).with_status_code(code);
+                        for (name, value) in headers {
+                            response.add_header(
+                                Header::from_bytes(name.as_bytes(), value.as_bytes()).unwrap(),
+                            );
+                        }
+                        request.respond(response)
                     }
                     Reply::Reset(b, cut) => {
                         let len = b.len();
@@ -915,4 +926,108 @@ fn a_failing_fetch_leaves_no_store_folder_or_lock_it_did_not_find() {
         work.store().join(".lock").exists(),
         "a lock file it found went"
     );
+}
+
+/// A redirect to another scheme (`file://`, `ftp://`) is not followed, and the error names
+/// where it pointed, not only "HTTP 302".
+#[test]
+fn a_redirect_to_another_scheme_is_refused_naming_its_target() {
+    for target in ["file:///etc/passwd", "ftp://127.0.0.1/april.zip"] {
+        let cms = serve(move |path, _| {
+            if path == APRIL_2005 {
+                Reply::With(302, vec![("Location", target.to_string())], Vec::new())
+            } else {
+                Reply::Status(404)
+            }
+        });
+        fetch_fails(
+            &cms,
+            &[],
+            &format!(
+                "{}{APRIL_2005}: HTTP 302 redirects to {target}, not followed (only http and \
+                 https are)",
+                cms.base
+            ),
+        );
+    }
+}
+
+/// A body sent with a Content-Encoding (gzip), which this tool neither asks for nor unpacks,
+/// is refused saying what was received, not as "a server error page".
+#[test]
+fn a_gzip_encoded_answer_is_refused_saying_what_was_received() {
+    let zip = release_zip("2006");
+    let gzipped = [b"\x1f\x8b\x08\x00".as_slice(), &zip].concat();
+    let cms = serve(move |path, _| {
+        if path == APRIL_2005 {
+            Reply::With(
+                200,
+                vec![
+                    ("Content-Encoding", "gzip".to_string()),
+                    ("Content-Type", "application/zip".to_string()),
+                ],
+                gzipped.clone(),
+            )
+        } else {
+            Reply::Status(404)
+        }
+    });
+    fetch_fails(
+        &cms,
+        &[],
+        "april-2005-alpha-numeric-hcpcs-file.zip: not a zip: the body came with \
+         Content-Encoding: gzip (Content-Type: application/zip), which this tool neither asks \
+         for nor unpacks",
+    );
+    // A body that is not a zip says its Content-Type.
+    let cms = serve(|path, _| {
+        if path == APRIL_2005 {
+            Reply::With(
+                200,
+                vec![("Content-Type", "text/plain".to_string())],
+                b"Service temporarily unavailable".to_vec(),
+            )
+        } else {
+            Reply::Status(404)
+        }
+    });
+    fetch_fails(
+        &cms,
+        &[],
+        "not a zip (starts \"Service temporarily unavailable\", Content-Type: text/plain); a \
+         server error page answered with status 200?",
+    );
+}
+
+/// A mirror folder whose zip is a FIFO or a folder says what it is, not "not posted".
+#[test]
+fn a_mirror_folder_whose_zip_is_a_fifo_or_a_folder_says_so() {
+    let work = store_with_january();
+    let mirror = work.path("mirror");
+    std::fs::create_dir(&mirror).unwrap();
+    let zip = mirror.join("april-2005-alpha-numeric-hcpcs-file.zip");
+    let status = std::process::Command::new("mkfifo")
+        .arg(&zip)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let before = work.store_state();
+    for what in ["a FIFO (named pipe)", "a folder"] {
+        let out = work
+            .cmd()
+            .args(["fetch", "2005-04", "--base-url"])
+            .arg(&mirror)
+            .assert()
+            .code(2);
+        assert!(
+            stderr(&out).contains(&format!("{}: is {what}, not a zip file", zip.display())),
+            "{}",
+            stderr(&out)
+        );
+        assert_eq!(work.store_state(), before);
+        if what.starts_with("a FIFO") {
+            std::fs::remove_file(&zip).unwrap();
+            std::fs::create_dir(&zip).unwrap();
+        }
+    }
 }
