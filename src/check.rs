@@ -197,6 +197,9 @@ fn fetch_locked(
 pub struct CheckOptions {
     /// When the report is made (RFC 3339), for its context.
     pub generated_at: String,
+    /// Today's date: no release after the quarter following it is probed. The caller reads
+    /// the clock (or pins it), as it does for `generated_at`.
+    pub today: chrono::NaiveDate,
     pub fetch: FetchOptions,
     pub filter: Filter,
     pub format: Format,
@@ -278,7 +281,7 @@ fn check_locked(
 fn probe(store: &Store, newest: ReleaseId, options: &CheckOptions) -> Result<Vec<Fetched>, Error> {
     let mut fetched = Vec::new();
     let mut probe = newest.next_quarter();
-    let horizon = last_possible_release(chrono::Utc::now().date_naive());
+    let horizon = last_possible_release(options.today);
     while probe <= horizon {
         match download(store, probe, &options.fetch) {
             Ok(f) => fetched.push(f),
@@ -337,5 +340,33 @@ fn io_error(path: &str, source: std::io::Error) -> Error {
     Error::Io {
         path: path.to_string(),
         source,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn on(date: &str) -> String {
+        last_possible_release(date.parse().unwrap()).to_string()
+    }
+
+    /// On the last day of a quarter the next quarter's file may be out; on the first day of
+    /// the next, the one after it.
+    #[test]
+    fn the_last_possible_release_at_quarter_boundaries() {
+        for (today, last) in [
+            ("2025-01-01", "2025-04"),
+            ("2025-03-31", "2025-04"),
+            ("2025-04-01", "2025-07"),
+            ("2025-06-30", "2025-07"),
+            ("2025-07-01", "2025-10"),
+            ("2025-09-30", "2025-10"),
+            ("2025-10-01", "2026-01"),
+            ("2025-12-31", "2026-01"),
+            ("2024-02-29", "2024-04"),
+        ] {
+            assert_eq!(on(today), last, "on {today}");
+        }
     }
 }

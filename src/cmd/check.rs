@@ -32,6 +32,10 @@ pub struct Args {
     notify: Option<String>,
     #[command(flatten)]
     network: NetworkArgs,
+    /// The date to take as today instead of the clock's (UTC): no release after the quarter
+    /// following it is probed.
+    #[arg(long, value_name = "YYYY-MM-DD", env = "HCPCS_DIFF_TODAY")]
+    today: Option<chrono::NaiveDate>,
     /// The time the report says it was made (RFC 3339) instead of now.
     #[arg(long, value_name = "TIME", env = "HCPCS_DIFF_GENERATED_AT", value_parser = super::args::generated_at)]
     generated_at: Option<String>,
@@ -47,6 +51,9 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write, err: &mut dyn Write) 
         output: args.output,
         notify: args.notify,
         generated_at: super::args::made_at(args.generated_at),
+        today: args
+            .today
+            .unwrap_or_else(|| chrono::Utc::now().date_naive()),
     };
     match check::check(store, &options, out)? {
         CheckOutcome::NothingNew {

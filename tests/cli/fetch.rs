@@ -789,39 +789,26 @@ fn a_body_trickling_in_ends_at_the_deadline() {
     assert_eq!(work.store_state(), before);
 }
 
-/// The first day of the quarter `today` falls in, and the quarter after it, as release ids.
-fn this_and_next_quarter() -> (String, String) {
-    use chrono::Datelike;
-    let today = chrono::Utc::now().date_naive();
-    let month = today.month0() / 3 * 3 + 1;
-    let next = if month == 10 {
-        format!("{}-01", today.year() + 1)
-    } else {
-        format!("{}-{:02}", today.year(), month + 3)
-    };
-    (format!("{}-{month:02}", today.year()), next)
-}
-
 #[test]
 fn check_against_a_server_that_answers_everything_stops_at_the_next_quarter() {
     let zip = release_zip("2006");
     let cms = serve(move |_, _| Reply::Body(zip.clone()));
-    let (this, next) = this_and_next_quarter();
     let work = Work::new();
     work.cmd()
         .arg("import")
         .arg(fixture("oxygen/2005"))
-        .args(["--release", &this])
+        .args(["--release", "2020-04"])
         .assert()
         .success();
     let out = work
         .cmd()
         .args(["check", "--format", "json", "--base-url", &cms.base])
+        .args(["--today", "2020-06-30"])
         .assert()
         .code(1);
-    assert_eq!(json(&out)["new"]["release"], next.as_str());
+    assert_eq!(json(&out)["new"]["release"], "2020-07");
     assert!(
-        stderr(&out).contains(&format!("imported {next}\n")),
+        stderr(&out).contains("imported 2020-07\n"),
         "{}",
         stderr(&out)
     );
@@ -833,6 +820,129 @@ fn check_against_a_server_that_answers_everything_stops_at_the_next_quarter() {
         .filter(|r| r.1.ends_with(".zip"))
         .count();
     assert_eq!(zips, 1, "only the next quarter was probed");
+}
+
+/// The 2006 fixture as a zip, with `edits` (same-length replacements, so that the fixed-width
+/// columns stay put) made to its text.
+fn edited_zip(edits: &[(&str, &str)]) -> Vec<u8> {
+    let name = "HCPC2006_CONTR_ANWEB.txt";
+    let mut text =
+        String::from_utf8(std::fs::read(fixture(&format!("oxygen/2006/{name}"))).unwrap()).unwrap();
+    for (from, to) in edits {
+        assert_eq!(from.len(), to.len());
+        assert!(text.contains(from), "{from}");
+        text = text.replace(from, to);
+    }
+    zip_of(&[(name, text.as_bytes())])
+}
+
+/// Three quarters posted since the newest stored release (January): `check` fetches April,
+/// July and October in order, stores each as its own release, diffs January against October
+/// (the newest now against the newest before), says `imported 2005-04, 2005-07, 2005-10`, and
+/// probes no further than the quarter after today.
+#[test]
+fn check_finding_three_quarters_stores_each_and_diffs_the_newest_against_the_old_newest() {
+    const E0424: &str = "Stationary compressed gaseous oxygen system, rental";
+    const E0431: &str = "Portable gaseous oxygen system, rental";
+    let leased = |s: &str| s.replace("rental", "leased");
+    let april = release_zip("2006");
+    let july = edited_zip(&[(E0424, &leased(E0424))]);
+    let october = edited_zip(&[(E0424, &leased(E0424)), (E0431, &leased(E0431))]);
+    let cms = serve(move |path, _| {
+        let zip = |month: &str| format!("/files/zip/{month}-2005-alpha-numeric-hcpcs-file.zip");
+        match path {
+            p if p == zip("april") => Reply::Body(april.clone()),
+            p if p == zip("july") => Reply::Body(july.clone()),
+            p if p == zip("october") => Reply::Body(october.clone()),
+            _ => Reply::Status(404),
+        }
+    });
+    let hook = serve(|_, _| Reply::Body(b"ok".to_vec()));
+    let work = store_with_january();
+    let notify = format!("{}/hook", hook.base);
+    let out = work
+        .cmd()
+        .args(["check", "--format", "json", "--base-url", &cms.base])
+        .args(["--notify", &notify, "--today", "2005-08-15"])
+        .assert()
+        .code(1);
+    assert!(
+        stderr(&out).starts_with("imported 2005-04, 2005-07, 2005-10\n"),
+        "{}",
+        stderr(&out)
+    );
+    // The pair diffed: January (the newest before) against October (the newest now). E0424
+    // changed in July and E0431 in October: both show.
+    let report = json(&out);
+    assert_eq!(report["old"]["release"], "2005-01");
+    assert_eq!(report["new"]["release"], "2005-10");
+    let changed = |code: &str| {
+        report["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["code"] == code)
+            .map(|c| c.to_string())
+            .unwrap_or_default()
+    };
+    assert!(changed("E0424").contains("leased"), "{report}");
+    assert!(changed("E0431").contains("leased"), "{report}");
+    let posted = hook.requests.lock().unwrap().clone();
+    assert_eq!(posted.len(), 1, "one webhook for the run");
+    let body: serde_json::Value = serde_json::from_slice(&posted[0].2).unwrap();
+    assert_eq!(
+        (
+            body["old"]["release"].as_str(),
+            body["new"]["release"].as_str()
+        ),
+        (Some("2005-01"), Some("2005-10"))
+    );
+    // Probed in order, and no further than 2005-10, the quarter after 2005-08-15.
+    let probed: Vec<String> = cms
+        .requests
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|r| r.1.clone())
+        .filter(|p| p.ends_with("-2005-alpha-numeric-hcpcs-file.zip"))
+        .collect();
+    assert_eq!(
+        probed,
+        ["april", "july", "october"]
+            .map(|m| format!("/files/zip/{m}-2005-alpha-numeric-hcpcs-file.zip"))
+    );
+    assert!(
+        !cms.requests
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|r| r.1.contains("2006")),
+        "probed past the quarter after today"
+    );
+    // Each quarter stored as itself, oldest first.
+    let description = |release: &str, code: &str| {
+        let out = work
+            .cmd()
+            .args(["show", code, "--release", release, "--format", "json"])
+            .assert()
+            .success();
+        json(&out)["fields"]["long_description"][0]["value"].to_string()
+    };
+    for (release, e0424, e0431) in [
+        ("2005-04", "rental", "rental"),
+        ("2005-07", "leased", "rental"),
+        ("2005-10", "leased", "leased"),
+    ] {
+        assert!(description(release, "E0424").contains(e0424), "{release}");
+        assert!(description(release, "E0431").contains(e0431), "{release}");
+    }
+    let written = |release: &str| {
+        std::fs::metadata(work.store().join(format!("{release}.jsonl")))
+            .unwrap()
+            .modified()
+            .unwrap()
+    };
+    assert!(written("2005-04") <= written("2005-07") && written("2005-07") <= written("2005-10"));
 }
 
 #[test]
