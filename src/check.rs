@@ -24,7 +24,7 @@ struct Fetched {
     download: Download,
     /// The corrections files in the zip, read (kept with the release, as `import` keeps them),
     /// or why they could not be read (the release is kept without them, and that is said).
-    corrections: Result<Vec<CorrectionsFile>, String>,
+    corrections: Result<Vec<CorrectionsFile>, Error>,
 }
 
 /// Downloads and reads `release`.
@@ -47,7 +47,7 @@ fn read(mut download: Download, release: ReleaseId) -> Result<Fetched, Error> {
     Ok(Fetched {
         snapshot: loaded.snapshot,
         download,
-        corrections: loaded.corrections.map_err(|e| e.to_string()),
+        corrections: loaded.corrections,
     })
 }
 
@@ -66,7 +66,7 @@ impl Fetched {
 
 /// What is left to store of a fetched release once its zip is kept: where the zip went, the
 /// snapshot and the corrections read from the zip.
-type ZipKept = (PathBuf, Snapshot, Result<Vec<CorrectionsFile>, String>);
+type ZipKept = (PathBuf, Snapshot, Result<Vec<CorrectionsFile>, Error>);
 
 /// Keeps the zips in the store's downloads folder, then each release's corrections and
 /// snapshot: a snapshot is what makes a release count as done, so it is written last, once
@@ -93,7 +93,7 @@ fn keep(store: &Store, fetched: Vec<Fetched>) -> Result<Vec<String>, Error> {
 fn keep_corrections(
     store: &Store,
     release: ReleaseId,
-    corrections: Result<Vec<CorrectionsFile>, String>,
+    corrections: Result<Vec<CorrectionsFile>, Error>,
 ) -> Result<Vec<String>, Error> {
     let files = match corrections {
         Ok(files) => files,

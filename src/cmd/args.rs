@@ -196,11 +196,20 @@ impl From<ChangeArg> for Change {
     }
 }
 
+/// A value given on the command line that is not what its option takes.
+#[derive(Debug, thiserror::Error)]
+pub enum ValueError {
+    #[error("'{0}' is not an RFC 3339 time like 2026-01-02T03:04:05Z: {1}")]
+    Time(String, chrono::ParseError),
+    #[error("'{0}' is not a date (YYYY-MM-DD, MM/DD/YYYY or YYYYMMDD)")]
+    Date(String),
+}
+
 /// `--generated-at TIME`: an RFC 3339 time, as reports write it (`2026-01-02T03:04:05Z`).
-pub fn generated_at(s: &str) -> std::result::Result<String, String> {
+pub fn generated_at(s: &str) -> std::result::Result<String, ValueError> {
     chrono::DateTime::parse_from_rfc3339(s.trim())
         .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
-        .map_err(|e| format!("'{s}' is not an RFC 3339 time like 2026-01-02T03:04:05Z: {e}"))
+        .map_err(|e| ValueError::Time(s.to_string(), e))
 }
 
 /// When a report is made: `given` (`--generated-at`), or now.

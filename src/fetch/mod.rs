@@ -103,6 +103,29 @@ pub enum FetchError {
     Client(String),
 }
 
+/// Why an attempt at a download failed.
+enum Failed {
+    /// Worth another attempt: the body was cut off.
+    Retry(Cut),
+    /// Not worth another: the answer is wrong, or a limit was passed.
+    Final(FetchError),
+}
+
+impl From<FetchError> for Failed {
+    fn from(e: FetchError) -> Self {
+        Failed::Final(e)
+    }
+}
+
+/// How a body was cut off.
+#[derive(Debug, thiserror::Error)]
+enum Cut {
+    #[error("connection broke after {bytes} bytes: {reason}")]
+    Broke { bytes: usize, reason: String },
+    #[error("body ended after {got} of {expected} bytes")]
+    Short { got: usize, expected: u64 },
+}
+
 /// A completed download, not yet kept anywhere but a temporary file.
 pub struct Download {
     pub url: String,
@@ -195,7 +218,10 @@ impl Download {
             validators: self.validators,
         };
         let note = dir.join(format!("{}.posting.json", self.file_name));
-        let mut json = serde_json::to_vec_pretty(&posting).unwrap_or_default();
+        let mut json = serde_json::to_vec_pretty(&posting).map_err(|e| FetchError::Io {
+            path: note.display().to_string(),
+            source: e.into(),
+        })?;
         json.push(b'\n');
         crate::fs::write_atomically(&note, &json).map_err(io(&note))?;
         Ok(path)
@@ -358,9 +384,10 @@ fn get(
                 status: status.as_u16(),
             });
         }
-        match receive(response, url, options, temp_dir, attempts.until)? {
+        match receive(response, url, options, temp_dir, attempts.until) {
             Ok(download) => return Ok(Answer::Body(download)),
-            Err(message) => last = message,
+            Err(Failed::Retry(cut)) => last = cut.to_string(),
+            Err(Failed::Final(e)) => return Err(e),
         }
     }
     Err(attempts.failed(url, last))
@@ -403,15 +430,14 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     message
 }
 
-/// Streams the body into a temporary file in `temp_dir`. The outer error ends the download;
-/// the inner one (a broken connection) may be retried.
+/// Streams the body into a temporary file in `temp_dir`. A body cut off may be retried.
 fn receive(
     response: reqwest::blocking::Response,
     url: &str,
     options: &FetchOptions,
     temp_dir: &Path,
     until: Instant,
-) -> Result<Result<Download, String>, FetchError> {
+) -> Result<Download, Failed> {
     let len = response.content_length();
     let header = |name: reqwest::header::HeaderName| {
         let value = response.headers().get(name)?.to_str().ok()?;
@@ -425,7 +451,7 @@ fn receive(
         content_encoding: header_text(response.headers(), reqwest::header::CONTENT_ENCODING),
         content_type: header_text(response.headers(), reqwest::header::CONTENT_TYPE),
     };
-    let got = receive_from(
+    let download = receive_from(
         Box::new(response),
         len,
         url,
@@ -434,10 +460,10 @@ fn receive(
         temp_dir,
         until,
     )?;
-    Ok(got.map(|download| Download {
+    Ok(Download {
         validators,
         ..download
-    }))
+    })
 }
 
 /// What a server said of the body it sent, for the message when it is not a zip.
@@ -465,16 +491,16 @@ fn receive_from(
     options: &FetchOptions,
     temp_dir: &Path,
     until: Instant,
-) -> Result<Result<Download, String>, FetchError> {
+) -> Result<Download, Failed> {
     let io = |source| FetchError::Io {
         path: temp_dir.display().to_string(),
         source,
     };
     if content_length.is_some_and(|n| n > options.max_bytes) {
-        return Err(FetchError::TooLarge {
+        return Err(Failed::Final(FetchError::TooLarge {
             url: url.to_string(),
             limit: options.max_bytes,
-        });
+        }));
     }
     std::fs::create_dir_all(temp_dir).map_err(io)?;
     let mut file = tempfile::Builder::new()
@@ -490,11 +516,10 @@ fn receive_from(
             Ok(0) => break,
             Ok(n) => n,
             Err(e) => {
-                return Ok(Err(format!(
-                    "connection broke after {} bytes: {}",
-                    bytes.len(),
-                    error_chain(&e)
-                )));
+                return Err(Failed::Retry(Cut::Broke {
+                    bytes: bytes.len(),
+                    reason: error_chain(&e),
+                }));
             }
         };
         within_limits((bytes.len() + n) as u64, url, options, until)?;
@@ -507,44 +532,40 @@ fn receive_from(
     if let Some(expected) = content_length
         && expected != bytes.len() as u64
     {
-        return Ok(Err(format!(
-            "body ended after {} of {expected} bytes",
-            bytes.len()
-        )));
+        return Err(Failed::Retry(Cut::Short {
+            got: bytes.len(),
+            expected,
+        }));
     }
     if !bytes.starts_with(b"PK\x03\x04") {
         let content_type = served.content_type.clone();
         if let Some(encoding) = &served.content_encoding
             && !encoding.eq_ignore_ascii_case("identity")
         {
-            return Err(FetchError::Encoded {
+            return Err(Failed::Final(FetchError::Encoded {
                 url: url.to_string(),
                 encoding: encoding.clone(),
                 content_type: content_type.unwrap_or_else(|| "none given".to_string()),
-            });
+            }));
         }
         let mut what = what_it_is(&bytes);
         if let Some(content_type) = content_type {
             what.push_str(&format!(", Content-Type: {content_type}"));
         }
-        return Err(FetchError::NotAZip {
+        return Err(Failed::Final(FetchError::NotAZip {
             url: url.to_string(),
             what,
-        });
+        }));
     }
     file.as_file().sync_all().map_err(io)?;
-    Ok(Ok(Download {
+    Ok(Download {
         url: url.to_string(),
         file_name: zip_name(url).to_string(),
-        sha256: hasher
-            .finalize()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect(),
+        sha256: crate::model::hex(&hasher.finalize()),
         bytes,
         validators: Validators::default(),
         file,
-    }))
+    })
 }
 
 /// The last path segment of `url`, without a query: the name CMS gave the zip.
@@ -691,13 +712,14 @@ fn from_folder(
     let len = file.metadata().map(|m| m.len()).ok();
     let until = after(options.deadline);
     let served = Served::default();
-    match receive_from(Box::new(file), len, &url, &served, options, temp_dir, until)? {
+    match receive_from(Box::new(file), len, &url, &served, options, temp_dir, until) {
         Ok(download) => Ok(download),
-        Err(message) => Err(FetchError::Network {
+        Err(Failed::Retry(cut)) => Err(FetchError::Network {
             url,
             attempts: 1,
-            message,
+            message: cut.to_string(),
         }),
+        Err(Failed::Final(e)) => Err(e),
     }
 }
 

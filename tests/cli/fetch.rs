@@ -178,7 +178,7 @@ fn fetch_downloads_keeps_the_zip_with_its_sha256_and_imports() {
         sum,
         format!(
             "{}  april-2005-alpha-numeric-hcpcs-file.zip\n",
-            hcpcs_diff::source::sha256_hex(&release_zip("2006"))
+            hcpcs_diff::model::sha256_hex(&release_zip("2006"))
         )
     );
     assert!(work.store().join("2005-04.jsonl").is_file());

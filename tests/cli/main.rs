@@ -20,6 +20,7 @@ mod integrity;
 mod meaning;
 mod real_releases;
 mod revisions;
+mod rules;
 mod schema;
 mod store;
 mod util;

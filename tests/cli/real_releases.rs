@@ -570,9 +570,9 @@ fn the_real_data_folder_holds_the_files_listed_in_tests_data_readme() {
                 "{file}: {} bytes, the list says {bytes}",
                 content.len()
             )),
-            Ok(content) if source::sha256_hex(&content) != sha => differ.push(format!(
+            Ok(content) if hcpcs_diff::model::sha256_hex(&content) != sha => differ.push(format!(
                 "{file}: SHA-256 {}, the list says {sha}",
-                source::sha256_hex(&content)
+                hcpcs_diff::model::sha256_hex(&content)
             )),
             Ok(_) => {}
         }

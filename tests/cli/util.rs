@@ -209,7 +209,7 @@ impl Work {
                 } else if name != ".lock" {
                     out.insert(
                         name,
-                        hcpcs_diff::source::sha256_hex(&std::fs::read(e.path()).unwrap()),
+                        hcpcs_diff::model::sha256_hex(&std::fs::read(e.path()).unwrap()),
                     );
                 }
             }
