@@ -17,6 +17,9 @@ pub const REQUIRE_VAR: &str = "HCPCS_DIFF_REQUIRE_DATA";
 /// Set to 1 to make a missing browser a failure instead of a skip (CI sets it, having installed
 /// Chromium).
 pub const REQUIRE_BROWSER_VAR: &str = "HCPCS_DIFF_REQUIRE_BROWSER";
+/// Set to 1 to make a test that cannot get a terminal (`script(1)` missing or failing) a failure
+/// instead of a skip (CI sets it).
+pub const REQUIRE_TERMINAL_VAR: &str = "HCPCS_DIFF_REQUIRE_TERMINAL";
 /// The Chromium (or Chrome) binary the browser tests run; else the first of `BROWSERS` on PATH.
 pub const BROWSER_VAR: &str = "HCPCS_DIFF_CHROMIUM";
 const BROWSERS: [&str; 4] = [
@@ -104,6 +107,24 @@ pub fn browser_path(test: &str) -> Option<PathBuf> {
     mark("browser", test, false);
     eprintln!("skipped {test}: {problem} (a headless Chromium renders the HTML changelog)");
     None
+}
+
+/// Notes that `test` had a terminal (`script(1)`) for its terminal half.
+pub fn terminal_ran(test: &str) {
+    mark("terminal", test, true);
+}
+
+/// Notes that `test` could not get a terminal, saying why, for the summary line; with
+/// `HCPCS_DIFF_REQUIRE_TERMINAL=1` it panics instead.
+pub fn terminal_skipped(test: &str, problem: &str) {
+    let required = std::env::var(REQUIRE_TERMINAL_VAR).is_ok_and(|v| v == "1");
+    assert!(
+        !required,
+        "{test} needs a terminal from script(1) and {REQUIRE_TERMINAL_VAR}=1 forbids skipping \
+         it, but {problem}"
+    );
+    mark("terminal", test, false);
+    eprintln!("skipped the terminal half of {test}: {problem}");
 }
 
 /// `let Some(data) = real_data!() else { return };` at the top of a test that reads the real CMS
