@@ -139,15 +139,17 @@ fn far_cell_xlsx() -> Vec<u8> {
 fn an_xlsx_cell_at_xfd1048576_allocates_nothing_for_the_space_between() {
     let work = Work::new();
     let path = work.write("far.xlsx", far_cell_xlsx());
-    let started = std::time::Instant::now();
+    // Walking the 17 billion cells between A1 and XFD1048576 would take hours (or the memory
+    // of a dense grid, an abort); reading the two cells present takes well under a second. The
+    // limit only stops a run that went that way, a hundred times what a busy machine needs.
     let out = work
         .cmd()
         .arg("import")
         .arg(&path)
         .args(["--release", "2006"])
+        .timeout(std::time::Duration::from_secs(120))
         .assert()
         .code(2);
-    assert!(started.elapsed() < std::time::Duration::from_secs(5));
     assert!(
         stderr(&out).contains("far.xlsx: no sheet has the HCPCS header row"),
         "{}",
@@ -200,9 +202,18 @@ fn a_fifo_a_device_or_a_socket_is_refused_at_once_as_source_or_watch_list() {
         (&socket, "a socket"),
         (&device, "a device"),
     ];
+    // A FIFO with no writer blocks its reader for ever and /dev/zero never ends: a command that
+    // opened one would not return. The limit only stops such a run (refusing takes
+    // milliseconds); the exit status and the message are what the test checks.
+    let limit = std::time::Duration::from_secs(60);
     for (path, what) in cases {
-        let started = std::time::Instant::now();
-        let out = work.cmd().arg("import").arg(path).assert().code(2);
+        let out = work
+            .cmd()
+            .arg("import")
+            .arg(path)
+            .timeout(limit)
+            .assert()
+            .code(2);
         assert!(
             stderr(&out).contains(&format!("is {what}, not a regular file")),
             "{}",
@@ -212,6 +223,7 @@ fn a_fifo_a_device_or_a_socket_is_refused_at_once_as_source_or_watch_list() {
             .cmd()
             .args(["diff", "2005", "2006", "--watch"])
             .arg(path)
+            .timeout(limit)
             .assert()
             .code(2);
         assert!(
@@ -219,7 +231,6 @@ fn a_fifo_a_device_or_a_socket_is_refused_at_once_as_source_or_watch_list() {
             "{}",
             stderr(&out)
         );
-        assert!(started.elapsed() < std::time::Duration::from_secs(3));
     }
 }
 

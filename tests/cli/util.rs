@@ -241,6 +241,17 @@ impl Work {
     }
 }
 
+/// `text` with the tool's version (which reports state, as `hcpcs-diff 0.1.0` and
+/// `"version": "0.1.0"`) written `[VERSION]`, for snapshots that must not change with a release.
+pub fn without_version(text: &str) -> String {
+    let version = env!("CARGO_PKG_VERSION");
+    text.replace(&format!("hcpcs-diff {version}"), "hcpcs-diff [VERSION]")
+        .replace(
+            &format!("\"version\": \"{version}\""),
+            "\"version\": \"[VERSION]\"",
+        )
+}
+
 pub fn stdout(out: &Assert) -> String {
     String::from_utf8(out.get_output().stdout.clone()).expect("UTF-8 output")
 }
