@@ -541,7 +541,11 @@ fn tests_data_readme_lists_every_file_the_real_data_tests_read() {
     let listed: Vec<String> = listed_files().into_iter().map(|(f, _, _)| f).collect();
     assert!(listed.len() >= RELEASES.len(), "{listed:?}");
     // Every release the tests import: a listed file, or a folder whose files are listed.
-    for (path, _, _) in RELEASES {
+    let read = RELEASES
+        .iter()
+        .map(|r| r.0)
+        .chain(crate::corrections::CORRECTIONS_ZIPS);
+    for path in read {
         assert!(
             listed
                 .iter()
