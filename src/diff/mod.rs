@@ -492,7 +492,7 @@ pub fn diff(old: &Snapshot, new: &Snapshot) -> Changeset {
                 kind: record.kind,
                 change,
                 action_code: action_code.clone(),
-                reason: reason.clone(),
+                reason: reason.to_string(),
             });
         }
         let Some(change) = change else { continue };
