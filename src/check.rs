@@ -219,7 +219,8 @@ pub enum CheckOutcome {
         posting: String,
     },
     /// New releases were imported; `changeset` (filtered) compares the newest stored before
-    /// with the newest now. Its changelog was written (to `output`, else to `check`'s `out`).
+    /// with the newest now. Its changelog was written (to `output`, or to standard output)
+    /// before anything was stored.
     Imported {
         imported: Vec<ReleaseId>,
         changeset: Box<Changeset>,
@@ -238,8 +239,9 @@ pub enum CheckOutcome {
 
 pub use repost::Revision;
 
-/// Runs the job (see the module's comment). A changelog goes to `options.output`, else to
-/// `out`, before the webhook is told: a webhook that fails does not lose it.
+/// Fetches what is new, writes its changelog to `options.output`, or else to `out` (flushed),
+/// tells the webhook, and only then stores it: a report that could not be written (a closed
+/// pipe, a full disk) stores nothing and tells no one, and the next run does it all again.
 pub fn check(
     store: &Store,
     options: &CheckOptions,
@@ -263,7 +265,7 @@ fn check_locked(
     options.filter.check_names(codes.map(|r| r.code.as_str()))?;
     let mut changeset = options.filter.apply(diff::diff(&old, &latest.snapshot));
     changeset.context.generated_at = Some(options.generated_at.clone());
-    report_and_notify(&changeset, options, serde_json::Map::new(), out)?;
+    report_and_notify(&changeset, options, None, out)?;
     // Only now, with the report written and the webhook told, does anything reach the store:
     // a failure above leaves it as it was, and the next run does the whole job again.
     let imported = fetched.iter().map(|f| f.snapshot.release()).collect();
@@ -293,14 +295,14 @@ fn probe(store: &Store, newest: ReleaseId, options: &CheckOptions) -> Result<Vec
     Ok(fetched)
 }
 
-/// Renders the changelog and writes it to `--output`, else to `out`; then POSTs the JSON
-/// changeset (with `extra`'s keys added) to the webhook. The report comes first so that a
+/// Renders the changelog, writes it to `--output` (or to `out`, flushed) and POSTs the JSON
+/// changeset (with `extra`'s fields added) to the webhook. The report comes first so that a
 /// webhook that fails, after its retries, loses no changelog: the error is then exit 2 with
 /// nothing stored, and the next run reports and notifies again.
 fn report_and_notify(
     changeset: &Changeset,
     options: &CheckOptions,
-    extra: serde_json::Map<String, serde_json::Value>,
+    extra: Option<(&str, serde_json::Value)>,
     out: &mut dyn Write,
 ) -> Result<(), Error> {
     let mut rendered = Vec::new();
@@ -316,11 +318,14 @@ fn report_and_notify(
         None => out
             .write_all(&rendered)
             .and_then(|()| out.flush())
-            .map_err(|e| io_error("standard output", e))?,
+            .map_err(|e| io_error("changelog", e))?,
     }
     if let Some(url) = &options.notify {
         let mut json = Vec::new();
-        report::json::render_with(&mut json, changeset, &extra)
+        // The document is built once, with the extra key in it (not rendered, parsed back and
+        // rendered again).
+        let extra = extra.map(|(key, value)| (key.to_string(), value));
+        report::json::render_with(&mut json, changeset, &extra.into_iter().collect())
             .map_err(|e| io_error("report", e))?;
         fetch::post_json(url, json, &options.fetch)?;
     }

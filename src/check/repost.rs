@@ -8,8 +8,6 @@
 //! zip with the same records (re-zipped) is no change; it is kept, with its posting, so that its
 //! SHA-256 is known next time.
 
-use std::io::Write;
-
 use serde::Serialize;
 
 use super::{CheckOptions, CheckOutcome, Fetched, io_error};
@@ -39,7 +37,7 @@ pub(super) fn recheck(
     store: &Store,
     newest: ReleaseId,
     options: &CheckOptions,
-    out: &mut dyn Write,
+    out: &mut dyn std::io::Write,
 ) -> Result<CheckOutcome, Error> {
     let current = store.provenance(newest)?;
     let downloads = store.downloads();
@@ -134,7 +132,7 @@ fn reposted(
     current: Provenance,
     fetched: Fetched,
     options: &CheckOptions,
-    out: &mut dyn Write,
+    out: &mut dyn std::io::Write,
 ) -> Result<CheckOutcome, Error> {
     let release = current.release;
     let old = store.load(release)?;
@@ -156,8 +154,7 @@ fn reposted(
         previous_sha256: current.source.sha256,
     };
     let json = serde_json::to_value(&revision).map_err(|e| io_error("report", e.into()))?;
-    let extra = serde_json::Map::from_iter([("revision".to_string(), json)]);
-    super::report_and_notify(&changeset, options, extra, out)?;
+    super::report_and_notify(&changeset, options, Some(("revision", json)), out)?;
     let said = super::keep(store, vec![fetched])?;
     Ok(CheckOutcome::Reposted {
         revision,

@@ -48,13 +48,16 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write, err: &mut dyn Write) 
         filter: args.filter.into_filter(Vec::new(), false)?,
         format: args.format.into(),
         excel: args.excel,
-        output: args.output,
+        output: args.output.clone(),
         notify: args.notify,
         generated_at: super::args::made_at(args.generated_at),
         today: args
             .today
             .unwrap_or_else(|| chrono::Utc::now().date_naive()),
     };
+    // The report is written (to --output, or here to standard output) inside `check`, before
+    // anything is stored; what follows is said once the store is committed, so a standard
+    // error that cannot take it no longer changes the outcome.
     match check::check(store, &options, out)? {
         CheckOutcome::NothingNew {
             newest,
@@ -63,10 +66,10 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write, err: &mut dyn Write) 
         } => {
             // Cron mails any output: say nothing unless someone is watching.
             if std::io::stderr().is_terminal() {
-                writeln!(
+                let _ = writeln!(
                     err,
                     "nothing new: {probed} is not posted yet; {newest}'s posting: {posting}"
-                )?;
+                );
             }
             Ok(exit::OK)
         }
@@ -76,10 +79,8 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write, err: &mut dyn Write) 
             said,
         } => {
             let list: Vec<String> = imported.iter().map(ToString::to_string).collect();
-            writeln!(err, "imported {}", list.join(", "))?;
-            for line in said {
-                writeln!(err, "{line}")?;
-            }
+            let _ = writeln!(err, "imported {}", list.join(", "));
+            say(err, &said);
             Ok(status(&changeset))
         }
         CheckOutcome::Reposted {
@@ -87,21 +88,25 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write, err: &mut dyn Write) 
             changeset,
             said,
         } => {
-            writeln!(
+            let _ = writeln!(
                 err,
                 "release {} re-posted: revision {} from {} ({}, sha256 {}) stored as current, \
                  revision {} kept",
                 r.release, r.number, r.url, r.source, r.sha256, r.previous
-            )?;
-            for line in said {
-                writeln!(err, "{line}")?;
-            }
+            );
+            say(err, &said);
             Ok(status(&changeset))
         }
     }
 }
 
-/// The status of a run that reported something: whether watched codes changed.
+fn say(err: &mut dyn Write, lines: &[String]) {
+    for line in lines {
+        let _ = writeln!(err, "{line}");
+    }
+}
+
+/// Whether watched codes changed.
 fn status(changeset: &Changeset) -> u8 {
     if changeset.changes.is_empty() {
         exit::OK
