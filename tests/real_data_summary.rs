@@ -1,5 +1,5 @@
 //! Runs after the `cli` target (cargo runs test targets in name order) and prints the lines
-//! that say whether the browser tests, the terminal tests and the real-data tests ran (the real-data line last):
+//! that say whether the browser tests and the real-data tests ran (the real-data line last):
 //! libtest hides what a passing test writes on stderr, so each gated test notes itself under
 //! `CARGO_TARGET_TMPDIR` (see `tests/cli/util.rs`, `real_data` and `browser`) and this target
 //! counts the notes, prints, and clears them.
@@ -20,6 +20,19 @@ fn take(dir: &Path) -> Vec<String> {
 
 fn main() {
     let root = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    // The terminal half of the colour test notes itself as the gated tests do.
+    let terminal = root.join("terminal");
+    let (ran, skipped) = (take(&terminal.join("ran")), take(&terminal.join("skipped")));
+    if !skipped.is_empty() {
+        println!(
+            "NOTE: the terminal half of {} test{} did not run (script(1) gave no terminal; \
+             HCPCS_DIFF_REQUIRE_TERMINAL=1 makes that a failure)",
+            skipped.len(),
+            if skipped.len() == 1 { "" } else { "s" },
+        );
+    } else if !ran.is_empty() {
+        println!("terminal tests: {} ran under script(1)", ran.len());
+    }
     let browser = root.join("browser");
     let (ran, skipped) = (take(&browser.join("ran")), take(&browser.join("skipped")));
     if !skipped.is_empty() {
@@ -32,18 +45,6 @@ fn main() {
         );
     } else if !ran.is_empty() {
         println!("browser tests: {} ran in headless Chromium", ran.len());
-    }
-    let terminal = root.join("terminal");
-    let (ran, skipped) = (take(&terminal.join("ran")), take(&terminal.join("skipped")));
-    if !skipped.is_empty() {
-        println!(
-            "NOTE: the terminal half of {} test{} did not run (script(1) gave no terminal; \
-             HCPCS_DIFF_REQUIRE_TERMINAL=1 makes that a failure)",
-            skipped.len(),
-            if skipped.len() == 1 { "" } else { "s" },
-        );
-    } else if !ran.is_empty() {
-        println!("terminal tests: {} ran under script(1)", ran.len());
     }
     let marks = root.join("real-data");
     let ran = take(&marks.join("ran"));

@@ -109,24 +109,6 @@ pub fn browser_path(test: &str) -> Option<PathBuf> {
     None
 }
 
-/// Notes that `test` had a terminal (`script(1)`) for its terminal half.
-pub fn terminal_ran(test: &str) {
-    mark("terminal", test, true);
-}
-
-/// Notes that `test` could not get a terminal, saying why, for the summary line; with
-/// `HCPCS_DIFF_REQUIRE_TERMINAL=1` it panics instead.
-pub fn terminal_skipped(test: &str, problem: &str) {
-    let required = std::env::var(REQUIRE_TERMINAL_VAR).is_ok_and(|v| v == "1");
-    assert!(
-        !required,
-        "{test} needs a terminal from script(1) and {REQUIRE_TERMINAL_VAR}=1 forbids skipping \
-         it, but {problem}"
-    );
-    mark("terminal", test, false);
-    eprintln!("skipped the terminal half of {test}: {problem}");
-}
-
 /// `let Some(data) = real_data!() else { return };` at the top of a test that reads the real CMS
 /// releases; `data.join("2012-01/12anweb.zip")` then names a file.
 macro_rules! real_data {
@@ -292,4 +274,22 @@ pub fn zip_of(members: &[(&str, &[u8])]) -> Vec<u8> {
         w.finish().unwrap();
     }
     out.into_inner()
+}
+
+/// Notes that `test` had a terminal (`script(1)`) for its terminal half.
+pub fn terminal_ran(test: &str) {
+    mark("terminal", test, true);
+}
+
+/// Notes that `test` could not get a terminal, saying why, for the summary line; with
+/// `HCPCS_DIFF_REQUIRE_TERMINAL=1` it panics instead.
+pub fn terminal_skipped(test: &str, problem: &str) {
+    let required = std::env::var(REQUIRE_TERMINAL_VAR).is_ok_and(|v| v == "1");
+    assert!(
+        !required,
+        "{test} needs a terminal from script(1) and {REQUIRE_TERMINAL_VAR}=1 forbids skipping \
+         it, but {problem}"
+    );
+    mark("terminal", test, false);
+    eprintln!("skipped the terminal half of {test}: {problem}");
 }
