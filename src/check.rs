@@ -296,9 +296,7 @@ fn probe(store: &Store, newest: ReleaseId, options: &CheckOptions) -> Result<Vec
 }
 
 /// Renders the changelog, writes it to `--output` (or to `out`, flushed) and POSTs the JSON
-/// changeset (with `extra`'s fields added) to the webhook. The report comes first so that a
-/// webhook that fails, after its retries, loses no changelog: the error is then exit 2 with
-/// nothing stored, and the next run reports and notifies again.
+/// changeset (with `extra`'s fields added) to the webhook.
 fn report_and_notify(
     changeset: &Changeset,
     options: &CheckOptions,
@@ -320,6 +318,8 @@ fn report_and_notify(
             .and_then(|()| out.flush())
             .map_err(|e| io_error("changelog", e))?,
     }
+    // The report comes first: a webhook that fails, after its retries, loses no changelog; the
+    // error is then exit 2 with nothing stored, and the next run reports and notifies again.
     if let Some(url) = &options.notify {
         let mut json = Vec::new();
         // The document is built once, with the extra key in it (not rendered, parsed back and
