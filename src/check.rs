@@ -24,7 +24,7 @@ struct Fetched {
     download: Download,
     /// The corrections files in the zip, read (kept with the release, as `import` keeps them),
     /// or why they could not be read (the release is kept without them, and that is said).
-    corrections: Result<Vec<CorrectionsFile>, String>,
+    corrections: Result<Vec<CorrectionsFile>, Error>,
 }
 
 /// Downloads and reads `release`.
@@ -47,7 +47,7 @@ fn read(mut download: Download, release: ReleaseId) -> Result<Fetched, Error> {
     Ok(Fetched {
         snapshot: loaded.snapshot,
         download,
-        corrections: loaded.corrections.map_err(|e| e.to_string()),
+        corrections: loaded.corrections,
     })
 }
 
@@ -66,7 +66,7 @@ impl Fetched {
 
 /// What is left to store of a fetched release once its zip is kept: where the zip went, the
 /// snapshot and the corrections read from the zip.
-type ZipKept = (PathBuf, Snapshot, Result<Vec<CorrectionsFile>, String>);
+type ZipKept = (PathBuf, Snapshot, Result<Vec<CorrectionsFile>, Error>);
 
 /// Keeps the zips in the store's downloads folder, then each release's corrections and
 /// snapshot: a snapshot is what makes a release count as done, so it is written last, once
@@ -93,7 +93,7 @@ fn keep(store: &Store, fetched: Vec<Fetched>) -> Result<Vec<String>, Error> {
 fn keep_corrections(
     store: &Store,
     release: ReleaseId,
-    corrections: Result<Vec<CorrectionsFile>, String>,
+    corrections: Result<Vec<CorrectionsFile>, Error>,
 ) -> Result<Vec<String>, Error> {
     let files = match corrections {
         Ok(files) => files,
@@ -113,6 +113,33 @@ fn keep_corrections(
             }
         })
         .collect())
+}
+
+/// Runs `job` holding the store's lock. A job that fails leaves no trace of having taken the
+/// lock: the store folder, its `.lock` and `downloads/` folder are removed again if they were
+/// not there before (a folder only if empty), so that a failed command changes nothing.
+fn locked<T>(store: &Store, job: impl FnOnce() -> Result<T, Error>) -> Result<T, Error> {
+    let dir = store.dir().to_path_buf();
+    let lock_file = dir.join(".lock");
+    let downloads = store.downloads();
+    let found = [dir.exists(), lock_file.exists(), downloads.exists()];
+    let lock = store.lock()?;
+    let result = job();
+    if result.is_err() {
+        // Removed while still held: a run waiting for it then finds its file gone and takes
+        // the lock anew (see `Store::lock`).
+        if !found[2] {
+            let _ = std::fs::remove_dir(&downloads);
+        }
+        if !found[1] {
+            let _ = std::fs::remove_file(&lock_file);
+        }
+        if !found[0] {
+            let _ = std::fs::remove_dir(&dir);
+        }
+    }
+    drop(lock);
+    result
 }
 
 /// What `fetch RELEASE` did.
@@ -135,7 +162,15 @@ pub fn fetch_release(
     options: &FetchOptions,
     force: bool,
 ) -> Result<FetchOutcome, Error> {
-    let _lock = store.lock()?;
+    locked(store, || fetch_locked(store, release, options, force))
+}
+
+fn fetch_locked(
+    store: &Store,
+    release: ReleaseId,
+    options: &FetchOptions,
+    force: bool,
+) -> Result<FetchOutcome, Error> {
     let fetched = download(store, release, options)?;
     let (url, sha256, counts) = (
         fetched.download.url.clone(),
@@ -162,6 +197,9 @@ pub fn fetch_release(
 pub struct CheckOptions {
     /// When the report is made (RFC 3339), for its context.
     pub generated_at: String,
+    /// Today's date: no release after the quarter following it is probed. The caller reads
+    /// the clock (or pins it), as it does for `generated_at`.
+    pub today: chrono::NaiveDate,
     pub fetch: FetchOptions,
     pub filter: Filter,
     pub format: Format,
@@ -209,7 +247,14 @@ pub fn check(
     options: &CheckOptions,
     out: &mut dyn Write,
 ) -> Result<CheckOutcome, Error> {
-    let _lock = store.lock()?;
+    locked(store, || check_locked(store, options, out))
+}
+
+fn check_locked(
+    store: &Store,
+    options: &CheckOptions,
+    out: &mut dyn Write,
+) -> Result<CheckOutcome, Error> {
     let newest = store.latest()?;
     let fetched = probe(store, newest, options)?;
     let Some(latest) = fetched.last() else {
@@ -238,7 +283,7 @@ pub fn check(
 fn probe(store: &Store, newest: ReleaseId, options: &CheckOptions) -> Result<Vec<Fetched>, Error> {
     let mut fetched = Vec::new();
     let mut probe = newest.next_quarter();
-    let horizon = last_possible_release(chrono::Utc::now().date_naive());
+    let horizon = last_possible_release(options.today);
     while probe <= horizon {
         match download(store, probe, &options.fetch) {
             Ok(f) => fetched.push(f),
@@ -273,17 +318,15 @@ fn report_and_notify(
             .and_then(|()| out.flush())
             .map_err(|e| io_error("changelog", e))?,
     }
+    // The report comes first: a webhook that fails, after its retries, loses no changelog; the
+    // error is then exit 2 with nothing stored, and the next run reports and notifies again.
     if let Some(url) = &options.notify {
         let mut json = Vec::new();
-        report::json::render(&mut json, changeset).map_err(|e| io_error("report", e))?;
-        if let Some((key, value)) = extra {
-            let mut doc: serde_json::Value =
-                serde_json::from_slice(&json).map_err(|e| io_error("report", e.into()))?;
-            if let Some(map) = doc.as_object_mut() {
-                map.insert(key.to_string(), value);
-            }
-            json = serde_json::to_vec_pretty(&doc).map_err(|e| io_error("report", e.into()))?;
-        }
+        // The document is built once, with the extra key in it (not rendered, parsed back and
+        // rendered again).
+        let extra = extra.map(|(key, value)| (key.to_string(), value));
+        report::json::render_with(&mut json, changeset, &extra.into_iter().collect())
+            .map_err(|e| io_error("report", e))?;
         fetch::post_json(url, json, &options.fetch)?;
     }
     Ok(())
@@ -302,5 +345,33 @@ fn io_error(path: &str, source: std::io::Error) -> Error {
     Error::Io {
         path: path.to_string(),
         source,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn on(date: &str) -> String {
+        last_possible_release(date.parse().unwrap()).to_string()
+    }
+
+    /// On the last day of a quarter the next quarter's file may be out; on the first day of
+    /// the next, the one after it.
+    #[test]
+    fn the_last_possible_release_at_quarter_boundaries() {
+        for (today, last) in [
+            ("2025-01-01", "2025-04"),
+            ("2025-03-31", "2025-04"),
+            ("2025-04-01", "2025-07"),
+            ("2025-06-30", "2025-07"),
+            ("2025-07-01", "2025-10"),
+            ("2025-09-30", "2025-10"),
+            ("2025-10-01", "2026-01"),
+            ("2025-12-31", "2026-01"),
+            ("2024-02-29", "2024-04"),
+        ] {
+            assert_eq!(on(today), last, "on {today}");
+        }
     }
 }

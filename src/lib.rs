@@ -119,7 +119,7 @@ fn read_corrections(
         let corrections = read::corrections::read(&name, &bytes)?;
         out.push(model::correction::CorrectionsFile {
             version: model::correction::version_from_name(&name),
-            sha256: source::sha256_hex(&bytes),
+            sha256: model::sha256_hex(&bytes),
             name,
             corrections,
         });

@@ -20,6 +20,19 @@ fn take(dir: &Path) -> Vec<String> {
 
 fn main() {
     let root = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    // The terminal half of the colour test notes itself as the gated tests do.
+    let terminal = root.join("terminal");
+    let (ran, skipped) = (take(&terminal.join("ran")), take(&terminal.join("skipped")));
+    if !skipped.is_empty() {
+        println!(
+            "NOTE: the terminal half of {} test{} did not run (script(1) gave no terminal; \
+             HCPCS_DIFF_REQUIRE_TERMINAL=1 makes that a failure)",
+            skipped.len(),
+            if skipped.len() == 1 { "" } else { "s" },
+        );
+    } else if !ran.is_empty() {
+        println!("terminal tests: {} ran under script(1)", ran.len());
+    }
     let browser = root.join("browser");
     let (ran, skipped) = (take(&browser.join("ran")), take(&browser.join("skipped")));
     if !skipped.is_empty() {

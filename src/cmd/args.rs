@@ -21,19 +21,28 @@ pub struct NetworkArgs {
     /// Where CMS's paths hang from: a mirror's URL, or a local folder of zips named as CMS names them.
     #[arg(long, env = "HCPCS_DIFF_BASE_URL", default_value = hcpcs_diff::fetch::catalogue::CMS_BASE_URL)]
     base_url: String,
-    /// Seconds to wait for a connection or for any read.
-    #[arg(long, default_value_t = 30)]
+    /// Seconds to wait for a connection or for any read (1 to 3600).
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=MAX_TIMEOUT))]
     timeout: u64,
-    /// Seconds a whole download may take, retries included (a body that trickles in ends).
-    #[arg(long, default_value_t = 600)]
+    /// Seconds a whole download may take, retries included (a body that trickles in ends; 1 to
+    /// 86400).
+    #[arg(long, default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..=MAX_DEADLINE))]
     deadline: u64,
-    /// Further attempts after a 5xx answer, a connection error or a timeout (never after 404).
-    #[arg(long, default_value_t = 3)]
+    /// Further attempts after a 5xx answer, a connection error or a timeout (never after 404;
+    /// at most 100).
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(0..=MAX_RETRIES))]
     retries: u32,
-    /// Largest download accepted, in megabytes.
-    #[arg(long, default_value_t = 100)]
+    /// Largest download accepted, in megabytes (1 to 102400).
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=MAX_MB))]
     max_mb: u64,
 }
+
+// Bounds on the network options: past them a value is a typo, not a wish, and a wait that long
+// would not fit the clock's arithmetic (an hour per read, a day per download, 100 GB).
+const MAX_TIMEOUT: u64 = 3600;
+const MAX_DEADLINE: u64 = 86_400;
+const MAX_RETRIES: i64 = 100;
+const MAX_MB: u64 = 100 * 1024;
 
 impl NetworkArgs {
     pub fn options(self, url: Option<String>) -> FetchOptions {
@@ -210,11 +219,20 @@ impl From<ChangeArg> for Change {
     }
 }
 
+/// A value given on the command line that is not what its option takes.
+#[derive(Debug, thiserror::Error)]
+pub enum ValueError {
+    #[error("'{0}' is not an RFC 3339 time like 2026-01-02T03:04:05Z: {1}")]
+    Time(String, chrono::ParseError),
+    #[error("'{0}' is not a date (YYYY-MM-DD, MM/DD/YYYY or YYYYMMDD)")]
+    Date(String),
+}
+
 /// `--generated-at TIME`: an RFC 3339 time, as reports write it (`2026-01-02T03:04:05Z`).
-pub fn generated_at(s: &str) -> std::result::Result<String, String> {
+pub fn generated_at(s: &str) -> std::result::Result<String, ValueError> {
     chrono::DateTime::parse_from_rfc3339(s.trim())
         .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
-        .map_err(|e| format!("'{s}' is not an RFC 3339 time like 2026-01-02T03:04:05Z: {e}"))
+        .map_err(|e| ValueError::Time(s.to_string(), e))
 }
 
 /// When a report is made: `given` (`--generated-at`), or now.

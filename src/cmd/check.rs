@@ -32,6 +32,10 @@ pub struct Args {
     notify: Option<String>,
     #[command(flatten)]
     network: NetworkArgs,
+    /// The date to take as today instead of the clock's (UTC): no release after the quarter
+    /// following it is probed.
+    #[arg(long, value_name = "YYYY-MM-DD", env = "HCPCS_DIFF_TODAY")]
+    today: Option<chrono::NaiveDate>,
     /// The time the report says it was made (RFC 3339) instead of now.
     #[arg(long, value_name = "TIME", env = "HCPCS_DIFF_GENERATED_AT", value_parser = super::args::generated_at)]
     generated_at: Option<String>,
@@ -48,6 +52,9 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write, err: &mut dyn Write) 
         output: args.output.clone(),
         notify: args.notify,
         generated_at: super::args::made_at(args.generated_at),
+        today: args
+            .today
+            .unwrap_or_else(|| chrono::Utc::now().date_naive()),
     };
     // The report is written (to --output, or here to standard output) inside `check`, before
     // anything is stored; what follows is said once the store is committed, so a standard

@@ -32,9 +32,9 @@ pub enum ShowFormat {
     Json,
 }
 
-fn parse_on(value: &str) -> Result<NaiveDate, String> {
+fn parse_on(value: &str) -> Result<NaiveDate, super::args::ValueError> {
     hcpcs_diff::audit::input::parse_date(value)
-        .ok_or_else(|| format!("'{value}' is not a date (YYYY-MM-DD, MM/DD/YYYY or YYYYMMDD)"))
+        .ok_or_else(|| super::args::ValueError::Date(value.to_string()))
 }
 
 pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {

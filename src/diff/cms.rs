@@ -8,12 +8,53 @@
 //! what still holds is checked: an added code's date added is not before OLD took effect, and a
 //! retired code's termination date falls between the two releases.
 
+use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::{Change, FieldChange};
 use crate::model::codes::{ACTION, decode};
 use crate::model::fields::Group;
 use crate::model::{Record, ReleaseId};
+
+/// Why a code's CMS action code (or, across a gap, its dates) does not say what its change
+/// says; the words are a disagreement's reason in every report.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Mismatch {
+    #[error("changed but has no CMS action code")]
+    NoActionCode,
+    #[error("added but {marked}")]
+    Added { marked: String },
+    #[error("termination date newly set but {marked}")]
+    Retired { marked: String },
+    #[error("termination date removed but {marked}")]
+    Reinstated { marked: String },
+    #[error("{marked} but already in OLD")]
+    AlreadyInOld { marked: String },
+    #[error("{marked} but its termination date did not change")]
+    TerminationUnchanged { marked: String },
+    #[error("{marked} but it was not discontinued in OLD")]
+    NotDiscontinued { marked: String },
+    #[error("{marked} but nothing changed")]
+    NothingChanged { marked: String },
+    #[error("{fields} changed but {marked}")]
+    Fields { fields: String, marked: String },
+    #[error("added but its date added ({date}) is before {old} took effect ({from})")]
+    AddedBefore {
+        date: NaiveDate,
+        old: ReleaseId,
+        from: NaiveDate,
+    },
+    #[error(
+        "retired but its termination date ({date}) is not between {old} ({from}) and {new} ({to})"
+    )]
+    RetiredOutside {
+        date: NaiveDate,
+        old: ReleaseId,
+        from: NaiveDate,
+        new: ReleaseId,
+        to: NaiveDate,
+    },
+}
 
 /// How far CMS's action codes could be checked for a pair of releases.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -54,21 +95,23 @@ pub fn check_gap(
     record: &Record,
     old: ReleaseId,
     new: ReleaseId,
-) -> Result<(), String> {
+) -> Result<(), Mismatch> {
     let (from, to) = (old.first_day(), new.first_day());
     match change {
         Some(Change::Added) => match record.added_date {
             // CMS dates some codes back to the first day of the quarter they were added in
             // (G2168, G2169: 2020-01-01, first in 2020-04): the same day as OLD is no conflict.
-            Some(d) if d < from => Err(format!(
-                "added but its date added ({d}) is before {old} took effect ({from})"
-            )),
+            Some(date) if date < from => Err(Mismatch::AddedBefore { date, old, from }),
             _ => Ok(()),
         },
         Some(Change::Retired) => match record.termination_date {
-            Some(d) if d < from || d >= to => Err(format!(
-                "retired but its termination date ({d}) is not between {old} ({from}) and {new} ({to})"
-            )),
+            Some(date) if date < from || date >= to => Err(Mismatch::RetiredOutside {
+                date,
+                old,
+                from,
+                new,
+                to,
+            }),
             _ => Ok(()),
         },
         _ => Ok(()),
@@ -108,7 +151,7 @@ pub fn check(
     change: Option<Change>,
     fields: &[FieldChange],
     action: Option<&str>,
-) -> Result<(), String> {
+) -> Result<(), Mismatch> {
     let cosmetic_only = change == Some(Change::Changed) && fields.iter().all(|f| f.cosmetic);
     if cosmetic_only && action == Some("N") {
         return Ok(());
@@ -117,7 +160,7 @@ pub fn check(
     let Some(action) = action else {
         return match change {
             None => Ok(()),
-            Some(_) => Err("changed but has no CMS action code".to_string()),
+            Some(_) => Err(Mismatch::NoActionCode),
         };
     };
     let long = changed(&fields, |f| f.field == "long_description");
@@ -125,36 +168,28 @@ pub fn check(
     let admin = changed(&fields, |f| f.group != Group::Description);
     let payment = changed(&fields, |f| f.group == Group::Payment);
     let service = changed(&fields, |f| f.group == Group::ServiceType);
-    let groups = || named_fields(&fields);
+    let marked = || named(action);
+    let fields_changed = || Mismatch::Fields {
+        fields: named_fields(&fields),
+        marked: named(action),
+    };
     let fits = match (change, action) {
         (Some(Change::Added), "A")
         | (Some(Change::Retired), "D")
         | (Some(Change::Reinstated), "R") => true,
         (None, "N") => true,
-        (Some(Change::Added), _) => return Err(format!("added but {}", named(action))),
-        (Some(Change::Retired), _) => {
-            return Err(format!("termination date newly set but {}", named(action)));
-        }
+        (Some(Change::Added), _) => return Err(Mismatch::Added { marked: marked() }),
+        (Some(Change::Retired), _) => return Err(Mismatch::Retired { marked: marked() }),
         (Some(Change::Reinstated), _) => {
-            return Err(format!("termination date removed but {}", named(action)));
+            return Err(Mismatch::Reinstated { marked: marked() });
         }
-        (_, "A") => return Err(format!("{} but already in OLD", named(action))),
+        (_, "A") => return Err(Mismatch::AlreadyInOld { marked: marked() }),
         // A termination date moved (G0154 in 2017: 2015-12-31 to 2016-02-29) is CMS's D too.
         (Some(Change::Changed), "D") => changed(&fields, |f| f.field == "termination_date"),
-        (_, "D") => {
-            return Err(format!(
-                "{} but its termination date did not change",
-                named(action)
-            ));
-        }
-        (_, "R") => {
-            return Err(format!(
-                "{} but it was not discontinued in OLD",
-                named(action)
-            ));
-        }
-        (None, _) => return Err(format!("{} but nothing changed", named(action))),
-        (Some(_), "N") => return Err(format!("{} changed but {}", groups(), named(action))),
+        (_, "D") => return Err(Mismatch::TerminationUnchanged { marked: marked() }),
+        (_, "R") => return Err(Mismatch::NotDiscontinued { marked: marked() }),
+        (None, _) => return Err(Mismatch::NothingChanged { marked: marked() }),
+        (Some(_), "N") => return Err(fields_changed()),
         (Some(_), "C") => long,
         (Some(_), "S") => short,
         (Some(_), "B") => long && admin,
@@ -163,11 +198,7 @@ pub fn check(
         (Some(_), "T") => service,
         (Some(_), _) => false,
     };
-    if fits {
-        Ok(())
-    } else {
-        Err(format!("{} changed but {}", groups(), named(action)))
-    }
+    if fits { Ok(()) } else { Err(fields_changed()) }
 }
 
 #[cfg(test)]
@@ -196,11 +227,13 @@ mod tests {
         assert!(check(Some(Change::Changed), &pricing, Some("P")).is_ok());
         assert!(check(Some(Change::Changed), &pricing, Some("F")).is_ok());
         assert_eq!(
-            check(Some(Change::Changed), &pricing, Some("N")).unwrap_err(),
+            check(Some(Change::Changed), &pricing, Some("N"))
+                .unwrap_err()
+                .to_string(),
             "pricing indicator changed but marked N (no maintenance for this code)"
         );
         assert_eq!(
-            check(None, &[], Some("A")).unwrap_err(),
+            check(None, &[], Some("A")).unwrap_err().to_string(),
             "marked A (add procedure or modifier code) but already in OLD"
         );
         let mut recased = field("long_description", Group::Description);
@@ -208,7 +241,9 @@ mod tests {
         recased.cosmetic_reason = Some(crate::diff::Cosmetic::Punctuation);
         assert!(check(Some(Change::Changed), &[recased], Some("N")).is_ok());
         assert_eq!(
-            check(Some(Change::Changed), &pricing, Some("C")).unwrap_err(),
+            check(Some(Change::Changed), &pricing, Some("C"))
+                .unwrap_err()
+                .to_string(),
             "pricing indicator changed but marked C (change in long description)"
         );
     }
@@ -217,7 +252,9 @@ mod tests {
     fn reasons_name_fields_not_groups() {
         let service = [field("types_of_service", Group::ServiceType)];
         assert_eq!(
-            check(Some(Change::Changed), &service, Some("N")).unwrap_err(),
+            check(Some(Change::Changed), &service, Some("N"))
+                .unwrap_err()
+                .to_string(),
             "type of service changed but marked N (no maintenance for this code)"
         );
         let both = [
@@ -225,7 +262,9 @@ mod tests {
             field("coverage", Group::Coverage),
         ];
         assert_eq!(
-            check(Some(Change::Changed), &both, Some("P")).unwrap_err(),
+            check(Some(Change::Changed), &both, Some("P"))
+                .unwrap_err()
+                .to_string(),
             "BETOS, coverage changed but marked P (payment change (mog, pricing indicator codes, anesthesia base units, asc))"
         );
     }
@@ -251,7 +290,9 @@ mod tests {
         assert!(check_gap(Some(Change::Added), &r, old, new).is_ok());
         r.added_date = date("2006-01-01");
         assert_eq!(
-            check_gap(Some(Change::Added), &r, old, new).unwrap_err(),
+            check_gap(Some(Change::Added), &r, old, new)
+                .unwrap_err()
+                .to_string(),
             "added but its date added (2006-01-01) is before 2020-01 took effect (2020-01-01)"
         );
         r.termination_date = date("2020-06-30");

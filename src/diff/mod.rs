@@ -489,7 +489,7 @@ pub fn diff(old: &Snapshot, new: &Snapshot) -> Changeset {
                 kind: record.kind,
                 change,
                 action_code: action_code.clone(),
-                reason: reason.clone(),
+                reason: reason.to_string(),
             });
         }
         let Some(change) = change else { continue };
@@ -784,6 +784,9 @@ impl Changeset {
         s
     }
 }
+
+#[cfg(test)]
+mod properties;
 
 #[cfg(test)]
 mod tests {

@@ -63,6 +63,12 @@ pub enum FetchError {
     },
     #[error("{url}: HTTP {status}")]
     Status { url: String, status: u16 },
+    #[error("{url}: HTTP {status} redirects to {target}, not followed (only http and https are)")]
+    Redirect {
+        url: String,
+        status: u16,
+        target: String,
+    },
     #[error("{url}: {attempts} attempt(s) failed; last: {message}")]
     Network {
         url: String,
@@ -75,6 +81,17 @@ pub enum FetchError {
     TooLarge { url: String, limit: u64 },
     #[error("{url}: not a zip ({what}); a server error page answered with status 200?")]
     NotAZip { url: String, what: String },
+    #[error(
+        "{url}: not a zip: the body came with Content-Encoding: {encoding} (Content-Type: \
+         {content_type}), which this tool neither asks for nor unpacks"
+    )]
+    Encoded {
+        url: String,
+        encoding: String,
+        content_type: String,
+    },
+    #[error("{path}: is {what}, not a zip file")]
+    NotAFile { path: String, what: &'static str },
     #[error("{path}: {source}")]
     Io {
         path: String,
@@ -84,6 +101,29 @@ pub enum FetchError {
     NoFileName { url: String },
     #[error("cannot set up HTTP: {0}")]
     Client(String),
+}
+
+/// Why an attempt at a download failed.
+enum Failed {
+    /// Worth another attempt: the body was cut off.
+    Retry(Cut),
+    /// Not worth another: the answer is wrong, or a limit was passed.
+    Final(FetchError),
+}
+
+impl From<FetchError> for Failed {
+    fn from(e: FetchError) -> Self {
+        Failed::Final(e)
+    }
+}
+
+/// How a body was cut off.
+#[derive(Debug, thiserror::Error)]
+enum Cut {
+    #[error("connection broke after {bytes} bytes: {reason}")]
+    Broke { bytes: usize, reason: String },
+    #[error("body ended after {got} of {expected} bytes")]
+    Short { got: usize, expected: u64 },
 }
 
 /// A completed download, not yet kept anywhere but a temporary file.
@@ -178,17 +218,44 @@ impl Download {
             validators: self.validators,
         };
         let note = dir.join(format!("{}.posting.json", self.file_name));
-        let mut json = serde_json::to_vec_pretty(&posting).unwrap_or_default();
+        let mut json = serde_json::to_vec_pretty(&posting).map_err(|e| FetchError::Io {
+            path: note.display().to_string(),
+            source: e.into(),
+        })?;
         json.push(b'\n');
         crate::fs::write_atomically(&note, &json).map_err(io(&note))?;
         Ok(path)
     }
 }
 
+/// The longest wait the library honours for any timeout or deadline: a year. Past it the clock's
+/// arithmetic (an instant plus a duration) could overflow; the command line bounds them far
+/// lower.
+const LONGEST_WAIT: Duration = Duration::from_secs(365 * 24 * 3600);
+
+/// The instant `wait` from now, a wait longer than `LONGEST_WAIT` taken as that.
+fn after(wait: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(wait.min(LONGEST_WAIT)).unwrap_or(now)
+}
+
 fn client(options: &FetchOptions) -> Result<reqwest::blocking::Client, FetchError> {
+    let timeout = options.timeout.min(LONGEST_WAIT);
+    // A redirect to another scheme (`file://`, `ftp://`) is not followed but answered as it
+    // came, so that `get` can name where it pointed.
+    let redirects = reqwest::redirect::Policy::custom(|attempt| {
+        if !matches!(attempt.url().scheme(), "http" | "https") {
+            attempt.stop()
+        } else if attempt.previous().len() >= 10 {
+            attempt.error("more than 10 redirects")
+        } else {
+            attempt.follow()
+        }
+    });
     reqwest::blocking::Client::builder()
-        .connect_timeout(options.timeout)
-        .timeout(options.timeout)
+        .redirect(redirects)
+        .connect_timeout(timeout)
+        .timeout(timeout)
         .user_agent(concat!("hcpcs-diff/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|e| FetchError::Client(e.to_string()))
@@ -226,6 +293,51 @@ fn request(
     request
 }
 
+/// The attempts at one request: the first at once, then up to `retries` more, each after a wait
+/// that doubles from `backoff`; none past the deadline, which bounds them all.
+struct Attempts {
+    made: u32,
+    wait: Duration,
+    until: Instant,
+}
+
+impl Attempts {
+    fn new(options: &FetchOptions) -> Self {
+        Attempts {
+            made: 0,
+            wait: options.backoff,
+            until: after(options.deadline),
+        }
+    }
+
+    /// Waits for the next attempt: `false` when all were made, an error past the deadline.
+    fn next(&mut self, url: &str, options: &FetchOptions) -> Result<bool, FetchError> {
+        if self.made > options.retries {
+            return Ok(false);
+        }
+        if self.made > 0 {
+            // Never sleep past the deadline.
+            let left = self.until.saturating_duration_since(Instant::now());
+            std::thread::sleep(self.wait.min(left));
+            self.wait = self.wait.saturating_mul(2);
+        }
+        self.made += 1;
+        if Instant::now() >= self.until {
+            return Err(past_deadline(url, options));
+        }
+        Ok(true)
+    }
+
+    /// The error once every attempt failed, `last` saying how the last one did.
+    fn failed(&self, url: &str, last: String) -> FetchError {
+        FetchError::Network {
+            url: url.to_string(),
+            attempts: self.made,
+            message: last,
+        }
+    }
+}
+
 /// One GET, retried on 5xx and connection errors.
 fn get(
     client: &reqwest::blocking::Client,
@@ -234,17 +346,9 @@ fn get(
     temp_dir: &Path,
     validators: Option<&Validators>,
 ) -> Result<Answer, FetchError> {
-    let mut wait = options.backoff;
+    let mut attempts = Attempts::new(options);
     let mut last = String::new();
-    let until = Instant::now() + options.deadline;
-    for attempt in 0..=options.retries {
-        if attempt > 0 {
-            std::thread::sleep(wait);
-            wait *= 2;
-        }
-        if Instant::now() >= until {
-            return Err(past_deadline(url, options));
-        }
+    while attempts.next(url, options)? {
         let response = match request(client, url, validators).send() {
             Ok(r) => r,
             Err(e) => {
@@ -263,22 +367,30 @@ fn get(
             last = format!("HTTP {}", status.as_u16());
             continue;
         }
+        // A redirect the client followed is not seen here: one it did not follow pointed to
+        // another scheme (`file://`), and saying where is what helps.
+        if status.is_redirection()
+            && let Some(target) = header_text(response.headers(), reqwest::header::LOCATION)
+        {
+            return Err(FetchError::Redirect {
+                url: url.to_string(),
+                status: status.as_u16(),
+                target,
+            });
+        }
         if !status.is_success() {
             return Err(FetchError::Status {
                 url: url.to_string(),
                 status: status.as_u16(),
             });
         }
-        match receive(response, url, options, temp_dir, until)? {
+        match receive(response, url, options, temp_dir, attempts.until) {
             Ok(download) => return Ok(Answer::Body(download)),
-            Err(message) => last = message,
+            Err(Failed::Retry(cut)) => last = cut.to_string(),
+            Err(Failed::Final(e)) => return Err(e),
         }
     }
-    Err(FetchError::Network {
-        url: url.to_string(),
-        attempts: options.retries + 1,
-        message: last,
-    })
+    Err(attempts.failed(url, last))
 }
 
 /// A download of `len` bytes so far may go on: under the size cap and the deadline.
@@ -318,15 +430,14 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     message
 }
 
-/// Streams the body into a temporary file in `temp_dir`. The outer error ends the download;
-/// the inner one (a broken connection) may be retried.
+/// Streams the body into a temporary file in `temp_dir`. A body cut off may be retried.
 fn receive(
     response: reqwest::blocking::Response,
     url: &str,
     options: &FetchOptions,
     temp_dir: &Path,
     until: Instant,
-) -> Result<Result<Download, String>, FetchError> {
+) -> Result<Download, Failed> {
     let len = response.content_length();
     let header = |name: reqwest::header::HeaderName| {
         let value = response.headers().get(name)?.to_str().ok()?;
@@ -336,30 +447,60 @@ fn receive(
         etag: header(reqwest::header::ETAG),
         last_modified: header(reqwest::header::LAST_MODIFIED),
     };
-    let got = receive_from(Box::new(response), len, url, options, temp_dir, until)?;
-    Ok(got.map(|download| Download {
+    let served = Served {
+        content_encoding: header_text(response.headers(), reqwest::header::CONTENT_ENCODING),
+        content_type: header_text(response.headers(), reqwest::header::CONTENT_TYPE),
+    };
+    let download = receive_from(
+        Box::new(response),
+        len,
+        url,
+        &served,
+        options,
+        temp_dir,
+        until,
+    )?;
+    Ok(Download {
         validators,
         ..download
-    }))
+    })
+}
+
+/// What a server said of the body it sent, for the message when it is not a zip.
+#[derive(Default)]
+struct Served {
+    content_encoding: Option<String>,
+    content_type: Option<String>,
+}
+
+/// A header's value for a message: printable characters only, at most 200 of them.
+fn header_text(
+    headers: &reqwest::header::HeaderMap,
+    name: reqwest::header::HeaderName,
+) -> Option<String> {
+    let value = headers.get(name)?;
+    let text = String::from_utf8_lossy(value.as_bytes());
+    Some(text.chars().filter(|c| !c.is_control()).take(200).collect())
 }
 
 fn receive_from(
     mut response: Box<dyn Read>,
     content_length: Option<u64>,
     url: &str,
+    served: &Served,
     options: &FetchOptions,
     temp_dir: &Path,
     until: Instant,
-) -> Result<Result<Download, String>, FetchError> {
+) -> Result<Download, Failed> {
     let io = |source| FetchError::Io {
         path: temp_dir.display().to_string(),
         source,
     };
     if content_length.is_some_and(|n| n > options.max_bytes) {
-        return Err(FetchError::TooLarge {
+        return Err(Failed::Final(FetchError::TooLarge {
             url: url.to_string(),
             limit: options.max_bytes,
-        });
+        }));
     }
     std::fs::create_dir_all(temp_dir).map_err(io)?;
     let mut file = tempfile::Builder::new()
@@ -375,11 +516,10 @@ fn receive_from(
             Ok(0) => break,
             Ok(n) => n,
             Err(e) => {
-                return Ok(Err(format!(
-                    "connection broke after {} bytes: {}",
-                    bytes.len(),
-                    error_chain(&e)
-                )));
+                return Err(Failed::Retry(Cut::Broke {
+                    bytes: bytes.len(),
+                    reason: error_chain(&e),
+                }));
             }
         };
         within_limits((bytes.len() + n) as u64, url, options, until)?;
@@ -392,30 +532,40 @@ fn receive_from(
     if let Some(expected) = content_length
         && expected != bytes.len() as u64
     {
-        return Ok(Err(format!(
-            "body ended after {} of {expected} bytes",
-            bytes.len()
-        )));
+        return Err(Failed::Retry(Cut::Short {
+            got: bytes.len(),
+            expected,
+        }));
     }
     if !bytes.starts_with(b"PK\x03\x04") {
-        return Err(FetchError::NotAZip {
+        let content_type = served.content_type.clone();
+        if let Some(encoding) = &served.content_encoding
+            && !encoding.eq_ignore_ascii_case("identity")
+        {
+            return Err(Failed::Final(FetchError::Encoded {
+                url: url.to_string(),
+                encoding: encoding.clone(),
+                content_type: content_type.unwrap_or_else(|| "none given".to_string()),
+            }));
+        }
+        let mut what = what_it_is(&bytes);
+        if let Some(content_type) = content_type {
+            what.push_str(&format!(", Content-Type: {content_type}"));
+        }
+        return Err(Failed::Final(FetchError::NotAZip {
             url: url.to_string(),
-            what: what_it_is(&bytes),
-        });
+            what,
+        }));
     }
     file.as_file().sync_all().map_err(io)?;
-    Ok(Ok(Download {
+    Ok(Download {
         url: url.to_string(),
         file_name: zip_name(url).to_string(),
-        sha256: hasher
-            .finalize()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect(),
+        sha256: crate::model::hex(&hasher.finalize()),
         bytes,
         validators: Validators::default(),
         file,
-    }))
+    })
 }
 
 /// The last path segment of `url`, without a query: the name CMS gave the zip.
@@ -523,7 +673,31 @@ fn from_folder(
         .iter()
         .map(|u| u.rsplit('/').next().unwrap_or(u))
         .collect();
-    let Some(path) = names.iter().map(|n| dir.join(n)).find(|p| p.is_file()) else {
+    let mut found = None;
+    for path in names.iter().map(|n| dir.join(n)) {
+        let meta = match std::fs::metadata(&path) {
+            Ok(meta) => meta,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(source) => {
+                let path = path.display().to_string();
+                return Err(FetchError::Io { path, source });
+            }
+        };
+        // A FIFO would block the reader, a folder is no zip: either is a mistake in the
+        // mirror to name, not a release CMS has not posted.
+        let what = if meta.is_dir() {
+            Some("a folder")
+        } else {
+            crate::error::irregular(&meta)
+        };
+        if let Some(what) = what {
+            let path = path.display().to_string();
+            return Err(FetchError::NotAFile { path, what });
+        }
+        found = Some(path);
+        break;
+    }
+    let Some(path) = found else {
         let tried = names
             .iter()
             .map(|n| dir.join(n).display().to_string())
@@ -536,14 +710,16 @@ fn from_folder(
         source,
     })?;
     let len = file.metadata().map(|m| m.len()).ok();
-    let until = Instant::now() + options.deadline;
-    match receive_from(Box::new(file), len, &url, options, temp_dir, until)? {
+    let until = after(options.deadline);
+    let served = Served::default();
+    match receive_from(Box::new(file), len, &url, &served, options, temp_dir, until) {
         Ok(download) => Ok(download),
-        Err(message) => Err(FetchError::Network {
+        Err(Failed::Retry(cut)) => Err(FetchError::Network {
             url,
             attempts: 1,
-            message,
+            message: cut.to_string(),
         }),
+        Err(Failed::Final(e)) => Err(e),
     }
 }
 
@@ -558,7 +734,7 @@ fn get_text(
     if !response.status().is_success() {
         return None;
     }
-    let until = Instant::now() + options.deadline;
+    let until = after(options.deadline);
     let mut page = Vec::new();
     let mut buf = vec![0u8; 64 * 1024];
     loop {
@@ -573,24 +749,80 @@ fn get_text(
     Some(String::from_utf8_lossy(&page).into_owned())
 }
 
-/// POSTs `body` as JSON to `url` (a webhook); any answer but 2xx is an error.
+/// POSTs `body` as JSON to `url` (a webhook), retried as a download is (5xx answers and
+/// connection errors, `retries` times with a doubling wait, within the deadline); any other
+/// answer but 2xx is an error at once.
 pub fn post_json(url: &str, body: Vec<u8>, options: &FetchOptions) -> Result<(), FetchError> {
-    let response = client(options)?
-        .post(url)
-        .header(reqwest::header::CONTENT_TYPE, "application/json")
-        .body(body)
-        .send()
-        .map_err(|e| FetchError::Network {
-            url: url.to_string(),
-            attempts: 1,
-            message: error_chain(&e),
-        })?;
-    if response.status().is_success() {
-        Ok(())
-    } else {
-        Err(FetchError::Status {
-            url: url.to_string(),
-            status: response.status().as_u16(),
-        })
+    let client = client(options)?;
+    let mut attempts = Attempts::new(options);
+    let mut last = String::new();
+    while attempts.next(url, options)? {
+        let sent = client
+            .post(url)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body.clone())
+            .send();
+        let status = match sent {
+            Ok(response) => response.status(),
+            Err(e) => {
+                last = error_chain(&e);
+                continue;
+            }
+        };
+        if status.is_success() {
+            return Ok(());
+        }
+        if !status.is_server_error() {
+            return Err(FetchError::Status {
+                url: url.to_string(),
+                status: status.as_u16(),
+            });
+        }
+        last = format!("HTTP {}", status.as_u16());
+    }
+    Err(attempts.failed(url, last))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Waits too long for the clock's arithmetic (an instant plus 2^64 s) end as the shorter
+    /// wait they mean, not in a panic.
+    #[test]
+    fn a_wait_past_the_clocks_range_does_not_panic() {
+        let dir = tempfile::tempdir().unwrap();
+        let options = FetchOptions {
+            base_url: "http://127.0.0.1:9".to_string(),
+            timeout: Duration::MAX,
+            deadline: Duration::MAX,
+            backoff: Duration::MAX,
+            retries: 0,
+            ..FetchOptions::default()
+        };
+        let release = ReleaseId {
+            year: 2020,
+            month: 4,
+        };
+        // Nothing listens on port 9: a connection error, after the deadline was set.
+        let err = fetch(release, &options, dir.path()).err().unwrap();
+        assert!(matches!(err, FetchError::Network { .. }), "{err}");
+        // A mirror folder: the zip is read under the same deadline.
+        let mirror = dir.path().join("mirror");
+        std::fs::create_dir(&mirror).unwrap();
+        std::fs::write(
+            mirror.join("april-2020-alpha-numeric-hcpcs-file.zip"),
+            b"PK\x03\x04 not really",
+        )
+        .unwrap();
+        let options = FetchOptions {
+            base_url: mirror.display().to_string(),
+            ..options
+        };
+        let download = fetch(release, &options, &dir.path().join("tmp")).unwrap();
+        assert_eq!(
+            download.file_name,
+            "april-2020-alpha-numeric-hcpcs-file.zip"
+        );
     }
 }

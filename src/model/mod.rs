@@ -14,7 +14,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 pub use snapshot::{
-    Counts, Provenance, SCHEMA_VERSION, Snapshot, SourceInfo, record_lines, sha256_hex,
+    Counts, Provenance, SCHEMA_VERSION, Snapshot, SourceInfo, hex, record_lines, sha256_hex,
 };
 
 /// Whether a record is a procedure/supply code (`E1392`) or a modifier (`RR`).

@@ -100,7 +100,8 @@ pub fn records_sha256(records: &[Record]) -> String {
     hex(&hasher.finalize())
 }
 
-fn hex(digest: &[u8]) -> String {
+/// A digest as lowercase hex: the crate's one hex encoder.
+pub fn hex(digest: &[u8]) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 

@@ -19,6 +19,29 @@ pub struct NotApplied {
     pub why: String,
 }
 
+/// Why a correction is not applied; the words are a `NotApplied`'s `why`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+enum Refusal {
+    #[error("the release already holds the code")]
+    AlreadyHeld,
+    #[error("no effective date to end the code the day before")]
+    NoEffectiveDate,
+    #[error("states no new value")]
+    NoValue,
+    #[error("puts the code back without its fields")]
+    ReinstatedBare,
+    #[error("words this tool does not read without guessing")]
+    Unparsed,
+    #[error("the release does not hold the code")]
+    NotHeld,
+    #[error("adds the code without its long description")]
+    AddedBare,
+    #[error("{field}: '{value}' is not a date")]
+    NotADate { field: String, value: String },
+    #[error("cannot set {0}")]
+    NotSettable(String),
+}
+
 /// What `apply` did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Outcome {
@@ -58,7 +81,7 @@ pub fn apply(snapshot: Snapshot, files: &[CorrectionsFile]) -> (Snapshot, Outcom
                     file: file.name.clone(),
                     code: c.code.clone(),
                     action: c.action.clone(),
-                    why,
+                    why: why.to_string(),
                 }),
             }
         }
@@ -68,7 +91,7 @@ pub fn apply(snapshot: Snapshot, files: &[CorrectionsFile]) -> (Snapshot, Outcom
     (corrected, outcome)
 }
 
-fn apply_one(records: &mut Vec<Record>, c: &Correction) -> Result<(), String> {
+fn apply_one(records: &mut Vec<Record>, c: &Correction) -> Result<(), Refusal> {
     let at = records.iter().position(|r| r.code == c.code);
     match (c.class, at) {
         (Action::Add, None) => {
@@ -76,14 +99,14 @@ fn apply_one(records: &mut Vec<Record>, c: &Correction) -> Result<(), String> {
             records.push(record);
             Ok(())
         }
-        (Action::Add, Some(_)) => Err("the release already holds the code".to_string()),
+        (Action::Add, Some(_)) => Err(Refusal::AlreadyHeld),
         (Action::Remove, Some(i)) => {
             records.remove(i);
             Ok(())
         }
         (Action::Terminate, Some(i)) => {
             if c.sets("termination_date").is_none() {
-                return Err("no effective date to end the code the day before".to_string());
+                return Err(Refusal::NoEffectiveDate);
             }
             set_all(&mut records[i], c)
         }
@@ -93,18 +116,18 @@ fn apply_one(records: &mut Vec<Record>, c: &Correction) -> Result<(), String> {
         }
         (Action::Change | Action::ReviseDescription, Some(i)) => {
             if c.stated.is_empty() {
-                return Err("states no new value".to_string());
+                return Err(Refusal::NoValue);
             }
             set_all(&mut records[i], c)
         }
-        (Action::Reinstate, _) => Err("puts the code back without its fields".to_string()),
-        (Action::Unparsed, _) => Err("words this tool does not read without guessing".to_string()),
-        (_, None) => Err("the release does not hold the code".to_string()),
+        (Action::Reinstate, _) => Err(Refusal::ReinstatedBare),
+        (Action::Unparsed, _) => Err(Refusal::Unparsed),
+        (_, None) => Err(Refusal::NotHeld),
     }
 }
 
 /// Every value `c` states, set on `record`, or none if one cannot be.
-fn set_all(record: &mut Record, c: &Correction) -> Result<(), String> {
+fn set_all(record: &mut Record, c: &Correction) -> Result<(), Refusal> {
     let mut changed = record.clone();
     for s in &c.stated {
         set(&mut changed, s)?;
@@ -114,9 +137,9 @@ fn set_all(record: &mut Record, c: &Correction) -> Result<(), String> {
 }
 
 /// The record an "ADD CODE" row gives: it must state the long description.
-fn added(c: &Correction) -> Result<Record, String> {
+fn added(c: &Correction) -> Result<Record, Refusal> {
     if c.sets("long_description").is_none() {
-        return Err("adds the code without its long description".to_string());
+        return Err(Refusal::AddedBare);
     }
     let kind = if c.code.len() == 2 {
         Kind::Modifier
@@ -133,14 +156,17 @@ fn added(c: &Correction) -> Result<Record, String> {
 }
 
 /// Sets one field of `r` as `s` says.
-fn set(r: &mut Record, s: &Stated) -> Result<(), String> {
-    let date = |v: &str| -> Result<Option<NaiveDate>, String> {
+fn set(r: &mut Record, s: &Stated) -> Result<(), Refusal> {
+    let date = |v: &str| -> Result<Option<NaiveDate>, Refusal> {
         if v.is_empty() {
             return Ok(None);
         }
         NaiveDate::parse_from_str(v, "%Y-%m-%d")
             .map(Some)
-            .map_err(|_| format!("{}: '{v}' is not a date", s.field))
+            .map_err(|_| Refusal::NotADate {
+                field: s.field.clone(),
+                value: v.to_string(),
+            })
     };
     let value = (s.op != Op::Exclude || !s.value.is_empty()).then(|| s.value.clone());
     let one = |slot: &mut Option<String>| match s.op {
@@ -170,7 +196,7 @@ fn set(r: &mut Record, s: &Stated) -> Result<(), String> {
         "action_effective_date" => r.action_effective_date = date(&s.value)?,
         "termination_date" => r.termination_date = date(&s.value)?,
         "added_date" => r.added_date = date(&s.value)?,
-        other => return Err(format!("cannot set {other}")),
+        other => return Err(Refusal::NotSettable(other.to_string())),
     }
     Ok(())
 }

@@ -138,7 +138,7 @@ type FieldProblem = (Field, String);
 fn record_from(code: &str, kind: Kind, raw: &RawRow) -> Result<Record, FieldProblem> {
     let text = |f| clean(raw.get(f));
     let list = |f| raw.all(f).filter_map(clean).collect::<Vec<_>>();
-    let date = |f| parse_date(raw.get(f)).map_err(|p| (f, p));
+    let date = |f| parse_date(raw.get(f)).map_err(|p| (f, p.to_string()));
     let mut r = Record::new(code, kind);
     r.short_description = text(Field::ShortDescription);
     r.pricing_indicators = list(Field::PricingIndicator);
@@ -161,7 +161,7 @@ fn record_from(code: &str, kind: Kind, raw: &RawRow) -> Result<Record, FieldProb
     r.betos = text(Field::Betos);
     r.types_of_service = list(Field::TypeOfService);
     r.anesthesia_base_units = parse_units(raw.get(Field::AnesthesiaBaseUnits))
-        .map_err(|p| (Field::AnesthesiaBaseUnits, p))?;
+        .map_err(|p| (Field::AnesthesiaBaseUnits, p.to_string()))?;
     r.added_date = date(Field::AddedDate)?;
     r.action_effective_date = date(Field::ActionEffectiveDate)?;
     r.termination_date = date(Field::TerminationDate)?;
@@ -203,8 +203,17 @@ fn repair_shifted_asc_date(record: &mut Record, raw: &RawRow, at: &Location) -> 
     })
 }
 
+/// A field's value that is not what the layout says the field holds.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+enum BadValue {
+    #[error("'{0}' is not a date (YYYYMMDD)")]
+    Date(String),
+    #[error("'{0}' is not a number of base units")]
+    Units(String),
+}
+
 /// `YYYYMMDD`, or blank for no date.
-fn parse_date(value: &str) -> Result<Option<NaiveDate>, String> {
+fn parse_date(value: &str) -> Result<Option<NaiveDate>, BadValue> {
     let v = value.trim();
     if v.is_empty() {
         return Ok(None);
@@ -217,12 +226,12 @@ fn parse_date(value: &str) -> Result<Option<NaiveDate>, String> {
     {
         return Ok(Some(date));
     }
-    Err(format!("'{v}' is not a date (YYYYMMDD)"))
+    Err(BadValue::Date(v.to_string()))
 }
 
 /// Anesthesia base units; CMS writes 0 on most codes and blank on others for "none", so both
 /// are absent here (otherwise a change of file format would read as a change of every code).
-fn parse_units(value: &str) -> Result<Option<u16>, String> {
+fn parse_units(value: &str) -> Result<Option<u16>, BadValue> {
     let v = value.trim();
     if v.is_empty() {
         return Ok(None);
@@ -230,7 +239,7 @@ fn parse_units(value: &str) -> Result<Option<u16>, String> {
     match v.parse::<u16>() {
         Ok(0) => Ok(None),
         Ok(n) => Ok(Some(n)),
-        Err(_) => Err(format!("'{v}' is not a number of base units")),
+        Err(_) => Err(BadValue::Units(v.to_string())),
     }
 }
 
@@ -264,11 +273,11 @@ mod tests {
         );
         assert_eq!(parse_date("        ").unwrap(), None);
         assert_eq!(
-            parse_date("2006013X").unwrap_err(),
+            parse_date("2006013X").unwrap_err().to_string(),
             "'2006013X' is not a date (YYYYMMDD)"
         );
         assert_eq!(
-            parse_date("20061301").unwrap_err(),
+            parse_date("20061301").unwrap_err().to_string(),
             "'20061301' is not a date (YYYYMMDD)"
         );
         assert_eq!(parse_units("  0").unwrap(), None);

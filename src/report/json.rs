@@ -30,9 +30,21 @@ struct Document<'a> {
     #[serde(skip_serializing_if = "<[Disagreement]>::is_empty")]
     explained_disagreements: &'a [Disagreement],
     context: &'a Context,
+    /// Keys a caller adds (`check`'s `revision` for a re-post), after the others.
+    #[serde(flatten)]
+    extra: &'a serde_json::Map<String, serde_json::Value>,
 }
 
 pub fn render(out: &mut dyn Write, set: &Changeset) -> io::Result<()> {
+    render_with(out, set, &serde_json::Map::new())
+}
+
+/// The changeset's JSON with `extra`'s keys added at the end.
+pub fn render_with(
+    out: &mut dyn Write,
+    set: &Changeset,
+    extra: &serde_json::Map<String, serde_json::Value>,
+) -> io::Result<()> {
     let doc = Document {
         schema_version: SCHEMA_VERSION,
         old: &set.old,
@@ -44,6 +56,7 @@ pub fn render(out: &mut dyn Write, set: &Changeset) -> io::Result<()> {
         disagreements: &set.disagreements,
         explained_disagreements: &set.explained_disagreements,
         context: &set.context,
+        extra,
     };
     serde_json::to_writer_pretty(&mut *out, &doc)?;
     writeln!(out)

@@ -4,11 +4,9 @@
 
 use std::path::Path;
 
-use sha2::{Digest, Sha256};
-
 use crate::error::{FileProblem, ReadError};
-use crate::model::SourceInfo;
 use crate::model::{MONTH_NAMES, Record, ReleaseId};
+use crate::model::{SourceInfo, sha256_hex};
 use crate::read::{self, Form, Sniffed};
 
 /// The release file chosen, with where it came from.
@@ -39,13 +37,6 @@ impl SourceFile {
             sha256: self.sha256.clone(),
         }
     }
-}
-
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 /// `path`'s name (for messages) and metadata, if it is a regular file or a folder: a FIFO, a

@@ -127,6 +127,23 @@ pub struct Store {
 }
 
 /// The process named in a lock file, for messages.
+/// Whether the open `file` is still the one at `path` (not removed, nor replaced).
+fn is_same_file(file: &std::fs::File, path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (file.metadata(), std::fs::metadata(path)) {
+            (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = file;
+        path.exists()
+    }
+}
+
 fn holder(path: &Path) -> String {
     match std::fs::read_to_string(path) {
         Ok(pid) if !pid.trim().is_empty() => format!("process {}", pid.trim()),
@@ -171,17 +188,27 @@ impl Store {
     pub fn lock(&self) -> Result<std::fs::File, StoreError> {
         std::fs::create_dir_all(&self.dir).map_err(Self::io(&self.dir))?;
         let path = self.dir.join(".lock");
-        let mut file = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .read(true)
-            .write(true)
-            .open(&path)
-            .map_err(Self::io(&path))?;
+        let open = || {
+            std::fs::OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .read(true)
+                .write(true)
+                .open(&path)
+                .map_err(Self::io(&path))
+        };
+        let mut file = open()?;
         let start = Instant::now();
         let mut said = false;
         loop {
             match file.try_lock() {
+                // A run that failed in a store it created removes the lock file before letting
+                // go of it: a lock on the removed file holds nothing, so take the new one.
+                Ok(()) if !is_same_file(&file, &path) => {
+                    std::fs::create_dir_all(&self.dir).map_err(Self::io(&self.dir))?;
+                    file = open()?;
+                    continue;
+                }
                 Ok(()) => break,
                 Err(std::fs::TryLockError::WouldBlock) => {}
                 Err(std::fs::TryLockError::Error(e)) => return Err(Self::io(&path)(e)),

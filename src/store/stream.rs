@@ -63,11 +63,7 @@ fn hash_records(chunks: Receiver<Vec<u8>>) -> String {
         }
         hasher.update(bytes);
     }
-    hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::model::hex(&hasher.finalize())
 }
 
 /// One snapshot file being read: the current record line and the checks so far.

@@ -259,8 +259,11 @@ fn every_csv_row_describes_its_code_and_excel_gets_a_byte_order_mark() {
     );
 }
 
+const TERMINAL_TEST: &str = "changelog::text_is_wrapped_and_coloured_on_a_terminal_only";
+
 /// The text changelog as a terminal 60 columns wide shows it: run under `script`, which gives
-/// the command a terminal. `None` (after a note) where `script` cannot run.
+/// the command a terminal. `None` where `script` cannot run or gives no terminal: a skip,
+/// counted in the summary line, and a failure under `HCPCS_DIFF_REQUIRE_TERMINAL=1`.
 fn on_a_terminal(work: &Work, no_color: bool) -> Option<String> {
     let command = format!(
         "stty rows 40 cols 60; exec '{}' --store '{}' diff 2021-01 2021-04",
@@ -273,13 +276,21 @@ fn on_a_terminal(work: &Work, no_color: bool) -> Option<String> {
     if no_color {
         script.env("NO_COLOR", "1");
     }
-    match script.output() {
-        Ok(out) => Some(String::from_utf8_lossy(&out.stdout).replace("\r\n", "\n")),
-        Err(e) => {
-            eprintln!("skipped the terminal half of this test: script(1) did not run: {e}");
-            None
+    let problem = match script.output() {
+        // The diff finds changes: exit 1, passed on by `script -e`.
+        Ok(out) if out.status.code() == Some(1) && !out.stdout.is_empty() => {
+            crate::util::terminal_ran(TERMINAL_TEST);
+            return Some(String::from_utf8_lossy(&out.stdout).replace("\r\n", "\n"));
         }
-    }
+        Ok(out) => format!(
+            "script(1) gave no terminal ({}: {})",
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        ),
+        Err(e) => format!("script(1) did not run: {e}"),
+    };
+    crate::util::terminal_skipped(TERMINAL_TEST, &problem);
+    None
 }
 
 /// Columns a line takes, colour sequences left out.

@@ -853,7 +853,7 @@ fn a_zip_as_cms_posts_it_imports_its_text_and_the_workbook_inside_agrees() {
     assert_eq!(p.source.member.as_deref(), Some("HCPC2021_CONTR_ANWEB.txt"));
     assert_eq!(
         p.source.sha256,
-        source::sha256_hex(&std::fs::read(&zip).unwrap())
+        hcpcs_diff::model::sha256_hex(&std::fs::read(&zip).unwrap())
     );
     assert_same(
         &store.load(release("2021-01")).unwrap().records,

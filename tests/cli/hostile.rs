@@ -60,15 +60,20 @@ pub fn zip_declaring(name: &str, data: &[u8], declared: u64) -> Vec<u8> {
     z
 }
 
+/// The declared size is only a hint: the member is read for what it holds, and imports as the
+/// same text does outside the zip.
 #[test]
-fn a_zip_member_declaring_2_to_the_63_bytes_is_an_error_not_a_panic() {
+fn a_zip_member_declaring_2_to_the_63_bytes_imports_what_it_holds() {
     let work = Work::new();
     let text = std::fs::read(fixture("oxygen/2006/HCPC2006_CONTR_ANWEB.txt")).unwrap();
     let path = work.write("huge.zip", zip_declaring("HCPC2006.txt", &text, 1 << 63));
-    let out = work.cmd().arg("import").arg(&path).assert();
-    let code = out.get_output().status.code();
-    assert!(matches!(code, Some(0 | 2)), "{code:?}: {}", stderr(&out));
-    assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
+    work.cmd().arg("import").arg(&path).assert().code(0);
+    let plain = Work::with(&[fixture("oxygen/2006/HCPC2006_CONTR_ANWEB.txt")]);
+    let records = |work: &Work| {
+        let text = std::fs::read_to_string(work.store().join("2006-01.jsonl")).unwrap();
+        text.lines().skip(1).map(String::from).collect::<Vec<_>>()
+    };
+    assert_eq!(records(&work), records(&plain));
 }
 
 #[test]
@@ -134,15 +139,17 @@ fn far_cell_xlsx() -> Vec<u8> {
 fn an_xlsx_cell_at_xfd1048576_allocates_nothing_for_the_space_between() {
     let work = Work::new();
     let path = work.write("far.xlsx", far_cell_xlsx());
-    let started = std::time::Instant::now();
+    // Walking the 17 billion cells between A1 and XFD1048576 would take hours (or the memory
+    // of a dense grid, an abort); reading the two cells present takes well under a second. The
+    // limit only stops a run that went that way, a hundred times what a busy machine needs.
     let out = work
         .cmd()
         .arg("import")
         .arg(&path)
         .args(["--release", "2006"])
+        .timeout(std::time::Duration::from_secs(120))
         .assert()
         .code(2);
-    assert!(started.elapsed() < std::time::Duration::from_secs(5));
     assert!(
         stderr(&out).contains("far.xlsx: no sheet has the HCPCS header row"),
         "{}",
@@ -195,9 +202,18 @@ fn a_fifo_a_device_or_a_socket_is_refused_at_once_as_source_or_watch_list() {
         (&socket, "a socket"),
         (&device, "a device"),
     ];
+    // A FIFO with no writer blocks its reader for ever and /dev/zero never ends: a command that
+    // opened one would not return. The limit only stops such a run (refusing takes
+    // milliseconds); the exit status and the message are what the test checks.
+    let limit = std::time::Duration::from_secs(60);
     for (path, what) in cases {
-        let started = std::time::Instant::now();
-        let out = work.cmd().arg("import").arg(path).assert().code(2);
+        let out = work
+            .cmd()
+            .arg("import")
+            .arg(path)
+            .timeout(limit)
+            .assert()
+            .code(2);
         assert!(
             stderr(&out).contains(&format!("is {what}, not a regular file")),
             "{}",
@@ -207,6 +223,7 @@ fn a_fifo_a_device_or_a_socket_is_refused_at_once_as_source_or_watch_list() {
             .cmd()
             .args(["diff", "2005", "2006", "--watch"])
             .arg(path)
+            .timeout(limit)
             .assert()
             .code(2);
         assert!(
@@ -214,7 +231,6 @@ fn a_fifo_a_device_or_a_socket_is_refused_at_once_as_source_or_watch_list() {
             "{}",
             stderr(&out)
         );
-        assert!(started.elapsed() < std::time::Duration::from_secs(3));
     }
 }
 
@@ -489,18 +505,40 @@ fn import_within_512_mib(work: &Work, input: &std::path::Path) -> std::process::
 fn hostile_inputs_import_within_512_mib() {
     let work = Work::new();
     let text = std::fs::read(fixture("oxygen/2006/HCPC2006_CONTR_ANWEB.txt")).unwrap();
+    // Each with what it gives: the member of declared size 2^63 imports (it holds a release);
+    // the others are refused, saying why.
     let inputs = [
-        work.write("bomb.zip", zip_bomb(600 << 20)),
-        work.write("far.xlsx", far_cell_xlsx()),
-        work.write("huge.zip", zip_declaring("HCPC2006.txt", &text, 1 << 63)),
-        work.write("dims.xls", xls_patched(1 << 24, 256, 9, 1)),
-        work.write("far.xls", xls_patched(10, 48, u16::MAX, u16::MAX)),
+        (
+            work.write("bomb.zip", zip_bomb(600 << 20)),
+            2,
+            "bomb.zip: member HCPC2006_CONTR_ANWEB.txt unpacks to more than 104857600 bytes",
+        ),
+        (
+            work.write("far.xlsx", far_cell_xlsx()),
+            2,
+            "far.xlsx: no sheet has the HCPCS header row",
+        ),
+        (
+            work.write("huge.zip", zip_declaring("HCPC2006.txt", &text, 1 << 63)),
+            0,
+            "",
+        ),
+        (
+            work.write("dims.xls", xls_patched(1 << 24, 256, 9, 1)),
+            2,
+            "dims.xls: not a readable workbook (a sheet declares 4294967296 cells",
+        ),
+        (
+            work.write("far.xls", xls_patched(10, 48, u16::MAX, u16::MAX)),
+            2,
+            "far.xls: not a readable workbook (cells reach row 65536, column 65536",
+        ),
     ];
-    for input in inputs {
+    for (input, code, message) in inputs {
         let out = import_within_512_mib(&work, &input);
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(
-            matches!(out.status.code(), Some(0 | 2)) && !err.contains("panicked"),
+            out.status.code() == Some(code) && err.contains(message) && !err.contains("panicked"),
             "{}: {:?} {err}",
             input.display(),
             out.status

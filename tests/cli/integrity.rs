@@ -34,7 +34,7 @@ fn the_provenance_records_the_count_and_digest_of_the_record_lines() {
     assert_eq!(p["records"], records);
     assert_eq!(
         p["records_sha256"],
-        hcpcs_diff::source::sha256_hex(&bytes[split..])
+        hcpcs_diff::model::sha256_hex(&bytes[split..])
     );
     let counts = &p["counts"];
     assert_eq!(

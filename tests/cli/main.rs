@@ -25,6 +25,7 @@ mod meaning;
 mod output;
 mod real_releases;
 mod revisions;
+mod rules;
 mod schema;
 mod sections;
 mod store;

@@ -33,7 +33,7 @@ fn a_different_file_for_a_stored_release_is_kept_as_a_new_revision() {
         .assert()
         .code(0);
     let said = stdout(&out);
-    let sha = hcpcs_diff::source::sha256_hex(&std::fs::read(fixture(OTHER)).unwrap());
+    let sha = hcpcs_diff::model::sha256_hex(&std::fs::read(fixture(OTHER)).unwrap());
     assert!(
         said.contains(&format!(
             "release 2006-01 (as given): 5 procedure codes, 2 modifiers, 0 warnings; revision 2 \
@@ -350,7 +350,7 @@ fn an_earlier_posting_imported_last_is_current_and_the_import_says_so() {
              2005-12-17 against 2006-01-09; it is revision 2, the current one, because it was \
              imported last; if revision 1 is the later posting, import its file again to make \
              it current\n",
-            hcpcs_diff::source::sha256_hex(&std::fs::read(&later).unwrap())
+            hcpcs_diff::model::sha256_hex(&std::fs::read(&later).unwrap())
         )
     );
     // Importing the later posting again makes it current, as revision 3.
@@ -526,7 +526,7 @@ fn a_re_post_at_the_same_url_makes_check_exit_1_name_the_revision_and_keep_both(
     let asked = cms.requests();
     let out = check(&work, &cms).code(1);
     assert_eq!(cms.january(asked), [(Some("\"v1\"".to_string()), 200)]);
-    let sha = hcpcs_diff::source::sha256_hex(&second);
+    let sha = hcpcs_diff::model::sha256_hex(&second);
     assert_eq!(
         stderr(&out),
         format!(
@@ -553,7 +553,7 @@ fn a_re_post_at_the_same_url_makes_check_exit_1_name_the_revision_and_keep_both(
     assert_eq!(body["revision"]["sha256"], sha.as_str());
     assert_eq!(
         body["revision"]["previous_sha256"],
-        hcpcs_diff::source::sha256_hex(&first).as_str()
+        hcpcs_diff::model::sha256_hex(&first).as_str()
     );
     // Both revisions stay: the first posting's snapshot and zip beside it, the second current.
     let list = stdout(&work.cmd().arg("list").assert().success());
@@ -565,7 +565,7 @@ fn a_re_post_at_the_same_url_makes_check_exit_1_name_the_revision_and_keep_both(
     let one = Snapshot::from_bytes("1", &std::fs::read(kept.join("1.jsonl")).unwrap()).unwrap();
     assert_eq!(
         one.provenance.source.sha256,
-        hcpcs_diff::source::sha256_hex(&first)
+        hcpcs_diff::model::sha256_hex(&first)
     );
     assert_eq!(
         std::fs::read(kept.join(format!("1.{JANUARY_ZIP}"))).unwrap(),
@@ -631,7 +631,7 @@ fn without_validators_the_sha256_decides_and_a_re_zip_is_no_change() {
     assert_eq!(after["2005-01.jsonl"], state["2005-01.jsonl"]);
     assert_eq!(
         after[&format!("downloads/{JANUARY_ZIP}")],
-        hcpcs_diff::source::sha256_hex(&rezipped)
+        hcpcs_diff::model::sha256_hex(&rezipped)
     );
     assert!(!work.store().join("revisions").exists());
     check(&work, &cms).code(0);
@@ -666,7 +666,15 @@ fn a_failing_webhook_on_a_re_post_stores_nothing_so_the_next_run_reports_it() {
     *cms.hook_status.lock().unwrap() = 500;
     let before = work.store_state();
     let out = check(&work, &cms).code(2);
-    assert!(stderr(&out).contains("/hook: HTTP 500"), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("/hook: 1 attempt(s) failed; last: HTTP 500"),
+        "{err}"
+    );
+    assert!(
+        stdout(&out).starts_with("HCPCS 2005-01@1 -> 2005-01@2\n"),
+        "the changelog was lost"
+    );
     assert_eq!(work.store_state(), before);
     *cms.hook_status.lock().unwrap() = 200;
     let out = check(&work, &cms).code(1);

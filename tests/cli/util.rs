@@ -17,6 +17,9 @@ pub const REQUIRE_VAR: &str = "HCPCS_DIFF_REQUIRE_DATA";
 /// Set to 1 to make a missing browser a failure instead of a skip (CI sets it, having installed
 /// Chromium).
 pub const REQUIRE_BROWSER_VAR: &str = "HCPCS_DIFF_REQUIRE_BROWSER";
+/// Set to 1 to make a test that cannot get a terminal (`script(1)` missing or failing) a failure
+/// instead of a skip (CI sets it).
+pub const REQUIRE_TERMINAL_VAR: &str = "HCPCS_DIFF_REQUIRE_TERMINAL";
 /// The Chromium (or Chrome) binary the browser tests run; else the first of `BROWSERS` on PATH.
 pub const BROWSER_VAR: &str = "HCPCS_DIFF_CHROMIUM";
 const BROWSERS: [&str; 4] = [
@@ -251,7 +254,7 @@ impl Work {
                 } else if name != ".lock" {
                     out.insert(
                         name,
-                        hcpcs_diff::source::sha256_hex(&std::fs::read(e.path()).unwrap()),
+                        hcpcs_diff::model::sha256_hex(&std::fs::read(e.path()).unwrap()),
                     );
                 }
             }
@@ -260,6 +263,17 @@ impl Work {
         walk(&self.store(), "", &mut out);
         out
     }
+}
+
+/// `text` with the tool's version (which reports state, as `hcpcs-diff 0.1.0` and
+/// `"version": "0.1.0"`) written `[VERSION]`, for snapshots that must not change with a release.
+pub fn without_version(text: &str) -> String {
+    let version = env!("CARGO_PKG_VERSION");
+    text.replace(&format!("hcpcs-diff {version}"), "hcpcs-diff [VERSION]")
+        .replace(
+            &format!("\"version\": \"{version}\""),
+            "\"version\": \"[VERSION]\"",
+        )
 }
 
 pub fn stdout(out: &Assert) -> String {
@@ -302,4 +316,22 @@ pub fn zip_of(members: &[(&str, &[u8])]) -> Vec<u8> {
         w.finish().unwrap();
     }
     out.into_inner()
+}
+
+/// Notes that `test` had a terminal (`script(1)`) for its terminal half.
+pub fn terminal_ran(test: &str) {
+    mark("terminal", test, true);
+}
+
+/// Notes that `test` could not get a terminal, saying why, for the summary line; with
+/// `HCPCS_DIFF_REQUIRE_TERMINAL=1` it panics instead.
+pub fn terminal_skipped(test: &str, problem: &str) {
+    let required = std::env::var(REQUIRE_TERMINAL_VAR).is_ok_and(|v| v == "1");
+    assert!(
+        !required,
+        "{test} needs a terminal from script(1) and {REQUIRE_TERMINAL_VAR}=1 forbids skipping \
+         it, but {problem}"
+    );
+    mark("terminal", test, false);
+    eprintln!("skipped the terminal half of {test}: {problem}");
 }
