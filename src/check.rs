@@ -207,6 +207,8 @@ pub struct CheckOptions {
     pub excel: bool,
     pub output: Option<PathBuf>,
     pub notify: Option<String>,
+    /// What the webhook is sent: the JSON changeset, or a chat message.
+    pub notify_format: report::notify::NotifyFormat,
 }
 
 /// What `check` found.
@@ -321,13 +323,24 @@ fn report_and_notify(
     // The report comes first: a webhook that fails, after its retries, loses no changelog; the
     // error is then exit 2 with nothing stored, and the next run reports and notifies again.
     if let Some(url) = &options.notify {
-        let mut json = Vec::new();
-        // The document is built once, with the extra key in it (not rendered, parsed back and
-        // rendered again).
-        let extra = extra.map(|(key, value)| (key.to_string(), value));
-        report::json::render_with(&mut json, changeset, &extra.into_iter().collect())
-            .map_err(|e| io_error("report", e))?;
-        fetch::post_json(url, json, &options.fetch)?;
+        use report::notify::{self, NotifyFormat};
+        let (content_type, body) = match options.notify_format {
+            NotifyFormat::Json => {
+                let mut json = Vec::new();
+                // The document is built once, with the extra key in it (not rendered, parsed
+                // back and rendered again).
+                let extra = extra.map(|(key, value)| (key.to_string(), value));
+                report::json::render_with(&mut json, changeset, &extra.into_iter().collect())
+                    .map_err(|e| io_error("report", e))?;
+                ("application/json", json)
+            }
+            NotifyFormat::Chat(chat) => {
+                let headline = notify::headline(changeset);
+                let message = notify::message(chat, changeset, &headline);
+                (chat.content_type(), message)
+            }
+        };
+        fetch::post(url, content_type, body, &options.fetch)?;
     }
     Ok(())
 }

@@ -27,9 +27,13 @@ pub struct Args {
     /// and other non-ASCII characters right.
     #[arg(long)]
     excel: bool,
-    /// POST the JSON changeset to this URL when there is something new.
+    /// POST to this URL (a webhook) when there is something new.
     #[arg(long, value_name = "URL")]
     notify: Option<String>,
+    /// What --notify posts: the JSON changeset (json), a chat message for Slack, Mattermost or
+    /// Google Chat (slack), a Microsoft Teams message card (teams), or plain text (text).
+    #[arg(long, value_enum, default_value_t = NotifyArg::Json, requires = "notify")]
+    notify_format: NotifyArg,
     #[command(flatten)]
     network: NetworkArgs,
     /// The date to take as today instead of the clock's (UTC): no release after the quarter
@@ -51,6 +55,7 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write, err: &mut dyn Write) 
         excel: args.excel,
         output: args.output.clone(),
         notify: args.notify,
+        notify_format: args.notify_format.into(),
         generated_at: super::args::made_at(args.generated_at),
         today: args
             .today
@@ -113,5 +118,26 @@ fn status(changeset: &Changeset) -> u8 {
         exit::OK
     } else {
         exit::CHANGES
+    }
+}
+
+/// `--notify-format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum NotifyArg {
+    Json,
+    Slack,
+    Teams,
+    Text,
+}
+
+impl From<NotifyArg> for hcpcs_diff::report::notify::NotifyFormat {
+    fn from(arg: NotifyArg) -> Self {
+        use hcpcs_diff::report::notify::{ChatFormat, NotifyFormat};
+        match arg {
+            NotifyArg::Json => NotifyFormat::Json,
+            NotifyArg::Slack => NotifyFormat::Chat(ChatFormat::Slack),
+            NotifyArg::Teams => NotifyFormat::Chat(ChatFormat::Teams),
+            NotifyArg::Text => NotifyFormat::Chat(ChatFormat::Text),
+        }
     }
 }

@@ -749,17 +749,22 @@ fn get_text(
     Some(String::from_utf8_lossy(&page).into_owned())
 }
 
-/// POSTs `body` as JSON to `url` (a webhook), retried as a download is (5xx answers and
-/// connection errors, `retries` times with a doubling wait, within the deadline); any other
-/// answer but 2xx is an error at once.
-pub fn post_json(url: &str, body: Vec<u8>, options: &FetchOptions) -> Result<(), FetchError> {
+/// POSTs `body` (of `content_type`) to `url` (a webhook), retried as a download is (5xx
+/// answers and connection errors, `retries` times with a doubling wait, within the deadline);
+/// any other answer but 2xx is an error at once.
+pub fn post(
+    url: &str,
+    content_type: &str,
+    body: Vec<u8>,
+    options: &FetchOptions,
+) -> Result<(), FetchError> {
     let client = client(options)?;
     let mut attempts = Attempts::new(options);
     let mut last = String::new();
     while attempts.next(url, options)? {
         let sent = client
             .post(url)
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .header(reqwest::header::CONTENT_TYPE, content_type)
             .body(body.clone())
             .send();
         let status = match sent {

@@ -11,6 +11,7 @@ pub mod history;
 pub mod html;
 pub mod json;
 pub mod markdown;
+pub mod notify;
 pub mod parquet;
 pub mod show;
 pub mod sqlite;

@@ -554,7 +554,7 @@ fn a_failing_webhook_keeps_the_changelog_stores_nothing_so_the_next_run_tries_ag
         "{err}"
     );
     assert!(
-        stdout(&out).starts_with("HCPCS 2005-01 -> 2005-04\n"),
+        stdout(&out).starts_with("HCPCS 2005-01 → 2005-04\n"),
         "the changelog was lost: {}",
         stdout(&out)
     );
@@ -573,7 +573,7 @@ fn a_failing_webhook_keeps_the_changelog_stores_nothing_so_the_next_run_tries_ag
         .args(["check", "--base-url", &cms.base, "--notify", &notify])
         .assert()
         .code(1);
-    assert!(stdout(&out).starts_with("HCPCS 2005-01 -> 2005-04\n"));
+    assert!(stdout(&out).starts_with("HCPCS 2005-01 → 2005-04\n"));
     assert!(work.store().join("2005-04.jsonl").is_file());
 }
 
@@ -1139,6 +1139,98 @@ fn a_mirror_folder_whose_zip_is_a_fifo_or_a_folder_says_so() {
         if what.starts_with("a FIFO") {
             std::fs::remove_file(&zip).unwrap();
             std::fs::create_dir(&zip).unwrap();
+        }
+    }
+}
+
+/// Each POST a webhook received: its `Content-Type` and body.
+type Posts = Arc<Mutex<Vec<(String, Vec<u8>)>>>;
+
+/// A webhook receiver that keeps each POST's `Content-Type` and body, and answers 200.
+fn chat_hook() -> (Arc<Server>, String, Posts) {
+    let server = Arc::new(Server::http("127.0.0.1:0").unwrap());
+    let url = format!("http://{}/hook", server.server_addr().to_ip().unwrap());
+    let got: Posts = Arc::default();
+    let (s, log) = (server.clone(), got.clone());
+    std::thread::spawn(move || {
+        for mut request in s.incoming_requests() {
+            let kind = request
+                .headers()
+                .iter()
+                .find(|h| h.field.equiv("Content-Type"))
+                .map(|h| h.value.to_string())
+                .unwrap_or_default();
+            let mut body = Vec::new();
+            request.as_reader().read_to_end(&mut body).unwrap();
+            log.lock().unwrap().push((kind, body));
+            let _ = request.respond(Response::from_string("ok"));
+        }
+    });
+    (server, url, got)
+}
+
+/// `--notify-format`: Slack's (and Mattermost's, Google Chat's) `{"text": ...}`, a Teams
+/// message card and plain text each carry the releases, the summary and the codes that
+/// changed, as each kind of webhook takes them; JSON stays the changeset.
+#[test]
+fn check_notifies_a_chat_webhook_in_its_own_format() {
+    let cms = cms_with_april();
+    for format in ["slack", "teams", "text", "json"] {
+        let (server, url, got) = chat_hook();
+        let work = store_with_january();
+        work.cmd()
+            .args(["check", "--base-url", &cms.base, "--notify", &url])
+            .args(["--notify-format", format])
+            .assert()
+            .code(1);
+        server.unblock();
+        let posted = got.lock().unwrap().clone();
+        assert_eq!(posted.len(), 1, "{format}");
+        let (kind, body) = &posted[0];
+        let text = String::from_utf8(body.clone()).unwrap();
+        match format {
+            "slack" => {
+                assert_eq!(kind, "application/json");
+                let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+                let message = v["text"].as_str().expect("a text field");
+                assert_eq!(v.as_object().unwrap().len(), 1, "{text}");
+                assert!(
+                    message.starts_with("*HCPCS 2005-01 → 2005-04*\n"),
+                    "{message}"
+                );
+                assert!(message.contains("1 retired"), "{message}");
+                // Retired first, with what replaces it; then changed and added.
+                let retired = message.find("*retired* `K0738`").expect(message);
+                let added = message.find("*added* `E1392`").expect(message);
+                assert!(retired < added, "{message}");
+            }
+            "teams" => {
+                assert_eq!(kind, "application/json");
+                let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+                assert_eq!(v["@type"], "MessageCard");
+                assert_eq!(v["title"], "HCPCS 2005-01 → 2005-04");
+                let facts = &v["sections"][0]["facts"];
+                assert!(
+                    facts
+                        .as_array()
+                        .unwrap()
+                        .contains(&serde_json::json!({"name": "Added", "value": "1"})),
+                    "{facts}"
+                );
+                assert!(v["sections"][1]["text"].as_str().unwrap().contains("E1392"));
+            }
+            "text" => {
+                assert!(kind.starts_with("text/plain"), "{kind}");
+                let mut lines = text.lines();
+                assert_eq!(lines.next(), Some("HCPCS 2005-01 → 2005-04"));
+                assert!(text.contains("retired    K0738"), "{text}");
+            }
+            _ => {
+                assert_eq!(kind, "application/json");
+                let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+                assert_eq!(v["new"]["release"], "2005-04");
+                assert_eq!(v["summary"]["added"], 1);
+            }
         }
     }
 }
