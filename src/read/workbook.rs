@@ -58,14 +58,13 @@ fn bad(file: &str) -> impl Fn(String) -> ReadError + '_ {
     move |e| ReadError::file(file, FileProblem::BadWorkbook(e))
 }
 
-/// A legacy workbook's sheets, read by calamine from the checked copy `legacy::repack` makes.
-/// Should calamine still panic on a damaged file, that is caught here and is a bad workbook
-/// like any other.
+/// A legacy workbook's sheets, read by calamine from the checked copy `legacy::repack` makes,
+/// which holds only records checked to be whole where calamine reads them: no panic is
+/// expected. Should calamine still panic, that is caught here as a last resort and is a bad
+/// workbook like any other; its message prints through whatever panic hook the program has,
+/// since the hook is process-wide and not this library's to swap.
 fn xls_sheets(file: &str, bytes: &[u8]) -> Result<Vec<Sheet>, ReadError> {
-    let quiet = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
     let read = std::panic::catch_unwind(|| xls_sheets_unguarded(file, bytes));
-    std::panic::set_hook(quiet);
     read.unwrap_or_else(|_| Err(bad(file)("damaged legacy workbook".to_string())))
 }
 
