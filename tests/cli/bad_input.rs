@@ -243,3 +243,56 @@ fn release_that_cannot_be_inferred() {
     );
     assert_eq!(work.store_state(), before);
 }
+
+/// A fixed-width line longer than its layout: what is past the last column read would be lost
+/// without a word. One character slipped into a continuation line pushes the description's
+/// last letter past column 91; a first line of 400 characters has text past column 293. Each
+/// is a warning naming the line and the column, and an error with `--strict`.
+#[test]
+fn text_past_the_layout_s_last_column_is_a_warning_naming_line_and_column() {
+    let slipped = edit_line(4, |line| {
+        let description = format!(
+            "{:<80}",
+            "contents, regulator, flowmeter, humidifier, nebulizer, cannula or mask, and pipe"
+        );
+        *line = format!("{}{description}", &line[..11]);
+        line.insert(20, 'X');
+    });
+    let long = {
+        let mut lines: Vec<String> = slipped.split("\r\n").map(str::to_string).collect();
+        let first = &mut lines[2];
+        *first = format!("{first:<397}ZZZ");
+        lines.join("\r\n")
+    };
+    let work = work_with_store();
+    let path = work.write("HCPC2006_CONTR_ANWEB.txt", &long);
+    let before = work.store_state();
+    let out = work
+        .cmd()
+        .arg("import")
+        .arg(&path)
+        .arg("--strict")
+        .assert()
+        .code(2);
+    assert!(
+        stderr(&out).contains("line 3: the line is longer than its layout"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(work.store_state(), before, "the store changed");
+    let out = work.cmd().arg("import").arg(&path).assert().success();
+    let said = stderr(&out);
+    let warnings: Vec<&str> = said.lines().collect();
+    assert_eq!(
+        warnings,
+        [
+            "warning: HCPC2006_CONTR_ANWEB.txt: line 3: the line is longer than its layout: \
+             \"ZZZ\" from column 398 is past the last column read (293, the action code), and is \
+             not read",
+            "warning: HCPC2006_CONTR_ANWEB.txt: line 4: the line is longer than its layout: \"e\" \
+             from column 92 is past the last column read (91, the long description's end), and \
+             is not read",
+        ],
+        "{said}"
+    );
+}
