@@ -37,6 +37,14 @@ pub enum StoreError {
     Schema { file: String, found: u32 },
     #[error("{file} is damaged ({problem}): re-import it with --force")]
     Damaged { file: String, problem: String },
+    #[error(
+        "{file} is damaged ({problem}): re-import release {release} with --force (`hcpcs-diff import SOURCE --force`), or keep its corrections again with `hcpcs-diff import --corrections FILE --release {release} --force`; either replaces it"
+    )]
+    CorrectionsDamaged {
+        file: String,
+        release: ReleaseId,
+        problem: String,
+    },
     #[error("no store at {0}: run where snapshots/ is, pass --store DIR or set HCPCS_DIFF_STORE")]
     NoStore(String),
     #[error("{path}: still held by {holder} after waiting {waited} s (--lock-wait)")]
