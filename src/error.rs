@@ -12,6 +12,8 @@ pub enum Location {
     Cell { sheet: String, row: usize },
     /// A record of a CSV file (1-based line of the file).
     CsvLine(usize),
+    /// The release id of the whole file, not a place in it.
+    ReleaseId,
 }
 
 impl fmt::Display for Location {
@@ -19,6 +21,7 @@ impl fmt::Display for Location {
         match self {
             Location::Line(n) | Location::CsvLine(n) => write!(f, "line {n}"),
             Location::Cell { sheet, row } => write!(f, "sheet '{sheet}' row {row}"),
+            Location::ReleaseId => write!(f, "release id"),
         }
     }
 }

@@ -50,6 +50,8 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write, err: &mut dyn Write) 
     let options = ReadOptions {
         release: args.release,
         strict: args.strict,
+        // The clock is read here, once: the library is given the date.
+        today: Some(chrono::Utc::now().date_naive()),
     };
     let mut loaded = hcpcs_diff::load_path(&source, options)?;
     let file = loaded.snapshot.provenance.source.display();

@@ -398,6 +398,15 @@ fn month_token(s: &str) -> Option<u8> {
 /// The release a file's content says: the latest first day of a quarter on which at least
 /// `MIN_ACTIONS` codes' actions take effect. Quarterly files carry the previous quarters' dates
 /// too, and a few codes take effect later than their release, hence the threshold.
+/// The latest action-effective or added date of any record: a release takes effect no later.
+pub fn latest_date(records: &[Record]) -> Option<chrono::NaiveDate> {
+    records
+        .iter()
+        .flat_map(|r| [r.action_effective_date, r.added_date])
+        .flatten()
+        .max()
+}
+
 pub fn release_from_content(records: &[Record]) -> Option<ReleaseId> {
     const MIN_ACTIONS: usize = 5;
     use chrono::Datelike;

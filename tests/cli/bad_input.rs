@@ -1,7 +1,7 @@
 //! Bad input: a clear error naming file, line (or sheet and row) and field; exit status 2; the
 //! store exactly as it was.
 
-use crate::util::{Work, fixture, stderr, zip_of};
+use crate::util::{Work, fixture, stderr, stdout, zip_of};
 
 const RELEASE_2006: &str = "oxygen/2006/HCPC2006_CONTR_ANWEB.txt";
 
@@ -295,4 +295,110 @@ fn text_past_the_layout_s_last_column_is_a_warning_naming_line_and_column() {
         ],
         "{said}"
     );
+}
+
+/// A text named for 2099 holding 2006's records: its name cannot be right (a release is posted
+/// weeks before it takes effect), so it is refused without --release, naming the file, the id
+/// from the name and what the content says, and nothing is stored (it would leave `check`
+/// asking for 2099-04 for ever).
+#[test]
+fn a_release_named_for_the_future_is_refused_without_release() {
+    let work = work_with_store();
+    let before = work.store_state();
+    let path = work.write("HCPC2099_ANWEB.txt", fixture_text());
+    let out = work.cmd().arg("import").arg(&path).assert().code(2);
+    let said = stderr(&out);
+    assert!(
+        said.starts_with(
+            "error: HCPC2099_ANWEB.txt: its name says release 2099-01, but that is later than \
+             the quarter after today ("
+        ) && said.ends_with(
+            "; the latest date in its records is 2006-01-01, the most recent quarter its codes' \
+             actions take effect in is 2006-01: give --release YYYY-MM if that is right\n"
+        ),
+        "{said}"
+    );
+    assert_eq!(work.store_state(), before, "the store changed");
+    // Given, the release wins; the name that says otherwise is a warning.
+    let out = work
+        .cmd()
+        .arg("import")
+        .arg(&path)
+        .args(["--release", "2006"])
+        .assert()
+        .success();
+    assert_eq!(
+        stderr(&out),
+        "warning: HCPC2099_ANWEB.txt: release id: --release 2006-01, but the name \
+         HCPC2099_ANWEB.txt says 2099-01\n"
+    );
+}
+
+/// `--release 2006-02` on the 2006 text made a second copy of 2006-01 without a word: a given
+/// release the name contradicts is a warning, and an error with --strict.
+#[test]
+fn a_release_given_against_the_file_s_name_is_a_warning() {
+    let work = work_with_store();
+    let path = work.write("HCPC2006_CONTR_ANWEB.txt", fixture_text());
+    let before = work.store_state();
+    let out = work
+        .cmd()
+        .arg("import")
+        .arg(&path)
+        .args(["--release", "2006-02", "--strict"])
+        .assert()
+        .code(2);
+    assert!(
+        stderr(&out)
+            .contains("--release 2006-02, but the name HCPC2006_CONTR_ANWEB.txt says 2006-01"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(work.store_state(), before, "the store changed");
+    let out = work
+        .cmd()
+        .arg("import")
+        .arg(&path)
+        .args(["--release", "2006-02"])
+        .assert()
+        .success();
+    assert_eq!(
+        stderr(&out),
+        "warning: HCPC2006_CONTR_ANWEB.txt: release id: --release 2006-02, but the name \
+         HCPC2006_CONTR_ANWEB.txt says 2006-01\n"
+    );
+    assert!(stdout(&out).contains("1 warning;"), "{}", stdout(&out));
+}
+
+/// "Later than the quarter after today" at the quarter's edges, with today pinned as the
+/// command passes it.
+#[test]
+fn the_quarter_after_today_bounds_a_release_from_its_name() {
+    let text = fixture_text().into_bytes();
+    let load = |name: &str, today: &str| {
+        let file = hcpcs_diff::source::from_bytes(name, text.clone()).unwrap();
+        let options = hcpcs_diff::ReadOptions {
+            today: Some(today.parse().unwrap()),
+            ..Default::default()
+        };
+        hcpcs_diff::load_source(file, options).map(|l| l.snapshot.release().to_string())
+    };
+    let refused = |r: Result<String, hcpcs_diff::Error>| match r {
+        Err(hcpcs_diff::Error::DoubtfulRelease { release, .. }) => release.to_string(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        load("april-2026-anweb.txt", "2026-03-31").unwrap(),
+        "2026-04"
+    );
+    assert_eq!(
+        refused(load("july-2026-anweb.txt", "2026-03-31")),
+        "2026-07"
+    );
+    assert_eq!(
+        load("july-2026-anweb.txt", "2026-04-01").unwrap(),
+        "2026-07"
+    );
+    assert_eq!(load("HCPC2027_ANWEB.txt", "2026-10-01").unwrap(), "2027-01");
+    assert_eq!(refused(load("HCPC2027_ANWEB.txt", "2026-09-30")), "2027-01");
 }
