@@ -39,6 +39,14 @@ pub enum FileProblem {
     BadZip(String),
     #[error("no HCPCS release file in it (looked at: {0})")]
     NoRelease(String),
+    #[error(
+        "two release files with {count} records (lines or rows) each, {first} and {second}, and they differ: extract the one you mean and import it"
+    )]
+    TwoReleases {
+        first: String,
+        second: String,
+        count: usize,
+    },
     #[error("not a readable workbook ({0})")]
     BadWorkbook(String),
     #[error("not a corrections file CMS writes: {0}")]

@@ -289,7 +289,7 @@ fn choose(container: &str, files: &[(String, Vec<u8>)]) -> Result<(usize, Form),
         .collect();
     // Text first: counting its record lines is cheap, and it is CMS's primary form. Tables are
     // parsed (the costly part) only when no text holds records.
-    let best_text = candidates
+    let texts = candidates
         .iter()
         .filter(|(_, form)| *form == Form::Text)
         .filter_map(|&found| {
@@ -298,12 +298,11 @@ fn choose(container: &str, files: &[(String, Vec<u8>)]) -> Result<(usize, Form),
             // quarterly one), and not a notes file where one line happens to look like one.
             (records * 4 >= lines).then_some((records, found))
         })
-        .max_by_key(|(records, _)| *records)
-        .map(|(_, found)| found);
-    if let Some(text) = best_text {
+        .collect();
+    if let Some(text) = only_best(container, files, texts)? {
         return Ok(text);
     }
-    candidates
+    let tables = candidates
         .iter()
         .filter(|(_, form)| *form != Form::Text)
         .filter_map(|&(i, form)| {
@@ -311,12 +310,43 @@ fn choose(container: &str, files: &[(String, Vec<u8>)]) -> Result<(usize, Form),
             let rows = read::read(name, bytes, form).ok()?.rows.len();
             Some((rows, (i, form)))
         })
-        .max_by_key(|(rows, _)| *rows)
-        .map(|(_, found)| found)
-        .ok_or_else(|| {
-            let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
-            ReadError::file(container, FileProblem::NoRelease(names.join(", ")))
-        })
+        .collect();
+    only_best(container, files, tables)?.ok_or_else(|| {
+        let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+        ReadError::file(container, FileProblem::NoRelease(names.join(", ")))
+    })
+}
+
+/// The file with the most records among `counted` (records, (index, form)); none if empty.
+/// Two of one form that tie with different bytes are refused by name: which one is the
+/// release cannot be told, and taking either would be a guess. Identical copies are one file;
+/// a workbook and a CSV that tie are taken as the release in two forms (the first is read).
+fn only_best(
+    container: &str,
+    files: &[(String, Vec<u8>)],
+    counted: Vec<(usize, (usize, Form))>,
+) -> Result<Option<(usize, Form)>, ReadError> {
+    let Some(most) = counted.iter().map(|(n, _)| *n).max() else {
+        return Ok(None);
+    };
+    let mut best = counted
+        .into_iter()
+        .filter(|(n, _)| *n == most)
+        .map(|(_, f)| f);
+    let first = best.next();
+    if let Some((i, form)) = first
+        && let Some((j, _)) = best.find(|(j, f)| *f == form && files[*j].1 != files[i].1)
+    {
+        return Err(ReadError::file(
+            container,
+            FileProblem::TwoReleases {
+                first: files[i].0.clone(),
+                second: files[j].0.clone(),
+                count: most,
+            },
+        ));
+    }
+    Ok(first)
 }
 
 /// The corrections files at `path`, which the user names as such: in a zip or a folder (and

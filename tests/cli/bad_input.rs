@@ -402,3 +402,37 @@ fn the_quarter_after_today_bounds_a_release_from_its_name() {
     assert_eq!(load("HCPC2027_ANWEB.txt", "2026-10-01").unwrap(), "2027-01");
     assert_eq!(refused(load("HCPC2027_ANWEB.txt", "2026-09-30")), "2027-01");
 }
+
+/// A zip holding two release texts with the same number of records: which one is the release
+/// cannot be told, so the import is refused naming both, unless they are the same bytes.
+#[test]
+fn a_zip_with_two_different_release_texts_of_one_size_is_refused_naming_both() {
+    let text = fixture_text();
+    let other = text.replace("rental", "purchase");
+    assert_ne!(other, text);
+    let work = work_with_store();
+    let before = work.store_state();
+    let zip = work.write(
+        "2006.zip",
+        zip_of(&[
+            ("HCPC2006_CONTR_ANWEB.txt", text.as_bytes()),
+            ("HCPC2006_CONTR_ANWEB_v2.txt", other.as_bytes()),
+        ]),
+    );
+    let out = work.cmd().arg("import").arg(&zip).assert().code(2);
+    assert_eq!(
+        stderr(&out),
+        "error: 2006.zip: two release files with 15 records (lines or rows) each, \
+         HCPC2006_CONTR_ANWEB.txt and HCPC2006_CONTR_ANWEB_v2.txt, and they differ: extract the \
+         one you mean and import it\n"
+    );
+    assert_eq!(work.store_state(), before, "the store changed");
+    let same = work.write(
+        "2006-twice.zip",
+        zip_of(&[
+            ("HCPC2006_CONTR_ANWEB.txt", text.as_bytes()),
+            ("copy/HCPC2006_CONTR_ANWEB.txt", text.as_bytes()),
+        ]),
+    );
+    work.cmd().arg("import").arg(&same).assert().success();
+}
