@@ -380,7 +380,9 @@ pub fn corrections_files(path: &Path) -> Result<Vec<(String, Vec<u8>)>, ReadErro
 pub fn release_from_name(name: &str) -> Option<ReleaseId> {
     let base = name.rsplit('/').next().unwrap_or(name).to_ascii_lowercase();
     let year = four_digit_year(&base).or_else(|| two_digit_year(&base))?;
-    let month = month_token(&base).unwrap_or(1);
+    let month = month_token(&base)
+        .or_else(|| numbered_month(&base, year))
+        .unwrap_or(1);
     ReleaseId::new(year, month)
 }
 
@@ -415,6 +417,19 @@ fn two_digit_year(s: &str) -> Option<u16> {
     })
 }
 
+/// The month of a name written `YYYY-MM` or `YYYY_MM` (a folder named for its release, as
+/// `2020-04`): two digits from 01 to 12 right after the year, and no digit after them.
+fn numbered_month(s: &str, year: u16) -> Option<u8> {
+    let at = s.find(&year.to_string())? + 4;
+    let rest = s.get(at..)?.strip_prefix(['-', '_'])?;
+    let digits = rest.get(..2)?;
+    let after = rest[2..].chars().next();
+    if !digits.bytes().all(|b| b.is_ascii_digit()) || after.is_some_and(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok().filter(|m| (1..=12).contains(m))
+}
+
 fn month_token(s: &str) -> Option<u8> {
     s.split(|c: char| !c.is_ascii_alphabetic())
         .find_map(|word| {
@@ -425,9 +440,6 @@ fn month_token(s: &str) -> Option<u8> {
         })
 }
 
-/// The release a file's content says: the latest first day of a quarter on which at least
-/// `MIN_ACTIONS` codes' actions take effect. Quarterly files carry the previous quarters' dates
-/// too, and a few codes take effect later than their release, hence the threshold.
 /// The latest action-effective or added date of any record: a release takes effect no later.
 pub fn latest_date(records: &[Record]) -> Option<chrono::NaiveDate> {
     records
@@ -437,6 +449,9 @@ pub fn latest_date(records: &[Record]) -> Option<chrono::NaiveDate> {
         .max()
 }
 
+/// The release a file's content says: the latest first day of a quarter on which at least
+/// `MIN_ACTIONS` codes' actions take effect. Quarterly files carry the previous quarters' dates
+/// too, and a few codes take effect later than their release, hence the threshold.
 pub fn release_from_content(records: &[Record]) -> Option<ReleaseId> {
     const MIN_ACTIONS: usize = 5;
     use chrono::Datelike;
@@ -477,6 +492,11 @@ mod tests {
             ("HCPC2025_JAN_ANWEB_12172024.txt", "2025-01"),
             ("october-2025-alpha-numeric-hcpcs-files.zip", "2025-10"),
             ("HCPC2023_APR_ANWEB_v3.xlsx", "2023-04"),
+            // A folder named for its release, as the real data's quarterly folders are.
+            ("2020-04", "2020-04"),
+            ("2020_10", "2020-10"),
+            ("2020-13", "2020-01"),
+            ("2020-0412", "2020-01"),
         ];
         for (name, want) in cases {
             assert_eq!(

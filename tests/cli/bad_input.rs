@@ -436,3 +436,22 @@ fn a_zip_with_two_different_release_texts_of_one_size_is_refused_naming_both() {
     );
     work.cmd().arg("import").arg(&same).assert().success();
 }
+
+/// A folder named for its release (`2020-04`, as the real data's quarterly folders are) holding
+/// a file whose name has no year: the folder's month counts. It was read as 2020-01 and
+/// stored the April release as a new revision of January's.
+#[test]
+fn a_folder_named_yyyy_mm_is_that_release_not_january() {
+    let work = work_with_store();
+    let folder = work.path("2006-04");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(folder.join("anweb.txt"), fixture_text()).unwrap();
+    let out = work.cmd().arg("import").arg(&folder).assert().success();
+    assert!(
+        stdout(&out).contains(": release 2006-04 (from the name 2006-04): "),
+        "{}",
+        stdout(&out)
+    );
+    assert!(work.store().join("2006-04.jsonl").exists());
+    assert!(!work.store().join("2006-01.jsonl").exists());
+}
