@@ -42,6 +42,7 @@ fn read(mut download: Download, release: ReleaseId) -> Result<Fetched, Error> {
         ReadOptions {
             release: Some(release),
             strict: false,
+            today: None,
         },
     )?;
     Ok(Fetched {

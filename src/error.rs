@@ -12,6 +12,8 @@ pub enum Location {
     Cell { sheet: String, row: usize },
     /// A record of a CSV file (1-based line of the file).
     CsvLine(usize),
+    /// The release id of the whole file, not a place in it.
+    ReleaseId,
 }
 
 impl fmt::Display for Location {
@@ -19,6 +21,7 @@ impl fmt::Display for Location {
         match self {
             Location::Line(n) | Location::CsvLine(n) => write!(f, "line {n}"),
             Location::Cell { sheet, row } => write!(f, "sheet '{sheet}' row {row}"),
+            Location::ReleaseId => write!(f, "release id"),
         }
     }
 }
@@ -36,6 +39,14 @@ pub enum FileProblem {
     BadZip(String),
     #[error("no HCPCS release file in it (looked at: {0})")]
     NoRelease(String),
+    #[error(
+        "two release files with {count} records (lines or rows) each, {first} and {second}, and they differ: extract the one you mean and import it"
+    )]
+    TwoReleases {
+        first: String,
+        second: String,
+        count: usize,
+    },
     #[error("not a readable workbook ({0})")]
     BadWorkbook(String),
     #[error("not a corrections file CMS writes: {0}")]

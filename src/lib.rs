@@ -65,6 +65,16 @@ pub enum Error {
         "{file}: cannot tell which release this is from its name or content: give --release YYYY-MM"
     )]
     UnknownRelease { file: String },
+    #[error(
+        "{file}: {said} release {release}, but {problem}: give --release YYYY-MM if that is right"
+    )]
+    DoubtfulRelease {
+        file: String,
+        /// "its name says" or "its records say".
+        said: &'static str,
+        release: ReleaseId,
+        problem: String,
+    },
     #[error("OLD ({old}) is newer than NEW ({new}); swap them")]
     Order { old: ReleaseId, new: ReleaseId },
 }
@@ -95,6 +105,9 @@ pub struct ReadOptions {
     pub release: Option<ReleaseId>,
     /// Any warning is an error.
     pub strict: bool,
+    /// Today's date, as the command read the clock: a release later than the quarter after
+    /// it is doubtful. `None` makes no such check.
+    pub today: Option<chrono::NaiveDate>,
 }
 
 /// Reads the release at `path` (zip, folder, text, workbook or CSV) into a snapshot.
@@ -127,6 +140,75 @@ fn read_corrections(
     Ok(out)
 }
 
+/// What a release file says of its own date, and today's date, against which a release id is
+/// weighed: a file named for 2099 cannot be a release yet, and a release given on the command
+/// line that its file's name or records contradict is worth a word.
+struct Doubts {
+    /// The most recent quarter in which at least a few codes' actions take effect.
+    content: Option<ReleaseId>,
+    /// The latest action-effective or added date of any record.
+    latest: Option<chrono::NaiveDate>,
+    today: Option<chrono::NaiveDate>,
+}
+
+impl Doubts {
+    /// Why `release` cannot be right: later than the quarter after today (CMS posts a release
+    /// a few weeks before it takes effect, never a year).
+    fn of(&self, release: ReleaseId) -> Option<String> {
+        let today = self.today?;
+        let this = ReleaseId::new(
+            u16::try_from(chrono::Datelike::year(&today)).unwrap_or(u16::MAX),
+            u8::try_from(chrono::Datelike::month(&today)).unwrap_or(12),
+        )?;
+        let (latest, content) = (
+            self.latest.map_or_else(String::new, |d| {
+                format!("; the latest date in its records is {d}")
+            }),
+            self.content.map_or_else(String::new, |c| {
+                format!(", the most recent quarter its codes' actions take effect in is {c}")
+            }),
+        );
+        (release > this.next_quarter()).then(|| {
+            format!(
+                "that is later than the quarter after today ({}, today being {today}){latest}{content}",
+                this.next_quarter()
+            )
+        })
+    }
+
+    /// Why a release given on the command line may be wrong: the file's name says another,
+    /// its records take effect later, or years before it, or it is later than the quarter
+    /// after today.
+    fn of_given(&self, release: ReleaseId, named: Option<(ReleaseId, String)>) -> Vec<String> {
+        let mut doubts = Vec::new();
+        if let Some((by_name, name)) = named
+            && by_name != release
+        {
+            doubts.push(format!(
+                "--release {release}, but the name {name} says {by_name}"
+            ));
+        }
+        if let Some(content) = self.content
+            && content > release
+        {
+            doubts.push(format!(
+                "--release {release}, but its records take effect as late as {content}"
+            ));
+        }
+        if let Some(latest) = self.latest
+            && i32::from(release.year) > chrono::Datelike::year(&latest) + 1
+        {
+            doubts.push(format!(
+                "--release {release}, but the latest date in its records is {latest}"
+            ));
+        }
+        if let Some(problem) = self.of(release) {
+            doubts.push(format!("--release {release}, but {problem}"));
+        }
+        doubts
+    }
+}
+
 /// Reads an already located release file into a snapshot.
 pub fn load_source(file: source::SourceFile, options: ReadOptions) -> Result<Loaded, Error> {
     let info = file.info();
@@ -150,6 +232,55 @@ pub fn load_source(file: source::SourceFile, options: ReadOptions) -> Result<Loa
     if normalized.records.is_empty() {
         return Err(ReadError::file(&display, error::FileProblem::NoRecords).into());
     }
+    let by_name = member
+        .as_deref()
+        .and_then(|m| source::release_from_name(m).map(|r| (r, m)))
+        .or_else(|| source::release_from_name(&name).map(|r| (r, name.as_str())));
+    let doubts = Doubts {
+        content: source::release_from_content(&normalized.records),
+        latest: source::latest_date(&normalized.records),
+        today: options.today,
+    };
+    let (release, release_from) = match (options.release, by_name) {
+        (Some(r), by_name) => {
+            // The release as given wins; where the name or the records say otherwise, or it
+            // is from the future, that is said.
+            let named = by_name.map(|(n, name)| (n, name.to_string()));
+            for problem in doubts.of_given(r, named) {
+                normalized.warnings.push(Warning {
+                    at: error::Location::ReleaseId,
+                    field: None,
+                    message: problem,
+                });
+            }
+            (r, ReleaseFrom::Given)
+        }
+        (None, Some((r, name))) => {
+            if let Some(problem) = doubts.of(r) {
+                return Err(Error::DoubtfulRelease {
+                    file: display,
+                    said: "its name says",
+                    release: r,
+                    problem,
+                });
+            }
+            (r, ReleaseFrom::Name(name.to_string()))
+        }
+        (None, None) => match doubts.content {
+            Some(r) => {
+                if let Some(problem) = doubts.of(r) {
+                    return Err(Error::DoubtfulRelease {
+                        file: display,
+                        said: "its records say",
+                        release: r,
+                        problem,
+                    });
+                }
+                (r, ReleaseFrom::Content)
+            }
+            None => return Err(Error::UnknownRelease { file: display }),
+        },
+    };
     if options.strict
         && let Some(warning) = normalized.warnings.first()
     {
@@ -159,18 +290,6 @@ pub fn load_source(file: source::SourceFile, options: ReadOptions) -> Result<Loa
         }
         .into());
     }
-    let by_name = member
-        .as_deref()
-        .and_then(|m| source::release_from_name(m).map(|r| (r, m)))
-        .or_else(|| source::release_from_name(&name).map(|r| (r, name.as_str())));
-    let (release, release_from) = match (options.release, by_name) {
-        (Some(r), _) => (r, ReleaseFrom::Given),
-        (None, Some((r, name))) => (r, ReleaseFrom::Name(name.to_string())),
-        (None, None) => match source::release_from_content(&normalized.records) {
-            Some(r) => (r, ReleaseFrom::Content),
-            None => return Err(Error::UnknownRelease { file: display }),
-        },
-    };
     Ok(Loaded {
         snapshot: Snapshot::new(release, info, normalized.records),
         warnings: normalized.warnings,

@@ -8,7 +8,7 @@ use anyhow::Result;
 use hcpcs_diff::model::ReleaseId;
 use hcpcs_diff::model::SourceInfo;
 use hcpcs_diff::model::correction::CorrectionsFile;
-use hcpcs_diff::store::{Added, Saved, Store, looks_earlier};
+use hcpcs_diff::store::{Added, Saved, Store, StoreError, looks_earlier};
 use hcpcs_diff::{ReadOptions, ReleaseFrom, exit};
 
 #[derive(Debug, clap::Args)]
@@ -19,7 +19,7 @@ pub struct Args {
     source: Option<PathBuf>,
     /// Keep the corrections file (or a zip or folder of them) FILE with a stored release
     /// (--release, or the year in FILE's name), instead of importing a release.
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["source", "force", "strict"])]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["source", "strict"])]
     corrections: Option<PathBuf>,
     /// Release id YYYY-MM (YYYY means January); inferred from the name or content if absent.
     #[arg(long)]
@@ -28,7 +28,8 @@ pub struct Args {
     #[arg(long)]
     strict: bool,
     /// Replace the current revision of a stored release whose content differs (a wrong
-    /// import), instead of storing a new revision.
+    /// import), instead of storing a new revision; and replace a kept corrections file that
+    /// cannot be read (with --corrections too).
     #[arg(long)]
     force: bool,
     /// Apply the classified, unambiguous CMS corrections (in SOURCE, and any already kept
@@ -41,12 +42,16 @@ pub struct Args {
 pub fn run(store: &Store, args: Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8> {
     let source = match (&args.source, &args.corrections) {
         (Some(source), _) => source.clone(),
-        (None, Some(file)) => return keep_corrections(store, file, args.release, out),
+        (None, Some(file)) => {
+            return keep_corrections(store, file, args.release, args.force, out);
+        }
         (None, None) => anyhow::bail!("give a release SOURCE or --corrections FILE"),
     };
     let options = ReadOptions {
         release: args.release,
         strict: args.strict,
+        // The clock is read here, once: the library is given the date.
+        today: Some(chrono::Utc::now().date_naive()),
     };
     let mut loaded = hcpcs_diff::load_path(&source, options)?;
     let file = loaded.snapshot.provenance.source.display();
@@ -76,12 +81,12 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write, err: &mut dyn Write) 
     // One writer at a time: a second import of the release waits here, then finds it stored.
     let _lock = store.lock()?;
     if args.apply_corrections {
-        loaded.snapshot = apply_corrections(store, loaded.snapshot, &corrections, out)?;
+        loaded.snapshot = apply_corrections(store, loaded.snapshot, &corrections, args.force, out)?;
     }
     let p = &loaded.snapshot.provenance;
     // Checked first, so a refused import keeps nothing; the snapshot is written last.
     let planned = store.plan_save(&loaded.snapshot, args.force)?;
-    let kept = store.add_corrections(p.release, corrections)?;
+    let kept = store.add_corrections_replacing(p.release, corrections, args.force)?;
     let saved = store.commit(planned)?;
     let verb = verb(&saved, &loaded.snapshot.provenance.source, err)?;
     let n = loaded.warnings.len();
@@ -107,9 +112,14 @@ fn apply_corrections(
     store: &Store,
     snapshot: hcpcs_diff::model::Snapshot,
     in_source: &[CorrectionsFile],
+    force: bool,
     out: &mut dyn Write,
 ) -> Result<hcpcs_diff::model::Snapshot> {
-    let mut all = store.corrections(snapshot.release())?;
+    // With --force a kept file that cannot be read is about to be replaced: it adds nothing.
+    let mut all = match store.corrections(snapshot.release()) {
+        Err(StoreError::CorrectionsDamaged { .. }) if force => Vec::new(),
+        kept => kept?,
+    };
     let new: Vec<CorrectionsFile> = in_source
         .iter()
         .filter(|c| all.iter().all(|k| k.sha256 != c.sha256))
@@ -139,6 +149,7 @@ fn keep_corrections(
     store: &Store,
     file: &std::path::Path,
     release: Option<ReleaseId>,
+    force: bool,
     out: &mut dyn Write,
 ) -> Result<u8> {
     let name = file.file_name().map_or_else(
@@ -157,14 +168,24 @@ fn keep_corrections(
     if !store.releases()?.contains(&release) {
         return Err(hcpcs_diff::store::StoreError::Missing(release).into());
     }
-    let kept = store.add_corrections(release, files)?;
+    let kept = store.add_corrections_replacing(release, files, force)?;
     let mut said = Vec::new();
     say_kept(&mut said, release, &kept)?;
     super::say_stored(out, &said);
     Ok(exit::OK)
 }
 
-fn say_kept(out: &mut dyn Write, release: ReleaseId, kept: &[Added]) -> Result<()> {
+fn say_kept(
+    out: &mut dyn Write,
+    release: ReleaseId,
+    (kept, replaced): &(Vec<Added>, Option<String>),
+) -> Result<()> {
+    if let Some(file) = replaced {
+        writeln!(
+            out,
+            "{release}: replaced the damaged {file} (what it held could not be read)"
+        )?;
+    }
     for k in kept {
         match k {
             Added::Added(name) => writeln!(out, "{release}: kept corrections {name}")?,

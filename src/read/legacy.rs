@@ -9,7 +9,11 @@
 //!    file is stored, never compressed, so it cannot be longer);
 //! 2. its records are scanned for the grid each sheet would need: the declared dimensions and
 //!    the farthest cell; a grid over [`MAX_GRID_CELLS`] is refused;
-//! 3. that stream alone is written into a fresh container, which is what calamine reads.
+//! 3. the stream is cut down to the records calamine reads (the workbook's globals, shared
+//!    strings and cells), each checked for the bytes calamine takes from it without asking:
+//!    calamine indexes into records, so a short one would panic, and a panic hook is
+//!    process-wide state a library must leave alone;
+//! 4. that stream alone is written into a fresh container, which is what calamine reads.
 
 use std::io::{Cursor, Write};
 
@@ -24,7 +28,7 @@ const STREAMS: [&str; 2] = ["/Workbook", "/Book"];
 /// `bytes` as a compound file holding only its workbook stream, once that stream is checked;
 /// otherwise what is wrong with it.
 pub fn repack(bytes: &[u8]) -> Result<Vec<u8>, String> {
-    let stream = workbook_stream(bytes)?;
+    let stream = keep_what_calamine_reads(&workbook_stream(bytes)?)?;
     check_grid(&stream)?;
     // Version 3 (512-byte sectors), as Excel writes: calamine refuses a version 4 file whose
     // root holds no mini stream.
@@ -99,6 +103,181 @@ fn check_grid(stream: &[u8]) -> Result<(), String> {
     Ok(())
 }
 
+/// The workbook stream holding only the records calamine reads a cell, a string or a number
+/// format from, each checked as calamine will take it; each sheet's position in its
+/// BOUNDSHEET record follows the records that moved. Names, links, drawings and merged cells
+/// are left out (nothing here uses them), and a formula keeps its cached value but not its
+/// expression, which calamine would otherwise parse with unchecked slicing.
+fn keep_what_calamine_reads(stream: &[u8]) -> Result<Vec<u8>, String> {
+    let mut out = Vec::with_capacity(stream.len());
+    // A kept BOF's offset in `stream` and in `out`; where each sheet's position is written.
+    let mut moved = std::collections::BTreeMap::new();
+    let mut positions = Vec::new();
+    let mut at = 0;
+    // A record cut short by the end of the stream (the padding some writers leave after the
+    // last EOF) ends the walk, as it ends calamine's.
+    while let Some((kind, data)) = record_at(stream, at) {
+        let mut next = at + 4 + data.len();
+        let short = |need: usize| -> Result<(), String> {
+            if data.len() < need {
+                return Err(format!(
+                    "record 0x{kind:04X} at byte {at} holds {} bytes, fewer than its {need}: \
+                     damaged",
+                    data.len()
+                ));
+            }
+            Ok(())
+        };
+        match kind {
+            BOF => {
+                short(4)?;
+                moved.insert(at, out.len());
+                push_record(&mut out, kind, data);
+            }
+            FILEPASS | CODEPAGE | DATEMODE => {
+                short(2)?;
+                push_record(&mut out, kind, data);
+            }
+            BOUNDSHEET => {
+                short(8)?;
+                positions.push((out.len() + 4, u32_at(data, 0) as usize));
+                push_record(&mut out, kind, data);
+            }
+            SST => {
+                let mut parts = vec![data];
+                while let Some((CONTINUE, more)) = record_at(stream, next) {
+                    parts.push(more);
+                    next += 4 + more.len();
+                }
+                check_strings(&parts)?;
+                push_record(&mut out, kind, data);
+                for part in &parts[1..] {
+                    push_record(&mut out, CONTINUE, part);
+                }
+            }
+            MULRK if data.len() >= 6 => {
+                let (first, last) = (u16_at(data, 2), u16_at(data, data.len() - 2));
+                if last < first || last - first == u16::MAX {
+                    return Err(format!(
+                        "a cell record at byte {at} runs from column {first} to {last}: damaged"
+                    ));
+                }
+                push_record(&mut out, kind, data);
+            }
+            FORMULA if data.len() >= 20 => {
+                push_record(&mut out, kind, &[&data[..20], &[0, 0]].concat())
+            }
+            EOF | FORMAT | XF | DIMENSIONS | NUMBER | LABEL | RSTRING | BOOLERR | STRING | RK
+            | LABELSST | MULRK | FORMULA => push_record(&mut out, kind, data),
+            _ => {}
+        }
+        at = next;
+    }
+    for (field, old) in positions {
+        let new = moved.get(&old).ok_or_else(|| {
+            format!("a sheet is placed at byte {old}, where no sheet begins: damaged")
+        })?;
+        let new = u32::try_from(*new).map_err(|_| "the workbook stream is too long".to_string())?;
+        out[field..field + 4].copy_from_slice(&new.to_le_bytes());
+    }
+    Ok(out)
+}
+
+/// The record that starts at byte `at` of the stream, its type and its data, if it is whole.
+fn record_at(stream: &[u8], at: usize) -> Option<(u16, &[u8])> {
+    let header = stream.get(at..at + 4)?;
+    let data = stream.get(at + 4..at + 4 + usize::from(u16_at(header, 2)))?;
+    Some((u16_at(header, 0), data))
+}
+
+fn push_record(out: &mut Vec<u8>, kind: u16, data: &[u8]) {
+    out.extend(kind.to_le_bytes());
+    // `data` is at most a record's length, or a formula cut to 22 bytes.
+    out.extend((data.len() as u16).to_le_bytes());
+    out.extend(data);
+}
+
+/// The shared-string table (an SST record and the CONTINUE records after it) walked string by
+/// string as calamine walks it: each string's header whole within its part, and a string
+/// that goes on in the next part finding a non-empty part there.
+fn check_strings(parts: &[&[u8]]) -> Result<(), String> {
+    let damaged = |what: &str| Err(format!("the shared strings are damaged ({what})"));
+    let mut parts = parts.iter().copied();
+    let mut part = match parts.next() {
+        Some(p) if p.len() >= 8 => &p[8..],
+        _ => return damaged("no count"),
+    };
+    loop {
+        if part.is_empty() {
+            match parts.next() {
+                Some(p) => part = p,
+                None => return Ok(()),
+            }
+            if part.is_empty() {
+                return damaged("an empty part");
+            }
+        }
+        if part.len() < 3 {
+            return damaged("a string's header is cut");
+        }
+        let (mut chars, flags) = (usize::from(u16_at(part, 0)), part[2]);
+        part = &part[3..];
+        let mut skip = 0;
+        if flags & 0x8 != 0 {
+            if part.len() < 2 {
+                return damaged("a string's header is cut");
+            }
+            skip += usize::from(u16_at(part, 0)) * 4;
+            part = &part[2..];
+        }
+        if flags & 0x4 != 0 {
+            if part.len() < 4 {
+                return damaged("a string's header is cut");
+            }
+            skip += u32_at(part, 0) as usize;
+            part = &part[4..];
+        }
+        let mut width = if flags & 0x1 != 0 { 2 } else { 1 };
+        loop {
+            let n = chars.min(part.len() / width);
+            part = &part[n * width..];
+            chars -= n;
+            if chars == 0 {
+                break;
+            }
+            part = match parts.next() {
+                Some(p) if !p.is_empty() => p,
+                _ => return damaged("a string runs past its table"),
+            };
+            width = if part[0] & 0x1 != 0 { 2 } else { 1 };
+            part = &part[1..];
+        }
+        while skip > 0 {
+            if part.is_empty() {
+                part = match parts.next() {
+                    Some(p) => p,
+                    None => return damaged("a string's formatting runs past its table"),
+                };
+                continue;
+            }
+            let n = skip.min(part.len());
+            part = &part[n..];
+            skip -= n;
+        }
+    }
+}
+
+const EOF: u16 = 0x000A;
+const FILEPASS: u16 = 0x002F;
+const DATEMODE: u16 = 0x0022;
+const CODEPAGE: u16 = 0x0042;
+const CONTINUE: u16 = 0x003C;
+const BOUNDSHEET: u16 = 0x0085;
+const XF: u16 = 0x00E0;
+const SST: u16 = 0x00FC;
+const FORMAT: u16 = 0x041E;
+const BOF: u16 = 0x0809;
+const STRING: u16 = 0x0207;
 const FORMULA: u16 = 0x0006;
 const DIMENSIONS: u16 = 0x0200;
 const BLANK: u16 = 0x0201;
@@ -247,5 +426,73 @@ mod tests {
         let mut stream = label_sst(1, 1);
         stream.extend([0xFD, 0x00, 0xFF, 0xFF, 1, 2]);
         assert_eq!(Records(&stream).count(), 1);
+    }
+
+    #[test]
+    fn a_record_shorter_than_calamine_reads_is_refused() {
+        // calamine reads two bytes of a DATEMODE record without checking its length.
+        let stream = [record(BOF, &[0, 6, 5, 0]), record(DATEMODE, &[1])].concat();
+        assert!(
+            keep_what_calamine_reads(&stream)
+                .unwrap_err()
+                .contains("fewer than its 2")
+        );
+    }
+
+    #[test]
+    fn a_shared_string_whose_header_is_cut_is_refused() {
+        // One string flagged rich (a run count follows its header) with nothing after it.
+        let sst = [vec![0; 8], vec![1, 0, 0x08]].concat();
+        let stream = [record(BOF, &[0, 6, 5, 0]), record(SST, &sst)].concat();
+        assert!(
+            keep_what_calamine_reads(&stream)
+                .unwrap_err()
+                .contains("header is cut")
+        );
+        // A string going on into an empty CONTINUE record.
+        let sst = [vec![0; 8], vec![4, 0, 0], b"ab".to_vec()].concat();
+        let stream = [record(SST, &sst), record(CONTINUE, &[])].concat();
+        assert!(keep_what_calamine_reads(&stream).is_err());
+    }
+
+    #[test]
+    fn a_sheet_position_follows_the_records_left_out() {
+        let name = [4, 0, b'D', b'a', b't', b'a'];
+        let sheet = |pos: u32| {
+            let mut data = pos.to_le_bytes().to_vec();
+            data.extend([0, 0]);
+            data.extend(name);
+            record(BOUNDSHEET, &data)
+        };
+        let globals = [
+            record(BOF, &[0, 6, 5, 0]),
+            record(0x0018, &[0; 30]), // a defined name, left out
+            sheet(0),
+            record(EOF, &[]),
+        ];
+        let at = globals.iter().map(Vec::len).sum::<usize>() as u32;
+        let globals = [&globals[..2], &[sheet(at)], &globals[3..]]
+            .concat()
+            .concat();
+        let stream = [globals, record(BOF, &[0, 6, 16, 0]), label_sst(0, 0)].concat();
+        let kept = keep_what_calamine_reads(&stream).unwrap();
+        // BOF (8 bytes), BOUNDSHEET (16, its position field 4 bytes in), EOF (4).
+        let pos = u32_at(&kept, 8 + 4) as usize;
+        assert_eq!(pos, 8 + 16 + 4);
+        assert_eq!(u16_at(&kept, pos), BOF);
+        let far = [record(BOF, &[0, 6, 5, 0]), sheet(7)].concat();
+        assert!(
+            keep_what_calamine_reads(&far)
+                .unwrap_err()
+                .contains("where no sheet begins")
+        );
+    }
+
+    #[test]
+    fn a_formula_keeps_its_cached_value_but_not_its_expression() {
+        let mut data = vec![0; 20];
+        data.extend([3, 0, 0x17, 0x01, 0x41]);
+        let kept = keep_what_calamine_reads(&record(FORMULA, &data)).unwrap();
+        assert_eq!(kept, record(FORMULA, &[&data[..20], &[0, 0]].concat()));
     }
 }

@@ -145,6 +145,7 @@ fn record_row(
     if plain {
         let first = first_line(file, bytes.get(10).map_or(' ', |&b| char::from(b)), at)?;
         check_length(file, bytes.len(), first, at)?;
+        warnings.extend(past_the_layout(line, first, at));
         return Ok(RawRow::from_line(line.to_string()));
     }
     let chars = repair_padding(line.chars().collect(), at, warnings);
@@ -155,6 +156,9 @@ fn record_row(
         chars
     };
     check_length(file, chars.len(), first, at)?;
+    let line: String = chars.into_iter().collect();
+    warnings.extend(past_the_layout(&line, first, at));
+    let chars: Vec<char> = line.chars().collect();
     damaged.extend(damaged_chars(&chars, at));
     Ok(RawRow::from_line(chars.into_iter().collect()))
 }
@@ -193,6 +197,44 @@ fn check_length(file: &str, chars: usize, first: bool, at: &Location) -> Result<
         });
     }
     Ok(())
+}
+
+/// Characters past the last column the layout reads (the action code's on a first line, the
+/// long description's on a continuation line) that are not blank: the line is longer than
+/// its layout and they would be lost without a word (a character slipped into a continuation
+/// line pushes the description's last letter out). No real text from 2012 to 2025 has one.
+fn past_the_layout(line: &str, first: bool, at: &Location) -> Option<Warning> {
+    let last = if first {
+        FIRST_LINE_MIN_LEN
+    } else {
+        description_end()
+    };
+    let (offset, _) = line
+        .chars()
+        .enumerate()
+        .skip(last)
+        .find(|(_, c)| *c != ' ')?;
+    let text: String = line.chars().skip(offset).take(40).collect();
+    let text = text.trim_end();
+    let more = if line.chars().count() > offset + 40 {
+        "..."
+    } else {
+        ""
+    };
+    Some(Warning {
+        at: at.clone(),
+        field: None,
+        message: format!(
+            "the line is longer than its layout: {text:?}{more} from column {} is past the last \
+             column read ({last}, the {}), and is not read",
+            offset + 1,
+            if first {
+                "action code"
+            } else {
+                "long description's end"
+            }
+        ),
+    })
 }
 
 /// Typographic characters CMS's files do hold beyond ASCII: a no-break space (2019's text), a

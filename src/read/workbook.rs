@@ -8,17 +8,54 @@ use std::io::Cursor;
 use calamine::{Data, Reader, Xls, Xlsx, open_workbook_from_rs};
 
 use super::{Parsed, tabular};
-use crate::error::{FileProblem, Location, ReadError};
+use crate::error::{FileProblem, Location, ReadError, Warning};
 
 /// Columns beyond this are not read: CMS's sheets have under 60, and a cell placed at XFD
 /// must not widen every row.
 const MAX_COLUMNS: usize = 256;
 
-/// A sheet's non-empty rows and their 1-based row numbers.
+/// A sheet's non-empty rows and their 1-based row numbers, and the cells that hold no value
+/// to read.
 pub struct Sheet {
     pub name: String,
     pub numbers: Vec<usize>,
     pub cells: Vec<Vec<String>>,
+    pub unread: Vec<Unread>,
+}
+
+/// A cell read as empty because it holds no value: an error value (`#NAME?`: Excel took the
+/// text for a formula it could not work out) or a formula whose result was never saved.
+pub struct Unread {
+    /// 1-based, as a spreadsheet program numbers it.
+    pub row: usize,
+    /// 0-based.
+    pub column: usize,
+    pub problem: String,
+}
+
+/// What an error value or a formula without its result holds; `None` for a cell with a value.
+fn unread(value: &Data, formula: bool) -> Option<String> {
+    match value {
+        Data::Error(e) => Some(format!("an error value ({e}), not a value")),
+        Data::Empty if formula => Some("a formula with no saved result".to_string()),
+        Data::String(s) if formula && s.is_empty() => {
+            Some("a formula with no saved result".to_string())
+        }
+        _ => None,
+    }
+}
+
+/// A 0-based column as a spreadsheet program names it: A, ..., Z, AA, ...
+fn column_letters(mut column: usize) -> String {
+    let mut letters = Vec::new();
+    loop {
+        letters.push(b'A' + (column % 26) as u8);
+        if column < 26 {
+            break;
+        }
+        column = column / 26 - 1;
+    }
+    letters.iter().rev().map(|b| char::from(*b)).collect()
 }
 
 /// Every sheet of a workbook, as text (for CMS's other workbooks, such as corrections).
@@ -40,10 +77,31 @@ pub fn read(file: &str, bytes: &[u8], legacy: bool) -> Result<Parsed, ReadError>
                 sheet: name.clone(),
                 row: numbers.get(i).copied().unwrap_or(0),
             };
+            let headers = sheet.cells[header.0].clone();
             let rows = tabular::rows(file, sheet.cells, header, at)?;
+            let warnings = sheet
+                .unread
+                .into_iter()
+                .map(|cell| Warning {
+                    at: Location::Cell {
+                        sheet: name.clone(),
+                        row: cell.row,
+                    },
+                    field: None,
+                    message: format!(
+                        "column {}{}: {}; read as empty",
+                        column_letters(cell.column),
+                        headers
+                            .get(cell.column)
+                            .filter(|h| !h.trim().is_empty())
+                            .map_or_else(String::new, |h| format!(" ({})", h.trim())),
+                        cell.problem
+                    ),
+                })
+                .collect();
             return Ok(Parsed {
                 rows,
-                warnings: Vec::new(),
+                warnings,
                 damaged: Vec::new(),
             });
         }
@@ -58,14 +116,13 @@ fn bad(file: &str) -> impl Fn(String) -> ReadError + '_ {
     move |e| ReadError::file(file, FileProblem::BadWorkbook(e))
 }
 
-/// A legacy workbook's sheets, read by calamine from the checked copy `legacy::repack` makes.
-/// Should calamine still panic on a damaged file, that is caught here and is a bad workbook
-/// like any other.
+/// A legacy workbook's sheets, read by calamine from the checked copy `legacy::repack` makes,
+/// which holds only records checked to be whole where calamine reads them: no panic is
+/// expected. Should calamine still panic, that is caught here as a last resort and is a bad
+/// workbook like any other; its message prints through whatever panic hook the program has,
+/// since the hook is process-wide and not this library's to swap.
 fn xls_sheets(file: &str, bytes: &[u8]) -> Result<Vec<Sheet>, ReadError> {
-    let quiet = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
     let read = std::panic::catch_unwind(|| xls_sheets_unguarded(file, bytes));
-    std::panic::set_hook(quiet);
     read.unwrap_or_else(|_| Err(bad(file)("damaged legacy workbook".to_string())))
 }
 
@@ -78,19 +135,38 @@ fn xls_sheets_unguarded(file: &str, bytes: &[u8]) -> Result<Vec<Sheet>, ReadErro
         .into_iter()
         .map(|(name, range)| {
             let first_row = range.start().map_or(0, |(r, _)| r as usize);
+            let first_column = range.start().map_or(0, |(_, c)| c as usize);
+            let mut unread_cells = Vec::new();
             let (numbers, cells) = range
                 .rows()
                 .enumerate()
                 .filter(|(_, r)| r.iter().take(MAX_COLUMNS).any(|c| *c != Data::Empty))
                 .map(|(i, r)| {
-                    let row = r.iter().take(MAX_COLUMNS).map(cell_text).collect();
-                    (first_row + i + 1, row)
+                    let number = first_row + i + 1;
+                    let row = r
+                        .iter()
+                        .take(MAX_COLUMNS)
+                        .enumerate()
+                        .map(|(j, cell)| match unread(cell, false) {
+                            Some(problem) => {
+                                unread_cells.push(Unread {
+                                    row: number,
+                                    column: first_column + j,
+                                    problem,
+                                });
+                                String::new()
+                            }
+                            None => cell_text(cell),
+                        })
+                        .collect();
+                    (number, row)
                 })
                 .unzip();
             Sheet {
                 name,
                 numbers,
                 cells,
+                unread: unread_cells,
             }
         })
         .collect())
@@ -111,11 +187,27 @@ fn xlsx_sheets(file: &str, bytes: &[u8]) -> Result<Vec<Sheet>, ReadError> {
             Err(e) => return Err(bad(file)(e.to_string())),
         };
         let mut rows: BTreeMap<u32, Vec<String>> = BTreeMap::new();
-        while let Some(cell) = reader.next_cell().map_err(|e| bad(file)(e.to_string()))? {
-            let (row, col) = cell.get_position();
+        let mut unread_cells = Vec::new();
+        while let Some(cell) = reader
+            .next_cell_with_formula_metadata()
+            .map_err(|e| bad(file)(e.to_string()))?
+        {
+            let (row, col) = cell.pos;
             let col = col as usize;
-            let text = cell_text(&Data::from(cell.get_value().clone()));
-            if col >= MAX_COLUMNS || text.is_empty() {
+            if col >= MAX_COLUMNS {
+                continue;
+            }
+            let value = Data::from(cell.value);
+            if let Some(problem) = unread(&value, cell.formula.is_some()) {
+                unread_cells.push(Unread {
+                    row: row as usize + 1,
+                    column: col,
+                    problem,
+                });
+                continue;
+            }
+            let text = cell_text(&value);
+            if text.is_empty() {
                 continue;
             }
             let cells = rows.entry(row).or_default();
@@ -130,6 +222,7 @@ fn xlsx_sheets(file: &str, bytes: &[u8]) -> Result<Vec<Sheet>, ReadError> {
             name,
             numbers,
             cells,
+            unread: unread_cells,
         });
     }
     Ok(sheets)

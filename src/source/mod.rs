@@ -280,7 +280,7 @@ fn choose(container: &str, files: &[(String, Vec<u8>)]) -> Result<(usize, Form),
         .collect();
     // Text first: counting its record lines is cheap, and it is CMS's primary form. Tables are
     // parsed (the costly part) only when no text holds records.
-    let best_text = candidates
+    let texts = candidates
         .iter()
         .filter(|(_, form)| *form == Form::Text)
         .filter_map(|&found| {
@@ -289,12 +289,11 @@ fn choose(container: &str, files: &[(String, Vec<u8>)]) -> Result<(usize, Form),
             // quarterly one), and not a notes file where one line happens to look like one.
             (records * 4 >= lines).then_some((records, found))
         })
-        .max_by_key(|(records, _)| *records)
-        .map(|(_, found)| found);
-    if let Some(text) = best_text {
+        .collect();
+    if let Some(text) = only_best(container, files, texts)? {
         return Ok(text);
     }
-    candidates
+    let tables = candidates
         .iter()
         .filter(|(_, form)| *form != Form::Text)
         .filter_map(|&(i, form)| {
@@ -302,12 +301,43 @@ fn choose(container: &str, files: &[(String, Vec<u8>)]) -> Result<(usize, Form),
             let rows = read::read(name, bytes, form).ok()?.rows.len();
             Some((rows, (i, form)))
         })
-        .max_by_key(|(rows, _)| *rows)
-        .map(|(_, found)| found)
-        .ok_or_else(|| {
-            let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
-            ReadError::file(container, FileProblem::NoRelease(names.join(", ")))
-        })
+        .collect();
+    only_best(container, files, tables)?.ok_or_else(|| {
+        let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+        ReadError::file(container, FileProblem::NoRelease(names.join(", ")))
+    })
+}
+
+/// The file with the most records among `counted` (records, (index, form)); none if empty.
+/// Two of one form that tie with different bytes are refused by name: which one is the
+/// release cannot be told, and taking either would be a guess. Identical copies are one file;
+/// a workbook and a CSV that tie are taken as the release in two forms (the first is read).
+fn only_best(
+    container: &str,
+    files: &[(String, Vec<u8>)],
+    counted: Vec<(usize, (usize, Form))>,
+) -> Result<Option<(usize, Form)>, ReadError> {
+    let Some(most) = counted.iter().map(|(n, _)| *n).max() else {
+        return Ok(None);
+    };
+    let mut best = counted
+        .into_iter()
+        .filter(|(n, _)| *n == most)
+        .map(|(_, f)| f);
+    let first = best.next();
+    if let Some((i, form)) = first
+        && let Some((j, _)) = best.find(|(j, f)| *f == form && files[*j].1 != files[i].1)
+    {
+        return Err(ReadError::file(
+            container,
+            FileProblem::TwoReleases {
+                first: files[i].0.clone(),
+                second: files[j].0.clone(),
+                count: most,
+            },
+        ));
+    }
+    Ok(first)
 }
 
 /// The corrections files at `path`, which the user names as such: in a zip or a folder (and
@@ -342,25 +372,9 @@ pub fn release_from_name(name: &str) -> Option<ReleaseId> {
     let base = name.rsplit('/').next().unwrap_or(name).to_ascii_lowercase();
     let year = four_digit_year(&base).or_else(|| two_digit_year(&base))?;
     let month = month_token(&base)
-        .or_else(|| numeric_month(&base))
+        .or_else(|| numbered_month(&base, year))
         .unwrap_or(1);
     ReleaseId::new(year, month)
-}
-
-/// The month of a release id written into a name, `2020-04` or `2020_04` (a folder named for
-/// its release, as the store names its files): the four-digit year, `-` or `_`, two digits.
-fn numeric_month(s: &str) -> Option<u8> {
-    let b = s.as_bytes();
-    digit_runs(s).find_map(|(start, run)| {
-        let after = start + run.len();
-        let year = run.len() == 4 && (run.starts_with("19") || run.starts_with("20"));
-        let month = b.get(after + 1..after + 3)?;
-        let ends = !b.get(after + 3).is_some_and(u8::is_ascii_digit);
-        (year && matches!(b.get(after), Some(b'-' | b'_')) && ends)
-            .then(|| std::str::from_utf8(month).ok()?.parse::<u8>().ok())
-            .flatten()
-            .filter(|m| (1..=12).contains(m))
-    })
 }
 
 fn digit_runs(s: &str) -> impl Iterator<Item = (usize, &str)> {
@@ -394,6 +408,19 @@ fn two_digit_year(s: &str) -> Option<u16> {
     })
 }
 
+/// The month of a name written `YYYY-MM` or `YYYY_MM` (a folder named for its release, as
+/// `2020-04`): two digits from 01 to 12 right after the year, and no digit after them.
+fn numbered_month(s: &str, year: u16) -> Option<u8> {
+    let at = s.find(&year.to_string())? + 4;
+    let rest = s.get(at..)?.strip_prefix(['-', '_'])?;
+    let digits = rest.get(..2)?;
+    let after = rest[2..].chars().next();
+    if !digits.bytes().all(|b| b.is_ascii_digit()) || after.is_some_and(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok().filter(|m| (1..=12).contains(m))
+}
+
 fn month_token(s: &str) -> Option<u8> {
     s.split(|c: char| !c.is_ascii_alphabetic())
         .find_map(|word| {
@@ -402,6 +429,15 @@ fn month_token(s: &str) -> Option<u8> {
                 .position(|m| word == *m || (word.len() == 3 && m.starts_with(word)))
                 .map(|i| i as u8 + 1)
         })
+}
+
+/// The latest action-effective or added date of any record: a release takes effect no later.
+pub fn latest_date(records: &[Record]) -> Option<chrono::NaiveDate> {
+    records
+        .iter()
+        .flat_map(|r| [r.action_effective_date, r.added_date])
+        .flatten()
+        .max()
 }
 
 /// The release a file's content says: the latest first day of a quarter on which at least
@@ -454,10 +490,12 @@ mod tests {
             ("05anweb.txt", "2005-01"),
             ("2015-Annual-Alpha-Numeric-HCPCS-File.zip", "2015-01"),
             ("HCPC2015_CONTR_ANWEB_v2.txt", "2015-01"),
-            // A folder (or file) named for its release, as the store names its snapshots.
+            ("2025-01.jsonl", "2025-01"),
+            // A folder named for its release, as the real data's quarterly folders are.
             ("2020-04", "2020-04"),
             ("2020_10", "2020-10"),
-            ("2025-01.jsonl", "2025-01"),
+            ("2020-13", "2020-01"),
+            ("2020-0412", "2020-01"),
         ];
         for (name, want) in cases {
             assert_eq!(

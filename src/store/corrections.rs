@@ -44,8 +44,9 @@ impl Store {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
             Err(e) => return Err(Self::io(&path)(e)),
         };
-        let damaged = |problem: String| StoreError::Damaged {
+        let damaged = |problem: String| StoreError::CorrectionsDamaged {
             file: path.display().to_string(),
+            release,
             problem,
         };
         let bytes = crate::read::read_capped(file, MAX_BYTES, 0)
@@ -68,8 +69,27 @@ impl Store {
         release: ReleaseId,
         files: Vec<CorrectionsFile>,
     ) -> Result<Vec<Added>, StoreError> {
-        let mut kept = self.corrections(release)?;
+        Ok(self.add_corrections_replacing(release, files, false)?.0)
+    }
+
+    /// `add_corrections`; with `force`, a kept corrections file that cannot be read is
+    /// replaced by `files` (the repair a damaged file's message advises) rather than refused,
+    /// and its path is given back: what it held is gone.
+    pub fn add_corrections_replacing(
+        &self,
+        release: ReleaseId,
+        files: Vec<CorrectionsFile>,
+        force: bool,
+    ) -> Result<(Vec<Added>, Option<String>), StoreError> {
         let mut done = Vec::new();
+        let mut replaced = None;
+        let mut kept = match self.corrections(release) {
+            Err(StoreError::CorrectionsDamaged { file, .. }) if force => {
+                replaced = Some(file);
+                Vec::new()
+            }
+            kept => kept?,
+        };
         let before = kept.len();
         for file in files {
             if kept.iter().any(|k| k.sha256 == file.sha256) {
@@ -79,7 +99,7 @@ impl Store {
                 kept.push(file);
             }
         }
-        if kept.len() > before {
+        if kept.len() > before || replaced.is_some() {
             kept.sort_by(|a, b| (a.version, &a.name).cmp(&(b.version, &b.name)));
             let path = self.corrections_path(release);
             let body = Kept {
@@ -94,6 +114,6 @@ impl Store {
             bytes.push(b'\n');
             write_atomically(&path, &bytes).map_err(Self::io(&path))?;
         }
-        Ok(done)
+        Ok((done, replaced))
     }
 }

@@ -2,7 +2,11 @@
 //! so `git diff` of two snapshots reads code by code. Encoding is deterministic: the same
 //! snapshot gives the same bytes.
 
-use crate::model::{Provenance, Record, SCHEMA_VERSION, Snapshot, record_lines, sha256_hex};
+use std::path::Path;
+
+use crate::model::{
+    Counts, Kind, Provenance, Record, ReleaseId, SCHEMA_VERSION, Snapshot, record_lines, sha256_hex,
+};
 
 use super::StoreError;
 
@@ -24,7 +28,7 @@ impl Snapshot {
 
     /// A snapshot file already split and checked, parsed whole.
     pub(super) fn from_lines(lines: Lines<'_>) -> Result<Self, StoreError> {
-        let records = lines.parse(&vec![true; lines.lines.len()])?;
+        let records = lines.parse()?;
         Ok(Snapshot {
             provenance: lines.provenance,
             records,
@@ -65,17 +69,6 @@ pub(super) fn provenance(file: &str, line: &str) -> Result<Provenance, StoreErro
     serde_json::from_str(line).map_err(corrupt)
 }
 
-/// Bytes that are not UTF-8 (a snapshot is JSON, so UTF-8), named by the file's line that
-/// holds the first bad byte; `lines_before` counts the lines above `bytes` in the file.
-fn not_utf8(file: &str, bytes: &[u8], lines_before: usize, e: &std::str::Utf8Error) -> StoreError {
-    let good = bytes.get(..e.valid_up_to()).unwrap_or_default();
-    StoreError::Corrupt {
-        file: file.to_string(),
-        line: lines_before + good.iter().filter(|b| **b == b'\n').count() + 1,
-        problem: format!("invalid UTF-8 ({e})"),
-    }
-}
-
 /// `7079` as `7,079`.
 fn thousands(n: usize) -> String {
     let digits = n.to_string();
@@ -99,6 +92,170 @@ pub(super) fn code_of(line: &str) -> Option<&str> {
 /// releases, can neither change nor disagree (`stream::trimmed_for_diff`).
 pub(super) const QUIET: &str = r#""action_code":"N"}"#;
 
+/// The release a snapshot file's name says it holds: `2020-01.jsonl`, or `2020-01/2.jsonl` for
+/// a kept revision; `None` for any other name (a file read outside the store).
+fn release_named_by(file: &str) -> Option<ReleaseId> {
+    let path = Path::new(file);
+    let named = |name: &std::ffi::OsStr| {
+        let name = name.to_str()?;
+        name.parse::<ReleaseId>()
+            .ok()
+            .filter(|r| r.to_string() == name)
+    };
+    let stem = path.file_stem()?;
+    if let Some(release) = named(stem) {
+        return Some(release);
+    }
+    stem.to_str()?.parse::<u32>().ok()?;
+    named(path.parent()?.file_name()?)
+}
+
+/// A line of the file without its line end (`\n` or `\r\n`).
+pub(super) fn without_line_end(line: &[u8]) -> &[u8] {
+    match line.strip_suffix(b"\n") {
+        Some(line) => line.strip_suffix(b"\r").unwrap_or(line),
+        None => line,
+    }
+}
+
+/// A record line's code and kind, which open it; `None` for a line that is not a record.
+fn code_and_kind(line: &str) -> Option<(&str, Kind)> {
+    let code = code_of(line)?;
+    let rest = line[r#"{"code":""#.len() + code.len()..].strip_prefix(r#"","kind":""#)?;
+    let kind = if rest.starts_with(r#"procedure""#) {
+        Kind::Procedure
+    } else if rest.starts_with(r#"modifier""#) {
+        Kind::Modifier
+    } else {
+        return None;
+    };
+    Some((code, kind))
+}
+
+/// The checks every reading of a snapshot file makes, whole (`Lines`) or a line at a time
+/// (`stream`), so that both refuse the same files with the same words. Line 1 is the
+/// provenance, of this schema, naming the release the file's name names; then each line is a
+/// record, in strictly rising code order; at the end the record count, the count of procedure
+/// codes and of modifiers, and the SHA-256 of the record lines (hashed by the caller, as it
+/// reads) must be the provenance's.
+pub(super) struct Checks<'f> {
+    file: &'f str,
+    pub(super) provenance: Provenance,
+    counts: Counts,
+    /// The code of the record line before, for the order check.
+    last: String,
+    /// The first break in the order, reported after a wrong count (which explains it better).
+    disorder: Option<String>,
+}
+
+impl<'f> Checks<'f> {
+    /// Checks line 1 (`head`, with or without its line end).
+    pub(super) fn new(file: &'f str, head: &[u8]) -> Result<Self, StoreError> {
+        let head =
+            std::str::from_utf8(without_line_end(head)).map_err(|e| StoreError::Corrupt {
+                file: file.to_string(),
+                line: 1,
+                problem: format!("invalid UTF-8 ({e})"),
+            })?;
+        let provenance = provenance(file, head.trim_end())?;
+        let checks = Checks {
+            file,
+            provenance,
+            counts: Counts::default(),
+            last: String::new(),
+            disorder: None,
+        };
+        if let Some(named) = release_named_by(file)
+            && named != checks.provenance.release
+        {
+            return Err(checks.damaged(format!(
+                "its name says release {named}, its provenance {}",
+                checks.provenance.release
+            )));
+        }
+        Ok(checks)
+    }
+
+    fn damaged(&self, problem: String) -> StoreError {
+        StoreError::Damaged {
+            file: self.file.to_string(),
+            problem,
+        }
+    }
+
+    /// Checks record line `number` (1-based in the file, `bytes` without its line end) and
+    /// gives its code and text.
+    pub(super) fn line<'l>(
+        &mut self,
+        number: usize,
+        bytes: &'l [u8],
+    ) -> Result<(&'l str, &'l str), StoreError> {
+        let line = std::str::from_utf8(bytes).map_err(|e| StoreError::Corrupt {
+            file: self.file.to_string(),
+            line: number,
+            problem: format!("invalid UTF-8 ({e})"),
+        })?;
+        let (code, kind) = code_and_kind(line)
+            .ok_or_else(|| self.damaged(format!("line {number} is not a record")))?;
+        let seen = self.counts.procedure + self.counts.modifier;
+        if seen > 0 && self.disorder.is_none() && self.last.as_str() >= code {
+            self.disorder = Some(if self.last == code {
+                format!("line {number}: {code} a second time")
+            } else {
+                format!("line {number}: {code} after {}, out of order", self.last)
+            });
+        }
+        self.last.clear();
+        self.last.push_str(code);
+        match kind {
+            Kind::Procedure => self.counts.procedure += 1,
+            Kind::Modifier => self.counts.modifier += 1,
+        }
+        Ok((code, line))
+    }
+
+    /// The checks of the whole file, once every line has been through `line`; `records_sha256`
+    /// is the SHA-256 (hex) of every byte after line 1.
+    pub(super) fn finish(&self, records_sha256: &str) -> Result<(), StoreError> {
+        let p = &self.provenance;
+        let records = self.counts.procedure + self.counts.modifier;
+        if records != p.records {
+            return Err(self.damaged(format!(
+                "{} records, its provenance says {}",
+                thousands(records),
+                thousands(p.records)
+            )));
+        }
+        if let Some(problem) = &self.disorder {
+            return Err(self.damaged(problem.clone()));
+        }
+        if records_sha256 != p.records_sha256 {
+            return Err(self.damaged(
+                "its records' SHA-256 is not the one its provenance records".to_string(),
+            ));
+        }
+        if self.counts != p.counts {
+            return Err(self.damaged(format!(
+                "its records hold {} procedure codes and {} modifiers, its provenance says {} and {}",
+                thousands(self.counts.procedure),
+                thousands(self.counts.modifier),
+                thousands(p.counts.procedure),
+                thousands(p.counts.modifier)
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Record line `number` of `file` parsed.
+pub(super) fn parse_record(file: &str, number: usize, line: &str) -> Result<Record, StoreError> {
+    serde_json::from_str(line).map_err(|e| StoreError::Corrupt {
+        file: file.to_string(),
+        line: number,
+        problem: e.to_string(),
+    })
+}
+
 /// A snapshot file split into its provenance and its record lines, each with its code, not
 /// yet parsed.
 pub(super) struct Lines<'a> {
@@ -109,59 +266,26 @@ pub(super) struct Lines<'a> {
 }
 
 impl<'a> Lines<'a> {
-    /// Splits a snapshot file and checks it without parsing a record: the record count and
-    /// the SHA-256 of the record lines against the provenance, and codes in strictly rising
-    /// order (sorted, none twice). A file that fails is damaged.
+    /// Splits a snapshot file and checks it whole, as `Checks` does, without parsing a record.
+    /// A file that fails is damaged.
     pub(super) fn new(file: &'a str, bytes: &'a [u8]) -> Result<Self, StoreError> {
-        let damaged = |problem: String| StoreError::Damaged {
-            file: file.to_string(),
-            problem,
-        };
         let split = bytes
             .iter()
             .position(|b| *b == b'\n')
             .map_or(bytes.len(), |i| i + 1);
         let (head, body) = bytes.split_at(split);
-        let head = std::str::from_utf8(head).map_err(|e| not_utf8(file, head, 0, &e))?;
-        let provenance = provenance(file, head.trim_end())?;
-        let text = std::str::from_utf8(body).map_err(|e| not_utf8(file, body, 1, &e))?;
+        let mut checks = Checks::new(file, head)?;
         // The provenance's count is the file's word, not a size to trust: the lines decide.
         let mut lines: Vec<(&str, &str, usize)> =
-            Vec::with_capacity(provenance.records.min(body.len() / 16));
-        let mut disorder = None;
-        for (n, line) in text.lines().enumerate() {
-            let code =
-                code_of(line).ok_or_else(|| damaged(format!("line {} is not a record", n + 2)))?;
-            if let Some((last, _, _)) = lines.last()
-                && disorder.is_none()
-                && *last >= code
-            {
-                disorder = Some(if *last == code {
-                    format!("line {}: {code} a second time", n + 2)
-                } else {
-                    format!("line {}: {code} after {last}, out of order", n + 2)
-                });
-            }
-            lines.push((code, line, n + 2));
+            Vec::with_capacity(checks.provenance.records.min(body.len() / 16));
+        for (i, line) in body.split_inclusive(|b| *b == b'\n').enumerate() {
+            let (code, line) = checks.line(i + 2, without_line_end(line))?;
+            lines.push((code, line, i + 2));
         }
-        if lines.len() != provenance.records {
-            return Err(damaged(format!(
-                "{} records, its provenance says {}",
-                thousands(lines.len()),
-                thousands(provenance.records)
-            )));
-        }
-        if let Some(problem) = disorder {
-            return Err(damaged(problem));
-        }
-        if sha256_hex(body) != provenance.records_sha256 {
-            return Err(damaged(
-                "its records' SHA-256 is not the one its provenance records".to_string(),
-            ));
-        }
+        checks.finish(&sha256_hex(body))?;
         Ok(Lines {
             file,
-            provenance,
+            provenance: checks.provenance,
             lines,
         })
     }
@@ -171,34 +295,12 @@ impl<'a> Lines<'a> {
         self.lines.iter().map(|(code, _, _)| *code)
     }
 
-    fn position(&self, code: &str) -> Option<usize> {
-        self.lines.binary_search_by(|(c, _, _)| (*c).cmp(code)).ok()
-    }
-
-    fn parse(&self, keep: &[bool]) -> Result<Vec<Record>, StoreError> {
+    fn parse(&self) -> Result<Vec<Record>, StoreError> {
         // Sized once: a growing vector of records is copied, each time to fresh memory.
-        let mut records = Vec::with_capacity(keep.iter().filter(|k| **k).count());
-        for ((_, line, n), _) in self.lines.iter().zip(keep).filter(|(_, k)| **k) {
-            records.push(serde_json::from_str(line).map_err(|e| StoreError::Corrupt {
-                file: self.file.to_string(),
-                line: *n,
-                problem: e.to_string(),
-            })?);
+        let mut records = Vec::with_capacity(self.lines.len());
+        for (_, line, n) in &self.lines {
+            records.push(parse_record(self.file, *n, line)?);
         }
         Ok(records)
     }
-}
-
-/// A snapshot file trimmed to one code's record (none if the release lacks it), for a command
-/// about one code across every release (`history`): the file is checked whole, one line parsed.
-pub(super) fn trimmed_to(lines: Lines<'_>, code: &str) -> Result<Snapshot, StoreError> {
-    let mut keep = vec![false; lines.lines.len()];
-    if let Some(i) = lines.position(code) {
-        keep[i] = true;
-    }
-    let records = lines.parse(&keep)?;
-    Ok(Snapshot {
-        provenance: lines.provenance,
-        records,
-    })
 }

@@ -37,6 +37,14 @@ pub enum StoreError {
     Schema { file: String, found: u32 },
     #[error("{file} is damaged ({problem}): re-import it with --force")]
     Damaged { file: String, problem: String },
+    #[error(
+        "{file} is damaged ({problem}): re-import release {release} with --force (`hcpcs-diff import SOURCE --force`), or keep its corrections again with `hcpcs-diff import --corrections FILE --release {release} --force`; either replaces it"
+    )]
+    CorrectionsDamaged {
+        file: String,
+        release: ReleaseId,
+        problem: String,
+    },
     #[error("no store at {0}: run where snapshots/ is, pass --store DIR or set HCPCS_DIFF_STORE")]
     NoStore(String),
     #[error("{path}: still held by {holder} after waiting {waited} s (--lock-wait)")]
@@ -343,6 +351,16 @@ impl Store {
         Ok(std::str::from_utf8(first).ok().and_then(file::source_of))
     }
 
+    /// A stored release's file, open for reading, and its name.
+    fn open(&self, release: ReleaseId) -> Result<(String, std::fs::File), StoreError> {
+        let path = self.path_of(release);
+        let opened = std::fs::File::open(&path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => self.missing(release),
+            _ => Self::io(&path)(e),
+        })?;
+        Ok((path.display().to_string(), opened))
+    }
+
     fn read(&self, release: ReleaseId) -> Result<(String, Vec<u8>), StoreError> {
         let path = self.path_of(release);
         let bytes = std::fs::read(&path).map_err(|e| match e.kind() {
@@ -364,36 +382,16 @@ impl Store {
         old: ReleaseId,
         new: ReleaseId,
     ) -> Result<(Snapshot, Snapshot), StoreError> {
-        let (old_path, new_path) = (self.path_of(old), self.path_of(new));
-        let (old_name, new_name) = (
-            old_path.display().to_string(),
-            new_path.display().to_string(),
-        );
-        if let Some(trimmed) =
-            stream::trimmed_for_diff((&old_name, &old_path), (&new_name, &new_path))
-        {
-            return trimmed;
-        }
-        // A file that cannot be read or fails a check: read whole, it says what is wrong. (Read
-        // whole and sound, as when a file was replaced between the two readings, both are
-        // parsed whole: they diff exactly as trimmed ones.)
-        let (old_file, old_bytes) = self.read(old)?;
-        let (new_file, new_bytes) = self.read(new)?;
-        let a = Lines::new(&old_file, &old_bytes)?;
-        let b = Lines::new(&new_file, &new_bytes)?;
-        Ok((Snapshot::from_lines(a)?, Snapshot::from_lines(b)?))
+        let (old_file, old_opened) = self.open(old)?;
+        let (new_file, new_opened) = self.open(new)?;
+        stream::trimmed_for_diff((&old_file, old_opened), (&new_file, new_opened))
     }
 
     /// A stored release trimmed to `code`'s record (none if it lacks the code), the file checked
     /// whole as `load` checks it; for `history`, which looks at one code in every release.
     pub fn load_code(&self, release: ReleaseId, code: &str) -> Result<Snapshot, StoreError> {
-        let path = self.path_of(release);
-        if let Some(trimmed) = stream::trimmed_to(&path.display().to_string(), &path, code) {
-            return trimmed;
-        }
-        // A file that cannot be read or fails a check: read whole, it says what is wrong.
-        let (file, bytes) = self.read(release)?;
-        file::trimmed_to(Lines::new(&file, &bytes)?, code)
+        let (file, opened) = self.open(release)?;
+        stream::trimmed_to(&file, opened, code)
     }
 
     /// What `save` would do, without writing: the refusal of different content without `force`

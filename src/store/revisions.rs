@@ -193,8 +193,8 @@ impl Store {
         Ok((path.display().to_string(), bytes))
     }
 
-    /// A revision's file split and checked; a kept revision that fails says it cannot be
-    /// re-imported, and one holding another release is refused.
+    /// A revision's file split and checked; a kept revision that fails (one holding another
+    /// release among them) says it cannot be re-imported.
     fn revision_lines<'a>(
         &self,
         revision: &Revision,
@@ -215,12 +215,7 @@ impl Store {
             }
             Err(e) => return Err(e),
         };
-        if lines.provenance.release != revision.release {
-            return Err(damaged(format!(
-                "it holds release {}",
-                lines.provenance.release
-            )));
-        }
+        // `Lines` has checked that the provenance names the release of the file's folder.
         Ok(lines)
     }
 

@@ -2,25 +2,25 @@
 //! each line is checked as `file::Lines` checks a whole file (record shape, rising codes; count
 //! and SHA-256 against the provenance, hashed on a thread as the bytes go by), and only the
 //! lines the command can see are kept, so memory is what it keeps, not the size of the files
-//! (a 1,000,000-code release is 380 MB). For `diff`, the two files are walked together in code
+//! (a 1,000,000-code release is 380 MB). The checks are `file::Checks`, the same the
+//! whole-file reading makes, so a file either reading refuses, the other refuses too, in the
+//! same words. For `diff`, the two files are walked together in code
 //! order: a code whose line is the same in both and whose CMS action is N can neither change
 //! nor disagree, so it is not parsed; every other code is, with every code a kept one
 //! cross-refers to (for "use instead"). The result diffs exactly like the full snapshots (a
-//! property test holds it). Anything amiss hands back to the whole-file reading, which names
-//! the problem.
+//! property test holds it).
 
 use std::collections::BTreeSet;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
-use std::path::Path;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::thread::JoinHandle;
 
 use sha2::{Digest, Sha256};
 
 use super::StoreError;
-use super::file::{QUIET, code_of, provenance};
-use crate::model::{Provenance, Record, Snapshot};
+use super::file::{Checks, QUIET, code_of, parse_record, without_line_end};
+use crate::model::{Record, Snapshot};
 
 /// A file whose bytes, as they are read, also go to a thread that hashes them.
 struct Tee {
@@ -70,48 +70,49 @@ fn hash_records(chunks: Receiver<Vec<u8>>) -> String {
 struct Stream<'a> {
     file: &'a str,
     reader: BufReader<Tee>,
-    provenance: Provenance,
+    checks: Checks<'a>,
     /// Hashes the file's records on its own thread, as they are read.
     hasher: Option<JoinHandle<String>>,
+    /// The bytes of the line being read, with its line end.
+    raw: Vec<u8>,
     /// The current record line, without its line end; empty at the end of the file.
     line: String,
     /// Its 1-based line number in the file.
     number: usize,
-    records: usize,
-    /// The record line before, for the order check.
-    previous: String,
     ended: bool,
 }
 
 impl<'a> Stream<'a> {
-    /// Opens `path` at its first record line; `None` if it cannot be read or its provenance
-    /// or first record line is not sound.
-    fn open(file: &'a str, path: &Path) -> Option<Self> {
+    /// Starts reading the open snapshot file `opened` (named `file`) at its first record line.
+    fn open(file: &'a str, opened: File) -> Result<Self, StoreError> {
+        let io = |source| StoreError::Io {
+            path: file.to_string(),
+            source,
+        };
         let (chunks, received) = sync_channel(16);
         let hasher = std::thread::Builder::new()
             .spawn(move || hash_records(received))
-            .ok()?;
+            .map_err(io)?;
         let tee = Tee {
-            file: File::open(path).ok()?,
+            file: opened,
             chunks: Some(chunks),
         };
         let mut reader = BufReader::with_capacity(1 << 16, tee);
-        let mut head = String::new();
-        reader.read_line(&mut head).ok()?;
-        let provenance = provenance(file, head.trim_end()).ok()?;
+        let mut head = Vec::new();
+        reader.read_until(b'\n', &mut head).map_err(io)?;
+        let checks = Checks::new(file, &head)?;
         let mut stream = Stream {
             file,
             reader,
-            provenance,
+            checks,
             hasher: Some(hasher),
+            raw: head,
             line: String::new(),
             number: 1,
-            records: 0,
-            previous: String::new(),
             ended: false,
         };
         stream.advance()?;
-        Some(stream)
+        Ok(stream)
     }
 
     /// The current line's code and text, if the file has not ended.
@@ -119,36 +120,36 @@ impl<'a> Stream<'a> {
         (!self.ended).then(|| (code_of(&self.line).unwrap_or_default(), self.line.as_str()))
     }
 
-    /// Moves to the next record line; `None` if it is not a record or breaks the order.
-    fn advance(&mut self) -> Option<()> {
-        // The line before is kept (its buffer swapped, not copied) for the order check.
-        std::mem::swap(&mut self.line, &mut self.previous);
-        self.line.clear();
-        if self.reader.read_line(&mut self.line).ok()? == 0 {
+    /// Moves to the next record line, checked.
+    fn advance(&mut self) -> Result<(), StoreError> {
+        self.raw.clear();
+        let read = self.reader.read_until(b'\n', &mut self.raw);
+        if read.map_err(|source| StoreError::Io {
+            path: self.file.to_string(),
+            source,
+        })? == 0
+        {
             self.ended = true;
-            return Some(());
-        }
-        if self.line.ends_with('\n') {
-            self.line.pop();
-            if self.line.ends_with('\r') {
-                self.line.pop();
-            }
+            self.line.clear();
+            return Ok(());
         }
         self.number += 1;
-        self.records += 1;
-        let code = code_of(&self.line)?;
-        (self.records == 1 || code_of(&self.previous).is_some_and(|p| p < code)).then_some(())
+        let (_, line) = self.checks.line(self.number, without_line_end(&self.raw))?;
+        self.line.clear();
+        self.line.push_str(line);
+        Ok(())
     }
 
-    /// The provenance, once the whole file has been read and its record count and SHA-256
-    /// agree with it.
-    fn finish(&mut self) -> Option<Provenance> {
+    /// The provenance, once the whole file has been read and its checks pass.
+    fn finish(&mut self) -> Result<crate::model::Provenance, StoreError> {
         self.reader.get_mut().chunks = None;
-        let hex = self.hasher.take()?.join().ok()?;
-        (self.ended
-            && self.records == self.provenance.records
-            && hex == self.provenance.records_sha256)
-            .then(|| self.provenance.clone())
+        let hex = self
+            .hasher
+            .take()
+            .and_then(|h| h.join().ok())
+            .ok_or_else(|| reread(self.file))?;
+        self.checks.finish(&hex)?;
+        Ok(self.checks.provenance.clone())
     }
 
     /// The record lines (number, text) whose codes are in `codes`, read again from the start
@@ -171,14 +172,10 @@ impl<'a> Stream<'a> {
     }
 }
 
-/// The file trimmed to `code`'s record (none if it lacks the code), read a line at a time and
-/// checked whole, for `history`; `None` as for `trimmed_for_diff`.
-pub(super) fn trimmed_to(
-    file: &str,
-    path: &Path,
-    code: &str,
-) -> Option<Result<Snapshot, StoreError>> {
-    let mut stream = Stream::open(file, path)?;
+/// The open snapshot file `opened` (named `file`) trimmed to `code`'s record (none if it lacks
+/// the code), read a line at a time and checked whole, for `history`.
+pub(super) fn trimmed_to(file: &str, opened: File, code: &str) -> Result<Snapshot, StoreError> {
+    let mut stream = Stream::open(file, opened)?;
     let mut kept = Vec::new();
     while let Some((this, line)) = stream.current() {
         if this == code {
@@ -187,10 +184,10 @@ pub(super) fn trimmed_to(
         stream.advance()?;
     }
     let provenance = stream.finish()?;
-    Some(parse(file, &kept).map(|records| Snapshot {
+    Ok(Snapshot {
         provenance,
-        records,
-    }))
+        records: parse(file, &kept)?,
+    })
 }
 
 /// Which side(s) the merge keeps for the current code.
@@ -201,13 +198,12 @@ enum Step {
     Done,
 }
 
-/// The two files trimmed to what `diff` can see (see above), read a line at a time.
-/// `None` when either file cannot be read or fails a check: the caller reads them whole then,
-/// and says what is wrong. A record line that passes the checks but does not parse is an error.
+/// The two open files (each with its name) trimmed to what `diff` can see (see above), read a
+/// line at a time and checked whole.
 pub(super) fn trimmed_for_diff(
-    old: (&str, &Path),
-    new: (&str, &Path),
-) -> Option<Result<(Snapshot, Snapshot), StoreError>> {
+    old: (&str, File),
+    new: (&str, File),
+) -> Result<(Snapshot, Snapshot), StoreError> {
     let (mut a, mut b) = (Stream::open(old.0, old.1)?, Stream::open(new.0, new.1)?);
     let (mut kept_a, mut kept_b) = (Vec::new(), Vec::new());
     loop {
@@ -241,20 +237,17 @@ pub(super) fn trimmed_for_diff(
         }
     }
     let (provenance_a, provenance_b) = (a.finish()?, b.finish()?);
-    Some(
-        cross_referenced(&mut a, &mut b, kept_a, kept_b).map(|(old_records, new_records)| {
-            (
-                Snapshot {
-                    provenance: provenance_a,
-                    records: old_records,
-                },
-                Snapshot {
-                    provenance: provenance_b,
-                    records: new_records,
-                },
-            )
-        }),
-    )
+    let (old_records, new_records) = cross_referenced(&mut a, &mut b, kept_a, kept_b)?;
+    Ok((
+        Snapshot {
+            provenance: provenance_a,
+            records: old_records,
+        },
+        Snapshot {
+            provenance: provenance_b,
+            records: new_records,
+        },
+    ))
 }
 
 /// The kept lines parsed, with every code a kept record cross-refers to that is in NEW (and the
@@ -316,11 +309,78 @@ fn reread(file: &str) -> StoreError {
 fn parse(file: &str, lines: &[(usize, String)]) -> Result<Vec<Record>, StoreError> {
     let mut records = Vec::with_capacity(lines.len());
     for (number, line) in lines {
-        records.push(serde_json::from_str(line).map_err(|e| StoreError::Corrupt {
-            file: file.to_string(),
-            line: *number,
-            problem: e.to_string(),
-        })?);
+        records.push(parse_record(file, *number, line)?);
     }
     Ok(records)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    /// The oxygen fixture's two releases stored in a fresh folder: (folder, 2005 file, 2006
+    /// file, 2006's record count).
+    fn stored() -> (tempfile::TempDir, String, String, usize) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut names = Vec::new();
+        let mut count = 0;
+        for year in ["2005", "2006"] {
+            let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures/oxygen")
+                .join(year);
+            let loaded = crate::load_path(&path, crate::ReadOptions::default()).unwrap();
+            let file = dir.path().join(format!("{year}-01.jsonl"));
+            std::fs::write(&file, loaded.snapshot.to_bytes()).unwrap();
+            count = loaded.snapshot.records.len();
+            names.push(file.display().to_string());
+        }
+        let new = names.pop().unwrap();
+        (dir, names.pop().unwrap(), new, count)
+    }
+
+    fn open(name: &str) -> File {
+        File::open(name).unwrap()
+    }
+
+    #[test]
+    fn the_stream_keeps_fewer_records_than_the_files_hold_and_diffs_as_they_do() {
+        let (_dir, old, new, count) = stored();
+        let (a, b) = trimmed_for_diff((&old, open(&old)), (&new, open(&new))).unwrap();
+        assert!(b.records.len() < count, "{} of {count}", b.records.len());
+        assert!(a.records.len() < count);
+        let whole = |name: &str| Snapshot::from_bytes(name, &std::fs::read(name).unwrap()).unwrap();
+        assert_eq!(
+            crate::diff::diff(&a, &b),
+            crate::diff::diff(&whole(&old), &whole(&new))
+        );
+        let one = trimmed_to(&new, open(&new), "E1392").unwrap();
+        assert_eq!(one.records.len(), 1);
+        assert_eq!(one.provenance.records, count);
+    }
+
+    #[test]
+    fn the_stream_refuses_an_edit_in_a_line_it_skips() {
+        let (_dir, old, new, _) = stored();
+        let text = std::fs::read_to_string(&new).unwrap();
+        let quiet = text
+            .lines()
+            .skip(1)
+            .find(|l| l.ends_with(QUIET) && !l.starts_with(r#"{"code":"E1392""#))
+            .unwrap();
+        let edited = quiet.replacen(r#""long_description":""#, r#""long_description":"X"#, 1);
+        std::fs::write(&new, text.replacen(quiet, &edited, 1)).unwrap();
+        let sha = "its records' SHA-256 is not the one its provenance records";
+        let diffed = trimmed_for_diff((&old, open(&old)), (&new, open(&new)));
+        assert!(
+            matches!(diffed, Err(StoreError::Damaged { ref problem, .. }) if problem == sha),
+            "{diffed:?}"
+        );
+        let one = trimmed_to(&new, open(&new), "E1392");
+        assert!(
+            matches!(one, Err(StoreError::Damaged { ref problem, .. }) if problem == sha),
+            "{one:?}"
+        );
+    }
 }

@@ -1,7 +1,7 @@
 //! Bad input: a clear error naming file, line (or sheet and row) and field; exit status 2; the
 //! store exactly as it was.
 
-use crate::util::{Work, fixture, stderr, zip_of};
+use crate::util::{Work, fixture, stderr, stdout, zip_of};
 
 const RELEASE_2006: &str = "oxygen/2006/HCPC2006_CONTR_ANWEB.txt";
 
@@ -242,4 +242,216 @@ fn release_that_cannot_be_inferred() {
         "error: codes.txt: cannot tell which release this is from its name or content: give --release YYYY-MM"
     );
     assert_eq!(work.store_state(), before);
+}
+
+/// A fixed-width line longer than its layout: what is past the last column read would be lost
+/// without a word. One character slipped into a continuation line pushes the description's
+/// last letter past column 91; a first line of 400 characters has text past column 293. Each
+/// is a warning naming the line and the column, and an error with `--strict`.
+#[test]
+fn text_past_the_layout_s_last_column_is_a_warning_naming_line_and_column() {
+    let slipped = edit_line(4, |line| {
+        let description = format!(
+            "{:<80}",
+            "contents, regulator, flowmeter, humidifier, nebulizer, cannula or mask, and pipe"
+        );
+        *line = format!("{}{description}", &line[..11]);
+        line.insert(20, 'X');
+    });
+    let long = {
+        let mut lines: Vec<String> = slipped.split("\r\n").map(str::to_string).collect();
+        let first = &mut lines[2];
+        *first = format!("{first:<397}ZZZ");
+        lines.join("\r\n")
+    };
+    let work = work_with_store();
+    let path = work.write("HCPC2006_CONTR_ANWEB.txt", &long);
+    let before = work.store_state();
+    let out = work
+        .cmd()
+        .arg("import")
+        .arg(&path)
+        .arg("--strict")
+        .assert()
+        .code(2);
+    assert!(
+        stderr(&out).contains("line 3: the line is longer than its layout"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(work.store_state(), before, "the store changed");
+    let out = work.cmd().arg("import").arg(&path).assert().success();
+    let said = stderr(&out);
+    let warnings: Vec<&str> = said.lines().collect();
+    assert_eq!(
+        warnings,
+        [
+            "warning: HCPC2006_CONTR_ANWEB.txt: line 3: the line is longer than its layout: \
+             \"ZZZ\" from column 398 is past the last column read (293, the action code), and is \
+             not read",
+            "warning: HCPC2006_CONTR_ANWEB.txt: line 4: the line is longer than its layout: \"e\" \
+             from column 92 is past the last column read (91, the long description's end), and \
+             is not read",
+        ],
+        "{said}"
+    );
+}
+
+/// A text named for 2099 holding 2006's records: its name cannot be right (a release is posted
+/// weeks before it takes effect), so it is refused without --release, naming the file, the id
+/// from the name and what the content says, and nothing is stored (it would leave `check`
+/// asking for 2099-04 for ever).
+#[test]
+fn a_release_named_for_the_future_is_refused_without_release() {
+    let work = work_with_store();
+    let before = work.store_state();
+    let path = work.write("HCPC2099_ANWEB.txt", fixture_text());
+    let out = work.cmd().arg("import").arg(&path).assert().code(2);
+    let said = stderr(&out);
+    assert!(
+        said.starts_with(
+            "error: HCPC2099_ANWEB.txt: its name says release 2099-01, but that is later than \
+             the quarter after today ("
+        ) && said.ends_with(
+            "; the latest date in its records is 2006-01-01, the most recent quarter its codes' \
+             actions take effect in is 2006-01: give --release YYYY-MM if that is right\n"
+        ),
+        "{said}"
+    );
+    assert_eq!(work.store_state(), before, "the store changed");
+    // Given, the release wins; the name that says otherwise is a warning.
+    let out = work
+        .cmd()
+        .arg("import")
+        .arg(&path)
+        .args(["--release", "2006"])
+        .assert()
+        .success();
+    assert_eq!(
+        stderr(&out),
+        "warning: HCPC2099_ANWEB.txt: release id: --release 2006-01, but the name \
+         HCPC2099_ANWEB.txt says 2099-01\n"
+    );
+}
+
+/// `--release 2006-02` on the 2006 text made a second copy of 2006-01 without a word: a given
+/// release the name contradicts is a warning, and an error with --strict.
+#[test]
+fn a_release_given_against_the_file_s_name_is_a_warning() {
+    let work = work_with_store();
+    let path = work.write("HCPC2006_CONTR_ANWEB.txt", fixture_text());
+    let before = work.store_state();
+    let out = work
+        .cmd()
+        .arg("import")
+        .arg(&path)
+        .args(["--release", "2006-02", "--strict"])
+        .assert()
+        .code(2);
+    assert!(
+        stderr(&out)
+            .contains("--release 2006-02, but the name HCPC2006_CONTR_ANWEB.txt says 2006-01"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(work.store_state(), before, "the store changed");
+    let out = work
+        .cmd()
+        .arg("import")
+        .arg(&path)
+        .args(["--release", "2006-02"])
+        .assert()
+        .success();
+    assert_eq!(
+        stderr(&out),
+        "warning: HCPC2006_CONTR_ANWEB.txt: release id: --release 2006-02, but the name \
+         HCPC2006_CONTR_ANWEB.txt says 2006-01\n"
+    );
+    assert!(stdout(&out).contains("1 warning;"), "{}", stdout(&out));
+}
+
+/// "Later than the quarter after today" at the quarter's edges, with today pinned as the
+/// command passes it.
+#[test]
+fn the_quarter_after_today_bounds_a_release_from_its_name() {
+    let text = fixture_text().into_bytes();
+    let load = |name: &str, today: &str| {
+        let file = hcpcs_diff::source::from_bytes(name, text.clone()).unwrap();
+        let options = hcpcs_diff::ReadOptions {
+            today: Some(today.parse().unwrap()),
+            ..Default::default()
+        };
+        hcpcs_diff::load_source(file, options).map(|l| l.snapshot.release().to_string())
+    };
+    let refused = |r: Result<String, hcpcs_diff::Error>| match r {
+        Err(hcpcs_diff::Error::DoubtfulRelease { release, .. }) => release.to_string(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        load("april-2026-anweb.txt", "2026-03-31").unwrap(),
+        "2026-04"
+    );
+    assert_eq!(
+        refused(load("july-2026-anweb.txt", "2026-03-31")),
+        "2026-07"
+    );
+    assert_eq!(
+        load("july-2026-anweb.txt", "2026-04-01").unwrap(),
+        "2026-07"
+    );
+    assert_eq!(load("HCPC2027_ANWEB.txt", "2026-10-01").unwrap(), "2027-01");
+    assert_eq!(refused(load("HCPC2027_ANWEB.txt", "2026-09-30")), "2027-01");
+}
+
+/// A zip holding two release texts with the same number of records: which one is the release
+/// cannot be told, so the import is refused naming both, unless they are the same bytes.
+#[test]
+fn a_zip_with_two_different_release_texts_of_one_size_is_refused_naming_both() {
+    let text = fixture_text();
+    let other = text.replace("rental", "purchase");
+    assert_ne!(other, text);
+    let work = work_with_store();
+    let before = work.store_state();
+    let zip = work.write(
+        "2006.zip",
+        zip_of(&[
+            ("HCPC2006_CONTR_ANWEB.txt", text.as_bytes()),
+            ("HCPC2006_CONTR_ANWEB_v2.txt", other.as_bytes()),
+        ]),
+    );
+    let out = work.cmd().arg("import").arg(&zip).assert().code(2);
+    assert_eq!(
+        stderr(&out),
+        "error: 2006.zip: two release files with 15 records (lines or rows) each, \
+         HCPC2006_CONTR_ANWEB.txt and HCPC2006_CONTR_ANWEB_v2.txt, and they differ: extract the \
+         one you mean and import it\n"
+    );
+    assert_eq!(work.store_state(), before, "the store changed");
+    let same = work.write(
+        "2006-twice.zip",
+        zip_of(&[
+            ("HCPC2006_CONTR_ANWEB.txt", text.as_bytes()),
+            ("copy/HCPC2006_CONTR_ANWEB.txt", text.as_bytes()),
+        ]),
+    );
+    work.cmd().arg("import").arg(&same).assert().success();
+}
+
+/// A folder named for its release (`2020-04`, as the real data's quarterly folders are) holding
+/// a file whose name has no year: the folder's month counts. It was read as 2020-01 and
+/// stored the April release as a new revision of January's.
+#[test]
+fn a_folder_named_yyyy_mm_is_that_release_not_january() {
+    let work = work_with_store();
+    let folder = work.path("2006-04");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(folder.join("anweb.txt"), fixture_text()).unwrap();
+    let out = work.cmd().arg("import").arg(&folder).assert().success();
+    assert!(
+        stdout(&out).contains(": release 2006-04 (from the name 2006-04): "),
+        "{}",
+        stdout(&out)
+    );
+    assert!(work.store().join("2006-04.jsonl").exists());
+    assert!(!work.store().join("2006-01.jsonl").exists());
 }

@@ -455,3 +455,82 @@ fn a_release_zip_with_an_unreadable_corrections_file_warns_or_under_strict_stops
     assert!(work.store().join("2006-01.jsonl").exists());
     assert!(!work.store().join("2006-01.corrections.json").exists());
 }
+
+/// A damaged corrections file says how to repair it, and both repairs it names work when
+/// followed word for word: `import SOURCE --force` (the release's zip, which holds its
+/// corrections) and `import --corrections FILE --release RELEASE --force`.
+#[test]
+fn the_advice_for_a_damaged_corrections_file_repairs_it() {
+    let work = oxygen_with_corrections();
+    let kept = work.store().join("2006-01.corrections.json");
+    let good = std::fs::read(&kept).unwrap();
+    let advice = |out: &assert_cmd::assert::Assert| -> Vec<Vec<String>> {
+        let said = stderr(out);
+        assert!(
+            said.starts_with(&format!("error: {} is damaged (", kept.display())),
+            "{said}"
+        );
+        said.split('`')
+            .skip(1)
+            .step_by(2)
+            .map(|command| command.split(' ').skip(1).map(str::to_string).collect())
+            .collect()
+    };
+    std::fs::write(&kept, "{bad").unwrap();
+    let refused = work.cmd().args(["diff", "2005", "2006"]).assert().code(2);
+    let commands = advice(&refused);
+    assert_eq!(
+        commands,
+        [
+            vec!["import", "SOURCE", "--force"],
+            vec![
+                "import",
+                "--corrections",
+                "FILE",
+                "--release",
+                "2006-01",
+                "--force"
+            ],
+        ]
+    );
+    let zip = work.path("2006-anweb.zip");
+    let xlsx = work.write(
+        "HCPC2006_Corrections_ANWEB_v2.xlsx",
+        unzip(&zip)
+            .into_iter()
+            .find(|(name, _)| name.ends_with(".xlsx"))
+            .unwrap()
+            .1,
+    );
+    for (command, file) in [(&commands[0], &zip), (&commands[1], &xlsx)] {
+        std::fs::write(&kept, "{bad").unwrap();
+        let args: Vec<std::ffi::OsString> = command
+            .iter()
+            .map(|a| match a.as_str() {
+                "SOURCE" | "FILE" => file.clone().into_os_string(),
+                a => a.into(),
+            })
+            .collect();
+        let out = work.cmd().args(&args).assert().success();
+        assert!(
+            stdout(&out).contains(&format!(
+                "2006-01: replaced the damaged {} (what it held could not be read)\n",
+                kept.display()
+            )),
+            "{command:?}: {}",
+            stdout(&out)
+        );
+        work.cmd().args(["diff", "2005", "2006"]).assert().code(1);
+        let listed = stdout(&work.cmd().arg("list").assert().success());
+        assert!(listed.contains("corrections v2  1 rows  "), "{listed}");
+    }
+    // From the release's zip the kept file is as it was.
+    std::fs::write(&kept, "{bad").unwrap();
+    work.cmd()
+        .arg("import")
+        .arg(&zip)
+        .arg("--force")
+        .assert()
+        .success();
+    assert_eq!(std::fs::read(&kept).unwrap(), good);
+}

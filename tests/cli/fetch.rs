@@ -554,7 +554,7 @@ fn a_failing_webhook_keeps_the_changelog_stores_nothing_so_the_next_run_tries_ag
         "{err}"
     );
     assert!(
-        stdout(&out).starts_with("HCPCS 2005-01 → 2005-04\n"),
+        stdout(&out).starts_with("HCPCS 2005-01 -> 2005-04\n"),
         "the changelog was lost: {}",
         stdout(&out)
     );
@@ -573,7 +573,7 @@ fn a_failing_webhook_keeps_the_changelog_stores_nothing_so_the_next_run_tries_ag
         .args(["check", "--base-url", &cms.base, "--notify", &notify])
         .assert()
         .code(1);
-    assert!(stdout(&out).starts_with("HCPCS 2005-01 → 2005-04\n"));
+    assert!(stdout(&out).starts_with("HCPCS 2005-01 -> 2005-04\n"));
     assert!(work.store().join("2005-04.jsonl").is_file());
 }
 

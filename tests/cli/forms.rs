@@ -458,6 +458,15 @@ fn table_rows(records: &[Record], sheet: Sheet) -> Vec<Vec<String>> {
 }
 
 pub(crate) fn workbook(records: &[Record], sheet: Sheet) -> Vec<u8> {
+    workbook_with(records, sheet, |_, _| {})
+}
+
+/// `workbook`, then `edit` called with its sheet and the row of its header.
+pub(crate) fn workbook_with(
+    records: &[Record],
+    sheet: Sheet,
+    edit: impl FnOnce(&mut rust_xlsxwriter::Worksheet, u32),
+) -> Vec<u8> {
     let mut wb = rust_xlsxwriter::Workbook::new();
     let ws = wb.add_worksheet();
     let mut top = 0;
@@ -501,6 +510,7 @@ pub(crate) fn workbook(records: &[Record], sheet: Sheet) -> Vec<u8> {
             }
         }
     }
+    edit(ws, top);
     wb.save_to_buffer().unwrap()
 }
 
@@ -739,28 +749,6 @@ fn workbook_with_note_rows_above_the_header_is_dated_by_its_content() {
         ["00"]
     );
     assert_same(&loaded.snapshot.records, &records, "anweb.xlsx");
-}
-
-#[test]
-fn a_folder_named_for_its_quarter_is_that_quarter() {
-    // As CMS's quarterly workbooks are often kept: `2020-04/anweb.xlsx`. The folder's name
-    // once read as 2020 alone, and the April release was stored as a revision of January.
-    let work = Work::new();
-    let folder = work.path("2020-04");
-    std::fs::create_dir(&folder).unwrap();
-    std::fs::write(
-        folder.join("anweb.xlsx"),
-        workbook(&sample(), Sheet::Quarterly),
-    )
-    .unwrap();
-    let out = work.cmd().arg("import").arg(&folder).assert().success();
-    assert!(
-        stdout(&out).contains("release 2020-04 (from the name 2020-04)"),
-        "{}",
-        stdout(&out)
-    );
-    assert!(work.store().join("2020-04.jsonl").is_file());
-    assert!(!work.store().join("2020-01.jsonl").exists());
 }
 
 #[test]
@@ -1393,4 +1381,61 @@ fn fetch_finds_the_zips_cms_named_before_2016_in_a_mirror_folder() {
         let stored = Store::new(work.store()).load(release(&id)).unwrap();
         assert_same(&stored.records, &records, zip);
     }
+}
+
+/// A workbook cell without a value to read: a formula whose result was never saved, and an
+/// error value (Excel took a description ending "- homemix" for a formula and saved
+/// `#NAME?`). Each is read as empty with a warning naming sheet, row and column, and is an
+/// error with `--strict`; neither becomes a description without a word.
+#[test]
+fn a_formula_without_its_result_and_an_error_value_are_warnings_naming_the_cell() {
+    let records = sample();
+    let column = |name: &str| headers(false).iter().position(|h| h == name).unwrap() as u16;
+    let (long, short) = (column("LONG DESCRIPTION"), column("SHORT DESCRIPTION"));
+    let xlsx = workbook_with(&records, Sheet::PerCode, |ws, top| {
+        ws.set_formula_result_default("");
+        ws.write_formula(top + 1, long, "=CONCATENATE(\"Ambulance\")")
+            .unwrap();
+        ws.write_formula(
+            top + 2,
+            short,
+            rust_xlsxwriter::Formula::new("=-homemix").set_result("#NAME?"),
+        )
+        .unwrap();
+    });
+    let work = Work::new();
+    let path = work.write("anweb.xlsx", xlsx);
+    let import = |strict: bool| {
+        let mut cmd = work.cmd();
+        cmd.arg("import").arg(&path).args(["--release", "2020-04"]);
+        if strict {
+            cmd.arg("--strict");
+        }
+        cmd.assert()
+    };
+    let out = import(true).code(2);
+    assert!(
+        stderr(&out).contains("a formula with no saved result"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!work.store().join("2020-04.jsonl").exists());
+    let out = import(false).success();
+    let warnings: Vec<String> = stderr(&out).lines().map(str::to_string).collect();
+    let letter = |c: u16| char::from(b'A' + c as u8).to_string();
+    assert_eq!(
+        warnings,
+        [
+            format!(
+                "warning: anweb.xlsx: sheet 'hcpc_fixture' row 2: column {} (LONG DESCRIPTION): \
+                 a formula with no saved result; read as empty",
+                letter(long)
+            ),
+            format!(
+                "warning: anweb.xlsx: sheet 'hcpc_fixture' row 3: column {} (SHORT DESCRIPTION): \
+                 an error value (#NAME?), not a value; read as empty",
+                letter(short)
+            ),
+        ]
+    );
 }

@@ -99,6 +99,7 @@ fn read_every_way(name: &str, form: Form, bytes: &[u8]) {
         let options = ReadOptions {
             release: "2006".parse().ok(),
             strict: false,
+            today: None,
         };
         let _ = load_source(file, options);
     }

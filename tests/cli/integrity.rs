@@ -123,6 +123,136 @@ fn a_cut_moved_repeated_or_edited_snapshot_is_refused_by_every_reader() {
     work.cmd().arg("list").assert().success();
 }
 
+/// `diff` and `history` read snapshots a line at a time and skip, unparsed, what they cannot
+/// see (a line the same in both releases and marked unchanged; every code but the one asked
+/// for): an edit there, same count and order, must still be refused by the SHA-256.
+#[test]
+fn an_edit_in_a_line_diff_and_history_skip_is_refused_by_both() {
+    let work = oxygen();
+    let old = lines(&work, "2005-01");
+    let whole = lines(&work, "2006-01");
+    let quiet = whole
+        .iter()
+        .position(|l| {
+            l.ends_with(r#""action_code":"N"}"#) && old.contains(l) && !l.contains("E1392")
+        })
+        .expect("a line unchanged and marked N in both releases");
+    let mut edited = whole.clone();
+    edited[quiet] =
+        edited[quiet].replacen("\"long_description\":\"", "\"long_description\":\"X", 1);
+    assert_ne!(edited[quiet], whole[quiet]);
+    write_lines(&work, "2006-01", &edited);
+    let said = damaged(
+        &work,
+        "its records' SHA-256 is not the one its provenance records",
+    );
+    for args in [&["diff", "2005", "2006"][..], &["history", "E1392"]] {
+        let out = work.cmd().args(args).assert().code(2);
+        assert_eq!(stderr(&out), said, "{args:?}");
+        assert!(stdout(&out).is_empty(), "{args:?}");
+    }
+}
+
+/// The file's name, its provenance and its records must agree: a provenance edited to name
+/// another release, or to count other numbers of codes, is a damaged file for every reader
+/// (it would otherwise title diffs, FHIR versions and SQLite rows with the wrong release).
+#[test]
+fn a_provenance_that_disagrees_with_its_name_or_its_records_is_refused_by_every_reader() {
+    let work = oxygen();
+    let whole = lines(&work, "2006-01");
+    let mut renamed = whole.clone();
+    renamed[0] = renamed[0].replace(r#""release":"2006-01""#, r#""release":"2006-07""#);
+    assert_ne!(renamed, whole);
+    write_lines(&work, "2006-01", &renamed);
+    let said = damaged(
+        &work,
+        "its name says release 2006-01, its provenance 2006-07",
+    );
+    let sqlite = work.path("all.db");
+    let fhir = work.path("2006.json");
+    for args in [
+        &["list"][..],
+        &["diff", "2005", "2006"],
+        &["show", "E1392"],
+        &["history", "E1392"],
+        &[
+            "export",
+            "--format",
+            "sqlite",
+            "--output",
+            sqlite.to_str().unwrap(),
+        ],
+        &[
+            "export",
+            "2006",
+            "--format",
+            "fhir",
+            "--output",
+            fhir.to_str().unwrap(),
+        ],
+    ] {
+        let out = work.cmd().args(args).assert().code(2);
+        assert_eq!(stderr(&out), said, "{args:?}");
+    }
+    assert!(!sqlite.exists() && !fhir.exists());
+
+    let mut recounted = whole.clone();
+    let p: serde_json::Value = serde_json::from_str(&whole[0]).unwrap();
+    let (procedures, modifiers) = (&p["counts"]["procedure"], &p["counts"]["modifier"]);
+    recounted[0] = recounted[0].replace(
+        &format!(r#""counts":{{"procedure":{procedures},"modifier":{modifiers}}}"#),
+        &format!(r#""counts":{{"procedure":6000,"modifier":{modifiers}}}"#),
+    );
+    assert_ne!(recounted, whole);
+    write_lines(&work, "2006-01", &recounted);
+    let said = damaged(
+        &work,
+        &format!(
+            "its records hold {procedures} procedure codes and {modifiers} modifiers, its \
+             provenance says 6,000 and {modifiers}"
+        ),
+    );
+    for args in [&["list"][..], &["diff", "2005", "2006"], &["show", "E1392"]] {
+        let out = work.cmd().args(args).assert().code(2);
+        assert_eq!(stderr(&out), said, "{args:?}");
+    }
+    // The advice works.
+    work.cmd()
+        .args(["import", "--force"])
+        .arg(fixture("oxygen/2006"))
+        .assert()
+        .success();
+    assert_eq!(lines(&work, "2006-01"), whole);
+}
+
+/// A kept revision holding another release is refused as the damaged revision it is.
+#[test]
+fn a_kept_revision_whose_provenance_names_another_release_is_refused() {
+    let work = oxygen();
+    work.cmd()
+        .arg("import")
+        .arg(fixture("oxygen/2005/HCPC2005_CONTR_ANWEB.txt"))
+        .args(["--release", "2006"])
+        .assert()
+        .success();
+    let kept = work.store().join("revisions/2006-01/1.jsonl");
+    let text = std::fs::read_to_string(&kept).unwrap();
+    std::fs::write(
+        &kept,
+        text.replacen(r#""release":"2006-01""#, r#""release":"2006-04""#, 1),
+    )
+    .unwrap();
+    let said = format!(
+        "error: {} is damaged (its name says release 2006-01, its provenance 2006-04): it is \
+         2006-01@1, an earlier revision kept as it was stored; restore it from a backup\n",
+        kept.display()
+    );
+    for args in [&["list"][..], &["diff", "2006-01@1", "2006-01"]] {
+        let out = work.cmd().args(args).assert().code(2);
+        assert_eq!(stderr(&out), said, "{args:?}");
+    }
+}
+
 #[test]
 fn a_version_1_snapshot_asks_to_be_re_imported() {
     let work = oxygen();

@@ -236,6 +236,7 @@ fn load(name: &str, bytes: Vec<u8>, release: &str) -> Vec<Record> {
         ReadOptions {
             release: Some(release),
             strict: false,
+            today: None,
         },
     )
     .unwrap()

@@ -36,12 +36,19 @@ fn a_different_file_for_a_stored_release_is_kept_as_a_new_revision() {
     let sha = hcpcs_diff::model::sha256_hex(&std::fs::read(fixture(OTHER)).unwrap());
     assert!(
         said.contains(&format!(
-            "release 2006-01 (as given): 5 procedure codes, 2 modifiers, 0 warnings; revision 2 \
+            "release 2006-01 (as given): 5 procedure codes, 2 modifiers, 2 warnings; revision 2 \
              from HCPC2005_CONTR_ANWEB.txt (sha256 {sha}), revision 1 kept as "
         )),
         "{said}"
     );
     assert!(said.contains("revisions/2006-01/1.jsonl; revision 2 is current in "));
+    // The 2005 text given as 2006: imported as asked, with a word on why it may be wrong.
+    assert_eq!(
+        stderr(&out),
+        "warning: HCPC2005_CONTR_ANWEB.txt: release id: --release 2006-01, but the name \
+         HCPC2005_CONTR_ANWEB.txt says 2005-01\nwarning: HCPC2005_CONTR_ANWEB.txt: release id: \
+         --release 2006-01, but the latest date in its records is 2004-01-01\n"
+    );
     // The first posting is kept byte for byte; the current file is the new one.
     let kept = work.store().join("revisions/2006-01/1.jsonl");
     assert_eq!(std::fs::read(kept).unwrap(), first);

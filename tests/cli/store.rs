@@ -464,9 +464,20 @@ fn two_imports_of_one_release_at_once_store_both_as_revisions() {
     let waiting = |child: &mut std::process::Child| {
         use std::io::BufRead;
         let mut err = std::io::BufReader::new(child.stderr.take().unwrap());
-        let mut line = String::new();
-        err.read_line(&mut line).unwrap();
-        assert!(line.starts_with("waiting up to 600 s for"), "{line:?}");
+        // Warnings about the file (its name says another release than --release) come first.
+        let mut seen = String::new();
+        loop {
+            let mut line = String::new();
+            assert!(
+                err.read_line(&mut line).unwrap() > 0,
+                "never waited: {seen}"
+            );
+            if line.starts_with("waiting up to 600 s for") {
+                break;
+            }
+            assert!(line.starts_with("warning: "), "{line:?}");
+            seen.push_str(&line);
+        }
         err
     };
     let (err_a, err_b) = (waiting(&mut a), waiting(&mut b));
