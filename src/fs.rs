@@ -76,3 +76,48 @@ pub fn create_atomically<E: From<std::io::Error>>(
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
 }
+
+/// Makes the folder `dir` whole or not at all: `fill` writes a temporary folder beside it
+/// (given its path, and `dir` as it is, for reusing unchanged files), which then takes `dir`'s
+/// place. If `fill` fails, the temporary folder is removed and `dir` is left as it was. The
+/// old folder is moved aside before the new one is renamed in, and removed after; a reader in
+/// that instant finds no folder, never a half-written one.
+pub fn replace_dir_with<T, E: From<std::io::Error>>(
+    dir: &Path,
+    fill: impl FnOnce(&Path) -> Result<T, E>,
+) -> Result<T, E> {
+    let parent = dir
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent)?;
+    let tmp = tempfile::Builder::new()
+        .prefix(".tmp-")
+        .tempdir_in(parent)?;
+    let made = fill(tmp.path())?;
+    // Temporary folders are private (0700); a site is served to others.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o755))?;
+    }
+    if std::fs::symlink_metadata(dir).is_err() {
+        std::fs::rename(tmp.path(), dir)?;
+        // Renamed away: nothing is left for the guard to remove.
+        let _ = tmp.keep();
+        return Ok(made);
+    }
+    let aside = tempfile::Builder::new()
+        .prefix(".old-")
+        .tempdir_in(parent)?;
+    std::fs::rename(dir, aside.path())?;
+    if let Err(e) = std::fs::rename(tmp.path(), dir) {
+        // Put the old folder back; the new one goes with its guard.
+        std::fs::rename(aside.path(), dir)?;
+        return Err(e.into());
+    }
+    let _ = tmp.keep();
+    // `aside` now holds the old folder, removed when it drops.
+    drop(aside);
+    Ok(made)
+}

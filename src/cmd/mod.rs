@@ -13,6 +13,7 @@ pub mod history;
 pub mod import;
 pub mod list;
 pub mod show;
+pub mod site;
 
 use std::io::{IsTerminal, Write};
 use std::path::Path;

@@ -12,6 +12,7 @@ pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod show;
+pub mod site;
 pub mod sqlite;
 pub mod text;
 pub mod xlsx;

@@ -22,5 +22,6 @@ mod meaning;
 mod real_releases;
 mod revisions;
 mod schema;
+mod site;
 mod store;
 mod util;
