@@ -58,6 +58,10 @@ pub struct FilterArgs {
     /// Only codes starting with this (repeatable), e.g. E or E04.
     #[arg(long = "prefix", value_name = "PREFIX")]
     prefixes: Vec<String>,
+    /// Only codes of these sections of HCPCS Level II, comma-separated (repeatable): a letter
+    /// (E), a range (A0021-A0999), a name ("durable medical equipment") or "modifiers".
+    #[arg(long = "section", value_name = "SECTION", value_delimiter = ',')]
+    sections: Vec<String>,
     /// Only codes in this range (repeatable), e.g. E0424-E1406.
     #[arg(long = "range", value_name = "FIRST-LAST")]
     ranges: Vec<CodeRange>,
@@ -103,12 +107,22 @@ impl FilterArgs {
                 Err(e) => problems.extend(e.problems),
             }
         }
+        let mut sections = Vec::new();
+        for given in &self.sections {
+            match hcpcs_diff::model::sections::named(given) {
+                Ok(found) => sections.extend(found),
+                Err(e) => problems.push(e.to_string()),
+            }
+        }
+        sections.sort_by_key(|s| s.index());
+        sections.dedup();
         if !problems.is_empty() {
             return Err(hcpcs_diff::Error::from(WatchError { problems }).into());
         }
         Ok(Filter {
             named,
             prefixes: upper(&self.prefixes),
+            sections,
             kind: self.kind.map(|k| match k {
                 KindArg::Procedure => Kind::Procedure,
                 KindArg::Modifier => Kind::Modifier,

@@ -21,6 +21,8 @@ pub enum HistoryFormat {
     Text,
     Markdown,
     Json,
+    /// One HTML page: the code's timeline drawn, then its events in words.
+    Html,
 }
 
 pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
@@ -64,6 +66,7 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
         HistoryFormat::Text => report::history::text(out, &history)?,
         HistoryFormat::Markdown => report::history::markdown(out, &history)?,
         HistoryFormat::Json => report::history::json(out, &history)?,
+        HistoryFormat::Html => report::history::html(out, &history)?,
     }
     Ok(exit::OK)
 }

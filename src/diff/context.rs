@@ -46,6 +46,8 @@ pub struct Applied {
     /// `--range` values, `FIRST-LAST`.
     pub ranges: Vec<String>,
     pub prefixes: Vec<String>,
+    /// `--section` values: the sections' ids (`E0100-E9999`, `modifiers`).
+    pub sections: Vec<String>,
     pub watch: Option<WatchFile>,
     pub kind: Option<Kind>,
     pub only: Vec<Change>,
@@ -69,6 +71,7 @@ impl Applied {
             codes: named(""),
             ranges: named("--range "),
             prefixes: filter.prefixes.clone(),
+            sections: filter.sections.iter().map(|s| s.id.to_string()).collect(),
             watch: filter.watch.clone(),
             kind: filter.kind,
             only: filter.only.clone(),
@@ -83,6 +86,9 @@ impl Applied {
         parts.extend(self.codes.iter().map(|c| format!("--code {c}")));
         parts.extend(self.ranges.iter().map(|r| format!("--range {r}")));
         parts.extend(self.prefixes.iter().map(|p| format!("--prefix {p}")));
+        if !self.sections.is_empty() {
+            parts.push(format!("--section {}", self.sections.join(",")));
+        }
         if let Some(w) = &self.watch {
             parts.push(format!(
                 "--watch {} ({} codes or ranges)",

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use super::{Change, FieldChange, compare};
 use crate::model::Snapshot;
+use crate::model::sections::{self, CodeSection};
 use crate::model::{Kind, ReleaseId};
 
 /// One step in a code's life.
@@ -62,6 +63,9 @@ pub struct Event {
 pub struct History {
     pub code: String,
     pub kind: Option<Kind>,
+    /// The section of HCPCS Level II (its name in JSON); null for a code in no stored release
+    /// or outside every range `model::sections` knows.
+    pub section: Option<&'static CodeSection>,
     /// The description in the newest release that has the code.
     pub description: Option<String>,
     /// CMS's date added, in the newest release that has the code: when it entered the code
@@ -131,6 +135,7 @@ pub fn history(code: &str, snapshots: &[Snapshot]) -> History {
     History {
         code: code.to_string(),
         kind: latest.map(|r| r.kind),
+        section: latest.and_then(|r| sections::of(&r.code, r.kind)),
         description: latest.map(|r| r.long_description.clone()),
         added_date: latest.and_then(|r| r.added_date),
         termination_date: latest.and_then(|r| r.termination_date),

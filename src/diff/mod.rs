@@ -15,6 +15,7 @@ use serde::Serialize;
 
 use crate::model::Snapshot;
 use crate::model::fields::{FIELDS, Group};
+use crate::model::sections::{self, CodeSection};
 use crate::model::{Kind, Record, ReleaseId};
 
 /// What happened to a code between two releases.
@@ -127,6 +128,9 @@ pub fn is_level_ii(code: &str) -> bool {
 pub struct CodeChange {
     pub code: String,
     pub kind: Kind,
+    /// The section of HCPCS Level II the code is in (its name in JSON); `None` (null) for a
+    /// code outside every range `model::sections` knows.
+    pub section: Option<&'static CodeSection>,
     pub change: Change,
     /// The description changed so far that the code now means something else (see
     /// `redefined`): listed before every other change.
@@ -506,6 +510,7 @@ pub fn diff(old: &Snapshot, new: &Snapshot) -> Changeset {
         changes.push(CodeChange {
             code: record.code.clone(),
             kind: record.kind,
+            section: sections::of(&record.code, record.kind),
             change,
             redefined: (pair.0.zip(pair.1))
                 .is_some_and(|(o, n)| redefined::is_redefined(o, n, &fields)),
@@ -538,6 +543,8 @@ pub struct Filter {
     /// range of one), where each was given: checked against the releases by `check_names`.
     pub named: Vec<watch::Entry>,
     pub prefixes: Vec<String>,
+    /// `--section`: only codes of these sections (none: every section).
+    pub sections: Vec<&'static CodeSection>,
     pub kind: Option<Kind>,
     pub only: Vec<Change>,
     pub hide_cosmetic: bool,
@@ -615,6 +622,7 @@ impl Filter {
                 ));
             }
         }
+        problems.extend(self.outside_sections(&codes));
         if problems.is_empty() {
             Ok(())
         } else {
@@ -622,12 +630,60 @@ impl Filter {
         }
     }
 
+    /// A code, range or prefix given on the command line whose codes (of `codes`, every code
+    /// of both releases) all lie outside the sections asked for can never be reported: the
+    /// two filters contradict each other. (A watch file's entries are a standing list that
+    /// `--section` narrows.)
+    fn outside_sections(&self, codes: &[&str]) -> Vec<String> {
+        if self.sections.is_empty() {
+            return Vec::new();
+        }
+        let in_sections =
+            |c: &&str| sections::of_code(c).is_some_and(|s| self.sections.contains(&s));
+        let ids: Vec<&str> = self.sections.iter().map(|s| s.id).collect();
+        let outside = |what: String| {
+            format!(
+                "{what}: none of its codes is in --section {}",
+                ids.join(",")
+            )
+        };
+        let mut problems = Vec::new();
+        let given = (self.named.iter()).filter(|e| e.origin.is_empty() || e.origin == "--range ");
+        for e in given {
+            let mut hits = codes.iter().filter(|c| e.range.contains(c)).peekable();
+            if hits.peek().is_some() && !hits.any(&in_sections) {
+                let name = match e.range.first == e.range.last {
+                    true => e.range.first.clone(),
+                    false => format!("{}-{}", e.range.first, e.range.last),
+                };
+                let flag = if e.origin.is_empty() {
+                    "--code "
+                } else {
+                    "--range "
+                };
+                problems.push(outside(format!("{flag}{name}")));
+            }
+        }
+        for p in &self.prefixes {
+            let mut hits = codes
+                .iter()
+                .filter(|c| c.starts_with(p.as_str()))
+                .peekable();
+            if hits.peek().is_some() && !hits.any(&in_sections) {
+                problems.push(outside(format!("--prefix {p}")));
+            }
+        }
+        problems
+    }
+
     /// Whether `code` of `kind` is one the report is about.
     pub fn covers(&self, code: &str, kind: Kind) -> bool {
         let by_code = (self.named.is_empty() && self.prefixes.is_empty())
             || self.named.iter().any(|e| e.range.contains(code))
             || self.prefixes.iter().any(|p| code.starts_with(p.as_str()));
-        by_code && self.kind.is_none_or(|k| k == kind)
+        let by_section =
+            self.sections.is_empty() || self.sections.iter().any(|s| s.holds(code, kind));
+        by_code && by_section && self.kind.is_none_or(|k| k == kind)
     }
 
     pub fn keeps(&self, c: &CodeChange) -> bool {
@@ -663,22 +719,77 @@ pub struct Summary {
     pub encoding: usize,
 }
 
+/// The counts of one section's changes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SectionSummary {
+    /// The section's name; null for codes outside every section `model::sections` knows.
+    pub section: Option<&'static CodeSection>,
+    /// Its range (`E0100-E9999`) or `modifiers`; null with the section.
+    pub id: Option<&'static str>,
+    #[serde(flatten)]
+    pub counts: Summary,
+}
+
+impl SectionSummary {
+    /// Changes of every kind.
+    pub fn total(&self) -> usize {
+        let c = &self.counts;
+        c.added + c.retired + c.dropped + c.reinstated + c.changed
+    }
+
+    /// The section's name, or what a code outside every section is called.
+    pub fn name(&self) -> &'static str {
+        self.section.map_or(NO_SECTION, |s| s.name)
+    }
+}
+
+/// What reports call the section of a code outside every range `model::sections` knows.
+pub const NO_SECTION: &str = "No section (outside every range of HCPCS Level II this tool knows)";
+
+impl Summary {
+    fn count(&mut self, c: &CodeChange) {
+        *match c.change {
+            Change::Added => &mut self.added,
+            Change::Retired => &mut self.retired,
+            Change::Dropped => &mut self.dropped,
+            Change::Reinstated => &mut self.reinstated,
+            Change::Changed => &mut self.changed,
+        } += 1;
+        match c.cosmetic_reason() {
+            Some(Cosmetic::Punctuation) => self.cosmetic += 1,
+            Some(Cosmetic::Encoding) => self.encoding += 1,
+            None => {}
+        }
+    }
+}
+
 impl Changeset {
+    /// The counts by section of HCPCS Level II, in the sections' order, for the sections with
+    /// changes; codes outside every section last, in a row of their own.
+    pub fn by_section(&self) -> Vec<SectionSummary> {
+        let mut rows: Vec<SectionSummary> = Vec::new();
+        for c in &self.changes {
+            let at = match rows.iter().position(|r| r.section == c.section) {
+                Some(i) => i,
+                None => {
+                    rows.push(SectionSummary {
+                        section: c.section,
+                        id: c.section.map(|s| s.id),
+                        counts: Summary::default(),
+                    });
+                    rows.len() - 1
+                }
+            };
+            rows[at].counts.count(c);
+        }
+        rows.sort_by_key(|r| r.section.map_or(usize::MAX, |s| s.index()));
+        rows
+    }
+
     pub fn summary(&self) -> Summary {
         let mut s = Summary::default();
         for c in &self.changes {
-            *match c.change {
-                Change::Added => &mut s.added,
-                Change::Retired => &mut s.retired,
-                Change::Dropped => &mut s.dropped,
-                Change::Reinstated => &mut s.reinstated,
-                Change::Changed => &mut s.changed,
-            } += 1;
-            match c.cosmetic_reason() {
-                Some(Cosmetic::Punctuation) => s.cosmetic += 1,
-                Some(Cosmetic::Encoding) => s.encoding += 1,
-                None => {}
-            }
+            s.count(c);
         }
         s
     }

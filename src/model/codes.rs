@@ -92,6 +92,65 @@ pub const PRICING_INDICATOR: Table = &[
     ("99", "Value not established"),
 ];
 
+/// The groups under which CMS's record layout (2016-2025, field 9) lists pricing indicators,
+/// headed as the layout heads them, with the indicators each holds.
+pub const PRICING_GROUPS: &[(&str, &[&str])] = &[
+    (
+        "Physician Fee Schedule And Non-Physician Practitioners",
+        &["11", "12", "13"],
+    ),
+    ("Clinical Lab Fee Schedule", &["21", "22"]),
+    (
+        "Durable Medical Equipment, Prosthetics, Orthotics, Supplies And Surgical Dressings",
+        &[
+            "31", "32", "33", "34", "35", "36", "37", "38", "39", "40", "45", "46",
+        ],
+    ),
+    ("Other", &["51", "52", "53", "54", "55", "56", "57"]),
+];
+
+/// Where a pricing indicator stands among CMS's pricing groups.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PricingGroup {
+    /// Listed under this heading of the layout.
+    In(&'static str),
+    /// 00 (not separately priced by Part B) and 99 (value not established): no price, so no
+    /// group of their own; the layout lists 00 above every heading and 99 after the last.
+    None,
+    /// A value not in CMS's table as this tool knows it.
+    Unknown,
+}
+
+impl PricingGroup {
+    /// The group's name, or `None` where it has none.
+    pub fn name(self) -> Option<&'static str> {
+        match self {
+            PricingGroup::In(name) => Some(name),
+            _ => None,
+        }
+    }
+
+    /// The group in words for a report.
+    pub fn words(self) -> &'static str {
+        match self {
+            PricingGroup::In(name) => name,
+            PricingGroup::None => "none (CMS's layout puts 00 and 99 in none of its four groups)",
+            PricingGroup::Unknown => "unknown (a value not in CMS's table as this tool knows it)",
+        }
+    }
+}
+
+/// The pricing group of a pricing indicator value.
+pub fn pricing_group(value: &str) -> PricingGroup {
+    if let Some((name, _)) = PRICING_GROUPS.iter().find(|(_, v)| v.contains(&value)) {
+        return PricingGroup::In(name);
+    }
+    match value {
+        "00" | "99" => PricingGroup::None,
+        _ => PricingGroup::Unknown,
+    }
+}
+
 pub const MULTIPLE_PRICING_INDICATOR: Table = &[
     (
         "9",
@@ -404,6 +463,42 @@ mod tests {
             codes.dedup();
             assert_eq!(n, codes.len());
         }
+    }
+
+    #[test]
+    fn every_pricing_indicator_has_one_group_but_00_and_99() {
+        for (value, _) in PRICING_INDICATOR {
+            let holding = PRICING_GROUPS
+                .iter()
+                .filter(|(_, v)| v.contains(value))
+                .count();
+            let expected = usize::from(!matches!(*value, "00" | "99"));
+            assert_eq!(holding, expected, "{value}");
+        }
+        // Every value a group lists is one the table decodes.
+        for (_, values) in PRICING_GROUPS {
+            for v in *values {
+                assert!(decode(PRICING_INDICATOR, v).is_some(), "{v}");
+            }
+        }
+        assert_eq!(
+            pricing_group("33").name(),
+            Some(
+                "Durable Medical Equipment, Prosthetics, Orthotics, Supplies And Surgical Dressings"
+            )
+        );
+        assert_eq!(
+            pricing_group("12").name(),
+            Some("Physician Fee Schedule And Non-Physician Practitioners")
+        );
+        assert_eq!(
+            pricing_group("22").name(),
+            Some("Clinical Lab Fee Schedule")
+        );
+        assert_eq!(pricing_group("57").name(), Some("Other"));
+        assert_eq!(pricing_group("00"), PricingGroup::None);
+        assert_eq!(pricing_group("99"), PricingGroup::None);
+        assert_eq!(pricing_group("44"), PricingGroup::Unknown);
     }
 
     #[test]

@@ -61,6 +61,12 @@ impl FieldDef {
     pub fn meaning(&self, value: &str) -> Option<&'static str> {
         self.table.and_then(|t| codes::decode(t, value))
     }
+
+    /// For a pricing indicator, the pricing group CMS's layout lists it under; `None` for
+    /// every other field.
+    pub fn pricing_group(&self, value: &str) -> Option<codes::PricingGroup> {
+        (self.key == "pricing_indicators").then(|| codes::pricing_group(value))
+    }
 }
 
 fn one(v: &Option<String>) -> Vec<String> {

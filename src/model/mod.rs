@@ -4,6 +4,7 @@
 pub mod codes;
 pub mod correction;
 pub mod fields;
+pub mod sections;
 pub mod snapshot;
 
 use std::fmt;

@@ -11,6 +11,7 @@ use std::io::{self, Write};
 use serde::ser::{Error as _, SerializeSeq, SerializeStruct};
 
 use crate::audit::{Audit, CodeAudit, DateCheck, InputError, Row, Status};
+use crate::model::sections::{self, CodeSection};
 
 use super::html::esc;
 use super::markdown::md;
@@ -145,6 +146,7 @@ fn row_words(r: &Row) -> String {
 pub fn text(out: &mut dyn Write, a: &Audit, rows: &mut Rows) -> io::Result<()> {
     writeln!(out, "{}", title(a))?;
     writeln!(out, "{}", summary_line(a))?;
+    sections_text(out, a)?;
     let codes = by_urgency(a);
     let (attention, fine): (Vec<&CodeAudit>, Vec<&CodeAudit>) =
         codes.into_iter().partition(|c| c.status.needs_attention());
@@ -173,6 +175,7 @@ pub fn text(out: &mut dyn Write, a: &Audit, rows: &mut Rows) -> io::Result<()> {
 pub fn markdown(out: &mut dyn Write, a: &Audit, rows: &mut Rows) -> io::Result<()> {
     writeln!(out, "# {}\n", md(&title(a)))?;
     writeln!(out, "{}\n", summary_line(a))?;
+    sections_markdown(out, a)?;
     writeln!(out, "| Code | Status | Description |")?;
     writeln!(out, "|---|---|---|")?;
     for c in by_urgency(a) {
@@ -214,6 +217,7 @@ pub fn html(out: &mut dyn Write, a: &Audit, rows: &mut Rows) -> io::Result<()> {
         "<style>body{{font-family:system-ui,sans-serif;max-width:60em;margin:2em auto}}table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:.2em .6em;text-align:left;vertical-align:top}}.attention{{background:#fff3f0}}</style></head><body>"
     )?;
     writeln!(out, "<h1>{title}</h1>\n<p>{}</p>", esc(&summary_line(a)))?;
+    sections_html(out, a)?;
     writeln!(
         out,
         "<table><tr><th>Code</th><th>Status</th><th>Description</th><th>Details</th></tr>"
@@ -267,12 +271,13 @@ struct Streamed<'a, 'r> {
 impl serde::Serialize for Streamed<'_, '_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let a = self.audit;
-        let mut fields = s.serialize_struct("Audit", 7)?;
+        let mut fields = s.serialize_struct("Audit", 8)?;
         fields.serialize_field("schema_version", &a.schema_version)?;
         fields.serialize_field("file", &a.file)?;
         fields.serialize_field("release", &a.release)?;
         fields.serialize_field("previous", &a.previous)?;
         fields.serialize_field("summary", &a.summary)?;
+        fields.serialize_field("by_section", &by_section(a))?;
         fields.serialize_field("codes", &a.codes)?;
         fields.serialize_field("rows", &StreamedRows(&self.rows))?;
         fields.end()
@@ -395,4 +400,167 @@ fn csv_row<W: Write>(
     let release = check.and_then(|d| d.release).map(|r| r.to_string());
     w.write_field(release.unwrap_or_default())?;
     w.write_record(None::<&[u8]>)
+}
+
+/// The statuses a by-section count has a column for, in the order of the summary line.
+const STATUSES: [Status; 5] = [
+    Status::Active,
+    Status::Changed,
+    Status::Terminated,
+    Status::NotInRelease,
+    Status::Unknown,
+];
+
+/// The audited codes counted by section of HCPCS Level II and status.
+#[derive(serde::Serialize)]
+struct SectionCount {
+    /// The section's name; for codes in none (not a code at all, most of the time), the words
+    /// that say so.
+    section: &'static str,
+    /// Its range or `modifiers`; null for codes in no section.
+    id: Option<&'static str>,
+    codes: usize,
+    active: usize,
+    changed: usize,
+    terminated: usize,
+    not_in_release: usize,
+    unknown: usize,
+}
+
+impl SectionCount {
+    fn counts(&self) -> [usize; 5] {
+        [
+            self.active,
+            self.changed,
+            self.terminated,
+            self.not_in_release,
+            self.unknown,
+        ]
+    }
+}
+
+/// A row per section with audited codes, in the sections' order; codes in no section last.
+fn by_section(a: &Audit) -> Vec<SectionCount> {
+    let mut rows: Vec<(Option<&'static CodeSection>, SectionCount)> = Vec::new();
+    for c in &a.codes {
+        let section = match c.kind {
+            Some(kind) => sections::of(&c.code, kind),
+            None => sections::of_code(&c.code),
+        };
+        let at = match rows.iter().position(|(s, _)| *s == section) {
+            Some(i) => i,
+            None => {
+                rows.push((
+                    section,
+                    SectionCount {
+                        section: section.map_or(crate::diff::NO_SECTION, |s| s.name),
+                        id: section.map(|s| s.id),
+                        codes: 0,
+                        active: 0,
+                        changed: 0,
+                        terminated: 0,
+                        not_in_release: 0,
+                        unknown: 0,
+                    },
+                ));
+                rows.len() - 1
+            }
+        };
+        let row = &mut rows[at].1;
+        row.codes += 1;
+        *match c.status {
+            Status::Active => &mut row.active,
+            Status::Changed => &mut row.changed,
+            Status::Terminated => &mut row.terminated,
+            Status::NotInRelease => &mut row.not_in_release,
+            Status::Unknown => &mut row.unknown,
+        } += 1;
+    }
+    rows.sort_by_key(|(s, _)| s.map_or(usize::MAX, |s| s.index()));
+    rows.into_iter().map(|(_, r)| r).collect()
+}
+
+fn status_heads() -> Vec<String> {
+    STATUSES
+        .iter()
+        .map(|s| {
+            let w = s.as_str();
+            w[..1].to_uppercase() + &w[1..]
+        })
+        .collect()
+}
+
+fn sections_text(out: &mut dyn Write, a: &Audit) -> io::Result<()> {
+    let rows = by_section(a);
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let heads = status_heads();
+    let width = rows.iter().map(|r| r.section.len()).max().unwrap_or(0);
+    writeln!(out, "\nBY SECTION OF HCPCS LEVEL II")?;
+    writeln!(out, "  {:<width$}  Codes  {}", "Section", heads.join("  "))?;
+    for r in &rows {
+        let counts: Vec<String> = (heads.iter().zip(r.counts()))
+            .map(|(h, n)| format!("{n:>w$}", w = h.len()))
+            .collect();
+        writeln!(
+            out,
+            "  {:<width$}  {:>5}  {}",
+            r.section,
+            r.codes,
+            counts.join("  ")
+        )?;
+    }
+    Ok(())
+}
+
+fn sections_markdown(out: &mut dyn Write, a: &Audit) -> io::Result<()> {
+    let rows = by_section(a);
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let heads = status_heads();
+    writeln!(
+        out,
+        "| Section of HCPCS Level II | Codes | {} |",
+        heads.join(" | ")
+    )?;
+    writeln!(out, "|---|---:|{}", "---:|".repeat(heads.len()))?;
+    for r in &rows {
+        let counts: Vec<String> = r.counts().iter().map(usize::to_string).collect();
+        writeln!(
+            out,
+            "| {} | {} | {} |",
+            md(r.section),
+            r.codes,
+            counts.join(" | ")
+        )?;
+    }
+    writeln!(out)
+}
+
+fn sections_html(out: &mut dyn Write, a: &Audit) -> io::Result<()> {
+    let rows = by_section(a);
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let heads: String = status_heads()
+        .iter()
+        .map(|h| format!("<th scope=\"col\">{h}</th>"))
+        .collect();
+    writeln!(
+        out,
+        "<table class=\"sections\"><caption>Codes by section of HCPCS Level II</caption>\
+         <tr><th scope=\"col\">Section</th><th scope=\"col\">Codes</th>{heads}</tr>"
+    )?;
+    for r in &rows {
+        let counts: String = r.counts().iter().map(|n| format!("<td>{n}</td>")).collect();
+        writeln!(
+            out,
+            "<tr><th scope=\"row\">{}</th><td>{}</td>{counts}</tr>",
+            esc(r.section),
+            r.codes
+        )?;
+    }
+    writeln!(out, "</table>")
 }

@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use super::chain;
 use crate::diff::{Changeset, CodeChange, Cosmetic, FieldChange};
 
-pub const HEADER: [&str; 21] = [
+pub const HEADER: [&str; 22] = [
     "old_release",
     "new_release",
     "code",
@@ -32,6 +32,7 @@ pub const HEADER: [&str; 21] = [
     "redefined",
     "old_meaning",
     "new_meaning",
+    "section",
 ];
 
 /// What Excel needs at the start of a CSV file to read it as UTF-8 rather than the system's
@@ -103,8 +104,17 @@ fn meanings(f: &FieldChange, values: &[String]) -> String {
 }
 
 /// A code's rows, as `HEADER` names their columns: one per field change, or one with the
-/// field columns empty.
+/// field columns empty; each ends with the code's section of HCPCS Level II.
 pub fn rows(set: &Changeset, c: &CodeChange) -> Vec<Vec<String>> {
+    let section = c.section.map_or(crate::diff::NO_SECTION, |s| s.name);
+    let mut rows = field_rows(set, c);
+    for row in &mut rows {
+        row.push(section.to_string());
+    }
+    rows
+}
+
+fn field_rows(set: &Changeset, c: &CodeChange) -> Vec<Vec<String>> {
     let (head, mut cms, tail) = code_columns(set, c);
     if c.fields.is_empty() {
         let empty: [String; 7] = Default::default();

@@ -11,7 +11,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use crate::diff;
-use crate::model::{Record, Snapshot};
+use crate::model::{Record, Snapshot, sections};
 
 /// The HCPCS Level II code system's canonical URI, as HL7's terminology names it.
 pub const SYSTEM: &str = "http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets";
@@ -117,6 +117,12 @@ const PROPERTIES: &[(&str, Option<&str>, &str, &str)] = &[
         "procedure (a procedure or supply code) or modifier",
         "code",
     ),
+    (
+        "section",
+        None,
+        "the section of HCPCS Level II the code is in: its range (E0100-E9999 for durable medical equipment) or modifiers, as hcpcs-diff's README lists them",
+        "code",
+    ),
     ("added", None, "CMS's date added", "dateTime"),
     (
         "termination",
@@ -168,6 +174,7 @@ fn properties(r: &Record) -> Vec<Property<'_>> {
         ("inactive", PropertyValue::Boolean(retired)),
         ("kind", PropertyValue::Code(r.kind.as_str())),
     ];
+    out.extend(sections::of(&r.code, r.kind).map(|s| ("section", PropertyValue::Code(s.id))));
     out.extend(r.added_date.map(|d| ("added", date(d))));
     out.extend(r.termination_date.map(|d| ("termination", date(d))));
     out.extend(

@@ -39,7 +39,12 @@ p{margin:.3em 0}.from,.note{color:#444}.note{font-size:.9em;max-width:70em}\
 table{border-collapse:collapse;margin:.3em 0}\
 td,th{border:1px solid #ccc;padding:.2em .5em;text-align:left;vertical-align:top}\
 thead th{background:#eee}\
-table.summary td.n{text-align:right;font-variant-numeric:tabular-nums}\
+table.summary td.n,table.sections td.n{text-align:right;font-variant-numeric:tabular-nums}\
+.by-section{display:flex;flex-wrap:wrap;gap:0 2.5em;align-items:flex-start}\
+figure.chart{flex:0 1 30em;min-width:0;margin:.4em 0}figure.chart svg{width:100%;height:auto;display:block}\
+figure.chart figcaption{font-size:.85em;color:#444}\
+table.sections tfoot{font-weight:bold}table.sections abbr{text-decoration:none}\
+.scroll{overflow-x:auto;max-width:100%}table.sections td.range{white-space:nowrap}\
 table.summary tr.none{color:#888}\
 table.codes{width:100%}\
 table.codes thead th{position:sticky;top:0}\
@@ -57,7 +62,9 @@ details>summary{cursor:pointer;margin:.3em 0}\
 @media (max-width:40em){\
 body{padding:0 .4em;font-size:14px}\
 table.codes,table.codes tbody,table.codes tr,table.codes td,table.codes tbody th{display:block;width:auto}\
-table.codes thead,table.summary .hint{display:none}\
+table.codes thead,table.summary .hint,table.sections .range{display:none}\
+table.sections{font-size:.85em}table.sections td,table.sections th{padding:.15em .3em}\
+table.sections .none{display:none}\
 table.codes tr{border:1px solid #bbb;margin:.5em 0;padding:.2em}\
 table.codes td,table.codes tbody th{border:0;padding:.1em .3em}\
 table.codes td[data-label]::before{content:attr(data-label) \": \";font-weight:bold;color:#555}}\
@@ -67,7 +74,7 @@ a{color:inherit;text-decoration:none}a.up{display:none}\
 thead{display:table-header-group}table.codes thead th{position:static}\
 table.codes{table-layout:fixed}col.code{width:4.5em}col.desc{width:27%}col.date{width:7.5em}col.cms{width:8em}\
 .nowrap{white-space:normal}td,th{overflow-wrap:break-word}\
-tr{break-inside:avoid}h2{break-after:avoid}\
+tr{break-inside:avoid}h2{break-after:avoid}figure.chart{break-inside:avoid;max-width:30em}\
 del,ins,tr:target,tr:target>*{background:none}\
 details::details-content{content-visibility:visible;display:block}.open{display:none}}\
 @page{margin:1.5cm}";
@@ -113,12 +120,225 @@ pub(crate) fn body(
     )?;
     let context: Vec<String> = super::context_lines(set).iter().map(|l| esc(l)).collect();
     writeln!(out, "<p class=\"context\">{}</p>", context.join("<br>"))?;
+    by_section(out, set)?;
     summary(out, set)?;
     let anchored: BTreeSet<&str> = set.changes.iter().map(|c| c.code.as_str()).collect();
     for (section, codes) in sections(set) {
         section_table(out, set, section, &codes, &anchored, page)?;
     }
     disagreements(out, set, &anchored)
+}
+
+/// The kinds of change in the chart's and table's order, each with its fill and the colour of
+/// a count written on it. Retired parts are striped too (`STRIPES`), so that printed in grey
+/// they still differ from added ones.
+const CHANGE_FILLS: [(&str, &str); 5] = [
+    ("#1b7837", "#fff"),
+    ("#b2182b", "#fff"),
+    ("#4d4d4d", "#fff"),
+    ("#f1a340", "#000"),
+    ("#92c5de", "#000"),
+];
+
+/// The chart's width in SVG units; everything else scales with it.
+const CHART_W: usize = 400;
+
+/// Which kind of change is striped (retired), and the stripes: a dashed line as thick as the
+/// part is high, drawn over it (no pattern: the file refers to nothing, not even inside).
+const STRIPED: usize = 1;
+
+fn stripes(x: f64, y: usize, w: f64, h: usize) -> String {
+    let mid = y as f64 + h as f64 / 2.0;
+    format!(
+        "<line x1=\"{x:.1}\" y1=\"{mid:.1}\" x2=\"{:.1}\" y2=\"{mid:.1}\" stroke=\"#67001f\" \
+         stroke-width=\"{h}\" stroke-dasharray=\"2 3\" aria-hidden=\"true\"/>",
+        x + w
+    )
+}
+
+/// The changes by section of HCPCS Level II: a bar chart (inline SVG: a bar per section,
+/// stacked by kind of change, each count written on its part when it fits and the total at the
+/// end), then the table it draws, which is also its text for screen readers.
+fn by_section(out: &mut dyn Write, set: &Changeset) -> io::Result<()> {
+    if set.changes.is_empty() {
+        return Ok(());
+    }
+    let rows = super::section_rows(set);
+    let (sections, totals) = rows.split_at(rows.len() - 1);
+    let heads = super::change_columns();
+    writeln!(
+        out,
+        "<section id=\"by-section\"><h2>Changes by section of HCPCS Level II</h2>"
+    )?;
+    let present: Vec<usize> = (0..5).filter(|&i| totals[0].counts[i] > 0).collect();
+    let legend_lines = legend_lines(&present, &heads);
+    writeln!(out, "<div class=\"by-section\">")?;
+    writeln!(
+        out,
+        "<figure class=\"chart\"><svg role=\"img\" \
+         aria-labelledby=\"chart-title chart-desc\" viewBox=\"0 0 {CHART_W} {}\" \
+         font-family=\"system-ui,sans-serif\" font-size=\"13\">",
+        30 + 20 * legend_lines + 40 * sections.len()
+    )?;
+    writeln!(
+        out,
+        "<title id=\"chart-title\">Changes by section of HCPCS Level II</title>\
+         <desc id=\"chart-desc\">A bar per section, its length the number of codes that changed, \
+         in parts for {}; the table after the chart gives the same numbers.</desc>",
+        heads.join(", ").to_lowercase()
+    )?;
+    // The legend: a swatch and a word per kind of change that any section has, wrapped.
+    let (mut x, mut y) = (0, 4);
+    for (i, (head, (fill, _))) in heads.iter().zip(CHANGE_FILLS).enumerate() {
+        if totals[0].counts[i] == 0 {
+            continue;
+        }
+        let width = 26 + 8 * head.len();
+        if x > 0 && x + width > CHART_W {
+            (x, y) = (0, y + 20);
+        }
+        writeln!(
+            out,
+            "<g class=\"legend\"><rect x=\"{x}\" y=\"{y}\" width=\"14\" height=\"14\" fill=\"{fill}\" stroke=\"#222\" stroke-width=\".5\"/>\
+             {}<text x=\"{}\" y=\"{}\">{head}</text></g>",
+            if i == STRIPED {
+                stripes(x as f64, y, 14.0, 14)
+            } else {
+                String::new()
+            },
+            x + 18,
+            y + 12
+        )?;
+        x += width;
+    }
+    let top = y + 30;
+    let most = sections.iter().map(|r| r.total).max().unwrap_or(1).max(1);
+    let room = (CHART_W - 44) as f64;
+    for (i, r) in sections.iter().enumerate() {
+        let y = top + 40 * i;
+        writeln!(
+            out,
+            "<g class=\"row\" data-section=\"{}\"><text class=\"label\" x=\"0\" y=\"{}\" font-weight=\"bold\">{}</text>",
+            esc(r.id),
+            y + 13,
+            esc(&r.label)
+        )?;
+        let mut at = 0.0;
+        for (k, ((head, (fill, ink)), n)) in
+            heads.iter().zip(CHANGE_FILLS).zip(r.counts).enumerate()
+        {
+            if n == 0 {
+                continue;
+            }
+            let w = room * n as f64 / most as f64;
+            writeln!(
+                out,
+                "<rect class=\"bar\" data-change=\"{}\" data-count=\"{n}\" x=\"{at:.1}\" y=\"{}\" \
+                 width=\"{w:.1}\" height=\"17\" fill=\"{fill}\"><title>{}: {n} {}</title></rect>",
+                head.to_lowercase(),
+                y + 18,
+                esc(&r.label),
+                head.to_lowercase()
+            )?;
+            if k == STRIPED {
+                writeln!(out, "{}", stripes(at, y + 18, w, 17))?;
+            }
+            // A count is written on its part when its digits fit there.
+            if w >= 8.0 * n.to_string().len() as f64 + 4.0 {
+                writeln!(
+                    out,
+                    "<text class=\"count\" data-change=\"{}\" x=\"{:.1}\" y=\"{}\" fill=\"{ink}\" \
+                     text-anchor=\"middle\" font-size=\"12\" aria-hidden=\"true\"{}>{n}</text>",
+                    head.to_lowercase(),
+                    at + w / 2.0,
+                    y + 31,
+                    // On stripes, a halo of the part's own colour keeps the digits clear.
+                    if k == STRIPED {
+                        format!(" stroke=\"{fill}\" stroke-width=\"3\" paint-order=\"stroke\"")
+                    } else {
+                        String::new()
+                    }
+                )?;
+            }
+            at += w;
+        }
+        writeln!(
+            out,
+            "<text class=\"total\" x=\"{:.1}\" y=\"{}\" font-weight=\"bold\">{}</text></g>",
+            at + 5.0,
+            y + 31,
+            r.total
+        )?;
+    }
+    writeln!(
+        out,
+        "</svg><figcaption>Codes that changed, by section; the table &#8220;Changes by section of HCPCS Level II&#8221; gives each number.</figcaption></figure>"
+    )?;
+    writeln!(
+        out,
+        "<div class=\"scroll\"><table class=\"sections\" id=\"by-section-table\"><caption>Changes by section of HCPCS Level II</caption>\n\
+         <thead><tr><th scope=\"col\">Section</th><th scope=\"col\" class=\"range\">Range</th>{}\
+         <th scope=\"col\">Total</th></tr></thead><tbody>",
+        heads
+            .iter()
+            .zip(totals[0].counts)
+            .map(|(h, n)| format!("<th scope=\"col\"{}>{h}</th>", none(n)))
+            .collect::<String>()
+    )?;
+    for r in sections.iter().chain(totals) {
+        let total_row = std::ptr::eq(r, &totals[0]);
+        let cells: String = (heads.iter().zip(r.counts).zip(totals[0].counts))
+            .map(|((h, n), all)| {
+                format!(
+                    "<td class=\"n{}\" data-change=\"{}\" data-label=\"{h}\">{n}</td>",
+                    if all == 0 { " none" } else { "" },
+                    h.to_lowercase()
+                )
+            })
+            .collect();
+        let (open, close) = if total_row {
+            ("<tfoot>", "</tfoot>")
+        } else {
+            ("", "")
+        };
+        let name = if r.id.is_empty() {
+            esc(&r.label)
+        } else {
+            format!("<abbr title=\"{}\">{}</abbr>", esc(r.name), esc(&r.label))
+        };
+        if total_row {
+            writeln!(out, "</tbody>")?;
+        }
+        writeln!(
+            out,
+            "{open}<tr data-section=\"{}\"><th scope=\"row\">{name}</th><td class=\"range\">{}</td>{cells}\
+             <td class=\"n total\" data-label=\"Total\">{}</td></tr>{close}",
+            esc(r.id),
+            esc(r.id),
+            r.total
+        )?;
+    }
+    writeln!(out, "</table></div></div></section>")
+}
+
+/// The class of a column of the table whose kind of change no section has (`n`, its total):
+/// a phone leaves it out, to keep the others on its screen.
+fn none(n: usize) -> &'static str {
+    if n == 0 { " class=\"none\"" } else { "" }
+}
+
+/// How many lines the chart's legend takes for the kinds of change `present`.
+fn legend_lines(present: &[usize], heads: &[String; 5]) -> usize {
+    let mut x = 0;
+    let mut lines = 1;
+    for &i in present {
+        let width = 26 + 8 * heads[i].len();
+        if x > 0 && x + width > CHART_W {
+            (x, lines) = (0, lines + 1);
+        }
+        x += width;
+    }
+    lines
 }
 
 /// The summary table: each section's count, its rows linked to the sections that have codes;

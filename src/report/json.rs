@@ -6,14 +6,15 @@ use serde::Serialize;
 
 use crate::diff::cms::Agreement;
 use crate::diff::context::Context;
-use crate::diff::{Changeset, CodeChange, Disagreement, ReleaseInfo, Summary};
+use crate::diff::{Changeset, CodeChange, Disagreement, ReleaseInfo, SectionSummary, Summary};
 
 /// Bumped when the JSON changeset's shape changes. 2: `cms_agrees` may be null (not checked,
 /// see `cms_agreement`), and replacement statuses include `outside_level_ii`. 3: `context`
 /// (filters, consecutive quarters, tool, version, time made), `redefined` on a change, and
-/// `added`/`removed` on a field change of values. The shape is published as a JSON Schema in
+/// `added`/`removed` on a field change of values. 4: `section` on a change, `by_section` (the
+/// summary by section of HCPCS Level II) and `context.filters.sections`. The shape is published as a JSON Schema in
 /// `schema/changeset.schema.json`.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 #[derive(Serialize)]
 struct Document<'a> {
@@ -21,6 +22,7 @@ struct Document<'a> {
     old: &'a ReleaseInfo,
     new: &'a ReleaseInfo,
     summary: Summary,
+    by_section: Vec<SectionSummary>,
     changes: &'a [CodeChange],
     cms_agreement: &'a Agreement,
     disagreements: &'a [Disagreement],
@@ -36,6 +38,7 @@ pub fn render(out: &mut dyn Write, set: &Changeset) -> io::Result<()> {
         old: &set.old,
         new: &set.new,
         summary: set.summary(),
+        by_section: set.by_section(),
         changes: &set.changes,
         cms_agreement: &set.cms_agreement,
         disagreements: &set.disagreements,

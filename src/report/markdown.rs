@@ -133,6 +133,35 @@ fn summary(out: &mut dyn Write, set: &Changeset) -> io::Result<()> {
     Ok(())
 }
 
+/// The counts by section of HCPCS Level II as a table (nothing when no code changed).
+fn by_section(out: &mut dyn Write, set: &Changeset) -> io::Result<()> {
+    if set.changes.is_empty() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    writeln!(out, "## By section of HCPCS Level II")?;
+    writeln!(out)?;
+    let heads = super::change_columns();
+    writeln!(out, "| Section | Range | {} | Total |", heads.join(" | "))?;
+    writeln!(out, "|---|---|{}---:|", "---:|".repeat(heads.len()))?;
+    let rows = super::section_rows(set);
+    let last = rows.len() - 1;
+    for (i, r) in rows.iter().enumerate() {
+        let counts: Vec<String> = r.counts.iter().map(usize::to_string).collect();
+        let (label, total) = match i == last {
+            true => (format!("**{}**", md(&r.label)), format!("**{}**", r.total)),
+            false => (md(&r.label), r.total.to_string()),
+        };
+        writeln!(
+            out,
+            "| {label} | {} | {} | {total} |",
+            r.id,
+            counts.join(" | ")
+        )?;
+    }
+    Ok(())
+}
+
 pub fn render(out: &mut dyn Write, set: &Changeset) -> io::Result<()> {
     writeln!(
         out,
@@ -161,6 +190,7 @@ pub fn render(out: &mut dyn Write, set: &Changeset) -> io::Result<()> {
         writeln!(out)?;
         writeln!(out, "{}", md(&note))?;
     }
+    by_section(out, set)?;
     for (section, codes) in sections(set) {
         writeln!(out)?;
         writeln!(out, "## {}", heading(section, codes.len()))?;

@@ -492,6 +492,58 @@ pub fn agrees_cell(set: &Changeset, agrees: Option<bool>) -> String {
     }
 }
 
+/// One row of the summary by section of HCPCS Level II.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SectionRow {
+    /// Letter and short name (`E Durable medical equipment`), `All sections` for the totals.
+    pub label: String,
+    /// The section's full name.
+    pub name: &'static str,
+    /// Its range or `modifiers`; empty for codes outside every section and for the totals.
+    pub id: &'static str,
+    /// Codes by change, in `Change::ALL`'s order.
+    pub counts: [usize; 5],
+    pub total: usize,
+}
+
+/// The summary by section of HCPCS Level II, a row per section with changes (`diff`'s
+/// `by_section`), then a row of totals.
+pub fn section_rows(set: &Changeset) -> Vec<SectionRow> {
+    let mut rows: Vec<SectionRow> = set
+        .by_section()
+        .iter()
+        .map(|r| {
+            let c = &r.counts;
+            SectionRow {
+                label: r.section.map_or(r.name().to_string(), |s| s.label()),
+                name: r.name(),
+                id: r.id.unwrap_or(""),
+                counts: [c.added, c.retired, c.dropped, c.reinstated, c.changed],
+                total: r.total(),
+            }
+        })
+        .collect();
+    let mut all = [0; 5];
+    for r in &rows {
+        for (a, n) in all.iter_mut().zip(r.counts) {
+            *a += n;
+        }
+    }
+    rows.push(SectionRow {
+        label: "All sections".to_string(),
+        name: "All sections",
+        id: "",
+        counts: all,
+        total: all.iter().sum(),
+    });
+    rows
+}
+
+/// The column heads of the counts in `SectionRow::counts`: `Added`, `Retired`, ...
+pub fn change_columns() -> [String; 5] {
+    Change::ALL.map(|c| capitalize(c.as_str()))
+}
+
 /// The counts in one line, in the sections' order.
 pub fn summary_line(set: &Changeset) -> String {
     let s = set.summary();

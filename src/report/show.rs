@@ -7,6 +7,7 @@ use serde::Serialize;
 use crate::model::Record;
 use crate::model::correction::{Correction, CorrectionsFile, Op};
 use crate::model::fields::{FIELDS, field};
+use crate::model::sections::{self, CodeSection};
 use crate::model::{Kind, ReleaseId};
 
 #[derive(Serialize)]
@@ -14,6 +15,10 @@ struct Value {
     value: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     meaning: Option<&'static str>,
+    /// A pricing indicator's pricing group: its name, or null for 00 and 99 (and a value CMS's
+    /// table does not hold), which have none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    group: Option<Option<&'static str>>,
 }
 
 #[derive(Serialize)]
@@ -21,6 +26,9 @@ struct Shown<'a> {
     release: ReleaseId,
     code: &'a str,
     kind: Kind,
+    /// The section of HCPCS Level II (its name), null outside every range.
+    section: Option<&'static CodeSection>,
+    section_id: Option<&'static str>,
     status: &'static str,
     fields: serde_json::Map<String, serde_json::Value>,
 }
@@ -44,6 +52,7 @@ pub fn json(out: &mut dyn Write, release: ReleaseId, record: &Record) -> io::Res
             .into_iter()
             .map(|v| Value {
                 meaning: f.meaning(&v),
+                group: f.pricing_group(&v).map(|g| g.name()),
                 value: v,
             })
             .collect();
@@ -56,6 +65,8 @@ pub fn json(out: &mut dyn Write, release: ReleaseId, record: &Record) -> io::Res
         release,
         code: &record.code,
         kind: record.kind,
+        section: sections::of(&record.code, record.kind),
+        section_id: sections::of(&record.code, record.kind).map(|s| s.id),
         status: status(record),
         fields,
     };
@@ -70,15 +81,25 @@ pub fn text(out: &mut dyn Write, release: ReleaseId, record: &Record) -> io::Res
         Kind::Modifier => "modifier",
     };
     writeln!(out, "{kind}, {} in release {release}", status(record))?;
+    writeln!(out, "Section: {}", section_words(&record.code, record.kind))?;
     writeln!(out)?;
     let width = FIELDS.iter().map(|f| f.label.len()).max().unwrap_or(0);
     for f in FIELDS {
         for (i, value) in (f.values)(record).iter().enumerate() {
             let label = if i == 0 { f.label } else { "" };
             writeln!(out, "{label:<width$}  {}", f.describe(value))?;
+            if let Some(group) = f.pricing_group(value) {
+                writeln!(out, "{:<width$}  pricing group: {}", "", group.words())?;
+            }
         }
     }
     Ok(())
+}
+
+/// The section of HCPCS Level II a code is in, in words: `Durable medical equipment
+/// (E0100-E9999)`, or that it is in none.
+pub fn section_words(code: &str, kind: Kind) -> String {
+    sections::of(code, kind).map_or_else(|| crate::diff::NO_SECTION.to_string(), |s| s.to_string())
 }
 
 /// One correction in words: "ADD CODE: add, effective 2019-01-01; states Coverage D = Special

@@ -1,8 +1,9 @@
 //! `export --format sqlite`: the whole store as one SQLite database, for analysts who join codes
 //! to claims in SQL. Tables: `releases` (one row per stored release), `codes` (one row per
 //! release and code, every field of the record), `changes` (one row per code and field change
-//! between each pair of consecutive stored releases, as `diff` computes them) and `validity`
-//! (one row per code: the first and last release that hold it and CMS's dates). The schema is
+//! between each pair of consecutive stored releases, as `diff` computes them), `validity`
+//! (one row per code: the first and last release that hold it and CMS's dates) and `sections`
+//! (the sections of HCPCS Level II, which each row of `codes` names). The schema is
 //! in README; `SCHEMA_VERSION` is the database's `user_version`.
 //!
 //! Values are kept as the snapshot keeps them: text, or NULL when blank; repeating fields as a
@@ -15,10 +16,11 @@ use rusqlite::{Connection, Transaction, params};
 
 use crate::diff::{self, Changeset, Cosmetic};
 use crate::model::fields::{FIELDS, FieldDef};
-use crate::model::{Record, Snapshot};
+use crate::model::{Record, Snapshot, sections};
 
 /// The database's `PRAGMA user_version`: bumped when a table or column changes incompatibly.
-pub const SCHEMA_VERSION: i32 = 1;
+/// 2: the `sections` table and `codes.section`.
+pub const SCHEMA_VERSION: i32 = 2;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SqliteError {
@@ -71,6 +73,17 @@ const RELEASES: &str = "CREATE TABLE releases (
     procedure_codes INTEGER NOT NULL,
     modifiers INTEGER NOT NULL,
     records_sha256 TEXT NOT NULL
+)";
+
+/// The sections of HCPCS Level II (`model::sections`), in their order.
+const SECTIONS: &str = "CREATE TABLE sections (
+    id TEXT PRIMARY KEY,
+    position INTEGER NOT NULL,
+    letter TEXT,
+    first_code TEXT,
+    last_code TEXT,
+    name TEXT NOT NULL,
+    short_name TEXT NOT NULL
 )";
 
 const CHANGES: &str = "CREATE TABLE changes (
@@ -135,7 +148,8 @@ fn codes_table() -> String {
         .collect();
     format!(
         "CREATE TABLE codes (\n    release TEXT NOT NULL REFERENCES releases(id),\n    \
-         code TEXT NOT NULL,\n    kind TEXT NOT NULL,\n{},\n    PRIMARY KEY (release, code)\n)",
+         code TEXT NOT NULL,\n    kind TEXT NOT NULL,\n    section TEXT REFERENCES sections(id),\n{},\n    \
+         PRIMARY KEY (release, code)\n)",
         columns.join(",\n")
     )
 }
@@ -174,7 +188,11 @@ fn fill(db: &mut Connection, snapshots: &[Snapshot]) -> Result<Written, SqliteEr
     db.execute_batch("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;")?;
     db.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     let tx = db.transaction()?;
-    tx.execute_batch(&format!("{RELEASES};\n{};\n{CHANGES};", codes_table()))?;
+    tx.execute_batch(&format!(
+        "{RELEASES};\n{SECTIONS};\n{};\n{CHANGES};",
+        codes_table()
+    ))?;
+    insert_sections(&tx)?;
     let mut written = Written::default();
     for snapshot in snapshots {
         insert_release(&tx, snapshot)?;
@@ -208,8 +226,25 @@ fn insert_release(tx: &Transaction, snapshot: &Snapshot) -> Result<(), SqliteErr
     Ok(())
 }
 
+fn insert_sections(tx: &Transaction) -> Result<(), SqliteError> {
+    let mut insert = tx.prepare("INSERT INTO sections VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?;
+    for (i, s) in sections::SECTIONS.iter().enumerate() {
+        let nonempty = |v: &str| (!v.is_empty()).then(|| v.to_string());
+        insert.execute(params![
+            s.id,
+            i as i64,
+            s.letter.map(String::from),
+            nonempty(s.first),
+            nonempty(s.last),
+            s.name,
+            s.short
+        ])?;
+    }
+    Ok(())
+}
+
 fn insert_codes(tx: &Transaction, snapshot: &Snapshot) -> Result<usize, SqliteError> {
-    let slots: Vec<String> = (1..=FIELDS.len() + 3).map(|i| format!("?{i}")).collect();
+    let slots: Vec<String> = (1..=FIELDS.len() + 4).map(|i| format!("?{i}")).collect();
     let mut insert = tx.prepare(&format!("INSERT INTO codes VALUES ({})", slots.join(", ")))?;
     let release = snapshot.release().to_string();
     for r in &snapshot.records {
@@ -217,6 +252,7 @@ fn insert_codes(tx: &Transaction, snapshot: &Snapshot) -> Result<usize, SqliteEr
             Value::Text(release.clone()),
             Value::Text(r.code.clone()),
             Value::Text(r.kind.as_str().to_string()),
+            sections::of(&r.code, r.kind).map_or(Value::Null, |s| Value::Text(s.id.to_string())),
         ]
         .into_iter()
         .chain(FIELDS.iter().map(|f| field_value(f, r)));

@@ -171,6 +171,7 @@ pub fn render(out: &mut dyn Write, set: &Changeset, options: &Options) -> io::Re
     if let Some(note) = agreement_note(set) {
         p.line(&note, 0)?;
     }
+    by_section(&mut p, set)?;
     for (section, codes) in sections(set) {
         let title = section.title().to_uppercase();
         let heading = match section.cosmetic_reason() {
@@ -196,6 +197,49 @@ pub fn render(out: &mut dyn Write, set: &Changeset, options: &Options) -> io::Re
         for d in &set.disagreements {
             p.line(&format!("  {}  {}", d.code, d.reason), d.code.len() + 4)?;
         }
+    }
+    Ok(())
+}
+
+/// The counts by section of HCPCS Level II, a table under its heading (nothing when no code
+/// changed). A table's rows are never wrapped: on a terminal narrower than the table, each
+/// section is a line of words instead.
+fn by_section(p: &mut Printer, set: &Changeset) -> io::Result<()> {
+    if set.changes.is_empty() {
+        return Ok(());
+    }
+    let rows = super::section_rows(set);
+    p.heading("BY SECTION OF HCPCS LEVEL II")?;
+    let label = rows.iter().map(|r| r.label.len()).max().unwrap_or(0).max(7);
+    let id = rows.iter().map(|r| r.id.len()).max().unwrap_or(0).max(5);
+    let heads = super::change_columns();
+    let mut head = format!("  {:<label$}  {:<id$}", "Section", "Range");
+    for h in &heads {
+        head.push_str(&format!("  {h}"));
+    }
+    head.push_str("  Total");
+    if p.width.is_some_and(|w| head.len() > w) {
+        // Narrower than the table: a line per section, its counts in words.
+        for r in &rows {
+            let counts: Vec<String> = heads
+                .iter()
+                .zip(r.counts)
+                .filter(|(_, n)| *n > 0)
+                .map(|(h, n)| format!("{n} {}", h.to_lowercase()))
+                .collect();
+            let line = format!("  {}: {} ({} in all)", r.label, counts.join(", "), r.total);
+            p.line(&line, 4)?;
+        }
+        return Ok(());
+    }
+    writeln!(p.out, "{}", head.trim_end())?;
+    for r in &rows {
+        let mut line = format!("  {:<label$}  {:<id$}", r.label, r.id);
+        for (h, n) in heads.iter().zip(r.counts) {
+            line.push_str(&format!("  {n:>w$}", w = h.len()));
+        }
+        line.push_str(&format!("  {:>5}", r.total));
+        writeln!(p.out, "{line}")?;
     }
     Ok(())
 }

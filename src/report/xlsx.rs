@@ -1,5 +1,5 @@
-//! The changelog as an Excel workbook: a summary sheet (releases, context, counts), then a sheet
-//! per section with the CSV's columns, and the disagreements with CMS. Every cell is written as
+//! The changelog as an Excel workbook: a summary sheet (releases, context, counts), the counts
+//! by section of HCPCS Level II, then a sheet per section with the CSV's columns, and the disagreements with CMS. Every cell is written as
 //! text in a text-formatted cell, so that codes and values such as `0217`, `00` and `60-9`
 //! stay as written instead of turning into numbers and dates.
 
@@ -68,11 +68,40 @@ fn summary(
     Ok(())
 }
 
+/// The counts by section of HCPCS Level II: a row per section with changes, then the totals.
+fn by_section(
+    book: &mut Workbook,
+    set: &Changeset,
+    text: &CellFormat,
+    bold: &CellFormat,
+) -> io::Result<()> {
+    let sheet = book.add_worksheet();
+    sheet.set_name("By section").map_err(fail)?;
+    let mut head = vec!["Section".to_string(), "Range".to_string()];
+    head.extend(super::change_columns());
+    head.push("Total".to_string());
+    write_row(sheet, 0, &head, bold)?;
+    let rows = super::section_rows(set);
+    let last = rows.len() - 1;
+    for (i, r) in rows.iter().enumerate() {
+        let mut values = vec![r.name.to_string(), r.id.to_string()];
+        values.extend(r.counts.iter().map(usize::to_string));
+        values.push(r.total.to_string());
+        let format = if i == last { bold } else { text };
+        write_row(sheet, 1 + i as u32, &values, format)?;
+    }
+    sheet.set_column_width(0, 60).map_err(fail)?;
+    sheet.set_column_width(1, 14).map_err(fail)?;
+    sheet.set_freeze_panes(1, 0).map_err(fail)?;
+    Ok(())
+}
+
 pub fn render(out: &mut dyn Write, set: &Changeset) -> io::Result<()> {
     let mut book = Workbook::new();
     let text = CellFormat::new().set_num_format("@");
     let bold = CellFormat::new().set_num_format("@").set_bold();
     summary(&mut book, set, &text, &bold)?;
+    by_section(&mut book, set, &text, &bold)?;
     let header: Vec<String> = super::csv::HEADER.iter().map(|h| h.to_string()).collect();
     for (section, codes) in sections(set) {
         let sheet = book.add_worksheet();

@@ -51,7 +51,7 @@ fn extra_codes() -> (Vec<Record>, Vec<Record>) {
 }
 
 /// A store of 2021-01 and 2021-04 with a code in every section.
-fn every_section() -> Work {
+pub fn every_section() -> Work {
     let (extra_old, extra_new) = extra_codes();
     let mut old = sample();
     old.extend(extra_old);
@@ -377,7 +377,7 @@ fn headless_chromium_renders_the_html_changelog_and_prints_it() {
 }
 
 /// Runs headless Chromium on `page` with `args`, in a profile of its own, at most two minutes.
-fn headless(chromium: &Path, work: &Work, page: &Path, args: &[&str]) -> std::process::Output {
+pub fn headless(chromium: &Path, work: &Work, page: &Path, args: &[&str]) -> std::process::Output {
     let profile = format!(
         "--user-data-dir={}",
         work.path("chromium-profile").display()

@@ -136,7 +136,7 @@ fn json_has_a_versioned_schema_with_summary_and_changes() {
         .assert()
         .code(1);
     let v: serde_json::Value = json(&out);
-    assert_eq!(v["schema_version"], 3);
+    assert_eq!(v["schema_version"], 4);
     assert_eq!(v["old"]["release"], "2005-01");
     assert_eq!(v["new"]["release"], "2006-01");
     assert_eq!(v["summary"]["added"], 1);

@@ -428,7 +428,7 @@ fn check_imports_what_is_new_once_and_notifies_the_webhook() {
         ("POST", "/hooks/hcpcs")
     );
     let body: serde_json::Value = serde_json::from_slice(&posted[0].2).unwrap();
-    assert_eq!(body["schema_version"], 3);
+    assert_eq!(body["schema_version"], 4);
     assert_eq!(body["new"]["release"], "2005-04");
     assert_eq!(body["summary"]["added"], 1);
     let state = work.store_state();

@@ -22,6 +22,7 @@ mod meaning;
 mod real_releases;
 mod revisions;
 mod schema;
+mod sections;
 mod site;
 mod store;
 mod util;

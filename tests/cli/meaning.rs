@@ -37,7 +37,13 @@ fn a_reused_code_is_redefined_and_listed_first_in_every_format() {
     work.cmd().arg("import").arg(&new).assert().success();
     let out = work.cmd().args(["diff", "2005", "2007"]).assert().code(1);
     let text = stdout(&out);
-    let first = text.find("\n\n").map(|i| &text[i + 2..]).unwrap_or("");
+    // After the header and the counts by section, the first kind of change.
+    let blocks: Vec<&str> = text.split("\n\n").collect();
+    assert!(
+        blocks[1].starts_with("BY SECTION OF HCPCS LEVEL II\n"),
+        "{text}"
+    );
+    let first = blocks.get(2).copied().unwrap_or("");
     assert!(
         first.starts_with("REDEFINED (1)\n  E0431  Bridge payment for a diabetes prevention program session, one per beneficiary\n      Redefined: the old and new descriptions share little meaning"),
         "{text}"
@@ -241,6 +247,7 @@ fn the_xlsx_changelog_has_a_sheet_per_section_and_every_cell_is_text() {
         names,
         [
             "Summary",
+            "By section",
             "Retired",
             "Changed - payment or coverage",
             "Changed - wording",
@@ -255,7 +262,25 @@ fn the_xlsx_changelog_has_a_sheet_per_section_and_every_cell_is_text() {
             .iter()
             .any(|r| r[0] == "Filters: none: every code and change")
     );
-    let payment = &sheets[2].1;
+    let by_section = &sheets[1].1;
+    assert_eq!(
+        by_section[1],
+        [
+            "Durable medical equipment",
+            "E0100-E9999",
+            "1",
+            "0",
+            "0",
+            "0",
+            "3",
+            "4"
+        ]
+    );
+    assert_eq!(
+        by_section[2][0],
+        "Temporary codes for durable medical equipment MACs"
+    );
+    let payment = &sheets[3].1;
     let header = &payment[0];
     let col = |name: &str| header.iter().position(|h| h == name).unwrap();
     let e1391 = &payment[1];
@@ -276,7 +301,7 @@ fn the_xlsx_changelog_has_a_sheet_per_section_and_every_cell_is_text() {
     assert!(
         csv.contains(",33,36,")
             && csv.ends_with(
-                ",Oxygen and oxygen equipment (price subject to floors and ceilings),Capped rental DME (price subject to floors and ceilings)\n"
+                ",Oxygen and oxygen equipment (price subject to floors and ceilings),Capped rental DME (price subject to floors and ceilings),Durable medical equipment\n"
             ),
         "{csv}"
     );

@@ -14,7 +14,7 @@ use hcpcs_diff::{ReadOptions, load_source, source};
 use crate::util::{Work, json, real_data, stderr, stdout, unzip};
 
 /// (what to import, release, the text member inside a zip, or None for a workbook).
-const RELEASES: &[(&str, &str, Option<&str>)] = &[
+pub const RELEASES: &[(&str, &str, Option<&str>)] = &[
     ("2012-01/12anweb.zip", "2012-01", Some("12anweb.txt")),
     ("2013-01/13anweb.zip", "2013-01", Some("HCPC2013_A-N.txt")),
     ("2016-01", "2016-01", Some("HCPC2016_CONTR_ANWEB.txt")),

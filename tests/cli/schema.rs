@@ -90,7 +90,7 @@ fn the_validator_finds_what_breaks_the_schema() {
     let broken = serde_json::json!({"schema_version": 2, "old": {"release": "2005", "codes": -1}});
     let errors = violations(&broken);
     for expected in [
-        "$.schema_version: 2 is not 3",
+        "$.schema_version: 2 is not 4",
         "$.old: source missing",
         "'2005' does not match",
         "$: context missing",
