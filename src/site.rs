@@ -203,10 +203,12 @@ fn fill(store: &Store, tree: &mut Tree, options: &Options) -> Result<Built, Site
     tree.render("index.html", |out| render::home::render(out, &site))?;
     tree.render("search.html", |out| render::search::render(out, &site))?;
     tree.render("search-index.js", |out| render::search::index(out, &site))?;
-    tree.render("browse/index.html", |out| render::browse::index(out, &site))?;
+    tree.render("sections/index.html", |out| {
+        render::section::index(out, &site)
+    })?;
     for group in &site.groups {
         tree.render(&render::group_page(&group.id), |out| {
-            render::browse::render(out, &site, group)
+            render::section::render(out, &site, group)
         })?;
     }
     for (i, s) in snapshots.iter().enumerate() {
@@ -245,8 +247,8 @@ fn fill(store: &Store, tree: &mut Tree, options: &Options) -> Result<Built, Site
     })
 }
 
-/// The releases with their counts, every code with its newest description, and the browse
-/// groups.
+/// The releases with their counts, every code with its newest description, and the section
+/// pages' groups.
 fn summary(
     snapshots: &[Snapshot],
     corrections: &[Vec<CorrectionsFile>],
@@ -254,35 +256,6 @@ fn summary(
     changesets: &[Changeset],
     options: &Options,
 ) -> render::Site {
-    let releases = snapshots
-        .iter()
-        .enumerate()
-        .map(|(i, s)| {
-            let first = s.release().first_day();
-            let set = i.checked_sub(1).map(|j| &changesets[j]);
-            let count = |which: &[Change]| {
-                set.map(|set| {
-                    set.changes
-                        .iter()
-                        .filter(|c| which.contains(&c.change))
-                        .count()
-                })
-            };
-            ReleaseRow {
-                id: s.release(),
-                provenance: s.provenance.clone(),
-                revisions: revisions[i],
-                corrections: corrections[i].iter().map(CorrectionsSummary::of).collect(),
-                in_effect: s
-                    .records
-                    .iter()
-                    .filter(|r| r.termination_date.is_none_or(|t| t >= first))
-                    .count(),
-                added: count(&[Change::Added]),
-                retired: count(&[Change::Retired, Change::Dropped]),
-            }
-        })
-        .collect();
     // The newest snapshot that has each code.
     let mut newest: BTreeMap<&str, usize> = BTreeMap::new();
     for (i, s) in snapshots.iter().enumerate() {
@@ -304,24 +277,64 @@ fn summary(
             })
         })
         .collect();
-    let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    let mut by_id: BTreeMap<(usize, String), Vec<usize>> = BTreeMap::new();
     for (i, c) in codes.iter().enumerate() {
-        groups
-            .entry(render::group_of(&c.code, c.kind))
+        let id = render::group_of(&c.code, c.kind);
+        by_id
+            .entry((render::group_order(&id), id))
             .or_default()
             .push(i);
     }
+    let groups: Vec<Group> = by_id
+        .into_iter()
+        .map(|((_, id), codes)| Group {
+            title: render::group_title(&id),
+            id,
+            codes,
+        })
+        .collect();
+    let releases = snapshots
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let first = s.release().first_day();
+            let set = i.checked_sub(1).map(|j| &changesets[j]);
+            let count = |which: &[Change]| {
+                set.map(|set| {
+                    set.changes
+                        .iter()
+                        .filter(|c| which.contains(&c.change))
+                        .count()
+                })
+            };
+            let mut in_effect_by_group = vec![0; groups.len()];
+            let mut in_effect = 0;
+            for r in &s.records {
+                if r.termination_date.is_some_and(|t| t < first) {
+                    continue;
+                }
+                in_effect += 1;
+                let id = render::group_of(&r.code, r.kind);
+                if let Some(g) = groups.iter().position(|g| g.id == id) {
+                    in_effect_by_group[g] += 1;
+                }
+            }
+            ReleaseRow {
+                id: s.release(),
+                provenance: s.provenance.clone(),
+                revisions: revisions[i],
+                corrections: corrections[i].iter().map(CorrectionsSummary::of).collect(),
+                in_effect,
+                added: count(&[Change::Added]),
+                retired: count(&[Change::Retired, Change::Dropped]),
+                in_effect_by_group,
+            }
+        })
+        .collect();
     render::Site {
         releases,
         codes,
-        groups: groups
-            .into_iter()
-            .map(|(id, codes)| Group {
-                title: render::group_title(&id),
-                id,
-                codes,
-            })
-            .collect(),
+        groups,
         generated_at: options.generated_at.clone(),
     }
 }

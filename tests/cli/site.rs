@@ -154,14 +154,27 @@ fn the_site_of_the_fixtures_links_only_to_itself_and_tells_each_codes_history() 
         "{e1392}"
     );
     assert!(
-        e1392.contains("Valid from 2006-01-01 (CMS&#x27;s date added)")
-            || e1392.contains("Valid from 2006-01-01 (CMS's date added)"),
+        e1392.contains("Valid from 2006-01-01 (CMS's date added); no termination date"),
         "{e1392}"
     );
     assert!(e1392.contains("<td>Added</td>"), "{e1392}");
     assert!(
         e1392.contains("href=\"../releases/2006-01.html#E1392\""),
         "{e1392}"
+    );
+    assert!(
+        e1392.contains("Section: <a href=\"../sections/E0100-E9999.html\">Durable medical equipment (E0100-E9999)</a>"),
+        "{e1392}"
+    );
+    assert!(
+        e1392.contains("(pricing group: Durable Medical Equipment, Prosthetics, Orthotics, Supplies And Surgical Dressings)"),
+        "{e1392}"
+    );
+    // Its section's page lists it, with its status and date added.
+    let section = page(&dir, "sections/E0100-E9999.html");
+    assert!(
+        section.contains("<a href=\"../codes/E1392.html\">E1392</a></th><td>Portable oxygen concentrator, rental</td><td class=\"active\">active</td><td>2006-01-01</td>"),
+        "{section}"
     );
     // K0738 was retired in 2006 with E1392 to use instead: a link to E1392's page.
     let k0738 = page(&dir, "codes/K0738.html");
@@ -185,7 +198,7 @@ fn the_site_of_the_fixtures_links_only_to_itself_and_tells_each_codes_history() 
         "search.html",
         "releases/2005-01.html",
         "codes/E1392.html",
-        "browse/E.html",
+        "sections/E0100-E9999.html",
     ] {
         let html = page(&dir, rel);
         for landmark in [
@@ -208,6 +221,17 @@ fn the_site_of_the_fixtures_links_only_to_itself_and_tells_each_codes_history() 
     }
     let home = page(&dir, "index.html");
     assert!(home.contains("<svg class=\"chart\""), "{home}");
+    // Codes in effect by section, release by release: K0738 (terminated 2005-12-31) in
+    // 2005-01 only, with E1392 (added 2006-01-01) in 2006-01 only.
+    let row = home
+        .split("<a href=\"sections/K0000-K9999.html\">")
+        .nth(1)
+        .and_then(|r| r.split("</tr>").next())
+        .unwrap_or_else(|| panic!("no K row: {home}"));
+    assert!(
+        row.contains("<td class=\"n\">1</td><td class=\"n\">0</td>"),
+        "{row}"
+    );
     assert!(
         home.contains("<a href=\"releases/2006-01.html\">2005-01 → 2006-01</a>"),
         "{home}"

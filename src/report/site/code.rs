@@ -10,6 +10,7 @@ use super::{Site, code_page, esc, group_of, group_page, group_title, release_pag
 use crate::diff::Replacement;
 use crate::diff::history::{Event, History, Step};
 use crate::model::fields::FIELDS;
+use crate::model::sections;
 use crate::model::{Kind, Record, ReleaseId};
 use crate::report::{action_label, chain, describe};
 
@@ -54,9 +55,18 @@ pub fn render(out: &mut dyn Write, site: &Site, view: &CodeView) -> io::Result<(
             Kind::Modifier => "Modifier",
         };
         writeln!(out, "<p class=\"valid\">{}</p>", valid(site, view))?;
+        let section = match sections::of(&record.code, record.kind) {
+            Some(_) => format!(
+                "<a href=\"../{}\">{}</a>",
+                group_page(&group),
+                esc(&group_title(&group))
+            ),
+            None => esc(crate::diff::NO_SECTION),
+        };
         writeln!(
             out,
-            "<p>{kind}; the fields below are as release <a href=\"../{}\">{}</a> gives them.</p>",
+            "<p>{kind}. Section: {section}. The fields below are as release \
+             <a href=\"../{}\">{}</a> gives them.</p>",
             release_page(view.record_release),
             view.record_release
         )?;
@@ -116,6 +126,12 @@ fn fields(out: &mut dyn Write, record: &Record, link: &dyn Fn(&str) -> String) -
             .map(|v| {
                 if f.key == "cross_references" {
                     link(v)
+                } else if let Some(group) = f.pricing_group(v) {
+                    format!(
+                        "{} <span class=\"field\">(pricing group: {})</span>",
+                        esc(&f.describe(v)),
+                        esc(group.words())
+                    )
                 } else {
                     esc(&f.describe(v))
                 }

@@ -29,7 +29,7 @@ pub fn render(out: &mut dyn Write, site: &Site) -> io::Result<()> {
             "<p class=\"lede\">{span}: {} codes and modifiers in all. Each release's page says \
              what changed since the stored release before it; each code's page gives every field \
              in words and its whole history. Search by code or by words of a description, or \
-             <a href=\"browse/index.html\">browse the codes by letter</a>.</p>",
+             <a href=\"sections/index.html\">browse the codes by section</a>.</p>",
             site.codes.len()
         )?;
         releases(out, site)?;
@@ -211,19 +211,63 @@ fn changelogs(out: &mut dyn Write, site: &Site) -> io::Result<()> {
     writeln!(out, "</ul></section>")
 }
 
+/// The sections of HCPCS Level II: each linked to its page, with its codes in effect in each
+/// release and a line of the trend (its numbers are the row's).
 fn groups(out: &mut dyn Write, site: &Site) -> io::Result<()> {
     writeln!(
         out,
-        "<section aria-labelledby=\"browse\"><h2 id=\"browse\">Browse codes</h2><ul class=\"groups\">"
+        "<section aria-labelledby=\"sections\"><h2 id=\"sections\">Codes in effect by section</h2>\n\
+         <div class=\"scroll\"><table class=\"list\" id=\"section-table\"><thead><tr>\
+         <th scope=\"col\">Section</th><th scope=\"col\" class=\"n\">Codes, all releases</th>"
     )?;
-    for g in &site.groups {
-        writeln!(
-            out,
-            "<li><a href=\"{}\">{}</a> ({})</li>",
-            group_page(&g.id),
-            esc(&g.title),
-            g.codes.len()
-        )?;
+    for r in &site.releases {
+        write!(out, "<th scope=\"col\" class=\"n\">{}</th>", r.id)?;
     }
-    writeln!(out, "</ul></section>")
+    writeln!(out, "<th scope=\"col\">Trend</th></tr></thead><tbody>")?;
+    for (g, group) in site.groups.iter().enumerate() {
+        write!(
+            out,
+            "<tr><th scope=\"row\"><a href=\"{}\">{}</a></th><td class=\"n\">{}</td>",
+            group_page(&group.id),
+            esc(&group.title),
+            group.codes.len()
+        )?;
+        let counts: Vec<usize> = site
+            .releases
+            .iter()
+            .map(|r| r.in_effect_by_group.get(g).copied().unwrap_or(0))
+            .collect();
+        for n in &counts {
+            write!(out, "<td class=\"n\">{n}</td>")?;
+        }
+        writeln!(out, "<td>{}</td></tr>", sparkline(&counts))?;
+    }
+    writeln!(
+        out,
+        "</tbody></table></div><p class=\"note\">Sections as the HCPCS Level II code set is \
+         documented, by letter and range; each release's page counts its changes by section.</p></section>"
+    )
+}
+
+/// A small line of `counts` (oldest first), scaled to the largest; decorative, as the row
+/// gives the numbers.
+fn sparkline(counts: &[usize]) -> String {
+    const W: usize = 100;
+    const H: usize = 20;
+    let max = counts.iter().copied().max().unwrap_or(0).max(1);
+    let step = if counts.len() > 1 {
+        W / (counts.len() - 1)
+    } else {
+        0
+    };
+    let points: Vec<String> = counts
+        .iter()
+        .enumerate()
+        .map(|(i, n)| format!("{},{}", i * step, H - n * (H - 2) / max - 1))
+        .collect();
+    format!(
+        "<svg class=\"spark\" viewBox=\"0 0 {W} {H}\" width=\"{W}\" height=\"{H}\" aria-hidden=\"true\">\
+         <polyline points=\"{}\"/></svg>",
+        points.join(" ")
+    )
 }

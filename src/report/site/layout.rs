@@ -44,7 +44,7 @@ pub fn page(
          <header class=\"site\"><a class=\"home\" href=\"{root}index.html\">HCPCS code history</a>\n\
          <nav class=\"site\" aria-label=\"Site\"><ul>\
          <li><a href=\"{root}index.html#releases\">Releases</a></li>\
-         <li><a href=\"{root}browse/index.html\">Browse codes</a></li>\
+         <li><a href=\"{root}sections/index.html\">Sections</a></li>\
          <li><a href=\"{root}search.html\">Search</a></li></ul></nav>\n\
          <form class=\"search\" role=\"search\" action=\"{root}search.html\" method=\"get\">\
          <label for=\"site-q\">Search codes</label>\
@@ -110,6 +110,7 @@ svg.chart{display:block;width:100%;max-width:56em;height:auto}\
 svg.chart text{font:12px system-ui,sans-serif;fill:#222}\
 svg.chart .effect{fill:#0b4f9c}svg.chart .added{fill:#2e7d32}svg.chart .retired{fill:#c62828}\
 svg.chart .axis{stroke:#888;stroke-width:1}\
+svg.spark{display:block}svg.spark polyline{fill:none;stroke:#0b4f9c;stroke-width:2}\
 .legend span{display:inline-block;width:.9em;height:.9em;margin:0 .3em 0 1em;vertical-align:middle}\
 .legend .effect{background:#0b4f9c}.legend .added{background:#2e7d32}.legend .retired{background:#c62828}\
 footer.site{margin-top:2em;border-top:1px solid #ccc;padding-top:.4em;color:#444;font-size:.9em}\

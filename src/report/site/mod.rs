@@ -1,18 +1,19 @@
 //! The static website of a store (`site DIR`): one renderer per page kind (home, release,
-//! code, browse, search) around a shared layout. Each writes one page's bytes to a
+//! code, section, search) around a shared layout. Each writes one page's bytes to a
 //! `&mut dyn Write` from what the caller computed (snapshots, changesets, histories); none
 //! reads the store, computes a change or touches a file. Every text from a release is escaped.
 
-pub mod browse;
 pub mod code;
 pub mod home;
 pub mod layout;
 pub mod release;
 pub mod search;
+pub mod section;
 
 use chrono::NaiveDate;
 
 use crate::model::correction::CorrectionsFile;
+use crate::model::sections;
 use crate::model::{Kind, Provenance, ReleaseId};
 
 pub(crate) use super::html::esc;
@@ -30,6 +31,8 @@ pub struct ReleaseRow {
     /// Added and retired (or dropped) since the stored release before; `None` for the oldest.
     pub added: Option<usize>,
     pub retired: Option<usize>,
+    /// Codes in effect in each of `Site::groups`, in their order.
+    pub in_effect_by_group: Vec<usize>,
 }
 
 /// A corrections file kept with a release, by name, CMS's version and its rows.
@@ -75,10 +78,10 @@ impl CodeSummary {
     }
 }
 
-/// A browse page: the codes of one group (a first letter, or the modifiers).
+/// A section's page: the codes of one section of HCPCS Level II (or of none).
 #[derive(Debug, Clone)]
 pub struct Group {
-    /// The page's name: `E`, `modifiers`.
+    /// The page's name: `E0100-E9999`, `modifiers`, `none`.
     pub id: String,
     pub title: String,
     /// Indexes into `Site::codes`.
@@ -125,24 +128,34 @@ pub fn release_page(release: ReleaseId) -> String {
     format!("releases/{release}.html")
 }
 
+/// A section's page: `sections/E0100-E9999.html` (ids are letters, digits and dashes).
 pub fn group_page(id: &str) -> String {
-    format!("browse/{id}.html")
+    format!("sections/{id}.html")
 }
 
-/// The browse group of a code: `modifiers`, or its first letter (`E`).
+/// The browse group of a code: its section of HCPCS Level II (`E0100-E9999`, `modifiers`), or
+/// `none` for a code outside every range (its page says so: no code is put in a section it is
+/// not in).
 pub fn group_of(code: &str, kind: Kind) -> String {
-    match (kind, code.chars().next()) {
-        (Kind::Modifier, _) => "modifiers".to_string(),
-        (_, Some(c)) if c.is_ascii_alphanumeric() => c.to_ascii_uppercase().to_string(),
-        _ => "other".to_string(),
-    }
+    sections::of(code, kind).map_or_else(|| NONE.to_string(), |s| s.id.to_string())
 }
 
-/// A group's title: `E codes`, `Modifiers`.
+/// The group of codes outside every section.
+const NONE: &str = "none";
+
+/// A group's title: `Durable medical equipment (E0100-E9999)`, `Modifiers`.
 pub fn group_title(id: &str) -> String {
-    match id {
-        "modifiers" => "Modifiers".to_string(),
-        "other" => "Other codes".to_string(),
-        letter => format!("{letter} codes"),
-    }
+    sections::SECTIONS
+        .iter()
+        .find(|s| s.id == id)
+        .map_or_else(|| crate::diff::NO_SECTION.to_string(), ToString::to_string)
+}
+
+/// Where a group sits among the others: the sections in code order, the modifiers, then the
+/// codes outside every section.
+pub fn group_order(id: &str) -> usize {
+    sections::SECTIONS
+        .iter()
+        .position(|s| s.id == id)
+        .unwrap_or(sections::SECTIONS.len())
 }

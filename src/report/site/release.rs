@@ -75,7 +75,7 @@ fn oldest(out: &mut dyn Write, site: &Site, release: ReleaseId) -> io::Result<()
     writeln!(
         out,
         "<p>The oldest stored release: there is nothing stored before it to compare it with. \
-         Its codes are on the <a href=\"../browse/index.html\">browse pages</a>, each with its \
+         Its codes are on the <a href=\"../sections/index.html\">section pages</a>, each with its \
          history from here on.</p>"
     )
 }

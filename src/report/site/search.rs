@@ -27,7 +27,7 @@ pub fn render(out: &mut dyn Write, site: &Site) -> io::Result<()> {
              <p id=\"search-hint\" class=\"note\">A code (E1392), the start of one (E13), or words \
              that must all be in the description (oxygen rental). Results show as you type.</p>\n\
              <noscript><p>Search needs JavaScript. Without it, every code is on the \
-             <a href=\"browse/index.html\">browse pages</a>, and every release's changes are \
+             <a href=\"sections/index.html\">section pages</a>, and every release's changes are \
              listed on the <a href=\"index.html#releases\">home page</a>.</p></noscript>\n\
              <div id=\"results\" aria-live=\"polite\"></div>"
         )

@@ -1,5 +1,6 @@
-//! The browse pages, the way to every code without a script: an index of the groups, and a
-//! page per group listing its codes with their status and CMS's date added.
+//! The section pages, the way to every code without a script: an index of the sections of
+//! HCPCS Level II, and a page per section listing its codes with their status (active,
+//! terminated on ..., no longer in CMS's file) and CMS's date added.
 
 use std::io::{self, Write};
 
@@ -9,11 +10,11 @@ use super::{Group, Site, code_page, esc, group_page};
 pub fn index(out: &mut dyn Write, site: &Site) -> io::Result<()> {
     let frame = Frame {
         root: "../",
-        title: "Browse codes",
+        title: "Codes by section",
         scripts: &[],
     };
     page(out, site, &frame, |out| {
-        writeln!(out, "<h1>Browse codes</h1><ul class=\"groups\">")?;
+        writeln!(out, "<h1>Codes by section</h1><ul class=\"groups\">")?;
         for g in &site.groups {
             writeln!(
                 out,
@@ -37,7 +38,7 @@ pub fn render(out: &mut dyn Write, site: &Site, group: &Group) -> io::Result<()>
     page(out, site, &frame, |out| {
         writeln!(
             out,
-            "<nav class=\"pager\" aria-label=\"Browse\"><ul><li><a href=\"index.html\">All groups</a></li></ul></nav>\n\
+            "<nav class=\"pager\" aria-label=\"Browse\"><ul><li><a href=\"index.html\">All sections</a></li></ul></nav>\n\
              <h1>{} ({})</h1>\n<div class=\"scroll\"><table class=\"list\"><thead><tr>\
              <th scope=\"col\">Code</th><th scope=\"col\">Description</th>\
              <th scope=\"col\">Status</th><th scope=\"col\">CMS's date added</th></tr></thead><tbody>",
