@@ -195,7 +195,8 @@ fn fill(store: &Store, tree: &mut Tree, options: &Options) -> Result<Built, Site
             kept(old, &corrections[i - 1]),
             kept(new, &corrections[i]),
         );
-        set.context.generated_at = Some(options.generated_at.clone());
+        // The time is the home page's: a release's page stays the same bytes from run to run.
+        set.context.generated_at = None;
         set
     });
     let site = summary(snapshots, corrections, revisions, &changesets, options);

@@ -34,6 +34,7 @@ pub fn render(out: &mut dyn Write, site: &Site, view: &CodeView) -> io::Result<(
         root: "../",
         title: &title,
         scripts: &[],
+        dated: false,
     };
     let link = |code: &str| code_link(site, code);
     page(out, site, &frame, |out| {
@@ -63,12 +64,19 @@ pub fn render(out: &mut dyn Write, site: &Site, view: &CodeView) -> io::Result<(
             ),
             None => esc(crate::diff::NO_SECTION),
         };
+        // Named by the release that last changed the code, not the newest: the page of a code
+        // a new release leaves alone keeps its bytes.
+        let since = h
+            .events
+            .iter()
+            .rev()
+            .find(|e| e.step != Step::Dropped && e.release <= view.record_release)
+            .map_or(view.record_release, |e| e.release);
         writeln!(
             out,
-            "<p>{kind}. Section: {section}. The fields below are as release \
-             <a href=\"../{}\">{}</a> gives them.</p>",
-            release_page(view.record_release),
-            view.record_release
+            "<p>{kind}. Section: {section}. The fields below are as CMS's files give them from \
+             release <a href=\"../{}\">{since}</a> on.</p>",
+            release_page(since),
         )?;
         fields(out, record, &link)?;
         history(out, site, view, &link)?;
@@ -97,14 +105,15 @@ fn valid(site: &Site, view: &CodeView) -> String {
         || "CMS gives no date added".to_string(),
         |d| format!("Valid from {d} (CMS's date added)"),
     );
+    // Said without naming the newest release, so that the page of a code a new release
+    // leaves alone keeps its bytes.
     let newest = site.newest().unwrap_or(view.record_release);
     let to = match h.termination_date {
         Some(t) => format!(" to {t} (CMS's termination date: not billable after it)"),
-        None if view.record_release < newest => format!(
-            "; not in CMS's file after {} (the newest stored release is {newest})",
-            view.record_release
-        ),
-        None => format!("; no termination date in the newest stored release, {newest}"),
+        None if view.record_release < newest => {
+            format!("; not in CMS's file after {}", view.record_release)
+        }
+        None => "; CMS gives no termination date".to_string(),
     };
     format!("{from}{to}.")
 }
@@ -184,7 +193,11 @@ fn history(
         && last.release < newest
         && last.step != Step::Dropped
     {
-        writeln!(out, "<p>Unchanged since, through {newest}.</p>")?;
+        writeln!(
+            out,
+            "<p>Unchanged since {} in every later stored release.</p>",
+            last.release
+        )?;
     }
     let redefined: Vec<String> = h
         .events

@@ -12,6 +12,7 @@ pub fn render(out: &mut dyn Write, site: &Site) -> io::Result<()> {
         root: "",
         title: "Releases and codes",
         scripts: &[],
+        dated: true,
     };
     page(out, site, &frame, |out| {
         writeln!(out, "<h1>HCPCS Level II code history</h1>")?;

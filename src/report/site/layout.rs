@@ -18,6 +18,8 @@ pub struct Frame<'a> {
     pub title: &'a str,
     /// Scripts the page loads, from the root (`search.js`); only the search page has any.
     pub scripts: &'a [&'a str],
+    /// The footer says when the site was made (the home page's alone).
+    pub dated: bool,
 }
 
 /// Writes a whole page: the head and header, `main` as `body` writes it, the footer.
@@ -52,25 +54,24 @@ pub fn page(
          <button type=\"submit\">Search</button></form>\n</header>\n<main id=\"main\">"
     )?;
     body(out)?;
-    let span = match (site.releases.first(), site.releases.last()) {
-        (Some(a), Some(b)) if a.id != b.id => {
-            format!(
-                "{} stored releases, {} to {}",
-                site.releases.len(),
-                a.id,
-                b.id
-            )
-        }
-        (Some(a), _) => format!("the stored release {}", a.id),
-        _ => "no stored release".to_string(),
+    // Only the home page says when the site was made and from which releases: a page whose
+    // content did not change keeps its bytes, so a refresh rewrites only what changed.
+    let made = match (frame.dated, site.releases.first(), site.releases.last()) {
+        (true, Some(a), Some(b)) => format!(
+            " at {} from {} stored releases, {} to {}",
+            esc(&site.generated_at),
+            site.releases.len(),
+            a.id,
+            b.id
+        ),
+        _ => " from the stored releases".to_string(),
     };
     writeln!(
         out,
-        "</main>\n<footer class=\"site\"><p>Made by hcpcs-diff {} from {span}, at {}. \
+        "</main>\n<footer class=\"site\"><p>Made by hcpcs-diff {}{made}. \
          Codes, descriptions and dates are CMS's, as its HCPCS Level II files give them; \
          every coded field is decoded with CMS's tables.</p></footer>",
         env!("CARGO_PKG_VERSION"),
-        esc(&site.generated_at)
     )?;
     for script in frame.scripts {
         writeln!(out, "<script src=\"{root}{script}\"></script>")?;

@@ -21,6 +21,7 @@ pub fn render(
         root: "../",
         title: &title,
         scripts: &[],
+        dated: false,
     };
     let at = site.releases.iter().position(|r| r.id == release);
     let previous = at

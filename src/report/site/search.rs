@@ -15,6 +15,7 @@ pub fn render(out: &mut dyn Write, site: &Site) -> io::Result<()> {
         root: "",
         title: "Search codes",
         scripts: &["search-index.js", "search.js"],
+        dated: false,
     };
     page(out, site, &frame, |out| {
         writeln!(

@@ -12,6 +12,7 @@ pub fn index(out: &mut dyn Write, site: &Site) -> io::Result<()> {
         root: "../",
         title: "Codes by section",
         scripts: &[],
+        dated: false,
     };
     page(out, site, &frame, |out| {
         writeln!(out, "<h1>Codes by section</h1><ul class=\"groups\">")?;
@@ -33,6 +34,7 @@ pub fn render(out: &mut dyn Write, site: &Site, group: &Group) -> io::Result<()>
         root: "../",
         title: &group.title,
         scripts: &[],
+        dated: false,
     };
     let newest = site.newest();
     page(out, site, &frame, |out| {
