@@ -35,9 +35,25 @@ pub struct Args {
     /// The time the report says it was made (RFC 3339) instead of now.
     #[arg(long, value_name = "TIME", env = "HCPCS_DIFF_GENERATED_AT", value_parser = super::args::generated_at)]
     generated_at: Option<String>,
+    /// Then refresh the static website in DIR (as `site DIR`), on every run: after a new
+    /// release or re-post its pages, otherwise the home page's time (and a site a failed
+    /// refresh left behind).
+    #[arg(long, value_name = "DIR")]
+    site: Option<PathBuf>,
 }
 
 pub fn run(store: &Store, args: Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8> {
+    let (site, generated_at) = (args.site.clone(), args.generated_at.clone());
+    let status = checked(store, args, out, err)?;
+    // After the report is written and the store committed: the site never holds up or
+    // changes what check says.
+    if let Some(dir) = site {
+        super::site::refresh(store, &dir, generated_at, err)?;
+    }
+    Ok(status)
+}
+
+fn checked(store: &Store, args: Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8> {
     super::args::check_excel(args.excel, args.format)?;
     let options = CheckOptions {
         fetch: args.network.options(None),

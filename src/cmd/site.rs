@@ -1,7 +1,7 @@
 //! `site DIR`: a self-contained static website of the store (home, a page per release, code
 //! and group, search), built beside DIR and swapped in whole.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 use anyhow::Result;
@@ -46,4 +46,32 @@ pub fn say(
         built.kept
     )?;
     Ok(())
+}
+
+/// `check --site DIR`: the site refreshed after check has stored and reported. A failure is
+/// said on `err` and does not change check's status (the store may hold a new release: exit 2
+/// would say it did not); every run refreshes, so the next one makes up for it.
+pub fn refresh(
+    store: &Store,
+    dir: &std::path::Path,
+    generated_at: Option<String>,
+    err: &mut dyn Write,
+) -> Result<()> {
+    let options = hcpcs_diff::site::Options {
+        generated_at: super::args::made_at(generated_at),
+    };
+    match hcpcs_diff::site::build(store, dir, &options) {
+        // Cron mails any output: the count only where someone is watching.
+        Ok(built) if std::io::stderr().is_terminal() => say(err, dir, &built),
+        Ok(_) => Ok(()),
+        Err(e) => {
+            writeln!(
+                err,
+                "error: the site in {} was not refreshed (it is as it was; the next check --site \
+                 tries again): {e}",
+                dir.display()
+            )?;
+            Ok(())
+        }
+    }
 }

@@ -539,3 +539,81 @@ fn headless_chromium_searches_the_site_from_disk_and_from_a_server() {
         );
     }
 }
+
+/// A mirror folder holding the 2006 fixture as CMS's April 2005 quarterly zip.
+fn mirror_with_april(work: &Work) -> PathBuf {
+    let mirror = work.path("mirror");
+    std::fs::create_dir_all(&mirror).unwrap();
+    let name = "HCPC2006_CONTR_ANWEB.txt";
+    let text = std::fs::read(crate::util::fixture(&format!("oxygen/2006/{name}"))).unwrap();
+    let zip = crate::util::zip_of(&[(name, text.as_slice())]);
+    std::fs::write(mirror.join("april-2005-alpha-numeric-hcpcs-file.zip"), zip).unwrap();
+    mirror
+}
+
+/// `check --site DIR`, for cron: the site is refreshed after check stored a new release and
+/// wrote its report; a run with nothing new leaves the pages as they were.
+#[test]
+fn check_refreshes_the_site_after_a_new_release() {
+    let work = Work::with(&[crate::util::fixture("oxygen/2005")]);
+    let dir = work.path("site");
+    build(&work, &dir);
+    assert!(!dir.join("releases/2005-04.html").exists());
+    let mirror = mirror_with_april(&work);
+    let out = work
+        .cmd()
+        .args(["check", "--base-url"])
+        .arg(&mirror)
+        .arg("--site")
+        .arg(&dir)
+        .assert()
+        .code(1);
+    // The report first, then the site.
+    assert!(crate::util::stdout(&out).contains("2005-04"));
+    crawl(&dir);
+    let release = page(&dir, "releases/2005-04.html");
+    assert!(
+        release.contains("<h1>HCPCS changes 2005-01 → 2005-04</h1>"),
+        "{release}"
+    );
+    assert!(page(&dir, "index.html").contains("<a href=\"releases/2005-04.html\">"));
+    assert!(page(&dir, "codes/E1392.html").contains("Portable oxygen concentrator, rental"));
+    let before = state(&dir);
+    work.cmd()
+        .args(["check", "--base-url"])
+        .arg(&mirror)
+        .arg("--site")
+        .arg(&dir)
+        .assert()
+        .code(0);
+    assert!(
+        state(&dir) == before,
+        "a run with nothing new changed the site"
+    );
+}
+
+/// A site that cannot be refreshed does not change what check says: the release is stored
+/// and reported (status 1), and the failure is named.
+#[test]
+fn a_site_check_cannot_refresh_is_named_and_check_still_reports() {
+    let work = Work::with(&[crate::util::fixture("oxygen/2005")]);
+    let dir = work.path("mine");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("notes.txt"), "mine").unwrap();
+    let mirror = mirror_with_april(&work);
+    let out = work
+        .cmd()
+        .args(["check", "--base-url"])
+        .arg(&mirror)
+        .arg("--site")
+        .arg(&dir)
+        .assert()
+        .code(1);
+    assert!(
+        stderr(&out).contains("error: the site in") && stderr(&out).contains("was not refreshed"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(work.store().join("2005-04.jsonl").is_file());
+    assert_eq!(files(&dir), BTreeSet::from(["notes.txt".to_string()]));
+}
