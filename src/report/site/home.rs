@@ -156,7 +156,7 @@ fn chart(out: &mut dyn Write, releases: &[ReleaseRow]) -> io::Result<()> {
             writeln!(
                 out,
                 "<rect class=\"{class}\" x=\"{at}\" y=\"{}\" width=\"{half}\" height=\"{h}\"><title>{}: {v} {class}</title></rect>\
-                 <text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{v}</text>",
+                 <text class=\"small\" x=\"{}\" y=\"{}\" text-anchor=\"middle\">{v}</text>",
                 low_base - h,
                 r.id,
                 at + half / 2,
@@ -218,7 +218,7 @@ fn groups(out: &mut dyn Write, site: &Site) -> io::Result<()> {
     writeln!(
         out,
         "<section aria-labelledby=\"sections\"><h2 id=\"sections\">Codes in effect by section</h2>\n\
-         <div class=\"scroll\"><table class=\"list\" id=\"section-table\"><thead><tr>\
+         <div class=\"scroll\"><table class=\"list by-section\" id=\"section-table\"><thead><tr>\
          <th scope=\"col\">Section</th><th scope=\"col\" class=\"n\">Codes, all releases</th>"
     )?;
     for r in &site.releases {
