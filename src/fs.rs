@@ -59,34 +59,66 @@ pub fn create_atomically<E: From<std::io::Error>>(
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
-    let tmp = tempfile::Builder::new().prefix(".tmp-").tempfile_in(dir)?;
-    fill(tmp.path())?;
-    // Temporary files are private (0600); a snapshot or report is an ordinary file.
+    // The file gets the mode of the one it replaces (a report kept 0640 because it carries
+    // claim columns stays 0640), from its first byte; a new file gets what the umask gives
+    // any new file (0644 under the usual 022), not a temporary file's private 0600.
     #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o644))?;
-    }
+    use std::os::unix::fs::PermissionsExt;
+    #[cfg(unix)]
+    let kept = std::fs::metadata(path)
+        .ok()
+        .filter(|m| m.is_file())
+        .map(|m| m.permissions().mode() & 0o7777);
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".tmp-");
+    // (Its owner may write it meanwhile: writers reopen it by name.)
+    #[cfg(unix)]
+    builder.permissions(std::fs::Permissions::from_mode(
+        kept.map_or(0o666, |mode| mode | 0o600),
+    ));
+    let tmp = builder.tempfile_in(dir)?;
+    fill(tmp.path())?;
     // `fill` may have written through its own handle: sync what is on disk under the name.
     std::fs::OpenOptions::new()
         .write(true)
         .open(tmp.path())?
         .sync_all()?;
+    #[cfg(unix)]
+    if let Some(mode) = kept {
+        // The umask may have narrowed the temporary file's mode: the replaced file's is given
+        // exactly.
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(mode))?;
+    }
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
 }
 
-/// Makes the folder `dir` whole or not at all: `fill` writes a temporary folder beside it
-/// (given its path, and `dir` as it is, for reusing unchanged files), which then takes `dir`'s
-/// place. If `fill` fails, the temporary folder is removed and `dir` is left as it was. The
-/// old folder is moved aside before the new one is renamed in, and removed after; a reader in
-/// that instant finds no folder, never a half-written one.
-pub fn replace_dir_with<T, E: From<std::io::Error>>(
-    dir: &Path,
-    fill: impl FnOnce(&Path) -> Result<T, E>,
-) -> Result<T, E> {
-    let parent = dir
+/// Makes the folder `path` by having `fill` write a temporary folder beside it, then moves it
+/// into place: a failed `fill` leaves `path` as it was. A folder already at `path` is replaced
+/// only when it is empty or `replaceable` says it holds nothing but what an earlier run wrote
+/// (an export or a site), never a folder of the user's other files. The old folder is moved
+/// aside, the new one renamed in, and the old one removed.
+pub fn create_folder_atomically<E: From<std::io::Error>>(
+    path: &Path,
+    replaceable: impl Fn(&Path) -> bool,
+    fill: impl FnOnce(&Path) -> Result<(), E>,
+) -> Result<(), E> {
+    let existing = match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.is_dir() => true,
+        Ok(_) => {
+            let problem = "is not a folder: a folder is written here whole";
+            return Err(std::io::Error::other(problem).into());
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+        Err(e) => return Err(e.into()),
+    };
+    if existing && std::fs::read_dir(path)?.next().is_some() && !replaceable(path) {
+        let problem =
+            "holds files this tool did not write: not replaced (give an empty or new folder)";
+        return Err(std::io::Error::other(problem).into());
+    }
+    let parent = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
@@ -94,30 +126,31 @@ pub fn replace_dir_with<T, E: From<std::io::Error>>(
     let tmp = tempfile::Builder::new()
         .prefix(".tmp-")
         .tempdir_in(parent)?;
-    let made = fill(tmp.path())?;
-    // Temporary folders are private (0700); a site is served to others.
+    fill(tmp.path())?;
+    for entry in std::fs::read_dir(tmp.path())? {
+        std::fs::File::open(entry?.path())?.sync_all()?;
+    }
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o755))?;
     }
-    if std::fs::symlink_metadata(dir).is_err() {
-        std::fs::rename(tmp.path(), dir)?;
-        // Renamed away: nothing is left for the guard to remove.
-        let _ = tmp.keep();
-        return Ok(made);
+    if existing {
+        let old = tempfile::Builder::new()
+            .prefix(".old-")
+            .tempdir_in(parent)?;
+        let aside = old.path().join("previous");
+        std::fs::rename(path, &aside)?;
+        if let Err(e) = std::fs::rename(tmp.path(), path) {
+            // Put the old folder back: the caller sees the error and the folder as it was.
+            let _ = std::fs::rename(&aside, path);
+            return Err(e.into());
+        }
+        drop(old);
+    } else {
+        std::fs::rename(tmp.path(), path)?;
     }
-    let aside = tempfile::Builder::new()
-        .prefix(".old-")
-        .tempdir_in(parent)?;
-    std::fs::rename(dir, aside.path())?;
-    if let Err(e) = std::fs::rename(tmp.path(), dir) {
-        // Put the old folder back; the new one goes with its guard.
-        std::fs::rename(aside.path(), dir)?;
-        return Err(e.into());
-    }
+    // The folder was renamed away: nothing is left for the guard to remove.
     let _ = tmp.keep();
-    // `aside` now holds the old folder, removed when it drops.
-    drop(aside);
-    Ok(made)
+    Ok(())
 }

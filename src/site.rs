@@ -1,8 +1,8 @@
 //! `site DIR`: a static website of the whole store. Loads each stored snapshot once, diffs each
 //! release against the one before, takes every code's history from the loaded snapshots, and
-//! has `report::site` render the pages into a temporary folder beside DIR that then takes
-//! DIR's place (`fs::replace_dir_with`): a failed run leaves the previous site as it was. A page
-//! whose bytes did not change keeps its file (hard-linked from the previous site), so a
+//! has `report::site` render the pages into a temporary folder beside DIR that then takes DIR's
+//! place (`fs::create_folder_atomically`): a failed run leaves the previous site as it was. A
+//! page whose bytes did not change keeps its file (hard-linked from the previous site), so a
 //! refresh rewrites only the pages that changed.
 
 use std::collections::BTreeMap;
@@ -67,22 +67,29 @@ fn io_at(path: &Path) -> impl FnOnce(io::Error) -> SiteError + '_ {
 pub fn build(store: &Store, dir: &Path, options: &Options) -> Result<Built, SiteError> {
     check_target(dir)?;
     let previous = dir.join(MARKER).is_file().then(|| dir.to_path_buf());
-    crate::fs::replace_dir_with(dir, |tmp| {
-        let mut tree = Tree {
-            root: tmp.to_path_buf(),
-            previous,
-            files: 0,
-            kept: 0,
-        };
-        fill(store, &mut tree, options)
-    })
+    let mut built = None;
+    crate::fs::create_folder_atomically(
+        dir,
+        |d| d.join(MARKER).is_file(),
+        |tmp| -> Result<(), SiteError> {
+            let mut tree = Tree {
+                root: tmp.to_path_buf(),
+                previous,
+                files: 0,
+                kept: 0,
+            };
+            built = Some(fill(store, &mut tree, options)?);
+            Ok(())
+        },
+    )
     .map_err(|e| match e {
         SiteError::Replace(source) => SiteError::Io {
             path: dir.display().to_string(),
             source,
         },
         e => e,
-    })
+    })?;
+    built.ok_or_else(|| SiteError::Replace(io::Error::other("the site was not built")))
 }
 
 /// `dir` may be replaced: it is absent, an empty folder or a site this tool made.
