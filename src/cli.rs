@@ -111,7 +111,16 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8> {
         Command::Show(args) => cmd::show::run(&store, args, out),
         Command::Diff(args) => cmd::diff::run(&store, args, out),
         Command::Fetch(args) => cmd::fetch::run(&store, args, out),
-        Command::Check(args) => cmd::check::run(&store, args, out, err),
+        Command::Check(args) => {
+            let site = args.site();
+            let status = cmd::check::run(&store, args, out, err)?;
+            // After the report is written and the store committed: the site never holds up
+            // or changes what check says.
+            if let Some((dir, generated_at)) = site {
+                cmd::site::refresh(&store, &dir, generated_at, err)?;
+            }
+            Ok(status)
+        }
         Command::Export(args) => cmd::export::run(&store, args, out),
         Command::History(args) => cmd::history::run(&store, args, out),
         Command::Audit(args) => cmd::audit::run(&store, args, out),

@@ -43,17 +43,6 @@ pub struct Args {
 }
 
 pub fn run(store: &Store, args: Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8> {
-    let (site, generated_at) = (args.site.clone(), args.generated_at.clone());
-    let status = checked(store, args, out, err)?;
-    // After the report is written and the store committed: the site never holds up or
-    // changes what check says.
-    if let Some(dir) = site {
-        super::site::refresh(store, &dir, generated_at, err)?;
-    }
-    Ok(status)
-}
-
-fn checked(store: &Store, args: Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8> {
     super::args::check_excel(args.excel, args.format)?;
     let options = CheckOptions {
         fetch: args.network.options(None),
@@ -128,4 +117,14 @@ fn finish(
     } else {
         exit::CHANGES
     })
+}
+
+impl Args {
+    /// `--site DIR` and the time to give it: the site `cli` refreshes once `run` has written
+    /// the report and committed the store.
+    pub fn site(&self) -> Option<(PathBuf, Option<String>)> {
+        self.site
+            .clone()
+            .map(|dir| (dir, self.generated_at.clone()))
+    }
 }
