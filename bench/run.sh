@@ -8,6 +8,7 @@
 #   scale     synthetic releases of 100,000 and 1,000,000 codes (examples/synth): diff time and
 #             peak memory against csvdiff; import of the 1,000,000-code fixed-width text
 #   audit     a 1,000,000-line claims extract; export --format sqlite of every real release
+#   site      the static website of every real release: time, peak memory, size on disk
 # Needs the real CMS releases in $HCPCS_DIFF_DATA (tests/data/README.md); installs its peers
 # into .peers/. Raw hyperfine JSON goes to $OUT (default: a temporary folder). Run it on an
 # otherwise idle machine: RUNS=20 bash bench/run.sh
@@ -112,6 +113,17 @@ table "$OUT/history.json"
 ours=$(median "$OUT/history.json" "hcpcs-diff history E1392"); cat_ms=$(median "$OUT/history.json" "cat of the snapshot files")
 "$PY" -c "import sys; o, c = float(sys.argv[1]), float(sys.argv[2]); print(f'| history E1392 | {o:.1f} ms | cat {c:.1f} ms | {o / c:.2f}x the time of reading | at most 2x | {\"met\" if o <= 2 * c else f\"missed by {o / (2 * c):.2f}x\"} |')" "$ours" "$cat_ms"
 echo "peak memory: $(peak "$BIN" --store "$AUDIT" history E1392) MiB ($(ls "$AUDIT"/*.jsonl | wc -l) releases, $(du -cm "$AUDIT"/*.jsonl | tail -1 | cut -f1) MB of snapshots)"
+
+echo
+echo "## site: the static website of every real release, built fresh each run"
+SITE=$OUT/site
+hyperfine -N --runs "$RUNS" --prepare "rm -rf $SITE" --export-json "$OUT/site.json" \
+  -n "hcpcs-diff site" "$BIN --store $AUDIT site $SITE" >/dev/null 2>&1
+table "$OUT/site.json"
+ms=$(median "$OUT/site.json" "hcpcs-diff site")
+"$PY" -c "import sys; t = float(sys.argv[1]); print(f'| site of the eleven real releases | {t:.0f} ms | | at most 10 s | {\"met\" if t <= 10000 else \"missed\"} |')" "$ms"
+rm -rf "$SITE"
+echo "peak memory: $(peak "$BIN" --store "$AUDIT" site "$SITE") MiB; $(find "$SITE" -type f | wc -l) files, $(du -sm "$SITE" | cut -f1) MB on disk ($(du -sm --apparent-size "$SITE" | cut -f1) MB of bytes; target at most 100 MB)"
 
 echo
 echo "## Scale: synthetic releases (2% changed, 0.5% dropped, 1% added)"

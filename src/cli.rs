@@ -90,6 +90,9 @@ pub enum Command {
     /// Judge the codes you bill (a watch list or a CSV) against the stored releases.
     #[command(after_help = AUDIT_STATUS_HELP)]
     Audit(cmd::audit::Args),
+    /// Write a static website of the store into DIR: a page per release, code and group,
+    /// with search; rebuilt whole and swapped in.
+    Site(cmd::site::Args),
     /// Print the completion script for a shell (bash, zsh, fish, powershell, elvish).
     Completions(cmd::completions::Args),
     /// Print the man page, or one command's, or write them all into a folder.
@@ -111,10 +114,20 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8> {
         Command::Show(args) => cmd::show::run(&store, args, out),
         Command::Diff(args) => cmd::diff::run(&store, args, out, err),
         Command::Fetch(args) => cmd::fetch::run(&store, args, out),
-        Command::Check(args) => cmd::check::run(&store, args, out, err),
+        Command::Check(args) => {
+            let site = args.site();
+            let status = cmd::check::run(&store, args, out, err)?;
+            // After the report is written and the store committed: the site never holds up
+            // or changes what check says.
+            if let Some((dir, generated_at)) = site {
+                cmd::site::refresh(&store, &dir, generated_at, err)?;
+            }
+            Ok(status)
+        }
         Command::Export(args) => cmd::export::run(&store, args, out),
         Command::History(args) => cmd::history::run(&store, args, out),
         Command::Audit(args) => cmd::audit::run(&store, args, out),
+        Command::Site(args) => cmd::site::run(&store, args, err),
         Command::Completions(args) => cmd::completions::run(args, out),
         Command::Man(args) => cmd::completions::man(args, out),
     }

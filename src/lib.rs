@@ -31,6 +31,7 @@ pub mod normalize;
 pub mod par;
 pub mod read;
 pub mod report;
+pub mod site;
 pub mod source;
 pub mod store;
 

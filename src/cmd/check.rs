@@ -43,6 +43,11 @@ pub struct Args {
     /// The time the report says it was made (RFC 3339) instead of now.
     #[arg(long, value_name = "TIME", env = "HCPCS_DIFF_GENERATED_AT", value_parser = super::args::generated_at)]
     generated_at: Option<String>,
+    /// Then refresh the static website in DIR (as `site DIR`), on every run: after a new
+    /// release or re-post its pages, otherwise the home page's time (and a site a failed
+    /// refresh left behind).
+    #[arg(long, value_name = "DIR")]
+    site: Option<PathBuf>,
 }
 
 pub fn run(store: &Store, args: Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8> {
@@ -139,5 +144,15 @@ impl From<NotifyArg> for hcpcs_diff::report::notify::NotifyFormat {
             NotifyArg::Teams => NotifyFormat::Chat(ChatFormat::Teams),
             NotifyArg::Text => NotifyFormat::Chat(ChatFormat::Text),
         }
+    }
+}
+
+impl Args {
+    /// `--site DIR` and the time to give it: the site `cli` refreshes once `run` has written
+    /// the report and committed the store.
+    pub fn site(&self) -> Option<(PathBuf, Option<String>)> {
+        self.site
+            .clone()
+            .map(|dir| (dir, self.generated_at.clone()))
     }
 }

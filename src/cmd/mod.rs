@@ -14,6 +14,7 @@ pub mod import;
 pub mod list;
 pub mod output;
 pub mod show;
+pub mod site;
 
 use std::io::{IsTerminal, Write};
 use std::path::Path;

@@ -13,7 +13,7 @@ use super::{
 };
 use crate::diff::{Change, Changeset, CodeChange};
 
-pub(super) fn esc(s: &str) -> String {
+pub(crate) fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -32,7 +32,7 @@ fn word_diff(old: &str, new: &str) -> String {
 
 /// Screen first; then narrow screens (each table row a card); then print (repeated table
 /// headers, rows kept whole, highlights without backgrounds, folded sections printed open).
-const CSS: &str = "\
+pub(crate) const CSS: &str = "\
 body{font:15px/1.4 system-ui,sans-serif;max-width:90em;margin:1em auto;padding:0 1em;color:#222}\
 h1{font-size:1.5em;margin:.2em 0}h2{font-size:1.2em;margin:1.2em 0 .4em}\
 p{margin:.3em 0}.from,.note{color:#444}.note{font-size:.9em;max-width:70em}\
@@ -90,6 +90,19 @@ pub fn render(out: &mut dyn Write, set: &Changeset) -> io::Result<()> {
         esc(&sources)
     )?;
     writeln!(out, "<style>{CSS}</style></head><body>")?;
+    body(out, set, &|_| None)?;
+    writeln!(out, "</body></html>")
+}
+
+/// The changelog inside `<body>`: its heading, summary and a table per section. `page` gives
+/// a code's own page where there is one (the site's code pages), for the code cells and
+/// replacements; the standalone changelog links codes to their rows only.
+pub(crate) fn body(
+    out: &mut dyn Write,
+    set: &Changeset,
+    page: &dyn Fn(&str) -> Option<String>,
+) -> io::Result<()> {
+    let releases = format!("{} → {}", set.old.label(), set.new.label());
     writeln!(out, "<h1>HCPCS changes {releases}</h1>")?;
     let release = |info: &crate::diff::ReleaseInfo| {
         format!(
@@ -111,10 +124,9 @@ pub fn render(out: &mut dyn Write, set: &Changeset) -> io::Result<()> {
     summary(out, set)?;
     let anchored: BTreeSet<&str> = set.changes.iter().map(|c| c.code.as_str()).collect();
     for (section, codes) in sections(set) {
-        section_table(out, set, section, &codes, &anchored)?;
+        section_table(out, set, section, &codes, &anchored, page)?;
     }
-    disagreements(out, set, &anchored)?;
-    writeln!(out, "</body></html>")
+    disagreements(out, set, &anchored)
 }
 
 /// The kinds of change in the chart's and table's order, each with its fill and the colour of
@@ -380,6 +392,7 @@ fn section_table(
     section: Section,
     codes: &[&CodeChange],
     anchored: &BTreeSet<&str>,
+    page: &dyn Fn(&str) -> Option<String>,
 ) -> io::Result<()> {
     writeln!(
         out,
@@ -400,7 +413,7 @@ fn section_table(
     }
     writeln!(out, "<table class=\"codes\">{HEAD}<tbody>")?;
     for c in codes {
-        code_row(out, set, c, anchored)?;
+        code_row(out, set, c, anchored, page)?;
     }
     writeln!(out, "</tbody></table>")?;
     if folded.is_some() {
@@ -422,8 +435,10 @@ fn code_row(
     set: &Changeset,
     c: &CodeChange,
     anchored: &BTreeSet<&str>,
+    page: &dyn Fn(&str) -> Option<String>,
 ) -> io::Result<()> {
     let code = esc(&c.code);
+    let href = page(&c.code).map_or_else(|| format!("#{code}"), |p| esc(&p));
     // "effective 2019-10-01, terminated 2019-12-31": each part on a line of its own.
     let date = date_note(c).map_or_else(
         || "—".to_string(),
@@ -435,14 +450,14 @@ fn code_row(
             parts.join("<br>")
         },
     );
-    let what = what_changed(c, anchored);
+    let what = what_changed(c, anchored, page);
     let what = match what.as_slice() {
         [] => "—".to_string(),
         items => format!("<ul><li>{}</li></ul>", items.join("</li><li>")),
     };
     writeln!(
         out,
-        "<tr id=\"{code}\"><th scope=\"row\"><a href=\"#{code}\">{code}</a></th>\
+        "<tr id=\"{code}\"><th scope=\"row\"><a href=\"{href}\">{code}</a></th>\
          <td data-label=\"Description\">{}</td><td class=\"date\" data-label=\"Date\">{date}</td>\
          <td data-label=\"What changed\">{what}</td><td class=\"cms\" data-label=\"CMS action\">{}</td></tr>",
         esc(&c.description),
@@ -451,7 +466,11 @@ fn code_row(
 }
 
 /// The items of a code's "what changed" cell, as HTML.
-fn what_changed(c: &CodeChange, anchored: &BTreeSet<&str>) -> Vec<String> {
+fn what_changed(
+    c: &CodeChange,
+    anchored: &BTreeSet<&str>,
+    page: &dyn Fn(&str) -> Option<String>,
+) -> Vec<String> {
     let mut items = Vec::new();
     if let Some(note) = super::redefined_note(c) {
         items.push(format!("<strong>{}</strong>", esc(note)));
@@ -496,6 +515,8 @@ fn what_changed(c: &CodeChange, anchored: &BTreeSet<&str>) -> Vec<String> {
     let link = |code: &str| {
         if anchored.contains(code) {
             format!("<a href=\"#{0}\"><code>{0}</code></a>", esc(code))
+        } else if let Some(p) = page(code) {
+            format!("<a href=\"{}\"><code>{}</code></a>", esc(&p), esc(code))
         } else {
             format!("<code>{}</code>", esc(code))
         }

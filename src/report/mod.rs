@@ -14,6 +14,7 @@ pub mod markdown;
 pub mod notify;
 pub mod parquet;
 pub mod show;
+pub mod site;
 pub mod sqlite;
 pub mod text;
 pub mod xlsx;

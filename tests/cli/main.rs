@@ -28,6 +28,7 @@ mod revisions;
 mod rules;
 mod schema;
 mod sections;
+mod site;
 mod store;
 mod util;
 mod warehouse;
