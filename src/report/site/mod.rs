@@ -119,7 +119,7 @@ pub fn code_page(code: &str) -> String {
     if !code.is_empty() && code.bytes().all(|b| b.is_ascii_alphanumeric()) {
         format!("codes/{code}.html")
     } else {
-        let hex: String = code.bytes().map(|b| format!("{b:02x}")).collect();
+        let hex = crate::model::hex(code.as_bytes());
         format!("codes/x-{hex}.html")
     }
 }
