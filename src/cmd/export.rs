@@ -73,25 +73,36 @@ fn name(format: Format) -> String {
         .unwrap_or_default()
 }
 
-fn sqlite(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
+/// Where a whole-store format (sqlite, parquet) writes: it takes no RELEASE, and needs an
+/// `--output` (`what` says what it names, and why).
+fn whole_store_output(args: &Args, what: &str) -> Result<std::path::PathBuf> {
+    let format = name(args.format);
     if let Some(release) = args.release {
         bail!(
-            "export --format sqlite writes every stored release; drop {release} (select it in \
+            "export --format {format} writes every stored release; drop {release} (select it in \
              SQL: WHERE release = '{release}')"
         );
     }
-    let Some(path) = args.output else {
-        bail!(
-            "export --format sqlite needs --output FILE (a database is not written to a terminal)"
-        );
-    };
-    if !args.force {
-        report::sqlite::replaceable(&path).with_context(|| format!("{}", path.display()))?;
-    }
+    args.output
+        .clone()
+        .with_context(|| format!("export --format {format} needs --output {what}"))
+}
+
+/// Every stored release, oldest first; an empty store is an error.
+fn every_release(store: &Store) -> Result<Vec<Snapshot>> {
     let snapshots = store.load_all()?;
     if snapshots.is_empty() {
         return Err(hcpcs_diff::store::StoreError::Empty.into());
     }
+    Ok(snapshots)
+}
+
+fn sqlite(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
+    let path = whole_store_output(&args, "FILE (a database is not written to a terminal)")?;
+    if !args.force {
+        report::sqlite::replaceable(&path).with_context(|| format!("{}", path.display()))?;
+    }
+    let snapshots = every_release(store)?;
     let written =
         report::sqlite::write(&path, &snapshots).with_context(|| format!("{}", path.display()))?;
     writeln!(
@@ -106,21 +117,8 @@ fn sqlite(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
 }
 
 fn parquet(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
-    if let Some(release) = args.release {
-        bail!(
-            "export --format parquet writes every stored release; drop {release} (select it in \
-             SQL: WHERE release = '{release}')"
-        );
-    }
-    let Some(dir) = args.output else {
-        bail!(
-            "export --format parquet needs --output FOLDER (one file per table is written there)"
-        );
-    };
-    let snapshots = store.load_all()?;
-    if snapshots.is_empty() {
-        return Err(hcpcs_diff::store::StoreError::Empty.into());
-    }
+    let dir = whole_store_output(&args, "FOLDER (one file per table is written there)")?;
+    let snapshots = every_release(store)?;
     let mut written = report::parquet::Written::default();
     // A folder of an earlier export (nothing but its tables) is replaced; any other is not.
     let earlier_export = |dir: &std::path::Path| {
