@@ -177,6 +177,22 @@ impl Doubts {
         })
     }
 
+    /// Why the release a file's name says cannot be right: it is from the future (`of`), or
+    /// the file's own records take effect in a later quarter (a file named for 2019 holding
+    /// 2020's actions), which no release of that name could hold.
+    fn of_named(&self, release: ReleaseId) -> Option<String> {
+        if let Some(problem) = self.of(release) {
+            return Some(problem);
+        }
+        let content = self.content.filter(|c| *c > release)?;
+        let latest = self.latest.map_or_else(String::new, |d| {
+            format!(" (the latest date in them is {d})")
+        });
+        Some(format!(
+            "its records take effect as late as {content}{latest}, after that release"
+        ))
+    }
+
     /// Why a release given on the command line may be wrong: the file's name says another,
     /// its records take effect later, or years before it, or it is later than the quarter
     /// after today.
@@ -257,7 +273,7 @@ pub fn load_source(file: source::SourceFile, options: ReadOptions) -> Result<Loa
             (r, ReleaseFrom::Given)
         }
         (None, Some((r, name))) => {
-            if let Some(problem) = doubts.of(r) {
+            if let Some(problem) = doubts.of_named(r) {
                 return Err(Error::DoubtfulRelease {
                     file: display,
                     said: "its name says",

@@ -334,6 +334,36 @@ fn a_release_named_for_the_future_is_refused_without_release() {
     );
 }
 
+/// The 2006 text under a 2004 name: its records take effect in 2006, which no 2004 file can
+/// hold (a file renamed, or a year mistyped). Refused without `--release`, naming what the
+/// records say; given, the release wins with a warning.
+#[test]
+fn a_release_named_before_its_records_take_effect_is_refused_without_release() {
+    let work = work_with_store();
+    let before = work.store_state();
+    let path = work.write("HCPC2004_CONTR_ANWEB.txt", fixture_text());
+    let out = work.cmd().arg("import").arg(&path).assert().code(2);
+    assert_eq!(
+        stderr(&out),
+        "error: HCPC2004_CONTR_ANWEB.txt: its name says release 2004-01, but its records take \
+         effect as late as 2006-01 (the latest date in them is 2006-01-01), after that release: \
+         give --release YYYY-MM if that is right\n"
+    );
+    assert_eq!(work.store_state(), before, "the store changed");
+    let out = work
+        .cmd()
+        .arg("import")
+        .arg(&path)
+        .args(["--release", "2004"])
+        .assert()
+        .success();
+    assert!(
+        stderr(&out).contains("--release 2004-01, but its records take effect as late as 2006-01"),
+        "{}",
+        stderr(&out)
+    );
+}
+
 /// `--release 2006-02` on the 2006 text made a second copy of 2006-01 without a word: a given
 /// release the name contradicts is a warning, and an error with --strict.
 #[test]
