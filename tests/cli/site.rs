@@ -538,6 +538,49 @@ fn headless_chromium_searches_the_site_from_disk_and_from_a_server() {
             "{base}: {html}"
         );
     }
+    // Typed: a page beside the site (same origin, so served, not from disk) opens the search
+    // page in a frame, types "e139" into its box a character at a time as a keyboard does
+    // (each key an input event), then "2", and copies what the page lists after each.
+    std::fs::write(
+        dir.join("typing.html"),
+        r#"<!doctype html><html><body><pre id="seen"></pre>
+<iframe id="f" src="search.html" onload="
+  var d = this.contentDocument, box = d.getElementById('q'), seen = [];
+  box.focus();
+  for (var c of 'e139') { box.value += c; box.dispatchEvent(new Event('input', {bubbles: true})); }
+  seen.push(d.getElementById('results').textContent);
+  box.value += '2'; box.dispatchEvent(new Event('input', {bubbles: true}));
+  seen.push(d.getElementById('results').innerHTML);
+  seen.push(d.activeElement === box ? 'focused' : 'not focused');
+  document.getElementById('seen').textContent = seen.join('\n---\n');
+"></iframe></body></html>"#,
+    )
+    .unwrap();
+    let (html, log) = dom(
+        &chromium,
+        &work,
+        &format!("http://127.0.0.1:{port}/typing.html"),
+    );
+    assert!(console_errors(&log).is_empty(), "typing: {log}");
+    let seen = html
+        .split("<pre id=\"seen\">")
+        .nth(1)
+        .and_then(|s| s.split("</pre>").next())
+        .expect("the frame's results were copied");
+    let parts: Vec<&str> = seen.split("\n---\n").collect();
+    assert_eq!(parts.len(), 3, "{seen}");
+    // "e139" matches E1390, E1391 and E1392; one more key leaves E1392 alone, as a link.
+    for code in ["E1390", "E1391", "E1392"] {
+        assert!(parts[0].contains(code), "{code} after typing e139: {seen}");
+    }
+    assert!(
+        parts[1].contains("href=\"codes/E1392.html\"") && !parts[1].contains("E1391"),
+        "after typing e1392: {seen}"
+    );
+    assert_eq!(
+        parts[2], "focused",
+        "the search box keeps the keyboard's focus"
+    );
 }
 
 /// A mirror folder holding the 2006 fixture as CMS's April 2005 quarterly zip.
