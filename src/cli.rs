@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Result;
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 use hcpcs_diff::store::Store;
 
@@ -128,7 +128,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8> {
         Command::History(args) => cmd::history::run(&store, args, out),
         Command::Audit(args) => cmd::audit::run(&store, args, out),
         Command::Site(args) => cmd::site::run(&store, args, err),
-        Command::Completions(args) => cmd::completions::run(args, out),
-        Command::Man(args) => cmd::completions::man(args, out),
+        Command::Completions(args) => cmd::completions::run(args, Cli::command(), out),
+        Command::Man(args) => cmd::completions::man(args, Cli::command(), out),
     }
 }

@@ -5,11 +5,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use clap::CommandFactory;
-
 use hcpcs_diff::exit;
-
-use crate::cli::Cli;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -18,10 +14,9 @@ pub struct Args {
     shell: clap_complete::Shell,
 }
 
-/// Writes the completion script for `args.shell` (load it in the shell's startup file; README
-/// says where for each shell).
-pub fn run(args: Args, out: &mut dyn Write) -> Result<u8> {
-    let mut command = Cli::command();
+/// Writes the completion script for `args.shell` of the tool's `command` (its clap
+/// definition, which `cli` owns); README says where each shell loads it from.
+pub fn run(args: Args, mut command: clap::Command, out: &mut dyn Write) -> Result<u8> {
     // Into a buffer first: clap_complete writes with `write_all` and ignores no error, but a
     // closed pipe must reach the caller as one error, not a partial script.
     let mut script = Vec::new();
@@ -43,8 +38,8 @@ pub struct ManArgs {
 
 /// Writes a man page (roff, section 1) made from the clap definitions: the tool's own page,
 /// which lists the commands, or one command's page, as cargo and git have a page per command.
-pub fn man(args: ManArgs, out: &mut dyn Write) -> Result<u8> {
-    let mut tool = Cli::command().disable_help_subcommand(true);
+pub fn man(args: ManArgs, tool: clap::Command, out: &mut dyn Write) -> Result<u8> {
+    let mut tool = tool.disable_help_subcommand(true);
     // Building gives each command its display name, `hcpcs-diff-diff`: the pages' titles.
     tool.build();
     let pages: Vec<clap::Command> = std::iter::once(tool.clone())
