@@ -90,7 +90,10 @@ fn whole_store_output(args: &Args, what: &str) -> Result<std::path::PathBuf> {
 
 /// Every stored release, oldest first; an empty store is an error.
 fn every_release(store: &Store) -> Result<Vec<Snapshot>> {
-    let snapshots = store.load_all()?;
+    let reading = super::progress("reading every stored release".to_string());
+    let snapshots = store.load_all();
+    reading.finish_and_clear();
+    let snapshots = snapshots?;
     if snapshots.is_empty() {
         return Err(hcpcs_diff::store::StoreError::Empty.into());
     }
@@ -103,8 +106,10 @@ fn sqlite(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
         report::sqlite::replaceable(&path).with_context(|| format!("{}", path.display()))?;
     }
     let snapshots = every_release(store)?;
-    let written =
-        report::sqlite::write(&path, &snapshots).with_context(|| format!("{}", path.display()))?;
+    let writing = super::progress(format!("writing {}", path.display()));
+    let written = report::sqlite::write(&path, &snapshots);
+    writing.finish_and_clear();
+    let written = written.with_context(|| format!("{}", path.display()))?;
     writeln!(
         out,
         "{}: {} releases, {} code rows, {} change rows",
@@ -131,11 +136,13 @@ fn parquet(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
             })
         })
     };
-    hcpcs_diff::fs::create_folder_atomically(&dir, earlier_export, |tmp| {
+    let writing = super::progress(format!("writing {}", dir.display()));
+    let done = hcpcs_diff::fs::create_folder_atomically(&dir, earlier_export, |tmp| {
         written = report::parquet::write(tmp, &snapshots)?;
         Ok::<(), anyhow::Error>(())
-    })
-    .with_context(|| format!("{}", dir.display()))?;
+    });
+    writing.finish_and_clear();
+    done.with_context(|| format!("{}", dir.display()))?;
     writeln!(
         out,
         "{}: {} releases, {} sections, {} code rows, {} change rows, {} validity rows",

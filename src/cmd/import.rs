@@ -53,7 +53,10 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write, err: &mut dyn Write) 
         // The clock is read here, once: the library is given the date.
         today: Some(chrono::Utc::now().date_naive()),
     };
-    let mut loaded = hcpcs_diff::load_path(&source, options)?;
+    let reading = super::progress(format!("reading {}", source.display()));
+    let loaded = hcpcs_diff::load_path(&source, options);
+    reading.finish_and_clear();
+    let mut loaded = loaded?;
     let file = loaded.snapshot.provenance.source.display();
     for w in &loaded.warnings {
         writeln!(err, "warning: {file}: {w}")?;

@@ -85,3 +85,19 @@ fn did_you_mean(code: &str, snapshots: &[&hcpcs_diff::model::Snapshot]) -> Strin
     codes.dedup();
     hcpcs_diff::diff::watch::suggestion(code, &codes)
 }
+
+/// A spinner on standard error, with `message` and the time taken, while long work runs
+/// (reading a big release, every stored release for an export, building a site). indicatif
+/// draws it only where standard error is a terminal: a cron job's mail holds none of it.
+/// The caller clears it (`finish_and_clear`) before it says what it did.
+fn progress(message: String) -> indicatif::ProgressBar {
+    let bar =
+        indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
+            .expect("template is valid"),
+    );
+    bar.set_message(message);
+    bar.enable_steady_tick(std::time::Duration::from_millis(100));
+    bar
+}

@@ -24,8 +24,10 @@ pub fn run(store: &Store, args: Args, err: &mut dyn Write) -> Result<u8> {
     let options = hcpcs_diff::site::Options {
         generated_at: super::args::made_at(args.generated_at),
     };
-    let built = hcpcs_diff::site::build(store, &args.dir, &options)?;
-    say(err, &args.dir, &built)?;
+    let building = super::progress(format!("building the site in {}", args.dir.display()));
+    let built = hcpcs_diff::site::build(store, &args.dir, &options);
+    building.finish_and_clear();
+    say(err, &args.dir, &built?)?;
     Ok(exit::OK)
 }
 

@@ -135,3 +135,75 @@ fn man_pages_render_and_cover_every_command() {
         .code(2)
         .stderr(predicates::str::contains("no command 'dif'"));
 }
+
+const PROGRESS_TEST: &str = "ecosystem::long_work_shows_progress_on_a_terminal_and_nothing_in_cron";
+
+/// What `args` print on a terminal (standard output and error, as `script` records them);
+/// `None` where `script` gives no terminal: a counted skip, a failure under
+/// `HCPCS_DIFF_REQUIRE_TERMINAL=1`.
+fn on_a_terminal(work: &Work, args: &str) -> Option<String> {
+    let command = format!(
+        "exec '{}' --store '{}' {args}",
+        env!("CARGO_BIN_EXE_hcpcs-diff"),
+        work.store().display()
+    );
+    let out = Process::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env_remove("HCPCS_DIFF_STORE")
+        .output();
+    let problem = match out {
+        Ok(out) if out.status.success() && !out.stdout.is_empty() => {
+            crate::util::terminal_ran(PROGRESS_TEST);
+            return Some(String::from_utf8_lossy(&out.stdout).into_owned());
+        }
+        Ok(out) => format!(
+            "script(1) gave no terminal ({}: {})",
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        ),
+        Err(e) => format!("script(1) did not run: {e}"),
+    };
+    crate::util::terminal_skipped(PROGRESS_TEST, &problem);
+    None
+}
+
+/// Long work (a site, an export of every release, reading a release) shows a spinner on a
+/// terminal, cleared before the command says what it did; piped, as under cron, nothing of it.
+#[test]
+fn long_work_shows_progress_on_a_terminal_and_nothing_in_cron() {
+    let work = crate::util::oxygen();
+    let site = work.path("site");
+    let db = work.path("all.db");
+    let fixture = crate::util::fixture("oxygen/2006");
+    let cases = [
+        (
+            format!("site '{}'", site.display()),
+            format!("building the site in {}", site.display()),
+        ),
+        (
+            format!("export --format sqlite --output '{}'", db.display()),
+            "reading every stored release".to_string(),
+        ),
+        (
+            format!("import '{}'", fixture.display()),
+            format!("reading {}", fixture.display()),
+        ),
+    ];
+    for (args, spinner) in &cases {
+        // Piped, as cron runs it: no spinner on standard error.
+        let words: Vec<String> = args
+            .split(' ')
+            .map(|w| w.trim_matches('\'').to_string())
+            .collect();
+        let piped = work.cmd().args(&words).output().unwrap();
+        assert!(piped.status.success(), "{args}");
+        let err = String::from_utf8_lossy(&piped.stderr);
+        assert!(!err.contains(spinner.as_str()), "{args}: {err}");
+        let Some(shown) = on_a_terminal(&work, args) else {
+            return;
+        };
+        assert!(shown.contains(spinner.as_str()), "{args}: {shown:?}");
+        // Cleared: the line erased before the command's own words.
+        assert!(shown.contains("\u{1b}[2K"), "{args}: {shown:?}");
+    }
+}
