@@ -292,7 +292,11 @@ fn as_range(given: &str) -> Option<Result<CodeRange, LineProblem>> {
         && codes::is_code_in_any_case(last)
         && first.len() == last.len()
         && !first.eq_ignore_ascii_case(last);
-    range.then(|| given.parse::<CodeRange>().map_err(LineProblem::BadRange))
+    range.then(|| {
+        given
+            .parse::<CodeRange>()
+            .map_err(|e| LineProblem::BadRange(e.to_string()))
+    })
 }
 
 impl Lines<'_> {

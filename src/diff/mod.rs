@@ -558,22 +558,39 @@ impl CodeRange {
     }
 }
 
+/// Why a `--code`, `--range` or watch-list entry is not a [`CodeRange`]. clap shows it for
+/// `--range` as it is.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RangeError {
+    #[error(
+        "'{}' is not a code or a range of codes like E0424-E1406 (a code is a letter and four digits, a modifier two letters or digits)",
+        crate::read::list::shown(.0)
+    )]
+    NotARange(String),
+    #[error(
+        "'{given}' is reversed: its first code comes after its last (did you mean {last}-{first}?)"
+    )]
+    Reversed {
+        given: String,
+        first: String,
+        last: String,
+    },
+}
+
 impl std::str::FromStr for CodeRange {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = RangeError;
+    fn from_str(s: &str) -> Result<Self, RangeError> {
         let s = s.trim().to_ascii_uppercase();
         let (first, last) = s.split_once('-').unwrap_or((&s, &s));
         if !codes::is_code(first) || !codes::is_code(last) || first.len() != last.len() {
-            return Err(format!(
-                "'{}' is not a code or a range of codes like E0424-E1406 (a code is a letter \
-                 and four digits, a modifier two letters or digits)",
-                crate::read::list::shown(&s)
-            ));
+            return Err(RangeError::NotARange(s));
         }
         if first > last {
-            return Err(format!(
-                "'{s}' is reversed: its first code comes after its last (did you mean {last}-{first}?)"
-            ));
+            return Err(RangeError::Reversed {
+                given: s.clone(),
+                first: first.to_string(),
+                last: last.to_string(),
+            });
         }
         Ok(CodeRange {
             first: first.to_string(),

@@ -79,7 +79,7 @@ pub fn normalize(file: &str, parsed: Parsed) -> Result<Normalized, ReadError> {
                 ));
             }
         };
-        let key = check_code(code, kind).map_err(|p| field_error(Field::Code, p))?;
+        let key = check_code(code, kind).map_err(|p| field_error(Field::Code, p.to_string()))?;
         let description = raw.get(Field::LongDescription).to_string();
         if first {
             close(&mut records, &mut parts);
@@ -121,7 +121,7 @@ pub fn normalize(file: &str, parsed: Parsed) -> Result<Normalized, ReadError> {
 }
 
 /// Checks a code's form; its bytes as a number, a key no other code shares.
-fn check_code(code: &str, kind: Kind) -> Result<u64, String> {
+fn check_code(code: &str, kind: Kind) -> Result<u64, BadValue> {
     let (fits, shape) = match kind {
         Kind::Procedure => (codes::is_procedure_code(code), "a letter and four digits"),
         Kind::Modifier => (codes::is_modifier(code), "two letters or digits"),
@@ -129,7 +129,11 @@ fn check_code(code: &str, kind: Kind) -> Result<u64, String> {
     if fits {
         Ok(code.bytes().fold(0, |key, b| key << 8 | u64::from(b)))
     } else {
-        Err(format!("'{code}' is not a {kind} code ({shape})"))
+        Err(BadValue::Code {
+            code: code.to_string(),
+            kind,
+            shape,
+        })
     }
 }
 
@@ -206,6 +210,12 @@ fn repair_shifted_asc_date(record: &mut Record, raw: &RawRow, at: &Location) -> 
 /// A field's value that is not what the layout says the field holds.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 enum BadValue {
+    #[error("'{code}' is not a {kind} code ({shape})")]
+    Code {
+        code: String,
+        kind: Kind,
+        shape: &'static str,
+    },
     #[error("'{0}' is not a date (YYYYMMDD)")]
     Date(String),
     #[error("'{0}' is not a number of base units")]

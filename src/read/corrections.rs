@@ -69,7 +69,7 @@ pub fn read(name: &str, bytes: &[u8]) -> Result<Vec<Correction>, ReadError> {
         _ => {
             let decoded = text::decode(bytes);
             if decoded.contains('\t') {
-                tab_rows(&decoded).map_err(bad)?
+                tab_rows(&decoded).map_err(|p| bad(p.to_string()))?
             } else {
                 return prn_rows(name, &decoded);
             }
@@ -95,8 +95,19 @@ pub fn read(name: &str, bytes: &[u8]) -> Result<Vec<Correction>, ReadError> {
     Ok(out)
 }
 
+/// What is wrong with one row of a corrections file.
+#[derive(Debug, thiserror::Error)]
+enum RowProblem {
+    #[error("line {line}: not a tab-separated row: {source}")]
+    NotTabSeparated { line: u64, source: csv::Error },
+    #[error("'{action}' names no code")]
+    NoCode { action: String },
+    #[error("column {column}: '{code}' is not a HCPCS code or modifier")]
+    NotACode { column: String, code: String },
+}
+
 /// Lines of tab-separated text, quotes removed as a spreadsheet writes them.
-fn tab_rows(text: &str) -> Result<Vec<(String, Vec<String>)>, String> {
+fn tab_rows(text: &str) -> Result<Vec<(String, Vec<String>)>, RowProblem> {
     // The csv crate counts a line short after a CRLF when the next line opens with an empty
     // field, so line ends are made LF first.
     let text = text.replace("\r\n", "\n");
@@ -108,9 +119,9 @@ fn tab_rows(text: &str) -> Result<Vec<(String, Vec<String>)>, String> {
     reader
         .records()
         .map(|r| {
-            let r = r.map_err(|e| {
-                let line = e.position().map_or(0, |p| p.line());
-                format!("line {line}: not a tab-separated row: {e}")
+            let r = r.map_err(|source| RowProblem::NotTabSeparated {
+                line: source.position().map_or(0, |p| p.line()),
+                source,
             })?;
             let line = r.position().map_or(0, |p| p.line());
             Ok((
@@ -154,20 +165,20 @@ impl Header {
     }
 
     /// One row as a correction; `None` for a blank row.
-    fn correction(&self, at: &str, cells: &[String]) -> Result<Option<Correction>, String> {
+    fn correction(&self, at: &str, cells: &[String]) -> Result<Option<Correction>, RowProblem> {
         let cell = |i: usize| cells.get(i).map_or("", |c| c.trim());
         let (code, action) = (cell(self.code), tidy(cell(self.action)));
         if code.is_empty() && action.is_empty() {
             return Ok(None);
         }
         if code.is_empty() {
-            return Err(format!("'{action}' names no code"));
+            return Err(RowProblem::NoCode { action });
         }
         if !codes::is_code_in_any_case(code) {
-            let column = &self.names[self.code];
-            return Err(format!(
-                "column {column}: '{code}' is not a HCPCS code or modifier"
-            ));
+            return Err(RowProblem::NotACode {
+                column: self.names[self.code].clone(),
+                code: code.to_string(),
+            });
         }
         let raw_date = self.date.map(cell).unwrap_or("");
         let effective = date(raw_date);

@@ -25,51 +25,87 @@ pub const MAX_GRID_CELLS: u64 = 72 * 65_536;
 /// Names the workbook stream has had: `Workbook` (Excel 97 on) and `Book` (Excel 5 and 95).
 const STREAMS: [&str; 2] = ["/Workbook", "/Book"];
 
+/// What is wrong with a legacy workbook, found before calamine reads it.
+#[derive(Debug, thiserror::Error)]
+pub enum LegacyError {
+    #[error("not a compound file: {0}")]
+    NotCompound(std::io::Error),
+    #[error("no Workbook stream")]
+    NoWorkbookStream,
+    #[error("workbook stream: {0}")]
+    Stream(std::io::Error),
+    #[error("workbook stream is longer than the file: damaged")]
+    StreamPastFile,
+    #[error(
+        "a sheet declares {declared} cells, more than {MAX_GRID_CELLS}: damaged, or not a release"
+    )]
+    DeclaredGrid { declared: u64 },
+    #[error(
+        "cells reach row {rows}, column {cols}: a grid of more than {MAX_GRID_CELLS} cells; damaged, or not a release"
+    )]
+    SpannedGrid { rows: u64, cols: u64 },
+    #[error("a sheet's dimensions end before they start (rows {first_row} to {last_row}): damaged")]
+    ReversedDimensions { first_row: u64, last_row: u64 },
+    #[error("record 0x{kind:04X} at byte {at} holds {len} bytes, fewer than its {need}: damaged")]
+    ShortRecord {
+        kind: u16,
+        at: usize,
+        len: usize,
+        need: usize,
+    },
+    #[error("a cell record at byte {at} runs from column {first} to {last}: damaged")]
+    ReversedColumns { at: usize, first: u16, last: u16 },
+    #[error("the shared strings are damaged ({0})")]
+    Strings(&'static str),
+    #[error("a sheet is placed at byte {0}, where no sheet begins: damaged")]
+    SheetNowhere(usize),
+    #[error("the workbook stream is too long")]
+    StreamTooLong,
+    #[error("cannot repack the workbook: {0}")]
+    Repack(std::io::Error),
+}
+
 /// `bytes` as a compound file holding only its workbook stream, once that stream is checked;
 /// otherwise what is wrong with it.
-pub fn repack(bytes: &[u8]) -> Result<Vec<u8>, String> {
+pub fn repack(bytes: &[u8]) -> Result<Vec<u8>, LegacyError> {
     let stream = keep_what_calamine_reads(&workbook_stream(bytes)?)?;
     check_grid(&stream)?;
     // Version 3 (512-byte sectors), as Excel writes: calamine refuses a version 4 file whose
     // root holds no mini stream.
     let mut fresh =
         cfb::CompoundFile::create_with_version(cfb::Version::V3, Cursor::new(Vec::new()))
-            .map_err(|e| format!("cannot repack the workbook: {e}"))?;
+            .map_err(LegacyError::Repack)?;
     let mut out = fresh
         .create_stream(STREAMS[0])
-        .map_err(|e| format!("cannot repack the workbook: {e}"))?;
+        .map_err(LegacyError::Repack)?;
     out.write_all(&stream)
         .and_then(|()| out.flush())
-        .map_err(|e| format!("cannot repack the workbook: {e}"))?;
+        .map_err(LegacyError::Repack)?;
     drop(out);
-    fresh
-        .flush()
-        .map_err(|e| format!("cannot repack the workbook: {e}"))?;
+    fresh.flush().map_err(LegacyError::Repack)?;
     Ok(fresh.into_inner().into_inner())
 }
 
-fn workbook_stream(bytes: &[u8]) -> Result<Vec<u8>, String> {
-    let mut container = cfb::CompoundFile::open(Cursor::new(bytes))
-        .map_err(|e| format!("not a compound file: {e}"))?;
+fn workbook_stream(bytes: &[u8]) -> Result<Vec<u8>, LegacyError> {
+    let mut container =
+        cfb::CompoundFile::open(Cursor::new(bytes)).map_err(LegacyError::NotCompound)?;
     let name = STREAMS
         .into_iter()
         .find(|name| container.is_stream(name))
-        .ok_or("no Workbook stream")?;
-    let stream = container
-        .open_stream(name)
-        .map_err(|e| format!("workbook stream: {e}"))?;
+        .ok_or(LegacyError::NoWorkbookStream)?;
+    let stream = container.open_stream(name).map_err(LegacyError::Stream)?;
     let limit = bytes.len() as u64;
     match super::read_capped(stream, limit, limit) {
         Ok(Some(data)) => Ok(data),
-        Ok(None) => Err("workbook stream is longer than the file: damaged".to_string()),
-        Err(e) => Err(format!("workbook stream: {e}")),
+        Ok(None) => Err(LegacyError::StreamPastFile),
+        Err(e) => Err(LegacyError::Stream(e)),
     }
 }
 
 /// The grid calamine would allocate for the largest sheet, from each DIMENSIONS record and
 /// from the rows and columns of every cell record (all sheets together: an over-estimate only
 /// when sheets differ in shape).
-fn check_grid(stream: &[u8]) -> Result<(), String> {
+fn check_grid(stream: &[u8]) -> Result<(), LegacyError> {
     let (mut rows, mut cols, mut declared) = (0u64, 0u64, 0u64);
     for (kind, data) in Records(stream) {
         match kind {
@@ -89,16 +125,10 @@ fn check_grid(stream: &[u8]) -> Result<(), String> {
     }
     let spanned = rows * cols;
     if declared > MAX_GRID_CELLS {
-        return Err(format!(
-            "a sheet declares {declared} cells, more than {MAX_GRID_CELLS}: damaged, or not a \
-             release"
-        ));
+        return Err(LegacyError::DeclaredGrid { declared });
     }
     if spanned > MAX_GRID_CELLS {
-        return Err(format!(
-            "cells reach row {rows}, column {cols}: a grid of more than {MAX_GRID_CELLS} cells; \
-             damaged, or not a release"
-        ));
+        return Err(LegacyError::SpannedGrid { rows, cols });
     }
     Ok(())
 }
@@ -108,7 +138,7 @@ fn check_grid(stream: &[u8]) -> Result<(), String> {
 /// BOUNDSHEET record follows the records that moved. Names, links, drawings and merged cells
 /// are left out (nothing here uses them), and a formula keeps its cached value but not its
 /// expression, which calamine would otherwise parse with unchecked slicing.
-fn keep_what_calamine_reads(stream: &[u8]) -> Result<Vec<u8>, String> {
+fn keep_what_calamine_reads(stream: &[u8]) -> Result<Vec<u8>, LegacyError> {
     let mut out = Vec::with_capacity(stream.len());
     // A kept BOF's offset in `stream` and in `out`; where each sheet's position is written.
     let mut moved = std::collections::BTreeMap::new();
@@ -118,13 +148,14 @@ fn keep_what_calamine_reads(stream: &[u8]) -> Result<Vec<u8>, String> {
     // last EOF) ends the walk, as it ends calamine's.
     while let Some((kind, data)) = record_at(stream, at) {
         let mut next = at + 4 + data.len();
-        let short = |need: usize| -> Result<(), String> {
+        let short = |need: usize| -> Result<(), LegacyError> {
             if data.len() < need {
-                return Err(format!(
-                    "record 0x{kind:04X} at byte {at} holds {} bytes, fewer than its {need}: \
-                     damaged",
-                    data.len()
-                ));
+                return Err(LegacyError::ShortRecord {
+                    kind,
+                    at,
+                    len: data.len(),
+                    need,
+                });
             }
             Ok(())
         };
@@ -158,9 +189,7 @@ fn keep_what_calamine_reads(stream: &[u8]) -> Result<Vec<u8>, String> {
             MULRK if data.len() >= 6 => {
                 let (first, last) = (u16_at(data, 2), u16_at(data, data.len() - 2));
                 if last < first || last - first == u16::MAX {
-                    return Err(format!(
-                        "a cell record at byte {at} runs from column {first} to {last}: damaged"
-                    ));
+                    return Err(LegacyError::ReversedColumns { at, first, last });
                 }
                 push_record(&mut out, kind, data);
             }
@@ -174,10 +203,8 @@ fn keep_what_calamine_reads(stream: &[u8]) -> Result<Vec<u8>, String> {
         at = next;
     }
     for (field, old) in positions {
-        let new = moved.get(&old).ok_or_else(|| {
-            format!("a sheet is placed at byte {old}, where no sheet begins: damaged")
-        })?;
-        let new = u32::try_from(*new).map_err(|_| "the workbook stream is too long".to_string())?;
+        let new = moved.get(&old).ok_or(LegacyError::SheetNowhere(old))?;
+        let new = u32::try_from(*new).map_err(|_| LegacyError::StreamTooLong)?;
         out[field..field + 4].copy_from_slice(&new.to_le_bytes());
     }
     Ok(out)
@@ -200,8 +227,8 @@ fn push_record(out: &mut Vec<u8>, kind: u16, data: &[u8]) {
 /// The shared-string table (an SST record and the CONTINUE records after it) walked string by
 /// string as calamine walks it: each string's header whole within its part, and a string
 /// that goes on in the next part finding a non-empty part there.
-fn check_strings(parts: &[&[u8]]) -> Result<(), String> {
-    let damaged = |what: &str| Err(format!("the shared strings are damaged ({what})"));
+fn check_strings(parts: &[&[u8]]) -> Result<(), LegacyError> {
+    let damaged = |what: &'static str| Err(LegacyError::Strings(what));
     let mut parts = parts.iter().copied();
     let mut part = match parts.next() {
         Some(p) if p.len() >= 8 => &p[8..],
@@ -293,7 +320,7 @@ const LABELSST: u16 = 0x00FD;
 /// The cells a DIMENSIONS record makes calamine reserve, worked out as calamine does (rows
 /// are 32-bit in BIFF8, 16-bit before; a first column past 255 or past the last counts from
 /// 0). A last row before the first makes calamine's count wrap: that is damage.
-fn declared_cells(data: &[u8]) -> Result<u64, String> {
+fn declared_cells(data: &[u8]) -> Result<u64, LegacyError> {
     let (first_row, last_row, mut first_col, last_col) = match data.len() {
         10 => (
             u64::from(u16_at(data, 0)),
@@ -316,9 +343,10 @@ fn declared_cells(data: &[u8]) -> Result<u64, String> {
         return Ok(1);
     }
     if last_row - 1 < first_row || last_col - 1 < first_col {
-        return Err(format!(
-            "a sheet's dimensions end before they start (rows {first_row} to {last_row}): damaged"
-        ));
+        return Err(LegacyError::ReversedDimensions {
+            first_row,
+            last_row,
+        });
     }
     Ok((last_row - first_row) * (last_col - first_col))
 }
@@ -378,7 +406,7 @@ mod tests {
     #[test]
     fn a_release_sized_sheet_passes() {
         let stream = [dimensions(0, 40_000, 0, 48), label_sst(39_999, 47)].concat();
-        assert_eq!(check_grid(&stream), Ok(()));
+        check_grid(&stream).unwrap();
     }
 
     #[test]
@@ -387,6 +415,7 @@ mod tests {
         assert!(
             check_grid(&stream)
                 .unwrap_err()
+                .to_string()
                 .contains("declares 268435456 cells")
         );
     }
@@ -397,6 +426,7 @@ mod tests {
         assert!(
             check_grid(&stream)
                 .unwrap_err()
+                .to_string()
                 .contains("end before they start")
         );
     }
@@ -407,6 +437,7 @@ mod tests {
         assert!(
             check_grid(&stream)
                 .unwrap_err()
+                .to_string()
                 .contains("row 65536, column 65536")
         );
     }
@@ -435,6 +466,7 @@ mod tests {
         assert!(
             keep_what_calamine_reads(&stream)
                 .unwrap_err()
+                .to_string()
                 .contains("fewer than its 2")
         );
     }
@@ -447,6 +479,7 @@ mod tests {
         assert!(
             keep_what_calamine_reads(&stream)
                 .unwrap_err()
+                .to_string()
                 .contains("header is cut")
         );
         // A string going on into an empty CONTINUE record.
@@ -484,6 +517,7 @@ mod tests {
         assert!(
             keep_what_calamine_reads(&far)
                 .unwrap_err()
+                .to_string()
                 .contains("where no sheet begins")
         );
     }

@@ -127,7 +127,7 @@ fn xls_sheets(file: &str, bytes: &[u8]) -> Result<Vec<Sheet>, ReadError> {
 }
 
 fn xls_sheets_unguarded(file: &str, bytes: &[u8]) -> Result<Vec<Sheet>, ReadError> {
-    let bytes = super::legacy::repack(bytes).map_err(bad(file))?;
+    let bytes = super::legacy::repack(bytes).map_err(|e| bad(file)(e.to_string()))?;
     let mut wb: Xls<_> = open_workbook_from_rs(Cursor::new(bytes))
         .map_err(|e: calamine::XlsError| bad(file)(e.to_string()))?;
     Ok(wb

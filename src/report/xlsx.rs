@@ -41,6 +41,25 @@ fn write_row(
     Ok(())
 }
 
+/// A table: its head in bold at row `top`, then a row of text for each of `rows`; the row
+/// after the table.
+fn write_table<R: AsRef<[String]>>(
+    sheet: &mut Worksheet,
+    top: u32,
+    head: &[String],
+    rows: impl IntoIterator<Item = R>,
+    text: &CellFormat,
+    bold: &CellFormat,
+) -> io::Result<u32> {
+    write_row(sheet, top, head, bold)?;
+    let mut row = top + 1;
+    for values in rows {
+        write_row(sheet, row, values.as_ref(), text)?;
+        row += 1;
+    }
+    Ok(row)
+}
+
 fn summary(
     book: &mut Workbook,
     set: &Changeset,
@@ -60,17 +79,15 @@ fn summary(
         let format = if i == 0 { bold } else { text };
         write_row(sheet, i as u32, std::slice::from_ref(line), format)?;
     }
-    let top = lines.len() as u32 + 1;
     let head = ["Section", "Codes", "What it holds"].map(String::from);
-    write_row(sheet, top, &head, bold)?;
-    for (i, section) in Section::ALL.into_iter().enumerate() {
-        let row = [
+    let rows = Section::ALL.into_iter().map(|section| {
+        [
             section.title().to_string(),
             section.count(set).to_string(),
             section.hint().to_string(),
-        ];
-        write_row(sheet, top + 1 + i as u32, &row, text)?;
-    }
+        ]
+    });
+    write_table(sheet, lines.len() as u32 + 1, &head, rows, text, bold)?;
     sheet.set_column_width(0, 40).map_err(fail)?;
     Ok(())
 }
@@ -87,15 +104,17 @@ fn by_section(
     let mut head = vec!["Section".to_string(), "Range".to_string()];
     head.extend(super::change_columns());
     head.push("Total".to_string());
-    write_row(sheet, 0, &head, bold)?;
-    let rows = super::section_rows(set);
-    let last = rows.len() - 1;
-    for (i, r) in rows.iter().enumerate() {
+    let values = |r: &super::SectionRow| {
         let mut values = vec![r.name.to_string(), r.id.to_string()];
         values.extend(r.counts.iter().map(usize::to_string));
         values.push(r.total.to_string());
-        let format = if i == last { bold } else { text };
-        write_row(sheet, 1 + i as u32, &values, format)?;
+        values
+    };
+    let rows = super::section_rows(set);
+    // The last row is the totals, in bold.
+    if let Some((totals, rows)) = rows.split_last() {
+        let below = write_table(sheet, 0, &head, rows.iter().map(values), text, bold)?;
+        write_row(sheet, below, &values(totals), bold)?;
     }
     sheet.set_column_width(0, 60).map_err(fail)?;
     sheet.set_column_width(1, 14).map_err(fail)?;
@@ -113,14 +132,8 @@ pub fn render(out: &mut dyn Write, set: &Changeset) -> io::Result<()> {
     for (section, codes) in sections(set) {
         let sheet = book.add_worksheet();
         sheet.set_name(sheet_name(section)).map_err(fail)?;
-        write_row(sheet, 0, &header, &bold)?;
-        let mut row = 1;
-        for c in codes {
-            for values in super::csv::rows(set, c) {
-                write_row(sheet, row, &values, &text)?;
-                row += 1;
-            }
-        }
+        let rows = codes.into_iter().flat_map(|c| super::csv::rows(set, c));
+        write_table(sheet, 0, &header, rows, &text, &bold)?;
         sheet.set_freeze_panes(1, 0).map_err(fail)?;
     }
     if !set.disagreements.is_empty() {
@@ -129,17 +142,16 @@ pub fn render(out: &mut dyn Write, set: &Changeset) -> io::Result<()> {
             .set_name(Section::Disagreements.title())
             .map_err(fail)?;
         let head = ["code", "kind", "change", "cms_action_code", "reason"].map(String::from);
-        write_row(sheet, 0, &head, &bold)?;
-        for (i, d) in set.disagreements.iter().enumerate() {
-            let values = [
+        let rows = set.disagreements.iter().map(|d| {
+            [
                 d.code.clone(),
                 d.kind.as_str().to_string(),
                 d.change.map(|c| c.as_str().to_string()).unwrap_or_default(),
                 d.action_code.clone().unwrap_or_default(),
                 d.reason.clone(),
-            ];
-            write_row(sheet, 1 + i as u32, &values, &text)?;
-        }
+            ]
+        });
+        write_table(sheet, 0, &head, rows, &text, &bold)?;
     }
     let bytes = book.save_to_buffer().map_err(fail)?;
     out.write_all(&bytes)
