@@ -87,10 +87,14 @@ fn did_you_mean(code: &str, snapshots: &[&hcpcs_diff::model::Snapshot]) -> Strin
 }
 
 /// A spinner on standard error, with `message` and the time taken, while long work runs
-/// (reading a big release, every stored release for an export, building a site). indicatif
-/// draws it only where standard error is a terminal: a cron job's mail holds none of it.
+/// (reading a big release, every stored release for an export, building a site), drawn only
+/// where standard error is a terminal: a cron job's mail holds none of it.
 /// The caller clears it (`finish_and_clear`) before it says what it did.
 fn progress(message: String) -> indicatif::ProgressBar {
+    // Not a terminal: no spinner, and no thread to tick it (nor the memory a thread takes).
+    if !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
     let bar =
         indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
     bar.set_style(
