@@ -734,9 +734,10 @@ fn history_says_a_list_fields_change_item_by_item_as_diff_does() {
 
 #[test]
 fn the_readme_lists_the_sections_as_the_table_has_them() {
-    let readme =
-        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/sections.md"))
-            .unwrap();
+    let readme = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/sections.md"),
+    )
+    .unwrap();
     for s in SECTIONS.iter().filter(|s| s.letter.is_some()) {
         let row = format!("| {} | {} | {} |", s.id, s.name, s.short);
         assert!(readme.contains(&row), "docs/sections.md lacks {row}");
