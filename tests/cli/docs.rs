@@ -455,3 +455,25 @@ fn every_link_between_the_pages_leads_somewhere() {
     assert!(links >= 20, "only {links} links found");
     assert!(broken.is_empty(), "{}", broken.join("\n"));
 }
+
+/// `docs/` mirrors `src/cmd/`: a page for each command's file (the shared argument, output and
+/// dispatch modules are no command).
+#[test]
+fn every_command_has_its_page() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut missing = Vec::new();
+    let mut commands = 0;
+    for e in std::fs::read_dir(root.join("src/cmd")).unwrap() {
+        let path = e.unwrap().path();
+        let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
+        if ["args", "mod", "output"].contains(&stem.as_str()) {
+            continue;
+        }
+        commands += 1;
+        if !root.join("docs").join(format!("{stem}.md")).exists() {
+            missing.push(stem);
+        }
+    }
+    assert!(commands >= 10, "only {commands} commands in src/cmd");
+    assert!(missing.is_empty(), "no docs/ page for {missing:?}");
+}
