@@ -4,7 +4,9 @@
 //! The comment before a block says where it runs: `<!-- example: fixtures -->` (a fresh folder
 //! where `tests/fixtures` is reachable, blocks of a page sharing it; `oxygen stored`: with
 //! 2005 and 2006 imported first), `<!-- example: real -->`
-//! (the real releases stored, behind `real_data!()`; `real, nothing stored`: their files only) or `<!-- not run: REASON -->`, counted.
+//! (the real releases stored, behind `real_data!()`; `real, nothing stored`: their files only;
+//! `real, 2025-01 re-post in mirror/`: January 2025 stored and, in `mirror/`, its zip with
+//! E1392's description edited; `real, 2025-01 re-posted`: that re-post stored by `check`) or `<!-- not run: REASON -->`, counted.
 //! `hcpcs-diff` in any other block must at least be arguments clap accepts.
 
 use crate::util::real_data;
@@ -13,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 /// Examples not run, each with its reason in the page; a new one must be counted here.
-const NOT_RUN: usize = 4;
+const NOT_RUN: usize = 1;
 
 fn pages() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -34,6 +36,8 @@ enum Marker {
     Oxygen,
     Real,
     RealUnstored,
+    RepostInMirror,
+    Reposted,
     NotRun,
     Unmarked,
 }
@@ -69,6 +73,10 @@ fn blocks() -> Vec<Block> {
                     Marker::Real
                 } else if marker == "<!-- example: real, nothing stored -->" {
                     Marker::RealUnstored
+                } else if marker == "<!-- example: real, 2025-01 re-post in mirror/ -->" {
+                    Marker::RepostInMirror
+                } else if marker == "<!-- example: real, 2025-01 re-posted -->" {
+                    Marker::Reposted
                 } else if marker.starts_with("<!-- not run: ") {
                     Marker::NotRun
                 } else {
@@ -308,6 +316,72 @@ fn the_real_release_examples_print_what_the_pages_say() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// CMS's January 2025 zip re-posted with one description edited (E1392's "rental" made
+/// "rented"), as a folder `check --base-url` reads, beside a store holding the first posting.
+#[test]
+fn the_repost_examples_print_what_the_pages_say() {
+    let Some(data) = real_data!() else { return };
+    let name = "january-2025-alpha-numeric-hcpcs-file.zip";
+    let posted = data.join("2025-01").join(name);
+    let members: Vec<(String, Vec<u8>)> = crate::util::unzip(&posted)
+        .into_iter()
+        .map(|(member, bytes)| {
+            if !member.ends_with(".txt") || !member.contains("ANWEB") {
+                return (member, bytes);
+            }
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            let line = text.lines().find(|l| l.starts_with("E1392")).unwrap();
+            let edited = line.replacen("concentrator, rental", "concentrator, rented", 1);
+            assert_ne!(line, edited, "E1392 is no longer a rental in {member}");
+            (member, text.replacen(line, &edited, 1).into_bytes())
+        })
+        .collect();
+    let members: Vec<(&str, &[u8])> = members
+        .iter()
+        .map(|(m, b)| (m.as_str(), b.as_slice()))
+        .collect();
+    let mut failures = Vec::new();
+    let mut ran = 0;
+    let mut page = String::new();
+    let mut dir = tempfile::tempdir().unwrap();
+    for block in blocks()
+        .iter()
+        .filter(|b| matches!(b.run, Marker::RepostInMirror | Marker::Reposted))
+    {
+        if block.page != page {
+            page = block.page.clone();
+            dir = tempfile::tempdir().unwrap();
+            run(
+                dir.path(),
+                &["import".to_string(), posted.display().to_string()],
+            );
+            std::fs::create_dir(dir.path().join("mirror")).unwrap();
+            std::fs::write(
+                dir.path().join("mirror").join(name),
+                crate::util::zip_of(&members),
+            )
+            .unwrap();
+            if block.run == Marker::Reposted {
+                let out = run(
+                    dir.path(),
+                    &[
+                        "check".to_string(),
+                        "--base-url".to_string(),
+                        "mirror".to_string(),
+                        "--today".to_string(),
+                        "2025-02-01".to_string(),
+                    ],
+                );
+                assert!(out.contains("re-posted: revision 2"), "{out}");
+            }
+        }
+        failures.extend(check_block(block, dir.path()));
+        ran += 1;
+    }
+    assert!(ran >= 3, "only {ran} re-post examples found");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for e in std::fs::read_dir(from).unwrap() {
@@ -330,7 +404,12 @@ fn the_other_examples_parse() {
     for block in blocks() {
         if matches!(
             block.run,
-            Marker::Fixtures | Marker::Oxygen | Marker::Real | Marker::RealUnstored
+            Marker::Fixtures
+                | Marker::Oxygen
+                | Marker::Real
+                | Marker::RealUnstored
+                | Marker::RepostInMirror
+                | Marker::Reposted
         ) {
             continue;
         }
