@@ -12,6 +12,7 @@ mod changelog;
 mod cms_reports;
 mod corrections;
 mod diff;
+mod docs;
 mod ecosystem;
 mod export_formats;
 mod fetch;

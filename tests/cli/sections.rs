@@ -734,12 +734,13 @@ fn history_says_a_list_fields_change_item_by_item_as_diff_does() {
 
 #[test]
 fn the_readme_lists_the_sections_as_the_table_has_them() {
-    let readme =
-        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
-            .unwrap();
+    let readme = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/sections.md"),
+    )
+    .unwrap();
     for s in SECTIONS.iter().filter(|s| s.letter.is_some()) {
         let row = format!("| {} | {} | {} |", s.id, s.name, s.short);
-        assert!(readme.contains(&row), "README lacks {row}");
+        assert!(readme.contains(&row), "docs/sections.md lacks {row}");
     }
     // Rows that start with a range: `| A0021-A0999 | `.
     let rows = readme.lines().filter(|l| {
@@ -752,6 +753,6 @@ fn the_readme_lists_the_sections_as_the_table_has_them() {
     assert_eq!(
         rows.count(),
         SECTIONS.len() - 1,
-        "a README row for a section the table lacks"
+        "a docs/sections.md row for a section the table lacks"
     );
 }
