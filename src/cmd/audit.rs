@@ -52,13 +52,25 @@ pub struct Args {
 pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
     super::output::refuse_in_store(store, args.output.as_deref())?;
     let name = args.file.display().to_string();
-    let list = ListFile::open(&name, &args.file).map_err(hcpcs_diff::Error::from)?;
     let columns = Columns {
         code: args.column,
         date: args.date_column,
     };
-    let input = audit::input::read(list, &columns).map_err(hcpcs_diff::Error::from)?;
-    let all = store.load_all()?;
+    // The file is read through once (is it text, which columns) on a second core while the
+    // stored releases load; its error, if any, still comes first.
+    let (input, all) = std::thread::scope(|s| {
+        let reading = s.spawn(|| -> Result<_, hcpcs_diff::Error> {
+            let list = ListFile::open(&name, &args.file)?;
+            Ok(audit::input::read(list, &columns)?)
+        });
+        let all = store.load_all();
+        let input = reading
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (input, all)
+    });
+    let input = input?;
+    let all = all?;
     if all.is_empty() {
         return Err(StoreError::Empty.into());
     }
