@@ -56,14 +56,19 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
         code: args.column,
         date: args.date_column,
     };
-    // The file is read through once (is it text, which columns) on a second core while the
-    // stored releases load; its error, if any, still comes first.
+    // The file is read through once (is it text, which columns) on a second thread while the
+    // stored releases load, on every core (as `history` loads them); the file's error, if any,
+    // still comes first, then the first release that cannot be read, oldest first.
     let (input, all) = std::thread::scope(|s| {
         let reading = s.spawn(|| -> Result<_, hcpcs_diff::Error> {
             let list = ListFile::open(&name, &args.file)?;
             Ok(audit::input::read(list, &columns)?)
         });
-        let all = store.load_all();
+        let all = store.releases().and_then(|releases| {
+            hcpcs_diff::par::map(&releases, |&r| store.load(r))
+                .into_iter()
+                .collect::<Result<Vec<_>, _>>()
+        });
         let input = reading
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
