@@ -438,3 +438,22 @@ fn a_file_that_is_not_text_is_named_before_a_damaged_store() {
     assert!(!err.contains(".jsonl"), "{err}");
     assert_eq!(stdout(&out), "");
 }
+
+/// The stored releases load on every core at once: when two cannot be read, the error still
+/// names the oldest, as when they were loaded one after the other.
+#[test]
+fn of_two_damaged_releases_the_oldest_is_named() {
+    let work = oxygen();
+    for release in ["2005-01", "2006-01"] {
+        std::fs::write(
+            work.store().join(format!("{release}.jsonl")),
+            "not a snapshot\n",
+        )
+        .unwrap();
+    }
+    let list = work.write("watch.txt", "E1392\n");
+    let out = work.cmd().arg("audit").arg(&list).assert().code(2);
+    let err = stderr(&out);
+    assert!(err.contains("2005-01.jsonl"), "{err}");
+    assert!(!err.contains("2006-01.jsonl"), "{err}");
+}
