@@ -7,8 +7,11 @@
 #   history   one code over every real release, against reading the snapshot files once (cat)
 #   scale     synthetic releases of 100,000 and 1,000,000 codes (examples/synth): diff time and
 #             peak memory against csvdiff; import of the 1,000,000-code fixed-width text
-#   audit     a 1,000,000-line claims extract; export --format sqlite of every real release
+#   audit     a 1,000,000-line claims extract against the csv floor (bench/csv-floor: the csv
+#             crate reading every record), the same verdicts by sql/audit_claims.sql in DuckDB,
+#             and export --format sqlite and --format parquet of every real release
 #   site      the static website of every real release: time, peak memory, size on disk
+# ONLY=audit runs the audit section alone (no peers to install), e.g. after a change to audit.
 # Needs the real CMS releases in $HCPCS_DIFF_DATA (tests/data/README.md); installs its peers
 # into .peers/. Raw hyperfine JSON goes to $OUT (default: a temporary folder). Run it on an
 # otherwise idle machine: RUNS=20 bash bench/run.sh
@@ -23,17 +26,28 @@ RUNS=${RUNS:-20}
 # The system's own interpreter: a version manager's shim adds its start-up to every run.
 PY=${PYTHON:-$( [ -x /usr/bin/python3 ] && echo /usr/bin/python3 || python3 -c 'import sys; print(sys.executable)')}
 
+ONLY=${ONLY:-}
 command -v hyperfine >/dev/null || { apt-get update -qq && apt-get install -y -qq hyperfine; }
-[ -x .peers/bin/csv-diff ] && [ -x .peers/bin/daff ] || { python3 -m venv .peers && .peers/bin/pip install -q csv-diff daff; }
-[ -x .peers/bin/csvdiff ] || cargo install csvdiff --locked --root .peers
+if [ -z "$ONLY" ]; then
+  [ -x .peers/bin/csv-diff ] && [ -x .peers/bin/daff ] || { python3 -m venv .peers && .peers/bin/pip install -q csv-diff daff; }
+  [ -x .peers/bin/csvdiff ] || cargo install csvdiff --locked --root .peers
+fi
+# DuckDB's Python package: the first interpreter that has it, else installed into .peers/.
+DUCKPY=""
+for py in "$PY" "$(command -v python3)" .peers/bin/python; do
+  [ -x "$py" ] && "$py" -c 'import duckdb' 2>/dev/null && { DUCKPY=$py; break; }
+done
+[ -n "$DUCKPY" ] || { [ -x .peers/bin/pip ] || python3 -m venv .peers; .peers/bin/pip install -q duckdb; DUCKPY=.peers/bin/python; }
 cargo build --release --quiet --bin hcpcs-diff --example synth
 cargo build --release --quiet --manifest-path bench/csv-diff-crate/Cargo.toml --target-dir target/bench
+cargo build --release --quiet --manifest-path bench/csv-floor/Cargo.toml --target-dir target/bench
 
 BIN=$PWD/target/release/hcpcs-diff
 CRATE=$PWD/target/bench/release/csv-diff-crate
+FLOOR=$PWD/target/bench/release/csv-floor
 ZIP2025=$DATA/2025-01/january-2025-alpha-numeric-hcpcs-file.zip
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $(date -u +%F)"
-echo "python peer: $PY ($("$PY" --version 2>&1))"
+echo "python peer: $PY ($("$PY" --version 2>&1)); duckdb: $("$DUCKPY" -c 'import duckdb; print(duckdb.__version__)'); load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # Peak resident memory of a command, in MiB.
 peak() { /usr/bin/time -f %M "$@" >/dev/null 2>"$OUT/mem" || true; echo $(( $(tail -1 "$OUT/mem") / 1024 )); }
@@ -61,6 +75,7 @@ for r in results:
 PY
 }
 
+if [ "$ONLY" != audit ]; then
 echo
 echo "## import: january-2025-alpha-numeric-hcpcs-file.zip into an empty store"
 hyperfine -N --warmup 2 --runs "$RUNS" --export-json "$OUT/import.json" --prepare "rm -rf $OUT/import-store" \
@@ -96,8 +111,11 @@ echo
 verdict "diff --format json" "$(median "$OUT/real.json" "hcpcs-diff diff (json)")" "csv-diff crate" "$(median "$OUT/real.json" "csv-diff crate 0.1.2 (qsv diff's engine)")" 2
 echo "peak memory: hcpcs-diff $(peak "$BIN" --store "$STORE" diff 2019-01 2020-01 --format json) MiB, csv-diff crate $(peak "$CRATE" "$OUT/old.csv" "$OUT/new.csv") MiB"
 
+fi
+
 echo
 echo "## history E1392 over every real release, and audit and export of them"
+echo "(the eleven real releases imported into one store$([ "$ONLY" = audit ] && echo ", for audit alone"))"
 AUDIT=$OUT/audit
 for f in "$DATA"/2012-01/12anweb.zip "$DATA"/2013-01/13anweb.zip "$DATA"/2016-01 \
   "$DATA"/2017-01/2017-Alpha-Numeric-HCPCS-File.zip "$DATA"/2018-01/2018-Alpha-Numeric-HCPCS-File.zip \
@@ -105,6 +123,7 @@ for f in "$DATA"/2012-01/12anweb.zip "$DATA"/2013-01/13anweb.zip "$DATA"/2016-01
   "$DATA"/2020-04/anweb.xlsx "$DATA"/2020-07/anweb.xlsx "$DATA"/2020-10/anweb.xlsx "$ZIP2025"; do
   "$BIN" --store "$AUDIT" import "$f" >/dev/null 2>&1
 done
+if [ "$ONLY" != audit ]; then
 SNAPSHOTS=$(ls "$AUDIT"/*.jsonl | tr '\n' ' ')
 hyperfine -N --warmup 3 --runs "$RUNS" --export-json "$OUT/history.json" \
   -n "hcpcs-diff history E1392" "$BIN --store $AUDIT history E1392" \
@@ -169,19 +188,78 @@ print(f"import of the 1,000,000-code fixed-width text ({mb} MB): {r['hcpcs-diff 
       f" python reader {r['python reader']:.2f} s, {peer:.0f} MB/s; target at least 100 MB/s: {verdict}")
 PY
 
+fi
+
 echo
-echo "## audit: a 1,000,000-line claims extract judged by date of service"
+echo "## audit: a 1,000,000-line claims extract judged by date of service, beside the csv floor"
 "$BIN" --store "$AUDIT" export 2025-01 --output "$OUT/codes.csv"
 "$PY" bench/claims.py "$OUT/codes.csv" 1000000 "$OUT/claims.csv"
-hyperfine -N -i --runs 5 --export-json "$OUT/audit.json" \
+# -i: audit exits 1 when a row needs attention.
+hyperfine -N -i --warmup 1 --runs "$RUNS" --export-json "$OUT/audit.json" \
   -n "audit (text)" "$BIN --store $AUDIT audit $OUT/claims.csv --date-column DOS --output $OUT/audit.txt" \
   -n "audit (csv)" "$BIN --store $AUDIT audit $OUT/claims.csv --date-column DOS --format csv --output $OUT/audit.csv" \
-  -n "audit (json)" "$BIN --store $AUDIT audit $OUT/claims.csv --date-column DOS --format json --output $OUT/audit.json.out" >/dev/null 2>&1
-for format in text csv json; do
-  echo "peak memory, $format report: $(peak "$BIN" --store "$AUDIT" audit "$OUT/claims.csv" --date-column DOS --format "$format" --output "$OUT/audit-report.$format") MiB"
-done
+  -n "audit (json)" "$BIN --store $AUDIT audit $OUT/claims.csv --date-column DOS --format json --output $OUT/audit.json.out" \
+  -n "csv floor (csv crate, every record)" "$FLOOR $OUT/claims.csv" >/dev/null 2>&1
 table "$OUT/audit.json"
-echo "target (audit's issue): the text report under 2 s and 300 MiB"
+floor=$(median "$OUT/audit.json" "csv floor (csv crate, every record)")
+echo
+echo "| figure | hcpcs-diff | floor | ratio | target | |"
+echo "|---|---:|---:|---:|---:|---|"
+for format in text csv json; do
+  limit=5; [ "$format" = text ] && limit=3
+  "$PY" -c "import sys; o, f, t = float(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]); print(f'| audit ({sys.argv[4]} report) | {o:.1f} ms | {f:.1f} ms | {o / f:.2f}x the floor | at most {t:g}x | {\"met\" if o <= t * f else f\"missed by {o / (t * f):.2f}x\"} |')" \
+    "$(median "$OUT/audit.json" "audit ($format)")" "$floor" "$limit" "$format"
+done
+for format in text csv json; do
+  echo "| audit ($format report), peak memory | $(peak "$BIN" --store "$AUDIT" audit "$OUT/claims.csv" --date-column DOS --format "$format" --output "$OUT/audit-report.$format") MiB | | | | |"
+done
+# Memory flat in rows: ten copies of the extract's rows in one file of 10,000,000 lines.
+{ cat "$OUT/claims.csv"; for _ in 1 2 3 4 5 6 7 8 9; do tail -n +2 "$OUT/claims.csv"; done; } > "$OUT/claims-10m.csv"
+mem=$(peak "$BIN" --store "$AUDIT" audit "$OUT/claims-10m.csv" --date-column DOS --format csv --output "$OUT/audit-10m.csv")
+echo "| audit of 10,000,000 lines (csv report), peak memory | $mem MiB | | | at most 150 MiB | $([ "$mem" -le 150 ] && echo met || echo "missed by $(( mem - 150 )) MiB") |"
+rm -f "$OUT/claims-10m.csv" "$OUT/audit-10m.csv"
+
+echo
+echo "## the same audit in DuckDB: sql/audit_claims.sql over export --format parquet"
+hyperfine -N --warmup 1 --runs "$RUNS" --export-json "$OUT/parquet.json" --prepare "rm -rf $OUT/parquet" \
+  -n "export --format parquet" "$BIN --store $AUDIT export --format parquet --output $OUT/parquet" >/dev/null 2>&1
+table "$OUT/parquet.json"
+echo "peak memory: $(rm -rf "$OUT/parquet"; peak "$BIN" --store "$AUDIT" export --format parquet --output "$OUT/parquet") MiB; tables: $(du -ck "$OUT"/parquet/*.parquet | tail -1 | cut -f1) KiB ($(cd "$OUT/parquet" && du -k ./*.parquet | sed 's|\./||; s|\.parquet||' | awk '{printf "%s%s %s KiB", (NR > 1 ? ", " : ""), $2, $1}'))"
+cat > "$OUT/duckdb_audit.py" <<'PY'
+# sql/audit_claims.sql in DuckDB over the Parquet export and the claims extract (README's
+# example), its verdicts written as CSV: line, valid_on_date, reason, release_in_effect.
+import csv, sys, duckdb
+tables, claims, sql, out = sys.argv[1:5]
+db = duckdb.connect()
+for t in ("releases", "codes", "validity"):
+    db.execute(f"CREATE VIEW {t} AS SELECT * FROM read_parquet('{tables}/{t}.parquet')")
+db.execute(f"""CREATE VIEW claims AS
+    SELECT CAST(line_no AS BIGINT) AS line, upper(trim(HCPCS)) AS code,
+           CAST(DOS AS DATE) AS date_of_service
+    FROM read_csv('{claims}', header = true, all_varchar = true)""")
+db.execute(f"COPY ({open(sql).read().rstrip().rstrip(';')}) TO '{out}' (HEADER, DELIMITER ',')")
+PY
+# DuckDB numbers lines itself: the claims with their file line (the header is line 1), as audit
+# numbers them.
+awk -F, 'NR == 1 { print "line_no," $0; next } { print NR "," $0 }' "$OUT/claims.csv" > "$OUT/claims-numbered.csv"
+hyperfine -N -i --warmup 1 --runs "$RUNS" --export-json "$OUT/duckdb.json" \
+  -n "DuckDB sql/audit_claims.sql" "$DUCKPY $OUT/duckdb_audit.py $OUT/parquet $OUT/claims-numbered.csv $PWD/sql/audit_claims.sql $OUT/duckdb.csv" \
+  -n "audit (csv)" "$BIN --store $AUDIT audit $OUT/claims.csv --date-column DOS --format csv --output $OUT/audit.csv" >/dev/null 2>&1
+table "$OUT/duckdb.json"
+echo "peak memory: DuckDB $(peak "$DUCKPY" "$OUT/duckdb_audit.py" "$OUT/parquet" "$OUT/claims-numbered.csv" "$PWD/sql/audit_claims.sql" "$OUT/duckdb.csv") MiB, audit (csv) $(peak "$BIN" --store "$AUDIT" audit "$OUT/claims.csv" --date-column DOS --format csv --output "$OUT/audit.csv") MiB"
+"$PY" - "$OUT/audit.csv" "$OUT/duckdb.csv" <<'PY'
+import csv, sys
+def rows(path, line):
+    with open(path, newline="") as f:
+        return {r[line]: r for r in csv.DictReader(f)}
+audit, sql = rows(sys.argv[1], "line"), rows(sys.argv[2], "line")
+cols = ("valid_on_date", "reason", "release_in_effect")
+# audit's reason adds, for a code in no release, what it says of the code as a whole.
+same = sum(1 for k, a in audit.items() if k in sql and all(
+    sql[k][c] == a[c] or (c == "reason" and a[c].startswith(sql[k][c] + "; unknown")) for c in cols))
+print(f"verdicts: DuckDB and audit --format csv agree on {same:,} of {len(audit):,} lines ({len(sql):,} from DuckDB):"
+      f" {'met' if same == len(audit) == len(sql) else 'MISSED'}")
+PY
 
 echo
 echo "## export --format sqlite: the eleven real releases in one database"

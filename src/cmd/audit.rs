@@ -52,13 +52,30 @@ pub struct Args {
 pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
     super::output::refuse_in_store(store, args.output.as_deref())?;
     let name = args.file.display().to_string();
-    let list = ListFile::open(&name, &args.file).map_err(hcpcs_diff::Error::from)?;
     let columns = Columns {
         code: args.column,
         date: args.date_column,
     };
-    let input = audit::input::read(list, &columns).map_err(hcpcs_diff::Error::from)?;
-    let all = store.load_all()?;
+    // The file is read through once (is it text, which columns) on a second thread while the
+    // stored releases load, on every core (as `history` loads them); the file's error, if any,
+    // still comes first, then the first release that cannot be read, oldest first.
+    let (input, all) = std::thread::scope(|s| {
+        let reading = s.spawn(|| -> Result<_, hcpcs_diff::Error> {
+            let list = ListFile::open(&name, &args.file)?;
+            Ok(audit::input::read(list, &columns)?)
+        });
+        let all = store.releases().and_then(|releases| {
+            hcpcs_diff::par::map(&releases, |&r| store.load(r))
+                .into_iter()
+                .collect::<Result<Vec<_>, _>>()
+        });
+        let input = reading
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (input, all)
+    });
+    let input = input?;
+    let all = all?;
     if all.is_empty() {
         return Err(StoreError::Empty.into());
     }

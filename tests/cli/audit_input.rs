@@ -412,3 +412,48 @@ fn a_column_of_ten_thousand_unknown_codes_is_refused_as_not_the_code_column() {
         stdout(&out)
     );
 }
+
+/// The file is read (is it text?) while the stored releases load, on two threads: its error
+/// still comes before the store's, as when the two were read one after the other.
+#[test]
+fn a_file_that_is_not_text_is_named_before_a_damaged_store() {
+    let work = oxygen();
+    let snapshot = std::fs::read_dir(work.store())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "jsonl"))
+        .unwrap();
+    std::fs::write(&snapshot, "not a snapshot\n").unwrap();
+    // The damaged store is an error on its own.
+    let good = work.write("watch.txt", "E1392\n");
+    let out = work.cmd().arg("audit").arg(&good).assert().code(2);
+    assert!(stderr(&out).contains(".jsonl"), "{}", stderr(&out));
+    let file = work.write("nul.txt", b"E1392\nE0\x00424\n");
+    let out = work.cmd().arg("audit").arg(&file).assert().code(2);
+    let err = stderr(&out);
+    assert!(
+        err.contains("nul.txt: not a text file: it looks like binary data (byte 0x00 on line 2"),
+        "{err}"
+    );
+    assert!(!err.contains(".jsonl"), "{err}");
+    assert_eq!(stdout(&out), "");
+}
+
+/// The stored releases load on every core at once: when two cannot be read, the error still
+/// names the oldest, as when they were loaded one after the other.
+#[test]
+fn of_two_damaged_releases_the_oldest_is_named() {
+    let work = oxygen();
+    for release in ["2005-01", "2006-01"] {
+        std::fs::write(
+            work.store().join(format!("{release}.jsonl")),
+            "not a snapshot\n",
+        )
+        .unwrap();
+    }
+    let list = work.write("watch.txt", "E1392\n");
+    let out = work.cmd().arg("audit").arg(&list).assert().code(2);
+    let err = stderr(&out);
+    assert!(err.contains("2005-01.jsonl"), "{err}");
+    assert!(!err.contains("2006-01.jsonl"), "{err}");
+}
