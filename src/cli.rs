@@ -83,14 +83,15 @@ pub enum Command {
     /// newest), diff, report, notify.
     #[command(after_help = CHECK_STATUS_HELP)]
     Check(cmd::check::Args),
-    /// Export for other tools: a release as CSV or FHIR, or the whole store as one SQLite database.
+    /// Export for other tools: a release as CSV or FHIR, or the whole store as one SQLite
+    /// database or as Parquet tables.
     Export(cmd::export::Args),
     /// A code's timeline across every stored release.
     History(cmd::history::Args),
     /// Judge the codes you bill (a watch list or a CSV) against the stored releases.
     #[command(after_help = AUDIT_STATUS_HELP)]
     Audit(cmd::audit::Args),
-    /// Write a static website of the store into DIR: a page per release, code and group,
+    /// Write a static website of the store into DIR: a page per release, code and section,
     /// with search; rebuilt whole and swapped in.
     Site(cmd::site::Args),
     /// Print the completion script for a shell (bash, zsh, fish, powershell, elvish).

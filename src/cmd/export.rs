@@ -19,8 +19,8 @@ pub enum Format {
     /// Every stored release, the changes between consecutive ones and each code's validity,
     /// as one SQLite database (needs --output, takes no RELEASE): for SQL and claims joins.
     Sqlite,
-    /// The same tables as Parquet files in the folder --output names (releases, codes,
-    /// changes, validity), typed: for DuckDB, Spark and other warehouse engines.
+    /// The same tables as Parquet files in the folder --output names (releases, sections,
+    /// codes, changes, validity), typed: for DuckDB, Spark and other warehouse engines.
     Parquet,
     /// RELEASE as a FHIR R4 CodeSystem (JSON): for terminology servers.
     Fhir,
@@ -31,12 +31,14 @@ pub enum Format {
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The stored release to export (csv, fhir, fhir-conceptmap); sqlite takes every one.
+    /// The stored release to export (csv, fhir, fhir-conceptmap); sqlite and parquet take every
+    /// one.
     release: Option<ReleaseId>,
     /// What to write, and for whom.
     #[arg(long, value_enum, default_value_t = Format::Csv)]
     format: Format,
-    /// Write to FILE (atomically) instead of standard output.
+    /// Write to FILE (atomically) instead of standard output; with --format parquet, the
+    /// FOLDER its tables are written into (whole, then moved into place).
     #[arg(long, value_name = "FILE")]
     output: Option<PathBuf>,
     /// With --format sqlite: replace FILE even if it is not a database this tool wrote.

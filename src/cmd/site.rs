@@ -1,5 +1,5 @@
 //! `site DIR`: a self-contained static website of the store (home, a page per release, code
-//! and group, search), built beside DIR and swapped in whole.
+//! and section, search), built beside DIR and swapped in whole.
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
