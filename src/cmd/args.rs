@@ -84,6 +84,11 @@ pub struct FilterArgs {
 }
 
 impl FilterArgs {
+    /// The watch file given, if any: a file the command reads.
+    pub fn watch_file(&self) -> Option<&std::path::Path> {
+        self.watch.as_deref()
+    }
+
     pub fn into_filter(self, only: Vec<ChangeArg>, hide_cosmetic: bool) -> Result<Filter> {
         let mut named = Vec::new();
         let mut problems = Vec::new();

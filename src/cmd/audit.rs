@@ -51,6 +51,7 @@ pub struct Args {
 
 pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
     super::output::refuse_in_store(store, args.output.as_deref())?;
+    super::output::refuse_input(args.output.as_deref(), [args.file.as_path()])?;
     let name = args.file.display().to_string();
     let columns = Columns {
         code: args.column,

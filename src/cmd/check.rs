@@ -52,6 +52,7 @@ pub struct Args {
 
 pub fn run(store: &Store, args: Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8> {
     super::output::refuse_in_store(store, args.output.as_deref())?;
+    super::output::refuse_input(args.output.as_deref(), args.filter.watch_file())?;
     super::args::check_excel(args.excel, args.format)?;
     let options = CheckOptions {
         fetch: args.network.options(None),

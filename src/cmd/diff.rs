@@ -46,6 +46,11 @@ pub struct Args {
 
 pub fn run(store: &Store, args: Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8> {
     super::output::refuse_in_store(store, args.output.as_deref())?;
+    // OLD and NEW are read as files only where they are files (else they are stored ids).
+    let read = [args.old.as_str(), args.new.as_str()].map(Path::new);
+    let inputs =
+        (args.filter.watch_file().into_iter()).chain(read.into_iter().filter(|p| p.exists()));
+    super::output::refuse_input(args.output.as_deref(), inputs)?;
     super::args::check_excel(args.excel, args.format)?;
     let filter = args.filter.into_filter(args.only, args.hide_cosmetic)?;
     for arg in [&args.old, &args.new] {

@@ -40,6 +40,39 @@ pub fn refuse_in_store(store: &Store, output: Option<&Path>) -> Result<()> {
     )
 }
 
+/// Refuses an `--output` that is one of the files the command reads (`audit claims.csv
+/// --output claims.csv`, a watch list, a release file given to `diff`): the report would be
+/// renamed over it, and the user's file lost. The same file is found however it is spelt,
+/// and through a hard link.
+pub fn refuse_input<'a>(
+    output: Option<&Path>,
+    inputs: impl IntoIterator<Item = &'a Path>,
+) -> Result<()> {
+    let Some(output) = output else {
+        return Ok(());
+    };
+    let target = resolved(output)?;
+    let out_meta = std::fs::metadata(&target).ok();
+    for input in inputs {
+        let same_file = match (&out_meta, std::fs::metadata(input)) {
+            (Some(a), Ok(b)) => {
+                use std::os::unix::fs::MetadataExt;
+                a.is_file() && a.dev() == b.dev() && a.ino() == b.ino()
+            }
+            _ => false,
+        };
+        if same_file || resolved(input)? == target {
+            anyhow::bail!(
+                "--output {}: is {}, which this command reads: the report would replace it; \
+                 give another path",
+                output.display(),
+                input.display()
+            );
+        }
+    }
+    Ok(())
+}
+
 /// `path` absolute, with every symbolic link in the part that exists followed, and `.` and `..`
 /// in the part that does not taken as written (what does not exist yet cannot be a link).
 fn resolved(path: &Path) -> Result<PathBuf> {

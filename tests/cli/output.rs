@@ -566,3 +566,50 @@ fn import_and_fetch_into_a_failing_standard_output_store_and_say_so() {
         work.cmd().arg("list").assert().success();
     }
 }
+
+/// `audit claims.csv --output claims.csv` (or a watch list as `--output`): the report would be
+/// renamed over the file being read. Refused before any work, however spelt, through a hard
+/// link too, and the file is as it was.
+#[test]
+fn an_output_that_is_the_file_being_read_is_refused() {
+    let work = oxygen();
+    let claims = "claim,HCPCS\nc1,E1392\n";
+    work.write("claims.csv", claims);
+    work.write("watch.txt", "E1392\n");
+    std::fs::hard_link(work.path("claims.csv"), work.path("linked.csv")).unwrap();
+    let cases: [&[&str]; 5] = [
+        &["audit", "claims.csv", "--output", "claims.csv"],
+        &["audit", "claims.csv", "--output", "./sub/../claims.csv"],
+        &["audit", "claims.csv", "--output", "linked.csv"],
+        &[
+            "diff",
+            "2005-01",
+            "2006-01",
+            "--watch",
+            "watch.txt",
+            "--output",
+            "watch.txt",
+        ],
+        &["check", "--watch", "watch.txt", "--output", "watch.txt"],
+    ];
+    std::fs::create_dir(work.path("sub")).unwrap();
+    for args in cases {
+        let out = work
+            .cmd()
+            .current_dir(work.dir.path())
+            .args(args)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("which this command reads"), "{args:?}: {err}");
+    }
+    assert_eq!(
+        std::fs::read_to_string(work.path("claims.csv")).unwrap(),
+        claims
+    );
+    assert_eq!(
+        std::fs::read_to_string(work.path("watch.txt")).unwrap(),
+        "E1392\n"
+    );
+}
