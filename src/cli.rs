@@ -14,7 +14,7 @@ use crate::cmd;
 const EXIT_STATUS_HELP: &str = "\
 Exit status:
   0  success (diff: no changes after filters; check: nothing new or nothing watched changed; audit: every code active and unchanged)
-  1  changes found (diff; check: a new release or a re-post of the newest changed watched codes; audit: a code or row needs attention)
+  1  changes found (diff; check: a new release or a re-post of the newest changed watched codes; audit: a code or row needs attention; show --on: the code was not valid that day)
   2  error: bad input, unknown release, store, download or webhook problem, or a report that could not be written (a closed pipe, a full disk); nothing stored was changed";
 
 const CHECK_STATUS_HELP: &str = "\
@@ -26,7 +26,7 @@ Exit status:
 const AUDIT_STATUS_HELP: &str = "\
 Exit status:
   0  every code active and unchanged, every dated row valid
-  1  a code needs attention (changed, terminated, not in the release, unknown), or a row was not valid on its date
+  1  a code needs attention (changed, terminated, not in the release, unknown), or a row was not valid on its date (its code, or its modifier in the release in effect then)
   2  error: bad input, unknown release, store problem, or a report that could not be written";
 
 /// Track the CMS HCPCS Level II code set from release to release.
@@ -121,7 +121,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8> {
             // After the report is written and the store committed: the site never holds up
             // or changes what check says.
             if let Some((dir, generated_at)) = site {
-                cmd::site::refresh(&store, &dir, generated_at, err)?;
+                cmd::site::refresh(&store, &dir, generated_at, err);
             }
             Ok(status)
         }

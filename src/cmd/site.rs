@@ -58,22 +58,25 @@ pub fn refresh(
     dir: &std::path::Path,
     generated_at: Option<String>,
     err: &mut dyn Write,
-) -> Result<()> {
+) {
     let options = hcpcs_diff::site::Options {
         generated_at: super::args::made_at(generated_at),
     };
     match hcpcs_diff::site::build(store, dir, &options) {
         // Cron mails any output: the count only where someone is watching.
-        Ok(built) if std::io::stderr().is_terminal() => say(err, dir, &built),
-        Ok(_) => Ok(()),
+        // What is said of the site is said on a best effort: standard error that cannot take
+        // it must not turn a run that stored a release into exit 2.
+        Ok(built) if std::io::stderr().is_terminal() => {
+            let _ = say(err, dir, &built);
+        }
+        Ok(_) => {}
         Err(e) => {
-            writeln!(
+            let _ = writeln!(
                 err,
                 "error: the site in {} was not refreshed (it is as it was; the next check --site \
                  tries again): {e}",
                 dir.display()
-            )?;
-            Ok(())
+            );
         }
     }
 }

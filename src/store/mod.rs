@@ -212,9 +212,12 @@ impl Store {
             match file.try_lock() {
                 // A run that failed in a store it created removes the lock file before letting
                 // go of it: a lock on the removed file holds nothing, so take the new one.
-                Ok(()) if !is_same_file(&file, &path) => {
+                // Bounded like any wait: a file system that never shows the two as one file
+                // ends in the timeout below, not in a loop.
+                Ok(()) if !is_same_file(&file, &path) && start.elapsed() < self.lock_wait => {
                     std::fs::create_dir_all(&self.dir).map_err(Self::io(&self.dir))?;
                     file = open()?;
+                    std::thread::sleep(Duration::from_millis(10));
                     continue;
                 }
                 Ok(()) => break,
