@@ -127,9 +127,9 @@ pub fn create_folder_atomically<E: From<std::io::Error>>(
         .prefix(".tmp-")
         .tempdir_in(parent)?;
     fill(tmp.path())?;
-    for entry in std::fs::read_dir(tmp.path())? {
-        std::fs::File::open(entry?.path())?.sync_all()?;
-    }
+    // Every file, in every subfolder (a site's pages are in codes/, releases/...), and every
+    // folder, reaches the disk before the new folder takes the old one's place.
+    sync_tree(tmp.path())?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -153,4 +153,17 @@ pub fn create_folder_atomically<E: From<std::io::Error>>(
     // The folder was renamed away: nothing is left for the guard to remove.
     let _ = tmp.keep();
     Ok(())
+}
+
+/// `sync_all` on every file and folder below `dir`, and on `dir` itself.
+fn sync_tree(dir: &Path) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        if entry.file_type()?.is_dir() {
+            sync_tree(&entry.path())?;
+        } else {
+            std::fs::File::open(entry.path())?.sync_all()?;
+        }
+    }
+    std::fs::File::open(dir)?.sync_all()
 }

@@ -52,7 +52,8 @@ impl CodeSection {
     pub fn index(&self) -> usize {
         SECTIONS
             .iter()
-            .position(|s| std::ptr::eq(s, self))
+            // By id, not by address: a constant's uses need not share one address.
+            .position(|s| s.id == self.id)
             .unwrap_or(SECTIONS.len())
     }
 

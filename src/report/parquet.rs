@@ -134,7 +134,12 @@ fn write_table(path: &Path, columns: &[Col]) -> Result<usize, ParquetError> {
     let mut group = writer.next_row_group()?;
     for col in columns {
         let Some(mut column) = group.next_column()? else {
-            break;
+            return Err(parquet::errors::ParquetError::General(format!(
+                "{}: the schema holds fewer columns than the table ({})",
+                path.display(),
+                col.name
+            ))
+            .into());
         };
         let optional = col.optional;
         match &col.values {
