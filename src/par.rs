@@ -5,7 +5,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// `f(item)` for every item, on at most as many threads as there are cores; results in order.
-pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+pub fn map<'a, T: Sync, R: Send>(items: &'a [T], f: impl Fn(&'a T) -> R + Sync) -> Vec<R> {
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(items.len());
@@ -39,6 +39,55 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+/// How many items [`pipelined`] hands over at once.
+const BATCH: usize = 1024;
+
+/// Runs the iterator `make` gives on a second thread while `consume` takes its items on this
+/// one, so that producing (reading and judging rows) and consuming (formatting and writing
+/// them) share both cores. Items go over in batches through a channel of a few batches, so
+/// memory stays bounded however many there are; a `consume` that stops early ends the
+/// producer at its next batch.
+pub fn pipelined<I, C, R>(make: impl FnOnce() -> I + Send, consume: C) -> R
+where
+    I: Iterator,
+    I::Item: Send,
+    C: FnOnce(&mut dyn Iterator<Item = I::Item>) -> R,
+{
+    // Held where both threads can take it: a thread the system refuses runs it here instead.
+    let make = Mutex::new(Some(make));
+    std::thread::scope(|scope| {
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<I::Item>>(4);
+        let make = &make;
+        let producer = std::thread::Builder::new().spawn_scoped(scope, move || {
+            let Some(make) = lock(make).take() else {
+                return;
+            };
+            let mut batch = Vec::with_capacity(BATCH);
+            for item in make() {
+                batch.push(item);
+                if batch.len() == BATCH
+                    && sender
+                        .send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))
+                        .is_err()
+                {
+                    return;
+                }
+            }
+            let _ = sender.send(batch);
+        });
+        let Ok(producer) = producer else {
+            let make = lock(make).take();
+            return consume(&mut make.into_iter().flat_map(|make| make()));
+        };
+        let result = consume(&mut receiver.iter().flatten());
+        drop(receiver);
+        producer
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        result
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -51,5 +100,25 @@ mod tests {
             (0..100).map(|n| n * 2).collect::<Vec<_>>()
         );
         assert!(map(&[] as &[u32], |n| *n).is_empty());
+    }
+
+    #[test]
+    fn pipelined_keeps_order_and_a_consumer_that_stops_stops_the_producer() {
+        let all: Vec<u32> = pipelined(|| 0..10_000u32, |items| items.collect());
+        assert_eq!(all, (0..10_000).collect::<Vec<_>>());
+        // The consumer takes ten items and stops: the producer ends at its next batch, far
+        // short of the million it could make (the channel holds four batches, one more is
+        // being filled, one is being read).
+        let made = AtomicUsize::new(0);
+        let first: Vec<u32> = pipelined(
+            || {
+                (0..1_000_000u32).inspect(|_| {
+                    made.fetch_add(1, Ordering::Relaxed);
+                })
+            },
+            |items| items.take(10).collect(),
+        );
+        assert_eq!(first, (0..10).collect::<Vec<_>>());
+        assert!(made.load(Ordering::Relaxed) <= 7 * BATCH, "{made:?}");
     }
 }

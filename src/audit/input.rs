@@ -8,6 +8,7 @@ use std::borrow::Cow;
 use std::io::{BufRead, BufReader, Read};
 
 use chrono::NaiveDate;
+use rustc_hash::FxHashMap;
 
 use crate::diff::CodeRange;
 use crate::model::{ReleaseId, Snapshot, codes};
@@ -217,6 +218,65 @@ impl Input {
         Ok(())
     }
 
+    /// Reads a CSV through once for what the rows name: every distinct code and modifier,
+    /// so that of each stored release only those need be parsed, whether every row reads, and
+    /// (up to [`MAX_SURVEYED_ROWS`]) each row's code, modifier and date in a few bytes, which
+    /// the audit's counts are made from without reading the file again. `None` for a watch
+    /// list (short; its ranges name codes of the release), or past [`MAX_SURVEYED`] distinct
+    /// values (a column that holds no codes): load every release whole then. A row that
+    /// cannot be read ends the survey, not clean: the judging pass stops at it too, with the
+    /// error naming it, and every row before it was surveyed.
+    pub fn survey(&self) -> Result<Option<Survey>, InputError> {
+        let Some(layout) = &self.layout else {
+            return Ok(None);
+        };
+        let mut reader = csv_reader(self.list.reader(true)?);
+        let mut record = csv::ByteRecord::new();
+        let mut header = true;
+        let mut survey = Survey {
+            codes: Vec::new(),
+            modifiers: Vec::new(),
+            code_ids: FxHashMap::default(),
+            modifier_ids: FxHashMap::default(),
+            rows: Some(Vec::new()),
+            clean: true,
+        };
+        loop {
+            match reader.read_byte_record(&mut record) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(_) => {
+                    survey.clean = false;
+                    break;
+                }
+            }
+            if std::mem::take(&mut header) {
+                continue;
+            }
+            let Ok((seen, _)) = layout.parts(&self.list, &record) else {
+                survey.clean = false;
+                break;
+            };
+            let code = survey.id(Named::Code, &seen.code);
+            let modifier = seen.modifier.map(|m| survey.id(Named::Modifier, &m));
+            if let Some(rows) = &mut survey.rows {
+                if rows.len() < MAX_SURVEYED_ROWS {
+                    rows.push(SurveyedRow {
+                        code,
+                        modifier: modifier.unwrap_or(u32::MAX),
+                        date: seen.date,
+                    });
+                } else {
+                    survey.rows = None;
+                }
+            }
+            if survey.codes.len() + survey.modifiers.len() > MAX_SURVEYED {
+                return Ok(None);
+            }
+        }
+        Ok(Some(survey))
+    }
+
     /// Whether any line below the header holds something.
     fn names_something(&self) -> Result<bool, InputError> {
         match &self.layout {
@@ -238,6 +298,66 @@ impl Input {
         }
     }
 }
+
+/// What [`Input::survey`] finds of a CSV's rows.
+#[derive(Debug)]
+pub struct Survey {
+    /// Every distinct code the rows name, by its id (the order they were first met).
+    pub codes: Vec<String>,
+    /// Every distinct modifier, by its id.
+    pub modifiers: Vec<String>,
+    code_ids: FxHashMap<Box<str>, u32>,
+    modifier_ids: FxHashMap<Box<str>, u32>,
+    /// Every row, in file order, if there were no more than [`MAX_SURVEYED_ROWS`].
+    pub rows: Option<Vec<SurveyedRow>>,
+    /// Every row reads: a report may be written as the rows are judged, with no line that
+    /// could fail half-way through it.
+    pub clean: bool,
+}
+
+/// Whether a value a survey names is a row's code or its modifier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Named {
+    Code,
+    Modifier,
+}
+
+/// A row as a survey keeps it: ids of its code and modifier (`u32::MAX` for none) in
+/// [`Survey::codes`] and [`Survey::modifiers`], and its date of service.
+#[derive(Debug, Clone, Copy)]
+pub struct SurveyedRow {
+    pub code: u32,
+    pub modifier: u32,
+    pub date: Option<NaiveDate>,
+}
+
+impl Survey {
+    /// Whether a stored release's record of `code` can be asked for by the audit.
+    pub fn names(&self, code: &str) -> bool {
+        self.code_ids.contains_key(code) || self.modifier_ids.contains_key(code)
+    }
+
+    fn id(&mut self, named: Named, value: &str) -> u32 {
+        let (ids, list) = match named {
+            Named::Code => (&mut self.code_ids, &mut self.codes),
+            Named::Modifier => (&mut self.modifier_ids, &mut self.modifiers),
+        };
+        if let Some(&id) = ids.get(value) {
+            return id;
+        }
+        let id = list.len() as u32;
+        ids.insert(Box::from(value), id);
+        list.push(value.to_string());
+        id
+    }
+}
+
+/// How many distinct codes and modifiers a survey collects before it gives up.
+pub const MAX_SURVEYED: usize = 100_000;
+
+/// How many rows a survey keeps (12 bytes each): past this, the audit reads the file again to
+/// count them.
+pub const MAX_SURVEYED_ROWS: usize = 1 << 22;
 
 /// A cursor over the lines of the user's file that name a code. A CSV is read into one
 /// reused record, so a line costs no allocation until its [`Lines::entry`] is asked for.
@@ -274,7 +394,8 @@ enum Source<'a> {
 
 /// `given` as a code of a watch list or CSV: at most [`MAX_CODE_CHARS`] characters.
 fn check_length(given: &str, column: Option<&str>) -> Result<(), LineProblem> {
-    if given.chars().count() > MAX_CODE_CHARS {
+    // No more bytes than the bound is no more characters: most values are counted by length.
+    if given.len() > MAX_CODE_CHARS && given.chars().count() > MAX_CODE_CHARS {
         return Err(LineProblem::LongCode {
             column: column.map(str::to_string),
             value: given.to_string(),

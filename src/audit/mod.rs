@@ -6,10 +6,12 @@
 
 pub mod input;
 
-use std::collections::{BTreeMap, HashMap};
-use std::rc::Rc;
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use crate::diff::{self, FieldChange, Replacement};
@@ -93,7 +95,7 @@ pub struct CodeAudit {
 /// Whether a row's code was valid on its date of service. The reason is put in words only
 /// when a report asks ([`DateCheck::reason`]): a claims extract has millions of rows, most of
 /// them valid, which a text report never shows.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct DateCheck {
     pub valid: bool,
     /// The stored release in effect on that date, if the store has one.
@@ -103,10 +105,30 @@ pub struct DateCheck {
     missing_from: Option<ReleaseId>,
     /// When no stored release was in effect: the date and the oldest stored release.
     before_oldest: Option<(NaiveDate, ReleaseId)>,
+    /// The reason in words, when the rows of a report were judged ([`Judge::rows`]): the same
+    /// few reasons come back on millions of rows, so each is written once and shared.
+    worded: Option<Arc<str>>,
 }
 
+impl PartialEq for DateCheck {
+    fn eq(&self, other: &Self) -> bool {
+        self.key() == other.key()
+    }
+}
+
+impl Eq for DateCheck {}
+
+/// What a [`DateCheck`]'s verdict and reason are made of.
+type CheckKey = (
+    bool,
+    Option<ReleaseId>,
+    Why,
+    Option<ReleaseId>,
+    Option<(NaiveDate, ReleaseId)>,
+);
+
 /// What decided a [`DateCheck`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Why {
     NotStored,
     NotYetAdded(NaiveDate),
@@ -116,6 +138,16 @@ enum Why {
 }
 
 impl DateCheck {
+    fn key(&self) -> CheckKey {
+        (
+            self.valid,
+            self.release,
+            self.why,
+            self.missing_from,
+            self.before_oldest,
+        )
+    }
+
     /// What kind of reason makes it not valid, for counting; `None` when valid.
     pub fn kind(&self) -> Option<&'static str> {
         match self.why {
@@ -129,7 +161,14 @@ impl DateCheck {
 
     /// Why, in words: "terminated 2020-06-30", "added 2006-01-01; not in 2020-04 (in effect
     /// on that date)", ...
-    pub fn reason(&self) -> String {
+    pub fn reason(&self) -> Cow<'_, str> {
+        match &self.worded {
+            Some(worded) => Cow::Borrowed(worded),
+            None => Cow::Owned(self.words()),
+        }
+    }
+
+    fn words(&self) -> String {
         let mut reason = match self.why {
             Why::NotStored => return "in no stored release".to_string(),
             Why::NotYetAdded(added) => format!("not yet added: CMS added it on {added}"),
@@ -184,11 +223,11 @@ pub struct Row {
         skip_serializing_if = "Vec::is_empty",
         serialize_with = "columns_as_map"
     )]
-    pub columns: Vec<(Rc<str>, String)>,
+    pub columns: Vec<(Arc<str>, String)>,
 }
 
 fn columns_as_map<S: serde::Serializer>(
-    columns: &[(Rc<str>, String)],
+    columns: &[(Arc<str>, String)],
     s: S,
 ) -> Result<S::Ok, S::Error> {
     s.collect_map(columns.iter().map(|(k, v)| (k.as_ref(), v)))
@@ -286,11 +325,22 @@ fn decoded(key: &str, values: &[String]) -> Vec<String> {
 
 /// The stored releases an audit reads: every one, oldest first, and which is audited.
 pub struct Releases<'a> {
-    pub all: &'a [Snapshot],
-    pub audited: usize,
+    all: &'a [Snapshot],
+    audited: usize,
+    /// The day each release took effect (asked of every dated row).
+    starts: Vec<NaiveDate>,
 }
 
-impl Releases<'_> {
+impl<'a> Releases<'a> {
+    /// `all` oldest first, not empty; `audited` an index into it.
+    pub fn new(all: &'a [Snapshot], audited: usize) -> Releases<'a> {
+        Releases {
+            all,
+            audited,
+            starts: all.iter().map(|s| s.release().first_day()).collect(),
+        }
+    }
+
     fn audited(&self) -> &Snapshot {
         &self.all[self.audited]
     }
@@ -310,9 +360,7 @@ impl Releases<'_> {
     /// Where in `all` the newest stored release in effect on `date` is (releases are stored
     /// oldest first).
     fn in_effect(&self, date: NaiveDate) -> Option<usize> {
-        let after = self
-            .all
-            .partition_point(|s| s.release().first_day() <= date);
+        let after = self.starts.partition_point(|&start| start <= date);
         after.checked_sub(1)
     }
 }
@@ -427,6 +475,7 @@ fn judge_date(known: &Known, date: NaiveDate, releases: &Releases) -> DateCheck 
         why: Why::NotStored,
         missing_from: None,
         before_oldest: None,
+        worded: None,
     };
     let Some((added, end)) = known.dates else {
         return check;
@@ -488,19 +537,26 @@ fn modifier_problem(
 /// Judges the rows of the user's file, keeping what it learns of each code.
 pub struct Judge<'a> {
     releases: &'a Releases<'a>,
-    known: HashMap<String, Known>,
-    names: Vec<Rc<str>>,
+    known: FxHashMap<Box<str>, Known>,
+    names: Vec<Arc<str>>,
+    /// Reasons already put in words (see [`DateCheck::worded`]), at most [`MAX_WORDED`].
+    worded: FxHashMap<CheckKey, Arc<str>>,
 }
+
+/// How many distinct reasons a [`Judge`] keeps in words: they are few (a code's dates, the
+/// release in effect) but for a date before the oldest stored release, which is in the words.
+const MAX_WORDED: usize = 1 << 16;
 
 impl<'a> Judge<'a> {
     pub fn new(releases: &'a Releases<'a>, input: &Input) -> Judge<'a> {
         Judge {
             releases,
-            known: HashMap::new(),
+            known: FxHashMap::default(),
+            worded: FxHashMap::default(),
             names: input
                 .extra_columns
                 .iter()
-                .map(|n| Rc::from(n.as_str()))
+                .map(|n| Arc::from(n.as_str()))
                 .collect(),
         }
     }
@@ -518,13 +574,29 @@ impl<'a> Judge<'a> {
                 Some(k) => k,
                 None => self
                     .known
-                    .entry(code.to_string())
+                    .entry(Box::from(code))
                     .or_insert_with(|| Known::of(code, releases)),
             };
             judge_date(known, d, releases)
         });
         let modifier_problem = modifier.and_then(|m| modifier_problem(m, date, releases));
         (date_check, modifier_problem)
+    }
+
+    /// `check` with its reason in words, written once for all the rows that share it.
+    fn worded(&mut self, mut check: DateCheck) -> DateCheck {
+        let key = check.key();
+        check.worded = Some(match self.worded.get(&key) {
+            Some(worded) => Arc::clone(worded),
+            None => {
+                let worded: Arc<str> = Arc::from(check.words());
+                if self.worded.len() < MAX_WORDED {
+                    self.worded.insert(key, Arc::clone(&worded));
+                }
+                worded
+            }
+        });
+        check
     }
 
     /// One line of the user's file, judged.
@@ -573,6 +645,7 @@ impl<'a> Judge<'a> {
                     continue;
                 }
                 let modifier_problem = modifier_problem.map(|(_, problem)| problem);
+                let date_check = date_check.map(|check| self.worded(check));
                 return Some(
                     lines
                         .entry()
@@ -589,15 +662,24 @@ impl<'a> Judge<'a> {
 pub const MAX_UNKNOWN_CODES: usize = 10_000;
 
 /// Judges every code of `input` against `releases` and counts its rows (the first pass over
-/// the file; no row is kept). A line that cannot be read is an error naming it.
-pub fn audit(file: &str, input: &Input, releases: &Releases) -> Result<Audit, InputError> {
+/// the file). A line that cannot be read is an error naming it. Of the rows not valid, the
+/// first `keep` are kept and returned (a report that lists no more than those needs no second
+/// pass); no other row is.
+pub fn audit(
+    file: &str,
+    input: &Input,
+    releases: &Releases,
+    keep: usize,
+) -> Result<(Audit, Vec<Row>), InputError> {
     let release = releases.audited();
     let mut judge = Judge::new(releases, input);
-    let mut codes: BTreeMap<String, CodeAudit> = BTreeMap::new();
-    let mut summary = Summary::default();
-    let mut not_valid_rows = Breakdown::default();
+    let mut codes: FxHashMap<Box<str>, CodeAudit> = FxHashMap::default();
+    let mut tally = Tally::default();
     let mut unknown = 0;
-    input.scan(release, |seen| {
+    let mut kept = Vec::new();
+    let mut lines = input.lines(release)?;
+    while let Some(seen) = lines.advance() {
+        let seen = seen?;
         let (date_check, modifier_problem) =
             judge.check(&seen.code, seen.modifier.as_deref(), seen.date);
         let code = match codes.get(seen.code.as_ref()) {
@@ -607,44 +689,146 @@ pub fn audit(file: &str, input: &Input, releases: &Releases) -> Result<Audit, In
                 if judged.status == Status::Unknown {
                     unknown += 1;
                     if unknown > MAX_UNKNOWN_CODES {
-                        return Err(input::LineProblem::TooManyUnknown {
-                            code: seen.code.into_owned(),
-                            limit: MAX_UNKNOWN_CODES,
+                        return Err(InputError::Line {
+                            file: input.name().to_string(),
+                            line: seen.line,
+                            problem: Box::new(input::LineProblem::TooManyUnknown {
+                                code: seen.code.into_owned(),
+                                limit: MAX_UNKNOWN_CODES,
+                            }),
                         });
                     }
                 }
-                codes.entry(seen.code.to_string()).or_insert(judged)
+                codes.entry(Box::from(seen.code.as_ref())).or_insert(judged)
             }
         };
+        let not_valid = tally.count(
+            Some(&seen.code),
+            code,
+            seen.date,
+            date_check.as_ref(),
+            modifier_problem.as_ref().map(|(kind, _)| *kind),
+        );
+        if !not_valid {
+            continue;
+        }
+        if kept.len() < keep {
+            let modifier_problem = modifier_problem.map(|(_, problem)| problem);
+            kept.push(judge.row_of(lines.entry()?, date_check, modifier_problem));
+        }
+    }
+    let codes: Vec<CodeAudit> = codes.into_values().collect();
+    Ok((tally.audit(file, releases, codes), kept))
+}
+
+/// The counts of an audit's rows, made as they are judged.
+#[derive(Default)]
+struct Tally {
+    summary: Summary,
+    not_valid_rows: Breakdown,
+}
+
+impl Tally {
+    /// Counts a row of `code` (judged as `judged`); whether it is not valid. `code` is `None`
+    /// when the caller counts the rows not valid by code itself.
+    fn count(
+        &mut self,
+        code: Option<&str>,
+        judged: &CodeAudit,
+        date: Option<NaiveDate>,
+        date_check: Option<&DateCheck>,
+        modifier_problem: Option<&'static str>,
+    ) -> bool {
+        let summary = &mut self.summary;
         summary.rows += 1;
-        match &date_check {
+        match date_check {
             Some(d) if d.valid => summary.valid_on_date += 1,
             Some(_) => summary.not_valid_on_date += 1,
             None => {}
         }
-        let not_valid = not_valid(date_check.as_ref(), modifier_problem.is_some());
+        let not_valid = not_valid(date_check, modifier_problem.is_some());
         summary.rows_not_valid += usize::from(not_valid);
         summary.modifier_not_valid += usize::from(modifier_problem.is_some());
-        summary.needs_attention |= needs_attention(not_valid, date_check.as_ref(), code);
+        summary.needs_attention |= needs_attention(not_valid, date_check, judged);
         if not_valid {
             let mut reasons = Vec::new();
-            reasons.extend(date_check.as_ref().and_then(DateCheck::kind));
-            reasons.extend(modifier_problem.as_ref().map(|(kind, _)| *kind));
-            not_valid_rows.count(&seen.code, &reasons, seen.date);
+            reasons.extend(date_check.and_then(DateCheck::kind));
+            reasons.extend(modifier_problem);
+            self.not_valid_rows.count(code, &reasons, date);
         }
-        Ok(())
-    })?;
-    let codes: Vec<CodeAudit> = codes.into_values().collect();
-    count_codes(&mut summary, &codes);
-    Ok(Audit {
-        schema_version: 1,
-        file: file.to_string(),
-        release: release.release(),
-        previous: releases.previous().map(Snapshot::release),
-        summary,
-        codes,
-        not_valid_rows,
-    })
+        not_valid
+    }
+
+    /// The audit of `codes` (in any order) with these counts.
+    fn audit(self, file: &str, releases: &Releases, mut codes: Vec<CodeAudit>) -> Audit {
+        codes.sort_unstable_by(|a, b| a.code.cmp(&b.code));
+        let mut summary = self.summary;
+        count_codes(&mut summary, &codes);
+        Audit {
+            schema_version: 1,
+            file: file.to_string(),
+            release: releases.audited().release(),
+            previous: releases.previous().map(Snapshot::release),
+            summary,
+            codes,
+            not_valid_rows: self.not_valid_rows,
+        }
+    }
+}
+
+/// The audit [`audit`] makes of a CSV, made from its survey (every row's code, modifier and
+/// date, read once) without reading the file again; `None` when the survey does not hold
+/// every row, found a row that does not read, or names more than [`MAX_UNKNOWN_CODES`]
+/// unknown codes: [`audit`] then reads the file and says which line is wrong.
+pub fn audit_surveyed(file: &str, survey: &input::Survey, releases: &Releases) -> Option<Audit> {
+    let rows = survey.rows.as_ref().filter(|_| survey.clean)?;
+    let judged: Vec<CodeAudit> = survey
+        .codes
+        .iter()
+        .map(|code| judge_code(code, releases))
+        .collect();
+    let unknown = judged
+        .iter()
+        .filter(|c| c.status == Status::Unknown)
+        .count();
+    if unknown > MAX_UNKNOWN_CODES {
+        return None;
+    }
+    let dated = rows.iter().any(|r| r.date.is_some());
+    let known: Vec<Option<Known>> = survey
+        .codes
+        .iter()
+        .map(|code| dated.then(|| Known::of(code, releases)))
+        .collect();
+    let mut tally = Tally::default();
+    let mut not_valid_by_code = vec![0usize; survey.codes.len()];
+    for row in rows {
+        let code = row.code as usize;
+        let date_check = row
+            .date
+            .zip(known[code].as_ref())
+            .map(|(date, known)| judge_date(known, date, releases));
+        let modifier_problem = survey
+            .modifiers
+            .get(row.modifier as usize)
+            .and_then(|m| modifier_problem(m, row.date, releases))
+            .map(|(kind, _)| kind);
+        if tally.count(
+            None,
+            &judged[code],
+            row.date,
+            date_check.as_ref(),
+            modifier_problem,
+        ) {
+            not_valid_by_code[code] += 1;
+        }
+    }
+    for (code, n) in survey.codes.iter().zip(not_valid_by_code) {
+        if n > 0 {
+            tally.not_valid_rows.by_code.insert(code.clone(), n);
+        }
+    }
+    Some(tally.audit(file, releases, judged))
 }
 
 /// The rows not valid, counted by code, by reason and by month of service: what a report too
@@ -659,12 +843,14 @@ pub struct Breakdown {
 }
 
 impl Breakdown {
-    fn count(&mut self, code: &str, reasons: &[&'static str], date: Option<NaiveDate>) {
-        match self.by_code.get_mut(code) {
-            Some(n) => *n += 1,
-            None => {
+    /// Counts a row not valid; by its code too unless `code` is `None`.
+    fn count(&mut self, code: Option<&str>, reasons: &[&'static str], date: Option<NaiveDate>) {
+        match code.map(|code| (code, self.by_code.get_mut(code))) {
+            Some((_, Some(n))) => *n += 1,
+            Some((code, None)) => {
                 self.by_code.insert(code.to_string(), 1);
             }
+            None => {}
         }
         for reason in reasons {
             *self.by_reason.entry(reason).or_default() += 1;
@@ -693,9 +879,83 @@ fn count_codes(s: &mut Summary, codes: &[CodeAudit]) {
 /// Whether `code` was valid on `date`, and the stored release in effect then (`show --on`).
 /// `all` holds every stored release, oldest first, and is not empty.
 pub fn on_date(code: &str, date: NaiveDate, all: &[Snapshot]) -> DateCheck {
-    let releases = Releases {
-        all,
-        audited: all.len().saturating_sub(1),
-    };
+    let releases = Releases::new(all, all.len().saturating_sub(1));
     judge_date(&Known::of(code, &releases), date, &releases)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::SourceInfo;
+    use crate::read::list::ListFile;
+
+    fn date(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn release(id: &str, codes: &[(&str, Option<&str>, Option<&str>)]) -> Snapshot {
+        let source = SourceInfo {
+            file: "r.txt".into(),
+            member: None,
+            sha256: String::new(),
+        };
+        let records = codes
+            .iter()
+            .map(|&(code, added, end)| {
+                let kind = if code.len() == 2 {
+                    Kind::Modifier
+                } else {
+                    Kind::Procedure
+                };
+                let mut r = Record::new(code, kind);
+                r.added_date = added.map(date);
+                r.termination_date = end.map(date);
+                r
+            })
+            .collect();
+        Snapshot::new(id.parse().unwrap(), source, records)
+    }
+
+    proptest::proptest! {
+        /// The counts made from a survey of a CSV (no second reading) are the counts the
+        /// judging pass makes, whatever the rows: codes in one release, both, none, added or
+        /// terminated around the date; modifiers known, unknown, terminated; dates before the
+        /// oldest release.
+        #[test]
+        fn counts_from_a_survey_are_the_counts_of_the_judging_pass(
+            rows in proptest::collection::vec((0..6usize, 0..4usize, 0..7000u32), 1..120),
+            audited in 0..2usize,
+        ) {
+            let all = [
+                release("2016-01", &[
+                    ("E0424", Some("1990-01-01"), None),
+                    ("E0431", Some("2016-01-01"), Some("2017-12-31")),
+                    ("K0001", Some("1994-01-01"), None),
+                    ("RR", Some("1990-01-01"), None),
+                    ("NU", Some("2016-01-01"), Some("2018-06-30")),
+                ]),
+                release("2020-01", &[
+                    ("E0424", Some("1990-01-01"), None),
+                    ("E1392", Some("2019-04-01"), None),
+                    ("K0001", Some("1994-01-01"), Some("2019-12-31")),
+                    ("RR", Some("1990-01-01"), None),
+                ]),
+            ];
+            let codes = ["E0424", "E0431", "E1392", "J9999", "K0001", "e1392"];
+            let modifiers = ["", "RR", "XX", "NU"];
+            let mut text = String::from("claim,HCPCS,MOD,DOS\n");
+            for (i, (code, modifier, day)) in rows.iter().enumerate() {
+                let d = date("2012-01-01") + chrono::Days::new(u64::from(*day));
+                text.push_str(&format!("c{i},{},{},{d}\n", codes[*code], modifiers[*modifier]));
+            }
+            let list = ListFile::from_bytes("claims.csv", text.as_bytes()).unwrap();
+            let columns = Columns { code: None, date: Some("DOS".into()) };
+            let input = input::read(list, &columns).unwrap();
+            let survey = input.survey().unwrap().unwrap();
+            let releases = Releases::new(&all, audited);
+            let surveyed = audit_surveyed("claims.csv", &survey, &releases).unwrap();
+            let (judged, _) = audit("claims.csv", &input, &releases, 0).unwrap();
+            proptest::prop_assert_eq!(surveyed, judged);
+        }
+    }
 }

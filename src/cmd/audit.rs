@@ -9,9 +9,13 @@ use hcpcs_diff::audit::{self, Columns, Releases};
 use hcpcs_diff::exit;
 use hcpcs_diff::model::ReleaseId;
 use hcpcs_diff::report;
-use hcpcs_diff::store::{Store, StoreError};
+use hcpcs_diff::store::{Store, StoreError, StoredFile};
 
 use hcpcs_diff::read::list::ListFile;
+
+/// How many rows not valid the judging pass keeps for a text, markdown or HTML report: one
+/// that lists no more needs no second pass over the file.
+const KEPT_ROWS: usize = 10_000;
 
 /// The formats an audit report comes in (no workbook: that is a changelog's).
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -57,51 +61,113 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
         code: args.column,
         date: args.date_column,
     };
-    // The file is read through once (is it text, which columns) on a second thread while the
-    // stored releases load, on every core (as `history` loads them); the file's error, if any,
-    // still comes first, then the first release that cannot be read, oldest first.
-    let (input, all) = std::thread::scope(|s| {
+    // The file is read through (is it text, which columns, and for a CSV which codes and
+    // modifiers its rows name) on a second thread while the stored releases are read and
+    // checked whole on every core; then of each release but the audited one only the records
+    // the file can ask for are parsed. The file's error, if any, still comes first, then the
+    // first release that cannot be read, oldest first.
+    let (input, survey, all, audited) = std::thread::scope(|s| -> Result<_> {
         let reading = s.spawn(|| -> Result<_, hcpcs_diff::Error> {
             let list = ListFile::open(&name, &args.file)?;
-            Ok(audit::input::read(list, &columns)?)
+            let input = audit::input::read(list, &columns)?;
+            let survey = input.survey()?;
+            Ok((input, survey))
         });
-        let all = store.releases().and_then(|releases| {
-            hcpcs_diff::par::map(&releases, |&r| store.load(r))
+        let (files, unread) = match store.releases().and_then(|releases| {
+            hcpcs_diff::par::map(&releases, |&r| store.read_file(r))
                 .into_iter()
                 .collect::<Result<Vec<_>, _>>()
-        });
-        let input = reading
+        }) {
+            Ok(files) => (files, None),
+            Err(e) => (Vec::new(), Some(e)),
+        };
+        let checked = hcpcs_diff::par::map(&files, StoredFile::check)
+            .into_iter()
+            .collect::<Result<Vec<_>, _>>();
+        let (input, survey) = reading
             .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (input, all)
-    });
-    let input = input?;
-    let all = all?;
-    if all.is_empty() {
-        return Err(StoreError::Empty.into());
-    }
-    let audited = match args.release {
-        Some(r) => all
-            .iter()
-            .position(|s| s.release() == r)
-            .ok_or(StoreError::Missing(r))?,
-        None => all.len() - 1,
-    };
-    let releases = Releases { all: &all, audited };
-    // Two passes over the file: the first judges every code and counts the rows (and finds
-    // any bad line before a report is begun), the second writes the rows as it judges them.
-    let result = audit::audit(&name, &input, &releases).map_err(hcpcs_diff::Error::from)?;
-    let mut judge = audit::Judge::new(&releases, &input);
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+        if let Some(e) = unread {
+            return Err(e.into());
+        }
+        let checked = checked?;
+        if checked.is_empty() {
+            return Err(StoreError::Empty.into());
+        }
+        let audited = match args.release {
+            Some(r) => checked
+                .iter()
+                .position(|c| c.release() == r)
+                .ok_or(StoreError::Missing(r))?,
+            None => checked.len() - 1,
+        };
+        let indexed: Vec<_> = checked.iter().enumerate().collect();
+        let all = hcpcs_diff::par::map(&indexed, |(i, c)| {
+            c.snapshot(|code| {
+                *i == audited || survey.as_ref().is_none_or(|survey| survey.names(code))
+            })
+        })
+        .into_iter()
+        .collect::<Result<Vec<_>, _>>()?;
+        Ok((input, survey, all, audited))
+    })?;
+    let releases = Releases::new(&all, audited);
     // Text, markdown and HTML list only the rows that are not valid; CSV and JSON every row.
     let only_not_valid = !matches!(args.format, AuditFormat::Csv | AuditFormat::Json);
-    let rows = &mut judge.rows(&input, only_not_valid);
-    super::emit_with(out, args.output.as_deref(), |w| match args.format {
-        AuditFormat::Text => report::audit::text(w, &result, rows, args.max_rows),
-        AuditFormat::Markdown => report::audit::markdown(w, &result, rows, args.max_rows),
-        AuditFormat::Json => report::audit::json(w, &result, rows),
-        AuditFormat::Csv => report::audit::csv(w, &result, rows),
-        AuditFormat::Html => report::audit::html(w, &result, rows, args.max_rows),
-    })?;
+    let mut write = |result: &audit::Audit, rows: &mut report::audit::Rows| {
+        super::emit_with(out, args.output.as_deref(), |w| match args.format {
+            AuditFormat::Text => report::audit::text(w, result, rows, args.max_rows),
+            AuditFormat::Markdown => report::audit::markdown(w, result, rows, args.max_rows),
+            AuditFormat::Json => report::audit::json(w, result, rows),
+            AuditFormat::Csv => report::audit::csv(w, result, rows),
+            AuditFormat::Html => report::audit::html(w, result, rows, args.max_rows),
+        })
+    };
+    // A CSV whose every row read when it was surveyed is counted from the survey, and read
+    // again once, to write its rows: nothing can fail half-way through the report but the
+    // writing itself. Any other file is judged and counted in a first pass (which finds any
+    // bad line before a report is begun), then read again for the rows its report lists
+    // beyond those the first pass kept.
+    let surveyed = survey
+        .as_ref()
+        .and_then(|survey| audit::audit_surveyed(&name, survey, &releases));
+    let result = match surveyed {
+        Some(result) => {
+            let mut judge = audit::Judge::new(&releases, &input);
+            if only_not_valid {
+                // A text report stops reading once it has listed as many rows as it shows.
+                write(&result, &mut judge.rows(&input, true))?;
+            } else {
+                // Rows are read and judged on a second thread while this one writes them.
+                hcpcs_diff::par::pipelined(
+                    || judge.rows(&input, false),
+                    |rows| write(&result, rows),
+                )?;
+            }
+            result
+        }
+        None => {
+            let keep = if only_not_valid {
+                args.max_rows.min(KEPT_ROWS)
+            } else {
+                0
+            };
+            let (result, kept) =
+                audit::audit(&name, &input, &releases, keep).map_err(hcpcs_diff::Error::from)?;
+            let all_kept =
+                kept.len() == result.summary.rows_not_valid || kept.len() >= args.max_rows;
+            if only_not_valid && all_kept {
+                write(&result, &mut kept.into_iter().map(Ok))?;
+            } else {
+                let mut judge = audit::Judge::new(&releases, &input);
+                hcpcs_diff::par::pipelined(
+                    || judge.rows(&input, only_not_valid),
+                    |rows| write(&result, rows),
+                )?;
+            }
+            result
+        }
+    };
     Ok(if result.needs_attention() {
         exit::CHANGES
     } else {

@@ -8,6 +8,7 @@
 use std::cell::RefCell;
 use std::io::{self, Write};
 
+use rustc_hash::FxHashMap;
 use serde::ser::{Error as _, SerializeSeq, SerializeStruct};
 
 use crate::audit::{Audit, CodeAudit, DateCheck, InputError, Row, Status};
@@ -395,29 +396,107 @@ pub fn json(out: &mut dyn Write, a: &Audit, rows: &mut Rows) -> io::Result<()> {
     writeln!(out)
 }
 
-/// One row per line of the user's file: its own columns first, then the audit's.
+/// One row per line of the user's file: its own columns first, then the audit's. Lines are
+/// built by hand (as `SafeWriter` would write them, see `csv::push_field`) into a buffer
+/// written out in large pieces: a claims extract makes millions of them.
 pub fn csv(out: &mut dyn Write, a: &Audit, rows: &mut Rows) -> io::Result<()> {
-    let mut w = super::csv::SafeWriter::from_writer(out);
-    // What a row says of its code, worked out once per code: claims repeat a few codes.
-    let per_code: Vec<[String; 6]> = a.codes.iter().map(code_fields).collect();
+    use super::csv::push_field;
+    // What a row says of its code, written once per code: claims repeat a few codes.
+    let per_code: FxHashMap<&str, (&CodeAudit, Vec<u8>, Option<String>)> = a
+        .codes
+        .iter()
+        .map(|c| {
+            let mut fields = Vec::new();
+            for field in code_fields(c) {
+                fields.push(b',');
+                push_field(&mut fields, &field);
+            }
+            let unknown = (c.status == Status::Unknown).then(|| status_words(c));
+            (c.code.as_str(), (c, fields, unknown))
+        })
+        .collect();
+    let record = |buf: &mut Vec<u8>, fields: &mut dyn Iterator<Item = &str>| {
+        for (i, field) in fields.enumerate() {
+            if i > 0 {
+                buf.push(b',');
+            }
+            push_field(buf, field);
+        }
+        buf.push(b'\n');
+    };
+    let mut buf = Vec::with_capacity(1 << 17);
     let mut header = true;
+    let mut reason = String::new();
     for r in rows {
         let r = r.map_err(io::Error::other)?;
         if header {
             // Every row holds the same columns, in the file's order.
             let extra = r.columns.iter().map(|(k, _)| k.as_ref());
-            w.write_record(extra.chain(CSV_COLUMNS))?;
+            record(&mut buf, &mut extra.chain(CSV_COLUMNS));
             header = false;
         }
-        let Ok(i) = a.codes.binary_search_by(|c| c.code.as_str().cmp(&r.code)) else {
+        let Some((_, fields, unknown)) = per_code.get(r.code.as_str()) else {
             continue;
         };
-        csv_row(&mut w, &r, &a.codes[i], &per_code[i])?;
+        for (_, v) in &r.columns {
+            push_field(&mut buf, v);
+            buf.push(b',');
+        }
+        let check = r.date_check.as_ref();
+        reason.clear();
+        let because = check.map(DateCheck::reason);
+        for part in because
+            .as_deref()
+            .into_iter()
+            .chain(r.modifier_problem.as_deref())
+            .chain(unknown.as_deref())
+        {
+            if !reason.is_empty() {
+                reason.push_str("; ");
+            }
+            reason.push_str(part);
+        }
+        let line = r.line.to_string();
+        let release = check.and_then(|d| d.release).map(|r| r.to_string());
+        let valid = match check {
+            Some(d) if d.valid => "true",
+            Some(_) => "false",
+            None => "",
+        };
+        record(
+            &mut buf,
+            &mut [
+                line.as_str(),
+                &r.given,
+                &r.code,
+                r.modifier.as_deref().unwrap_or_default(),
+            ]
+            .into_iter(),
+        );
+        // The code's fields go in before the line end `record` wrote.
+        buf.pop();
+        buf.extend_from_slice(fields);
+        buf.push(b',');
+        record(
+            &mut buf,
+            &mut [
+                r.date.as_deref().unwrap_or_default(),
+                valid,
+                &reason,
+                release.as_deref().unwrap_or_default(),
+            ]
+            .into_iter(),
+        );
+        if buf.len() >= 1 << 16 {
+            out.write_all(&buf)?;
+            buf.clear();
+        }
     }
     if header {
-        w.write_record(CSV_COLUMNS)?;
+        record(&mut buf, &mut CSV_COLUMNS.into_iter());
     }
-    w.flush()
+    out.write_all(&buf)?;
+    out.flush()
 }
 
 const CSV_COLUMNS: [&str; 14] = [
@@ -454,41 +533,6 @@ fn code_fields(c: &CodeAudit) -> [String; 6] {
             .unwrap_or_default(),
         instead.join("; "),
     ]
-}
-
-/// One line of the user's file: its own columns, then the audit's, field by field.
-fn csv_row<W: Write>(
-    w: &mut super::csv::SafeWriter<W>,
-    r: &Row,
-    c: &CodeAudit,
-    code_fields: &[String; 6],
-) -> csv::Result<()> {
-    for (_, v) in &r.columns {
-        w.write_field(v)?;
-    }
-    let check = r.date_check.as_ref();
-    let because = check.map(DateCheck::reason);
-    let mut reason: Vec<&str> = because.as_deref().into_iter().collect();
-    reason.extend(r.modifier_problem.as_deref());
-    let unknown = (c.status == Status::Unknown).then(|| status_words(c));
-    reason.extend(unknown.as_deref());
-    w.write_field(r.line.to_string())?;
-    w.write_field(&r.given)?;
-    w.write_field(&r.code)?;
-    w.write_field(r.modifier.as_deref().unwrap_or_default())?;
-    for field in code_fields {
-        w.write_field(field)?;
-    }
-    w.write_field(r.date.as_deref().unwrap_or_default())?;
-    w.write_field(match check {
-        Some(d) if d.valid => "true",
-        Some(_) => "false",
-        None => "",
-    })?;
-    w.write_field(reason.join("; "))?;
-    let release = check.and_then(|d| d.release).map(|r| r.to_string());
-    w.write_field(release.unwrap_or_default())?;
-    w.end_record()
 }
 
 /// The statuses a by-section count has a column for, in the order of the summary line.

@@ -15,8 +15,22 @@ use crate::fs::write_atomically;
 use crate::model::{Provenance, ReleaseId, SCHEMA_VERSION, Snapshot, SourceInfo};
 
 pub use corrections::Added;
+pub use file::Checked;
 use file::Lines;
 pub use revisions::{BadRevisionId, Revision, RevisionId, looks_earlier};
+
+/// A stored release's file as read, not yet checked ([`Store::read_file`]).
+pub struct StoredFile {
+    file: String,
+    bytes: Vec<u8>,
+}
+
+impl StoredFile {
+    /// The file checked whole, as [`Store::load`] checks it, its records not yet parsed.
+    pub fn check(&self) -> Result<Checked<'_>, StoreError> {
+        Checked::new(&self.file, &self.bytes)
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -371,6 +385,13 @@ impl Store {
             _ => Self::io(&path)(e),
         })?;
         Ok((path.display().to_string(), bytes))
+    }
+
+    /// A stored release's file read whole but not yet checked or parsed: `StoredFile::check`
+    /// checks it as `load` does and parses only the records asked for.
+    pub fn read_file(&self, release: ReleaseId) -> Result<StoredFile, StoreError> {
+        let (file, bytes) = self.read(release)?;
+        Ok(StoredFile { file, bytes })
     }
 
     pub fn load(&self, release: ReleaseId) -> Result<Snapshot, StoreError> {
