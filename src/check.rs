@@ -116,30 +116,14 @@ fn keep_corrections(
         .collect())
 }
 
-/// Runs `job` holding the store's lock. A job that fails leaves no trace of having taken the
-/// lock: the store folder, its `.lock` and `downloads/` folder are removed again if they were
-/// not there before (a folder only if empty), so that a failed command changes nothing.
+/// Runs `job` holding the store's lock; a job that fails leaves no trace of having taken it
+/// (see `StoreLock`).
 fn locked<T>(store: &Store, job: impl FnOnce() -> Result<T, Error>) -> Result<T, Error> {
-    let dir = store.dir().to_path_buf();
-    let lock_file = dir.join(".lock");
-    let downloads = store.downloads();
-    let found = [dir.exists(), lock_file.exists(), downloads.exists()];
     let lock = store.lock()?;
     let result = job();
-    if result.is_err() {
-        // Removed while still held: a run waiting for it then finds its file gone and takes
-        // the lock anew (see `Store::lock`).
-        if !found[2] {
-            let _ = std::fs::remove_dir(&downloads);
-        }
-        if !found[1] {
-            let _ = std::fs::remove_file(&lock_file);
-        }
-        if !found[0] {
-            let _ = std::fs::remove_dir(&dir);
-        }
+    if result.is_ok() {
+        lock.succeeded();
     }
-    drop(lock);
     result
 }
 

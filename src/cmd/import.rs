@@ -82,7 +82,7 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write, err: &mut dyn Write) 
         }
     };
     // One writer at a time: a second import of the release waits here, then finds it stored.
-    let _lock = store.lock()?;
+    let lock = store.lock()?;
     if args.apply_corrections {
         loaded.snapshot = apply_corrections(store, loaded.snapshot, &corrections, args.force, out)?;
     }
@@ -91,6 +91,7 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write, err: &mut dyn Write) 
     let planned = store.plan_save(&loaded.snapshot, args.force)?;
     let kept = store.add_corrections_replacing(p.release, corrections, args.force)?;
     let saved = store.commit(planned)?;
+    lock.succeeded();
     let verb = verb(&saved, &loaded.snapshot.provenance.source, err)?;
     let n = loaded.warnings.len();
     let mut said = Vec::new();
@@ -167,11 +168,12 @@ fn keep_corrections(
         !files.is_empty(),
         "{name}: holds no corrections file (a name with 'correction' in it)"
     );
-    let _lock = store.lock()?;
+    let lock = store.lock()?;
     if !store.releases()?.contains(&release) {
         return Err(hcpcs_diff::store::StoreError::Missing(release).into());
     }
     let kept = store.add_corrections_replacing(release, files, force)?;
+    lock.succeeded();
     let mut said = Vec::new();
     say_kept(&mut said, release, &kept)?;
     super::say_stored(out, &said);
