@@ -7,6 +7,7 @@ mod corrections;
 mod file;
 mod revisions;
 mod stream;
+mod undo;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -17,6 +18,7 @@ use crate::model::{Provenance, ReleaseId, SCHEMA_VERSION, Snapshot, SourceInfo};
 pub use corrections::Added;
 use file::Lines;
 pub use revisions::{BadRevisionId, Revision, RevisionId, looks_earlier};
+pub use undo::Undo;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

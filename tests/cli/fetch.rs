@@ -1328,3 +1328,49 @@ fn a_webhook_that_answers_too_late_gets_the_message_once() {
     assert!(err.contains("/hook: 3 attempt(s) failed; last: "), "{err}");
     assert_eq!(work.store_state(), before);
 }
+
+/// Two quarters found at once (April and July) are stored all or nothing: when July cannot be
+/// kept (its corrections, or its zip, cannot be written: a folder stands in the way), April,
+/// whose zip and snapshot were already written, is taken back too, and the store is byte for
+/// byte as it was: exit 2 means nothing changed, and the next run does the whole job.
+#[test]
+fn check_finding_two_quarters_stores_both_or_neither() {
+    const E0424: &str = "Stationary compressed gaseous oxygen system, rental";
+    let april = release_zip("2006");
+    let july = edited_zip(&[(E0424, &E0424.replace("rental", "leased"))]);
+    let cms = serve(move |path, _| {
+        let zip = |month: &str| format!("/files/zip/{month}-2005-alpha-numeric-hcpcs-file.zip");
+        match path {
+            p if p == zip("april") => Reply::Body(april.clone()),
+            p if p == zip("july") => Reply::Body(july.clone()),
+            _ => Reply::Status(404),
+        }
+    });
+    for blocked in [
+        "2005-07.corrections.json",
+        "downloads/july-2005-alpha-numeric-hcpcs-file.zip",
+    ] {
+        let work = store_with_january();
+        let blocker = work.store().join(blocked);
+        std::fs::create_dir_all(&blocker).unwrap();
+        std::fs::write(blocker.join("in-the-way"), b"x").unwrap();
+        let before = work.store_state();
+        let check = || {
+            let mut c = work.cmd();
+            c.args(["check", "--base-url", &cms.base, "--today", "2005-08-15"]);
+            c
+        };
+        let out = check().assert().code(2);
+        assert_eq!(work.store_state(), before, "{blocked}: {}", stderr(&out));
+        assert!(!work.store().join("revisions").exists(), "{blocked}");
+
+        std::fs::remove_dir_all(&blocker).unwrap();
+        let out = check().assert().code(1);
+        assert!(
+            stderr(&out).starts_with("imported 2005-04, 2005-07\n"),
+            "{}",
+            stderr(&out)
+        );
+        assert!(work.store().join("2005-07.jsonl").is_file());
+    }
+}
