@@ -63,6 +63,24 @@ impl Fetched {
         let zip = self.download.keep_in(&store.downloads(), &records)?;
         Ok((zip, self.snapshot, self.corrections))
     }
+
+    /// Every file of the store that keeping this release as `saved` may write: its zip (and
+    /// the one a re-post moves aside), its corrections and its snapshot (and the revision it
+    /// moves aside).
+    fn touches(&self, store: &Store, saved: &Saved) -> Vec<PathBuf> {
+        let release = self.snapshot.release();
+        let name = &self.download.file_name;
+        let mut paths = vec![store.corrections_path(release), store.path_of(release)];
+        for suffix in ["", ".sha256", ".posting.json"] {
+            paths.push(store.downloads().join(format!("{name}{suffix}")));
+            if let Saved::Revision { number, kept, .. } = saved {
+                let dir = store.revisions_dir(release);
+                paths.push(dir.join(format!("{}.{name}{suffix}", number - 1)));
+                paths.push(kept.clone());
+            }
+        }
+        paths
+    }
 }
 
 /// What is left to store of a fetched release once its zip is kept: where the zip went, the
@@ -71,22 +89,29 @@ type ZipKept = (PathBuf, Snapshot, Result<Vec<CorrectionsFile>, Error>);
 
 /// Keeps the zips in the store's downloads folder, then each release's corrections and
 /// snapshot: a snapshot is what makes a release count as done, so it is written last, once
-/// its zip is safe. A stored release whose content cannot be stored is refused before anything
-/// is kept. Returns what was kept of the corrections, in words (`said`).
+/// its zip is safe. Every snapshot is checked (and serialized) before anything is kept, and
+/// what is kept is all or nothing: a failure keeping any release (a zip, corrections or
+/// snapshot that cannot be written) puts back every file the run wrote, the releases before it
+/// too, so that exit 2 leaves the store as it was. Returns what was kept of the corrections,
+/// in words (`said`).
 fn keep(store: &Store, fetched: Vec<Fetched>) -> Result<Vec<String>, Error> {
-    let mut outcomes = Vec::new();
+    let mut planned = Vec::new();
     for f in &fetched {
-        outcomes.push(store.check_save(&f.snapshot, false)?);
+        planned.push(store.plan_save(&f.snapshot, false)?);
     }
+    let touched = fetched.iter().zip(&planned);
+    let undo = store.undo_for(touched.flat_map(|(f, p)| f.touches(store, &p.saved)))?;
     let mut kept = Vec::new();
-    for (f, saved) in fetched.into_iter().zip(&outcomes) {
-        kept.push(f.keep_zip(store, saved)?);
+    for (f, planned) in fetched.into_iter().zip(planned) {
+        let (_, snapshot, corrections) = f.keep_zip(store, &planned.saved)?;
+        kept.push((snapshot.release(), corrections, planned));
     }
     let mut said = Vec::new();
-    for (_, snapshot, corrections) in kept {
-        said.extend(keep_corrections(store, snapshot.release(), corrections)?);
-        store.save(&snapshot, false)?;
+    for (release, corrections, planned) in kept {
+        said.extend(keep_corrections(store, release, corrections)?);
+        store.commit(planned)?;
     }
+    undo.finish();
     Ok(said)
 }
 
@@ -116,30 +141,14 @@ fn keep_corrections(
         .collect())
 }
 
-/// Runs `job` holding the store's lock. A job that fails leaves no trace of having taken the
-/// lock: the store folder, its `.lock` and `downloads/` folder are removed again if they were
-/// not there before (a folder only if empty), so that a failed command changes nothing.
+/// Runs `job` holding the store's lock; a job that fails leaves no trace of having taken it
+/// (see `StoreLock`).
 fn locked<T>(store: &Store, job: impl FnOnce() -> Result<T, Error>) -> Result<T, Error> {
-    let dir = store.dir().to_path_buf();
-    let lock_file = dir.join(".lock");
-    let downloads = store.downloads();
-    let found = [dir.exists(), lock_file.exists(), downloads.exists()];
     let lock = store.lock()?;
     let result = job();
-    if result.is_err() {
-        // Removed while still held: a run waiting for it then finds its file gone and takes
-        // the lock anew (see `Store::lock`).
-        if !found[2] {
-            let _ = std::fs::remove_dir(&downloads);
-        }
-        if !found[1] {
-            let _ = std::fs::remove_file(&lock_file);
-        }
-        if !found[0] {
-            let _ = std::fs::remove_dir(&dir);
-        }
+    if result.is_ok() {
+        lock.succeeded();
     }
-    drop(lock);
     result
 }
 
@@ -178,11 +187,13 @@ fn fetch_locked(
         fetched.download.sha256.clone(),
         fetched.snapshot.provenance.counts,
     );
-    let planned = store.check_save(&fetched.snapshot, force)?;
-    let (zip, snapshot, corrections) = fetched.keep_zip(store, &planned)?;
+    let planned = store.plan_save(&fetched.snapshot, force)?;
+    let undo = store.undo_for(fetched.touches(store, &planned.saved))?;
+    let (zip, _, corrections) = fetched.keep_zip(store, &planned.saved)?;
     // Last: the snapshot, once the zip and the corrections are safe (see `keep`).
     let said = keep_corrections(store, release, corrections)?;
-    let saved = store.save(&snapshot, force)?;
+    let saved = store.commit(planned)?;
+    undo.finish();
     Ok(FetchOutcome {
         release,
         url,

@@ -249,10 +249,7 @@ pub fn load_source(file: source::SourceFile, options: ReadOptions) -> Result<Loa
     if normalized.records.is_empty() {
         return Err(ReadError::file(&display, error::FileProblem::NoRecords).into());
     }
-    let by_name = member
-        .as_deref()
-        .and_then(|m| source::release_from_name(m).map(|r| (r, m)))
-        .or_else(|| source::release_from_name(&name).map(|r| (r, name.as_str())));
+    let by_name = source::release_from_names(member.as_deref(), &name);
     let doubts = Doubts {
         content: source::release_from_content(&normalized.records),
         latest: source::latest_date(&normalized.records),
@@ -262,8 +259,7 @@ pub fn load_source(file: source::SourceFile, options: ReadOptions) -> Result<Loa
         (Some(r), by_name) => {
             // The release as given wins; where the name or the records say otherwise, or it
             // is from the future, that is said.
-            let named = by_name.map(|(n, name)| (n, name.to_string()));
-            for problem in doubts.of_given(r, named) {
+            for problem in doubts.of_given(r, by_name) {
                 normalized.warnings.push(Warning {
                     at: error::Location::ReleaseId,
                     field: None,
@@ -281,7 +277,7 @@ pub fn load_source(file: source::SourceFile, options: ReadOptions) -> Result<Loa
                     problem,
                 });
             }
-            (r, ReleaseFrom::Name(name.to_string()))
+            (r, ReleaseFrom::Name(name))
         }
         (None, None) => match doubts.content {
             Some(r) => {

@@ -70,9 +70,12 @@ pub(super) fn recheck(
     let new = &fetched.snapshot.provenance;
     if new.records == current.records && new.records_sha256 == current.records_sha256 {
         let mut outcome = nothing_new(store, newest, options, "re-zipped, the same records")?;
-        // The new zip is kept, and with it any corrections file CMS added to it.
+        // The new zip is kept, and with it any corrections file CMS added to it: both or
+        // neither.
+        let undo = store.undo_for(fetched.touches(store, &Saved::Unchanged))?;
         let (_, _, corrections) = fetched.keep_zip(store, &Saved::Unchanged)?;
         let said = super::keep_corrections(store, newest, corrections)?;
+        undo.finish();
         if let CheckOutcome::NothingNew { posting, .. } = &mut outcome {
             for line in said {
                 posting.push_str("; ");

@@ -82,15 +82,24 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write, err: &mut dyn Write) 
         }
     };
     // One writer at a time: a second import of the release waits here, then finds it stored.
-    let _lock = store.lock()?;
+    let lock = store.lock()?;
     if args.apply_corrections {
         loaded.snapshot = apply_corrections(store, loaded.snapshot, &corrections, args.force, out)?;
     }
     let p = &loaded.snapshot.provenance;
-    // Checked first, so a refused import keeps nothing; the snapshot is written last.
+    // Checked first, so a refused import keeps nothing; the snapshot is written last. The
+    // corrections and the snapshot are kept both or neither: a snapshot that cannot be written
+    // puts back the corrections file (one `--force` replaced, damaged, among them).
     let planned = store.plan_save(&loaded.snapshot, args.force)?;
+    let mut touched = vec![store.corrections_path(p.release), store.path_of(p.release)];
+    if let Saved::Revision { kept, .. } = &planned.saved {
+        touched.push(kept.clone());
+    }
+    let undo = store.undo_for(touched)?;
     let kept = store.add_corrections_replacing(p.release, corrections, args.force)?;
     let saved = store.commit(planned)?;
+    undo.finish();
+    lock.succeeded();
     let verb = verb(&saved, &loaded.snapshot.provenance.source, err)?;
     let n = loaded.warnings.len();
     let mut said = Vec::new();
@@ -167,11 +176,12 @@ fn keep_corrections(
         !files.is_empty(),
         "{name}: holds no corrections file (a name with 'correction' in it)"
     );
-    let _lock = store.lock()?;
+    let lock = store.lock()?;
     if !store.releases()?.contains(&release) {
         return Err(hcpcs_diff::store::StoreError::Missing(release).into());
     }
     let kept = store.add_corrections_replacing(release, files, force)?;
+    lock.succeeded();
     let mut said = Vec::new();
     say_kept(&mut said, release, &kept)?;
     super::say_stored(out, &said);

@@ -75,6 +75,11 @@ pub enum FetchError {
         attempts: u32,
         message: String,
     },
+    #[error(
+        "{url}: sent, but no answer came ({message}); the message may have been delivered, so \
+         it is not sent again (it could be posted twice)"
+    )]
+    MaybeDelivered { url: String, message: String },
     #[error("{url}: not complete after {secs} s (--deadline)")]
     Deadline { url: String, secs: u64 },
     #[error("{url}: larger than the {limit}-byte limit")]
@@ -749,9 +754,12 @@ fn get_text(
     Some(String::from_utf8_lossy(&page).into_owned())
 }
 
-/// POSTs `body` (of `content_type`) to `url` (a webhook), retried as a download is (5xx
-/// answers and connection errors, `retries` times with a doubling wait, within the deadline);
-/// any other answer but 2xx is an error at once.
+/// POSTs `body` (of `content_type`) to `url` (a webhook). A message is posted once: it is sent
+/// again only when it certainly did not arrive (the connection could not be made) or the server
+/// said so (a 5xx or 429 answer), `retries` times with a doubling wait, within the deadline. A
+/// request that was sent and then failed (no answer within the timeout, a connection broken
+/// mid-answer) is an error at once, saying the message may have been delivered: sending it
+/// again could post it twice. Any other answer but 2xx is an error at once.
 pub fn post(
     url: &str,
     content_type: &str,
@@ -769,15 +777,21 @@ pub fn post(
             .send();
         let status = match sent {
             Ok(response) => response.status(),
-            Err(e) => {
+            Err(e) if e.is_connect() => {
                 last = error_chain(&e);
                 continue;
+            }
+            Err(e) => {
+                return Err(FetchError::MaybeDelivered {
+                    url: url.to_string(),
+                    message: error_chain(&e),
+                });
             }
         };
         if status.is_success() {
             return Ok(());
         }
-        if !status.is_server_error() {
+        if !status.is_server_error() && status != reqwest::StatusCode::TOO_MANY_REQUESTS {
             return Err(FetchError::Status {
                 url: url.to_string(),
                 status: status.as_u16(),

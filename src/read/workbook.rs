@@ -24,7 +24,8 @@ pub struct Sheet {
 }
 
 /// A cell read as empty because it holds no value: an error value (`#NAME?`: Excel took the
-/// text for a formula it could not work out) or a formula whose result was never saved.
+/// text for a formula it could not work out) or a formula whose result was never saved. A
+/// formula whose saved result is the empty string has a value, the empty string.
 pub struct Unread {
     /// 1-based, as a spreadsheet program numbers it.
     pub row: usize,
@@ -34,16 +35,20 @@ pub struct Unread {
 }
 
 /// What an error value or a formula without its result holds; `None` for a cell with a value.
+/// What calamine lets each format tell: in an xlsx, a formula cell (`<f>`) with no `<v>` is
+/// `Empty`, and one whose saved result is the empty string (`t="str"`, `<v></v>`) is an empty
+/// `String`, a value like any other. In an `.xls`, a FORMULA record always carries its result
+/// (a number, a boolean, an error, the empty string) except a string result, which is in the
+/// STRING record after it: a formula without that record has no value in the sheet's range.
 fn unread(value: &Data, formula: bool) -> Option<String> {
     match value {
         Data::Error(e) => Some(format!("an error value ({e}), not a value")),
-        Data::Empty if formula => Some("a formula with no saved result".to_string()),
-        Data::String(s) if formula && s.is_empty() => {
-            Some("a formula with no saved result".to_string())
-        }
+        Data::Empty if formula => Some(NO_RESULT.to_string()),
         _ => None,
     }
 }
+
+const NO_RESULT: &str = "a formula with no saved result";
 
 /// A 0-based column as a spreadsheet program names it: A, ..., Z, AA, ...
 fn column_letters(mut column: usize) -> String {
@@ -130,13 +135,27 @@ fn xls_sheets_unguarded(file: &str, bytes: &[u8]) -> Result<Vec<Sheet>, ReadErro
     let bytes = super::legacy::repack(bytes).map_err(|e| bad(file)(e.to_string()))?;
     let mut wb: Xls<_> = open_workbook_from_rs(Cursor::new(bytes))
         .map_err(|e: calamine::XlsError| bad(file)(e.to_string()))?;
-    Ok(wb
-        .worksheets()
+    let sheets = wb.worksheets();
+    Ok(sheets
         .into_iter()
         .map(|(name, range)| {
             let first_row = range.start().map_or(0, |(r, _)| r as usize);
             let first_column = range.start().map_or(0, |(_, c)| c as usize);
-            let mut unread_cells = Vec::new();
+            // Each formula whose cell holds no value (see `unread`); the range of formulas is
+            // no larger than the sheet's (`legacy::repack` bounded that).
+            let formulas = wb.worksheet_formula(&name).unwrap_or_default();
+            let (formula_row, formula_column) = formulas.start().unwrap_or((0, 0));
+            let mut unread_cells: Vec<Unread> = formulas
+                .used_cells()
+                .map(|(r, c, _)| (formula_row + r as u32, formula_column + c as u32))
+                .filter(|&(_, c)| (c as usize) < MAX_COLUMNS)
+                .filter(|&at| range.get_value(at).is_none_or(|v| *v == Data::Empty))
+                .map(|(r, c)| Unread {
+                    row: r as usize + 1,
+                    column: c as usize,
+                    problem: NO_RESULT.to_string(),
+                })
+                .collect();
             let (numbers, cells) = range
                 .rows()
                 .enumerate()
@@ -162,6 +181,7 @@ fn xls_sheets_unguarded(file: &str, bytes: &[u8]) -> Result<Vec<Sheet>, ReadErro
                     (number, row)
                 })
                 .unzip();
+            unread_cells.sort_by_key(|cell| (cell.row, cell.column));
             Sheet {
                 name,
                 numbers,

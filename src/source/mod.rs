@@ -369,12 +369,54 @@ pub fn corrections_files(path: &Path) -> Result<Vec<(String, Vec<u8>)>, ReadErro
 /// The release a file name says, e.g. `HCPC2025_JAN_ANWEB_12172024.txt` → 2025-01,
 /// `HCPC17_CONTR_ANWEB.txt` → 2017-01, `12anweb.zip` → 2012-01, `october-2025-...` → 2025-10.
 pub fn release_from_name(name: &str) -> Option<ReleaseId> {
-    let base = name.rsplit('/').next().unwrap_or(name).to_ascii_lowercase();
-    let year = four_digit_year(&base).or_else(|| two_digit_year(&base))?;
-    let month = month_token(&base)
-        .or_else(|| numbered_month(&base, year))
-        .unwrap_or(1);
-    ReleaseId::new(year, month)
+    release_from_names(None, name).map(|(release, _)| release)
+}
+
+/// The release the names of a release file say: `member` (a zip's member or a folder's file,
+/// `inner.zip/member` when it was in a zip in a folder) inside `container` (the file or folder
+/// the user named). The year comes from the innermost name that gives one; the month from that
+/// name or, when it names none, from the nearest name holding it that names no other year: CMS
+/// names the quarter on the zip (`april-2020-alpha-numeric-hcpcs-file.zip`) and, in some years,
+/// only the year on the text inside (`HCPC2020_ANWEB.txt`). A quarter no name gives is January.
+/// Returns the release and the names it was read from, for messages.
+pub fn release_from_names(member: Option<&str>, container: &str) -> Option<(ReleaseId, String)> {
+    // Innermost first: the member's own name, then what holds it.
+    let mut names: Vec<&str> = member.map_or_else(Vec::new, |m| m.rsplit('/').collect());
+    names.push(container);
+    let names: Vec<&str> = names.into_iter().filter(|n| !n.is_empty()).collect();
+    let lower: Vec<String> = names.iter().map(|n| base_name(n)).collect();
+    let (at, year) = lower
+        .iter()
+        .enumerate()
+        .find_map(|(i, n)| name_year(n).map(|year| (i, year)))?;
+    let month = lower[at..]
+        .iter()
+        .enumerate()
+        .take_while(|(k, n)| *k == 0 || name_year(n).is_none_or(|y| y == year))
+        .find_map(|(k, n)| name_month(n, year).map(|month| (at + k, month)));
+    let said = match month {
+        Some((from, _)) if from != at => format!("{} in {}", names[at], names[from]),
+        _ => names[at].to_string(),
+    };
+    let month = month.map_or(1, |(_, month)| month);
+    ReleaseId::new(year, month).map(|release| (release, said))
+}
+
+/// A name's last part (a path's file name), in lower case.
+fn base_name(name: &str) -> String {
+    name.rsplit(['/', '\\'])
+        .next()
+        .unwrap_or(name)
+        .to_ascii_lowercase()
+}
+
+fn name_year(base: &str) -> Option<u16> {
+    four_digit_year(base).or_else(|| two_digit_year(base))
+}
+
+/// The month a name gives: a month's name (`april`, `JAN`) or `YYYY-MM` after the year.
+fn name_month(base: &str, year: u16) -> Option<u8> {
+    month_token(base).or_else(|| numbered_month(base, year))
 }
 
 fn digit_runs(s: &str) -> impl Iterator<Item = (usize, &str)> {
@@ -409,16 +451,20 @@ fn two_digit_year(s: &str) -> Option<u16> {
 }
 
 /// The month of a name written `YYYY-MM` or `YYYY_MM` (a folder named for its release, as
-/// `2020-04`): two digits from 01 to 12 right after the year, and no digit after them.
+/// `2020-04`): two digits from 01 to 12 right after the year, and no digit after them; at any
+/// place the year is written, not only the first (`hcpcs2020-update-2020-07`).
 fn numbered_month(s: &str, year: u16) -> Option<u8> {
-    let at = s.find(&year.to_string())? + 4;
-    let rest = s.get(at..)?.strip_prefix(['-', '_'])?;
-    let digits = rest.get(..2)?;
-    let after = rest[2..].chars().next();
-    if !digits.bytes().all(|b| b.is_ascii_digit()) || after.is_some_and(|c| c.is_ascii_digit()) {
-        return None;
-    }
-    digits.parse().ok().filter(|m| (1..=12).contains(m))
+    let year = year.to_string();
+    s.match_indices(&year).find_map(|(at, _)| {
+        let rest = s.get(at + 4..)?.strip_prefix(['-', '_'])?;
+        let digits = rest.get(..2)?;
+        let after = rest[2..].chars().next();
+        if !digits.bytes().all(|b| b.is_ascii_digit()) || after.is_some_and(|c| c.is_ascii_digit())
+        {
+            return None;
+        }
+        digits.parse().ok().filter(|m| (1..=12).contains(m))
+    })
 }
 
 fn month_token(s: &str) -> Option<u8> {
@@ -505,5 +551,68 @@ mod tests {
             );
         }
         assert_eq!(release_from_name("anweb.xlsx"), None);
+    }
+
+    /// A member named only with its year takes the quarter from what holds it (the zip CMS
+    /// named for the quarter, a folder named `YYYY-MM`), unless that names another year; the
+    /// month is looked for at every place the year is written.
+    #[test]
+    fn a_member_named_only_with_its_year_takes_the_month_from_its_container() {
+        let cases = [
+            (
+                Some("HCPC2020_ANWEB.txt"),
+                "april-2020-alpha-numeric-hcpcs-file.zip",
+                "2020-04",
+                "HCPC2020_ANWEB.txt in april-2020-alpha-numeric-hcpcs-file.zip",
+            ),
+            (
+                Some("HCPC2020_ANWEB.txt"),
+                "2020-07",
+                "2020-07",
+                "HCPC2020_ANWEB.txt in 2020-07",
+            ),
+            (
+                Some("october-2020-alpha-numeric-hcpcs-file.zip/HCPC2020_ANWEB.txt"),
+                "mirror",
+                "2020-10",
+                "HCPC2020_ANWEB.txt in october-2020-alpha-numeric-hcpcs-file.zip",
+            ),
+            // The member's own month wins; a container of another year gives no month.
+            (
+                Some("HCPC2025_JAN_ANWEB_12172024.txt"),
+                "april-2025-alpha-numeric-hcpcs-file.zip",
+                "2025-01",
+                "HCPC2025_JAN_ANWEB_12172024.txt",
+            ),
+            (
+                Some("HCPC2020_ANWEB.txt"),
+                "april-2021-alpha-numeric-hcpcs-file.zip",
+                "2020-01",
+                "HCPC2020_ANWEB.txt",
+            ),
+            (
+                Some("HCPC2020_ANWEB_w_disclaimer.txt"),
+                "2020-Alpha-Numeric-HCPCS-File.zip",
+                "2020-01",
+                "HCPC2020_ANWEB_w_disclaimer.txt",
+            ),
+            // A member naming no year: the container's name, year and month.
+            (Some("anweb.xlsx"), "2020-04", "2020-04", "2020-04"),
+            (
+                None,
+                "hcpcs2020-update-2020-07",
+                "2020-07",
+                "hcpcs2020-update-2020-07",
+            ),
+        ];
+        for (member, container, want, said) in cases {
+            let (release, from) = release_from_names(member, container).unwrap();
+            assert_eq!(
+                (release.to_string().as_str(), from.as_str()),
+                (want, said),
+                "{member:?} in {container}"
+            );
+        }
+        assert_eq!(release_from_names(Some("anweb.xlsx"), "mirror"), None);
     }
 }

@@ -7,6 +7,7 @@ mod corrections;
 mod file;
 mod revisions;
 mod stream;
+mod undo;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -18,6 +19,7 @@ pub use corrections::Added;
 pub use file::Checked;
 use file::Lines;
 pub use revisions::{BadRevisionId, Revision, RevisionId, looks_earlier};
+pub use undo::Undo;
 
 /// A stored release's file as read, not yet checked ([`Store::read_file`]).
 pub struct StoredFile {
@@ -148,7 +150,50 @@ pub struct Store {
     on_wait: fn(&str),
 }
 
-/// The process named in a lock file, for messages.
+/// The store held by one run (`Store::lock`), until dropped. A run that fails, dropping it
+/// without calling `succeeded`, leaves no trace of having taken the lock: the store folder, its
+/// `.lock` and its `downloads/` folder are removed again if they were not there before (a
+/// folder only if empty), so that a failed command changes nothing, whichever command it is.
+#[must_use = "the store is held until this is dropped"]
+#[derive(Debug)]
+pub struct StoreLock {
+    /// Let go of (`None`) only once the clean-up is done.
+    file: Option<std::fs::File>,
+    dir: PathBuf,
+    /// Whether the store folder, its `.lock` and `downloads/` were there before.
+    found: [bool; 3],
+    succeeded: bool,
+}
+
+impl StoreLock {
+    /// The run worked: what it made stays when the lock is let go.
+    pub fn succeeded(mut self) {
+        self.succeeded = true;
+    }
+}
+
+impl Drop for StoreLock {
+    fn drop(&mut self) {
+        if self.succeeded {
+            return;
+        }
+        // Removed while still held: a run waiting for it then finds its file gone and takes
+        // the lock anew (see `Store::lock`).
+        let [dir, lock_file, downloads] = self.found;
+        if !downloads {
+            let _ = std::fs::remove_dir(self.dir.join("downloads"));
+        }
+        if !lock_file {
+            let _ = std::fs::remove_file(self.dir.join(".lock"));
+        }
+        if !dir {
+            let _ = std::fs::remove_dir(&self.dir);
+        }
+        // The lock itself goes with the file, after the clean-up.
+        drop(self.file.take());
+    }
+}
+
 /// Whether the open `file` is still the one at `path` (not removed, nor replaced).
 fn is_same_file(file: &std::fs::File, path: &Path) -> bool {
     #[cfg(unix)]
@@ -166,6 +211,7 @@ fn is_same_file(file: &std::fs::File, path: &Path) -> bool {
     }
 }
 
+/// The process named in a lock file, for messages.
 fn holder(path: &Path) -> String {
     match std::fs::read_to_string(path) {
         Ok(pid) if !pid.trim().is_empty() => format!("process {}", pid.trim()),
@@ -206,8 +252,24 @@ impl Store {
 
     /// Holds the store for one run: a second run waits until the first has finished, saying
     /// so, for at most the lock wait. The lock is the operating system's (flock): a run that
-    /// died holds nothing, so a stale `.lock` never blocks.
-    pub fn lock(&self) -> Result<std::fs::File, StoreError> {
+    /// died holds nothing, so a stale `.lock` never blocks. A run that fails leaves no trace of
+    /// having taken it (see `StoreLock`).
+    pub fn lock(&self) -> Result<StoreLock, StoreError> {
+        let lock_file = self.dir.join(".lock");
+        let downloads = self.downloads();
+        // Whatever of these was not there is removed again by a run that fails (see `Drop`).
+        let found = [self.dir.exists(), lock_file.exists(), downloads.exists()];
+        // A lock not taken removes nothing: another run may hold it.
+        let file = self.take_lock()?;
+        Ok(StoreLock {
+            file: Some(file),
+            dir: self.dir.clone(),
+            found,
+            succeeded: false,
+        })
+    }
+
+    fn take_lock(&self) -> Result<std::fs::File, StoreError> {
         std::fs::create_dir_all(&self.dir).map_err(Self::io(&self.dir))?;
         let path = self.dir.join(".lock");
         let open = || {

@@ -485,3 +485,64 @@ fn a_folder_named_yyyy_mm_is_that_release_not_january() {
     assert!(work.store().join("2006-04.jsonl").exists());
     assert!(!work.store().join("2006-01.jsonl").exists());
 }
+
+/// A release file named only with its year (`HCPC2006_ANWEB.txt`) inside a zip CMS named for
+/// the quarter (`april-2006-...zip`), or in a folder named `2006-07`, or in such a zip in a
+/// mirror folder: the quarter comes from what holds it. It was read as 2006-01 and stored the
+/// quarter as a new revision of January's.
+#[test]
+fn a_member_named_only_with_its_year_takes_the_quarter_from_its_zip_or_folder() {
+    let work = work_with_store();
+    let text = fixture_text();
+    let zip = work.write(
+        "april-2006-alpha-numeric-hcpcs-file.zip",
+        zip_of(&[("HCPC2006_ANWEB.txt", text.as_bytes())]),
+    );
+    let folder = work.path("2006-07");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(folder.join("HCPC2006_ANWEB.txt"), &text).unwrap();
+    // The month after the year's second mention, not its first.
+    let update = work.path("hcpcs2006-update-2006-10");
+    std::fs::create_dir_all(&update).unwrap();
+    std::fs::write(update.join("anweb.txt"), &text).unwrap();
+    let mirror = work.path("mirror");
+    std::fs::create_dir_all(&mirror).unwrap();
+    std::fs::write(
+        mirror.join("october-2006-alpha-numeric-hcpcs-file.zip"),
+        zip_of(&[("HCPC2006_ANWEB.txt", text.as_bytes())]),
+    )
+    .unwrap();
+    for (source, release, container) in [
+        (&zip, "2006-04", "april-2006-alpha-numeric-hcpcs-file.zip"),
+        (&folder, "2006-07", "2006-07"),
+        (
+            &mirror,
+            "2006-10",
+            "october-2006-alpha-numeric-hcpcs-file.zip",
+        ),
+    ] {
+        let out = work.cmd().arg("import").arg(source).assert().success();
+        assert!(
+            stdout(&out).contains(&format!(
+                ": release {release} (from the name HCPC2006_ANWEB.txt in {container}): "
+            )),
+            "{}",
+            stdout(&out)
+        );
+        assert!(work.store().join(format!("{release}.jsonl")).exists());
+    }
+    // Stored as 2006-10 already (from the mirror): the same records, unchanged.
+    let out = work.cmd().arg("import").arg(&update).assert().success();
+    assert!(
+        stdout(&out).contains(": release 2006-10 (from the name hcpcs2006-update-2006-10): "),
+        "{}",
+        stdout(&out)
+    );
+    for release in ["2006-04", "2006-07", "2006-10"] {
+        assert!(
+            work.store().join(format!("{release}.jsonl")).exists(),
+            "{release}"
+        );
+    }
+    assert!(!work.store().join("2006-01.jsonl").exists());
+}

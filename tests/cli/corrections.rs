@@ -534,3 +534,35 @@ fn the_advice_for_a_damaged_corrections_file_repairs_it() {
         .success();
     assert_eq!(std::fs::read(&kept).unwrap(), good);
 }
+
+/// `import --force` replaces a damaged corrections file, but its snapshot then cannot be
+/// written (a file size limit, `ulimit -f`, stops the write as a full disk would): exit 2, and
+/// the store is as it was, the damaged file still there to repair, not replaced by an empty
+/// list beside the old snapshot.
+#[cfg(unix)]
+#[test]
+fn an_import_whose_snapshot_cannot_be_written_keeps_the_corrections_as_they_were() {
+    let work = oxygen();
+    let kept = work.store().join("2006-01.corrections.json");
+    std::fs::write(&kept, "{bad").unwrap();
+    let before = work.store_state();
+    // 2005's file as 2006-01: a snapshot that differs, which --force writes over the stored
+    // one; the limit (512 or 1024 bytes) lets the lock and a corrections file through, not it.
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(r#"ulimit -f 1 && trap '' XFSZ && exec "$0" "$@""#)
+        .arg(env!("CARGO_BIN_EXE_hcpcs-diff"))
+        .arg("--store")
+        .arg(work.store())
+        .arg("import")
+        .arg(fixture("oxygen/2005"))
+        .args(["--release", "2006-01", "--force"])
+        .env_remove("HCPCS_DIFF_STORE")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("2006-01.jsonl"), "{err}");
+    assert_eq!(work.store_state(), before, "{err}");
+    assert_eq!(std::fs::read(&kept).unwrap(), b"{bad");
+}

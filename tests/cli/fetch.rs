@@ -577,17 +577,16 @@ fn a_failing_webhook_keeps_the_changelog_stores_nothing_so_the_next_run_tries_ag
     assert!(work.store().join("2005-04.jsonl").is_file());
 }
 
-/// A webhook that fails twice, then answers: retried as downloads are (`--retries`), the run
+/// A webhook that fails twice (429, 503), then answers: retried as downloads are (`--retries`), the run
 /// succeeds and the webhook got the changeset once answered.
 #[test]
 fn a_webhook_failing_then_answering_is_retried() {
     let cms = cms_with_april();
-    let hook = serve(|_, n| {
-        if n < 2 {
-            Reply::Status(503)
-        } else {
-            Reply::Body(b"ok".to_vec())
-        }
+    // Too many requests (429), then a server error: both say the message was not taken.
+    let hook = serve(|_, n| match n {
+        0 => Reply::Status(429),
+        1 => Reply::Status(503),
+        _ => Reply::Body(b"ok".to_vec()),
     });
     let work = store_with_january();
     let notify = format!("{}/hook", hook.base);
@@ -1232,5 +1231,146 @@ fn check_notifies_a_chat_webhook_in_its_own_format() {
                 assert_eq!(v["summary"]["added"], 1);
             }
         }
+    }
+}
+
+/// A webhook on a raw socket that reads each POST whole and never answers, keeping the
+/// connection open until the client lets it go; connections are taken one at a time, in the
+/// order they came. Returns its URL and a way to stop it and get the POST bodies it read.
+fn silent_hook() -> (String, impl FnOnce() -> Vec<Vec<u8>>) {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = std::thread::spawn(move || {
+        let mut posts = Vec::new();
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { continue };
+            let mut reader = BufReader::new(stream);
+            let mut request_line = String::new();
+            let _ = reader.read_line(&mut request_line);
+            if request_line.starts_with("STOP") {
+                return posts;
+            }
+            let mut length = 0;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some((name, value)) = line.split_once(':')
+                    && name.eq_ignore_ascii_case("content-length")
+                {
+                    length = value.trim().parse().unwrap();
+                }
+            }
+            let mut body = vec![0; length];
+            reader.read_exact(&mut body).unwrap();
+            posts.push(body);
+            // No answer: wait until the client gives up and closes the connection.
+            let mut rest = Vec::new();
+            let _ = reader.read_to_end(&mut rest);
+        }
+        posts
+    });
+    let stop = move || {
+        // Taken after every connection before it: once the server reads this, it has read
+        // every POST the run made.
+        let mut stream = std::net::TcpStream::connect(addr).unwrap();
+        stream.write_all(b"STOP\r\n").unwrap();
+        server.join().unwrap()
+    };
+    (format!("http://{addr}/hook"), stop)
+}
+
+/// A webhook that got the message but answers after `--timeout`: the message may have been
+/// delivered, so it is not sent again (a chat would show it twice): exit 2 at once, saying so,
+/// the changelog written and nothing stored. A webhook that cannot be reached at all (nothing
+/// listening) is tried `--retries` more times: that message certainly did not arrive.
+#[test]
+fn a_webhook_that_answers_too_late_gets_the_message_once() {
+    let cms = cms_with_april();
+    let work = store_with_january();
+    let before = work.store_state();
+    let (url, stop) = silent_hook();
+    let out = work
+        .cmd()
+        .args(["check", "--base-url", &cms.base, "--notify", &url])
+        .args(["--retries", "2", "--timeout", "1"])
+        .assert()
+        .code(2);
+    let posts = stop();
+    assert_eq!(
+        posts.len(),
+        1,
+        "the message was posted {} times",
+        posts.len()
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains("/hook: sent, but no answer came (")
+            && err.contains("the message may have been delivered"),
+        "{err}"
+    );
+    assert!(stdout(&out).starts_with("HCPCS 2005-01 -> 2005-04\n"));
+    assert_eq!(work.store_state(), before);
+
+    // Nothing listening: refused before anything was sent, so tried again.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/hook", closed.local_addr().unwrap());
+    drop(closed);
+    let out = work
+        .cmd()
+        .args(["check", "--base-url", &cms.base, "--notify", &url])
+        .args(["--retries", "2"])
+        .assert()
+        .code(2);
+    let err = stderr(&out);
+    assert!(err.contains("/hook: 3 attempt(s) failed; last: "), "{err}");
+    assert_eq!(work.store_state(), before);
+}
+
+/// Two quarters found at once (April and July) are stored all or nothing: when July cannot be
+/// kept (its corrections, or its zip, cannot be written: a folder stands in the way), April,
+/// whose zip and snapshot were already written, is taken back too, and the store is byte for
+/// byte as it was: exit 2 means nothing changed, and the next run does the whole job.
+#[test]
+fn check_finding_two_quarters_stores_both_or_neither() {
+    const E0424: &str = "Stationary compressed gaseous oxygen system, rental";
+    let april = release_zip("2006");
+    let july = edited_zip(&[(E0424, &E0424.replace("rental", "leased"))]);
+    let cms = serve(move |path, _| {
+        let zip = |month: &str| format!("/files/zip/{month}-2005-alpha-numeric-hcpcs-file.zip");
+        match path {
+            p if p == zip("april") => Reply::Body(april.clone()),
+            p if p == zip("july") => Reply::Body(july.clone()),
+            _ => Reply::Status(404),
+        }
+    });
+    for blocked in [
+        "2005-07.corrections.json",
+        "downloads/july-2005-alpha-numeric-hcpcs-file.zip",
+    ] {
+        let work = store_with_january();
+        let blocker = work.store().join(blocked);
+        std::fs::create_dir_all(&blocker).unwrap();
+        std::fs::write(blocker.join("in-the-way"), b"x").unwrap();
+        let before = work.store_state();
+        let check = || {
+            let mut c = work.cmd();
+            c.args(["check", "--base-url", &cms.base, "--today", "2005-08-15"]);
+            c
+        };
+        let out = check().assert().code(2);
+        assert_eq!(work.store_state(), before, "{blocked}: {}", stderr(&out));
+        assert!(!work.store().join("revisions").exists(), "{blocked}");
+
+        std::fs::remove_dir_all(&blocker).unwrap();
+        let out = check().assert().code(1);
+        assert!(
+            stderr(&out).starts_with("imported 2005-04, 2005-07\n"),
+            "{}",
+            stderr(&out)
+        );
+        assert!(work.store().join("2005-07.jsonl").is_file());
     }
 }

@@ -1384,10 +1384,32 @@ fn fetch_finds_the_zips_cms_named_before_2016_in_a_mirror_folder() {
     }
 }
 
-/// A workbook cell without a value to read: a formula whose result was never saved, and an
-/// error value (Excel took a description ending "- homemix" for a formula and saved
-/// `#NAME?`). Each is read as empty with a warning naming sheet, row and column, and is an
-/// error with `--strict`; neither becomes a description without a word.
+/// `xlsx` with its first sheet's XML edited by `edit`.
+fn with_sheet_xml_edited(xlsx: &[u8], edit: impl Fn(String) -> String) -> Vec<u8> {
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(xlsx)).unwrap();
+    let mut parts = Vec::new();
+    for i in 0..archive.len() {
+        let mut part = archive.by_index(i).unwrap();
+        let name = part.name().unwrap().into_owned();
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut part, &mut bytes).unwrap();
+        if name == "xl/worksheets/sheet1.xml" {
+            bytes = edit(String::from_utf8(bytes).unwrap()).into_bytes();
+        }
+        parts.push((name, bytes));
+    }
+    let parts: Vec<(&str, &[u8])> = parts
+        .iter()
+        .map(|(n, b)| (n.as_str(), b.as_slice()))
+        .collect();
+    zip_of(&parts)
+}
+
+/// A workbook cell without a value to read: a formula whose result was never saved (no `<v>`
+/// in the sheet's XML), and an error value (Excel took a description ending "- homemix" for a
+/// formula and saved `#NAME?`). Each is read as empty with a warning naming sheet, row and
+/// column, and is an error with `--strict`; neither becomes a description without a word. A
+/// formula whose saved result is the empty string has a value, and says nothing.
 #[test]
 fn a_formula_without_its_result_and_an_error_value_are_warnings_naming_the_cell() {
     let records = sample();
@@ -1403,6 +1425,16 @@ fn a_formula_without_its_result_and_an_error_value_are_warnings_naming_the_cell(
             rust_xlsxwriter::Formula::new("=-homemix").set_result("#NAME?"),
         )
         .unwrap();
+        // An empty cross-reference worked out by a formula: its saved result is "".
+        ws.write_formula(top + 3, column("XREF5"), "=IF(FALSE,\"x\",\"\")")
+            .unwrap();
+    });
+    // The first formula's result taken out, as a writer that never calculates leaves it.
+    let xlsx = with_sheet_xml_edited(&xlsx, |xml| {
+        let at = xml.find("Ambulance").unwrap();
+        let result = at + xml[at..].find("<v></v>").unwrap();
+        assert!(xml[at..result].ends_with("</f>"), "{xml}");
+        format!("{}{}", &xml[..result], &xml[result + "<v></v>".len()..])
     });
     let work = Work::new();
     let path = work.write("anweb.xlsx", xlsx);
@@ -1439,4 +1471,90 @@ fn a_formula_without_its_result_and_an_error_value_are_warnings_naming_the_cell(
             ),
         ]
     );
+}
+
+/// A BIFF8 record: its type, length and data.
+fn biff_record(kind: u16, data: &[u8]) -> Vec<u8> {
+    let mut out = kind.to_le_bytes().to_vec();
+    out.extend((data.len() as u16).to_le_bytes());
+    out.extend(data);
+    out
+}
+
+/// A FORMULA record for `=""` at `row` and `col` (0-based), with `result` as its 8-byte saved
+/// value: `[0, .., 0xFF, 0xFF]` says the result is a string, in a STRING record that should
+/// follow; `[3, .., 0xFF, 0xFF]` says it is the empty string.
+fn formula_record(row: u16, col: u16, result: [u8; 8]) -> Vec<u8> {
+    let mut data = row.to_le_bytes().to_vec();
+    data.extend(col.to_le_bytes());
+    data.extend(15u16.to_le_bytes());
+    data.extend(result);
+    data.extend([0; 6]);
+    // The expression: an empty string constant (PtgStr).
+    data.extend(3u16.to_le_bytes());
+    data.extend([0x17, 0, 0]);
+    biff_record(0x0006, &data)
+}
+
+/// The `.xls` at `path` with `records` added to its last sheet, before that sheet's EOF.
+fn xls_with_records(path: &std::path::Path, records: &[Vec<u8>]) -> Vec<u8> {
+    use std::io::{Read, Write};
+    let mut book = cfb::open(path).unwrap();
+    let mut stream = Vec::new();
+    book.open_stream("Workbook")
+        .unwrap()
+        .read_to_end(&mut stream)
+        .unwrap();
+    let (mut at, mut last_eof) = (0, None);
+    while at + 4 <= stream.len() {
+        let kind = u16::from_le_bytes([stream[at], stream[at + 1]]);
+        let len = usize::from(u16::from_le_bytes([stream[at + 2], stream[at + 3]]));
+        if kind == 0x000A {
+            last_eof = Some(at);
+        }
+        at += 4 + len;
+    }
+    let eof = last_eof.unwrap();
+    let stream = [&stream[..eof], &records.concat(), &stream[eof..]].concat();
+    let mut out =
+        cfb::CompoundFile::create_with_version(cfb::Version::V3, std::io::Cursor::new(Vec::new()))
+            .unwrap();
+    out.create_stream("Workbook")
+        .unwrap()
+        .write_all(&stream)
+        .unwrap();
+    out.flush().unwrap();
+    out.into_inner().into_inner()
+}
+
+/// In an `.xls`, a FORMULA record carries its saved result, but a string result is in the
+/// STRING record after it: a formula without one has no value, which is a warning naming the
+/// cell, as in an xlsx; a formula whose saved result is the empty string has a value and says
+/// nothing.
+#[test]
+fn an_xls_formula_without_its_result_is_a_warning_and_an_empty_result_is_a_value() {
+    const STRING: [u8; 8] = [0, 0, 0, 0, 0, 0, 0xFF, 0xFF];
+    const EMPTY_STRING: [u8; 8] = [3, 0, 0, 0, 0, 0, 0xFF, 0xFF];
+    // A0998's first row (row 4), its X-Ref2 and X-Ref3 columns (AA and AB), both empty.
+    let xls = xls_with_records(
+        &fixture("xls/12anweb.xls"),
+        &[
+            formula_record(3, 26, EMPTY_STRING),
+            formula_record(3, 27, STRING),
+        ],
+    );
+    let work = Work::new();
+    let path = work.write("12anweb.xls", xls);
+    let out = work.cmd().arg("import").arg(&path).assert().success();
+    assert_eq!(
+        stderr(&out),
+        "warning: 12anweb.xls: sheet 'PUF___2012_Web_File' row 4: column AB (X-Ref3): a formula \
+         with no saved result; read as empty\n"
+    );
+    let stored = Store::new(work.store()).load(release("2012-01")).unwrap();
+    let want: Vec<Record> = upper_case(sample())
+        .into_iter()
+        .filter(|r| XLS_CODES.contains(&r.code.as_str()))
+        .collect();
+    assert_same(&stored.records, &want, "12anweb.xls");
 }

@@ -530,3 +530,46 @@ fn a_live_lock_is_waited_on_for_a_bounded_time_and_a_stale_one_never_blocks() {
         .assert()
         .success();
 }
+
+/// A command that fails after taking the lock of a store folder it created leaves no folder
+/// behind (nor its `.lock`), whichever command it is: `import --corrections` for a release
+/// that is not stored, and an `import --apply-corrections` whose standard output is a closed
+/// pipe.
+#[test]
+fn a_failing_import_leaves_no_store_folder_it_created() {
+    let work = Work::new();
+    let corrections = work.write(
+        "2005-corrections.txt",
+        "\t2005 HCPCS CORRECTIONS\t\t\r\n\t\t\t\r\nCODE\tACTION\tEFF DATE\tXREF CODE\r\n\
+         K0738\tDiscontinue \t01/01/2006\tE1392\r\n",
+    );
+    let out = work
+        .cmd()
+        .args(["import", "--corrections"])
+        .arg(&corrections)
+        .args(["--release", "2005-01"])
+        .assert()
+        .code(2);
+    assert!(
+        stderr(&out).contains("release 2005-01 is not in the store"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!work.store().exists(), "the store folder stayed");
+
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_hcpcs-diff"))
+        .arg("--store")
+        .arg(work.store())
+        .args(["import", "--apply-corrections"])
+        .arg(fixture("oxygen/2005"))
+        .env_remove("HCPCS_DIFF_STORE")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::from(writer))
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(2));
+    assert!(!work.store().exists(), "the store folder stayed");
+}
