@@ -88,6 +88,96 @@ where
     })
 }
 
+/// `work` on each item of `items` on every core (each thread with its own `state`), and
+/// `sink` taking the results in the items' order, on this thread, as they come: a few items
+/// are in hand at once (read ahead, being worked, or waiting for one before them), so memory
+/// stays bounded however many there are. The first error, from an item, `work` or `sink`,
+/// ends it all. Where the system refuses every thread, the items are worked here in turn.
+pub fn ordered<T, S, R, E>(
+    items: impl Iterator<Item = Result<T, E>>,
+    state: impl Fn() -> S + Sync,
+    work: impl Fn(&mut S, T) -> Result<R, E> + Sync,
+    mut sink: impl FnMut(R) -> Result<(), E>,
+) -> Result<(), E>
+where
+    T: Send,
+    R: Send,
+    E: Send,
+{
+    use std::sync::mpsc::{channel, sync_channel};
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let (todo, todo_received) = sync_channel::<(usize, T)>(threads);
+    let todo_received = Mutex::new(todo_received);
+    let (done_sender, done) = channel::<(usize, Result<R, E>)>();
+    std::thread::scope(|scope| {
+        let todo = todo;
+        let mut workers = 0;
+        for _ in 0..threads {
+            let (done_sender, todo_received, state, work) =
+                (done_sender.clone(), &todo_received, &state, &work);
+            let spawned = std::thread::Builder::new().spawn_scoped(scope, move || {
+                let mut state = state();
+                loop {
+                    let next = lock(todo_received).recv();
+                    let Ok((i, item)) = next else { break };
+                    if done_sender.send((i, work(&mut state, item))).is_err() {
+                        break;
+                    }
+                }
+            });
+            workers += usize::from(spawned.is_ok());
+        }
+        drop(done_sender);
+        if workers == 0 {
+            drop(todo);
+            let mut state = state();
+            for item in items {
+                sink(work(&mut state, item?)?)?;
+            }
+            return Ok(());
+        }
+        let ahead = 2 * workers + 2;
+        let mut items = items.fuse();
+        let (mut sent, mut next) = (0usize, 0usize);
+        let mut waiting = std::collections::BTreeMap::new();
+        // Dropping `todo` on the way out (an error included) ends the workers.
+        loop {
+            while sent - next < ahead {
+                match items.next() {
+                    None => break,
+                    Some(item) => {
+                        // A worker gone (it cannot be, but for a panic, re-raised at the end
+                        // of the scope) leaves the item to this thread.
+                        match todo.send((sent, item?)) {
+                            Ok(()) => {}
+                            Err(std::sync::mpsc::SendError((i, item))) => {
+                                waiting.insert(i, work(&mut state(), item));
+                            }
+                        }
+                        sent += 1;
+                    }
+                }
+            }
+            if next == sent {
+                return Ok(());
+            }
+            if !waiting.contains_key(&next) {
+                match done.recv() {
+                    Ok((i, result)) => {
+                        waiting.insert(i, result);
+                    }
+                    // Every worker gone: a panic, which the scope raises again.
+                    Err(_) => return Ok(()),
+                }
+            }
+            while let Some(result) = waiting.remove(&next) {
+                next += 1;
+                sink(result?)?;
+            }
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,7 +12,7 @@ use rustc_hash::FxHashMap;
 
 use crate::diff::CodeRange;
 use crate::model::{ReleaseId, Snapshot, codes};
-use crate::read::list::{Bounded, ListError, ListFile, ListLines, MAX_CODE_CHARS, shown};
+use crate::read::list::{Bounded, ListError, ListFile, ListLines, MAX_CODE_CHARS, SKIPPED, shown};
 
 /// Header names taken for the code column, compared without case, spaces, `_` or `-`.
 const CODE_HEADERS: &[&str] = &[
@@ -195,7 +195,74 @@ impl Input {
         Ok(Lines {
             list: &self.list,
             source,
+            line_offset: 0,
         })
+    }
+
+    /// The lines of one block of a CSV ([`Input::blocks`]), numbered as in the whole file.
+    pub fn block_lines<'a>(&'a self, block: Block) -> Option<Lines<'a>> {
+        let layout = self.layout.as_ref()?;
+        Some(Lines {
+            list: &self.list,
+            source: Source::Csv {
+                reader: Box::new(csv_reader(Bounded::passing(block.bytes))),
+                record: csv::ByteRecord::new(),
+                layout,
+                header: block.first,
+            },
+            line_offset: block.line - 1,
+        })
+    }
+
+    /// A surveyed CSV read again in blocks of about [`BLOCK_BYTES`], each cut where the survey
+    /// found a record to begin, for rows judged and written on every core. Every byte is
+    /// checked against the survey's: a file changed since is an error naming it (after the
+    /// last block, which is when it is known).
+    pub fn blocks<'a>(
+        &'a self,
+        survey: &'a Survey,
+    ) -> Result<impl Iterator<Item = Result<Block, InputError>> + 'a, InputError> {
+        let mut reader = self.list.reader(true)?;
+        let mut crc = crc32fast::Hasher::new();
+        let mut at = 0u64;
+        let mut cuts = survey.cuts.iter().copied().chain([(survey.bytes, 0)]);
+        let mut first = true;
+        let mut line = 1usize;
+        let mut done = false;
+        let changed = || {
+            InputError::from(ListError::Changed {
+                file: self.list.name().to_string(),
+            })
+        };
+        Ok(std::iter::from_fn(move || {
+            if done {
+                return None;
+            }
+            let Some((end, next_line)) = cuts.next() else {
+                done = true;
+                // Nothing may follow the last byte the survey read.
+                let mut more = [0u8; 1];
+                let ended = matches!(reader.read(&mut more), Ok(0));
+                return (!ended || crc.clone().finalize() != survey.crc).then(|| Err(changed()));
+            };
+            let mut bytes = Vec::with_capacity((end - at) as usize);
+            if let Err(e) = (&mut reader).take(end - at).read_to_end(&mut bytes) {
+                done = true;
+                return Some(Err(self.list.error(e).into()));
+            }
+            if bytes.len() as u64 != end - at {
+                done = true;
+                return Some(Err(changed()));
+            }
+            crc.update(&bytes);
+            let block = Block {
+                bytes,
+                line: std::mem::replace(&mut line, next_line),
+                first: std::mem::take(&mut first),
+            };
+            at = end;
+            Some(Ok(block))
+        }))
     }
 
     /// Hands `seen` each line that names a code, in file order; stops at the first line that
@@ -230,7 +297,11 @@ impl Input {
         let Some(layout) = &self.layout else {
             return Ok(None);
         };
-        let mut reader = csv_reader(self.list.reader(true)?);
+        let mut reader = csv_reader(Checksummed {
+            inner: self.list.reader(true)?,
+            crc: crc32fast::Hasher::new(),
+            bytes: 0,
+        });
         let mut record = csv::ByteRecord::new();
         let mut header = true;
         let mut survey = Survey {
@@ -240,9 +311,13 @@ impl Input {
             modifier_ids: FxHashMap::default(),
             rows: Some(Vec::new()),
             clean: true,
+            cuts: Vec::new(),
+            bytes: 0,
+            crc: 0,
         };
+        let mut next_cut = BLOCK_BYTES;
         loop {
-            match reader.read_byte_record(&mut record) {
+            match next_record(&mut reader, &mut record) {
                 Ok(true) => {}
                 Ok(false) => break,
                 Err(_) => {
@@ -257,6 +332,12 @@ impl Input {
                 survey.clean = false;
                 break;
             };
+            if let Some(at) = record.position()
+                && at.byte() >= next_cut
+            {
+                survey.cuts.push((at.byte(), at.line() as usize));
+                next_cut = at.byte().saturating_add(BLOCK_BYTES);
+            }
             let code = survey.id(Named::Code, &seen.code);
             let modifier = seen.modifier.map(|m| survey.id(Named::Modifier, &m));
             if let Some(rows) = &mut survey.rows {
@@ -274,6 +355,9 @@ impl Input {
                 return Ok(None);
             }
         }
+        let read = reader.into_inner();
+        survey.bytes = read.bytes;
+        survey.crc = read.crc.finalize();
         Ok(Some(survey))
     }
 
@@ -286,7 +370,7 @@ impl Input {
                 let mut record = csv::ByteRecord::new();
                 let mut records = 0;
                 while records < 2 {
-                    match reader.read_byte_record(&mut record) {
+                    match next_record(&mut reader, &mut record) {
                         Ok(true) => records += 1,
                         Ok(false) => break,
                         // The line is named when the rows are read.
@@ -313,6 +397,40 @@ pub struct Survey {
     /// Every row reads: a report may be written as the rows are judged, with no line that
     /// could fail half-way through it.
     pub clean: bool,
+    /// Where blocks of about [`BLOCK_BYTES`] begin after the first: the byte (as the file
+    /// reads with CRLF made LF and no byte-order mark) and line of the record that opens each.
+    cuts: Vec<(u64, usize)>,
+    /// How many bytes were read, and their CRC-32, once the survey has read to the end.
+    bytes: u64,
+    crc: u32,
+}
+
+/// About how many bytes of a CSV a block holds ([`Input::blocks`]).
+pub const BLOCK_BYTES: u64 = 256 * 1024;
+
+/// A part of a CSV cut at a record's start, to be read on its own ([`Input::block_lines`]).
+pub struct Block {
+    bytes: Vec<u8>,
+    /// The file's line that opens it.
+    line: usize,
+    /// The file's first block, which opens with the header.
+    first: bool,
+}
+
+/// A reader that keeps the CRC-32 and the count of the bytes read through it.
+struct Checksummed<R> {
+    inner: R,
+    crc: crc32fast::Hasher,
+    bytes: u64,
+}
+
+impl<R: Read> Read for Checksummed<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.crc.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
 }
 
 /// Whether a value a survey names is a row's code or its modifier.
@@ -364,6 +482,8 @@ pub const MAX_SURVEYED_ROWS: usize = 1 << 22;
 pub struct Lines<'a> {
     list: &'a ListFile,
     source: Source<'a>,
+    /// Lines of the file before the part read (see [`Input::block_lines`]).
+    line_offset: usize,
 }
 
 /// The watch-list line moved to: its number, the code or range as written, and for a range
@@ -505,7 +625,7 @@ impl Lines<'_> {
                 header,
             } => {
                 loop {
-                    match reader.read_byte_record(record) {
+                    match next_record(reader, record) {
                         Ok(true) => {}
                         Ok(false) => return None,
                         Err(e) => return Some(Err(csv_error(list, e))),
@@ -514,7 +634,7 @@ impl Lines<'_> {
                         break;
                     }
                 }
-                let line = record.position().map_or(0, |p| p.line() as usize);
+                let line = self.line_offset + record.position().map_or(0, |p| p.line() as usize);
                 Some(match layout.parts(list, record) {
                     Ok((seen, _)) => Ok(Seen { line, ..seen }),
                     Err(problem) => Err(error(line, problem)),
@@ -541,7 +661,7 @@ impl Lines<'_> {
                 None => entry(current.line, &current.given),
             }),
             Source::Csv { record, layout, .. } => {
-                let line = record.position().map_or(0, |p| p.line() as usize);
+                let line = self.line_offset + record.position().map_or(0, |p| p.line() as usize);
                 layout
                     .entry(self.list, record, line)
                     .map_err(|problem| InputError::Line {
@@ -637,7 +757,13 @@ fn is_csv(list: &ListFile) -> Result<bool, ListError> {
         let text = list.text(&line);
         let text = text.trim();
         if !text.is_empty() && !text.starts_with('#') {
-            return Ok(text.contains(','));
+            // A watch list's comment may hold commas (`E1392  # rental, oxygen`): a line that
+            // names one code (or range) before its `#` is a watch list's, whatever follows.
+            let before = text.split('#').next().unwrap_or_default().trim();
+            let names_a_code = !before.contains(',')
+                && (as_range(before).is_some()
+                    || codes::is_procedure_code(&split_modifier(before).0));
+            return Ok(text.contains(',') && !names_a_code);
         }
     }
 }
@@ -690,9 +816,27 @@ fn entry(line: usize, given: &str) -> Entry {
 /// the file walk it the same way).
 fn csv_reader<R: Read>(reader: R) -> csv::Reader<R> {
     csv::ReaderBuilder::new()
-        .comment(Some(b'#'))
         .has_headers(false)
+        // A blank or comment line is a record of one field (see `next_record`): each row's
+        // number of fields is checked against the header's in `Layout::parts`.
+        .flexible(true)
         .from_reader(reader)
+}
+
+/// The next record of a CSV read through a `Bounded` reader, past its blank and comment lines
+/// (each a record of [`SKIPPED`] there, so that the csv crate counts their lines).
+fn next_record<R: Read>(
+    reader: &mut csv::Reader<R>,
+    record: &mut csv::ByteRecord,
+) -> csv::Result<bool> {
+    loop {
+        if !reader.read_byte_record(record)? {
+            return Ok(false);
+        }
+        if !(record.len() == 1 && &record[0] == SKIPPED) {
+            return Ok(true);
+        }
+    }
 }
 
 /// The header's names, quoted for a message (each cut short, at most a dozen of them).
@@ -758,6 +902,13 @@ impl Layout {
         list: &ListFile,
         record: &'r csv::ByteRecord,
     ) -> Result<(Seen<'r>, (Cow<'r, str>, Option<Cow<'r, str>>)), LineProblem> {
+        if record.len() != self.headers.len() {
+            return Err(LineProblem::NotCsvRow(format!(
+                "{} fields, the header has {}",
+                record.len(),
+                self.headers.len()
+            )));
+        }
         let field = |i: usize| trimmed(list.text(record.get(i).unwrap_or(b"")));
         let header = |i: usize| self.headers[i].clone();
         let given = field(self.code);
@@ -851,7 +1002,7 @@ fn csv_layout(list: &ListFile, columns: &Columns) -> Result<Layout, InputError> 
     };
     let mut reader = csv_reader(list.reader(true)?);
     let mut record = csv::ByteRecord::new();
-    let headers: Vec<String> = match reader.read_byte_record(&mut record) {
+    let headers: Vec<String> = match next_record(&mut reader, &mut record) {
         Ok(true) => record
             .iter()
             .map(|h| list.text(h).trim().to_string())

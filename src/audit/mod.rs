@@ -19,7 +19,7 @@ use crate::model::codes;
 use crate::model::fields::field;
 use crate::model::{Kind, Record, ReleaseId, Snapshot};
 
-pub use input::{Columns, Entry, Input, InputError};
+pub use input::{Block, Columns, Entry, Input, InputError};
 
 /// A code's standing in the audited release.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -627,15 +627,22 @@ impl<'a> Judge<'a> {
         only_not_valid: bool,
     ) -> impl Iterator<Item = Result<Row, InputError>> + 'j {
         // A file that cannot be opened again is one error, then the end of the rows.
-        let mut lines = match input.lines(self.releases.audited()) {
-            Ok(lines) => Ok(lines),
-            Err(e) => Err(Some(e)),
+        let (lines, error) = match input.lines(self.releases.audited()) {
+            Ok(lines) => (Some(lines), None),
+            Err(e) => (None, Some(e)),
         };
+        let rows = lines.map(|lines| self.rows_in(lines, only_not_valid));
+        error.map(Err).into_iter().chain(rows.into_iter().flatten())
+    }
+
+    /// The rows of `lines` (of the whole file, or of one block of it), judged, as
+    /// [`Judge::rows`] gives them.
+    pub fn rows_in<'j>(
+        &'j mut self,
+        mut lines: input::Lines<'j>,
+        only_not_valid: bool,
+    ) -> impl Iterator<Item = Result<Row, InputError>> + 'j {
         std::iter::from_fn(move || {
-            let lines = match &mut lines {
-                Ok(lines) => lines,
-                Err(e) => return e.take().map(Err),
-            };
             loop {
                 let (date_check, modifier_problem) = match lines.advance()? {
                     Ok(seen) => self.check(&seen.code, seen.modifier.as_deref(), seen.date),

@@ -123,16 +123,64 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
             AuditFormat::Html => report::audit::html(w, result, rows, args.max_rows),
         })
     };
-    // A CSV whose every row read when it was surveyed is counted from the survey, and read
-    // again once, to write its rows: nothing can fail half-way through the report but the
-    // writing itself. Any other file is judged and counted in a first pass (which finds any
-    // bad line before a report is begun), then read again for the rows its report lists
-    // beyond those the first pass kept.
+    // A CSV whose every row read when it was surveyed is counted from the survey. Any other
+    // file is judged and counted in a first pass (which finds any bad line before a report is
+    // begun), keeping the first rows not valid a report lists. Then the file is read once
+    // more for the rows the report writes: nothing can fail half-way through the report but
+    // the writing itself (or the file changed since, which is an error).
     let surveyed = survey
         .as_ref()
         .and_then(|survey| audit::audit_surveyed(&name, survey, &releases));
-    let result = match surveyed {
-        Some(result) => {
+    let (result, kept) = match surveyed {
+        Some(result) => (result, None),
+        None => {
+            let keep = if only_not_valid {
+                args.max_rows.min(KEPT_ROWS)
+            } else {
+                0
+            };
+            let (result, kept) =
+                audit::audit(&name, &input, &releases, keep).map_err(hcpcs_diff::Error::from)?;
+            (result, Some(kept))
+        }
+    };
+    let clean = survey
+        .as_ref()
+        .filter(|s| s.clean && result.summary.rows > 0);
+    let all_kept = |kept: &Vec<audit::Row>| {
+        kept.len() == result.summary.rows_not_valid || kept.len() >= args.max_rows
+    };
+    match (args.format, clean, kept) {
+        // Every row of a CSV, read in blocks judged and written on every core.
+        (AuditFormat::Csv, Some(survey), _) => {
+            let csv = report::audit::CsvRows::new(&result);
+            super::emit_with(out, args.output.as_deref(), |w| {
+                let mut header = Vec::new();
+                csv.header(&mut header, input.extra_columns.iter().map(String::as_str));
+                w.write_all(&header)?;
+                let blocks = input.blocks(survey).map_err(std::io::Error::other)?;
+                hcpcs_diff::par::ordered(
+                    blocks.map(|block| block.map_err(std::io::Error::other)),
+                    || audit::Judge::new(&releases, &input),
+                    |judge, block| {
+                        let mut rows = Vec::new();
+                        // A CSV's block has lines, always.
+                        if let Some(lines) = input.block_lines(block) {
+                            for row in judge.rows_in(lines, false) {
+                                csv.row(&mut rows, &row.map_err(std::io::Error::other)?);
+                            }
+                        }
+                        Ok(rows)
+                    },
+                    |rows| w.write_all(&rows),
+                )?;
+                w.flush()
+            })?;
+        }
+        (_, _, Some(kept)) if only_not_valid && all_kept(&kept) => {
+            write(&result, &mut kept.into_iter().map(Ok))?;
+        }
+        _ => {
             let mut judge = audit::Judge::new(&releases, &input);
             if only_not_valid {
                 // A text report stops reading once it has listed as many rows as it shows.
@@ -144,30 +192,8 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
                     |rows| write(&result, rows),
                 )?;
             }
-            result
         }
-        None => {
-            let keep = if only_not_valid {
-                args.max_rows.min(KEPT_ROWS)
-            } else {
-                0
-            };
-            let (result, kept) =
-                audit::audit(&name, &input, &releases, keep).map_err(hcpcs_diff::Error::from)?;
-            let all_kept =
-                kept.len() == result.summary.rows_not_valid || kept.len() >= args.max_rows;
-            if only_not_valid && all_kept {
-                write(&result, &mut kept.into_iter().map(Ok))?;
-            } else {
-                let mut judge = audit::Judge::new(&releases, &input);
-                hcpcs_diff::par::pipelined(
-                    || judge.rows(&input, only_not_valid),
-                    |rows| write(&result, rows),
-                )?;
-            }
-            result
-        }
-    };
+    }
     Ok(if result.needs_attention() {
         exit::CHANGES
     } else {

@@ -8,7 +8,7 @@
 use std::borrow::Cow;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 /// The largest list read; a claims extract of millions of lines is far below it.
@@ -38,6 +38,10 @@ pub enum ListError {
         MAX_LINE_BYTES >> 10
     )]
     LongLine { file: String, line: usize },
+    #[error(
+        "{file}: changed while it was being read (it is read more than once, and its size, time or content is not what it was): run again once it is written"
+    )]
+    Changed { file: String },
 }
 
 /// How the list's bytes are text.
@@ -50,8 +54,46 @@ pub enum Encoding {
 
 #[derive(Debug, Clone)]
 enum Bytes {
-    File(PathBuf),
+    /// The file opened once, read again through the same handle (a file renamed over it is
+    /// not read), and what it was when first read.
+    File(Arc<File>, Stamp),
     Memory(Arc<[u8]>),
+}
+
+/// A file's size and modification time: a file changed in place between two readings of it
+/// shows in one or the other.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Stamp {
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+}
+
+impl Stamp {
+    fn of(file: &File) -> io::Result<Stamp> {
+        let meta = file.metadata()?;
+        Ok(Stamp {
+            len: meta.len(),
+            modified: meta.modified().ok(),
+        })
+    }
+}
+
+/// The shared open file read from `pos` on by positional reads: each reader of the list keeps
+/// its own place in the one handle.
+struct At {
+    file: Arc<File>,
+    pos: u64,
+}
+
+impl Read for At {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        #[cfg(unix)]
+        let n = std::os::unix::fs::FileExt::read_at(&*self.file, buf, self.pos)?;
+        #[cfg(windows)]
+        let n = std::os::windows::fs::FileExt::seek_read(&*self.file, buf, self.pos)?;
+        self.pos += n as u64;
+        Ok(n)
+    }
 }
 
 /// A list checked to be text, ready to be read as often as needed.
@@ -88,11 +130,16 @@ impl ListFile {
                 file: name.to_string(),
             });
         }
-        let file = File::open(path).map_err(io)?;
-        let encoding = sniff(name, file.take(MAX_LIST_BYTES + 1))?;
+        let file = Arc::new(File::open(path).map_err(io)?);
+        let stamp = Stamp::of(&file).map_err(io)?;
+        let at = At {
+            file: Arc::clone(&file),
+            pos: 0,
+        };
+        let encoding = sniff(name, at.take(MAX_LIST_BYTES + 1))?;
         Ok(ListFile {
             name: name.to_string(),
-            bytes: Bytes::File(path.to_path_buf()),
+            bytes: Bytes::File(file, stamp),
             encoding,
         })
     }
@@ -116,14 +163,22 @@ impl ListFile {
     /// `quoted`: lines are CSV records, which a quoted field may carry across line breaks.
     pub fn reader(&self, quoted: bool) -> Result<Bounded<Box<dyn Read>>, ListError> {
         let inner: Box<dyn Read> = match &self.bytes {
-            Bytes::File(path) => Box::new(
-                File::open(path)
-                    .map_err(|source| ListError::Io {
+            Bytes::File(file, stamp) => {
+                let now = Stamp::of(file).map_err(|source| ListError::Io {
+                    file: self.name.clone(),
+                    source,
+                })?;
+                if now != *stamp {
+                    return Err(ListError::Changed {
                         file: self.name.clone(),
-                        source,
-                    })?
-                    .take(MAX_LIST_BYTES),
-            ),
+                    });
+                }
+                let at = At {
+                    file: Arc::clone(file),
+                    pos: 0,
+                };
+                Box::new(at.take(MAX_LIST_BYTES))
+            }
             Bytes::Memory(bytes) => Box::new(io::Cursor::new(Arc::clone(bytes))),
         };
         Ok(Bounded::new(inner, quoted))
@@ -231,8 +286,8 @@ pub struct Bounded<R> {
     fresh: bool,
     /// A `\r` held back until the byte after it is seen.
     cr: bool,
-    /// A byte read but not yet handed over.
-    pending: Option<u8>,
+    /// Bytes read but not yet handed over (`out` was full).
+    pending: Vec<u8>,
     quoted: bool,
     in_quotes: bool,
     /// The record's first line is a `#` comment (quotes in it mean nothing).
@@ -244,6 +299,16 @@ pub struct Bounded<R> {
     record_bytes: usize,
 }
 
+impl Bounded<Box<dyn Read>> {
+    /// A part of a list already read through a `Bounded` reader (no byte-order mark, LF line
+    /// ends, every record bounded), cut at a record's start: its bytes pass on unchanged.
+    pub fn passing(bytes: Vec<u8>) -> Self {
+        let mut bounded = Bounded::new(Box::new(io::Cursor::new(bytes)) as Box<dyn Read>, true);
+        bounded.fresh = false;
+        bounded
+    }
+}
+
 impl<R: Read> Bounded<R> {
     fn new(inner: R, quoted: bool) -> Self {
         Bounded {
@@ -253,7 +318,7 @@ impl<R: Read> Bounded<R> {
             end: 0,
             fresh: true,
             cr: false,
-            pending: None,
+            pending: Vec::new(),
             quoted,
             in_quotes: false,
             comment: false,
@@ -320,22 +385,20 @@ impl<R: Read> Read for Bounded<R> {
             return Ok(0);
         }
         let mut n = 0;
-        if let Some(b) = self.pending.take() {
-            out[0] = b;
-            n = 1;
+        while n < out.len() && !self.pending.is_empty() {
+            out[n] = self.pending.remove(0);
+            n += 1;
         }
         while n < out.len() {
             if !self.fill()? {
                 if std::mem::take(&mut self.cr) {
-                    self.count(b'\r')?;
-                    out[n] = b'\r';
-                    n += 1;
+                    self.put(b'\r', out, &mut n)?;
                 }
                 break;
             }
             // The common case at speed: a run of bytes that ends no line and opens no quote,
-            // inside a record, copied whole.
-            if !self.cr && !self.at_record_start {
+            // inside a record that is not a comment, copied whole.
+            if !self.cr && !self.at_record_start && !self.comment {
                 let avail = &self.buf[self.start..self.end];
                 let max = avail.len().min(out.len() - n);
                 let run = memchr::memchr3(b'\r', b'\n', b'"', &avail[..max]).unwrap_or(max);
@@ -356,31 +419,60 @@ impl<R: Read> Read for Bounded<R> {
             let b = self.buf[self.start];
             self.start += 1;
             if std::mem::take(&mut self.cr) && b != b'\n' {
-                self.count(b'\r')?;
-                out[n] = b'\r';
-                n += 1;
-                if n == out.len() {
-                    // No room for `b`: held for the next read.
-                    if b == b'\r' {
-                        self.cr = true;
-                    } else {
-                        self.count(b)?;
-                        self.pending = Some(b);
-                    }
-                    break;
-                }
+                self.put(b'\r', out, &mut n)?;
             }
             if b == b'\r' {
                 self.cr = true;
                 continue;
             }
-            self.count(b)?;
-            out[n] = b;
-            n += 1;
+            self.put(b, out, &mut n)?;
         }
         Ok(n)
     }
 }
+
+impl<R: Read> Bounded<R> {
+    /// Counts `b` and hands it on, or in a CSV (`quoted`) what stands for it: a blank line or
+    /// a `#` comment line becomes a line of one NUL byte ([`SKIPPED`]), which the CSV readers
+    /// pass over as a record. The csv crate leaves out of its line numbers the lines it skips
+    /// itself, so every line reaches it as a record, and records' lines are the file's.
+    fn put(&mut self, b: u8, out: &mut [u8], n: &mut usize) -> io::Result<()> {
+        let starts = self.at_record_start;
+        let in_comment = self.comment && !starts;
+        self.count(b)?;
+        if self.quoted {
+            if starts && (b == b'\n' || b == b'#') {
+                self.hand(0, out, n);
+                if b == b'\n' {
+                    self.hand(b'\n', out, n);
+                }
+                return Ok(());
+            }
+            if in_comment {
+                if b == b'\n' {
+                    self.hand(b'\n', out, n);
+                }
+                return Ok(());
+            }
+        }
+        self.hand(b, out, n);
+        Ok(())
+    }
+
+    /// `b` into `out`, or held for the next read when `out` is full.
+    fn hand(&mut self, b: u8, out: &mut [u8], n: &mut usize) {
+        if *n < out.len() {
+            out[*n] = b;
+            *n += 1;
+        } else {
+            self.pending.push(b);
+        }
+    }
+}
+
+/// What a CSV's blank or comment line reads as, through a [`Bounded`] reader: a record of one
+/// field holding a NUL byte, which no text list holds (it is refused as binary).
+pub const SKIPPED: &[u8] = b"\0";
 
 /// Reads a list through once: it must be text. UTF-8 if every byte is, else Windows-1252.
 fn sniff(name: &str, mut reader: impl Read) -> Result<Encoding, ListError> {
@@ -590,5 +682,68 @@ mod tests {
     fn shown_values_are_escaped_and_cut() {
         assert_eq!(shown("\u{feff}E1392"), "\\u{feff}E1392");
         assert_eq!(shown(&"x".repeat(100)), format!("{}...", "x".repeat(40)));
+    }
+
+    #[test]
+    fn blank_and_comment_lines_of_a_csv_are_records_of_a_nul() {
+        assert_eq!(
+            read_all(
+                b"\xEF\xBB\xBFHCPCS\r\n\r\n# a \"note\", here\r\nE1392\n\n",
+                true
+            )
+            .unwrap(),
+            b"HCPCS\n\0\n\0\nE1392\n\0\n"
+        );
+        // A `#` or a line end inside a quoted field is the field's.
+        assert_eq!(
+            read_all(b"a,b\n\"x\n\n# y\",1\n", true).unwrap(),
+            b"a,b\n\"x\n\n# y\",1\n"
+        );
+        // A watch list's lines pass as they are.
+        assert_eq!(
+            read_all(b"# c\n\nE1392\n", false).unwrap(),
+            b"# c\n\nE1392\n"
+        );
+        // Read a byte at a time, the same bytes.
+        let list = ListFile::from_bytes("l.csv", b"a\r\n\r\n#x\r\nb\r\n").unwrap();
+        let mut reader = list.reader(true).unwrap();
+        let mut out = Vec::new();
+        let mut byte = [0u8; 1];
+        while reader.read(&mut byte).unwrap() == 1 {
+            out.push(byte[0]);
+        }
+        assert_eq!(out, b"a\n\0\n\0\nb\n");
+    }
+
+    #[test]
+    fn a_list_changed_in_place_between_two_readings_is_an_error() {
+        use std::io::Write;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("claims.csv");
+        std::fs::write(&path, "HCPCS\nE1392\n").unwrap();
+        let list = ListFile::open("claims.csv", &path).unwrap();
+        assert!(list.reader(true).is_ok());
+        let mut file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
+        file.write_all(b"E0424\n").unwrap();
+        let err = list.reader(true).err().unwrap();
+        assert!(matches!(err, ListError::Changed { .. }), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("claims.csv: changed while it was being read")
+        );
+        // A file renamed over it is not read: the list is the file first opened.
+        let list = ListFile::open("claims.csv", &path).unwrap();
+        let other = dir.path().join("other.csv");
+        std::fs::write(&other, "HCPCS\nJ9999\n").unwrap();
+        std::fs::rename(&other, &path).unwrap();
+        let mut text = String::new();
+        list.reader(true)
+            .unwrap()
+            .read_to_string(&mut text)
+            .unwrap();
+        assert_eq!(text, "HCPCS\nE1392\nE0424\n");
     }
 }

@@ -14,6 +14,7 @@ use serde::ser::{Error as _, SerializeSeq, SerializeStruct};
 use crate::audit::{Audit, CodeAudit, DateCheck, InputError, Row, Status};
 use crate::model::sections::{self, CodeSection};
 
+use super::csv::push_field;
 use super::html::esc;
 use super::markdown::md;
 use super::{chain, describe};
@@ -396,67 +397,93 @@ pub fn json(out: &mut dyn Write, a: &Audit, rows: &mut Rows) -> io::Result<()> {
     writeln!(out)
 }
 
-/// One row per line of the user's file: its own columns first, then the audit's. Lines are
-/// built by hand (as `SafeWriter` would write them, see `csv::push_field`) into a buffer
-/// written out in large pieces: a claims extract makes millions of them.
+/// One row per line of the user's file: its own columns first, then the audit's.
 pub fn csv(out: &mut dyn Write, a: &Audit, rows: &mut Rows) -> io::Result<()> {
-    use super::csv::push_field;
-    // What a row says of its code, written once per code: claims repeat a few codes.
-    let per_code: FxHashMap<&str, (&CodeAudit, Vec<u8>, Option<String>)> = a
-        .codes
-        .iter()
-        .map(|c| {
-            let mut fields = Vec::new();
-            for field in code_fields(c) {
-                fields.push(b',');
-                push_field(&mut fields, &field);
-            }
-            let unknown = (c.status == Status::Unknown).then(|| status_words(c));
-            (c.code.as_str(), (c, fields, unknown))
-        })
-        .collect();
-    let record = |buf: &mut Vec<u8>, fields: &mut dyn Iterator<Item = &str>| {
-        for (i, field) in fields.enumerate() {
-            if i > 0 {
-                buf.push(b',');
-            }
-            push_field(buf, field);
-        }
-        buf.push(b'\n');
-    };
+    let writer = CsvRows::new(a);
     let mut buf = Vec::with_capacity(1 << 17);
     let mut header = true;
-    let mut reason = String::new();
     for r in rows {
         let r = r.map_err(io::Error::other)?;
         if header {
             // Every row holds the same columns, in the file's order.
-            let extra = r.columns.iter().map(|(k, _)| k.as_ref());
-            record(&mut buf, &mut extra.chain(CSV_COLUMNS));
+            writer.header(&mut buf, r.columns.iter().map(|(k, _)| k.as_ref()));
             header = false;
         }
-        let Some((_, fields, unknown)) = per_code.get(r.code.as_str()) else {
-            continue;
+        writer.row(&mut buf, &r);
+        if buf.len() >= 1 << 16 {
+            out.write_all(&buf)?;
+            buf.clear();
+        }
+    }
+    if header {
+        writer.header(&mut buf, std::iter::empty());
+    }
+    out.write_all(&buf)?;
+    out.flush()
+}
+
+/// The lines of the CSV report, built by hand (as `SafeWriter` would write them, see
+/// `csv::push_field`) into buffers the caller writes out in large pieces: a claims extract
+/// makes millions of them, on every core at once (see `cmd::audit`).
+pub struct CsvRows<'a> {
+    /// What a row says of its code, written once per code (claims repeat a few codes): its
+    /// fields, and for an unknown code what the reason column says of it.
+    per_code: FxHashMap<&'a str, (Vec<u8>, Option<String>)>,
+}
+
+impl<'a> CsvRows<'a> {
+    pub fn new(a: &'a Audit) -> Self {
+        let per_code = a
+            .codes
+            .iter()
+            .map(|c| {
+                let mut fields = Vec::new();
+                for field in code_fields(c) {
+                    fields.push(b',');
+                    push_field(&mut fields, &field);
+                }
+                let unknown = (c.status == Status::Unknown).then(|| status_words(c));
+                (c.code.as_str(), (fields, unknown))
+            })
+            .collect();
+        CsvRows { per_code }
+    }
+
+    /// The header line: the file's own column names, then the audit's.
+    pub fn header<'n>(&self, buf: &mut Vec<u8>, names: impl Iterator<Item = &'n str>) {
+        record(buf, names.chain(CSV_COLUMNS));
+    }
+
+    /// One line of the user's file: its own columns, then the audit's.
+    pub fn row(&self, buf: &mut Vec<u8>, r: &Row) {
+        let Some((fields, unknown)) = self.per_code.get(r.code.as_str()) else {
+            return;
         };
         for (_, v) in &r.columns {
-            push_field(&mut buf, v);
+            push_field(buf, v);
             buf.push(b',');
         }
         let check = r.date_check.as_ref();
-        reason.clear();
         let because = check.map(DateCheck::reason);
-        for part in because
+        let mut parts = because
             .as_deref()
             .into_iter()
             .chain(r.modifier_problem.as_deref())
-            .chain(unknown.as_deref())
-        {
-            if !reason.is_empty() {
-                reason.push_str("; ");
+            .chain(unknown.as_deref());
+        // Most rows give one reason or none: joined only when there are more.
+        let reason: std::borrow::Cow<str> = match (parts.next(), parts.next()) {
+            (None, _) => "".into(),
+            (Some(one), None) => one.into(),
+            (Some(one), Some(two)) => {
+                let mut joined = format!("{one}; {two}");
+                for part in parts {
+                    joined.push_str("; ");
+                    joined.push_str(part);
+                }
+                joined.into()
             }
-            reason.push_str(part);
-        }
-        let line = r.line.to_string();
+        };
+        let mut line = itoa::Buffer::new();
         let release = check.and_then(|d| d.release).map(|r| r.to_string());
         let valid = match check {
             Some(d) if d.valid => "true",
@@ -464,9 +491,9 @@ pub fn csv(out: &mut dyn Write, a: &Audit, rows: &mut Rows) -> io::Result<()> {
             None => "",
         };
         record(
-            &mut buf,
-            &mut [
-                line.as_str(),
+            buf,
+            [
+                line.format(r.line),
                 &r.given,
                 &r.code,
                 r.modifier.as_deref().unwrap_or_default(),
@@ -478,8 +505,8 @@ pub fn csv(out: &mut dyn Write, a: &Audit, rows: &mut Rows) -> io::Result<()> {
         buf.extend_from_slice(fields);
         buf.push(b',');
         record(
-            &mut buf,
-            &mut [
+            buf,
+            [
                 r.date.as_deref().unwrap_or_default(),
                 valid,
                 &reason,
@@ -487,16 +514,18 @@ pub fn csv(out: &mut dyn Write, a: &Audit, rows: &mut Rows) -> io::Result<()> {
             ]
             .into_iter(),
         );
-        if buf.len() >= 1 << 16 {
-            out.write_all(&buf)?;
-            buf.clear();
+    }
+}
+
+/// `fields` as one CSV line, as `SafeWriter` writes a record of several fields.
+fn record<'f>(buf: &mut Vec<u8>, fields: impl Iterator<Item = &'f str>) {
+    for (i, field) in fields.enumerate() {
+        if i > 0 {
+            buf.push(b',');
         }
+        push_field(buf, field);
     }
-    if header {
-        record(&mut buf, &mut CSV_COLUMNS.into_iter());
-    }
-    out.write_all(&buf)?;
-    out.flush()
+    buf.push(b'\n');
 }
 
 const CSV_COLUMNS: [&str; 14] = [

@@ -147,10 +147,122 @@ fn claims_are_judged_on_their_date_of_service() {
     assert_eq!(v["summary"]["not_valid_on_date"], 2);
 }
 
+/// A claims file of several blocks (each read and judged on its own core): every row comes out
+/// once, in order, with the line it is on, across a byte-order mark, CRLF line ends, comment
+/// lines and quoted fields running over several lines, and the CSV report (written in blocks)
+/// says of each row what the JSON report (read in one piece) says.
+#[test]
+fn a_claims_file_of_many_blocks_gives_every_row_its_own_line_and_verdict() {
+    let work = oxygen();
+    let mut text = String::from("\u{feff}claim,HCPCS,DOS,note\r\n");
+    let mut line = 2;
+    // (claim, the line its record opens on, its note as read: CRLF made LF)
+    let mut expected = Vec::new();
+    for i in 0..40_000 {
+        if i % 700 == 0 {
+            text.push_str(&format!("# batch {i}, \"quoted\" here\r\n"));
+            line += 1;
+        }
+        if i % 900 == 450 {
+            text.push_str("\r\n\n");
+            line += 2;
+        }
+        let code = ["E1392", "K0738", "E0424RR", "e1390"][i % 4];
+        let date = ["2005-06-01", "2006-02-01", "01/15/2006"][i % 3];
+        let (note, lines) = if i % 97 == 0 {
+            (format!("\"first, {i}\r\nsecond \"\"quoted\"\"\""), 2)
+        } else {
+            (format!("n{i}"), 1)
+        };
+        text.push_str(&format!("c{i},{code},{date},{note}\r\n"));
+        let read = if lines == 2 {
+            format!("first, {i}\nsecond \"quoted\"")
+        } else {
+            note.clone()
+        };
+        expected.push((format!("c{i}"), line, read));
+        line += lines;
+    }
+    assert!(
+        text.len() > 3 * 256 * 1024,
+        "{} bytes: several blocks",
+        text.len()
+    );
+    let claims = work.write("claims.csv", &text);
+    let run = |format: &str| {
+        let out = work
+            .cmd()
+            .arg("audit")
+            .arg(&claims)
+            .args(["--date-column", "DOS", "--format", format])
+            .assert()
+            .code(1);
+        stdout(&out)
+    };
+    let csv_out = run("csv");
+    let mut reader = csv::Reader::from_reader(csv_out.as_bytes());
+    let header = reader.headers().unwrap().clone();
+    let at = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), expected.len());
+    let v: serde_json::Value = serde_json::from_str(&run("json")).unwrap();
+    let json_rows = v["rows"].as_array().unwrap();
+    assert_eq!(json_rows.len(), expected.len());
+    for ((row, j), (claim, line, note)) in rows.iter().zip(json_rows).zip(&expected) {
+        assert_eq!(&row[at("claim")], claim);
+        assert_eq!(row[at("line")], line.to_string(), "{claim}");
+        assert_eq!(&row[at("note")], note, "{claim}");
+        assert_eq!(j["line"], *line, "{claim}");
+        assert_eq!(j["columns"]["note"], note.as_str(), "{claim}");
+        assert_eq!(row[at("given")], j["given"].as_str().unwrap().to_string());
+        assert_eq!(
+            row[at("valid_on_date")],
+            j["date_check"]["valid"].to_string(),
+            "{claim}"
+        );
+        let reason = j["date_check"]["reason"].as_str().unwrap();
+        assert!(
+            row[at("reason")].starts_with(reason),
+            "{claim}: {row:?} {reason}"
+        );
+    }
+}
+
+/// A watch list whose comments hold commas is still a watch list, and a CSV whose header
+/// holds a `#` still a CSV.
+#[test]
+fn a_comma_in_a_watch_lists_comment_does_not_make_it_a_csv() {
+    let work = oxygen();
+    let list = work.write(
+        "watch.txt",
+        "E1392  # rental, oxygen\nK0738 # home fill, gas\n",
+    );
+    let out = work
+        .cmd()
+        .arg("audit")
+        .arg(&list)
+        .args(["--format", "json"])
+        .assert()
+        .code(1);
+    let v = json(&out);
+    assert_eq!(v["summary"]["codes"], 2, "{v}");
+    assert_eq!(v["codes"][0]["code"], "E1392");
+    let claims = work.write("claims.csv", "claim#,HCPCS\nc1,E1392\n");
+    let out = work
+        .cmd()
+        .arg("audit")
+        .arg(&claims)
+        .args(["--format", "json"])
+        .assert()
+        .code(1);
+    let v = json(&out);
+    assert_eq!(v["rows"][0]["columns"]["claim#"], "c1", "{v}");
+}
+
 #[test]
 fn bad_audit_inputs_are_errors_that_name_the_line() {
     let work = oxygen();
-    let cases: [(&str, &str, &[&str], &str); 7] = [
+    let cases: [(&str, &str, &[&str], &str); 8] = [
         ("empty.txt", "", &[], "empty.txt: names no code"),
         (
             "comments.txt",
@@ -188,6 +300,13 @@ fn bad_audit_inputs_are_errors_that_name_the_line() {
             "claim,HCPCS,DOS\r\n,E1392,2006-01-02\r\n,E1390,June\r\n",
             &["--date-column", "DOS"],
             "crlf.csv: line 3: column 'DOS': 'June' is not a date",
+        ),
+        // Comment and blank lines are lines of the file too (the CSV reader counts none).
+        (
+            "commented.csv",
+            "# extract of 2006\nclaim,HCPCS,DOS\n\n# first batch, 2 rows\nc1,E1392,2006-01-02\n\nc2,E1390,June\n",
+            &["--date-column", "DOS"],
+            "commented.csv: line 7: column 'DOS': 'June' is not a date",
         ),
     ];
     for (name, text, args, message) in cases {
