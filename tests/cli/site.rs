@@ -330,7 +330,12 @@ fn a_folder_the_site_did_not_make_is_never_replaced() {
     );
     assert_eq!(files(&dir), BTreeSet::from(["notes.txt".to_string()]));
     let file = work.write("file", "x");
-    work.cmd().arg("site").arg(&file).assert().code(2);
+    let out = work.cmd().arg("site").arg(&file).assert().code(2);
+    assert!(
+        stderr(&out).contains(&format!("{}: is not a folder", file.display())),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(std::fs::read(&file).unwrap(), b"x");
 }
 
