@@ -655,20 +655,19 @@ impl Filter {
             )
         };
         let mut problems = Vec::new();
-        let given = (self.named.iter()).filter(|e| e.origin.is_empty() || e.origin == "--range ");
-        for e in given {
+        for e in &self.named {
+            let flag = match e.origin {
+                watch::Origin::Code => "--code",
+                watch::Origin::Range => "--range",
+                watch::Origin::Watch { .. } => continue,
+            };
             let mut hits = codes.iter().filter(|c| e.range.contains(c)).peekable();
             if hits.peek().is_some() && !hits.any(&in_sections) {
                 let name = match e.range.first == e.range.last {
                     true => e.range.first.clone(),
                     false => format!("{}-{}", e.range.first, e.range.last),
                 };
-                let flag = if e.origin.is_empty() {
-                    "--code "
-                } else {
-                    "--range "
-                };
-                problems.push(outside(format!("{flag}{name}")));
+                problems.push(outside(format!("{flag} {name}")));
             }
         }
         for p in &self.prefixes {
