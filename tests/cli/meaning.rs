@@ -353,7 +353,7 @@ fn the_xlsx_changelog_has_a_sheet_per_section_and_its_counts_are_numbers() {
     assert!(
         csv.contains(",33,36,")
             && csv.ends_with(
-                ",Oxygen and oxygen equipment (price subject to floors and ceilings),Capped rental DME (price subject to floors and ceilings),Durable medical equipment\n"
+                ",Oxygen and oxygen equipment (price subject to floors and ceilings),Capped rental DME (price subject to floors and ceilings),Durable medical equipment,E0100-E9999\n"
             ),
         "{csv}"
     );
