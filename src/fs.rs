@@ -94,29 +94,33 @@ pub fn create_atomically<E: From<std::io::Error>>(
     Ok(())
 }
 
+/// Why `create_folder_atomically` leaves a path alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Refused {
+    #[error("is not a folder: a folder is written here whole")]
+    NotAFolder,
+    #[error("holds files this tool did not write: not replaced (give an empty or new folder)")]
+    NotOurs,
+}
+
 /// Makes the folder `path` by having `fill` write a temporary folder beside it, then moves it
 /// into place: a failed `fill` leaves `path` as it was. A folder already at `path` is replaced
 /// only when it is empty or `replaceable` says it holds nothing but what an earlier run wrote
-/// (an export or a site), never a folder of the user's other files. The old folder is moved
-/// aside, the new one renamed in, and the old one removed.
-pub fn create_folder_atomically<E: From<std::io::Error>>(
+/// (an export or a site), never a folder of the user's other files (`Refused`). The old folder
+/// is moved aside, the new one renamed in, and the old one removed. Returns what `fill` did.
+pub fn create_folder_atomically<T, E: From<std::io::Error> + From<Refused>>(
     path: &Path,
     replaceable: impl Fn(&Path) -> bool,
-    fill: impl FnOnce(&Path) -> Result<(), E>,
-) -> Result<(), E> {
+    fill: impl FnOnce(&Path) -> Result<T, E>,
+) -> Result<T, E> {
     let existing = match std::fs::symlink_metadata(path) {
         Ok(meta) if meta.is_dir() => true,
-        Ok(_) => {
-            let problem = "is not a folder: a folder is written here whole";
-            return Err(std::io::Error::other(problem).into());
-        }
+        Ok(_) => return Err(Refused::NotAFolder.into()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
         Err(e) => return Err(e.into()),
     };
     if existing && std::fs::read_dir(path)?.next().is_some() && !replaceable(path) {
-        let problem =
-            "holds files this tool did not write: not replaced (give an empty or new folder)";
-        return Err(std::io::Error::other(problem).into());
+        return Err(Refused::NotOurs.into());
     }
     let parent = path
         .parent()
@@ -126,7 +130,7 @@ pub fn create_folder_atomically<E: From<std::io::Error>>(
     let tmp = tempfile::Builder::new()
         .prefix(".tmp-")
         .tempdir_in(parent)?;
-    fill(tmp.path())?;
+    let done = fill(tmp.path())?;
     // Every file, in every subfolder (a site's pages are in codes/, releases/...), and every
     // folder, reaches the disk before the new folder takes the old one's place.
     sync_tree(tmp.path())?;
@@ -152,7 +156,7 @@ pub fn create_folder_atomically<E: From<std::io::Error>>(
     }
     // The folder was renamed away: nothing is left for the guard to remove.
     let _ = tmp.keep();
-    Ok(())
+    Ok(done)
 }
 
 /// `sync_all` on every file and folder below `dir`, and on `dir` itself.
@@ -166,4 +170,59 @@ fn sync_tree(dir: &Path) -> std::io::Result<()> {
         }
     }
     std::fs::File::open(dir)?.sync_all()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Refused, create_folder_atomically};
+
+    #[derive(Debug)]
+    enum Failed {
+        Io,
+        Refused(Refused),
+    }
+
+    impl From<std::io::Error> for Failed {
+        fn from(_: std::io::Error) -> Self {
+            Failed::Io
+        }
+    }
+
+    impl From<Refused> for Failed {
+        fn from(r: Refused) -> Self {
+            Failed::Refused(r)
+        }
+    }
+
+    /// A file, or a folder of someone else's files, is refused by name, untouched; an empty
+    /// folder is filled, and what `fill` made is handed back.
+    #[test]
+    fn a_folder_is_refused_by_kind_or_filled_and_its_result_handed_back() {
+        let work = tempfile::tempdir().unwrap();
+        let fill = |d: &std::path::Path| -> Result<usize, Failed> {
+            std::fs::write(d.join("a"), "a")?;
+            Ok(7)
+        };
+        let file = work.path().join("file");
+        std::fs::write(&file, "x").unwrap();
+        let refused = |r| matches!(r, Err(Failed::Refused(r)) if r == Refused::NotAFolder);
+        assert!(refused(create_folder_atomically(&file, |_| true, fill)));
+        let mine = work.path().join("mine");
+        std::fs::create_dir(&mine).unwrap();
+        std::fs::write(mine.join("notes"), "keep").unwrap();
+        let got = create_folder_atomically(&mine, |_| false, fill);
+        assert!(
+            matches!(got, Err(Failed::Refused(Refused::NotOurs))),
+            "{got:?}"
+        );
+        assert_eq!(std::fs::read(mine.join("notes")).unwrap(), b"keep");
+        assert_eq!(std::fs::read(&file).unwrap(), b"x");
+        let empty = work.path().join("empty");
+        std::fs::create_dir(&empty).unwrap();
+        assert!(matches!(
+            create_folder_atomically(&empty, |_| false, fill),
+            Ok(7)
+        ));
+        assert_eq!(std::fs::read(empty.join("a")).unwrap(), b"a");
+    }
 }

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use crate::diff::history::{self, History, KeptCorrection};
 use crate::diff::{self, Change, Changeset};
 use crate::model::correction::CorrectionsFile;
-use crate::model::{ReleaseId, Snapshot};
+use crate::model::{Record, ReleaseId, Snapshot};
 use crate::report::site::{self as render, CodeSummary, CorrectionsSummary, Group, ReleaseRow};
 use crate::store::{Store, StoreError};
 
@@ -52,8 +52,6 @@ pub enum SiteError {
     NotASite(String),
     #[error("{0}: is not a folder")]
     NotAFolder(String),
-    #[error("replacing the site: {0}")]
-    Replace(#[from] io::Error),
 }
 
 fn io_at(path: &Path) -> impl FnOnce(io::Error) -> SiteError + '_ {
@@ -63,54 +61,55 @@ fn io_at(path: &Path) -> impl FnOnce(io::Error) -> SiteError + '_ {
     }
 }
 
-/// Builds the site of `store` into `dir`, replacing a site made before.
+/// What swapping the new site in can fail with, before `build` names the folder it is about.
+enum Swap {
+    /// Making, syncing or renaming the folders.
+    Io(io::Error),
+    /// DIR is not a folder, or not one the tool may replace.
+    Refused(crate::fs::Refused),
+    /// Building the site.
+    Site(SiteError),
+}
+
+impl From<io::Error> for Swap {
+    fn from(e: io::Error) -> Self {
+        Swap::Io(e)
+    }
+}
+
+impl From<crate::fs::Refused> for Swap {
+    fn from(e: crate::fs::Refused) -> Self {
+        Swap::Refused(e)
+    }
+}
+
+/// Builds the site of `store` into `dir`, replacing a site made before. `dir` must be absent,
+/// an empty folder or a site this tool made (`fs::create_folder_atomically` checks it).
 pub fn build(store: &Store, dir: &Path, options: &Options) -> Result<Built, SiteError> {
-    check_target(dir)?;
     let previous = dir.join(MARKER).is_file().then(|| dir.to_path_buf());
-    let mut built = None;
+    let shown = || dir.display().to_string();
     crate::fs::create_folder_atomically(
         dir,
         |d| d.join(MARKER).is_file(),
-        |tmp| -> Result<(), SiteError> {
+        |tmp| -> Result<Built, Swap> {
             let mut tree = Tree {
                 root: tmp.to_path_buf(),
                 previous,
                 files: 0,
                 kept: 0,
             };
-            built = Some(fill(store, &mut tree, options)?);
-            Ok(())
+            fill(store, &mut tree, options).map_err(Swap::Site)
         },
     )
     .map_err(|e| match e {
-        SiteError::Replace(source) => SiteError::Io {
-            path: dir.display().to_string(),
+        Swap::Io(source) => SiteError::Io {
+            path: shown(),
             source,
         },
-        e => e,
-    })?;
-    built.ok_or_else(|| SiteError::Replace(io::Error::other("the site was not built")))
-}
-
-/// `dir` may be replaced: it is absent, an empty folder or a site this tool made.
-fn check_target(dir: &Path) -> Result<(), SiteError> {
-    let shown = || dir.display().to_string();
-    let meta = match std::fs::symlink_metadata(dir) {
-        Ok(meta) => meta,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(io_at(dir)(e)),
-    };
-    if !meta.is_dir() {
-        return Err(SiteError::NotAFolder(shown()));
-    }
-    if dir.join(MARKER).is_file() {
-        return Ok(());
-    }
-    let mut entries = std::fs::read_dir(dir).map_err(io_at(dir))?;
-    if entries.next().is_some() {
-        return Err(SiteError::NotASite(shown()));
-    }
-    Ok(())
+        Swap::Refused(crate::fs::Refused::NotAFolder) => SiteError::NotAFolder(shown()),
+        Swap::Refused(crate::fs::Refused::NotOurs) => SiteError::NotASite(shown()),
+        Swap::Site(e) => e,
+    })
 }
 
 /// The new site's folder, and the previous site's to keep unchanged files from.
@@ -146,6 +145,8 @@ impl Tree {
         page: impl FnOnce(&mut dyn io::Write) -> io::Result<()>,
     ) -> Result<(), SiteError> {
         let mut bytes = Vec::with_capacity(1 << 14);
+        // Writing into memory does not fail; the renderers' `io::Result` is for the writers
+        // of the other commands (a file, standard output).
         page(&mut bytes).map_err(io_at(Path::new(rel)))?;
         self.put(rel, &bytes)
     }
@@ -206,7 +207,15 @@ fn fill(store: &Store, tree: &mut Tree, options: &Options) -> Result<Built, Site
         set.context.generated_at = None;
         set
     });
-    let site = summary(snapshots, corrections, revisions, &changesets, options);
+    let newest = newest_records(snapshots);
+    let site = summary(
+        snapshots,
+        &newest,
+        corrections,
+        revisions,
+        &changesets,
+        options,
+    );
 
     tree.render("index.html", |out| render::home::render(out, &site))?;
     tree.render("search.html", |out| render::search::render(out, &site))?;
@@ -226,24 +235,16 @@ fn fill(store: &Store, tree: &mut Tree, options: &Options) -> Result<Built, Site
         })?;
     }
     let mut named = corrections_by_code(snapshots, corrections);
-    for c in &site.codes {
-        let mut h = history::history(&c.code, snapshots);
-        h.corrections = named.remove(c.code.as_str()).unwrap_or_default();
-        let Some((at, record)) = snapshots
-            .iter()
-            .enumerate()
-            .rev()
-            .find_map(|(i, s)| s.get(&c.code).map(|r| (i, r)))
-        else {
-            continue;
-        };
+    for (&code, &(at, record)) in &newest {
+        let mut h = history::history(code, snapshots);
+        h.corrections = named.remove(code).unwrap_or_default();
         let view = render::code::CodeView {
             replacements: replacements(&h, snapshots),
             history: &h,
             record,
             record_release: snapshots[at].release(),
         };
-        tree.render(&render::code_page(&c.code), |out| {
+        tree.render(&render::code_page(code), |out| {
             render::code::render(out, &site, &view)
         })?;
     }
@@ -255,34 +256,37 @@ fn fill(store: &Store, tree: &mut Tree, options: &Options) -> Result<Built, Site
     })
 }
 
-/// The releases with their counts, every code with its newest description, and the section
-/// pages' groups.
+/// Every code and modifier of every stored release, sorted, with the newest snapshot that has
+/// it (its index) and its record there.
+fn newest_records(snapshots: &[Snapshot]) -> BTreeMap<&str, (usize, &Record)> {
+    let mut newest = BTreeMap::new();
+    for (i, s) in snapshots.iter().enumerate() {
+        for r in &s.records {
+            newest.insert(r.code.as_str(), (i, r));
+        }
+    }
+    newest
+}
+
+/// The releases with their counts, every code with its newest description (`newest`), and
+/// the section pages' groups.
 fn summary(
     snapshots: &[Snapshot],
+    newest: &BTreeMap<&str, (usize, &Record)>,
     corrections: &[Vec<CorrectionsFile>],
     revisions: &[usize],
     changesets: &[Changeset],
     options: &Options,
 ) -> render::Site {
-    // The newest snapshot that has each code.
-    let mut newest: BTreeMap<&str, usize> = BTreeMap::new();
-    for (i, s) in snapshots.iter().enumerate() {
-        for r in &s.records {
-            newest.insert(r.code.as_str(), i);
-        }
-    }
     let codes: Vec<CodeSummary> = newest
-        .iter()
-        .filter_map(|(code, &i)| {
-            let r = snapshots[i].get(code)?;
-            Some(CodeSummary {
-                code: r.code.clone(),
-                kind: r.kind,
-                description: r.long_description.clone(),
-                added_date: r.added_date,
-                termination_date: r.termination_date,
-                last_release: snapshots[i].release(),
-            })
+        .values()
+        .map(|&(i, r)| CodeSummary {
+            code: r.code.clone(),
+            kind: r.kind,
+            description: r.long_description.clone(),
+            added_date: r.added_date,
+            termination_date: r.termination_date,
+            last_release: snapshots[i].release(),
         })
         .collect();
     let mut by_id: BTreeMap<(usize, String), Vec<usize>> = BTreeMap::new();
@@ -323,6 +327,7 @@ fn summary(
                 }
                 in_effect += 1;
                 let id = render::group_of(&r.code, r.kind);
+                // Always found: the groups are made from every code of every snapshot.
                 if let Some(g) = groups.iter().position(|g| g.id == id) {
                     in_effect_by_group[g] += 1;
                 }
@@ -383,6 +388,7 @@ fn replacements(h: &History, snapshots: &[Snapshot]) -> Vec<(ReleaseId, Vec<diff
         if !ends {
             continue;
         }
+        // Always found: the history's events are the snapshots' releases.
         let Some(i) = snapshots.iter().position(|s| s.release() == e.release) else {
             continue;
         };

@@ -8,7 +8,7 @@ use std::time::Duration;
 use anyhow::Result;
 use clap::ValueEnum;
 
-use hcpcs_diff::diff::watch::{Entry, WatchError};
+use hcpcs_diff::diff::watch::{Entry, Origin, WatchError};
 use hcpcs_diff::diff::{self, Change, CodeRange, Filter};
 use hcpcs_diff::fetch::FetchOptions;
 use hcpcs_diff::model::Kind;
@@ -97,7 +97,7 @@ impl FilterArgs {
             match code.parse::<CodeRange>() {
                 Ok(range) if range.first == range.last => named.push(Entry {
                     range,
-                    origin: String::new(),
+                    origin: Origin::Code,
                 }),
                 Ok(_) => problems.push(format!(
                     "--code {}: a code, not a range (--range)",
@@ -114,7 +114,7 @@ impl FilterArgs {
         }
         named.extend(self.ranges.into_iter().map(|range| Entry {
             range,
-            origin: "--range ".to_string(),
+            origin: Origin::Range,
         }));
         let mut watch = None;
         if let Some(path) = &self.watch {

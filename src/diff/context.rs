@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use super::watch::Origin;
 use super::{Change, Filter};
 use crate::model::{Kind, ReleaseId};
 
@@ -56,7 +57,7 @@ pub struct Applied {
 
 impl Applied {
     pub fn of(filter: &Filter) -> Self {
-        let named = |origin: &str| {
+        let named = |origin: Origin| {
             filter
                 .named
                 .iter()
@@ -68,8 +69,8 @@ impl Applied {
                 .collect()
         };
         Applied {
-            codes: named(""),
-            ranges: named("--range "),
+            codes: named(Origin::Code),
+            ranges: named(Origin::Range),
             prefixes: filter.prefixes.clone(),
             sections: filter.sections.iter().map(|s| s.id.to_string()).collect(),
             watch: filter.watch.clone(),

@@ -82,7 +82,8 @@ pub enum Cosmetic {
     /// Letter case, white space or punctuation only.
     Punctuation,
     /// A character that a Windows-1252 export loses (`?` where the other release has a dash,
-    /// a quote or a symbol), or spacing around a dash.
+    /// a quote or a symbol) or a damaged byte misreads (`ParkinsonÆs` for `Parkinson's`), or
+    /// spacing around a dash.
     Encoding,
 }
 
@@ -92,7 +93,7 @@ impl Cosmetic {
         match self {
             Cosmetic::Punctuation => "letter case, spacing or punctuation only",
             Cosmetic::Encoding => {
-                "encoding only: '?' where the other release has a dash, quote or symbol (characters a Windows-1252 export loses), or spacing around a dash"
+                "encoding only: '?' or a misread letter where the other release has a dash, quote or symbol (characters a Windows-1252 export loses or damages), or spacing around a dash"
             }
         }
     }
@@ -279,16 +280,24 @@ const LOSSY: &[char] = &[
     '\u{2122}', '\u{A9}', '\u{BD}', '\u{BC}', '\u{BE}', '\u{D7}', '\u{B5}',
 ];
 
-/// Text equal but for characters an encoding can lose: where one side has `?` (or U+FFFD) the
-/// other has a dash, quote or symbol, or the spacing around such a character differs. Letter
-/// case and meaningless punctuation are ignored as in `cosmetic_only`.
+/// What a Windows-1252 quote, dash, ellipsis or bullet byte (0x85, 0x91 to 0x97) reads as in
+/// the DOS code pages 437 and 850, lower-cased: CMS's 2012 text and workbook have `ParkinsonÆs`
+/// (0x92, `'`) and `östackedö` (0x94, `"`), which its 2013 files repaired. No HCPCS text holds
+/// these letters (import warns of each).
+const MISREAD: &[char] = &['à', 'æ', 'ô', 'ö', 'ò', 'û', 'ù'];
+
+/// Text equal but for characters an encoding can lose or damage: where one side has `?` (or
+/// U+FFFD, or a letter a damaged quote or dash byte reads as: `MISREAD`) the other has a dash,
+/// quote or symbol, or the spacing around such a character differs. Letter case and
+/// meaningless punctuation are ignored as in `cosmetic_only`.
 pub fn encoding_only(a: &str, b: &str) -> bool {
     const MARK: char = '\u{1}';
+    let lossy = |c: char| LOSSY.contains(&c) || MISREAD.contains(&c);
     let key = |s: &str| {
         let mut out = String::new();
         let mut space = false;
         for c in s.chars().flat_map(char::to_lowercase) {
-            if LOSSY.contains(&c) {
+            if lossy(c) {
                 out.push(MARK);
                 space = false;
             } else if c.is_whitespace() {
@@ -303,7 +312,11 @@ pub fn encoding_only(a: &str, b: &str) -> bool {
         }
         out
     };
-    let marks = |s: &str| s.chars().filter(|c| *c == '?' || *c == '\u{FFFD}').count();
+    let marks = |s: &str| {
+        (s.chars().flat_map(char::to_lowercase))
+            .filter(|c| *c == '?' || *c == '\u{FFFD}' || MISREAD.contains(c))
+            .count()
+    };
     a != b && key(a) == key(b) && (marks(a) != marks(b) || tight_dashes(a) == tight_dashes(b))
 }
 
@@ -655,20 +668,19 @@ impl Filter {
             )
         };
         let mut problems = Vec::new();
-        let given = (self.named.iter()).filter(|e| e.origin.is_empty() || e.origin == "--range ");
-        for e in given {
+        for e in &self.named {
+            let flag = match e.origin {
+                watch::Origin::Code => "--code",
+                watch::Origin::Range => "--range",
+                watch::Origin::Watch { .. } => continue,
+            };
             let mut hits = codes.iter().filter(|c| e.range.contains(c)).peekable();
             if hits.peek().is_some() && !hits.any(&in_sections) {
                 let name = match e.range.first == e.range.last {
                     true => e.range.first.clone(),
                     false => format!("{}-{}", e.range.first, e.range.last),
                 };
-                let flag = if e.origin.is_empty() {
-                    "--code "
-                } else {
-                    "--range "
-                };
-                problems.push(outside(format!("{flag}{name}")));
+                problems.push(outside(format!("{flag} {name}")));
             }
         }
         for p in &self.prefixes {
@@ -845,6 +857,22 @@ mod tests {
             cosmetic_kind("21 - 40 units", "21-40 units"),
             Some(Cosmetic::Encoding)
         );
+        // A quote byte CMS's 2012 files misread, repaired in 2013 (G8903, S2067).
+        assert_eq!(
+            cosmetic_kind("ParkinsonÆs Disease MG", "Parkinson's Disease MG"),
+            Some(Cosmetic::Encoding)
+        );
+        assert_eq!(
+            cosmetic_kind("Breast östackedö DIEP/GAP", "Breast \"stacked\" DIEP/GAP"),
+            Some(Cosmetic::Encoding)
+        );
+        assert_eq!(
+            cosmetic_kind("Breast \u{201C}stacked\u{201D}", "Breast östackedö"),
+            Some(Cosmetic::Encoding)
+        );
+        // A misread letter against a letter, or where the other has nothing: wording.
+        assert_eq!(cosmetic_kind("ParkinsonÆs", "Parkinsons"), None);
+        assert_eq!(cosmetic_kind("ParkinsonÆs", "Parkinsonas"), None);
         // A dash that appears or goes, a different number, or wording: not encoding.
         assert_eq!(cosmetic_kind("21-40 units", "2140 units"), None);
         assert_eq!(cosmetic_kind("(6 ? 20 weeks)", "(6-21 weeks)"), None);

@@ -6,12 +6,34 @@
 use super::CodeRange;
 use crate::read::list::ListFile;
 
-/// A code or range a filter names, and where it was given (for messages): `watch.txt: line
-/// 3: ` or `--code `.
+/// A code or range a filter names, and where it was given (for messages).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
     pub range: CodeRange,
-    pub origin: String,
+    pub origin: Origin,
+}
+
+/// Where a filter's code or range was given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// `--code`.
+    Code,
+    /// `--range`.
+    Range,
+    /// A line of a watch list (1-based).
+    Watch { file: String, line: usize },
+}
+
+/// How a message names where an entry was given, before the code or range: `watch.txt: line
+/// 3: `, `--range `, and nothing for `--code` (the code alone says it).
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Origin::Code => Ok(()),
+            Origin::Range => write!(f, "--range "),
+            Origin::Watch { file, line } => write!(f, "{file}: line {line}: "),
+        }
+    }
 }
 
 /// Every filter entry that cannot be right, one line each.
@@ -32,7 +54,10 @@ pub fn read(list: &ListFile) -> Result<Vec<Entry>, WatchError> {
         .map_err(|e| WatchError::from(vec![e.to_string()]))?;
     while let Some(line) = lines.next_entry() {
         let (line, entry) = line.map_err(|e| WatchError::from(vec![e.to_string()]))?;
-        let origin = format!("{file}: line {line}: ");
+        let origin = Origin::Watch {
+            file: file.to_string(),
+            line,
+        };
         match entry.parse::<CodeRange>() {
             Ok(range) => out.push(Entry { range, origin }),
             Err(problem) => problems.push(format!("{origin}{problem}")),
@@ -153,12 +178,12 @@ mod tests {
     fn codes_ranges_and_comments() {
         let text = "# oxygen\nE1392\n\nE0424-E0444  # stationary\nrr\n";
         let entries = parse("watch.txt", text).unwrap();
-        assert_eq!(entries[0].origin, "watch.txt: line 2: ");
+        assert_eq!(entries[0].origin.to_string(), "watch.txt: line 2: ");
         assert_eq!(entries.len(), 3);
         assert!(entries[1].range.contains("E0431"));
         assert!(!entries[1].range.contains("E0450"));
         assert!(entries[2].range.contains("RR"));
-        assert_eq!(entries[2].origin, "watch.txt: line 5: ");
+        assert_eq!(entries[2].origin.to_string(), "watch.txt: line 5: ");
         let err = parse("watch.txt", "E1392\nE14-\nE04XX\n")
             .unwrap_err()
             .to_string();

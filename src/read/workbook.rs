@@ -50,17 +50,14 @@ fn unread(value: &Data, formula: bool) -> Option<String> {
 
 const NO_RESULT: &str = "a formula with no saved result";
 
-/// A 0-based column as a spreadsheet program names it: A, ..., Z, AA, ...
-fn column_letters(mut column: usize) -> String {
-    let mut letters = Vec::new();
-    loop {
-        letters.push(b'A' + (column % 26) as u8);
-        if column < 26 {
-            break;
-        }
-        column = column / 26 - 1;
+/// A 0-based column as a spreadsheet program names it: A, ..., Z, AA, ..., XFD (a column past
+/// the 16,384 a sheet can hold, which only a hostile file gives, by its number).
+fn column_letters(column: usize) -> String {
+    const COLUMNS: u16 = 16_384;
+    match u16::try_from(column) {
+        Ok(column) if column < COLUMNS => rust_xlsxwriter::column_number_to_name(column),
+        _ => format!("number {}", column.saturating_add(1)),
     }
-    letters.iter().rev().map(|b| char::from(*b)).collect()
 }
 
 /// Every sheet of a workbook, as text (for CMS's other workbooks, such as corrections).
@@ -294,5 +291,20 @@ fn cell_text(cell: &Data) -> String {
         },
         Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
         Data::Error(e) => format!("#{e:?}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::column_letters;
+
+    #[test]
+    fn columns_are_named_as_spreadsheets_name_them() {
+        for (column, name) in [(0, "A"), (25, "Z"), (26, "AA"), (701, "ZZ"), (702, "AAA")] {
+            assert_eq!(column_letters(column), name);
+        }
+        assert_eq!(column_letters(16_383), "XFD");
+        assert_eq!(column_letters(16_384), "number 16385");
+        assert_eq!(column_letters(usize::MAX), format!("number {}", usize::MAX));
     }
 }

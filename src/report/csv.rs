@@ -12,7 +12,7 @@ use chrono::NaiveDate;
 use super::chain;
 use crate::diff::{Changeset, CodeChange, Cosmetic, FieldChange};
 
-pub const HEADER: [&str; 22] = [
+pub const HEADER: [&str; 23] = [
     "old_release",
     "new_release",
     "code",
@@ -35,6 +35,7 @@ pub const HEADER: [&str; 22] = [
     "old_meaning",
     "new_meaning",
     "section",
+    "section_id",
 ];
 
 /// What Excel needs at the start of a CSV file to read it as UTF-8 rather than the system's
@@ -106,12 +107,16 @@ fn meanings(f: &FieldChange, values: &[String]) -> String {
 }
 
 /// A code's rows, as `HEADER` names their columns: one per field change, or one with the
-/// field columns empty; each ends with the code's section of HCPCS Level II.
+/// field columns empty; each ends with the code's section of HCPCS Level II, by name and by
+/// the id the SQLite and Parquet exports give it (its range or `modifiers`; empty for a code
+/// outside every section, where they have NULL).
 pub fn rows(set: &Changeset, c: &CodeChange) -> Vec<Vec<String>> {
     let section = c.section.map_or(crate::diff::NO_SECTION, |s| s.name);
+    let id = c.section.map_or("", |s| s.id);
     let mut rows = field_rows(set, c);
     for row in &mut rows {
         row.push(section.to_string());
+        row.push(id.to_string());
     }
     rows
 }

@@ -171,7 +171,7 @@ fn by_section(out: &mut dyn Write, set: &Changeset) -> io::Result<()> {
         "<section id=\"by-section\"><h2>Changes by section of HCPCS Level II</h2>"
     )?;
     let present: Vec<usize> = (0..5).filter(|&i| totals[0].counts[i] > 0).collect();
-    let legend_lines = legend_lines(&present, &heads);
+    let (legend, legend_lines) = legend(&present, &heads);
     writeln!(out, "<div class=\"by-section\">")?;
     writeln!(
         out,
@@ -188,15 +188,8 @@ fn by_section(out: &mut dyn Write, set: &Changeset) -> io::Result<()> {
         heads.join(", ").to_lowercase()
     )?;
     // The legend: a swatch and a word per kind of change that any section has, wrapped.
-    let (mut x, mut y) = (0, 4);
-    for (i, (head, (fill, _))) in heads.iter().zip(CHANGE_FILLS).enumerate() {
-        if totals[0].counts[i] == 0 {
-            continue;
-        }
-        let width = 26 + 8 * head.len();
-        if x > 0 && x + width > CHART_W {
-            (x, y) = (0, y + 20);
-        }
+    for &(i, x, y) in &legend {
+        let (head, (fill, _)) = (&heads[i], CHANGE_FILLS[i]);
         writeln!(
             out,
             "<g class=\"legend\"><rect x=\"{x}\" y=\"{y}\" width=\"14\" height=\"14\" fill=\"{fill}\" stroke=\"#222\" stroke-width=\".5\"/>\
@@ -209,9 +202,8 @@ fn by_section(out: &mut dyn Write, set: &Changeset) -> io::Result<()> {
             x + 18,
             y + 12
         )?;
-        x += width;
     }
-    let top = y + 30;
+    let top = 14 + 20 * legend_lines;
     let most = sections.iter().map(|r| r.total).max().unwrap_or(1).max(1);
     let room = (CHART_W - 44) as f64;
     for (i, r) in sections.iter().enumerate() {
@@ -327,18 +319,21 @@ fn none(n: usize) -> &'static str {
     if n == 0 { " class=\"none\"" } else { "" }
 }
 
-/// How many lines the chart's legend takes for the kinds of change `present`.
-fn legend_lines(present: &[usize], heads: &[String; 5]) -> usize {
-    let mut x = 0;
+/// Where the chart's legend puts each kind of change `present` (its index, x, y), wrapped to
+/// the chart's width, and how many lines it takes.
+fn legend(present: &[usize], heads: &[String; 5]) -> (Vec<(usize, usize, usize)>, usize) {
+    let (mut x, mut y) = (0, 4);
     let mut lines = 1;
+    let mut at = Vec::new();
     for &i in present {
         let width = 26 + 8 * heads[i].len();
         if x > 0 && x + width > CHART_W {
-            (x, lines) = (0, lines + 1);
+            (x, y, lines) = (0, y + 20, lines + 1);
         }
+        at.push((i, x, y));
         x += width;
     }
-    lines
+    (at, lines)
 }
 
 /// The summary table: each section's count, its rows linked to the sections that have codes;
@@ -611,4 +606,28 @@ fn disagreements(
         )?;
     }
     writeln!(out, "</tbody></table></section>")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{CHART_W, legend};
+
+    /// The legend's places and its line count come from one pass: all five kinds wrap the
+    /// last onto a second line, and the chart's rows start below it.
+    #[test]
+    fn the_legend_wraps_to_the_chart_and_counts_the_lines_it_places() {
+        let heads = super::super::change_columns();
+        let (at, lines) = legend(&[0, 1, 2, 3, 4], &heads);
+        assert_eq!(lines, 2);
+        assert_eq!(
+            at,
+            [(0, 0, 4), (1, 66, 4), (2, 148, 4), (3, 230, 4), (4, 0, 24)]
+        );
+        for &(i, x, _) in &at {
+            assert!(x + 26 + 8 * heads[i].len() <= CHART_W);
+        }
+        let (at, lines) = legend(&[0, 4], &heads);
+        assert_eq!((at, lines), (vec![(0, 0, 4), (4, 66, 4)], 1));
+        assert_eq!(legend(&[], &heads), (Vec::new(), 1));
+    }
 }

@@ -41,7 +41,7 @@ pub enum Format {
     Json,
     Csv,
     Html,
-    /// An Excel workbook, a sheet per section, every cell text.
+    /// An Excel workbook, a sheet per section; counts are numbers, every other cell text.
     Xlsx,
 }
 

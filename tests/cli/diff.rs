@@ -264,6 +264,54 @@ fn e1392_is_unchanged_from_2012_to_2020_and_2012_to_2013_is_cosmetic() {
         .code(0);
 }
 
+/// CMS's 2012 files have a damaged quote byte in G8903's and S2067's short descriptions
+/// (`ParkinsonÆs`, `östackedö`), which 2013 repaired: an encoding change, not wording; a
+/// reviewer hiding cosmetic changes sees neither.
+#[test]
+fn a_quote_byte_2012_damaged_and_2013_repaired_is_encoding_only() {
+    let Some(data) = real_data!() else {
+        return;
+    };
+    let work = crate::real_releases::imported(&data);
+    let out = work
+        .cmd()
+        .args(["diff", "2012", "2013", "--code", "G8903", "--code", "S2067"])
+        .args(["--format", "json"])
+        .assert()
+        .code(1);
+    let v = json(&out);
+    for (code, old, new) in [
+        ("G8903", "ParkinsonÆs Disease MG", "Parkinson's Disease MG"),
+        (
+            "S2067",
+            "Breast östackedö DIEP/GAP",
+            "Breast \"stacked\" DIEP/GAP",
+        ),
+    ] {
+        let change = v["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["code"] == code)
+            .unwrap_or_else(|| panic!("no {code}: {v}"));
+        let short = change["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["field"] == "short_description")
+            .unwrap();
+        assert_eq!(short["old"][0], old);
+        assert_eq!(short["new"][0], new);
+        assert_eq!(short["cosmetic_reason"], "encoding", "{code}: {short}");
+    }
+    assert_eq!(v["summary"]["encoding"], 2, "{}", v["summary"]);
+    work.cmd()
+        .args(["diff", "2012", "2013", "--code", "G8903", "--code", "S2067"])
+        .arg("--hide-cosmetic")
+        .assert()
+        .code(0);
+}
+
 /// Parses a markdown changelog as CommonMark (with GFM strikethrough) and checks that every
 /// `~~`/`**` marker became strikethrough or strong text, that no text is left with a stray
 /// escape, and that code spans hold the source names exactly. Returns the struck and strong

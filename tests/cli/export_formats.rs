@@ -3,7 +3,7 @@
 //! back as JSON, both held against the snapshot files read line by line here and against
 //! `diff --format csv`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use rusqlite::types::Value as Sql;
@@ -137,6 +137,43 @@ fn the_database_holds_every_release_and_code_as_the_snapshots_do() {
             assert!(columns.contains(key), "no column for {key}");
         }
     }
+}
+
+/// The CSV changelog names each code's section as the exports do: `section_id` is the SQLite
+/// export's `codes.section` (a section's range or `modifiers`), and `section`, kept as it was,
+/// is that section's name in the export's `sections` table.
+#[test]
+fn the_csv_changelogs_section_id_is_the_exports_section() {
+    let work = three_releases();
+    let db = open(&export_db(&work));
+    let text = stdout(
+        &work
+            .cmd()
+            .args(["diff", "2005-01", "2006-01", "--format", "csv"])
+            .assert()
+            .code(1),
+    );
+    let mut csv = csv::Reader::from_reader(text.as_bytes());
+    let header = csv.headers().unwrap().clone();
+    let last: Vec<&str> = header.iter().skip(header.len() - 2).collect();
+    assert_eq!(last, ["section", "section_id"]);
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let mut ids = BTreeSet::new();
+    for row in csv.records().map(Result::unwrap) {
+        let code = &row[col("code")];
+        let (id, name): (String, String) = db
+            .query_row(
+                "SELECT c.section, s.name FROM codes c JOIN sections s ON s.id = c.section
+                 WHERE c.code = ?1",
+                [code],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!(row[col("section_id")], id, "{code}");
+        assert_eq!(row[col("section")], name, "{code}");
+        ids.insert(id);
+    }
+    assert_eq!(ids.len(), 2, "{ids:?}");
 }
 
 #[test]

@@ -1059,7 +1059,7 @@ fn every_kind_of_change_in_every_format() {
         // Cosmetic changes show their old and new values, apart by reason.
         "\nCOSMETIC ONLY (1; letter case, spacing or punctuation only; --hide-cosmetic leaves them out)\n  E0999  ",
         "      Long description: Cushion for a [-wheelchair,-] {+wheelchair;+} the patient",
-        "\nENCODING ONLY (1; encoding only: '?' where",
+        "\nENCODING ONLY (1; encoding only: '?' or a misread letter where",
         "  V5299  Hearing service, example, 1?2 visits\n      Long description: Hearing service, example, [-1-2-] {+1?2+} visits\n",
     ] {
         assert!(text.contains(section), "{section}\n{text}");

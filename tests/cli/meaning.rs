@@ -1,6 +1,8 @@
 //! What a change means: codes CMS reused for something else (redefined), on a fixture and on
 //! G9890 in the real 2019-01 release.
 
+use std::collections::BTreeSet;
+
 use crate::util::{Work, fixture, json, real_data, stdout};
 
 /// The 2005 oxygen fixture with E0431 reused for something else: its long and short
@@ -206,8 +208,16 @@ fn a_damaged_character_is_repaired_from_the_workbook_in_the_zip_or_else_reported
     assert!(load_source(file, strict).is_err());
 }
 
-/// Every sheet of an xlsx changelog, each as rows of cells; panics on a cell that is not text.
-fn xlsx_sheets(bytes: &[u8]) -> Vec<(String, Vec<Vec<String>>)> {
+/// A sheet of an xlsx changelog: its name, its rows of cells (a number as Rust writes it),
+/// and where its number cells are (row, column).
+struct XlsxSheet {
+    name: String,
+    rows: Vec<Vec<String>>,
+    numbers: BTreeSet<(usize, usize)>,
+}
+
+/// Every sheet of an xlsx changelog; panics on a cell that is neither text nor a number.
+fn xlsx_sheets(bytes: &[u8]) -> Vec<XlsxSheet> {
     use calamine::{Data, Reader, Xlsx};
     let mut book: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
     let names = book.sheet_names().to_vec();
@@ -215,25 +225,38 @@ fn xlsx_sheets(bytes: &[u8]) -> Vec<(String, Vec<Vec<String>>)> {
         .into_iter()
         .map(|name| {
             let range = book.worksheet_range(&name).unwrap();
+            let mut numbers = BTreeSet::new();
             let rows = range
                 .rows()
-                .map(|row| {
+                .enumerate()
+                .map(|(r, row)| {
                     row.iter()
-                        .map(|cell| match cell {
+                        .enumerate()
+                        .map(|(c, cell)| match cell {
                             Data::String(s) => s.clone(),
                             Data::Empty => String::new(),
-                            other => panic!("{name}: a cell that is not text: {other:?}"),
+                            Data::Float(f) => {
+                                numbers.insert((r, c));
+                                f.to_string()
+                            }
+                            other => panic!("{name}: a cell neither text nor number: {other:?}"),
                         })
                         .collect()
                 })
                 .collect();
-            (name, rows)
+            XlsxSheet {
+                name,
+                rows,
+                numbers,
+            }
         })
         .collect()
 }
 
+/// Codes, values and descriptions are text (a spreadsheet keeps `0217` as written); the counts
+/// of codes, and nothing else, are numbers, so that a spreadsheet's SUM adds them up.
 #[test]
-fn the_xlsx_changelog_has_a_sheet_per_section_and_every_cell_is_text() {
+fn the_xlsx_changelog_has_a_sheet_per_section_and_its_counts_are_numbers() {
     let work = crate::util::oxygen();
     let path = work.path("changes.xlsx");
     work.cmd()
@@ -242,7 +265,7 @@ fn the_xlsx_changelog_has_a_sheet_per_section_and_every_cell_is_text() {
         .assert()
         .code(1);
     let sheets = xlsx_sheets(&std::fs::read(&path).unwrap());
-    let names: Vec<&str> = sheets.iter().map(|(n, _)| n.as_str()).collect();
+    let names: Vec<&str> = sheets.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(
         names,
         [
@@ -255,14 +278,43 @@ fn the_xlsx_changelog_has_a_sheet_per_section_and_every_cell_is_text() {
             "Cosmetic only"
         ]
     );
-    let summary = &sheets[0].1;
+    let summary = &sheets[0].rows;
     assert_eq!(summary[0][0], "HCPCS 2005-01 -> 2006-01");
     assert!(
         summary
             .iter()
             .any(|r| r[0] == "Filters: none: every code and change")
     );
-    let by_section = &sheets[1].1;
+    // The summary's table of sections: its Codes column, under the head, is numbers.
+    let head = summary.iter().position(|r| r[0] == "Section").unwrap();
+    let codes: BTreeSet<(usize, usize)> = (head + 1..summary.len()).map(|r| (r, 1)).collect();
+    assert_eq!(sheets[0].numbers, codes);
+    let retired = summary.iter().find(|r| r[0] == "Retired").unwrap();
+    assert_eq!(retired[1], "1");
+    let by_section = &sheets[1].rows;
+    // By section: every count (the kinds of change and the total) of every row is a number,
+    // the section's name and range text; a column's sum is its total.
+    let counts: BTreeSet<(usize, usize)> = (1..by_section.len())
+        .flat_map(|r| (2..by_section[0].len()).map(move |c| (r, c)))
+        .collect();
+    assert_eq!(sheets[1].numbers, counts);
+    let totals = by_section.last().unwrap();
+    assert_eq!(totals[0], "All sections");
+    for c in 2..by_section[0].len() {
+        let sum: f64 = by_section[1..by_section.len() - 1]
+            .iter()
+            .map(|r| r[c].parse::<f64>().unwrap())
+            .sum();
+        assert_eq!(sum.to_string(), totals[c], "column {}", by_section[0][c]);
+    }
+    for sheet in &sheets[2..] {
+        assert!(
+            sheet.numbers.is_empty(),
+            "{}: {:?}",
+            sheet.name,
+            sheet.numbers
+        );
+    }
     assert_eq!(
         by_section[1],
         [
@@ -280,7 +332,7 @@ fn the_xlsx_changelog_has_a_sheet_per_section_and_every_cell_is_text() {
         by_section[2][0],
         "Temporary codes for durable medical equipment MACs"
     );
-    let payment = &sheets[3].1;
+    let payment = &sheets[3].rows;
     let header = &payment[0];
     let col = |name: &str| header.iter().position(|h| h == name).unwrap();
     let e1391 = &payment[1];
@@ -301,7 +353,7 @@ fn the_xlsx_changelog_has_a_sheet_per_section_and_every_cell_is_text() {
     assert!(
         csv.contains(",33,36,")
             && csv.ends_with(
-                ",Oxygen and oxygen equipment (price subject to floors and ceilings),Capped rental DME (price subject to floors and ceilings),Durable medical equipment\n"
+                ",Oxygen and oxygen equipment (price subject to floors and ceilings),Capped rental DME (price subject to floors and ceilings),Durable medical equipment,E0100-E9999\n"
             ),
         "{csv}"
     );
@@ -342,8 +394,17 @@ fn a_real_xlsx_changelog_keeps_codes_and_references_as_text() {
     let sheets = xlsx_sheets(&std::fs::read(&path).unwrap());
     let cells: Vec<&String> = sheets
         .iter()
-        .flat_map(|(_, rows)| rows.iter().flatten())
+        .flat_map(|s| s.rows.iter().flatten())
         .collect();
+    // Only the summary's and the by-section sheet's counts are numbers.
+    for sheet in &sheets[2..] {
+        assert!(
+            sheet.numbers.is_empty(),
+            "{}: {:?}",
+            sheet.name,
+            sheet.numbers
+        );
+    }
     for value in ["00", "0217", "2019-12-31", "E0210"] {
         assert!(cells.iter().any(|c| c.as_str() == value), "no {value}");
     }

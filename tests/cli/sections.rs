@@ -756,3 +756,56 @@ fn the_readme_lists_the_sections_as_the_table_has_them() {
         "a docs/sections.md row for a section the table lacks"
     );
 }
+
+/// Where a code or range was given decides how `--section` weighs it: one given on the command
+/// line outside the sections is a contradiction, refused; a watch list's is a standing list
+/// that `--section` narrows. The report's filters keep `--code` and `--range` apart.
+#[test]
+fn section_weighs_codes_by_where_they_were_given() {
+    let work = oxygen();
+    let list = work.write("watch.txt", "E1392\nE0100-E1400\nK0738\n");
+    let narrowed = json(
+        &work
+            .cmd()
+            .args(["diff", "2005", "2006", "--section", "K", "--format", "json"])
+            .arg("--watch")
+            .arg(&list)
+            .assert()
+            .code(1),
+    );
+    let codes: Vec<&str> = narrowed["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["K0738"], "{narrowed}");
+    let out = work
+        .cmd()
+        .args(["diff", "2005", "2006", "--section", "K", "--code", "E1392"])
+        .arg("--watch")
+        .arg(&list)
+        .assert()
+        .code(2);
+    let err = crate::util::stderr(&out);
+    assert!(
+        err.contains("--code E1392: none of its codes is in --section K0000-K9999")
+            && !err.contains("watch.txt"),
+        "{err}"
+    );
+    let both = json(
+        &work
+            .cmd()
+            .args(["diff", "2005", "2006", "--format", "json"])
+            .args(["--code", "E1392", "--range", "K0700-K0800"])
+            .assert()
+            .code(1),
+    );
+    let filters = &both["context"]["filters"];
+    assert_eq!(filters["codes"], serde_json::json!(["E1392"]), "{filters}");
+    assert_eq!(
+        filters["ranges"],
+        serde_json::json!(["K0700-K0800"]),
+        "{filters}"
+    );
+}

@@ -220,7 +220,7 @@ fn the_site_of_the_fixtures_links_only_to_itself_and_tells_each_codes_history() 
         assert!(!html.contains("<script>"), "{rel}: inline script");
     }
     let home = page(&dir, "index.html");
-    assert!(home.contains("<svg class=\"chart\""), "{home}");
+    assert!(home.contains("<svg class=\"chart fit\""), "{home}");
     // Codes in effect by section, release by release: K0738 (terminated 2005-12-31) in
     // 2005-01 only, with E1392 (added 2006-01-01) in 2006-01 only.
     let row = home
@@ -330,7 +330,12 @@ fn a_folder_the_site_did_not_make_is_never_replaced() {
     );
     assert_eq!(files(&dir), BTreeSet::from(["notes.txt".to_string()]));
     let file = work.write("file", "x");
-    work.cmd().arg("site").arg(&file).assert().code(2);
+    let out = work.cmd().arg("site").arg(&file).assert().code(2);
+    assert!(
+        stderr(&out).contains(&format!("{}: is not a folder", file.display())),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(std::fs::read(&file).unwrap(), b"x");
 }
 
@@ -659,4 +664,189 @@ fn a_site_check_cannot_refresh_is_named_and_check_still_reports() {
     );
     assert!(work.store().join("2005-04.jsonl").is_file());
     assert_eq!(files(&dir), BTreeSet::from(["notes.txt".to_string()]));
+}
+
+/// A store of `n` quarterly releases from 1990-01 on, each the 2006 fixture with some of its
+/// eight codes left out (which ones turns with the release), so that counts vary.
+fn many_releases(n: usize) -> Work {
+    let work = Work::new();
+    let text =
+        std::fs::read_to_string(crate::util::fixture("oxygen/2006/HCPC2006_CONTR_ANWEB.txt"))
+            .unwrap();
+    let codes: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.starts_with('*') && !l.is_empty())
+        .map(|l| &l[..5])
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    for i in 0..n {
+        let left_out: Vec<&str> = (codes.iter().enumerate())
+            .filter(|(j, _)| (i * 3 + j) % 5 == 0)
+            .map(|(_, c)| *c)
+            .collect();
+        let body: Vec<&str> = text
+            .lines()
+            .filter(|l| l.len() < 5 || !left_out.contains(&&l[..5]))
+            .collect();
+        std::fs::create_dir_all(work.path(&format!("r{i}"))).unwrap();
+        let file = work.write(
+            &format!("r{i}/HCPC_CONTR_ANWEB.txt"),
+            body.join("\r\n") + "\r\n",
+        );
+        let release = format!("{}-{:02}", 1990 + i / 4, 1 + 3 * (i % 4));
+        work.cmd()
+            .arg("import")
+            .arg(&file)
+            .args(["--release", &release])
+            .assert()
+            .success();
+    }
+    work
+}
+
+/// A `<text>` of an SVG: where it is anchored, its size and its words.
+struct Label {
+    x: f64,
+    y: f64,
+    size: f64,
+    middle: bool,
+    text: String,
+}
+
+impl Label {
+    /// The box it takes at most: every character as wide as a digit of DejaVu Sans, the widest
+    /// sans-serif digits (0.64 em), as high as the font size above the baseline.
+    fn bounds(&self) -> (f64, f64, f64, f64) {
+        let w = self.text.chars().count() as f64 * 0.64 * self.size;
+        let left = if self.middle {
+            self.x - w / 2.0
+        } else {
+            self.x
+        };
+        (left, left + w, self.y - self.size, self.y)
+    }
+}
+
+/// The number of `attr="..."` in `element` (an SVG tag's text).
+fn number(element: &str, attr: &str) -> f64 {
+    let value = attributes(element, attr);
+    assert_eq!(value.len(), 1, "{attr} in {element}");
+    value[0]
+        .parse()
+        .unwrap_or_else(|_| panic!("{attr} in {element}"))
+}
+
+/// The home page's chart: its SVG, the text before it, its labels and its bars (x, width) of
+/// codes in effect.
+fn chart(home: &str) -> (&str, &str, Vec<Label>, Vec<(f64, f64)>) {
+    let start = home.find("<svg class=\"chart").expect("a chart");
+    let end = start + home[start..].find("</svg>").unwrap();
+    let svg = &home[start..end];
+    let labels = svg
+        .split("<text")
+        .skip(1)
+        .map(|t| {
+            let (tag, rest) = t.split_once('>').unwrap();
+            Label {
+                x: number(tag, "x"),
+                y: number(tag, "y"),
+                size: if tag.contains("class=\"small\"") {
+                    9.5
+                } else {
+                    12.0
+                },
+                middle: tag.contains("text-anchor=\"middle\""),
+                text: rest.split('<').next().unwrap().to_string(),
+            }
+        })
+        .collect();
+    let bars = svg
+        .split("<rect class=\"effect\"")
+        .skip(1)
+        .map(|r| {
+            let tag = r.split('>').next().unwrap();
+            (number(tag, "x"), number(tag, "width"))
+        })
+        .collect();
+    (svg, &home[..start], labels, bars)
+}
+
+/// No two labels of the chart overlap (`Label::bounds`).
+fn assert_labels_apart(labels: &[Label]) {
+    for (i, a) in labels.iter().enumerate() {
+        let (al, ar, at, ab) = a.bounds();
+        for b in &labels[i + 1..] {
+            let (bl, br, bt, bb) = b.bounds();
+            let apart = ar <= bl || br <= al || ab <= bt || bb <= at;
+            assert!(
+                apart,
+                "'{}' at ({}, {}) overlaps '{}' at ({}, {})",
+                a.text, a.x, a.y, b.text, b.x, b.y
+            );
+        }
+    }
+}
+
+/// 120 releases: the chart's bars keep a readable width (the chart, drawn at its own size,
+/// scrolls in its box), no two labels overlap, the newest release and a label at least every
+/// few releases are named, and each section's trend line spans its whole width in order.
+#[test]
+fn the_home_chart_holds_120_releases_without_squeezing_or_overlapping() {
+    let n = 120;
+    let work = many_releases(n);
+    let dir = work.path("site");
+    build(&work, &dir);
+    let home = page(&dir, "index.html");
+    let (svg, before, labels, bars) = chart(&home);
+    assert_labels_apart(&labels);
+    assert_eq!(bars.len(), n);
+    for pair in bars.windows(2) {
+        assert!(pair[0].1 >= 9.0, "a bar {} wide", pair[0].1);
+        assert!(pair[0].0 + pair[0].1 < pair[1].0, "bars touch: {pair:?}");
+    }
+    // Drawn at its own width (one unit a pixel), in a box that scrolls.
+    let tag = svg.split('>').next().unwrap();
+    let view: Vec<f64> = attributes(tag, "viewBox")[0]
+        .split(' ')
+        .map(|v| v.parse().unwrap())
+        .collect();
+    assert!(view[2] >= 9.0 / 0.6 * n as f64, "{view:?}");
+    assert_eq!(number(tag, "width"), view[2]);
+    assert_eq!(number(tag, "height"), view[3]);
+    assert!(before.ends_with("<div class=\"scroll\">"), "{before}");
+    let named: Vec<&Label> = labels
+        .iter()
+        .filter(|l| l.text.len() == 7 && l.text.as_bytes()[4] == b'-')
+        .collect();
+    assert_eq!(named.last().unwrap().text, "2019-10");
+    assert!(named.len() >= n / 5, "{} releases named", named.len());
+    // The trend lines: every point, left to right, the last at the right edge.
+    let spark = home.find("<svg class=\"spark\"").unwrap();
+    let points = attributes(&home[spark..], "points")[0];
+    let xs: Vec<f64> = points
+        .split(' ')
+        .map(|p| p.split(',').next().unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(xs.len(), n);
+    assert!(xs.windows(2).all(|w| w[0] < w[1]), "{points}");
+    assert_eq!(xs[n - 1], 100.0);
+}
+
+/// A few releases: the chart fits the page, every release is named and counted, and no two
+/// labels overlap.
+#[test]
+fn the_home_chart_of_a_few_releases_names_each_and_fits_the_page() {
+    let work = oxygen();
+    let dir = work.path("site");
+    build(&work, &dir);
+    let home = page(&dir, "index.html");
+    let (svg, _, labels, bars) = chart(&home);
+    assert_labels_apart(&labels);
+    assert_eq!(bars.len(), 2);
+    assert!(svg.starts_with("<svg class=\"chart fit\""), "{svg}");
+    let texts: Vec<&str> = labels.iter().map(|l| l.text.as_str()).collect();
+    for release in ["2005-01", "2006-01"] {
+        assert!(texts.contains(&release), "{texts:?}");
+    }
 }

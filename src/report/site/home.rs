@@ -93,16 +93,50 @@ fn releases(out: &mut dyn Write, site: &Site) -> io::Result<()> {
     )
 }
 
+/// The chart's geometry, in SVG units (a pixel when the chart is drawn at its own width).
+mod geometry {
+    /// The chart's width while every release fits in it at `MIN_SLOT` or more.
+    pub const FIT_W: f64 = 800.0;
+    pub const LEFT: f64 = 10.0;
+    /// The narrowest slot a release gets (its bar three fifths of it); more releases than fit
+    /// in `FIT_W` make the chart wider, drawn at its own width in a box that scrolls.
+    pub const MIN_SLOT: f64 = 16.0;
+    /// Font sizes of the labels (`svg.chart text`, `text.small` in the stylesheet).
+    pub const FONT: f64 = 12.0;
+    pub const SMALL: f64 = 9.5;
+    /// Room between two labels.
+    pub const GAP: f64 = 6.0;
+    /// The bars' heights: codes in effect, then added and retired.
+    pub const TOP_H: f64 = 170.0;
+    pub const LOW_H: f64 = 110.0;
+    /// Where the codes in effect start: below the chart's heading and the tallest bar's label.
+    pub const TOP: f64 = 34.0;
+
+    /// How wide a label of `text` is at `size`, at most: digits and dashes are at most 0.65 em
+    /// in common sans-serif fonts (DejaVu Sans's digits, the widest, 0.64).
+    pub fn label_width(text: &str, size: f64) -> f64 {
+        text.chars().count() as f64 * 0.65 * size
+    }
+
+    /// Which of `n` slots `slot` wide get a label at most `widest` wide, so that no two touch:
+    /// every `k`-th, counted back from the newest (always labelled).
+    pub fn labelled(n: usize, slot: f64, widest: f64) -> impl Fn(usize) -> bool {
+        let k = ((widest + GAP) / slot).ceil().max(1.0) as usize;
+        move |i| (n - 1 - i).is_multiple_of(k)
+    }
+}
+
 /// Two bar charts in one SVG: the codes in effect per release, then the codes added and
 /// retired. Drawn with presentation attributes and classes (no inline style: the page's
-/// policy forbids it); the numbers are the releases table's.
+/// policy forbids it); the numbers are the releases table's. A release's bar is never
+/// narrower than `MIN_SLOT` allows: past about fifty releases the chart grows wider than the
+/// page and scrolls in its own box; labels that would touch are left out, every `k`-th kept
+/// (each bar's title and the table still give every number).
 fn chart(out: &mut dyn Write, releases: &[ReleaseRow]) -> io::Result<()> {
-    const W: usize = 800;
-    const LEFT: usize = 10;
-    const TOP_H: usize = 170;
-    const LOW_H: usize = 110;
+    use geometry::*;
     let n = releases.len().max(1);
-    let slot = (W - 2 * LEFT) / n;
+    let slot = ((FIT_W - 2.0 * LEFT) / n as f64).max(MIN_SLOT);
+    let width = (2.0 * LEFT + slot * n as f64).max(FIT_W);
     let max_effect = releases
         .iter()
         .map(|r| r.in_effect)
@@ -115,15 +149,38 @@ fn chart(out: &mut dyn Write, releases: &[ReleaseRow]) -> io::Result<()> {
         .max()
         .unwrap_or(0)
         .max(1);
-    let top_base = 20 + TOP_H;
-    let low_base = top_base + 40 + LOW_H;
-    let height = low_base + 24;
+    let top_base = TOP + TOP_H;
+    let low_base = top_base + 44.0 + LOW_H;
+    let height = low_base + 24.0;
+    let widest = |texts: &mut dyn Iterator<Item = String>, size: f64| {
+        texts.map(|t| label_width(&t, size)).fold(0.0, f64::max)
+    };
+    let named = labelled(
+        n,
+        slot,
+        widest(&mut releases.iter().map(|r| r.id.to_string()), FONT),
+    );
+    let counted = labelled(
+        n,
+        slot,
+        widest(&mut releases.iter().map(|r| r.in_effect.to_string()), FONT),
+    );
+    // Wider than the page: drawn at its own width (the `width` and `height` attributes), in a
+    // box that scrolls; else as wide as the page allows.
+    let (class, size) = if width > FIT_W {
+        (
+            "chart",
+            format!(" width=\"{width:.0}\" height=\"{height:.0}\""),
+        )
+    } else {
+        ("chart fit", String::new())
+    };
     writeln!(
         out,
         "<section aria-labelledby=\"chart\"><h2 id=\"chart\">The code set over the releases</h2>\n\
          <p class=\"legend\" aria-hidden=\"true\"><span class=\"effect\"></span>in effect\
          <span class=\"added\"></span>added<span class=\"retired\"></span>retired</p>\n\
-         <svg class=\"chart\" viewBox=\"0 0 {W} {height}\" role=\"img\" aria-labelledby=\"chart-title\">\
+         <div class=\"scroll\"><svg class=\"{class}\"{size} viewBox=\"0 0 {width:.0} {height:.0}\" role=\"img\" aria-labelledby=\"chart-title\">\
          <title id=\"chart-title\">Codes in effect (top) and codes added and retired (bottom) in each stored release; \
          the numbers are in the releases table</title>"
     )?;
@@ -131,54 +188,102 @@ fn chart(out: &mut dyn Write, releases: &[ReleaseRow]) -> io::Result<()> {
         out,
         "<text x=\"{LEFT}\" y=\"14\">In effect</text>\
          <text x=\"{LEFT}\" y=\"{}\">Added and retired since the release before</text>",
-        top_base + 30
+        top_base + 24.0
     )?;
     for (i, r) in releases.iter().enumerate() {
-        let x = LEFT + i * slot;
-        let mid = x + slot / 2;
-        let h = r.in_effect * TOP_H / max_effect;
-        let bar = slot * 3 / 5;
+        let x = LEFT + i as f64 * slot;
+        let mid = x + slot / 2.0;
+        let h = r.in_effect as f64 * TOP_H / max_effect as f64;
+        let bar = slot * 0.6;
         writeln!(
             out,
-            "<rect class=\"effect\" x=\"{}\" y=\"{}\" width=\"{bar}\" height=\"{h}\"><title>{}: {} in effect</title></rect>\
-             <text x=\"{mid}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
-            mid - bar / 2,
+            "<rect class=\"effect\" x=\"{:.1}\" y=\"{:.1}\" width=\"{bar:.1}\" height=\"{h:.1}\"><title>{}: {} in effect</title></rect>",
+            mid - bar / 2.0,
             top_base - h,
             r.id,
             r.in_effect,
-            (top_base - h).saturating_sub(3).max(12),
-            r.in_effect
         )?;
-        let half = slot * 3 / 10;
-        for (value, class, at) in [(r.added, "added", mid - half), (r.retired, "retired", mid)] {
-            let Some(v) = value else { continue };
-            let h = v * LOW_H / max_change;
+        if counted(i) {
             writeln!(
                 out,
-                "<rect class=\"{class}\" x=\"{at}\" y=\"{}\" width=\"{half}\" height=\"{h}\"><title>{}: {v} {class}</title></rect>\
-                 <text class=\"small\" x=\"{}\" y=\"{}\" text-anchor=\"middle\">{v}</text>",
-                low_base - h,
-                r.id,
-                at + half / 2,
-                low_base - h - 3
+                "<text x=\"{mid:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
+                top_base - h - 3.0,
+                r.in_effect
             )?;
         }
-        writeln!(
-            out,
-            "<text x=\"{mid}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
-            low_base + 16,
-            r.id
-        )?;
+        let half = slot * 0.3;
+        let parts: Vec<(usize, &str, f64, f64)> =
+            [(r.added, "added", mid - half), (r.retired, "retired", mid)]
+                .into_iter()
+                .filter_map(|(v, class, at)| {
+                    v.map(|v| (v, class, at, v as f64 * LOW_H / max_change as f64))
+                })
+                .collect();
+        let shown = change_labels(x, slot, low_base, &parts);
+        for (k, &(v, class, at, h)) in parts.iter().enumerate() {
+            writeln!(
+                out,
+                "<rect class=\"{class}\" x=\"{at:.1}\" y=\"{:.1}\" width=\"{half:.1}\" height=\"{h:.1}\"><title>{}: {v} {class}</title></rect>",
+                low_base - h,
+                r.id,
+            )?;
+            if shown[k] {
+                writeln!(
+                    out,
+                    "<text class=\"small\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{v}</text>",
+                    at + half / 2.0,
+                    low_base - h - 3.0
+                )?;
+            }
+        }
+        if named(i) {
+            writeln!(
+                out,
+                "<text x=\"{mid:.1}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
+                low_base + 16.0,
+                r.id
+            )?;
+        }
     }
     writeln!(
         out,
-        "<line class=\"axis\" x1=\"{LEFT}\" y1=\"{top_base}\" x2=\"{}\" y2=\"{top_base}\"/>\
-         <line class=\"axis\" x1=\"{LEFT}\" y1=\"{low_base}\" x2=\"{}\" y2=\"{low_base}\"/></svg>\n\
+        "<line class=\"axis\" x1=\"{LEFT}\" y1=\"{top_base}\" x2=\"{right:.1}\" y2=\"{top_base}\"/>\
+         <line class=\"axis\" x1=\"{LEFT}\" y1=\"{low_base}\" x2=\"{right:.1}\" y2=\"{low_base}\"/></svg></div>\n\
          <p class=\"note\">The same numbers, as text: the <a href=\"#release-table\">releases table</a> \
          (in effect, added, retired).</p></section>",
-        W - LEFT,
-        W - LEFT
+        right = width - LEFT,
     )
+}
+
+/// Which of a release's added and retired counts (`parts`: value, class, bar's left, bar's
+/// height, in the slot at `x`) are written over their bars: a count stays inside its
+/// release's slot (so it never meets a neighbour's), is wider than its own bar only over the
+/// taller bar of the two, and when the two would touch, only the taller bar's is written.
+fn change_labels(x: f64, slot: f64, base: f64, parts: &[(usize, &str, f64, f64)]) -> Vec<bool> {
+    use geometry::*;
+    let half = slot * 0.3;
+    let tallest = parts.iter().map(|p| p.3).fold(0.0, f64::max);
+    let boxes: Vec<Option<[f64; 4]>> = parts
+        .iter()
+        .map(|&(v, _, at, h)| {
+            let (w, centre) = (label_width(&v.to_string(), SMALL), at + half / 2.0);
+            let (left, right) = (centre - w / 2.0, centre + w / 2.0);
+            let inside = left >= x + 1.0 && right <= x + slot - 1.0;
+            let over_its_bar = w + 2.0 <= half || h >= tallest;
+            let y = base - h - 3.0;
+            (inside && over_its_bar).then_some([left, right, y - SMALL, y])
+        })
+        .collect();
+    let mut shown: Vec<bool> = boxes.iter().map(Option::is_some).collect();
+    if let [Some(a), Some(b)] = boxes[..] {
+        let apart = a[1] + 2.0 <= b[0] || b[1] + 2.0 <= a[0] || a[3] <= b[2] || b[3] <= a[2];
+        if !apart {
+            // The shorter bar's count gives way.
+            let shorter = usize::from(parts[0].3 >= parts[1].3);
+            shown[shorter] = false;
+        }
+    }
+    shown
 }
 
 fn changelogs(out: &mut dyn Write, site: &Site) -> io::Result<()> {
@@ -250,21 +355,24 @@ fn groups(out: &mut dyn Write, site: &Site) -> io::Result<()> {
     )
 }
 
-/// A small line of `counts` (oldest first), scaled to the largest; decorative, as the row
-/// gives the numbers.
+/// A small line of `counts` (oldest first) across the whole width, scaled to the largest;
+/// decorative, as the row gives the numbers.
 fn sparkline(counts: &[usize]) -> String {
-    const W: usize = 100;
-    const H: usize = 20;
-    let max = counts.iter().copied().max().unwrap_or(0).max(1);
+    const W: f64 = 100.0;
+    const H: f64 = 20.0;
+    let max = counts.iter().copied().max().unwrap_or(0).max(1) as f64;
     let step = if counts.len() > 1 {
-        W / (counts.len() - 1)
+        W / (counts.len() - 1) as f64
     } else {
-        0
+        0.0
     };
     let points: Vec<String> = counts
         .iter()
         .enumerate()
-        .map(|(i, n)| format!("{},{}", i * step, H - n * (H - 2) / max - 1))
+        .map(|(i, &n)| {
+            let y = H - n as f64 * (H - 2.0) / max - 1.0;
+            format!("{:.1},{y:.1}", i as f64 * step)
+        })
         .collect();
     format!(
         "<svg class=\"spark\" viewBox=\"0 0 {W} {H}\" width=\"{W}\" height=\"{H}\" aria-hidden=\"true\">\

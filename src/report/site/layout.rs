@@ -107,9 +107,9 @@ nav.pager{margin:.6em 0;padding:.4em 0;border-bottom:1px solid #ccc}\
 .redefined{color:#a10000;font-weight:bold}\
 ul.groups{columns:16em;padding-left:1.2em}\
 ul.results{padding-left:1.2em}ul.results li{margin:.2em 0}\
-svg.chart{display:block;width:100%;max-width:56em;height:auto}\
+svg.chart{display:block}svg.chart.fit{width:100%;max-width:56em;min-width:44em;height:auto}\
 svg.chart text{font:12px system-ui,sans-serif;fill:#222}svg.chart text.small{font-size:9.5px}\
-table.by-section tbody th{white-space:normal;min-width:12em}\
+table.by-section tbody th{white-space:normal;min-width:12em}table.by-section thead th{white-space:nowrap}\
 svg.chart .effect{fill:#0b4f9c}svg.chart .added{fill:#2e7d32}svg.chart .retired{fill:#c62828}\
 svg.chart .axis{stroke:#888;stroke-width:1}\
 svg.spark{display:block}svg.spark polyline{fill:none;stroke:#0b4f9c;stroke-width:2}\
