@@ -159,11 +159,19 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
                 csv.header(&mut header, input.extra_columns.iter().map(String::as_str));
                 w.write_all(&header)?;
                 let blocks = input.blocks(survey).map_err(std::io::Error::other)?;
+                // Buffers written out go back for the next block: a block's lines are some
+                // megabytes, which fresh memory would cost the clearing of every page.
+                let spare = std::sync::Mutex::new(Vec::<Vec<u8>>::new());
                 hcpcs_diff::par::ordered(
                     blocks.map(|block| block.map_err(std::io::Error::other)),
                     || audit::Judge::new(&releases, &input),
                     |judge, block| {
-                        let mut rows = Vec::new();
+                        let mut rows = spare
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner)
+                            .pop()
+                            .unwrap_or_default();
+                        rows.clear();
                         // A CSV's block has lines, always.
                         if let Some(lines) = input.block_lines(block) {
                             for row in judge.rows_in(lines, false) {
@@ -172,7 +180,14 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
                         }
                         Ok(rows)
                     },
-                    |rows| w.write_all(&rows),
+                    |rows| {
+                        w.write_all(&rows)?;
+                        spare
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner)
+                            .push(rows);
+                        Ok(())
+                    },
                 )?;
                 w.flush()
             })?;
