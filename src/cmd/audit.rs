@@ -151,17 +151,25 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
         kept.len() == result.summary.rows_not_valid || kept.len() >= args.max_rows
     };
     match (args.format, clean, kept) {
-        // Every row of a CSV, read in blocks judged and written on every core.
-        (AuditFormat::Csv, Some(survey), _) => {
+        // Every row of a CSV, read in blocks judged and written on every core, for the
+        // reports that list every row.
+        (format @ (AuditFormat::Csv | AuditFormat::Json), Some(survey), _) => {
+            let json = matches!(format, AuditFormat::Json);
             let csv = report::audit::CsvRows::new(&result);
             super::emit_with(out, args.output.as_deref(), |w| {
-                let mut header = Vec::new();
-                csv.header(&mut header, input.extra_columns.iter().map(String::as_str));
-                w.write_all(&header)?;
+                let head = if json {
+                    report::audit::json_head(&result)?
+                } else {
+                    let mut header = Vec::new();
+                    csv.header(&mut header, input.extra_columns.iter().map(String::as_str));
+                    header
+                };
+                w.write_all(&head)?;
                 let blocks = input.blocks(survey).map_err(std::io::Error::other)?;
                 // Buffers written out go back for the next block: a block's lines are some
                 // megabytes, which fresh memory would cost the clearing of every page.
                 let spare = std::sync::Mutex::new(Vec::<Vec<u8>>::new());
+                let mut any_rows = false;
                 hcpcs_diff::par::ordered(
                     blocks.map(|block| block.map_err(std::io::Error::other)),
                     || audit::Judge::new(&releases, &input),
@@ -175,13 +183,21 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
                         // A CSV's block has lines, always.
                         if let Some(lines) = input.block_lines(block) {
                             for row in judge.rows_in(lines, false) {
-                                csv.row(&mut rows, &row.map_err(std::io::Error::other)?);
+                                let row = row.map_err(std::io::Error::other)?;
+                                if json {
+                                    report::audit::json_row(&mut rows, &row)?;
+                                } else {
+                                    csv.row(&mut rows, &row);
+                                }
                             }
                         }
                         Ok(rows)
                     },
                     |rows| {
-                        w.write_all(&rows)?;
+                        // JSON rows each open with a comma, but the first.
+                        let skip = usize::from(json && !any_rows && !rows.is_empty());
+                        w.write_all(&rows[skip..])?;
+                        any_rows |= !rows.is_empty();
                         spare
                             .lock()
                             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -189,6 +205,9 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
                         Ok(())
                     },
                 )?;
+                if json {
+                    w.write_all(report::audit::json_tail(any_rows))?;
+                }
                 w.flush()
             })?;
         }

@@ -397,6 +397,115 @@ pub fn json(out: &mut dyn Write, a: &Audit, rows: &mut Rows) -> io::Result<()> {
     writeln!(out)
 }
 
+/// The JSON report in parts, for rows written in blocks on every core (see `cmd::audit`):
+/// what comes before the rows ([`json_head`]), each row as the array holds it
+/// ([`json_row`]), and the end ([`json_tail`]), byte for byte what [`json`] writes.
+pub fn json_head(a: &Audit) -> io::Result<Vec<u8>> {
+    let mut none = std::iter::empty();
+    let streamed = Streamed {
+        audit: a,
+        rows: RefCell::new(&mut none),
+    };
+    let mut head = serde_json::to_vec_pretty(&streamed)?;
+    // It ends in the empty array of rows and the document's end: opened here, closed by the tail.
+    let end = b"[]\n}";
+    if !head.ends_with(end) {
+        return Err(io::Error::other("the JSON report does not end in its rows"));
+    }
+    head.truncate(head.len() - end.len());
+    head.push(b'[');
+    Ok(head)
+}
+
+/// A row as the rows' array holds it, after a comma: drop the comma before the first row.
+pub fn json_row(buf: &mut Vec<u8>, r: &Row) -> io::Result<()> {
+    buf.extend_from_slice(b",\n    ");
+    let mut ser = serde_json::Serializer::with_formatter(
+        &mut *buf,
+        Indented {
+            level: 2,
+            has_value: false,
+        },
+    );
+    serde::Serialize::serialize(r, &mut ser).map_err(io::Error::other)
+}
+
+/// The end of the document, after `any_rows` rows.
+pub fn json_tail(any_rows: bool) -> &'static [u8] {
+    if any_rows { b"\n  ]\n}\n" } else { b"]\n}\n" }
+}
+
+/// serde_json's pretty formatter (two spaces a level) starting `level` levels in.
+struct Indented {
+    level: usize,
+    has_value: bool,
+}
+
+impl Indented {
+    fn indent<W: ?Sized + Write>(&self, w: &mut W) -> io::Result<()> {
+        for _ in 0..self.level {
+            w.write_all(b"  ")?;
+        }
+        Ok(())
+    }
+}
+
+impl serde_json::ser::Formatter for Indented {
+    fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.level += 1;
+        self.has_value = false;
+        w.write_all(b"[")
+    }
+
+    fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.level -= 1;
+        if self.has_value {
+            w.write_all(b"\n")?;
+            self.indent(w)?;
+        }
+        w.write_all(b"]")
+    }
+
+    fn begin_array_value<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        w.write_all(if first { b"\n" } else { b",\n" })?;
+        self.indent(w)
+    }
+
+    fn end_array_value<W: ?Sized + Write>(&mut self, _w: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+
+    fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.level += 1;
+        self.has_value = false;
+        w.write_all(b"{")
+    }
+
+    fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.level -= 1;
+        if self.has_value {
+            w.write_all(b"\n")?;
+            self.indent(w)?;
+        }
+        w.write_all(b"}")
+    }
+
+    fn begin_object_key<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        w.write_all(if first { b"\n" } else { b",\n" })?;
+        self.indent(w)
+    }
+
+    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        w.write_all(b": ")
+    }
+
+    fn end_object_value<W: ?Sized + Write>(&mut self, _w: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+}
+
 /// One row per line of the user's file: its own columns first, then the audit's.
 pub fn csv(out: &mut dyn Write, a: &Audit, rows: &mut Rows) -> io::Result<()> {
     let writer = CsvRows::new(a);
