@@ -835,3 +835,75 @@ fn sections_html(out: &mut dyn Write, a: &Audit) -> io::Result<()> {
     }
     writeln!(out, "</table>")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Kind, Record, Snapshot, SourceInfo};
+    use std::sync::Arc;
+
+    /// The JSON report put together from its parts, as rows written in blocks are, is the
+    /// report `json` writes in one piece, byte for byte: no rows, one, several, with columns,
+    /// dates, modifiers and text that JSON escapes.
+    #[test]
+    fn the_json_report_in_parts_is_the_json_report() {
+        let source = SourceInfo {
+            file: "r.txt".into(),
+            member: None,
+            sha256: String::new(),
+        };
+        let mut e1392 = Record::new("E1392", Kind::Procedure);
+        e1392.added_date = "2006-01-01".parse().ok();
+        let all = [Snapshot::new(
+            "2006-01".parse().unwrap(),
+            source,
+            vec![e1392],
+        )];
+        let audit = Audit {
+            schema_version: 1,
+            file: "claims \"2006\".csv".into(),
+            release: "2006-01".parse().unwrap(),
+            previous: None,
+            summary: crate::audit::Summary::default(),
+            codes: Vec::new(),
+            not_valid_rows: Default::default(),
+        };
+        let names: [Arc<str>; 2] = [Arc::from("claim"), Arc::from("note \"n\"")];
+        let row = |line: usize, date: Option<&str>, modifier: Option<&str>| Row {
+            line,
+            given: format!("E1392{}", modifier.unwrap_or_default()),
+            code: "E1392".into(),
+            modifier: modifier.map(str::to_string),
+            modifier_problem: modifier.map(|m| format!("modifier {m} is not in release 2006-01")),
+            date: date.map(str::to_string),
+            date_check: date.map(|d| crate::audit::on_date("E1392", d.parse().unwrap(), &all)),
+            columns: vec![
+                (Arc::clone(&names[0]), format!("c{line}")),
+                (Arc::clone(&names[1]), "a \"quoted\"\nline\u{7}".into()),
+            ],
+        };
+        for rows in [
+            vec![],
+            vec![row(2, None, None)],
+            vec![
+                row(2, Some("2005-06-01"), Some("RR")),
+                row(3, Some("2006-02-01"), None),
+                row(9, None, Some("XX")),
+            ],
+        ] {
+            let mut whole = Vec::new();
+            json(&mut whole, &audit, &mut rows.clone().into_iter().map(Ok)).unwrap();
+            let mut parts = json_head(&audit).unwrap();
+            let mut body = Vec::new();
+            for r in &rows {
+                json_row(&mut body, r).unwrap();
+            }
+            parts.extend_from_slice(body.get(1..).unwrap_or_default());
+            parts.extend_from_slice(json_tail(!rows.is_empty()));
+            assert_eq!(
+                String::from_utf8(parts).unwrap(),
+                String::from_utf8(whole).unwrap()
+            );
+        }
+    }
+}
