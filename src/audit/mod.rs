@@ -758,10 +758,18 @@ impl Tally {
         summary.modifier_not_valid += usize::from(modifier_problem.is_some());
         summary.needs_attention |= needs_attention(not_valid, date_check, judged);
         if not_valid {
-            let mut reasons = Vec::new();
-            reasons.extend(date_check.and_then(DateCheck::kind));
-            reasons.extend(modifier_problem);
-            self.not_valid_rows.count(code, &reasons, date);
+            // At most two reasons, kept on the stack: a claims extract has many such rows.
+            let mut reasons = [""; 2];
+            let mut n = 0;
+            for reason in date_check
+                .and_then(DateCheck::kind)
+                .into_iter()
+                .chain(modifier_problem)
+            {
+                reasons[n] = reason;
+                n += 1;
+            }
+            self.not_valid_rows.count(code, &reasons[..n], date);
         }
         not_valid
     }

@@ -189,7 +189,10 @@ impl ListFile {
         match self.encoding {
             // Checked whole when the list was opened; a record cut inside a character by the
             // line bound never gets here.
-            Encoding::Utf8 => String::from_utf8_lossy(bytes),
+            Encoding::Utf8 => match std::str::from_utf8(bytes) {
+                Ok(text) => Cow::Borrowed(text),
+                Err(_) => String::from_utf8_lossy(bytes),
+            },
             Encoding::Windows1252 => {
                 encoding_rs::WINDOWS_1252
                     .decode_without_bom_handling(bytes)
