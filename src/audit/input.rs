@@ -309,7 +309,14 @@ impl Input {
             modifiers: Vec::new(),
             code_ids: FxHashMap::default(),
             modifier_ids: FxHashMap::default(),
-            rows: Some(Vec::new()),
+            // Sized once, for the most rows the file can hold (a row is at least a code and
+            // a line end): a vector grown by doubling copies itself into fresh memory each
+            // time, and pages reserved but never written cost nothing.
+            rows: Some(Vec::with_capacity(
+                usize::try_from(self.list.size() / 6)
+                    .unwrap_or(usize::MAX)
+                    .min(MAX_SURVEYED_ROWS),
+            )),
             clean: true,
             cuts: Vec::new(),
             bytes: 0,

@@ -728,11 +728,14 @@ pub fn audit(
     Ok((tally.audit(file, releases, codes), kept))
 }
 
-/// The counts of an audit's rows, made as they are judged.
+/// The counts of an audit's rows, made as they are judged. The rows not valid are counted by
+/// reason (a few) and month in quick tables, put in order once at the end.
 #[derive(Default)]
 struct Tally {
     summary: Summary,
     not_valid_rows: Breakdown,
+    by_reason: Vec<(&'static str, usize)>,
+    by_month: FxHashMap<Option<(i32, u32)>, usize>,
 }
 
 impl Tally {
@@ -758,18 +761,24 @@ impl Tally {
         summary.modifier_not_valid += usize::from(modifier_problem.is_some());
         summary.needs_attention |= needs_attention(not_valid, date_check, judged);
         if not_valid {
-            // At most two reasons, kept on the stack: a claims extract has many such rows.
-            let mut reasons = [""; 2];
-            let mut n = 0;
-            for reason in date_check
-                .and_then(DateCheck::kind)
-                .into_iter()
-                .chain(modifier_problem)
-            {
-                reasons[n] = reason;
-                n += 1;
+            if let Some(code) = code {
+                match self.not_valid_rows.by_code.get_mut(code) {
+                    Some(n) => *n += 1,
+                    None => {
+                        self.not_valid_rows.by_code.insert(code.to_string(), 1);
+                    }
+                }
             }
-            self.not_valid_rows.count(code, &reasons[..n], date);
+            let reasons = date_check.and_then(DateCheck::kind).into_iter();
+            for reason in reasons.chain(modifier_problem) {
+                match self.by_reason.iter_mut().find(|(r, _)| *r == reason) {
+                    Some((_, n)) => *n += 1,
+                    None => self.by_reason.push((reason, 1)),
+                }
+            }
+            use chrono::Datelike;
+            let month = date.map(|d| (d.year(), d.month()));
+            *self.by_month.entry(month).or_default() += 1;
         }
         not_valid
     }
@@ -777,6 +786,9 @@ impl Tally {
     /// The audit of `codes` (in any order) with these counts.
     fn audit(self, file: &str, releases: &Releases, mut codes: Vec<CodeAudit>) -> Audit {
         codes.sort_unstable_by(|a, b| a.code.cmp(&b.code));
+        let mut not_valid_rows = self.not_valid_rows;
+        not_valid_rows.by_reason = self.by_reason.into_iter().collect();
+        not_valid_rows.by_month = self.by_month.into_iter().collect();
         let mut summary = self.summary;
         count_codes(&mut summary, &codes);
         Audit {
@@ -786,7 +798,7 @@ impl Tally {
             previous: releases.previous().map(Snapshot::release),
             summary,
             codes,
-            not_valid_rows: self.not_valid_rows,
+            not_valid_rows,
         }
     }
 }
@@ -855,27 +867,6 @@ pub struct Breakdown {
     pub by_reason: BTreeMap<&'static str, usize>,
     /// By `YYYY-MM` of the date of service; undated rows (a modifier) under `None`.
     pub by_month: BTreeMap<Option<(i32, u32)>, usize>,
-}
-
-impl Breakdown {
-    /// Counts a row not valid; by its code too unless `code` is `None`.
-    fn count(&mut self, code: Option<&str>, reasons: &[&'static str], date: Option<NaiveDate>) {
-        match code.map(|code| (code, self.by_code.get_mut(code))) {
-            Some((_, Some(n))) => *n += 1,
-            Some((code, None)) => {
-                self.by_code.insert(code.to_string(), 1);
-            }
-            None => {}
-        }
-        for reason in reasons {
-            *self.by_reason.entry(reason).or_default() += 1;
-        }
-        use chrono::Datelike;
-        *self
-            .by_month
-            .entry(date.map(|d| (d.year(), d.month())))
-            .or_default() += 1;
-    }
 }
 
 fn count_codes(s: &mut Summary, codes: &[CodeAudit]) {

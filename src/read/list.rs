@@ -158,6 +158,14 @@ impl ListFile {
         &self.name
     }
 
+    /// Its size in bytes, as first read.
+    pub fn size(&self) -> u64 {
+        match &self.bytes {
+            Bytes::File(_, stamp) => stamp.len,
+            Bytes::Memory(bytes) => bytes.len() as u64,
+        }
+    }
+
     /// The list from its start, its byte-order mark dropped, CRLF made LF, and an error
     /// ([`long_line`] tells it) at the first line or record longer than [`MAX_LINE_BYTES`].
     /// `quoted`: lines are CSV records, which a quoted field may carry across line breaks.
