@@ -2,6 +2,7 @@
 
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::{Mutex, PoisonError};
 
 use anyhow::Result;
 
@@ -155,60 +156,8 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
         // reports that list every row.
         (format @ (AuditFormat::Csv | AuditFormat::Json), Some(survey), _) => {
             let json = matches!(format, AuditFormat::Json);
-            let csv = report::audit::CsvRows::new(&result);
             super::emit_with(out, args.output.as_deref(), |w| {
-                let head = if json {
-                    report::audit::json_head(&result)?
-                } else {
-                    let mut header = Vec::new();
-                    csv.header(&mut header, input.extra_columns.iter().map(String::as_str));
-                    header
-                };
-                w.write_all(&head)?;
-                let blocks = input.blocks(survey).map_err(std::io::Error::other)?;
-                // Buffers written out go back for the next block: a block's lines are some
-                // megabytes, which fresh memory would cost the clearing of every page.
-                let spare = std::sync::Mutex::new(Vec::<Vec<u8>>::new());
-                let mut any_rows = false;
-                hcpcs_diff::par::ordered(
-                    blocks.map(|block| block.map_err(std::io::Error::other)),
-                    || audit::Judge::new(&releases, &input),
-                    |judge, block| {
-                        let mut rows = spare
-                            .lock()
-                            .unwrap_or_else(std::sync::PoisonError::into_inner)
-                            .pop()
-                            .unwrap_or_default();
-                        rows.clear();
-                        // A CSV's block has lines, always.
-                        if let Some(lines) = input.block_lines(block) {
-                            for row in judge.rows_in(lines, false) {
-                                let row = row.map_err(std::io::Error::other)?;
-                                if json {
-                                    report::audit::json_row(&mut rows, &row)?;
-                                } else {
-                                    csv.row(&mut rows, &row);
-                                }
-                            }
-                        }
-                        Ok(rows)
-                    },
-                    |rows| {
-                        // JSON rows each open with a comma, but the first.
-                        let skip = usize::from(json && !any_rows && !rows.is_empty());
-                        w.write_all(&rows[skip..])?;
-                        any_rows |= !rows.is_empty();
-                        spare
-                            .lock()
-                            .unwrap_or_else(std::sync::PoisonError::into_inner)
-                            .push(rows);
-                        Ok(())
-                    },
-                )?;
-                if json {
-                    w.write_all(report::audit::json_tail(any_rows))?;
-                }
-                w.flush()
+                in_blocks(w, json, &result, &input, survey, &releases)
             })?;
         }
         (_, _, Some(kept)) if only_not_valid && all_kept(&kept) => {
@@ -233,4 +182,66 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
     } else {
         exit::OK
     })
+}
+
+/// Every row of a surveyed CSV, as CSV or (`json`) JSON: the file read again in blocks, each
+/// judged and formatted on its own core, written in the file's order.
+fn in_blocks(
+    w: &mut dyn Write,
+    json: bool,
+    result: &audit::Audit,
+    input: &audit::Input,
+    survey: &audit::input::Survey,
+    releases: &Releases,
+) -> std::io::Result<()> {
+    let csv = report::audit::CsvRows::new(result);
+    let head = if json {
+        report::audit::json_head(result)?
+    } else {
+        let mut header = Vec::new();
+        csv.header(&mut header, input.extra_columns.iter().map(String::as_str));
+        header
+    };
+    w.write_all(&head)?;
+    let blocks = input.blocks(survey).map_err(std::io::Error::other)?;
+    // Buffers written out go back for the next block: a block's lines are some megabytes,
+    // which fresh memory would cost the clearing of every page.
+    let spare = Mutex::new(Vec::<Vec<u8>>::new());
+    let take = || spare.lock().unwrap_or_else(PoisonError::into_inner).pop();
+    let mut any_rows = false;
+    hcpcs_diff::par::ordered(
+        blocks.map(|block| block.map_err(std::io::Error::other)),
+        || audit::Judge::new(releases, input),
+        |judge, block| {
+            let mut rows = take().unwrap_or_default();
+            rows.clear();
+            // A CSV's block has lines, always.
+            if let Some(lines) = input.block_lines(block) {
+                for row in judge.rows_in(lines, false) {
+                    let row = row.map_err(std::io::Error::other)?;
+                    if json {
+                        report::audit::json_row(&mut rows, &row)?;
+                    } else {
+                        csv.row(&mut rows, &row);
+                    }
+                }
+            }
+            Ok(rows)
+        },
+        |rows| {
+            // JSON rows each open with a comma, but the first.
+            let skip = usize::from(json && !any_rows && !rows.is_empty());
+            w.write_all(&rows[skip..])?;
+            any_rows |= !rows.is_empty();
+            spare
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(rows);
+            Ok(())
+        },
+    )?;
+    if json {
+        w.write_all(report::audit::json_tail(any_rows))?;
+    }
+    w.flush()
 }
