@@ -783,6 +783,29 @@ impl Tally {
         not_valid
     }
 
+    /// Adds the counts of `other` (another part of the same rows).
+    fn add(&mut self, other: Tally) {
+        let (all, part) = (&mut self.summary, other.summary);
+        all.rows += part.rows;
+        all.valid_on_date += part.valid_on_date;
+        all.not_valid_on_date += part.not_valid_on_date;
+        all.modifier_not_valid += part.modifier_not_valid;
+        all.rows_not_valid += part.rows_not_valid;
+        all.needs_attention |= part.needs_attention;
+        for (code, n) in other.not_valid_rows.by_code {
+            *self.not_valid_rows.by_code.entry(code).or_default() += n;
+        }
+        for (reason, n) in other.by_reason {
+            match self.by_reason.iter_mut().find(|(r, _)| *r == reason) {
+                Some((_, all)) => *all += n,
+                None => self.by_reason.push((reason, n)),
+            }
+        }
+        for (month, n) in other.by_month {
+            *self.by_month.entry(month).or_default() += n;
+        }
+    }
+
     /// The audit of `codes` (in any order) with these counts.
     fn audit(self, file: &str, releases: &Releases, mut codes: Vec<CodeAudit>) -> Audit {
         codes.sort_unstable_by(|a, b| a.code.cmp(&b.code));
@@ -802,6 +825,10 @@ impl Tally {
         }
     }
 }
+
+/// How many surveyed rows one thread counts at a time (a few in tests, so that the parts'
+/// counts are added up there too).
+const COUNTED_AT_ONCE: usize = if cfg!(test) { 16 } else { 1 << 18 };
 
 /// The audit [`audit`] makes of a CSV, made from its survey (every row's code, modifier and
 /// date, read once) without reading the file again; `None` when the survey does not hold
@@ -827,27 +854,39 @@ pub fn audit_surveyed(file: &str, survey: &input::Survey, releases: &Releases) -
         .iter()
         .map(|code| dated.then(|| Known::of(code, releases)))
         .collect();
+    // Counted on every core, a part of the rows each, the parts' counts added up after.
+    let parts = crate::par::map(&rows.chunks(COUNTED_AT_ONCE).collect::<Vec<_>>(), |rows| {
+        let mut tally = Tally::default();
+        let mut not_valid_by_code = vec![0usize; survey.codes.len()];
+        for row in *rows {
+            let code = row.code as usize;
+            let date_check = row
+                .date
+                .zip(known[code].as_ref())
+                .map(|(date, known)| judge_date(known, date, releases));
+            let modifier_problem = survey
+                .modifiers
+                .get(row.modifier as usize)
+                .and_then(|m| modifier_problem(m, row.date, releases))
+                .map(|(kind, _)| kind);
+            if tally.count(
+                None,
+                &judged[code],
+                row.date,
+                date_check.as_ref(),
+                modifier_problem,
+            ) {
+                not_valid_by_code[code] += 1;
+            }
+        }
+        (tally, not_valid_by_code)
+    });
     let mut tally = Tally::default();
     let mut not_valid_by_code = vec![0usize; survey.codes.len()];
-    for row in rows {
-        let code = row.code as usize;
-        let date_check = row
-            .date
-            .zip(known[code].as_ref())
-            .map(|(date, known)| judge_date(known, date, releases));
-        let modifier_problem = survey
-            .modifiers
-            .get(row.modifier as usize)
-            .and_then(|m| modifier_problem(m, row.date, releases))
-            .map(|(kind, _)| kind);
-        if tally.count(
-            None,
-            &judged[code],
-            row.date,
-            date_check.as_ref(),
-            modifier_problem,
-        ) {
-            not_valid_by_code[code] += 1;
+    for (part, by_code) in parts {
+        tally.add(part);
+        for (all, n) in not_valid_by_code.iter_mut().zip(by_code) {
+            *all += n;
         }
     }
     for (code, n) in survey.codes.iter().zip(not_valid_by_code) {
