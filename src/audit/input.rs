@@ -297,12 +297,11 @@ impl Input {
         let Some(layout) = &self.layout else {
             return Ok(None);
         };
-        let mut reader = csv_reader(Checksummed {
+        let reader = csv_reader(Checksummed {
             inner: self.list.reader(true)?,
             crc: crc32fast::Hasher::new(),
             bytes: 0,
         });
-        let mut record = csv::ByteRecord::new();
         let mut header = true;
         let mut survey = Survey {
             codes: Vec::new(),
@@ -323,21 +322,15 @@ impl Input {
             crc: 0,
         };
         let mut next_cut = BLOCK_BYTES;
-        loop {
-            match next_record(&mut reader, &mut record) {
-                Ok(true) => {}
-                Ok(false) => break,
-                Err(_) => {
-                    survey.clean = false;
-                    break;
-                }
-            }
+        let mut too_many = false;
+        // The records are read on a second thread while this one surveys them.
+        let (reader, read_to_end) = each_record(reader, |record| {
             if std::mem::take(&mut header) {
-                continue;
+                return true;
             }
-            let Ok((seen, _)) = layout.parts(&self.list, &record) else {
+            let Ok((seen, _)) = layout.parts(&self.list, record) else {
                 survey.clean = false;
-                break;
+                return false;
             };
             if let Some(at) = record.position()
                 && at.byte() >= next_cut
@@ -358,10 +351,13 @@ impl Input {
                     survey.rows = None;
                 }
             }
-            if survey.codes.len() + survey.modifiers.len() > MAX_SURVEYED {
-                return Ok(None);
-            }
+            too_many = survey.codes.len() + survey.modifiers.len() > MAX_SURVEYED;
+            !too_many
+        });
+        if too_many {
+            return Ok(None);
         }
+        survey.clean &= read_to_end;
         let read = reader.into_inner();
         survey.bytes = read.bytes;
         survey.crc = read.crc.finalize();
@@ -511,7 +507,7 @@ enum Source<'a> {
         release: &'a Snapshot,
     },
     Csv {
-        reader: Box<csv::Reader<Bounded<Box<dyn Read>>>>,
+        reader: Box<csv::Reader<Bounded<Box<dyn Read + Send>>>>,
         record: csv::ByteRecord,
         layout: &'a Layout,
         /// The header is still to be read past.
@@ -828,6 +824,91 @@ fn csv_reader<R: Read>(reader: R) -> csv::Reader<R> {
         // number of fields is checked against the header's in `Layout::parts`.
         .flexible(true)
         .from_reader(reader)
+}
+
+/// How many records [`each_record`] reads ahead at once.
+const RECORDS_AT_ONCE: usize = 1024;
+
+/// Hands `take` each record of `reader` (past blank and comment lines), in order, until it
+/// says stop (`false`); the records are read on a second thread, in batches that come back
+/// to be filled again (a record's buffers are reused, not made anew). Gives back the reader
+/// and whether it read to its end without error. A thread the system refuses: read here.
+fn each_record<R: Read + Send>(
+    reader: csv::Reader<R>,
+    mut take: impl FnMut(&csv::ByteRecord) -> bool,
+) -> (csv::Reader<R>, bool) {
+    use std::sync::mpsc::{channel, sync_channel};
+    // Fills `batch` from `reader`: how many records, and whether the reading ended (at the end
+    // of the file, or an error: `Some(false)`).
+    fn fill<R: Read>(
+        reader: &mut csv::Reader<R>,
+        batch: &mut Vec<csv::ByteRecord>,
+    ) -> (usize, Option<bool>) {
+        for n in 0..RECORDS_AT_ONCE {
+            if batch.len() == n {
+                batch.push(csv::ByteRecord::new());
+            }
+            match next_record(reader, &mut batch[n]) {
+                Ok(true) => {}
+                Ok(false) => return (n, Some(true)),
+                Err(_) => return (n, Some(false)),
+            }
+        }
+        (RECORDS_AT_ONCE, None)
+    }
+    let reader = std::sync::Mutex::new(Some(reader));
+    let taken = || {
+        reader
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()
+    };
+    std::thread::scope(|scope| {
+        let (full, filled) = sync_channel::<(Vec<csv::ByteRecord>, usize)>(2);
+        let (back, empties) = channel::<Vec<csv::ByteRecord>>();
+        let reading = std::thread::Builder::new().spawn_scoped(scope, move || {
+            let mut reader = taken()?;
+            loop {
+                let mut batch = empties.try_recv().unwrap_or_default();
+                let (n, ended) = fill(&mut reader, &mut batch);
+                if full.send((batch, n)).is_err() {
+                    return Some((reader, false));
+                }
+                if let Some(clean) = ended {
+                    return Some((reader, clean));
+                }
+            }
+        });
+        let Ok(reading) = reading else {
+            // No second thread: read and take in turn.
+            drop(filled);
+            let mut reader = taken().expect("the reader is left to this thread");
+            let mut batch = Vec::new();
+            loop {
+                let (n, ended) = fill(&mut reader, &mut batch);
+                if !batch[..n].iter().all(&mut take) {
+                    return (reader, false);
+                }
+                if let Some(clean) = ended {
+                    return (reader, clean);
+                }
+            }
+        };
+        let mut stopped = false;
+        for (batch, n) in filled.iter() {
+            if !batch[..n].iter().all(&mut take) {
+                stopped = true;
+                break;
+            }
+            let _ = back.send(batch);
+        }
+        drop(filled);
+        let (reader, clean) = reading
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            .expect("the reading thread took the reader");
+        (reader, clean && !stopped)
+    })
 }
 
 /// The next record of a CSV read through a `Bounded` reader, past its blank and comment lines

@@ -85,6 +85,17 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
         let checked = hcpcs_diff::par::map(&files, StoredFile::check)
             .into_iter()
             .collect::<Result<Vec<_>, _>>();
+        // The audited release is parsed whole while the file is still being surveyed.
+        let audited = checked
+            .as_ref()
+            .ok()
+            .and_then(|checked| match args.release {
+                Some(r) => checked.iter().position(|c| c.release() == r),
+                None => checked.len().checked_sub(1),
+            });
+        let whole = audited
+            .zip(checked.as_ref().ok())
+            .map(|(i, checked)| checked[i].snapshot(|_| true));
         let (input, survey) = reading
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
@@ -95,21 +106,23 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
         if checked.is_empty() {
             return Err(StoreError::Empty.into());
         }
-        let audited = match args.release {
-            Some(r) => checked
-                .iter()
-                .position(|c| c.release() == r)
-                .ok_or(StoreError::Missing(r))?,
-            None => checked.len() - 1,
+        let (Some(audited), Some(whole)) = (audited, whole) else {
+            return Err(args
+                .release
+                .map_or(StoreError::Empty, StoreError::Missing)
+                .into());
         };
-        let indexed: Vec<_> = checked.iter().enumerate().collect();
-        let all = hcpcs_diff::par::map(&indexed, |(i, c)| {
-            c.snapshot(|code| {
-                *i == audited || survey.as_ref().is_none_or(|survey| survey.names(code))
-            })
+        let indexed: Vec<_> = checked
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != audited)
+            .collect();
+        let mut all = hcpcs_diff::par::map(&indexed, |(_, c)| {
+            c.snapshot(|code| survey.as_ref().is_none_or(|survey| survey.names(code)))
         })
         .into_iter()
         .collect::<Result<Vec<_>, _>>()?;
+        all.insert(audited, whole?);
         Ok((input, survey, all, audited))
     })?;
     let releases = Releases::new(&all, audited);

@@ -169,8 +169,8 @@ impl ListFile {
     /// The list from its start, its byte-order mark dropped, CRLF made LF, and an error
     /// ([`long_line`] tells it) at the first line or record longer than [`MAX_LINE_BYTES`].
     /// `quoted`: lines are CSV records, which a quoted field may carry across line breaks.
-    pub fn reader(&self, quoted: bool) -> Result<Bounded<Box<dyn Read>>, ListError> {
-        let inner: Box<dyn Read> = match &self.bytes {
+    pub fn reader(&self, quoted: bool) -> Result<Bounded<Box<dyn Read + Send>>, ListError> {
+        let inner: Box<dyn Read + Send> = match &self.bytes {
             Bytes::File(file, stamp) => {
                 let now = Stamp::of(file).map_err(|source| ListError::Io {
                     file: self.name.clone(),
@@ -238,7 +238,7 @@ impl ListFile {
 /// A plain list's lines (see [`ListFile::lines`]).
 pub struct ListLines {
     list: ListFile,
-    reader: BufReader<Bounded<Box<dyn Read>>>,
+    reader: BufReader<Bounded<Box<dyn Read + Send>>>,
     buf: Vec<u8>,
     line: usize,
 }
@@ -310,11 +310,14 @@ pub struct Bounded<R> {
     record_bytes: usize,
 }
 
-impl Bounded<Box<dyn Read>> {
+impl Bounded<Box<dyn Read + Send>> {
     /// A part of a list already read through a `Bounded` reader (no byte-order mark, LF line
     /// ends, every record bounded), cut at a record's start: its bytes pass on unchanged.
     pub fn passing(bytes: Vec<u8>) -> Self {
-        let mut bounded = Bounded::new(Box::new(io::Cursor::new(bytes)) as Box<dyn Read>, true);
+        let mut bounded = Bounded::new(
+            Box::new(io::Cursor::new(bytes)) as Box<dyn Read + Send>,
+            true,
+        );
         bounded.fresh = false;
         bounded
     }
