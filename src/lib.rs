@@ -239,11 +239,18 @@ pub fn load_source(file: source::SourceFile, options: ReadOptions) -> Result<Loa
         corrections,
         ..
     } = file;
-    let mut parsed = read::read(&display, &bytes, form)?;
-    // The rows own their text: freed now, the file's memory serves the records.
+    let (mut normalized, damaged) = match form {
+        // A text is typed a line at a time: its rows are never all held (a large one is
+        // hundreds of megabytes of them).
+        read::Form::Text if !bytes.is_empty() => normalize::text(&display, &bytes)?,
+        _ => {
+            let mut parsed = read::read(&display, &bytes, form)?;
+            let damaged = std::mem::take(&mut parsed.damaged);
+            (normalize::normalize(&display, parsed)?, damaged)
+        }
+    };
+    // Freed now, the file's memory serves what comes next.
     drop(bytes);
-    let damaged = std::mem::take(&mut parsed.damaged);
-    let mut normalized = normalize::normalize(&display, parsed)?;
     let settled = normalize::damaged::settle(&damaged, &mut normalized.records, companion.as_ref());
     normalized.warnings.extend(settled);
     if normalized.records.is_empty() {

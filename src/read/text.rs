@@ -89,14 +89,50 @@ pub fn decode(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
 }
 
 pub fn read(file: &str, bytes: &[u8]) -> Result<Parsed, ReadError> {
-    let text = decode(bytes);
     let mut rows = Vec::new();
+    let (warnings, damaged) = read_each(file, bytes, |row| rows.push(row))?;
+    Ok(Parsed {
+        rows,
+        warnings,
+        damaged,
+    })
+}
+
+/// The lines of `bytes` decoded as `decode` decodes the whole text (a byte-order mark says
+/// UTF-8 or UTF-16, else Windows-1252), without holding the decoded text whole where that
+/// is not needed: in Windows-1252 and UTF-8 a `\n` byte is always a line's end, so each line
+/// decodes alone as it would within the text.
+fn decoded_lines<'a>(
+    bytes: &'a [u8],
+    whole: &'a mut std::borrow::Cow<'a, str>,
+) -> Box<dyn Iterator<Item = std::borrow::Cow<'a, str>> + 'a> {
+    use encoding_rs::{UTF_8, WINDOWS_1252};
+    let (encoding, bom) = encoding_rs::Encoding::for_bom(bytes).unwrap_or((WINDOWS_1252, 0));
+    if encoding == WINDOWS_1252 || encoding == UTF_8 {
+        return Box::new(
+            super::lines(&bytes[bom..]).map(move |l| encoding.decode_without_bom_handling(l).0),
+        );
+    }
+    *whole = decode(bytes);
+    Box::new(whole.split('\n').map(std::borrow::Cow::Borrowed))
+}
+
+/// Reads `bytes` a line at a time, giving each record row to `each` in file order as it is
+/// cut (a large text need not hold all its rows at once); then the reader's warnings and
+/// damaged characters, as `read` gives them.
+pub fn read_each(
+    file: &str,
+    bytes: &[u8],
+    mut each: impl FnMut(Row),
+) -> Result<(Vec<Warning>, Vec<super::Damage>), ReadError> {
     let mut warnings = Vec::new();
     let mut damaged = Vec::new();
     let mut started = false;
-    for (i, line) in text.split('\n').enumerate() {
+    let mut rows = 0usize;
+    let mut whole = std::borrow::Cow::Borrowed("");
+    for (i, line) in decoded_lines(bytes, &mut whole).enumerate() {
         let at = Location::Line(i + 1);
-        let line = line.strip_suffix('\r').unwrap_or(line);
+        let line = line.strip_suffix('\r').unwrap_or(&line);
         if line.trim().is_empty() {
             continue;
         }
@@ -110,9 +146,10 @@ pub fn read(file: &str, bytes: &[u8]) -> Result<Parsed, ReadError> {
             started = true;
         }
         let raw = record_row(file, line, &at, &mut warnings, &mut damaged)?;
-        rows.push(Row { at, raw });
+        rows += 1;
+        each(Row { at, raw });
     }
-    if rows.is_empty() {
+    if rows == 0 {
         let problem = if bytes.is_empty() {
             FileProblem::Empty
         } else {
@@ -120,11 +157,7 @@ pub fn read(file: &str, bytes: &[u8]) -> Result<Parsed, ReadError> {
         };
         return Err(ReadError::file(file, problem));
     }
-    Ok(Parsed {
-        rows,
-        warnings,
-        damaged,
-    })
+    Ok((warnings, damaged))
 }
 
 /// A record line cut into its fields by the layout table, repaired where CMS's files are known
@@ -338,6 +371,43 @@ mod tests {
             parsed.rows[1].raw.get(Field::LongDescription).trim(),
             "rental"
         );
+    }
+
+    fn lines_as_read(bytes: &[u8]) -> Vec<String> {
+        let mut whole = std::borrow::Cow::Borrowed("");
+        decoded_lines(bytes, &mut whole)
+            .map(|l| l.into_owned())
+            .collect()
+    }
+
+    #[test]
+    fn a_byte_order_mark_decides_the_whole_text_not_each_line() {
+        // A UTF-8 mark makes the file UTF-8; the same bytes opening a later line are
+        // Windows-1252 characters there, as in the text decoded whole.
+        let bytes = b"\xEF\xBB\xBFcaf\xC3\xA9\n\xEF\xBB\xBFx\xE9\r\n";
+        let utf8 = [b"\xEF\xBB\xBF".as_slice(), bytes].concat();
+        for bytes in [
+            &bytes[3..],
+            bytes.as_slice(),
+            &utf8,
+            b"\xFF\xFEa\x00\n\x00b\x00",
+        ] {
+            let whole: Vec<String> = decode(bytes).split('\n').map(str::to_string).collect();
+            assert_eq!(lines_as_read(bytes), whole, "{bytes:?}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Lines decoded one by one are the lines of the text decoded whole.
+        #[test]
+        fn lines_decode_as_the_whole_text(
+            bom in proptest::sample::select(vec![&b""[..], b"\xEF\xBB\xBF", b"\xFF\xFE", b"\xFE\xFF"]),
+            body in proptest::collection::vec(proptest::sample::select(vec![b'a', b'\n', b'\r', 0xE9, 0xEF, 0xBB, 0xBF, 0xC3, 0xA9, 0x00, 0x80]), 0..40),
+        ) {
+            let bytes = [bom, &body[..]].concat();
+            let whole: Vec<String> = decode(&bytes).split('\n').map(str::to_string).collect();
+            proptest::prop_assert_eq!(lines_as_read(&bytes), whole);
+        }
     }
 
     #[test]
