@@ -61,10 +61,7 @@ pub fn normalize(file: &str, parsed: Parsed) -> Result<Normalized, ReadError> {
 /// reader's error wins over a typing error met earlier in the file, as when reading came
 /// first; the damaged characters the reader noted come back beside the records.
 pub fn text(file: &str, bytes: &[u8]) -> Result<(Normalized, Vec<crate::read::Damage>), ReadError> {
-    // At most a record a line: sized once (a growing vector of records is copied, each time
-    // to fresh memory), and the lines counted by memchr cost little beside typing them.
-    let lines = memchr::memchr_iter(b'\n', bytes).count() + 1;
-    let mut normalizer = Normalizer::new(file, lines);
+    let mut normalizer = Normalizer::new(file, most_records(bytes.len() as u64));
     let mut failed = None;
     let (mut warnings, damaged) = crate::read::text::read_each(file, bytes, |row| {
         if failed.is_none()
@@ -80,6 +77,45 @@ pub fn text(file: &str, bytes: &[u8]) -> Result<(Normalized, Vec<crate::read::Da
     warnings.append(&mut normalized.warnings);
     normalized.warnings = warnings;
     Ok((normalized, damaged))
+}
+
+/// A fixed-width text read from `reader` a piece at a time (`text::read_stream`, at most
+/// `read::max_unpacked` bytes; `size` is what the file says it holds, a hint) and typed as it
+/// is read: what `text` gives for the same bytes, and their SHA-256, the bytes never held
+/// whole. An error reading the file comes before the reader's, the reader's before a typing
+/// error met earlier in the file, as when the file was read whole first.
+pub fn text_stream(
+    file: &str,
+    reader: impl std::io::Read,
+    size: u64,
+    encoding: &'static encoding_rs::Encoding,
+    skip: usize,
+) -> Result<(Normalized, Vec<crate::read::Damage>, String), crate::read::text::StreamError> {
+    let limit = crate::read::max_unpacked();
+    let mut normalizer = Normalizer::new(file, most_records(size.min(limit)));
+    let mut failed = None;
+    let streamed = crate::read::text::read_stream(file, reader, limit, encoding, skip, |row| {
+        if failed.is_none()
+            && let Err(e) = normalizer.push(row)
+        {
+            failed = Some(e);
+        }
+    })?;
+    if let Some(e) = failed {
+        return Err(crate::read::text::StreamError::Read(e));
+    }
+    let mut normalized = normalizer.finish();
+    let mut warnings = streamed.warnings;
+    warnings.append(&mut normalized.warnings);
+    normalized.warnings = warnings;
+    Ok((normalized, streamed.damaged, streamed.sha256))
+}
+
+/// The most records a text of `bytes` bytes can hold (each starts with a first line of at
+/// least 293 characters): the records' vector is sized once, as a growing one is copied,
+/// each time to fresh memory. Room never filled is address space, not memory.
+fn most_records(bytes: u64) -> usize {
+    usize::try_from(bytes / crate::read::layout::FIRST_LINE_MIN_LEN as u64 + 1).unwrap_or(0)
 }
 
 /// Types rows one at a time, in file order, as a reader gives them (a large text need not
@@ -381,6 +417,39 @@ mod tests {
         ))
     }
 
+    /// A reader giving at most `size` bytes a read.
+    struct Pieces<'a>(&'a [u8], usize);
+
+    impl std::io::Read for Pieces<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.1.min(buf.len()).min(self.0.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    /// Read from a reader of `size`-byte pieces (`text_stream`), within `limit` bytes; its
+    /// SHA-256 checked.
+    fn pieces(bytes: &[u8], size: usize, limit: u64) -> Result<(Vec<Record>, Vec<String>), String> {
+        let (encoding, skip) =
+            encoding_rs::Encoding::for_bom(bytes).unwrap_or((encoding_rs::WINDOWS_1252, 0));
+        let saved = crate::read::max_unpacked();
+        crate::read::set_max_unpacked(limit);
+        let read = text_stream("t.txt", Pieces(bytes, size), 0, encoding, skip);
+        crate::read::set_max_unpacked(saved);
+        let (n, _, sha256) = read.map_err(|e| match e {
+            crate::read::text::StreamError::Read(e) => e.to_string(),
+            crate::read::text::StreamError::TooLarge => "too large".to_string(),
+            crate::read::text::StreamError::Io(e) => e.to_string(),
+        })?;
+        assert_eq!(sha256, crate::model::sha256_hex(bytes));
+        Ok((
+            n.records,
+            n.warnings.iter().map(|w| w.to_string()).collect(),
+        ))
+    }
+
     #[test]
     fn a_text_typed_a_line_at_a_time_gives_what_reading_it_whole_gives() {
         let good = line("E1392", '3', "Portable", "20200101");
@@ -408,14 +477,27 @@ mod tests {
         ];
         for lines in texts {
             let bytes = lines.join("\r\n");
+            let want = whole(bytes.as_bytes());
+            assert_eq!(streamed(bytes.as_bytes()), want, "{lines:?}");
+            // Read a piece at a time, lines cut anywhere, with or without a last line end.
+            for piece in [1, 7, 320, 1 << 20] {
+                assert_eq!(pieces(bytes.as_bytes(), piece, u64::MAX), want, "{lines:?}");
+            }
+            let ended = format!("{bytes}\r\n");
             assert_eq!(
-                streamed(bytes.as_bytes()),
-                whole(bytes.as_bytes()),
-                "{lines:?}"
+                pieces(ended.as_bytes(), 5, u64::MAX),
+                whole(ended.as_bytes())
             );
+            // With a byte-order mark, as `source` passes it.
+            let marked = [b"\xEF\xBB\xBF".as_slice(), bytes.as_bytes()].concat();
+            assert_eq!(pieces(&marked, 3, u64::MAX), whole(&marked));
         }
+        // Past the limit, the text is too large, whatever error its lines hold.
+        let bytes = [bad_date.as_str(), short].join("\r\n");
+        assert_eq!(pieces(bytes.as_bytes(), 64, 400).unwrap_err(), "too large");
+        assert!(pieces(bytes.as_bytes(), 64, bytes.len() as u64).is_err_and(|e| e != "too large"));
         let bytes = [shifted.as_str(), long.as_str()].join("\r\n");
-        let (_, warnings) = streamed(bytes.as_bytes()).unwrap();
+        let (_, warnings) = pieces(bytes.as_bytes(), 7, u64::MAX).unwrap();
         assert!(
             warnings.len() == 2 && warnings[0].contains("line 2"),
             "{warnings:?}"

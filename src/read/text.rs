@@ -125,39 +125,200 @@ pub fn read_each(
     bytes: &[u8],
     mut each: impl FnMut(Row),
 ) -> Result<(Vec<Warning>, Vec<super::Damage>), ReadError> {
-    let mut warnings = Vec::new();
-    let mut damaged = Vec::new();
-    let mut started = false;
-    let mut rows = 0usize;
+    let mut lines = Lines::new(file);
     let mut whole = std::borrow::Cow::Borrowed("");
-    for (i, line) in decoded_lines(bytes, &mut whole).enumerate() {
-        let at = Location::Line(i + 1);
-        let line = line.strip_suffix('\r').unwrap_or(&line);
-        if line.trim().is_empty() {
-            continue;
+    for line in decoded_lines(bytes, &mut whole) {
+        lines.line(&line, &mut each)?;
+    }
+    lines.finish(bytes.is_empty())
+}
+
+/// The reader's state between lines: `line` takes each decoded line of the text in turn (line
+/// ends split off), `finish` says what was met.
+struct Lines<'f> {
+    file: &'f str,
+    warnings: Vec<Warning>,
+    damaged: Vec<super::Damage>,
+    /// Lines so far.
+    number: usize,
+    /// Whether the first record has been met.
+    started: bool,
+    rows: usize,
+}
+
+impl<'f> Lines<'f> {
+    fn new(file: &'f str) -> Self {
+        Lines {
+            file,
+            warnings: Vec::new(),
+            damaged: Vec::new(),
+            number: 0,
+            started: false,
+            rows: 0,
         }
-        if !started {
+    }
+
+    fn line(&mut self, line: &str, each: &mut impl FnMut(Row)) -> Result<(), ReadError> {
+        self.number += 1;
+        let at = Location::Line(self.number);
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if line.trim().is_empty() {
+            return Ok(());
+        }
+        if !self.started {
             // CMS puts disclaimers and notes above the data in some years; they end where the
             // first record begins.
             if !looks_like_record(line.as_bytes()) {
-                warnings.extend(damaged_record(line, &at));
-                continue;
+                self.warnings.extend(damaged_record(line, &at));
+                return Ok(());
             }
-            started = true;
+            self.started = true;
         }
-        let raw = record_row(file, line, &at, &mut warnings, &mut damaged)?;
-        rows += 1;
+        let raw = record_row(self.file, line, &at, &mut self.warnings, &mut self.damaged)?;
+        self.rows += 1;
         each(Row { at, raw });
+        Ok(())
     }
-    if rows == 0 {
-        let problem = if bytes.is_empty() {
-            FileProblem::Empty
-        } else {
-            FileProblem::NoRecords
+
+    /// `empty`: the file had no bytes at all.
+    fn finish(self, empty: bool) -> Result<(Vec<Warning>, Vec<super::Damage>), ReadError> {
+        if self.rows == 0 {
+            let problem = if empty {
+                FileProblem::Empty
+            } else {
+                FileProblem::NoRecords
+            };
+            return Err(ReadError::file(self.file, problem));
+        }
+        Ok((self.warnings, self.damaged))
+    }
+}
+
+/// A text read from `reader` a piece at a time, never held whole: what `read_each` gives
+/// for the same bytes, and their SHA-256 (hashed on a second thread as they are read).
+pub struct Streamed {
+    pub warnings: Vec<Warning>,
+    pub damaged: Vec<super::Damage>,
+    /// SHA-256 (hex) of every byte read.
+    pub sha256: String,
+}
+
+/// Why a text read a piece at a time stopped.
+#[derive(Debug)]
+pub enum StreamError {
+    /// Reading failed, or the text passed `limit` bytes: nothing of it was judged.
+    Io(std::io::Error),
+    TooLarge,
+    /// What `read_each` would have said of the same bytes.
+    Read(ReadError),
+}
+
+/// How many bytes are read at a time.
+const PIECE: usize = 1 << 20;
+
+/// Reads the text from `reader`, at most `limit` bytes, a piece at a time: each line decoded
+/// with `encoding` (Windows-1252 or UTF-8; `skip` bytes of byte-order mark first), each record
+/// row given to `each` as `read_each` gives it. The pieces go to a second thread that hashes
+/// them, so the bytes are hashed while they are read and cut. A line longer than a piece
+/// grows the buffer, within `limit`.
+pub fn read_stream(
+    file: &str,
+    mut reader: impl std::io::Read,
+    limit: u64,
+    encoding: &'static encoding_rs::Encoding,
+    skip: usize,
+    mut each: impl FnMut(Row),
+) -> Result<Streamed, StreamError> {
+    use sha2::Digest;
+    let (pieces, received) = std::sync::mpsc::sync_channel::<Vec<u8>>(4);
+    let hasher = std::thread::Builder::new()
+        .spawn(move || {
+            let mut hasher = sha2::Sha256::new();
+            for piece in received {
+                hasher.update(&piece);
+            }
+            crate::model::hex(&hasher.finalize())
+        })
+        .map_err(StreamError::Io)?;
+    let mut lines = Lines::new(file);
+    // The first error the reader meets; reading and hashing go on to the end, so that an
+    // error of reading the file (or its size) is said before it, as when the file was read
+    // whole first.
+    let mut failed: Option<ReadError> = None;
+    // The bytes read and not yet cut are `buffer[..filled]`: a last line not yet ended.
+    let mut buffer = vec![0u8; PIECE];
+    let mut filled = 0;
+    let mut total: u64 = 0;
+    let mut skip = skip;
+    loop {
+        if filled == buffer.len() {
+            // A line longer than the buffer: room for more of it.
+            buffer.resize(buffer.len() + PIECE, 0);
+        }
+        let n = loop {
+            match reader.read(&mut buffer[filled..]) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(StreamError::Io(e)),
+            }
         };
-        return Err(ReadError::file(file, problem));
+        let read = &buffer[filled..filled + n];
+        total += n as u64;
+        if total > limit {
+            return Err(StreamError::TooLarge);
+        }
+        // A hasher gone (it cannot be) leaves the digest missing: an error below.
+        let _ = pieces.send(read.to_vec());
+        let end = if n == 0 {
+            filled
+        } else {
+            match memchr::memrchr(b'\n', read) {
+                Some(i) => filled + i + 1,
+                None => {
+                    filled += n;
+                    continue;
+                }
+            }
+        };
+        let skipped = skip.min(end);
+        skip -= skipped;
+        if failed.is_none() {
+            let mut done = &buffer[skipped..end];
+            // Each line up to its `\n`; at the end, the last line (even empty) as `lines` gives.
+            while let Some(i) = memchr::memchr(b'\n', done) {
+                let line = encoding.decode_without_bom_handling(&done[..i]).0;
+                if let Err(e) = lines.line(&line, &mut each) {
+                    failed = Some(e);
+                    break;
+                }
+                done = &done[i + 1..];
+            }
+            if n == 0 && failed.is_none() {
+                let line = encoding.decode_without_bom_handling(done).0;
+                if let Err(e) = lines.line(&line, &mut each) {
+                    failed = Some(e);
+                }
+            }
+        }
+        if n == 0 {
+            break;
+        }
+        buffer.copy_within(end..filled + n, 0);
+        filled = filled + n - end;
     }
-    Ok((warnings, damaged))
+    drop(pieces);
+    let sha256 = hasher.join().map_err(|_| {
+        StreamError::Io(std::io::Error::other("the thread hashing the file stopped"))
+    })?;
+    if let Some(e) = failed {
+        return Err(StreamError::Read(e));
+    }
+    let (warnings, damaged) = lines.finish(total == 0).map_err(StreamError::Read)?;
+    Ok(Streamed {
+        warnings,
+        damaged,
+        sha256,
+    })
 }
 
 /// A record line cut into its fields by the layout table, repaired where CMS's files are known
