@@ -114,7 +114,7 @@ pub struct ReadOptions {
 /// Reads the release at `path` (zip, folder, text, workbook or CSV) into a snapshot.
 pub fn load_path(path: &Path, options: ReadOptions) -> Result<Loaded, Error> {
     if let Some(text) = loose_text(path)? {
-        return text.settle(options);
+        return settle(text, options);
     }
     load_source(source::open(path)?, options)
 }
@@ -317,7 +317,7 @@ pub fn load_source(file: source::SourceFile, options: ReadOptions) -> Result<Loa
     };
     // Freed now, the file's memory serves what comes next.
     drop(bytes);
-    Typed {
+    let typed = Typed {
         info,
         name,
         member,
@@ -325,8 +325,8 @@ pub fn load_source(file: source::SourceFile, options: ReadOptions) -> Result<Loa
         damaged,
         companion,
         corrections,
-    }
-    .settle(options)
+    };
+    settle(typed, options)
 }
 
 /// A release file read and typed, its release not yet decided.
@@ -341,88 +341,85 @@ struct Typed {
     corrections: Result<Vec<(String, Vec<u8>)>, ReadError>,
 }
 
-impl Typed {
-    /// Damaged characters settled, the release decided and doubted, `--strict` applied.
-    fn settle(self, options: ReadOptions) -> Result<Loaded, Error> {
-        let Typed {
-            info,
-            name,
-            member,
-            mut normalized,
-            damaged,
-            companion,
-            corrections,
-        } = self;
-        let display = info.display();
-        let settled =
-            normalize::damaged::settle(&damaged, &mut normalized.records, companion.as_ref());
-        normalized.warnings.extend(settled);
-        if normalized.records.is_empty() {
-            return Err(ReadError::file(&display, error::FileProblem::NoRecords).into());
-        }
-        let by_name = member
-            .as_deref()
-            .and_then(|m| source::release_from_name(m).map(|r| (r, m)))
-            .or_else(|| source::release_from_name(&name).map(|r| (r, name.as_str())));
-        let doubts = Doubts {
-            content: source::release_from_content(&normalized.records),
-            latest: source::latest_date(&normalized.records),
-            today: options.today,
-        };
-        let (release, release_from) = match (options.release, by_name) {
-            (Some(r), by_name) => {
-                // The release as given wins; where the name or the records say otherwise, or it
-                // is from the future, that is said.
-                let named = by_name.map(|(n, name)| (n, name.to_string()));
-                for problem in doubts.of_given(r, named) {
-                    normalized.warnings.push(Warning {
-                        at: error::Location::ReleaseId,
-                        field: None,
-                        message: problem,
-                    });
-                }
-                (r, ReleaseFrom::Given)
+/// Damaged characters settled, the release decided and doubted, `--strict` applied.
+fn settle(typed: Typed, options: ReadOptions) -> Result<Loaded, Error> {
+    let Typed {
+        info,
+        name,
+        member,
+        mut normalized,
+        damaged,
+        companion,
+        corrections,
+    } = typed;
+    let display = info.display();
+    let settled = normalize::damaged::settle(&damaged, &mut normalized.records, companion.as_ref());
+    normalized.warnings.extend(settled);
+    if normalized.records.is_empty() {
+        return Err(ReadError::file(&display, error::FileProblem::NoRecords).into());
+    }
+    let by_name = member
+        .as_deref()
+        .and_then(|m| source::release_from_name(m).map(|r| (r, m)))
+        .or_else(|| source::release_from_name(&name).map(|r| (r, name.as_str())));
+    let doubts = Doubts {
+        content: source::release_from_content(&normalized.records),
+        latest: source::latest_date(&normalized.records),
+        today: options.today,
+    };
+    let (release, release_from) = match (options.release, by_name) {
+        (Some(r), by_name) => {
+            // The release as given wins; where the name or the records say otherwise, or it
+            // is from the future, that is said.
+            let named = by_name.map(|(n, name)| (n, name.to_string()));
+            for problem in doubts.of_given(r, named) {
+                normalized.warnings.push(Warning {
+                    at: error::Location::ReleaseId,
+                    field: None,
+                    message: problem,
+                });
             }
-            (None, Some((r, name))) => {
-                if let Some(problem) = doubts.of_named(r) {
+            (r, ReleaseFrom::Given)
+        }
+        (None, Some((r, name))) => {
+            if let Some(problem) = doubts.of_named(r) {
+                return Err(Error::DoubtfulRelease {
+                    file: display,
+                    said: "its name says",
+                    release: r,
+                    problem,
+                });
+            }
+            (r, ReleaseFrom::Name(name.to_string()))
+        }
+        (None, None) => match doubts.content {
+            Some(r) => {
+                if let Some(problem) = doubts.of(r) {
                     return Err(Error::DoubtfulRelease {
                         file: display,
-                        said: "its name says",
+                        said: "its records say",
                         release: r,
                         problem,
                     });
                 }
-                (r, ReleaseFrom::Name(name.to_string()))
+                (r, ReleaseFrom::Content)
             }
-            (None, None) => match doubts.content {
-                Some(r) => {
-                    if let Some(problem) = doubts.of(r) {
-                        return Err(Error::DoubtfulRelease {
-                            file: display,
-                            said: "its records say",
-                            release: r,
-                            problem,
-                        });
-                    }
-                    (r, ReleaseFrom::Content)
-                }
-                None => return Err(Error::UnknownRelease { file: display }),
-            },
-        };
-        if options.strict
-            && let Some(warning) = normalized.warnings.first()
-        {
-            return Err(ReadError::Strict {
-                file: display,
-                warning: warning.clone(),
-            }
-            .into());
+            None => return Err(Error::UnknownRelease { file: display }),
+        },
+    };
+    if options.strict
+        && let Some(warning) = normalized.warnings.first()
+    {
+        return Err(ReadError::Strict {
+            file: display,
+            warning: warning.clone(),
         }
-        Ok(Loaded {
-            snapshot: Snapshot::new(release, info, normalized.records),
-            warnings: normalized.warnings,
-            release_from,
-            corrections: corrections.map_err(Error::from).and_then(read_corrections),
-        })
+        .into());
     }
+    Ok(Loaded {
+        snapshot: Snapshot::new(release, info, normalized.records),
+        warnings: normalized.warnings,
+        release_from,
+        corrections: corrections.map_err(Error::from).and_then(read_corrections),
+    })
 }
