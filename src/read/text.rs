@@ -231,11 +231,16 @@ pub fn read_stream(
 ) -> Result<Streamed, StreamError> {
     use sha2::Digest;
     let (pieces, received) = std::sync::mpsc::sync_channel::<Vec<u8>>(4);
+    // Each piece hashed comes back to be filled again: a fresh copy per read would be fresh
+    // memory, its pages cleared by the kernel, and freed on the other thread.
+    let (back, spare) = std::sync::mpsc::channel::<Vec<u8>>();
     let hasher = std::thread::Builder::new()
         .spawn(move || {
             let mut hasher = sha2::Sha256::new();
             for piece in received {
                 hasher.update(&piece);
+                // This side gone (it has read the file through) wants no more buffers.
+                let _ = back.send(piece);
             }
             crate::model::hex(&hasher.finalize())
         })
@@ -268,7 +273,10 @@ pub fn read_stream(
             return Err(StreamError::TooLarge);
         }
         // A hasher gone (it cannot be) leaves the digest missing: an error below.
-        let _ = pieces.send(read.to_vec());
+        let mut piece = spare.try_recv().unwrap_or_default();
+        piece.clear();
+        piece.extend_from_slice(read);
+        let _ = pieces.send(piece);
         let end = if n == 0 {
             filled
         } else {
