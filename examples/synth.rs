@@ -2,7 +2,9 @@
 //! `cargo run --release --example synth -- N STORE [TEXT]`. The second release changes about 2%
 //! of codes (descriptions, pricing, termination), drops 0.5% and adds 1%, deterministically.
 //! With TEXT, the first release is also written there as CMS's fixed-width text (320-character
-//! lines, long descriptions continued on lines of their own), for benchmarks of `import`.
+//! lines, long descriptions continued on lines of their own), for benchmarks of `import`: its
+//! first 260,000 records at most, under procedure codes A0000 to Z9999 (the store's releases
+//! use any five characters, but import takes only codes of HCPCS's form, and there are no more).
 
 use hcpcs_diff::model::{Kind, Record, ReleaseId};
 use hcpcs_diff::model::{Snapshot, SourceInfo};
@@ -59,6 +61,15 @@ fn code(i: usize) -> String {
     )
 }
 
+/// The most codes the text holds: import takes only HCPCS procedure codes (a letter and four
+/// digits), of which there are 260,000; the store's releases hold any five characters.
+const TEXT_CODES: usize = 26 * 10_000;
+
+/// The `i`th procedure code in order: `A0000`, `A0001`, ..., `Z9999`.
+fn text_code(i: usize) -> String {
+    format!("{}{:04}", char::from(b'A' + (i / 10_000) as u8), i % 10_000)
+}
+
 fn record(i: usize, rng: &mut Rng) -> Record {
     let mut r = Record::new(code(i), Kind::Procedure);
     let n = 4 + (rng.next() % 12) as usize;
@@ -92,8 +103,10 @@ fn main() {
     let old: Vec<Record> = (0..n).map(|i| record(i, &mut rng)).collect();
     if let Some(text) = args.get(3) {
         let mut out = std::io::BufWriter::new(std::fs::File::create(text).unwrap());
-        for r in &old {
-            write_fixed_width(&mut out, r).unwrap();
+        for (i, r) in old.iter().take(TEXT_CODES).enumerate() {
+            let mut r = r.clone();
+            r.code = text_code(i);
+            write_fixed_width(&mut out, &r).unwrap();
         }
         std::io::Write::flush(&mut out).unwrap();
     }

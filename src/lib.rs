@@ -113,7 +113,73 @@ pub struct ReadOptions {
 
 /// Reads the release at `path` (zip, folder, text, workbook or CSV) into a snapshot.
 pub fn load_path(path: &Path, options: ReadOptions) -> Result<Loaded, Error> {
+    if let Some(text) = loose_text(path)? {
+        return settle(text, options);
+    }
     load_source(source::open(path)?, options)
+}
+
+/// A loose fixed-width text (not a zip, a folder or a corrections file) read a piece at a time
+/// and typed as it is read, never held whole, its SHA-256 taken on a second thread meanwhile:
+/// what `source::open` and `load_source` make of it, in less memory and time (a text of
+/// hundreds of megabytes is no longer held as bytes, rows and records at once). `None` for
+/// anything else, and for a text whose first megabyte holds no record line or that is
+/// UTF-16: `source::open` reads those whole, as before.
+fn loose_text(path: &Path) -> Result<Option<Typed>, Error> {
+    use std::io::Read as _;
+    let Ok(meta) = std::fs::metadata(path) else {
+        return Ok(None);
+    };
+    let Some(name) = path.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+        return Ok(None);
+    };
+    if !meta.is_file() || read::corrections::is_corrections_name(&name) {
+        return Ok(None);
+    }
+    let io = |e| ReadError::file(&name, error::FileProblem::Io(e));
+    let too_large = || {
+        ReadError::file(
+            &name,
+            error::FileProblem::TooLarge {
+                what: path.display().to_string(),
+                limit: read::max_unpacked(),
+            },
+        )
+    };
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let mut head = Vec::with_capacity(1 << 20);
+    (&mut file)
+        .take(1 << 20)
+        .read_to_end(&mut head)
+        .map_err(io)?;
+    if read::sniff(&name, &head) != read::Sniffed::Release(read::Form::Text) {
+        return Ok(None);
+    }
+    let (encoding, skip) =
+        encoding_rs::Encoding::for_bom(&head).unwrap_or((encoding_rs::WINDOWS_1252, 0));
+    if encoding != encoding_rs::WINDOWS_1252 && encoding != encoding_rs::UTF_8 {
+        return Ok(None);
+    }
+    let reader = std::io::Cursor::new(head).chain(file);
+    let (normalized, damaged, sha256) =
+        normalize::text_stream(&name, reader, meta.len(), encoding, skip).map_err(|e| match e {
+            read::text::StreamError::Io(e) => io(e),
+            read::text::StreamError::TooLarge => too_large(),
+            read::text::StreamError::Read(e) => e,
+        })?;
+    Ok(Some(Typed {
+        info: model::SourceInfo {
+            file: name.clone(),
+            member: None,
+            sha256,
+        },
+        name,
+        member: None,
+        normalized,
+        damaged,
+        companion: None,
+        corrections: Ok(Vec::new()),
+    }))
 }
 
 /// Reads the corrections files at `path` (one corrections file, or a zip or folder of them):
@@ -239,11 +305,54 @@ pub fn load_source(file: source::SourceFile, options: ReadOptions) -> Result<Loa
         corrections,
         ..
     } = file;
-    let mut parsed = read::read(&display, &bytes, form)?;
-    // The rows own their text: freed now, the file's memory serves the records.
+    let (normalized, damaged) = match form {
+        // A text is typed a line at a time: its rows are never all held (a large one is
+        // hundreds of megabytes of them).
+        read::Form::Text if !bytes.is_empty() => normalize::text(&display, &bytes)?,
+        _ => {
+            let mut parsed = read::read(&display, &bytes, form)?;
+            let damaged = std::mem::take(&mut parsed.damaged);
+            (normalize::normalize(&display, parsed)?, damaged)
+        }
+    };
+    // Freed now, the file's memory serves what comes next.
     drop(bytes);
-    let damaged = std::mem::take(&mut parsed.damaged);
-    let mut normalized = normalize::normalize(&display, parsed)?;
+    let typed = Typed {
+        info,
+        name,
+        member,
+        normalized,
+        damaged,
+        companion,
+        corrections,
+    };
+    settle(typed, options)
+}
+
+/// A release file read and typed, its release not yet decided.
+struct Typed {
+    info: model::SourceInfo,
+    /// The file the user named, and the member of it that holds the release.
+    name: String,
+    member: Option<String>,
+    normalized: normalize::Normalized,
+    damaged: Vec<read::Damage>,
+    companion: Option<(String, read::Form, Vec<u8>)>,
+    corrections: Result<Vec<(String, Vec<u8>)>, ReadError>,
+}
+
+/// Damaged characters settled, the release decided and doubted, `--strict` applied.
+fn settle(typed: Typed, options: ReadOptions) -> Result<Loaded, Error> {
+    let Typed {
+        info,
+        name,
+        member,
+        mut normalized,
+        damaged,
+        companion,
+        corrections,
+    } = typed;
+    let display = info.display();
     let settled = normalize::damaged::settle(&damaged, &mut normalized.records, companion.as_ref());
     normalized.warnings.extend(settled);
     if normalized.records.is_empty() {

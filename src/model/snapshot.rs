@@ -74,12 +74,18 @@ pub struct Applied {
 
 /// The record lines of a snapshot file: each record as one line of JSON, in the given order.
 pub fn record_lines(records: &[Record]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(records.len() * 400);
+    let mut out = Vec::new();
+    write_record_lines(&mut out, records);
+    out
+}
+
+/// `record_lines(records)` appended to `out`.
+pub fn write_record_lines(out: &mut Vec<u8>, records: &[Record]) {
+    out.reserve(records.len() * 400);
     for r in records {
-        serde_json::to_writer(&mut out, r).expect("records serialize");
+        serde_json::to_writer(&mut *out, r).expect("records serialize");
         out.push(b'\n');
     }
-    out
 }
 
 /// SHA-256 of `bytes` as lowercase hex.

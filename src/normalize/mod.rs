@@ -43,21 +43,120 @@ pub fn clean(value: &str) -> Option<String> {
 }
 
 pub fn normalize(file: &str, parsed: Parsed) -> Result<Normalized, ReadError> {
+    let mut normalizer = Normalizer::new(file, parsed.rows.len());
+    for row in parsed.rows {
+        normalizer.push(row)?;
+    }
+    let mut normalized = normalizer.finish();
+    // The reader's warnings come first, as the reader met them before any record was typed.
     let mut warnings = parsed.warnings;
-    // Records in file order with where each starts, and where each code is among them.
-    let mut records: Vec<(Record, Location)> = Vec::with_capacity(parsed.rows.len());
-    let mut index: HashMap<u64, usize> = HashMap::with_capacity(parsed.rows.len());
-    // The description parts of the last record, which continuation rows extend.
-    let mut parts: Vec<String> = Vec::new();
-    let close = |records: &mut Vec<(Record, Location)>, parts: &mut Vec<String>| {
-        if let Some((record, _)) = records.last_mut()
-            && !parts.is_empty()
+    warnings.append(&mut normalized.warnings);
+    normalized.warnings = warnings;
+    Ok(normalized)
+}
+
+/// A fixed-width text release read and typed a line at a time (`text::read_each` feeding a
+/// `Normalizer`): the same records, warnings and errors as `read::read` then `normalize`, but
+/// a row is typed as soon as it is cut, so the text's rows are never all held at once. The
+/// reader's error wins over a typing error met earlier in the file, as when reading came
+/// first; the damaged characters the reader noted come back beside the records.
+pub fn text(file: &str, bytes: &[u8]) -> Result<(Normalized, Vec<crate::read::Damage>), ReadError> {
+    let mut normalizer = Normalizer::new(file, most_records(bytes.len() as u64));
+    let mut failed = None;
+    let (mut warnings, damaged) = crate::read::text::read_each(file, bytes, |row| {
+        if failed.is_none()
+            && let Err(e) = normalizer.push(row)
         {
-            record.long_description = clean(&parts.join(" ")).unwrap_or_default();
+            failed = Some(e);
         }
-        parts.clear();
-    };
-    for Row { at, raw } in parsed.rows {
+    })?;
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    let mut normalized = normalizer.finish();
+    warnings.append(&mut normalized.warnings);
+    normalized.warnings = warnings;
+    Ok((normalized, damaged))
+}
+
+/// A fixed-width text read from `reader` a piece at a time (`text::read_stream`, at most
+/// `read::max_unpacked` bytes; `size` is what the file says it holds, a hint) and typed as it
+/// is read: what `text` gives for the same bytes, and their SHA-256, the bytes never held
+/// whole. An error reading the file comes before the reader's, the reader's before a typing
+/// error met earlier in the file, as when the file was read whole first.
+pub fn text_stream(
+    file: &str,
+    reader: impl std::io::Read,
+    size: u64,
+    encoding: &'static encoding_rs::Encoding,
+    skip: usize,
+) -> Result<(Normalized, Vec<crate::read::Damage>, String), crate::read::text::StreamError> {
+    let limit = crate::read::max_unpacked();
+    let mut normalizer = Normalizer::new(file, most_records(size.min(limit)));
+    let mut failed = None;
+    let streamed = crate::read::text::read_stream(file, reader, limit, encoding, skip, |row| {
+        if failed.is_none()
+            && let Err(e) = normalizer.push(row)
+        {
+            failed = Some(e);
+        }
+    })?;
+    if let Some(e) = failed {
+        return Err(crate::read::text::StreamError::Read(e));
+    }
+    let mut normalized = normalizer.finish();
+    let mut warnings = streamed.warnings;
+    warnings.append(&mut normalized.warnings);
+    normalized.warnings = warnings;
+    Ok((normalized, streamed.damaged, streamed.sha256))
+}
+
+/// The most records a text of `bytes` bytes can hold (each starts with a first line of at
+/// least 293 characters): the records' vector is sized once, as a growing one is copied,
+/// each time to fresh memory. Room never filled is address space, not memory.
+fn most_records(bytes: u64) -> usize {
+    usize::try_from(bytes / crate::read::layout::FIRST_LINE_MIN_LEN as u64 + 1).unwrap_or(0)
+}
+
+/// Types rows one at a time, in file order, as a reader gives them (a large text need not
+/// hold every row at once): `push` each, then `finish`.
+pub struct Normalizer<'f> {
+    file: &'f str,
+    warnings: Vec<Warning>,
+    /// Records in file order with where each starts.
+    records: Vec<(Record, Location)>,
+    /// Where each code is among them.
+    index: HashMap<u64, usize>,
+    /// The description parts of the last record, which continuation rows extend.
+    parts: Vec<String>,
+}
+
+impl<'f> Normalizer<'f> {
+    /// `rows` (how many rows are expected, a hint) sizes the first allocations.
+    pub fn new(file: &'f str, rows: usize) -> Self {
+        Normalizer {
+            file,
+            warnings: Vec::new(),
+            records: Vec::with_capacity(rows),
+            index: HashMap::with_capacity(rows),
+            parts: Vec::new(),
+        }
+    }
+
+    /// The last record's long description, from its parts.
+    fn close(&mut self) {
+        if let Some((record, _)) = self.records.last_mut()
+            && !self.parts.is_empty()
+        {
+            record.long_description = clean(&self.parts.join(" ")).unwrap_or_default();
+        }
+        self.parts.clear();
+    }
+
+    /// Types the next row of the file.
+    pub fn push(&mut self, row: Row) -> Result<(), ReadError> {
+        let Row { at, raw } = row;
+        let file = self.file;
         let field_error = |field: Field, problem: String| ReadError::Field {
             file: file.to_string(),
             at: at.clone(),
@@ -82,25 +181,28 @@ pub fn normalize(file: &str, parsed: Parsed) -> Result<Normalized, ReadError> {
         let key = check_code(code, kind).map_err(|p| field_error(Field::Code, p.to_string()))?;
         let description = raw.get(Field::LongDescription).to_string();
         if first {
-            close(&mut records, &mut parts);
+            self.close();
             let mut record = record_from(code, kind, &raw).map_err(|(f, p)| field_error(f, p))?;
             if let Some(warning) = repair_shifted_asc_date(&mut record, &raw, &at) {
-                warnings.push(warning);
+                self.warnings.push(warning);
             }
-            if let Some(&earlier) = index.get(&key) {
+            if let Some(&earlier) = self.index.get(&key) {
                 return Err(ReadError::Record {
                     file: file.to_string(),
                     at,
-                    problem: format!("duplicate code {code} (first at {})", records[earlier].1),
+                    problem: format!(
+                        "duplicate code {code} (first at {})",
+                        self.records[earlier].1
+                    ),
                 });
             }
-            index.insert(key, records.len());
-            records.push((record, at));
-            parts.push(description);
+            self.index.insert(key, self.records.len());
+            self.records.push((record, at));
+            self.parts.push(description);
         } else {
-            match records.last() {
+            match self.records.last() {
                 Some((open, _)) if open.code == code && open.kind == kind => {
-                    parts.push(description)
+                    self.parts.push(description)
                 }
                 _ => {
                     return Err(ReadError::Record {
@@ -113,11 +215,19 @@ pub fn normalize(file: &str, parsed: Parsed) -> Result<Normalized, ReadError> {
                 }
             }
         }
+        Ok(())
     }
-    close(&mut records, &mut parts);
-    let mut records: Vec<Record> = records.into_iter().map(|(r, _)| r).collect();
-    records.sort_unstable_by(|a, b| a.code.cmp(&b.code));
-    Ok(Normalized { records, warnings })
+
+    /// The records sorted by code, and the warnings met typing them.
+    pub fn finish(mut self) -> Normalized {
+        self.close();
+        let mut records: Vec<Record> = self.records.into_iter().map(|(r, _)| r).collect();
+        records.sort_unstable_by(|a, b| a.code.cmp(&b.code));
+        Normalized {
+            records,
+            warnings: self.warnings,
+        }
+    }
 }
 
 /// Checks a code's form; its bytes as a number, a key no other code shares.
@@ -273,6 +383,131 @@ mod tests {
             let want = (!words.is_empty()).then(|| words.join(" "));
             proptest::prop_assert_eq!(clean(&value), want);
         }
+    }
+
+    /// A first line (3) or continuation line (4) of CMS's 320-character text.
+    fn line(code: &str, ric: char, desc: &str, added: &str) -> String {
+        let mut l = format!("{code:>5}00100{ric}{desc:<80}");
+        if ric == '3' {
+            l.push_str(&format!("{:<28}", "Short"));
+            l.push_str(&" ".repeat(320 - l.len()));
+            l.replace_range(276..284, added);
+            l.replace_range(292..293, "N");
+        }
+        l
+    }
+
+    /// Read whole then typed (`read::read`, `normalize`), as a workbook is.
+    fn whole(bytes: &[u8]) -> Result<(Vec<Record>, Vec<String>), String> {
+        let parsed = crate::read::read("t.txt", bytes, crate::read::Form::Text)
+            .map_err(|e| e.to_string())?;
+        let n = normalize("t.txt", parsed).map_err(|e| e.to_string())?;
+        Ok((
+            n.records,
+            n.warnings.iter().map(|w| w.to_string()).collect(),
+        ))
+    }
+
+    /// Typed a line at a time (`text`).
+    fn streamed(bytes: &[u8]) -> Result<(Vec<Record>, Vec<String>), String> {
+        let (n, _) = text("t.txt", bytes).map_err(|e| e.to_string())?;
+        Ok((
+            n.records,
+            n.warnings.iter().map(|w| w.to_string()).collect(),
+        ))
+    }
+
+    /// A reader giving at most `size` bytes a read.
+    struct Pieces<'a>(&'a [u8], usize);
+
+    impl std::io::Read for Pieces<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.1.min(buf.len()).min(self.0.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    /// Read from a reader of `size`-byte pieces (`text_stream`), within `limit` bytes; its
+    /// SHA-256 checked.
+    fn pieces(bytes: &[u8], size: usize, limit: u64) -> Result<(Vec<Record>, Vec<String>), String> {
+        let (encoding, skip) =
+            encoding_rs::Encoding::for_bom(bytes).unwrap_or((encoding_rs::WINDOWS_1252, 0));
+        let saved = crate::read::max_unpacked();
+        crate::read::set_max_unpacked(limit);
+        let read = text_stream("t.txt", Pieces(bytes, size), 0, encoding, skip);
+        crate::read::set_max_unpacked(saved);
+        let (n, _, sha256) = read.map_err(|e| match e {
+            crate::read::text::StreamError::Read(e) => e.to_string(),
+            crate::read::text::StreamError::TooLarge => "too large".to_string(),
+            crate::read::text::StreamError::Io(e) => e.to_string(),
+        })?;
+        assert_eq!(sha256, crate::model::sha256_hex(bytes));
+        Ok((
+            n.records,
+            n.warnings.iter().map(|w| w.to_string()).collect(),
+        ))
+    }
+
+    #[test]
+    fn a_text_typed_a_line_at_a_time_gives_what_reading_it_whole_gives() {
+        let good = line("E1392", '3', "Portable", "20200101");
+        let more = line("E1392", '4', "rental", "");
+        let bad_date = line("A0001", '3', "Ambulance", "2020013X");
+        let duplicate = line("E1392", '3', "Again", "20200101");
+        let mut long = line("A0002", '3', "Longer", "20200101");
+        long.push_str("  spilled");
+        let short = &good[..200];
+        // 2018's ASC date written two columns early: a typing warning.
+        let mut shifted = line("A0003", '3', "Shifted", "20200101");
+        shifted.replace_range(230..238, "20170401");
+        let texts = [
+            vec![good.as_str(), more.as_str()],
+            // A typing error (the date) before a reading error (a short line): the reader's
+            // error is the one said, as when the whole text was read first.
+            vec![bad_date.as_str(), good.as_str(), short],
+            vec![bad_date.as_str(), good.as_str()],
+            vec![good.as_str(), duplicate.as_str()],
+            vec![more.as_str(), good.as_str()],
+            // A typing warning (the shifted date) on a line before a reader's warning (past
+            // the layout): the reader's comes first, as when the whole text was read first.
+            vec![shifted.as_str(), long.as_str()],
+            vec!["Disclaimer", ""],
+        ];
+        for lines in texts {
+            let bytes = lines.join("\r\n");
+            let want = whole(bytes.as_bytes());
+            assert_eq!(streamed(bytes.as_bytes()), want, "{lines:?}");
+            // Read a piece at a time, lines cut anywhere, with or without a last line end.
+            for piece in [1, 7, 320, 1 << 20] {
+                assert_eq!(pieces(bytes.as_bytes(), piece, u64::MAX), want, "{lines:?}");
+            }
+            let ended = format!("{bytes}\r\n");
+            assert_eq!(
+                pieces(ended.as_bytes(), 5, u64::MAX),
+                whole(ended.as_bytes())
+            );
+            // With a byte-order mark, as `source` passes it.
+            let marked = [b"\xEF\xBB\xBF".as_slice(), bytes.as_bytes()].concat();
+            assert_eq!(pieces(&marked, 3, u64::MAX), whole(&marked));
+        }
+        // Past the limit, the text is too large, whatever error its lines hold.
+        let bytes = [bad_date.as_str(), short].join("\r\n");
+        assert_eq!(pieces(bytes.as_bytes(), 64, 400).unwrap_err(), "too large");
+        assert!(pieces(bytes.as_bytes(), 64, bytes.len() as u64).is_err_and(|e| e != "too large"));
+        let bytes = [shifted.as_str(), long.as_str()].join("\r\n");
+        let (_, warnings) = pieces(bytes.as_bytes(), 7, u64::MAX).unwrap();
+        assert!(
+            warnings.len() == 2 && warnings[0].contains("line 2"),
+            "{warnings:?}"
+        );
+        let bytes = [bad_date.as_str(), short].join("\r\n");
+        assert!(
+            streamed(bytes.as_bytes())
+                .unwrap_err()
+                .contains("line 2: record line too short"),
+        );
     }
 
     #[test]

@@ -36,9 +36,12 @@ pub fn set_max_unpacked(bytes: u64) {
 }
 
 /// All of `reader` if it holds at most `limit` bytes, else `None` (having read `limit + 1`).
-/// `hint` (a declared size, untrusted) only sizes the first allocation.
+/// `hint` (a declared size, untrusted) only sizes the first allocation, never past `limit`:
+/// a right one reads a large file into memory once, where a growing buffer is copied each time
+/// it doubles (and touches twice the memory); a wrong one costs address space, not memory, as
+/// pages never written are never given.
 pub fn read_capped(reader: impl Read, limit: u64, hint: u64) -> std::io::Result<Option<Vec<u8>>> {
-    let mut out = Vec::with_capacity(usize::try_from(hint.min(limit).min(16 << 20)).unwrap_or(0));
+    let mut out = Vec::with_capacity(usize::try_from(hint.min(limit)).unwrap_or(0));
     reader.take(limit.saturating_add(1)).read_to_end(&mut out)?;
     Ok((out.len() as u64 <= limit).then_some(out))
 }

@@ -89,41 +89,243 @@ pub fn decode(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
 }
 
 pub fn read(file: &str, bytes: &[u8]) -> Result<Parsed, ReadError> {
-    let text = decode(bytes);
     let mut rows = Vec::new();
-    let mut warnings = Vec::new();
-    let mut damaged = Vec::new();
-    let mut started = false;
-    for (i, line) in text.split('\n').enumerate() {
-        let at = Location::Line(i + 1);
-        let line = line.strip_suffix('\r').unwrap_or(line);
-        if line.trim().is_empty() {
-            continue;
-        }
-        if !started {
-            // CMS puts disclaimers and notes above the data in some years; they end where the
-            // first record begins.
-            if !looks_like_record(line.as_bytes()) {
-                warnings.extend(damaged_record(line, &at));
-                continue;
-            }
-            started = true;
-        }
-        let raw = record_row(file, line, &at, &mut warnings, &mut damaged)?;
-        rows.push(Row { at, raw });
-    }
-    if rows.is_empty() {
-        let problem = if bytes.is_empty() {
-            FileProblem::Empty
-        } else {
-            FileProblem::NoRecords
-        };
-        return Err(ReadError::file(file, problem));
-    }
+    let (warnings, damaged) = read_each(file, bytes, |row| rows.push(row))?;
     Ok(Parsed {
         rows,
         warnings,
         damaged,
+    })
+}
+
+/// The lines of `bytes` decoded as `decode` decodes the whole text (a byte-order mark says
+/// UTF-8 or UTF-16, else Windows-1252), without holding the decoded text whole where that
+/// is not needed: in Windows-1252 and UTF-8 a `\n` byte is always a line's end, so each line
+/// decodes alone as it would within the text.
+fn decoded_lines<'a>(
+    bytes: &'a [u8],
+    whole: &'a mut std::borrow::Cow<'a, str>,
+) -> Box<dyn Iterator<Item = std::borrow::Cow<'a, str>> + 'a> {
+    use encoding_rs::{UTF_8, WINDOWS_1252};
+    let (encoding, bom) = encoding_rs::Encoding::for_bom(bytes).unwrap_or((WINDOWS_1252, 0));
+    if encoding == WINDOWS_1252 || encoding == UTF_8 {
+        return Box::new(
+            super::lines(&bytes[bom..]).map(move |l| encoding.decode_without_bom_handling(l).0),
+        );
+    }
+    *whole = decode(bytes);
+    Box::new(whole.split('\n').map(std::borrow::Cow::Borrowed))
+}
+
+/// Reads `bytes` a line at a time, giving each record row to `each` in file order as it is
+/// cut (a large text need not hold all its rows at once); then the reader's warnings and
+/// damaged characters, as `read` gives them.
+pub fn read_each(
+    file: &str,
+    bytes: &[u8],
+    mut each: impl FnMut(Row),
+) -> Result<(Vec<Warning>, Vec<super::Damage>), ReadError> {
+    let mut lines = Lines::new(file);
+    let mut whole = std::borrow::Cow::Borrowed("");
+    for line in decoded_lines(bytes, &mut whole) {
+        lines.line(&line, &mut each)?;
+    }
+    lines.finish(bytes.is_empty())
+}
+
+/// The reader's state between lines: `line` takes each decoded line of the text in turn (line
+/// ends split off), `finish` says what was met.
+struct Lines<'f> {
+    file: &'f str,
+    warnings: Vec<Warning>,
+    damaged: Vec<super::Damage>,
+    /// Lines so far.
+    number: usize,
+    /// Whether the first record has been met.
+    started: bool,
+    rows: usize,
+}
+
+impl<'f> Lines<'f> {
+    fn new(file: &'f str) -> Self {
+        Lines {
+            file,
+            warnings: Vec::new(),
+            damaged: Vec::new(),
+            number: 0,
+            started: false,
+            rows: 0,
+        }
+    }
+
+    fn line(&mut self, line: &str, each: &mut impl FnMut(Row)) -> Result<(), ReadError> {
+        self.number += 1;
+        let at = Location::Line(self.number);
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if line.trim().is_empty() {
+            return Ok(());
+        }
+        if !self.started {
+            // CMS puts disclaimers and notes above the data in some years; they end where the
+            // first record begins.
+            if !looks_like_record(line.as_bytes()) {
+                self.warnings.extend(damaged_record(line, &at));
+                return Ok(());
+            }
+            self.started = true;
+        }
+        let raw = record_row(self.file, line, &at, &mut self.warnings, &mut self.damaged)?;
+        self.rows += 1;
+        each(Row { at, raw });
+        Ok(())
+    }
+
+    /// `empty`: the file had no bytes at all.
+    fn finish(self, empty: bool) -> Result<(Vec<Warning>, Vec<super::Damage>), ReadError> {
+        if self.rows == 0 {
+            let problem = if empty {
+                FileProblem::Empty
+            } else {
+                FileProblem::NoRecords
+            };
+            return Err(ReadError::file(self.file, problem));
+        }
+        Ok((self.warnings, self.damaged))
+    }
+}
+
+/// A text read from `reader` a piece at a time, never held whole: what `read_each` gives
+/// for the same bytes, and their SHA-256 (hashed on a second thread as they are read).
+pub struct Streamed {
+    pub warnings: Vec<Warning>,
+    pub damaged: Vec<super::Damage>,
+    /// SHA-256 (hex) of every byte read.
+    pub sha256: String,
+}
+
+/// Why a text read a piece at a time stopped.
+#[derive(Debug)]
+pub enum StreamError {
+    /// Reading failed, or the text passed `limit` bytes: nothing of it was judged.
+    Io(std::io::Error),
+    TooLarge,
+    /// What `read_each` would have said of the same bytes.
+    Read(ReadError),
+}
+
+/// How many bytes are read at a time.
+const PIECE: usize = 1 << 20;
+
+/// Reads the text from `reader`, at most `limit` bytes, a piece at a time: each line decoded
+/// with `encoding` (Windows-1252 or UTF-8; `skip` bytes of byte-order mark first), each record
+/// row given to `each` as `read_each` gives it. The pieces go to a second thread that hashes
+/// them, so the bytes are hashed while they are read and cut. A line longer than a piece
+/// grows the buffer, within `limit`.
+pub fn read_stream(
+    file: &str,
+    mut reader: impl std::io::Read,
+    limit: u64,
+    encoding: &'static encoding_rs::Encoding,
+    skip: usize,
+    mut each: impl FnMut(Row),
+) -> Result<Streamed, StreamError> {
+    use sha2::Digest;
+    let (pieces, received) = std::sync::mpsc::sync_channel::<Vec<u8>>(4);
+    // Each piece hashed comes back to be filled again: a fresh copy per read would be fresh
+    // memory, its pages cleared by the kernel, and freed on the other thread.
+    let (back, spare) = std::sync::mpsc::channel::<Vec<u8>>();
+    let hasher = std::thread::Builder::new()
+        .spawn(move || {
+            let mut hasher = sha2::Sha256::new();
+            for piece in received {
+                hasher.update(&piece);
+                // This side gone (it has read the file through) wants no more buffers.
+                let _ = back.send(piece);
+            }
+            crate::model::hex(&hasher.finalize())
+        })
+        .map_err(StreamError::Io)?;
+    let mut lines = Lines::new(file);
+    // The first error the reader meets; reading and hashing go on to the end, so that an
+    // error of reading the file (or its size) is said before it, as when the file was read
+    // whole first.
+    let mut failed: Option<ReadError> = None;
+    // The bytes read and not yet cut are `buffer[..filled]`: a last line not yet ended.
+    let mut buffer = vec![0u8; PIECE];
+    let mut filled = 0;
+    let mut total: u64 = 0;
+    let mut skip = skip;
+    loop {
+        if filled == buffer.len() {
+            // A line longer than the buffer: room for more of it.
+            buffer.resize(buffer.len() + PIECE, 0);
+        }
+        let n = loop {
+            match reader.read(&mut buffer[filled..]) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(StreamError::Io(e)),
+            }
+        };
+        let read = &buffer[filled..filled + n];
+        total += n as u64;
+        if total > limit {
+            return Err(StreamError::TooLarge);
+        }
+        // A hasher gone (it cannot be) leaves the digest missing: an error below.
+        let mut piece = spare.try_recv().unwrap_or_default();
+        piece.clear();
+        piece.extend_from_slice(read);
+        let _ = pieces.send(piece);
+        let end = if n == 0 {
+            filled
+        } else {
+            match memchr::memrchr(b'\n', read) {
+                Some(i) => filled + i + 1,
+                None => {
+                    filled += n;
+                    continue;
+                }
+            }
+        };
+        let skipped = skip.min(end);
+        skip -= skipped;
+        if failed.is_none() {
+            let mut done = &buffer[skipped..end];
+            // Each line up to its `\n`; at the end, the last line (even empty) as `lines` gives.
+            while let Some(i) = memchr::memchr(b'\n', done) {
+                let line = encoding.decode_without_bom_handling(&done[..i]).0;
+                if let Err(e) = lines.line(&line, &mut each) {
+                    failed = Some(e);
+                    break;
+                }
+                done = &done[i + 1..];
+            }
+            if n == 0 && failed.is_none() {
+                let line = encoding.decode_without_bom_handling(done).0;
+                if let Err(e) = lines.line(&line, &mut each) {
+                    failed = Some(e);
+                }
+            }
+        }
+        if n == 0 {
+            break;
+        }
+        buffer.copy_within(end..filled + n, 0);
+        filled = filled + n - end;
+    }
+    drop(pieces);
+    let sha256 = hasher.join().map_err(|_| {
+        StreamError::Io(std::io::Error::other("the thread hashing the file stopped"))
+    })?;
+    if let Some(e) = failed {
+        return Err(StreamError::Read(e));
+    }
+    let (warnings, damaged) = lines.finish(total == 0).map_err(StreamError::Read)?;
+    Ok(Streamed {
+        warnings,
+        damaged,
+        sha256,
     })
 }
 
@@ -338,6 +540,43 @@ mod tests {
             parsed.rows[1].raw.get(Field::LongDescription).trim(),
             "rental"
         );
+    }
+
+    fn lines_as_read(bytes: &[u8]) -> Vec<String> {
+        let mut whole = std::borrow::Cow::Borrowed("");
+        decoded_lines(bytes, &mut whole)
+            .map(|l| l.into_owned())
+            .collect()
+    }
+
+    #[test]
+    fn a_byte_order_mark_decides_the_whole_text_not_each_line() {
+        // A UTF-8 mark makes the file UTF-8; the same bytes opening a later line are
+        // Windows-1252 characters there, as in the text decoded whole.
+        let bytes = b"\xEF\xBB\xBFcaf\xC3\xA9\n\xEF\xBB\xBFx\xE9\r\n";
+        let utf8 = [b"\xEF\xBB\xBF".as_slice(), bytes].concat();
+        for bytes in [
+            &bytes[3..],
+            bytes.as_slice(),
+            &utf8,
+            b"\xFF\xFEa\x00\n\x00b\x00",
+        ] {
+            let whole: Vec<String> = decode(bytes).split('\n').map(str::to_string).collect();
+            assert_eq!(lines_as_read(bytes), whole, "{bytes:?}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Lines decoded one by one are the lines of the text decoded whole.
+        #[test]
+        fn lines_decode_as_the_whole_text(
+            bom in proptest::sample::select(vec![&b""[..], b"\xEF\xBB\xBF", b"\xFF\xFE", b"\xFE\xFF"]),
+            body in proptest::collection::vec(proptest::sample::select(vec![b'a', b'\n', b'\r', 0xE9, 0xEF, 0xBB, 0xBF, 0xC3, 0xA9, 0x00, 0x80]), 0..40),
+        ) {
+            let bytes = [bom, &body[..]].concat();
+            let whole: Vec<String> = decode(&bytes).split('\n').map(str::to_string).collect();
+            proptest::prop_assert_eq!(lines_as_read(&bytes), whole);
+        }
     }
 
     #[test]

@@ -5,7 +5,8 @@
 use std::path::Path;
 
 use crate::model::{
-    Counts, Kind, Provenance, Record, ReleaseId, SCHEMA_VERSION, Snapshot, record_lines, sha256_hex,
+    Counts, Kind, Provenance, Record, ReleaseId, SCHEMA_VERSION, Snapshot, sha256_hex,
+    write_record_lines,
 };
 
 use super::StoreError;
@@ -13,11 +14,11 @@ use super::StoreError;
 impl Snapshot {
     /// The snapshot file's bytes: deterministic for the same content.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let lines = record_lines(&self.records);
-        let mut out = Vec::with_capacity(lines.len() + 512);
+        // The record lines written after line 1 in the one buffer, not copied into it.
+        let mut out = Vec::new();
         serde_json::to_writer(&mut out, &self.provenance).expect("provenance serializes");
         out.push(b'\n');
-        out.extend_from_slice(&lines);
+        write_record_lines(&mut out, &self.records);
         out
     }
 

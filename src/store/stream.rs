@@ -13,7 +13,7 @@
 use std::collections::BTreeSet;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
-use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
 use std::thread::JoinHandle;
 
 use sha2::{Digest, Sha256};
@@ -27,6 +27,9 @@ struct Tee {
     file: File,
     /// Closed once the file has been read through.
     chunks: Option<SyncSender<Vec<u8>>>,
+    /// Buffers the hasher is done with, filled again: a fresh one for every read would be
+    /// fresh memory (its pages cleared by the kernel) and freed on the other thread.
+    spare: Receiver<Vec<u8>>,
 }
 
 impl Read for Tee {
@@ -35,8 +38,11 @@ impl Read for Tee {
         if let Some(chunks) = &self.chunks
             && n > 0
         {
+            let mut piece = self.spare.try_recv().unwrap_or_default();
+            piece.clear();
+            piece.extend_from_slice(&buf[..n]);
             // A hasher gone (it cannot be) leaves the digest missing: `finish` fails then.
-            let _ = chunks.send(buf[..n].to_vec());
+            let _ = chunks.send(piece);
         }
         Ok(n)
     }
@@ -48,20 +54,25 @@ impl Seek for Tee {
     }
 }
 
-/// SHA-256 of the record lines, everything after the first line, of the bytes received.
-fn hash_records(chunks: Receiver<Vec<u8>>) -> String {
+/// SHA-256 of the record lines, everything after the first line, of the bytes received; each
+/// buffer is handed `back` once hashed.
+fn hash_records(chunks: Receiver<Vec<u8>>, back: Sender<Vec<u8>>) -> String {
     let mut hasher = Sha256::new();
     let mut in_records = false;
     for chunk in chunks {
         let mut bytes = &chunk[..];
         if !in_records {
-            let Some(end) = memchr::memchr(b'\n', bytes) else {
-                continue;
-            };
-            in_records = true;
-            bytes = &bytes[end + 1..];
+            match memchr::memchr(b'\n', bytes) {
+                Some(end) => {
+                    in_records = true;
+                    bytes = &bytes[end + 1..];
+                }
+                None => bytes = &[],
+            }
         }
         hasher.update(bytes);
+        // The reader gone (it has read the file through) wants no more buffers.
+        let _ = back.send(chunk);
     }
     crate::model::hex(&hasher.finalize())
 }
@@ -90,12 +101,14 @@ impl<'a> Stream<'a> {
             source,
         };
         let (chunks, received) = sync_channel(16);
+        let (back, spare) = channel();
         let hasher = std::thread::Builder::new()
-            .spawn(move || hash_records(received))
+            .spawn(move || hash_records(received, back))
             .map_err(io)?;
         let tee = Tee {
             file: opened,
             chunks: Some(chunks),
+            spare,
         };
         let mut reader = BufReader::with_capacity(1 << 16, tee);
         let mut head = Vec::new();
@@ -358,6 +371,42 @@ mod tests {
         let one = trimmed_to(&new, open(&new), "E1392").unwrap();
         assert_eq!(one.records.len(), 1);
         assert_eq!(one.provenance.records, count);
+    }
+
+    /// A file of many reads: the buffers the hasher hands back are filled again, and what is
+    /// hashed is still exactly the file's records.
+    #[test]
+    fn a_file_read_in_many_pieces_is_hashed_as_it_is() {
+        let dir = tempfile::tempdir().unwrap();
+        let records: Vec<Record> = (0..20_000)
+            .map(|i| {
+                let mut r = Record::new(format!("A{i:05}"), crate::model::Kind::Procedure);
+                r.long_description = format!("oxygen concentrator {i} ").repeat(8);
+                r
+            })
+            .collect();
+        let source = crate::model::SourceInfo {
+            file: "synthetic".to_string(),
+            member: None,
+            sha256: "0".repeat(64),
+        };
+        let snapshot = Snapshot::new("2090-01".parse().unwrap(), source, records);
+        let file = dir.path().join("2090-01.jsonl");
+        std::fs::write(&file, snapshot.to_bytes()).unwrap();
+        assert!(
+            std::fs::metadata(&file).unwrap().len() > 50 << 16,
+            "many reads"
+        );
+        let name = file.display().to_string();
+        for _ in 0..3 {
+            let one = trimmed_to(&name, open(&name), "A19999").unwrap();
+            assert_eq!(one.records.len(), 1);
+            let (a, b) = trimmed_for_diff((&name, open(&name)), (&name, open(&name))).unwrap();
+            assert_eq!(
+                (a.provenance.records, b.provenance.records),
+                (20_000, 20_000)
+            );
+        }
     }
 
     #[test]
