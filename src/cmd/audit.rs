@@ -10,7 +10,7 @@ use hcpcs_diff::audit::{self, Columns, Releases};
 use hcpcs_diff::exit;
 use hcpcs_diff::model::ReleaseId;
 use hcpcs_diff::report;
-use hcpcs_diff::store::{Store, StoreError, StoredFile};
+use hcpcs_diff::store::{Store, StoreError};
 
 use hcpcs_diff::read::list::ListFile;
 
@@ -63,10 +63,10 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
         date: args.date_column,
     };
     // The file is read through (is it text, which columns, and for a CSV which codes and
-    // modifiers its rows name) on a second thread while the stored releases are read and
-    // checked whole on every core; then of each release but the audited one only the records
-    // the file can ask for are parsed. The file's error, if any, still comes first, then the
-    // first release that cannot be read, oldest first.
+    // modifiers its rows name) on a second thread while the audited release is loaded whole;
+    // then every other release is read a line at a time on every core, checked whole and
+    // trimmed to the records of the codes the file names. The file's error, if any, comes
+    // first, then the first release that cannot be read, oldest first.
     let (input, survey, all, audited) = std::thread::scope(|s| -> Result<_> {
         let reading = s.spawn(|| -> Result<_, hcpcs_diff::Error> {
             let list = ListFile::open(&name, &args.file)?;
@@ -74,36 +74,22 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
             let survey = input.survey()?;
             Ok((input, survey))
         });
-        let (files, unread) = match store.releases().and_then(|releases| {
-            hcpcs_diff::par::map(&releases, |&r| store.read_file(r))
-                .into_iter()
-                .collect::<Result<Vec<_>, _>>()
-        }) {
-            Ok(files) => (files, None),
-            Err(e) => (Vec::new(), Some(e)),
-        };
-        let checked = hcpcs_diff::par::map(&files, StoredFile::check)
-            .into_iter()
-            .collect::<Result<Vec<_>, _>>();
-        // The audited release is parsed whole while the file is still being surveyed.
-        let audited = checked
+        let releases = store.releases();
+        let audited = releases
             .as_ref()
             .ok()
-            .and_then(|checked| match args.release {
-                Some(r) => checked.iter().position(|c| c.release() == r),
-                None => checked.len().checked_sub(1),
+            .and_then(|releases| match args.release {
+                Some(r) => releases.iter().position(|&stored| stored == r),
+                None => releases.len().checked_sub(1),
             });
         let whole = audited
-            .zip(checked.as_ref().ok())
-            .map(|(i, checked)| checked[i].snapshot(|_| true));
+            .zip(releases.as_ref().ok())
+            .map(|(i, releases)| store.load(releases[i]));
         let (input, survey) = reading
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
-        if let Some(e) = unread {
-            return Err(e.into());
-        }
-        let checked = checked?;
-        if checked.is_empty() {
+        let releases = releases?;
+        if releases.is_empty() {
             return Err(StoreError::Empty.into());
         }
         let (Some(audited), Some(whole)) = (audited, whole) else {
@@ -112,17 +98,18 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
                 .map_or(StoreError::Empty, StoreError::Missing)
                 .into());
         };
-        let indexed: Vec<_> = checked
+        let others: Vec<ReleaseId> = releases
             .iter()
             .enumerate()
-            .filter(|(i, _)| *i != audited)
+            .filter(|&(i, _)| i != audited)
+            .map(|(_, &r)| r)
             .collect();
-        let mut all = hcpcs_diff::par::map(&indexed, |(_, c)| {
-            c.snapshot(|code| survey.as_ref().is_none_or(|survey| survey.names(code)))
-        })
-        .into_iter()
-        .collect::<Result<Vec<_>, _>>()?;
-        all.insert(audited, whole?);
+        let mut loaded = hcpcs_diff::par::map(&others, |&r| match &survey {
+            Some(survey) => store.load_where(r, |code| survey.names(code)),
+            None => store.load(r),
+        });
+        loaded.insert(audited, whole);
+        let all = loaded.into_iter().collect::<Result<Vec<_>, _>>()?;
         Ok((input, survey, all, audited))
     })?;
     let releases = Releases::new(&all, audited);

@@ -29,33 +29,10 @@ impl Snapshot {
 
     /// A snapshot file already split and checked, parsed whole.
     pub(super) fn from_lines(lines: Lines<'_>) -> Result<Self, StoreError> {
-        let records = lines.parse(|_| true)?;
+        let records = lines.parse()?;
         Ok(Snapshot {
             provenance: lines.provenance,
             records,
-        })
-    }
-}
-
-/// A snapshot file checked whole (see [`Lines::new`]), its records parsed only when asked:
-/// for `audit`, which needs every stored release but, of a claims extract, few of their codes.
-pub struct Checked<'a>(Lines<'a>);
-
-impl<'a> Checked<'a> {
-    pub(super) fn new(file: &'a str, bytes: &'a [u8]) -> Result<Self, StoreError> {
-        Ok(Checked(Lines::new(file, bytes)?))
-    }
-
-    pub fn release(&self) -> ReleaseId {
-        self.0.provenance.release
-    }
-
-    /// The snapshot with only the records whose code `keep` wants: a look-up in it of any
-    /// other code finds nothing, so keep every code the caller will look up.
-    pub fn snapshot(&self, keep: impl Fn(&str) -> bool) -> Result<Snapshot, StoreError> {
-        Ok(Snapshot {
-            provenance: self.0.provenance.clone(),
-            records: self.0.parse(keep)?,
         })
     }
 }
@@ -319,14 +296,11 @@ impl<'a> Lines<'a> {
         self.lines.iter().map(|(code, _, _)| *code)
     }
 
-    /// The records whose code `keep` wants, parsed.
-    fn parse(&self, keep: impl Fn(&str) -> bool) -> Result<Vec<Record>, StoreError> {
+    fn parse(&self) -> Result<Vec<Record>, StoreError> {
         // Sized once: a growing vector of records is copied, each time to fresh memory.
         let mut records = Vec::with_capacity(self.lines.len());
-        for (code, line, n) in &self.lines {
-            if keep(code) {
-                records.push(parse_record(self.file, *n, line)?);
-            }
+        for (_, line, n) in &self.lines {
+            records.push(parse_record(self.file, *n, line)?);
         }
         Ok(records)
     }

@@ -16,23 +16,9 @@ use crate::fs::write_atomically;
 use crate::model::{Provenance, ReleaseId, SCHEMA_VERSION, Snapshot, SourceInfo};
 
 pub use corrections::Added;
-pub use file::Checked;
 use file::Lines;
 pub use revisions::{BadRevisionId, Revision, RevisionId, looks_earlier};
 pub use undo::Undo;
-
-/// A stored release's file as read, not yet checked ([`Store::read_file`]).
-pub struct StoredFile {
-    file: String,
-    bytes: Vec<u8>,
-}
-
-impl StoredFile {
-    /// The file checked whole, as [`Store::load`] checks it, its records not yet parsed.
-    pub fn check(&self) -> Result<Checked<'_>, StoreError> {
-        Checked::new(&self.file, &self.bytes)
-    }
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -449,13 +435,6 @@ impl Store {
         Ok((path.display().to_string(), bytes))
     }
 
-    /// A stored release's file read whole but not yet checked or parsed: `StoredFile::check`
-    /// checks it as `load` does and parses only the records asked for.
-    pub fn read_file(&self, release: ReleaseId) -> Result<StoredFile, StoreError> {
-        let (file, bytes) = self.read(release)?;
-        Ok(StoredFile { file, bytes })
-    }
-
     pub fn load(&self, release: ReleaseId) -> Result<Snapshot, StoreError> {
         let (file, bytes) = self.read(release)?;
         Snapshot::from_bytes(&file, &bytes)
@@ -476,8 +455,19 @@ impl Store {
     /// A stored release trimmed to `code`'s record (none if it lacks the code), the file checked
     /// whole as `load` checks it; for `history`, which looks at one code in every release.
     pub fn load_code(&self, release: ReleaseId, code: &str) -> Result<Snapshot, StoreError> {
+        self.load_where(release, |c| c == code)
+    }
+
+    /// A stored release trimmed to the records whose code `keep` wants, the file read a line at
+    /// a time (no more of it held than those records) and checked whole as `load` checks it: a
+    /// look-up of any other code in it finds nothing, so keep every code the caller will look up.
+    pub fn load_where(
+        &self,
+        release: ReleaseId,
+        keep: impl Fn(&str) -> bool,
+    ) -> Result<Snapshot, StoreError> {
         let (file, opened) = self.open(release)?;
-        stream::trimmed_to(&file, opened, code)
+        stream::trimmed_to(&file, opened, keep)
     }
 
     /// What `save` would do, without writing: the refusal of different content without `force`

@@ -185,13 +185,18 @@ impl<'a> Stream<'a> {
     }
 }
 
-/// The open snapshot file `opened` (named `file`) trimmed to `code`'s record (none if it lacks
-/// the code), read a line at a time and checked whole, for `history`.
-pub(super) fn trimmed_to(file: &str, opened: File, code: &str) -> Result<Snapshot, StoreError> {
+/// The open snapshot file `opened` (named `file`) trimmed to the records whose code `keep`
+/// wants (`history`: one code; `audit`: the codes of a claims file), read a line at a time and
+/// checked whole.
+pub(super) fn trimmed_to(
+    file: &str,
+    opened: File,
+    keep: impl Fn(&str) -> bool,
+) -> Result<Snapshot, StoreError> {
     let mut stream = Stream::open(file, opened)?;
     let mut kept = Vec::new();
     while let Some((this, line)) = stream.current() {
-        if this == code {
+        if keep(this) {
             kept.push((stream.number, line.to_string()));
         }
         stream.advance()?;
@@ -368,7 +373,7 @@ mod tests {
             crate::diff::diff(&a, &b),
             crate::diff::diff(&whole(&old), &whole(&new))
         );
-        let one = trimmed_to(&new, open(&new), "E1392").unwrap();
+        let one = trimmed_to(&new, open(&new), |c| c == "E1392").unwrap();
         assert_eq!(one.records.len(), 1);
         assert_eq!(one.provenance.records, count);
     }
@@ -399,7 +404,7 @@ mod tests {
         );
         let name = file.display().to_string();
         for _ in 0..3 {
-            let one = trimmed_to(&name, open(&name), "A19999").unwrap();
+            let one = trimmed_to(&name, open(&name), |c| c == "A19999").unwrap();
             assert_eq!(one.records.len(), 1);
             let (a, b) = trimmed_for_diff((&name, open(&name)), (&name, open(&name))).unwrap();
             assert_eq!(
@@ -426,7 +431,7 @@ mod tests {
             matches!(diffed, Err(StoreError::Damaged { ref problem, .. }) if problem == sha),
             "{diffed:?}"
         );
-        let one = trimmed_to(&new, open(&new), "E1392");
+        let one = trimmed_to(&new, open(&new), |c| c == "E1392");
         assert!(
             matches!(one, Err(StoreError::Damaged { ref problem, .. }) if problem == sha),
             "{one:?}"
