@@ -8,11 +8,14 @@ use std::borrow::Cow;
 use std::io::{BufRead, BufReader, Read};
 
 use chrono::NaiveDate;
-use rustc_hash::FxHashMap;
 
 use crate::diff::CodeRange;
 use crate::model::{ReleaseId, Snapshot, codes};
 use crate::read::list::{Bounded, ListError, ListFile, ListLines, MAX_CODE_CHARS, SKIPPED, shown};
+
+mod survey;
+
+pub use survey::{BLOCK_BYTES, Block, MAX_SURVEYED, MAX_SURVEYED_ROWS, Survey, SurveyedRow};
 
 /// Header names taken for the code column, compared without case, spaces, `_` or `-`.
 const CODE_HEADERS: &[&str] = &[
@@ -199,72 +202,6 @@ impl Input {
         })
     }
 
-    /// The lines of one block of a CSV ([`Input::blocks`]), numbered as in the whole file.
-    pub fn block_lines<'a>(&'a self, block: Block) -> Option<Lines<'a>> {
-        let layout = self.layout.as_ref()?;
-        Some(Lines {
-            list: &self.list,
-            source: Source::Csv {
-                reader: Box::new(csv_reader(Bounded::passing(block.bytes))),
-                record: csv::ByteRecord::new(),
-                layout,
-                header: block.first,
-            },
-            line_offset: block.line - 1,
-        })
-    }
-
-    /// A surveyed CSV read again in blocks of about [`BLOCK_BYTES`], each cut where the survey
-    /// found a record to begin, for rows judged and written on every core. Every byte is
-    /// checked against the survey's: a file changed since is an error naming it (after the
-    /// last block, which is when it is known).
-    pub fn blocks<'a>(
-        &'a self,
-        survey: &'a Survey,
-    ) -> Result<impl Iterator<Item = Result<Block, InputError>> + 'a, InputError> {
-        let mut reader = self.list.reader(true)?;
-        let mut crc = crc32fast::Hasher::new();
-        let mut at = 0u64;
-        let mut cuts = survey.cuts.iter().copied().chain([(survey.bytes, 0)]);
-        let mut first = true;
-        let mut line = 1usize;
-        let mut done = false;
-        let changed = || {
-            InputError::from(ListError::Changed {
-                file: self.list.name().to_string(),
-            })
-        };
-        Ok(std::iter::from_fn(move || {
-            if done {
-                return None;
-            }
-            let Some((end, next_line)) = cuts.next() else {
-                done = true;
-                // Nothing may follow the last byte the survey read.
-                let mut more = [0u8; 1];
-                let ended = matches!(reader.read(&mut more), Ok(0));
-                return (!ended || crc.clone().finalize() != survey.crc).then(|| Err(changed()));
-            };
-            let mut bytes = Vec::with_capacity((end - at) as usize);
-            if let Err(e) = (&mut reader).take(end - at).read_to_end(&mut bytes) {
-                done = true;
-                return Some(Err(self.list.error(e).into()));
-            }
-            if bytes.len() as u64 != end - at {
-                done = true;
-                return Some(Err(changed()));
-            }
-            crc.update(&bytes);
-            let block = Block {
-                bytes,
-                line: std::mem::replace(&mut line, next_line),
-                first: std::mem::take(&mut first),
-            };
-            at = end;
-            Some(Ok(block))
-        }))
-    }
-
     /// Hands `seen` each line that names a code, in file order; stops at the first line that
     /// cannot be read, or that `seen` finds a problem in, with an error naming it.
     pub fn scan(
@@ -283,85 +220,6 @@ impl Input {
             })?;
         }
         Ok(())
-    }
-
-    /// Reads a CSV through once for what the rows name: every distinct code and modifier,
-    /// so that of each stored release only those need be parsed, whether every row reads, and
-    /// (up to [`MAX_SURVEYED_ROWS`]) each row's code, modifier and date in a few bytes, which
-    /// the audit's counts are made from without reading the file again. `None` for a watch
-    /// list (short; its ranges name codes of the release), or past [`MAX_SURVEYED`] distinct
-    /// values (a column that holds no codes): load every release whole then. A row that
-    /// cannot be read ends the survey, not clean: the judging pass stops at it too, with the
-    /// error naming it, and every row before it was surveyed.
-    pub fn survey(&self) -> Result<Option<Survey>, InputError> {
-        let Some(layout) = &self.layout else {
-            return Ok(None);
-        };
-        let reader = csv_reader(Checksummed {
-            inner: self.list.reader(true)?,
-            crc: crc32fast::Hasher::new(),
-            bytes: 0,
-        });
-        let mut header = true;
-        let mut survey = Survey {
-            codes: Vec::new(),
-            modifiers: Vec::new(),
-            code_ids: FxHashMap::default(),
-            modifier_ids: FxHashMap::default(),
-            // Sized once, for the most rows the file can hold (a row is at least a code and
-            // a line end): a vector grown by doubling copies itself into fresh memory each
-            // time, and pages reserved but never written cost nothing.
-            rows: Some(Vec::with_capacity(
-                usize::try_from(self.list.size() / 6)
-                    .unwrap_or(usize::MAX)
-                    .min(MAX_SURVEYED_ROWS),
-            )),
-            clean: true,
-            cuts: Vec::new(),
-            bytes: 0,
-            crc: 0,
-        };
-        let mut next_cut = BLOCK_BYTES;
-        let mut too_many = false;
-        // The records are read on a second thread while this one surveys them.
-        let (reader, read_to_end) = each_record(reader, |record| {
-            if std::mem::take(&mut header) {
-                return true;
-            }
-            let Ok((seen, _)) = layout.parts(&self.list, record) else {
-                survey.clean = false;
-                return false;
-            };
-            if let Some(at) = record.position()
-                && at.byte() >= next_cut
-            {
-                survey.cuts.push((at.byte(), at.line() as usize));
-                next_cut = at.byte().saturating_add(BLOCK_BYTES);
-            }
-            let code = survey.id(Named::Code, &seen.code);
-            let modifier = seen.modifier.map(|m| survey.id(Named::Modifier, &m));
-            if let Some(rows) = &mut survey.rows {
-                if rows.len() < MAX_SURVEYED_ROWS {
-                    rows.push(SurveyedRow {
-                        code,
-                        modifier: modifier.unwrap_or(u32::MAX),
-                        date: seen.date,
-                    });
-                } else {
-                    survey.rows = None;
-                }
-            }
-            too_many = survey.codes.len() + survey.modifiers.len() > MAX_SURVEYED;
-            !too_many
-        });
-        if too_many {
-            return Ok(None);
-        }
-        survey.clean &= read_to_end;
-        let read = reader.into_inner();
-        survey.bytes = read.bytes;
-        survey.crc = read.crc.finalize();
-        Ok(Some(survey))
     }
 
     /// Whether any line below the header holds something.
@@ -385,100 +243,6 @@ impl Input {
         }
     }
 }
-
-/// What [`Input::survey`] finds of a CSV's rows.
-#[derive(Debug)]
-pub struct Survey {
-    /// Every distinct code the rows name, by its id (the order they were first met).
-    pub codes: Vec<String>,
-    /// Every distinct modifier, by its id.
-    pub modifiers: Vec<String>,
-    code_ids: FxHashMap<Box<str>, u32>,
-    modifier_ids: FxHashMap<Box<str>, u32>,
-    /// Every row, in file order, if there were no more than [`MAX_SURVEYED_ROWS`].
-    pub rows: Option<Vec<SurveyedRow>>,
-    /// Every row reads: a report may be written as the rows are judged, with no line that
-    /// could fail half-way through it.
-    pub clean: bool,
-    /// Where blocks of about [`BLOCK_BYTES`] begin after the first: the byte (as the file
-    /// reads with CRLF made LF and no byte-order mark) and line of the record that opens each.
-    cuts: Vec<(u64, usize)>,
-    /// How many bytes were read, and their CRC-32, once the survey has read to the end.
-    bytes: u64,
-    crc: u32,
-}
-
-/// About how many bytes of a CSV a block holds ([`Input::blocks`]).
-pub const BLOCK_BYTES: u64 = 256 * 1024;
-
-/// A part of a CSV cut at a record's start, to be read on its own ([`Input::block_lines`]).
-pub struct Block {
-    bytes: Vec<u8>,
-    /// The file's line that opens it.
-    line: usize,
-    /// The file's first block, which opens with the header.
-    first: bool,
-}
-
-/// A reader that keeps the CRC-32 and the count of the bytes read through it.
-struct Checksummed<R> {
-    inner: R,
-    crc: crc32fast::Hasher,
-    bytes: u64,
-}
-
-impl<R: Read> Read for Checksummed<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.crc.update(&buf[..n]);
-        self.bytes += n as u64;
-        Ok(n)
-    }
-}
-
-/// Whether a value a survey names is a row's code or its modifier.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum Named {
-    Code,
-    Modifier,
-}
-
-/// A row as a survey keeps it: ids of its code and modifier (`u32::MAX` for none) in
-/// [`Survey::codes`] and [`Survey::modifiers`], and its date of service.
-#[derive(Debug, Clone, Copy)]
-pub struct SurveyedRow {
-    pub code: u32,
-    pub modifier: u32,
-    pub date: Option<NaiveDate>,
-}
-
-impl Survey {
-    /// Whether a stored release's record of `code` can be asked for by the audit.
-    pub fn names(&self, code: &str) -> bool {
-        self.code_ids.contains_key(code) || self.modifier_ids.contains_key(code)
-    }
-
-    fn id(&mut self, named: Named, value: &str) -> u32 {
-        let (ids, list) = match named {
-            Named::Code => (&mut self.code_ids, &mut self.codes),
-            Named::Modifier => (&mut self.modifier_ids, &mut self.modifiers),
-        };
-        if let Some(&id) = ids.get(value) {
-            return id;
-        }
-        let id = list.len() as u32;
-        ids.insert(Box::from(value), id);
-        list.push(value.to_string());
-        id
-    }
-}
-
-/// How many distinct codes and modifiers a survey collects before it gives up.
-pub const MAX_SURVEYED: usize = 100_000;
-
-/// How many rows a survey keeps (12 bytes each): past this, the audit reads the file again to
-/// count them.
-pub const MAX_SURVEYED_ROWS: usize = 1 << 22;
 
 /// A cursor over the lines of the user's file that name a code. A CSV is read into one
 /// reused record, so a line costs no allocation until its [`Lines::entry`] is asked for.
@@ -824,91 +588,6 @@ fn csv_reader<R: Read>(reader: R) -> csv::Reader<R> {
         // number of fields is checked against the header's in `Layout::parts`.
         .flexible(true)
         .from_reader(reader)
-}
-
-/// How many records [`each_record`] reads ahead at once.
-const RECORDS_AT_ONCE: usize = 1024;
-
-/// Hands `take` each record of `reader` (past blank and comment lines), in order, until it
-/// says stop (`false`); the records are read on a second thread, in batches that come back
-/// to be filled again (a record's buffers are reused, not made anew). Gives back the reader
-/// and whether it read to its end without error. A thread the system refuses: read here.
-fn each_record<R: Read + Send>(
-    reader: csv::Reader<R>,
-    mut take: impl FnMut(&csv::ByteRecord) -> bool,
-) -> (csv::Reader<R>, bool) {
-    use std::sync::mpsc::{channel, sync_channel};
-    // Fills `batch` from `reader`: how many records, and whether the reading ended (at the end
-    // of the file, or an error: `Some(false)`).
-    fn fill<R: Read>(
-        reader: &mut csv::Reader<R>,
-        batch: &mut Vec<csv::ByteRecord>,
-    ) -> (usize, Option<bool>) {
-        for n in 0..RECORDS_AT_ONCE {
-            if batch.len() == n {
-                batch.push(csv::ByteRecord::new());
-            }
-            match next_record(reader, &mut batch[n]) {
-                Ok(true) => {}
-                Ok(false) => return (n, Some(true)),
-                Err(_) => return (n, Some(false)),
-            }
-        }
-        (RECORDS_AT_ONCE, None)
-    }
-    let reader = std::sync::Mutex::new(Some(reader));
-    let taken = || {
-        reader
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .take()
-    };
-    std::thread::scope(|scope| {
-        let (full, filled) = sync_channel::<(Vec<csv::ByteRecord>, usize)>(2);
-        let (back, empties) = channel::<Vec<csv::ByteRecord>>();
-        let reading = std::thread::Builder::new().spawn_scoped(scope, move || {
-            let mut reader = taken()?;
-            loop {
-                let mut batch = empties.try_recv().unwrap_or_default();
-                let (n, ended) = fill(&mut reader, &mut batch);
-                if full.send((batch, n)).is_err() {
-                    return Some((reader, false));
-                }
-                if let Some(clean) = ended {
-                    return Some((reader, clean));
-                }
-            }
-        });
-        let Ok(reading) = reading else {
-            // No second thread: read and take in turn.
-            drop(filled);
-            let mut reader = taken().expect("the reader is left to this thread");
-            let mut batch = Vec::new();
-            loop {
-                let (n, ended) = fill(&mut reader, &mut batch);
-                if !batch[..n].iter().all(&mut take) {
-                    return (reader, false);
-                }
-                if let Some(clean) = ended {
-                    return (reader, clean);
-                }
-            }
-        };
-        let mut stopped = false;
-        for (batch, n) in filled.iter() {
-            if !batch[..n].iter().all(&mut take) {
-                stopped = true;
-                break;
-            }
-            let _ = back.send(batch);
-        }
-        drop(filled);
-        let (reader, clean) = reading
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            .expect("the reading thread took the reader");
-        (reader, clean && !stopped)
-    })
 }
 
 /// The next record of a CSV read through a `Bounded` reader, past its blank and comment lines
