@@ -1,9 +1,10 @@
 //! `audit` in every format: codes needing attention first (terminated, not in the release,
 //! unknown, changed), then the active ones, then the dated rows that were not valid on their
 //! date of service. CSV gives one row per line of the user's file, with its own columns, so
-//! it joins back to that file. Rows come one at a time from the second pass over the file
-//! (`audit::Judge::rows`) and are written as they come: a report of a million rows is never
-//! held whole.
+//! it joins back to that file. Rows come one at a time from a later reading of the file
+//! (`audit::Judge::rows`) and are written as they come, or for CSV and JSON are formatted a
+//! block of the file at a time on every core (`CsvRows`, `json_row`) and written in order: a
+//! report of a million rows is never held whole.
 
 use std::cell::RefCell;
 use std::io::{self, Write};
