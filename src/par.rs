@@ -108,7 +108,8 @@ where
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let (todo, todo_received) = sync_channel::<(usize, T)>(threads);
     let todo_received = Mutex::new(todo_received);
-    let (done_sender, done) = channel::<(usize, Result<R, E>)>();
+    // `None`: the worker panicked on that item (the scope raises the panic again at its end).
+    let (done_sender, done) = channel::<(usize, Option<Result<R, E>>)>();
     std::thread::scope(|scope| {
         let todo = todo;
         let mut workers = 0;
@@ -120,8 +121,21 @@ where
                 loop {
                     let next = lock(todo_received).recv();
                     let Ok((i, item)) = next else { break };
-                    if done_sender.send((i, work(&mut state, item))).is_err() {
-                        break;
+                    // A panic is said to this thread before it goes on up, so that this one
+                    // stops waiting for the item's result.
+                    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        work(&mut state, item)
+                    }));
+                    match result {
+                        Ok(result) => {
+                            if done_sender.send((i, Some(result))).is_err() {
+                                break;
+                            }
+                        }
+                        Err(panic) => {
+                            let _ = done_sender.send((i, None));
+                            std::panic::resume_unwind(panic);
+                        }
                     }
                 }
             });
@@ -146,13 +160,10 @@ where
                 match items.next() {
                     None => break,
                     Some(item) => {
-                        // A worker gone (it cannot be, but for a panic, re-raised at the end
-                        // of the scope) leaves the item to this thread.
-                        match todo.send((sent, item?)) {
-                            Ok(()) => {}
-                            Err(std::sync::mpsc::SendError((i, item))) => {
-                                waiting.insert(i, work(&mut state(), item));
-                            }
+                        // The receiving end outlives the scope: a send fails only if it is
+                        // gone, which it cannot be.
+                        if todo.send((sent, item?)).is_err() {
+                            return Ok(());
                         }
                         sent += 1;
                     }
@@ -163,11 +174,12 @@ where
             }
             if !waiting.contains_key(&next) {
                 match done.recv() {
-                    Ok((i, result)) => {
+                    Ok((i, Some(result))) => {
                         waiting.insert(i, result);
                     }
-                    // Every worker gone: a panic, which the scope raises again.
-                    Err(_) => return Ok(()),
+                    // A worker panicked (every worker gone cannot be otherwise): stop here;
+                    // the scope raises the panic again.
+                    Ok((_, None)) | Err(_) => return Ok(()),
                 }
             }
             while let Some(result) = waiting.remove(&next) {
@@ -210,5 +222,44 @@ mod tests {
         );
         assert_eq!(first, (0..10).collect::<Vec<_>>());
         assert!(made.load(Ordering::Relaxed) <= 7 * BATCH, "{made:?}");
+    }
+
+    #[test]
+    fn ordered_keeps_order_stops_at_an_error_and_raises_a_workers_panic() {
+        let mut out = Vec::new();
+        let sink = |out: &mut Vec<u32>, n| {
+            out.push(n);
+            Ok(())
+        };
+        ordered(
+            (0..1000u32).map(Ok::<_, String>),
+            || (),
+            |_, n| Ok(n * 2),
+            |n| sink(&mut out, n),
+        )
+        .unwrap();
+        assert_eq!(out, (0..1000).map(|n| n * 2).collect::<Vec<_>>());
+        // An error from the work: every result before it, in order, then the error.
+        let mut out = Vec::new();
+        let work = |_: &mut (), n| match n {
+            500 => Err(format!("bad {n}")),
+            n => Ok(n),
+        };
+        let err = ordered((0..1000u32).map(Ok), || (), work, |n| sink(&mut out, n));
+        assert_eq!(err, Err("bad 500".to_string()));
+        assert_eq!(out, (0..500).collect::<Vec<_>>());
+        // A worker's panic comes back up here (before, the caller waited for its result).
+        let panicked = std::panic::catch_unwind(|| {
+            ordered(
+                (0..1000u32).map(Ok::<_, String>),
+                || (),
+                |_, n| {
+                    assert_ne!(n, 300, "a worker's panic");
+                    Ok(n)
+                },
+                |_| Ok(()),
+            )
+        });
+        assert!(panicked.is_err());
     }
 }

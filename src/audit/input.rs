@@ -202,26 +202,6 @@ impl Input {
         })
     }
 
-    /// Hands `seen` each line that names a code, in file order; stops at the first line that
-    /// cannot be read, or that `seen` finds a problem in, with an error naming it.
-    pub fn scan(
-        &self,
-        release: &Snapshot,
-        mut seen: impl FnMut(Seen) -> Result<(), LineProblem>,
-    ) -> Result<(), InputError> {
-        let mut lines = self.lines(release)?;
-        while let Some(line) = lines.advance() {
-            let line = line?;
-            let at = line.line;
-            seen(line).map_err(|problem| InputError::Line {
-                file: self.name().to_string(),
-                line: at,
-                problem: Box::new(problem),
-            })?;
-        }
-        Ok(())
-    }
-
     /// Whether any line below the header holds something.
     fn names_something(&self) -> Result<bool, InputError> {
         match &self.layout {
@@ -809,6 +789,26 @@ mod tests {
     use super::*;
     use crate::model::{Kind, Record, SourceInfo};
 
+    /// Hands `seen` each line that names a code, in file order; stops at the first line that
+    /// cannot be read, or that `seen` finds a problem in, with an error naming it.
+    fn scan(
+        input: &Input,
+        release: &Snapshot,
+        mut seen: impl FnMut(Seen) -> Result<(), LineProblem>,
+    ) -> Result<(), InputError> {
+        let mut lines = input.lines(release)?;
+        while let Some(line) = lines.advance() {
+            let line = line?;
+            let at = line.line;
+            seen(line).map_err(|problem| InputError::Line {
+                file: input.name().to_string(),
+                line: at,
+                problem: Box::new(problem),
+            })?;
+        }
+        Ok(())
+    }
+
     fn read(name: &str, bytes: &[u8], columns: &Columns) -> Result<Input, InputError> {
         super::read(ListFile::from_bytes(name, bytes)?, columns)
     }
@@ -839,12 +839,11 @@ mod tests {
     fn codes(input: &Input) -> Result<Vec<(usize, String, Option<String>)>, String> {
         let release = release();
         let mut out = Vec::new();
-        input
-            .scan(&release, |s| {
-                out.push((s.line, s.code.into_owned(), s.modifier.map(Cow::into_owned)));
-                Ok(())
-            })
-            .map_err(|e| e.to_string())?;
+        scan(input, &release, |s| {
+            out.push((s.line, s.code.into_owned(), s.modifier.map(Cow::into_owned)));
+            Ok(())
+        })
+        .map_err(|e| e.to_string())?;
         Ok(out)
     }
 
@@ -911,7 +910,7 @@ mod tests {
         // A bad line is found as the lines are read.
         let scanned = |bytes: &[u8], cols: &Columns| {
             let input = read("c.csv", bytes, cols).unwrap();
-            input.scan(&release, |_| Ok(())).unwrap_err().to_string()
+            scan(&input, &release, |_| Ok(())).unwrap_err().to_string()
         };
         let err = scanned(b"HCPCS,DOS\nE1392,2020-01-02,extra\n", &Columns::default());
         assert!(err.starts_with("c.csv: line 2: not a CSV row"), "{err}");

@@ -19,7 +19,7 @@ use crate::model::codes;
 use crate::model::fields::field;
 use crate::model::{Kind, Record, ReleaseId, Snapshot};
 
-pub use input::{Block, Columns, Entry, Input, InputError};
+pub use input::{Columns, Entry, Input, InputError};
 
 /// A code's standing in the audited release.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -680,7 +680,9 @@ pub fn audit(
 ) -> Result<(Audit, Vec<Row>), InputError> {
     let release = releases.audited();
     let mut judge = Judge::new(releases, input);
-    let mut codes: FxHashMap<Box<str>, CodeAudit> = FxHashMap::default();
+    // Each distinct code judged once, its id its place in `codes`.
+    let mut codes: Vec<CodeAudit> = Vec::new();
+    let mut ids: FxHashMap<Box<str>, usize> = FxHashMap::default();
     let mut tally = Tally::default();
     let mut unknown = 0;
     let mut kept = Vec::new();
@@ -689,8 +691,8 @@ pub fn audit(
         let seen = seen?;
         let (date_check, modifier_problem) =
             judge.check(&seen.code, seen.modifier.as_deref(), seen.date);
-        let code = match codes.get(seen.code.as_ref()) {
-            Some(c) => c,
+        let id = match ids.get(seen.code.as_ref()) {
+            Some(&id) => id,
             None => {
                 let judged = judge_code(&seen.code, releases);
                 if judged.status == Status::Unknown {
@@ -706,12 +708,14 @@ pub fn audit(
                         });
                     }
                 }
-                codes.entry(Box::from(seen.code.as_ref())).or_insert(judged)
+                ids.insert(Box::from(seen.code.as_ref()), codes.len());
+                codes.push(judged);
+                codes.len() - 1
             }
         };
         let not_valid = tally.count(
-            Some(&seen.code),
-            code,
+            id,
+            &codes[id],
             seen.date,
             date_check.as_ref(),
             modifier_problem.as_ref().map(|(kind, _)| *kind),
@@ -724,26 +728,25 @@ pub fn audit(
             kept.push(judge.row_of(lines.entry()?, date_check, modifier_problem));
         }
     }
-    let codes: Vec<CodeAudit> = codes.into_values().collect();
     Ok((tally.audit(file, releases, codes), kept))
 }
 
 /// The counts of an audit's rows, made as they are judged. The rows not valid are counted by
-/// reason (a few) and month in quick tables, put in order once at the end.
+/// code id (a code's place among those judged), reason (a few) and month in quick tables, put
+/// in order once at the end.
 #[derive(Default)]
 struct Tally {
     summary: Summary,
-    not_valid_rows: Breakdown,
+    by_code: Vec<usize>,
     by_reason: Vec<(&'static str, usize)>,
     by_month: FxHashMap<Option<(i32, u32)>, usize>,
 }
 
 impl Tally {
-    /// Counts a row of `code` (judged as `judged`); whether it is not valid. `code` is `None`
-    /// when the caller counts the rows not valid by code itself.
+    /// Counts a row of the code of id `code` (judged as `judged`); whether it is not valid.
     fn count(
         &mut self,
-        code: Option<&str>,
+        code: usize,
         judged: &CodeAudit,
         date: Option<NaiveDate>,
         date_check: Option<&DateCheck>,
@@ -761,26 +764,26 @@ impl Tally {
         summary.modifier_not_valid += usize::from(modifier_problem.is_some());
         summary.needs_attention |= needs_attention(not_valid, date_check, judged);
         if not_valid {
-            if let Some(code) = code {
-                match self.not_valid_rows.by_code.get_mut(code) {
-                    Some(n) => *n += 1,
-                    None => {
-                        self.not_valid_rows.by_code.insert(code.to_string(), 1);
-                    }
-                }
+            if self.by_code.len() <= code {
+                self.by_code.resize(code + 1, 0);
             }
+            self.by_code[code] += 1;
             let reasons = date_check.and_then(DateCheck::kind).into_iter();
             for reason in reasons.chain(modifier_problem) {
-                match self.by_reason.iter_mut().find(|(r, _)| *r == reason) {
-                    Some((_, n)) => *n += 1,
-                    None => self.by_reason.push((reason, 1)),
-                }
+                self.add_reason(reason, 1);
             }
             use chrono::Datelike;
             let month = date.map(|d| (d.year(), d.month()));
             *self.by_month.entry(month).or_default() += 1;
         }
         not_valid
+    }
+
+    fn add_reason(&mut self, reason: &'static str, n: usize) {
+        match self.by_reason.iter_mut().find(|(r, _)| *r == reason) {
+            Some((_, all)) => *all += n,
+            None => self.by_reason.push((reason, n)),
+        }
     }
 
     /// Adds the counts of `other` (another part of the same rows).
@@ -792,26 +795,33 @@ impl Tally {
         all.modifier_not_valid += part.modifier_not_valid;
         all.rows_not_valid += part.rows_not_valid;
         all.needs_attention |= part.needs_attention;
-        for (code, n) in other.not_valid_rows.by_code {
-            *self.not_valid_rows.by_code.entry(code).or_default() += n;
+        if self.by_code.len() < other.by_code.len() {
+            self.by_code.resize(other.by_code.len(), 0);
+        }
+        for (all, n) in self.by_code.iter_mut().zip(other.by_code) {
+            *all += n;
         }
         for (reason, n) in other.by_reason {
-            match self.by_reason.iter_mut().find(|(r, _)| *r == reason) {
-                Some((_, all)) => *all += n,
-                None => self.by_reason.push((reason, n)),
-            }
+            self.add_reason(reason, n);
         }
         for (month, n) in other.by_month {
             *self.by_month.entry(month).or_default() += n;
         }
     }
 
-    /// The audit of `codes` (in any order) with these counts.
+    /// The audit of `codes` (in id order) with these counts.
     fn audit(self, file: &str, releases: &Releases, mut codes: Vec<CodeAudit>) -> Audit {
+        let not_valid_rows = Breakdown {
+            by_code: codes
+                .iter()
+                .zip(self.by_code)
+                .filter(|&(_, n)| n > 0)
+                .map(|(c, n)| (c.code.clone(), n))
+                .collect(),
+            by_reason: self.by_reason.into_iter().collect(),
+            by_month: self.by_month.into_iter().collect(),
+        };
         codes.sort_unstable_by(|a, b| a.code.cmp(&b.code));
-        let mut not_valid_rows = self.not_valid_rows;
-        not_valid_rows.by_reason = self.by_reason.into_iter().collect();
-        not_valid_rows.by_month = self.by_month.into_iter().collect();
         let mut summary = self.summary;
         count_codes(&mut summary, &codes);
         Audit {
@@ -857,7 +867,6 @@ pub fn audit_surveyed(file: &str, survey: &input::Survey, releases: &Releases) -
     // Counted on every core, a part of the rows each, the parts' counts added up after.
     let parts = crate::par::map(&rows.chunks(COUNTED_AT_ONCE).collect::<Vec<_>>(), |rows| {
         let mut tally = Tally::default();
-        let mut not_valid_by_code = vec![0usize; survey.codes.len()];
         for row in *rows {
             let code = row.code as usize;
             let date_check = row
@@ -869,30 +878,19 @@ pub fn audit_surveyed(file: &str, survey: &input::Survey, releases: &Releases) -
                 .get(row.modifier as usize)
                 .and_then(|m| modifier_problem(m, row.date, releases))
                 .map(|(kind, _)| kind);
-            if tally.count(
-                None,
+            tally.count(
+                code,
                 &judged[code],
                 row.date,
                 date_check.as_ref(),
                 modifier_problem,
-            ) {
-                not_valid_by_code[code] += 1;
-            }
+            );
         }
-        (tally, not_valid_by_code)
+        tally
     });
     let mut tally = Tally::default();
-    let mut not_valid_by_code = vec![0usize; survey.codes.len()];
-    for (part, by_code) in parts {
+    for part in parts {
         tally.add(part);
-        for (all, n) in not_valid_by_code.iter_mut().zip(by_code) {
-            *all += n;
-        }
-    }
-    for (code, n) in survey.codes.iter().zip(not_valid_by_code) {
-        if n > 0 {
-            tally.not_valid_rows.by_code.insert(code.clone(), n);
-        }
     }
     Some(tally.audit(file, releases, judged))
 }

@@ -64,8 +64,8 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
     };
     // The file is read through (is it text, which columns, and for a CSV which codes and
     // modifiers its rows name) on a second thread while the audited release is loaded whole;
-    // then every other release is read a line at a time on every core, checked whole and
-    // trimmed to the records of the codes the file names. The file's error, if any, comes
+    // then every other release is read a line at a time on every core, checked whole and,
+    // when every row read, trimmed to the records of the codes the file names. The file's error, if any, comes
     // first, then the first release that cannot be read, oldest first.
     let (input, survey, all, audited) = std::thread::scope(|s| -> Result<_> {
         let reading = s.spawn(|| -> Result<_, hcpcs_diff::Error> {
@@ -104,9 +104,12 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
             .filter(|&(i, _)| i != audited)
             .map(|(_, &r)| r)
             .collect();
+        // Trimmed only to a survey that read every row: one that stopped at a bad line holds
+        // the codes up to it, enough for the judging pass that stops there too, but nothing
+        // is trusted to agree on where that is.
         let mut loaded = hcpcs_diff::par::map(&others, |&r| match &survey {
-            Some(survey) => store.load_where(r, |code| survey.names(code)),
-            None => store.load(r),
+            Some(survey) if survey.clean => store.load_where(r, |code| survey.names(code)),
+            _ => store.load(r),
         });
         loaded.insert(audited, whole);
         let all = loaded.into_iter().collect::<Result<Vec<_>, _>>()?;

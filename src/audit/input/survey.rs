@@ -82,8 +82,8 @@ impl Input {
     /// the audit's counts are made from without reading the file again. `None` for a watch
     /// list (short; its ranges name codes of the release), or past [`MAX_SURVEYED`] distinct
     /// values (a column that holds no codes): load every release whole then. A row that
-    /// cannot be read ends the survey, not clean: the judging pass stops at it too, with the
-    /// error naming it, and every row before it was surveyed.
+    /// cannot be read ends the survey, not clean: every release is then loaded whole, and the
+    /// judging pass stops at the row, with an error naming it.
     pub fn survey(&self) -> Result<Option<Survey>, InputError> {
         let Some(layout) = &self.layout else {
             return Ok(None);
