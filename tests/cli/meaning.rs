@@ -217,6 +217,19 @@ struct XlsxSheet {
 }
 
 /// Every sheet of an xlsx changelog; panics on a cell that is neither text nor a number.
+/// Only the summary's and the by-section sheet's counts are numbers: every cell of the sheets
+/// after them (the changes) is text.
+fn no_numbers_past_the_second_sheet(sheets: &[XlsxSheet]) {
+    for sheet in &sheets[2..] {
+        assert!(
+            sheet.numbers.is_empty(),
+            "{}: {:?}",
+            sheet.name,
+            sheet.numbers
+        );
+    }
+}
+
 fn xlsx_sheets(bytes: &[u8]) -> Vec<XlsxSheet> {
     use calamine::{Data, Reader, Xlsx};
     let mut book: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
@@ -307,14 +320,7 @@ fn the_xlsx_changelog_has_a_sheet_per_section_and_its_counts_are_numbers() {
             .sum();
         assert_eq!(sum.to_string(), totals[c], "column {}", by_section[0][c]);
     }
-    for sheet in &sheets[2..] {
-        assert!(
-            sheet.numbers.is_empty(),
-            "{}: {:?}",
-            sheet.name,
-            sheet.numbers
-        );
-    }
+    no_numbers_past_the_second_sheet(&sheets);
     assert_eq!(
         by_section[1],
         [
@@ -396,15 +402,7 @@ fn a_real_xlsx_changelog_keeps_codes_and_references_as_text() {
         .iter()
         .flat_map(|s| s.rows.iter().flatten())
         .collect();
-    // Only the summary's and the by-section sheet's counts are numbers.
-    for sheet in &sheets[2..] {
-        assert!(
-            sheet.numbers.is_empty(),
-            "{}: {:?}",
-            sheet.name,
-            sheet.numbers
-        );
-    }
+    no_numbers_past_the_second_sheet(&sheets);
     for value in ["00", "0217", "2019-12-31", "E0210"] {
         assert!(cells.iter().any(|c| c.as_str() == value), "no {value}");
     }
