@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 
 use crate::diff::CodeRange;
 use crate::model::{ReleaseId, Snapshot, codes};
-use crate::read::list::{Bounded, ListError, ListFile, ListLines, MAX_CODE_CHARS, SKIPPED, shown};
+use crate::read::list::{ListError, ListFile, ListLines, MAX_CODE_CHARS, SKIPPED, shown};
 
 mod survey;
 
@@ -151,14 +151,94 @@ pub struct Entry {
     pub extra: Vec<String>,
 }
 
-/// What the first pass over the file needs of a line, borrowed from it where the line writes
-/// the code as it is meant (`E1392`): no allocation for most lines of a claims extract.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A line that names a code, borrowed from the line read where the line writes the code as it
+/// is meant (`E1392`): no allocation for most lines of a claims extract.
+#[derive(Debug, Clone)]
 pub struct Seen<'r> {
     pub line: usize,
+    /// The code as written, trimmed (for a code of a range, the range).
+    pub given: Cow<'r, str>,
     pub code: Cow<'r, str>,
     pub modifier: Option<Cow<'r, str>>,
     pub date: Option<NaiveDate>,
+    /// The date of service as written, trimmed.
+    pub written_date: Option<Cow<'r, str>>,
+    /// The row's other columns.
+    pub extra: Extra<'r>,
+}
+
+/// A CSV row's other columns (none for a watch list), read as text when asked for.
+#[derive(Debug, Clone, Copy)]
+pub struct Extra<'r> {
+    text: Option<RecordText<'r>>,
+    columns: &'r [usize],
+}
+
+impl<'r> Extra<'r> {
+    const NONE: Extra<'static> = Extra {
+        text: None,
+        columns: &[],
+    };
+
+    /// The values, in the file's order.
+    pub fn values(self) -> impl Iterator<Item = Cow<'r, str>> {
+        let text = self.text;
+        self.columns
+            .iter()
+            .filter_map(move |&i| Some(text?.field(i)))
+    }
+}
+
+/// A CSV record's fields as text: of a UTF-8 list, the whole record checked once and each
+/// field a part of it.
+#[derive(Debug, Clone, Copy)]
+struct RecordText<'r> {
+    list: &'r ListFile,
+    record: &'r csv::ByteRecord,
+    whole: Option<&'r str>,
+}
+
+impl<'r> RecordText<'r> {
+    fn of(list: &'r ListFile, record: &'r csv::ByteRecord) -> Self {
+        let whole = match list.text(record.as_slice()) {
+            Cow::Borrowed(whole) => Some(whole),
+            Cow::Owned(_) => None,
+        };
+        RecordText {
+            list,
+            record,
+            whole,
+        }
+    }
+
+    fn field(self, i: usize) -> Cow<'r, str> {
+        let part = self
+            .whole
+            .zip(self.record.range(i))
+            .and_then(|(whole, range)| whole.get(range));
+        match part {
+            Some(part) => Cow::Borrowed(part),
+            None => self.list.text(self.record.get(i).unwrap_or(b"")),
+        }
+    }
+}
+
+impl Seen<'_> {
+    /// The line as an owned entry.
+    pub fn to_entry(&self) -> Entry {
+        Entry {
+            line: self.line,
+            given: self.given.clone().into_owned(),
+            code: self.code.clone().into_owned(),
+            modifier: self.modifier.clone().map(Cow::into_owned),
+            date: self
+                .written_date
+                .clone()
+                .zip(self.date)
+                .map(|(raw, d)| (raw.into_owned(), d)),
+            extra: self.extra.values().map(Cow::into_owned).collect(),
+        }
+    }
 }
 
 /// The user's file, checked to be text and its columns found. Its entries are read by
@@ -189,7 +269,7 @@ impl Input {
                 release,
             },
             Some(layout) => Source::Csv {
-                reader: Box::new(csv_reader(self.list.reader(true)?)),
+                reader: Box::new(csv_reader(Box::new(self.list.reader(true)?))),
                 record: csv::ByteRecord::new(),
                 layout,
                 header: true,
@@ -251,7 +331,9 @@ enum Source<'a> {
         release: &'a Snapshot,
     },
     Csv {
-        reader: Box<csv::Reader<Bounded<Box<dyn Read + Send>>>>,
+        /// Through a [`Bounded`](crate::read::list::Bounded) reader, or the bytes of a block
+        /// read through one.
+        reader: Box<csv::Reader<Box<dyn Read + Send>>>,
         record: csv::ByteRecord,
         layout: &'a Layout,
         /// The header is still to be read past.
@@ -317,9 +399,12 @@ impl Lines<'_> {
                                 current.of_range = Some(at);
                                 return Some(Ok(Seen {
                                     line: current.line,
+                                    given: Cow::Borrowed(current.given.as_str()),
                                     code: Cow::Borrowed(records[at].code.as_str()),
                                     modifier: None,
                                     date: None,
+                                    written_date: None,
+                                    extra: Extra::NONE,
                                 }));
                             }
                             None => *range = None,
@@ -360,9 +445,12 @@ impl Lines<'_> {
                 let (code, modifier) = split_modifier_borrowed(&current.given);
                 Some(Ok(Seen {
                     line: current.line,
+                    given: Cow::Borrowed(current.given.as_str()),
                     code,
                     modifier,
                     date: None,
+                    written_date: None,
+                    extra: Extra::NONE,
                 }))
             }
             Source::Csv {
@@ -383,39 +471,9 @@ impl Lines<'_> {
                 }
                 let line = self.line_offset + record.position().map_or(0, |p| p.line() as usize);
                 Some(match layout.parts(list, record) {
-                    Ok((seen, _)) => Ok(Seen { line, ..seen }),
+                    Ok(seen) => Ok(Seen { line, ..seen }),
                     Err(problem) => Err(error(line, problem)),
                 })
-            }
-        }
-    }
-
-    /// The line moved to by the last [`Lines::advance`], as an owned entry (the same error as
-    /// `advance` gave, if it gave one).
-    pub fn entry(&self) -> Result<Entry, InputError> {
-        match &self.source {
-            Source::List {
-                current, release, ..
-            } => Ok(match current.of_range {
-                Some(at) => Entry {
-                    line: current.line,
-                    given: current.given.clone(),
-                    code: release.records[at].code.clone(),
-                    modifier: None,
-                    date: None,
-                    extra: Vec::new(),
-                },
-                None => entry(current.line, &current.given),
-            }),
-            Source::Csv { record, layout, .. } => {
-                let line = self.line_offset + record.position().map_or(0, |p| p.line() as usize);
-                layout
-                    .entry(self.list, record, line)
-                    .map_err(|problem| InputError::Line {
-                        file: self.list.name().to_string(),
-                        line,
-                        problem: Box::new(problem),
-                    })
             }
         }
     }
@@ -478,7 +536,11 @@ pub fn parse_date(value: &str) -> Option<NaiveDate> {
     // The common form first, without a format parser: claims extracts hold millions of them.
     let b = v.as_bytes();
     if b.len() == 10 && b[4] == b'-' && b[7] == b'-' {
-        let num = |r: std::ops::Range<usize>| v.get(r)?.parse::<u32>().ok();
+        let num = |r: std::ops::Range<usize>| {
+            b[r].iter().try_fold(0u32, |n, &d| {
+                d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
+            })
+        };
         let year = i32::try_from(num(0..4)?).ok()?;
         return NaiveDate::from_ymd_opt(year, num(5..7)?, num(8..10)?);
     }
@@ -545,18 +607,6 @@ pub fn read(list: ListFile, columns: &Columns) -> Result<Input, InputError> {
         ));
     }
     Ok(input)
-}
-
-fn entry(line: usize, given: &str) -> Entry {
-    let (code, modifier) = split_modifier(given);
-    Entry {
-        line,
-        given: given.to_string(),
-        code,
-        modifier,
-        date: None,
-        extra: Vec::new(),
-    }
 }
 
 /// A CSV reader whose first record is the header (read as a record, so that both passes over
@@ -641,14 +691,13 @@ struct Layout {
 }
 
 impl Layout {
-    /// What a CSV row says (the code, its modifier, its date; `Seen::line` left 0) and the
-    /// code and date as written. The error is the problem; the caller adds the line.
-    #[allow(clippy::type_complexity)]
+    /// What a CSV row says (`Seen::line` left 0). The error is the problem; the caller adds
+    /// the line.
     fn parts<'r>(
-        &self,
-        list: &ListFile,
+        &'r self,
+        list: &'r ListFile,
         record: &'r csv::ByteRecord,
-    ) -> Result<(Seen<'r>, (Cow<'r, str>, Option<Cow<'r, str>>)), LineProblem> {
+    ) -> Result<Seen<'r>, LineProblem> {
         if record.len() != self.headers.len() {
             return Err(LineProblem::NotCsvRow(format!(
                 "{} fields, the header has {}",
@@ -656,7 +705,8 @@ impl Layout {
                 self.headers.len()
             )));
         }
-        let field = |i: usize| trimmed(list.text(record.get(i).unwrap_or(b"")));
+        let text = RecordText::of(list, record);
+        let field = |i: usize| trimmed(text.field(i));
         let header = |i: usize| self.headers[i].clone();
         let given = field(self.code);
         if given.is_empty() {
@@ -700,41 +750,32 @@ impl Layout {
             }
             None => (None, None),
         };
-        let seen = Seen {
+        Ok(Seen {
             line: 0,
+            given,
             code,
             modifier,
             date,
-        };
-        Ok((seen, (given, raw)))
-    }
-
-    /// One CSV row as an entry; the error is the problem, the caller adds the line.
-    fn entry(
-        &self,
-        list: &ListFile,
-        record: &csv::ByteRecord,
-        line: usize,
-    ) -> Result<Entry, LineProblem> {
-        let (seen, (given, raw)) = self.parts(list, record)?;
-        Ok(Entry {
-            line,
-            given: given.into_owned(),
-            code: seen.code.into_owned(),
-            modifier: seen.modifier.map(Cow::into_owned),
-            date: raw.zip(seen.date).map(|(raw, d)| (raw.into_owned(), d)),
-            extra: self
-                .extra
-                .iter()
-                .map(|&i| list.text(record.get(i).unwrap_or(b"")).into_owned())
-                .collect(),
+            written_date: raw,
+            extra: Extra {
+                text: Some(text),
+                columns: &self.extra,
+            },
         })
     }
 }
 
 /// `text` without the spaces around it, borrowed where it was.
 fn trimmed(text: Cow<'_, str>) -> Cow<'_, str> {
+    // Most values have no space around them: two bytes looked at.
+    let bare = |t: &str| {
+        let ends = [t.as_bytes().first(), t.as_bytes().last()];
+        ends.into_iter()
+            .flatten()
+            .all(|&b| b.is_ascii() && !char::from(b).is_whitespace())
+    };
     match text {
+        Cow::Borrowed(t) if bare(t) => Cow::Borrowed(t),
         Cow::Borrowed(t) => Cow::Borrowed(t.trim()),
         Cow::Owned(t) if t.trim().len() == t.len() => Cow::Owned(t),
         Cow::Owned(t) => Cow::Owned(t.trim().to_string()),
@@ -881,8 +922,7 @@ mod tests {
         assert_eq!(input.extra_columns, ["Item"]);
         let release = release();
         let mut lines = input.lines(&release).unwrap();
-        lines.advance().unwrap().unwrap();
-        let e = &lines.entry().unwrap();
+        let e = &lines.advance().unwrap().unwrap().to_entry();
         assert_eq!((e.line, e.code.as_str()), (2, "E1392"));
         assert_eq!(e.modifier.as_deref(), Some("RR"));
         let err = read("c.csv", b"Item,Price\nx,1\n", &Columns::default())

@@ -106,8 +106,9 @@ pub struct DateCheck {
     /// When no stored release was in effect: the date and the oldest stored release.
     before_oldest: Option<(NaiveDate, ReleaseId)>,
     /// The reason in words, when the rows of a report were judged ([`Judge::rows`]): the same
-    /// few reasons come back on millions of rows, so each is written once and shared.
-    worded: Option<Arc<str>>,
+    /// few reasons come back on millions of rows, so each is written once and shared, with a
+    /// number that tells it from the judge's other verdicts ([`DateCheck::verdict`]).
+    worded: Option<(Arc<str>, Numbered)>,
 }
 
 impl PartialEq for DateCheck {
@@ -163,9 +164,16 @@ impl DateCheck {
     /// on that date)", ...
     pub fn reason(&self) -> Cow<'_, str> {
         match &self.worded {
-            Some(worded) => Cow::Borrowed(worded),
+            Some((worded, _)) => Cow::Borrowed(worded),
             None => Cow::Owned(self.words()),
         }
+    }
+
+    /// Which of its judge's verdicts (valid or not, reason, release in effect) this is: two
+    /// checks with the same verdict are the same, so what a report writes of it can be
+    /// written once. `None` past the judge's bound ([`MAX_WORDED`]).
+    pub fn verdict(&self) -> Option<Numbered> {
+        self.worded.as_ref().map(|&(_, verdict)| verdict)
     }
 
     fn words(&self) -> String {
@@ -202,6 +210,25 @@ impl Serialize for DateCheck {
     }
 }
 
+/// One of a [`Judge`]'s verdicts, or of the codes it judged, by number: the judge (each judge
+/// made has its own number) and the verdict's or code's number among the judge's. Reports key
+/// what they write once for many rows by it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Numbered {
+    judge: u32,
+    number: u32,
+}
+
+impl Numbered {
+    pub fn judge(self) -> u32 {
+        self.judge
+    }
+
+    pub fn number(self) -> u32 {
+        self.number
+    }
+}
+
 /// One line of the user's file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Row {
@@ -224,6 +251,71 @@ pub struct Row {
         serialize_with = "columns_as_map"
     )]
     pub columns: Vec<(Arc<str>, String)>,
+}
+
+/// A judged row as the reports write it, borrowed: from a [`Row`], or from the line being read
+/// ([`Judge::each_row`]).
+pub struct RowView<'a> {
+    /// The code's number among its judge's codes, for a row judged as it is read.
+    pub code_number: Option<Numbered>,
+    pub line: usize,
+    pub given: &'a str,
+    pub code: &'a str,
+    pub modifier: Option<&'a str>,
+    pub modifier_problem: Option<&'a str>,
+    pub date: Option<&'a str>,
+    pub date_check: Option<&'a DateCheck>,
+    pub columns: RowColumns<'a>,
+}
+
+/// A row's other columns: a [`Row`]'s, or the names and the line's values.
+#[derive(Clone, Copy)]
+pub enum RowColumns<'a> {
+    Owned(&'a [(Arc<str>, String)]),
+    Read(&'a [Arc<str>], input::Extra<'a>),
+}
+
+impl<'a> RowColumns<'a> {
+    /// Hands `each` each column's name and value, in the file's order (the CSV and JSON
+    /// reports' way through millions of rows: no iterator to step through).
+    pub fn each(self, mut each: impl FnMut(&str, &str)) {
+        match self {
+            RowColumns::Owned(columns) => {
+                for (name, value) in columns {
+                    each(name, value);
+                }
+            }
+            RowColumns::Read(names, extra) => {
+                for (name, value) in names.iter().zip(extra.values()) {
+                    each(name, &value);
+                }
+            }
+        }
+    }
+
+    pub fn is_empty(self) -> bool {
+        match self {
+            RowColumns::Owned(columns) => columns.is_empty(),
+            RowColumns::Read(names, _) => names.is_empty(),
+        }
+    }
+}
+
+impl Row {
+    /// The row as the reports write it.
+    pub fn view(&self) -> RowView<'_> {
+        RowView {
+            code_number: None,
+            line: self.line,
+            given: &self.given,
+            code: &self.code,
+            modifier: self.modifier.as_deref(),
+            modifier_problem: self.modifier_problem.as_deref(),
+            date: self.date.as_deref(),
+            date_check: self.date_check.as_ref(),
+            columns: RowColumns::Owned(&self.columns),
+        }
+    }
 }
 
 fn columns_as_map<S: serde::Serializer>(
@@ -452,6 +544,8 @@ fn judge_code(code: &str, releases: &Releases) -> CodeAudit {
 struct Known {
     dates: Option<(Option<NaiveDate>, Option<NaiveDate>)>,
     stored_in: Vec<bool>,
+    /// The verdicts a [`Judge`] gave rows of the code, in words, by [`Slot`].
+    verdicts: Vec<Option<(Arc<str>, Numbered)>>,
 }
 
 impl Known {
@@ -461,13 +555,41 @@ impl Known {
                 .newest_with(code)
                 .map(|(_, r)| (r.added_date, r.termination_date)),
             stored_in: releases.all.iter().map(|s| s.get(code).is_some()).collect(),
+            verdicts: Vec::new(),
         }
+    }
+}
+
+/// Where, among a code's verdicts, a date's lies: the release in effect on it and what decided
+/// it (for one code, these make the whole verdict). A date before every stored release has
+/// none: the date is in its words.
+#[derive(Debug, Clone, Copy)]
+struct Slot(usize);
+
+impl Slot {
+    fn of(check: &DateCheck, in_effect: Option<usize>) -> Option<Slot> {
+        let why = match check.why {
+            Why::NotStored => 0,
+            Why::NotYetAdded(_) => 1,
+            Why::Terminated(_) => 2,
+            Why::Within(..) => 3,
+        };
+        in_effect.map(|i| Slot(i * 4 + why))
     }
 }
 
 /// Whether a code was valid on `date`: added on or before it and not terminated before it, by
 /// CMS's dates in the newest stored release that has the code.
 fn judge_date(known: &Known, date: NaiveDate, releases: &Releases) -> DateCheck {
+    judge_date_in(known, date, releases).0
+}
+
+/// [`judge_date`], and where in `releases` the release in effect on `date` is.
+fn judge_date_in(
+    known: &Known,
+    date: NaiveDate,
+    releases: &Releases,
+) -> (DateCheck, Option<usize>) {
     let in_effect = releases.in_effect(date);
     let mut check = DateCheck {
         valid: false,
@@ -478,7 +600,7 @@ fn judge_date(known: &Known, date: NaiveDate, releases: &Releases) -> DateCheck 
         worded: None,
     };
     let Some((added, end)) = known.dates else {
-        return check;
+        return (check, in_effect);
     };
     check.why = match (added, end) {
         (Some(added), _) if date < added => Why::NotYetAdded(added),
@@ -490,7 +612,7 @@ fn judge_date(known: &Known, date: NaiveDate, releases: &Releases) -> DateCheck 
         Some(i) => check.missing_from = (!known.stored_in[i]).then(|| releases.all[i].release()),
         None => check.before_oldest = releases.all.first().map(|o| (date, o.release())),
     }
-    check
+    (check, in_effect)
 }
 
 /// What is wrong with `modifier` on a row: not in the release that applies (the one in effect on
@@ -534,13 +656,55 @@ fn modifier_problem(
     }
 }
 
+/// `check`'s reason in words and its verdict, from `worded` (the judge `judge`'s verdicts so
+/// far) or added to it; past [`MAX_WORDED`] verdicts, `None` (put in words when asked).
+fn word(
+    worded: &mut FxHashMap<CheckKey, (Arc<str>, Numbered)>,
+    judge: u32,
+    check: &DateCheck,
+) -> Option<(Arc<str>, Numbered)> {
+    let key = check.key();
+    if let Some(found) = worded.get(&key) {
+        return Some(found.clone());
+    }
+    if worded.len() >= MAX_WORDED {
+        return None;
+    }
+    let verdict = Numbered {
+        judge,
+        number: worded.len() as u32,
+    };
+    let words: Arc<str> = Arc::from(check.words());
+    worded.insert(key, (Arc::clone(&words), verdict));
+    Some((words, verdict))
+}
+
+/// `code` in one number, if it has at most 7 bytes: its bytes, and its length in the top byte.
+fn packed(code: &str) -> Option<u64> {
+    let bytes = code.as_bytes();
+    (bytes.len() < 8).then(|| {
+        let mut word = [0u8; 8];
+        word[..bytes.len()].copy_from_slice(bytes);
+        word[7] = bytes.len() as u8;
+        u64::from_le_bytes(word)
+    })
+}
+
 /// Judges the rows of the user's file, keeping what it learns of each code.
 pub struct Judge<'a> {
     releases: &'a Releases<'a>,
-    known: FxHashMap<Box<str>, Known>,
+    /// What is known of each code met, by its number.
+    known: Vec<Known>,
+    /// Codes' numbers: those of up to 7 bytes (nearly all) by their bytes in one number (see
+    /// [`packed`]), others by themselves.
+    short: FxHashMap<u64, u32>,
+    long: FxHashMap<Box<str>, u32>,
     names: Vec<Arc<str>>,
-    /// Reasons already put in words (see [`DateCheck::worded`]), at most [`MAX_WORDED`].
-    worded: FxHashMap<CheckKey, Arc<str>>,
+    /// Reasons already put in words (see [`DateCheck::worded`]) and their verdicts' numbers,
+    /// at most [`MAX_WORDED`].
+    worded: FxHashMap<CheckKey, (Arc<str>, Numbered)>,
+    /// This judge's number, which its verdicts carry.
+    id: u32,
 }
 
 /// How many distinct reasons a [`Judge`] keeps in words: they are few (a code's dates, the
@@ -549,9 +713,13 @@ const MAX_WORDED: usize = 1 << 16;
 
 impl<'a> Judge<'a> {
     pub fn new(releases: &'a Releases<'a>, input: &Input) -> Judge<'a> {
+        static JUDGES: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
         Judge {
             releases,
-            known: FxHashMap::default(),
+            id: JUDGES.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            known: Vec::new(),
+            short: FxHashMap::default(),
+            long: FxHashMap::default(),
             worded: FxHashMap::default(),
             names: input
                 .extra_columns
@@ -561,42 +729,59 @@ impl<'a> Judge<'a> {
         }
     }
 
-    /// A line's code judged on its date, and its modifier's problem if it has one.
+    /// The number of `code` among the codes met, what is known of it worked out on meeting it.
+    fn number(&mut self, code: &str) -> usize {
+        let found = match packed(code) {
+            Some(key) => self.short.get(&key),
+            None => self.long.get(code),
+        };
+        if let Some(&n) = found {
+            return n as usize;
+        }
+        let n = self.known.len();
+        self.known.push(Known::of(code, self.releases));
+        match packed(code) {
+            Some(key) => self.short.insert(key, n as u32),
+            None => self.long.insert(Box::from(code), n as u32),
+        };
+        n
+    }
+
+    /// A line's code, by number, judged on its date (its reason in words, written once for
+    /// all the rows that share it), and its modifier's problem if it has one.
     fn check(
         &mut self,
         code: &str,
         modifier: Option<&str>,
         date: Option<NaiveDate>,
-    ) -> (Option<DateCheck>, Option<(&'static str, String)>) {
+    ) -> (Numbered, Option<DateCheck>, Option<(&'static str, String)>) {
         let releases = self.releases;
+        let n = self.number(code);
+        let known = &mut self.known[n];
         let date_check = date.map(|d| {
-            let known = match self.known.get(code) {
-                Some(k) => k,
-                None => self
-                    .known
-                    .entry(Box::from(code))
-                    .or_insert_with(|| Known::of(code, releases)),
+            let (mut check, in_effect) = judge_date_in(known, d, releases);
+            check.worded = match Slot::of(&check, in_effect) {
+                Some(Slot(slot)) => match known.verdicts.get(slot) {
+                    Some(Some(worded)) => Some(worded.clone()),
+                    _ => {
+                        let worded = word(&mut self.worded, self.id, &check);
+                        if known.verdicts.len() <= slot {
+                            known.verdicts.resize(slot + 1, None);
+                        }
+                        known.verdicts[slot] = worded.clone();
+                        worded
+                    }
+                },
+                None => word(&mut self.worded, self.id, &check),
             };
-            judge_date(known, d, releases)
+            check
         });
         let modifier_problem = modifier.and_then(|m| modifier_problem(m, date, releases));
-        (date_check, modifier_problem)
-    }
-
-    /// `check` with its reason in words, written once for all the rows that share it.
-    fn worded(&mut self, mut check: DateCheck) -> DateCheck {
-        let key = check.key();
-        check.worded = Some(match self.worded.get(&key) {
-            Some(worded) => Arc::clone(worded),
-            None => {
-                let worded: Arc<str> = Arc::from(check.words());
-                if self.worded.len() < MAX_WORDED {
-                    self.worded.insert(key, Arc::clone(&worded));
-                }
-                worded
-            }
-        });
-        check
+        let number = Numbered {
+            judge: self.id,
+            number: n as u32,
+        };
+        (number, date_check, modifier_problem)
     }
 
     /// One line of the user's file, judged.
@@ -644,22 +829,50 @@ impl<'a> Judge<'a> {
     ) -> impl Iterator<Item = Result<Row, InputError>> + 'j {
         std::iter::from_fn(move || {
             loop {
-                let (date_check, modifier_problem) = match lines.advance()? {
-                    Ok(seen) => self.check(&seen.code, seen.modifier.as_deref(), seen.date),
+                let seen = match lines.advance()? {
+                    Ok(seen) => seen,
                     Err(e) => return Some(Err(e)),
                 };
+                let (_, date_check, modifier_problem) =
+                    self.check(&seen.code, seen.modifier.as_deref(), seen.date);
                 if only_not_valid && !not_valid(date_check.as_ref(), modifier_problem.is_some()) {
                     continue;
                 }
                 let modifier_problem = modifier_problem.map(|(_, problem)| problem);
-                let date_check = date_check.map(|check| self.worded(check));
-                return Some(
-                    lines
-                        .entry()
-                        .map(|e| self.row_of(e, date_check, modifier_problem)),
-                );
+                return Some(Ok(self.row_of(
+                    seen.to_entry(),
+                    date_check,
+                    modifier_problem,
+                )));
             }
         })
+    }
+
+    /// Every row of `lines`, judged, handed to `each` as a view of the line read: nothing of
+    /// it is copied (the CSV and JSON reports of a claims extract, millions of rows). The
+    /// first line that cannot be read is the error.
+    pub fn each_row(
+        &mut self,
+        mut lines: input::Lines<'_>,
+        mut each: impl FnMut(&RowView<'_>),
+    ) -> Result<(), InputError> {
+        while let Some(seen) = lines.advance() {
+            let seen = seen?;
+            let (code_number, date_check, modifier_problem) =
+                self.check(&seen.code, seen.modifier.as_deref(), seen.date);
+            each(&RowView {
+                code_number: Some(code_number),
+                line: seen.line,
+                given: &seen.given,
+                code: &seen.code,
+                modifier: seen.modifier.as_deref(),
+                modifier_problem: modifier_problem.as_ref().map(|(_, p)| p.as_str()),
+                date: seen.written_date.as_deref(),
+                date_check: date_check.as_ref(),
+                columns: RowColumns::Read(&self.names, seen.extra),
+            });
+        }
+        Ok(())
     }
 }
 
@@ -689,7 +902,7 @@ pub fn audit(
     let mut lines = input.lines(release)?;
     while let Some(seen) = lines.advance() {
         let seen = seen?;
-        let (date_check, modifier_problem) =
+        let (_, date_check, modifier_problem) =
             judge.check(&seen.code, seen.modifier.as_deref(), seen.date);
         let id = match ids.get(seen.code.as_ref()) {
             Some(&id) => id,
@@ -725,7 +938,7 @@ pub fn audit(
         }
         if kept.len() < keep {
             let modifier_problem = modifier_problem.map(|(_, problem)| problem);
-            kept.push(judge.row_of(lines.entry()?, date_check, modifier_problem));
+            kept.push(judge.row_of(seen.to_entry(), date_check, modifier_problem));
         }
     }
     Ok((tally.audit(file, releases, codes), kept))

@@ -187,6 +187,10 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
     })
 }
 
+/// What a block's rows are first given room for: a block of a claims extract (256 KiB) makes
+/// about 3 MiB of CSV or JSON.
+const FIRST_BUFFER: usize = 4 << 20;
+
 /// Every row of a surveyed CSV, as CSV or (`json`) JSON: the file read again in blocks, each
 /// judged and formatted on its own core, written in the file's order.
 fn in_blocks(
@@ -214,20 +218,28 @@ fn in_blocks(
     let mut any_rows = false;
     hcpcs_diff::par::ordered(
         blocks.map(|block| block.map_err(std::io::Error::other)),
-        || audit::Judge::new(releases, input),
-        |judge, block| {
-            let mut rows = take().unwrap_or_default();
+        || {
+            (
+                audit::Judge::new(releases, input),
+                report::audit::Written::default(),
+            )
+        },
+        |(judge, written), block| {
+            // Made once at about its size: a vector grown by doubling copies itself into fresh
+            // memory each time, and the system clears every fresh page.
+            let mut rows = take().unwrap_or_else(|| Vec::with_capacity(FIRST_BUFFER));
             rows.clear();
             // A CSV's block has lines, always.
             if let Some(lines) = input.block_lines(block) {
-                for row in judge.rows_in(lines, false) {
-                    let row = row.map_err(std::io::Error::other)?;
-                    if json {
-                        report::audit::json_row(&mut rows, &row)?;
-                    } else {
-                        csv.row(&mut rows, &row);
-                    }
-                }
+                judge
+                    .each_row(lines, |row| {
+                        if json {
+                            report::audit::json_row(&mut rows, row, written);
+                        } else {
+                            csv.row(&mut rows, row, written);
+                        }
+                    })
+                    .map_err(std::io::Error::other)?;
             }
             Ok(rows)
         },

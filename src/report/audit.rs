@@ -12,7 +12,7 @@ use std::io::{self, Write};
 use rustc_hash::FxHashMap;
 use serde::ser::{Error as _, SerializeSeq, SerializeStruct};
 
-use crate::audit::{Audit, CodeAudit, DateCheck, InputError, Row, Status};
+use crate::audit::{Audit, CodeAudit, DateCheck, InputError, Numbered, Row, RowView, Status};
 use crate::model::sections::{self, CodeSection};
 
 use super::csv::push_field;
@@ -418,17 +418,131 @@ pub fn json_head(a: &Audit) -> io::Result<Vec<u8>> {
     Ok(head)
 }
 
-/// A row as the rows' array holds it, after a comma: drop the comma before the first row.
-pub fn json_row(buf: &mut Vec<u8>, r: &Row) -> io::Result<()> {
-    buf.extend_from_slice(b",\n    ");
-    let mut ser = serde_json::Serializer::with_formatter(
-        &mut *buf,
-        Indented {
-            level: 2,
-            has_value: false,
-        },
-    );
-    serde::Serialize::serialize(r, &mut ser).map_err(io::Error::other)
+/// A row as the rows' array holds it, after a comma (drop the comma before the first row):
+/// byte for byte what serde_json's pretty printer writes of a [`Row`] at that depth, written by
+/// hand, a verdict's `date_check` once per verdict (`verdicts`).
+pub fn json_row(buf: &mut Vec<u8>, r: &RowView, written: &mut Written<'_>) {
+    let mut line = itoa::Buffer::new();
+    buf.extend_from_slice(b",\n    {\n      \"line\": ");
+    buf.extend_from_slice(line.format(r.line).as_bytes());
+    let field = |buf: &mut Vec<u8>, key: &[u8], value: &str| {
+        buf.extend_from_slice(b",\n      ");
+        buf.extend_from_slice(key);
+        json_str(buf, value);
+    };
+    field(buf, b"\"given\": ", r.given);
+    field(buf, b"\"code\": ", r.code);
+    if let Some(m) = r.modifier {
+        field(buf, b"\"modifier\": ", m);
+    }
+    if let Some(p) = r.modifier_problem {
+        field(buf, b"\"modifier_problem\": ", p);
+    }
+    if let Some(d) = r.date {
+        field(buf, b"\"date\": ", d);
+    }
+    if let Some(check) = r.date_check {
+        buf.extend_from_slice(b",\n      \"date_check\": ");
+        written.verdict(buf, check, |buf| {
+            buf.extend_from_slice(b"{\n        \"valid\": ");
+            buf.extend_from_slice(if check.valid { b"true" } else { b"false" });
+            buf.extend_from_slice(b",\n        \"reason\": ");
+            json_str(buf, &check.reason());
+            buf.extend_from_slice(b",\n        \"release\": ");
+            match check.release {
+                Some(release) => json_str(buf, &release.to_string()),
+                None => buf.extend_from_slice(b"null"),
+            }
+            buf.extend_from_slice(b"\n      }");
+        });
+    }
+    if !r.columns.is_empty() {
+        buf.extend_from_slice(b",\n      \"columns\": {");
+        let mut first = true;
+        r.columns.each(|name, value| {
+            let open: &[u8] = if first { b"\n        " } else { b",\n        " };
+            buf.extend_from_slice(open);
+            first = false;
+            json_str(buf, name);
+            buf.extend_from_slice(b": ");
+            json_str(buf, value);
+        });
+        buf.extend_from_slice(b"\n      }");
+    }
+    buf.extend_from_slice(b"\n    }");
+}
+
+/// `value` as a JSON string, escaped as serde_json escapes it.
+fn json_str(buf: &mut Vec<u8>, value: &str) {
+    if value.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        buf.push(b'"');
+        buf.extend_from_slice(value.as_bytes());
+        buf.push(b'"');
+        return;
+    }
+    // Writing a string to a vector does not fail.
+    let _ = serde_json::to_writer(buf, value);
+}
+
+/// What the CSV or JSON lines of one judge's rows write once for many rows: each verdict's
+/// cells (the CSV's valid_on_date, reason and release_in_effect, JSON's `date_check`), and for
+/// CSV each code's, by the judge's numbers (a claims extract repeats a few hundred codes and
+/// verdicts over millions of rows).
+#[derive(Default)]
+pub struct Written<'a> {
+    /// The judge whose numbers these are; another judge's numbers mean other things.
+    judge: Option<u32>,
+    verdicts: Vec<Option<Box<[u8]>>>,
+    codes: Vec<Option<&'a CodeCells>>,
+}
+
+impl<'a> Written<'a> {
+    /// Forgets what it holds if `n` is another judge's than the numbers it holds.
+    fn same_judge(&mut self, n: Numbered) {
+        if self.judge != Some(n.judge()) {
+            self.judge = Some(n.judge());
+            self.verdicts.clear();
+            self.codes.clear();
+        }
+    }
+
+    /// Writes what `write` writes of `check`, from what it wrote of the same verdict before.
+    fn verdict(&mut self, buf: &mut Vec<u8>, check: &DateCheck, write: impl FnOnce(&mut Vec<u8>)) {
+        let Some(verdict) = check.verdict() else {
+            return write(buf);
+        };
+        self.same_judge(verdict);
+        let n = verdict.number() as usize;
+        if self.verdicts.len() <= n {
+            self.verdicts.resize(n + 1, None);
+        }
+        let written = self.verdicts[n].get_or_insert_with(|| {
+            let mut bytes = Vec::new();
+            write(&mut bytes);
+            bytes.into_boxed_slice()
+        });
+        buf.extend_from_slice(written);
+    }
+
+    /// The cells of the row's code, found in `find` once per code number.
+    fn code(
+        &mut self,
+        r: &RowView,
+        find: impl FnOnce(&str) -> Option<&'a CodeCells>,
+    ) -> Option<&'a CodeCells> {
+        let Some(number) = r.code_number else {
+            return find(r.code);
+        };
+        self.same_judge(number);
+        let n = number.number() as usize;
+        if self.codes.len() <= n {
+            self.codes.resize(n + 1, None);
+        }
+        if self.codes[n].is_none() {
+            self.codes[n] = find(r.code);
+        }
+        self.codes[n]
+    }
 }
 
 /// The end of the document, after `any_rows` rows.
@@ -436,87 +550,10 @@ pub fn json_tail(any_rows: bool) -> &'static [u8] {
     if any_rows { b"\n  ]\n}\n" } else { b"]\n}\n" }
 }
 
-/// serde_json's pretty formatter (two spaces a level) starting `level` levels in.
-struct Indented {
-    level: usize,
-    has_value: bool,
-}
-
-impl Indented {
-    fn indent<W: ?Sized + Write>(&self, w: &mut W) -> io::Result<()> {
-        for _ in 0..self.level {
-            w.write_all(b"  ")?;
-        }
-        Ok(())
-    }
-
-    /// An array or object opened (`[` or `{`).
-    fn open<W: ?Sized + Write>(&mut self, w: &mut W, bracket: &[u8]) -> io::Result<()> {
-        self.level += 1;
-        self.has_value = false;
-        w.write_all(bracket)
-    }
-
-    /// An array or object closed, on a line of its own if it held anything.
-    fn close<W: ?Sized + Write>(&mut self, w: &mut W, bracket: &[u8]) -> io::Result<()> {
-        self.level -= 1;
-        if self.has_value {
-            w.write_all(b"\n")?;
-            self.indent(w)?;
-        }
-        w.write_all(bracket)
-    }
-
-    /// An element or key begun, on a line of its own.
-    fn item<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
-        w.write_all(if first { b"\n" } else { b",\n" })?;
-        self.indent(w)
-    }
-}
-
-impl serde_json::ser::Formatter for Indented {
-    fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.open(w, b"[")
-    }
-
-    fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.close(w, b"]")
-    }
-
-    fn begin_array_value<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
-        self.item(w, first)
-    }
-
-    fn end_array_value<W: ?Sized + Write>(&mut self, _w: &mut W) -> io::Result<()> {
-        self.has_value = true;
-        Ok(())
-    }
-
-    fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.open(w, b"{")
-    }
-
-    fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.close(w, b"}")
-    }
-
-    fn begin_object_key<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
-        self.item(w, first)
-    }
-
-    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
-        w.write_all(b": ")
-    }
-
-    fn end_object_value<W: ?Sized + Write>(&mut self, _w: &mut W) -> io::Result<()> {
-        self.has_value = true;
-        Ok(())
-    }
-}
-
 /// One row per line of the user's file: its own columns first, then the audit's.
 pub fn csv(out: &mut dyn Write, a: &Audit, rows: &mut Rows) -> io::Result<()> {
     let writer = CsvRows::new(a);
+    let mut written = Written::default();
     let mut buf = Vec::with_capacity(1 << 17);
     let mut header = true;
     for r in rows {
@@ -526,7 +563,7 @@ pub fn csv(out: &mut dyn Write, a: &Audit, rows: &mut Rows) -> io::Result<()> {
             writer.header(&mut buf, r.columns.iter().map(|(k, _)| k.as_ref()));
             header = false;
         }
-        writer.row(&mut buf, &r);
+        writer.row(&mut buf, &r.view(), &mut written);
         if buf.len() >= 1 << 16 {
             out.write_all(&buf)?;
             buf.clear();
@@ -543,9 +580,18 @@ pub fn csv(out: &mut dyn Write, a: &Audit, rows: &mut Rows) -> io::Result<()> {
 /// `csv::push_field`) into buffers the caller writes out in large pieces: a claims extract
 /// makes millions of them, on every core at once (see `cmd::audit`).
 pub struct CsvRows<'a> {
-    /// What a row says of its code, written once per code (claims repeat a few codes): its
-    /// fields, and for an unknown code what the reason column says of it.
-    per_code: FxHashMap<&'a str, (Vec<u8>, Option<String>)>,
+    /// What a row says of its code, written once per code (claims repeat a few codes).
+    per_code: FxHashMap<&'a str, CodeCells>,
+}
+
+/// A code's cells in the CSV report.
+pub struct CodeCells {
+    /// The code as a cell.
+    code: Vec<u8>,
+    /// Its columns from status to use_instead, each after a comma.
+    fields: Vec<u8>,
+    /// For an unknown code, what the reason column says of it.
+    unknown: Option<String>,
 }
 
 impl<'a> CsvRows<'a> {
@@ -554,13 +600,20 @@ impl<'a> CsvRows<'a> {
             .codes
             .iter()
             .map(|c| {
+                let mut code = Vec::new();
+                push_field(&mut code, &c.code);
                 let mut fields = Vec::new();
                 for field in code_fields(c) {
                     fields.push(b',');
                     push_field(&mut fields, &field);
                 }
                 let unknown = (c.status == Status::Unknown).then(|| status_words(c));
-                (c.code.as_str(), (fields, unknown))
+                let cells = CodeCells {
+                    code,
+                    fields,
+                    unknown,
+                };
+                (c.code.as_str(), cells)
             })
             .collect();
         CsvRows { per_code }
@@ -571,66 +624,72 @@ impl<'a> CsvRows<'a> {
         record(buf, names.chain(CSV_COLUMNS));
     }
 
-    /// One line of the user's file: its own columns, then the audit's.
-    pub fn row(&self, buf: &mut Vec<u8>, r: &Row) {
-        let Some((fields, unknown)) = self.per_code.get(r.code.as_str()) else {
+    /// One line of the user's file: its own columns, then the audit's; what the line says of
+    /// its verdict written once per verdict (`verdicts`).
+    pub fn row<'w>(&'w self, buf: &mut Vec<u8>, r: &RowView, written: &mut Written<'w>) {
+        let Some(cells) = written.code(r, |code| self.per_code.get(code)) else {
             return;
         };
-        for (_, v) in &r.columns {
-            push_field(buf, v);
+        let unknown = &cells.unknown;
+        r.columns.each(|_, value| {
+            push_field(buf, value);
             buf.push(b',');
-        }
-        let check = r.date_check.as_ref();
-        let because = check.map(DateCheck::reason);
-        let mut parts = because
-            .as_deref()
-            .into_iter()
-            .chain(r.modifier_problem.as_deref())
-            .chain(unknown.as_deref());
-        // Most rows give one reason or none: joined only when there are more.
-        let reason: std::borrow::Cow<str> = match (parts.next(), parts.next()) {
-            (None, _) => "".into(),
-            (Some(one), None) => one.into(),
-            (Some(one), Some(two)) => {
-                let mut joined = format!("{one}; {two}");
-                for part in parts {
-                    joined.push_str("; ");
-                    joined.push_str(part);
-                }
-                joined.into()
-            }
-        };
-        let mut line = itoa::Buffer::new();
-        let release = check.and_then(|d| d.release).map(|r| r.to_string());
-        let valid = match check {
-            Some(d) if d.valid => "true",
-            Some(_) => "false",
-            None => "",
-        };
-        record(
-            buf,
-            [
-                line.format(r.line),
-                &r.given,
-                &r.code,
-                r.modifier.as_deref().unwrap_or_default(),
-            ]
-            .into_iter(),
-        );
-        // The code's fields go in before the line end `record` wrote.
-        buf.pop();
-        buf.extend_from_slice(fields);
+        });
+        // A line number is digits, a cell as it stands.
+        buf.extend_from_slice(itoa::Buffer::new().format(r.line).as_bytes());
         buf.push(b',');
-        record(
-            buf,
-            [
-                r.date.as_deref().unwrap_or_default(),
-                valid,
-                &reason,
-                release.as_deref().unwrap_or_default(),
-            ]
-            .into_iter(),
-        );
+        if r.given == r.code {
+            buf.extend_from_slice(&cells.code);
+        } else {
+            push_field(buf, r.given);
+        }
+        buf.push(b',');
+        buf.extend_from_slice(&cells.code);
+        buf.push(b',');
+        push_field(buf, r.modifier.unwrap_or_default());
+        buf.extend_from_slice(&cells.fields);
+        buf.push(b',');
+        push_field(buf, r.date.unwrap_or_default());
+        buf.push(b',');
+        let check = r.date_check;
+        let tail = |buf: &mut Vec<u8>, more: [Option<&str>; 2]| {
+            let because = check.map(DateCheck::reason);
+            let mut parts = because
+                .as_deref()
+                .into_iter()
+                .chain(more.into_iter().flatten());
+            // Most rows give one reason or none: joined only when there are more.
+            let reason: std::borrow::Cow<str> = match (parts.next(), parts.next()) {
+                (None, _) => "".into(),
+                (Some(one), None) => one.into(),
+                (Some(one), Some(two)) => {
+                    let mut joined = format!("{one}; {two}");
+                    for part in parts {
+                        joined.push_str("; ");
+                        joined.push_str(part);
+                    }
+                    joined.into()
+                }
+            };
+            let release = check.and_then(|d| d.release).map(|r| r.to_string());
+            let valid = match check {
+                Some(d) if d.valid => "true",
+                Some(_) => "false",
+                None => "",
+            };
+            record(
+                buf,
+                [valid, &reason, release.as_deref().unwrap_or_default()].into_iter(),
+            );
+        };
+        match check {
+            // The verdict's columns are the verdict's alone on a known code's row without a
+            // modifier problem: the same on every such row.
+            Some(check) if r.modifier_problem.is_none() && unknown.is_none() => {
+                written.verdict(buf, check, |buf| tail(buf, [None, None]));
+            }
+            _ => tail(buf, [r.modifier_problem, unknown.as_deref()]),
+        }
     }
 }
 
@@ -904,7 +963,7 @@ mod tests {
             let mut parts = json_head(&audit).unwrap();
             let mut body = Vec::new();
             for r in &rows {
-                json_row(&mut body, r).unwrap();
+                json_row(&mut body, &r.view(), &mut Written::default());
             }
             parts.extend_from_slice(body.get(1..).unwrap_or_default());
             parts.extend_from_slice(json_tail(!rows.is_empty()));
@@ -912,6 +971,121 @@ mod tests {
                 String::from_utf8(parts).unwrap(),
                 String::from_utf8(whole).unwrap()
             );
+        }
+    }
+
+    fn snapshot(id: &str, codes: &[(&str, Option<&str>, Option<&str>)]) -> Snapshot {
+        let source = SourceInfo {
+            file: "r.txt".into(),
+            member: None,
+            sha256: String::new(),
+        };
+        let records = codes
+            .iter()
+            .map(|&(code, added, end)| {
+                let kind = if code.len() == 2 {
+                    Kind::Modifier
+                } else {
+                    Kind::Procedure
+                };
+                let mut r = Record::new(code, kind);
+                r.long_description = format!("{code}, \"quoted\", with commas");
+                r.added_date = added.and_then(|d| d.parse().ok());
+                r.termination_date = end.and_then(|d| d.parse().ok());
+                r
+            })
+            .collect();
+        Snapshot::new(id.parse().unwrap(), source, records)
+    }
+
+    proptest::proptest! {
+        /// The CSV and JSON lines written from rows as they are read (`Judge::each_row`), each
+        /// verdict's and code's cells written once and reused, are the lines written of the
+        /// same rows judged one by one without any reuse: CSV byte for byte, JSON byte for
+        /// byte as serde_json writes the report in one piece. Codes known, terminated, in one
+        /// release, unknown; modifiers known or not; dates before, between and after the
+        /// releases; free text that CSV quotes and JSON escapes.
+        #[test]
+        fn rows_written_as_read_are_the_rows_judged_one_by_one(
+            rows in proptest::collection::vec(
+                (0..6usize, 0..3usize, 0..9000u32, "[a-z ,\"=\\n\u{e9}\t]{0,6}"),
+                1..80,
+            ),
+            dated in proptest::bool::ANY,
+        ) {
+            let all = [
+                snapshot("2016-01", &[
+                    ("E0424", Some("1990-01-01"), None),
+                    ("E0431", Some("2016-01-01"), Some("2017-12-31")),
+                    ("RR", Some("1990-01-01"), None),
+                ]),
+                snapshot("2020-01", &[
+                    ("E0424", Some("1990-01-01"), None),
+                    ("E1392", Some("2019-04-01"), None),
+                    ("RR", Some("1990-01-01"), None),
+                ]),
+            ];
+            let codes = ["E0424", "E0431", "E1392", "J9999", "e1392", "=E0424"];
+            let modifiers = ["", "RR", "XX"];
+            let mut text = String::from("claim,HCPCS,MOD,DOS,note\n");
+            if !dated {
+                text = text.replace(",DOS", "");
+            }
+            for (i, (code, modifier, day, note)) in rows.iter().enumerate() {
+                let d = "2012-01-01".parse::<chrono::NaiveDate>().unwrap()
+                    + chrono::Days::new(u64::from(*day));
+                let note = format!("\"{}\"", note.replace('"', "\"\""));
+                let date = if dated { format!(",{d}") } else { String::new() };
+                text.push_str(&format!("c{i},{},{}{date},{note}\n", codes[*code], modifiers[*modifier]));
+            }
+            let list = crate::read::list::ListFile::from_bytes("claims.csv", text.as_bytes()).unwrap();
+            let columns = crate::audit::Columns {
+                code: None,
+                date: dated.then(|| "DOS".to_string()),
+            };
+            let input = crate::audit::input::read(list, &columns).unwrap();
+            let releases = crate::audit::Releases::new(&all, 1);
+            let (audit, _) = crate::audit::audit("claims.csv", &input, &releases, 0).unwrap();
+            let csv = CsvRows::new(&audit);
+
+            // As read, every reuse on (two writers, as the blocks' workers have).
+            let mut judge = crate::audit::Judge::new(&releases, &input);
+            let (mut csv_written, mut json_written) = (Written::default(), Written::default());
+            let (mut csv_as_read, mut json_as_read) = (Vec::new(), Vec::new());
+            let lines = input.lines(&all[1]).unwrap();
+            judge.each_row(lines, |row| {
+                csv.row(&mut csv_as_read, row, &mut csv_written);
+                json_row(&mut json_as_read, row, &mut json_written);
+            }).unwrap();
+
+            // One by one: owned rows whose checks carry no verdict, so nothing is reused.
+            let mut judge = crate::audit::Judge::new(&releases, &input);
+            let owned: Vec<Row> = judge
+                .rows(&input, false)
+                .map(|row| {
+                    let mut row = row.unwrap();
+                    row.date_check = row.date.as_ref().map(|_| {
+                        let date = crate::audit::input::parse_date(row.date.as_deref().unwrap()).unwrap();
+                        crate::audit::on_date(&row.code, date, &all)
+                    });
+                    row
+                })
+                .collect();
+            proptest::prop_assert!(owned.iter().all(|r| r.date_check.as_ref().is_none_or(|c| c.verdict().is_none())));
+            let mut csv_one_by_one = Vec::new();
+            for row in &owned {
+                csv.row(&mut csv_one_by_one, &row.view(), &mut Written::default());
+            }
+            proptest::prop_assert_eq!(
+                String::from_utf8(csv_as_read).unwrap(),
+                String::from_utf8(csv_one_by_one).unwrap()
+            );
+            let mut whole = Vec::new();
+            json(&mut whole, &audit, &mut owned.into_iter().map(Ok)).unwrap();
+            let mut parts = json_head(&audit).unwrap();
+            parts.extend_from_slice(&json_as_read[1..]);
+            parts.extend_from_slice(json_tail(true));
+            proptest::prop_assert_eq!(String::from_utf8(parts).unwrap(), String::from_utf8(whole).unwrap());
         }
     }
 }

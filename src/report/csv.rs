@@ -189,6 +189,21 @@ pub fn spreadsheet_cell(value: &str) -> Cow<'_, str> {
 /// [`spreadsheet_cell`], then in quotes (its quotes doubled) when it holds a comma, a quote or a
 /// line end. For reports of millions of rows, which build their lines themselves.
 pub fn push_field(out: &mut Vec<u8>, value: &str) {
+    let bytes = value.as_bytes();
+    // Most fields are short (a code, a date, a claim's number) and plain: looked at byte by
+    // byte, no formula's first character (all ASCII) and nothing to quote.
+    let plain = bytes.len() < 32
+        && !matches!(
+            bytes.first(),
+            Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
+        )
+        && !bytes
+            .iter()
+            .any(|&b| matches!(b, b',' | b'"' | b'\n' | b'\r'));
+    if plain {
+        out.extend_from_slice(bytes);
+        return;
+    }
     let cell = spreadsheet_cell(value);
     let bytes = cell.as_bytes();
     let special = memchr::memchr3(b',', b'"', b'\n', bytes).is_some() || bytes.contains(&b'\r');

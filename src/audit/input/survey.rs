@@ -7,7 +7,7 @@ use std::io::Read;
 use chrono::NaiveDate;
 use rustc_hash::FxHashMap;
 
-use super::{Bounded, Input, InputError, Lines, ListError, Source, csv_reader, next_record};
+use super::{Input, InputError, Lines, ListError, Source, csv_reader, next_record};
 
 impl Input {
     /// The lines of one block of a CSV ([`Input::blocks`]), numbered as in the whole file.
@@ -16,7 +16,8 @@ impl Input {
         Some(Lines {
             list: &self.list,
             source: Source::Csv {
-                reader: Box::new(csv_reader(Bounded::passing(block.bytes))),
+                // Read through a `Bounded` reader once already: bounded, as a CSV reader needs.
+                reader: Box::new(csv_reader(Box::new(std::io::Cursor::new(block.bytes)))),
                 record: csv::ByteRecord::new(),
                 layout,
                 header: block.first,
@@ -119,7 +120,7 @@ impl Input {
             if std::mem::take(&mut header) {
                 return true;
             }
-            let Ok((seen, _)) = layout.parts(&self.list, record) else {
+            let Ok(seen) = layout.parts(&self.list, record) else {
                 survey.clean = false;
                 return false;
             };
