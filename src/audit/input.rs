@@ -269,7 +269,7 @@ impl Input {
                 release,
             },
             Some(layout) => Source::Csv {
-                reader: Box::new(csv_reader(Box::new(self.list.reader(true)?))),
+                reader: Records::Csv(Box::new(csv_reader(Box::new(self.list.reader(true)?)))),
                 record: csv::ByteRecord::new(),
                 layout,
                 header: true,
@@ -304,6 +304,67 @@ impl Input {
     }
 }
 
+/// Where a CSV's records come from, past its blank and comment lines.
+pub(super) enum Records {
+    /// The csv crate's reader: through a [`Bounded`](crate::read::list::Bounded) reader, or
+    /// over the bytes of a block read through one.
+    Csv(Box<csv::Reader<Box<dyn Read + Send>>>),
+    /// A block without a quote, a carriage return or an empty line: its
+    /// records are its lines, their fields what lies between commas, as the csv crate reads
+    /// such text, found without stepping through it a byte at a time.
+    Plain {
+        bytes: Vec<u8>,
+        at: usize,
+        line: u64,
+    },
+}
+
+impl Records {
+    /// The records of a block of a CSV read through a `Bounded` reader.
+    pub(super) fn of_block(bytes: Vec<u8>) -> Records {
+        // A `Bounded` reader makes blank lines records of a NUL: an empty line, which the csv
+        // crate passes over in its own way, is not looked for here but left to it.
+        let empty_line = bytes.starts_with(b"\n") || memchr::memmem::find(&bytes, b"\n\n").is_some();
+        if empty_line || memchr::memchr2(b'"', b'\r', &bytes).is_some() {
+            Records::Csv(Box::new(csv_reader(Box::new(std::io::Cursor::new(bytes)))))
+        } else {
+            Records::Plain {
+                bytes,
+                at: 0,
+                line: 1,
+            }
+        }
+    }
+
+    /// Reads the next record into `record`, as [`next_record`]; `false` at the end.
+    fn next(&mut self, record: &mut csv::ByteRecord) -> csv::Result<bool> {
+        let (bytes, at, line) = match self {
+            Records::Csv(reader) => return next_record(reader, record),
+            Records::Plain { bytes, at, line } => (bytes, at, line),
+        };
+        loop {
+            let Some(rest) = bytes.get(*at..).filter(|rest| !rest.is_empty()) else {
+                return Ok(false);
+            };
+            let end = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
+            let text = &rest[..end];
+            *at += end + 1;
+            let number = *line;
+            *line += 1;
+            record.clear();
+            for field in text.split(|&b| b == b',') {
+                record.push_field(field);
+            }
+            let mut position = csv::Position::new();
+            position.set_line(number);
+            record.set_position(Some(position));
+            if !(record.len() == 1 && &record[0] == SKIPPED) {
+                return Ok(true);
+            }
+        }
+    }
+}
+
 /// A cursor over the lines of the user's file that name a code. A CSV is read into one
 /// reused record, so a line costs no allocation until its [`Lines::entry`] is asked for.
 pub struct Lines<'a> {
@@ -331,9 +392,7 @@ enum Source<'a> {
         release: &'a Snapshot,
     },
     Csv {
-        /// Through a [`Bounded`](crate::read::list::Bounded) reader, or the bytes of a block
-        /// read through one.
-        reader: Box<csv::Reader<Box<dyn Read + Send>>>,
+        reader: Records,
         record: csv::ByteRecord,
         layout: &'a Layout,
         /// The header is still to be read past.
@@ -460,7 +519,7 @@ impl Lines<'_> {
                 header,
             } => {
                 loop {
-                    match next_record(reader, record) {
+                    match reader.next(record) {
                         Ok(true) => {}
                         Ok(false) => return None,
                         Err(e) => return Some(Err(csv_error(list, e))),
@@ -1025,5 +1084,35 @@ mod tests {
             codes(&input).unwrap_err(),
             "c.csv: line 2: column 'HCPCS': 'EEEEEEEEEEEEEEEEEEEEE' is not a code: longer than 20 characters"
         );
+    }
+
+    proptest::proptest! {
+        /// A block without quotes, carriage returns or empty lines read by lines and commas
+        /// gives the records, fields and line numbers the csv crate gives: blank and comment
+        /// lines (a NUL), empty fields, a last line without its line end.
+        #[test]
+        fn plain_blocks_read_as_the_csv_crate_reads_them(
+            text in "(([a\\u{e9} ,]{1,5}|\\u{0})\\n){0,12}([a\\u{e9} ,]{1,5})?",
+        ) {
+            let bytes = text.into_bytes();
+            let mut plain = Records::of_block(bytes.clone());
+            let is_plain = matches!(plain, Records::Plain { .. });
+            proptest::prop_assert!(is_plain);
+            let mut csv = Records::Csv(Box::new(csv_reader(Box::new(std::io::Cursor::new(bytes)))));
+            let (mut a, mut b) = (csv::ByteRecord::new(), csv::ByteRecord::new());
+            loop {
+                let (more_a, more_b) = (plain.next(&mut a).unwrap(), csv.next(&mut b).unwrap());
+                proptest::prop_assert_eq!(more_a, more_b);
+                if !more_a {
+                    break;
+                }
+                let fields = |r: &csv::ByteRecord| r.iter().map(<[u8]>::to_vec).collect::<Vec<_>>();
+                proptest::prop_assert_eq!(fields(&a), fields(&b));
+                proptest::prop_assert_eq!(
+                    a.position().map(csv::Position::line),
+                    b.position().map(csv::Position::line)
+                );
+            }
+        }
     }
 }

@@ -7,7 +7,7 @@ use std::io::Read;
 use chrono::NaiveDate;
 use rustc_hash::FxHashMap;
 
-use super::{Input, InputError, Lines, ListError, Source, csv_reader, next_record};
+use super::{Input, InputError, Lines, ListError, Records, Source, csv_reader, next_record};
 
 impl Input {
     /// The lines of one block of a CSV ([`Input::blocks`]), numbered as in the whole file.
@@ -17,7 +17,7 @@ impl Input {
             list: &self.list,
             source: Source::Csv {
                 // Read through a `Bounded` reader once already: bounded, as a CSV reader needs.
-                reader: Box::new(csv_reader(Box::new(std::io::Cursor::new(block.bytes)))),
+                reader: Records::of_block(block.bytes),
                 record: csv::ByteRecord::new(),
                 layout,
                 header: block.first,
