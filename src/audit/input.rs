@@ -324,7 +324,8 @@ impl Records {
     pub(super) fn of_block(bytes: Vec<u8>) -> Records {
         // A `Bounded` reader makes blank lines records of a NUL: an empty line, which the csv
         // crate passes over in its own way, is not looked for here but left to it.
-        let empty_line = bytes.starts_with(b"\n") || memchr::memmem::find(&bytes, b"\n\n").is_some();
+        let empty_line =
+            bytes.starts_with(b"\n") || memchr::memmem::find(&bytes, b"\n\n").is_some();
         if empty_line || memchr::memchr2(b'"', b'\r', &bytes).is_some() {
             Records::Csv(Box::new(csv_reader(Box::new(std::io::Cursor::new(bytes)))))
         } else {

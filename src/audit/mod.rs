@@ -544,8 +544,9 @@ fn judge_code(code: &str, releases: &Releases) -> CodeAudit {
 struct Known {
     dates: Option<(Option<NaiveDate>, Option<NaiveDate>)>,
     stored_in: Vec<bool>,
-    /// The verdicts a [`Judge`] gave rows of the code, in words, by [`Slot`].
-    verdicts: Vec<Option<(Arc<str>, Numbered)>>,
+    /// The checks a [`Judge`] made of rows of the code, in words, by [`Slot`]: every date of
+    /// a slot gets the same.
+    verdicts: Vec<Option<DateCheck>>,
 }
 
 impl Known {
@@ -567,8 +568,8 @@ impl Known {
 struct Slot(usize);
 
 impl Slot {
-    fn of(check: &DateCheck, in_effect: Option<usize>) -> Option<Slot> {
-        let why = match check.why {
+    fn of(why: Why, in_effect: Option<usize>) -> Option<Slot> {
+        let why = match why {
             Why::NotStored => 0,
             Why::NotYetAdded(_) => 1,
             Why::Terminated(_) => 2,
@@ -599,20 +600,27 @@ fn judge_date_in(
         before_oldest: None,
         worded: None,
     };
-    let Some((added, end)) = known.dates else {
+    if known.dates.is_none() {
         return (check, in_effect);
-    };
-    check.why = match (added, end) {
-        (Some(added), _) if date < added => Why::NotYetAdded(added),
-        (_, Some(end)) if date > end => Why::Terminated(end),
-        (added, end) => Why::Within(added, end),
-    };
+    }
+    check.why = why_on(known.dates, date);
     check.valid = matches!(check.why, Why::Within(..));
     match in_effect {
         Some(i) => check.missing_from = (!known.stored_in[i]).then(|| releases.all[i].release()),
         None => check.before_oldest = releases.all.first().map(|o| (date, o.release())),
     }
     (check, in_effect)
+}
+
+/// What decides whether a code with CMS's `dates` (added, terminated; `None` when no stored
+/// release has the code) was valid on `date`.
+fn why_on(dates: Option<(Option<NaiveDate>, Option<NaiveDate>)>, date: NaiveDate) -> Why {
+    match dates {
+        None => Why::NotStored,
+        Some((Some(added), _)) if date < added => Why::NotYetAdded(added),
+        Some((_, Some(end))) if date > end => Why::Terminated(end),
+        Some((added, end)) => Why::Within(added, end),
+    }
 }
 
 /// What is wrong with `modifier` on a row: not in the release that applies (the one in effect on
@@ -705,6 +713,15 @@ pub struct Judge<'a> {
     worded: FxHashMap<CheckKey, (Arc<str>, Numbered)>,
     /// This judge's number, which its verdicts carry.
     id: u32,
+    /// The last check of a date no [`Slot`] holds (before every stored release).
+    scratch: Option<DateCheck>,
+}
+
+/// Where a [`Judge`] keeps a row's check: in a slot of its code's, or in its scratch.
+#[derive(Debug, Clone, Copy)]
+enum Kept {
+    Slot(usize, usize),
+    Scratch,
 }
 
 /// How many distinct reasons a [`Judge`] keeps in words: they are few (a code's dates, the
@@ -721,6 +738,7 @@ impl<'a> Judge<'a> {
             short: FxHashMap::default(),
             long: FxHashMap::default(),
             worded: FxHashMap::default(),
+            scratch: None,
             names: input
                 .extra_columns
                 .iter()
@@ -747,41 +765,59 @@ impl<'a> Judge<'a> {
         n
     }
 
-    /// A line's code, by number, judged on its date (its reason in words, written once for
-    /// all the rows that share it), and its modifier's problem if it has one.
+    /// A line's code, by number, judged on its date: where its check is kept, made (with its
+    /// reason in words, once for all the rows that share it) if it is not yet.
+    fn judge_row(&mut self, code: &str, date: Option<NaiveDate>) -> (usize, Option<Kept>) {
+        let n = self.number(code);
+        let Some(date) = date else {
+            return (n, None);
+        };
+        let releases = self.releases;
+        let known = &mut self.known[n];
+        let slot = Slot::of(why_on(known.dates, date), releases.in_effect(date));
+        let Some(Slot(slot)) = slot else {
+            let mut check = judge_date_in(known, date, releases).0;
+            check.worded = word(&mut self.worded, self.id, &check);
+            self.scratch = Some(check);
+            return (n, Some(Kept::Scratch));
+        };
+        if known.verdicts.get(slot).is_none_or(Option::is_none) {
+            let mut check = judge_date_in(known, date, releases).0;
+            check.worded = word(&mut self.worded, self.id, &check);
+            if known.verdicts.len() <= slot {
+                known.verdicts.resize(slot + 1, None);
+            }
+            known.verdicts[slot] = Some(check);
+        }
+        (n, Some(Kept::Slot(n, slot)))
+    }
+
+    /// The check kept where [`Judge::judge_row`] said.
+    fn kept(&self, kept: Option<Kept>) -> Option<&DateCheck> {
+        match kept? {
+            Kept::Slot(n, slot) => self.known[n].verdicts.get(slot)?.as_ref(),
+            Kept::Scratch => self.scratch.as_ref(),
+        }
+    }
+
+    /// A line's code, by number, judged on its date, and its modifier's problem if it has one.
     fn check(
         &mut self,
         code: &str,
         modifier: Option<&str>,
         date: Option<NaiveDate>,
     ) -> (Numbered, Option<DateCheck>, Option<(&'static str, String)>) {
-        let releases = self.releases;
-        let n = self.number(code);
-        let known = &mut self.known[n];
-        let date_check = date.map(|d| {
-            let (mut check, in_effect) = judge_date_in(known, d, releases);
-            check.worded = match Slot::of(&check, in_effect) {
-                Some(Slot(slot)) => match known.verdicts.get(slot) {
-                    Some(Some(worded)) => Some(worded.clone()),
-                    _ => {
-                        let worded = word(&mut self.worded, self.id, &check);
-                        if known.verdicts.len() <= slot {
-                            known.verdicts.resize(slot + 1, None);
-                        }
-                        known.verdicts[slot] = worded.clone();
-                        worded
-                    }
-                },
-                None => word(&mut self.worded, self.id, &check),
-            };
-            check
-        });
-        let modifier_problem = modifier.and_then(|m| modifier_problem(m, date, releases));
-        let number = Numbered {
+        let (n, kept) = self.judge_row(code, date);
+        let date_check = self.kept(kept).cloned();
+        let modifier_problem = modifier.and_then(|m| modifier_problem(m, date, self.releases));
+        (self.numbered(n), date_check, modifier_problem)
+    }
+
+    fn numbered(&self, n: usize) -> Numbered {
+        Numbered {
             judge: self.id,
             number: n as u32,
-        };
-        (number, date_check, modifier_problem)
+        }
     }
 
     /// One line of the user's file, judged.
@@ -858,17 +894,21 @@ impl<'a> Judge<'a> {
     ) -> Result<(), InputError> {
         while let Some(seen) = lines.advance() {
             let seen = seen?;
-            let (code_number, date_check, modifier_problem) =
-                self.check(&seen.code, seen.modifier.as_deref(), seen.date);
+            let (n, kept) = self.judge_row(&seen.code, seen.date);
+            let modifier_problem = seen
+                .modifier
+                .as_deref()
+                .and_then(|m| modifier_problem(m, seen.date, self.releases));
+            let date_check = self.kept(kept);
             each(&RowView {
-                code_number: Some(code_number),
+                code_number: Some(self.numbered(n)),
                 line: seen.line,
                 given: &seen.given,
                 code: &seen.code,
                 modifier: seen.modifier.as_deref(),
                 modifier_problem: modifier_problem.as_ref().map(|(_, p)| p.as_str()),
                 date: seen.written_date.as_deref(),
-                date_check: date_check.as_ref(),
+                date_check,
                 columns: RowColumns::Read(&self.names, seen.extra),
             });
         }
