@@ -544,9 +544,9 @@ fn judge_code(code: &str, releases: &Releases) -> CodeAudit {
 struct Known {
     dates: Option<(Option<NaiveDate>, Option<NaiveDate>)>,
     stored_in: Vec<bool>,
-    /// The checks a [`Judge`] made of rows of the code, in words, by [`Slot`]: every date of
-    /// a slot gets the same.
-    verdicts: Vec<Option<DateCheck>>,
+    /// Where in its [`Judge`]'s checks the check of the code's rows in each [`Slot`] is
+    /// ([`NOT_KEPT`] where none is yet): every date of a slot gets the same.
+    verdicts: Vec<u32>,
 }
 
 impl Known {
@@ -713,16 +713,27 @@ pub struct Judge<'a> {
     worded: FxHashMap<CheckKey, (Arc<str>, Numbered)>,
     /// This judge's number, which its verdicts carry.
     id: u32,
-    /// The last check of a date no [`Slot`] holds (before every stored release).
+    /// The checks made of rows, one per code and [`Slot`] (see [`Known::verdicts`]).
+    checks: Vec<DateCheck>,
+    /// The last check of a date no [`Slot`] holds (before every stored release), or made
+    /// past [`MAX_KEPT`].
     scratch: Option<DateCheck>,
 }
 
-/// Where a [`Judge`] keeps a row's check: in a slot of its code's, or in its scratch.
+/// Where a [`Judge`] keeps a row's check: among its checks, or in its scratch.
 #[derive(Debug, Clone, Copy)]
 enum Kept {
-    Slot(usize, usize),
+    At(usize),
     Scratch,
 }
+
+/// A [`Slot`] of a code's whose check is not kept yet.
+const NOT_KEPT: u32 = u32::MAX;
+
+/// How many checks a [`Judge`] keeps (one per code and [`Slot`] met, at most): past this,
+/// a row's check is made anew each time, so memory stays bounded whatever the file (a few in
+/// tests, so that they pass it).
+const MAX_KEPT: usize = if cfg!(test) { 8 } else { 1 << 18 };
 
 /// How many distinct reasons a [`Judge`] keeps in words: they are few (a code's dates, the
 /// release in effect) but for a date before the oldest stored release, which is in the words.
@@ -738,6 +749,7 @@ impl<'a> Judge<'a> {
             short: FxHashMap::default(),
             long: FxHashMap::default(),
             worded: FxHashMap::default(),
+            checks: Vec::new(),
             scratch: None,
             names: input
                 .extra_columns
@@ -781,21 +793,27 @@ impl<'a> Judge<'a> {
             self.scratch = Some(check);
             return (n, Some(Kept::Scratch));
         };
-        if known.verdicts.get(slot).is_none_or(Option::is_none) {
-            let mut check = judge_date_in(known, date, releases).0;
-            check.worded = word(&mut self.worded, self.id, &check);
-            if known.verdicts.len() <= slot {
-                known.verdicts.resize(slot + 1, None);
-            }
-            known.verdicts[slot] = Some(check);
+        if let Some(&at) = known.verdicts.get(slot).filter(|&&at| at != NOT_KEPT) {
+            return (n, Some(Kept::At(at as usize)));
         }
-        (n, Some(Kept::Slot(n, slot)))
+        let mut check = judge_date_in(known, date, releases).0;
+        check.worded = word(&mut self.worded, self.id, &check);
+        if self.checks.len() >= MAX_KEPT {
+            self.scratch = Some(check);
+            return (n, Some(Kept::Scratch));
+        }
+        if known.verdicts.len() <= slot {
+            known.verdicts.resize(slot + 1, NOT_KEPT);
+        }
+        known.verdicts[slot] = self.checks.len() as u32;
+        self.checks.push(check);
+        (n, Some(Kept::At(self.checks.len() - 1)))
     }
 
     /// The check kept where [`Judge::judge_row`] said.
     fn kept(&self, kept: Option<Kept>) -> Option<&DateCheck> {
         match kept? {
-            Kept::Slot(n, slot) => self.known[n].verdicts.get(slot)?.as_ref(),
+            Kept::At(at) => self.checks.get(at),
             Kept::Scratch => self.scratch.as_ref(),
         }
     }
