@@ -138,6 +138,18 @@ enum Why {
     Within(Option<NaiveDate>, Option<NaiveDate>),
 }
 
+impl Why {
+    /// Whether a date so judged is valid, and if not, the kind of reason, for counting.
+    fn counted(self) -> (bool, Option<&'static str>) {
+        match self {
+            Why::NotStored => (false, Some("in no stored release")),
+            Why::NotYetAdded(_) => (false, Some("not yet added on the date")),
+            Why::Terminated(_) => (false, Some("terminated before the date")),
+            Why::Within(..) => (true, None),
+        }
+    }
+}
+
 impl DateCheck {
     fn key(&self) -> CheckKey {
         (
@@ -151,12 +163,10 @@ impl DateCheck {
 
     /// What kind of reason makes it not valid, for counting; `None` when valid.
     pub fn kind(&self) -> Option<&'static str> {
-        match self.why {
-            _ if self.valid => None,
-            Why::NotStored => Some("in no stored release"),
-            Why::NotYetAdded(_) => Some("not yet added on the date"),
-            Why::Terminated(_) => Some("terminated before the date"),
-            Why::Within(..) => None,
+        if self.valid {
+            None
+        } else {
+            self.why.counted().1
         }
     }
 
@@ -631,36 +641,70 @@ fn modifier_problem(
     date: Option<NaiveDate>,
     releases: &Releases,
 ) -> Option<(&'static str, String)> {
-    let (release, which) = match date {
-        None => (releases.audited(), String::new()),
+    modifier_trouble(modifier, date, releases).map(|(kind, words)| (kind, words()))
+}
+
+/// [`modifier_problem`]'s kind of problem, and its words only when asked for (counting a
+/// claims extract's rows needs the kind alone).
+fn modifier_trouble<'a>(
+    modifier: &'a str,
+    date: Option<NaiveDate>,
+    releases: &'a Releases,
+) -> Option<(&'static str, impl FnOnce() -> String + 'a)> {
+    // The release that applies, and whether it was in effect on the date (`Some(false)`: the
+    // oldest stored, none was).
+    let (release, in_effect) = match date {
+        None => (releases.audited(), None),
         Some(d) => match releases.in_effect(d) {
-            Some(i) => (&releases.all[i], format!(" (in effect on {d})")),
-            None => (
-                releases.all.first()?,
-                format!(" (the oldest stored: none was in effect on {d})"),
-            ),
+            Some(i) => (&releases.all[i], Some(true)),
+            None => (releases.all.first()?, Some(false)),
         },
     };
     let id = release.release();
-    let Some(record) = release.get(modifier).filter(|r| r.kind == Kind::Modifier) else {
-        return Some((
-            "modifier not in the release",
-            format!("modifier {modifier} is not in release {id}{which}"),
-        ));
+    let which = move || match (date, in_effect) {
+        (Some(d), Some(true)) => format!(" (in effect on {d})"),
+        (Some(d), _) => format!(" (the oldest stored: none was in effect on {d})"),
+        _ => String::new(),
     };
-    let d = date?;
-    match (record.added_date, record.termination_date) {
-        (Some(added), _) if d < added => Some((
-            "modifier not yet added",
-            format!(
-                "modifier {modifier} not yet added on {d}: CMS added it on {added} (release {id})"
-            ),
-        )),
-        (_, Some(end)) if d > end => Some((
-            "modifier terminated",
-            format!("modifier {modifier} terminated {end}, before {d} (release {id})"),
-        )),
-        _ => None,
+    let record = release.get(modifier).filter(|r| r.kind == Kind::Modifier);
+    let problem = match (record, date) {
+        (None, _) => ModifierProblem::NotInRelease,
+        (Some(_), None) => return None,
+        (Some(record), Some(d)) => match (record.added_date, record.termination_date) {
+            (Some(added), _) if d < added => ModifierProblem::NotYetAdded(d, added),
+            (_, Some(end)) if d > end => ModifierProblem::Terminated(d, end),
+            _ => return None,
+        },
+    };
+    let words = move || match problem {
+        ModifierProblem::NotInRelease => {
+            format!("modifier {modifier} is not in release {id}{}", which())
+        }
+        ModifierProblem::NotYetAdded(d, added) => format!(
+            "modifier {modifier} not yet added on {d}: CMS added it on {added} (release {id})"
+        ),
+        ModifierProblem::Terminated(d, end) => {
+            format!("modifier {modifier} terminated {end}, before {d} (release {id})")
+        }
+    };
+    Some((problem.kind(), words))
+}
+
+/// What is wrong with a row's modifier: (the date of service, and CMS's date beside it).
+#[derive(Debug, Clone, Copy)]
+enum ModifierProblem {
+    NotInRelease,
+    NotYetAdded(NaiveDate, NaiveDate),
+    Terminated(NaiveDate, NaiveDate),
+}
+
+impl ModifierProblem {
+    fn kind(self) -> &'static str {
+        match self {
+            ModifierProblem::NotInRelease => "modifier not in the release",
+            ModifierProblem::NotYetAdded(..) => "modifier not yet added",
+            ModifierProblem::Terminated(..) => "modifier terminated",
+        }
     }
 }
 
@@ -988,7 +1032,7 @@ pub fn audit(
             id,
             &codes[id],
             seen.date,
-            date_check.as_ref(),
+            date_check.as_ref().map(|d| (d.valid, d.kind())),
             modifier_problem.as_ref().map(|(kind, _)| *kind),
         );
         if !not_valid {
@@ -1015,31 +1059,34 @@ struct Tally {
 
 impl Tally {
     /// Counts a row of the code of id `code` (judged as `judged`); whether it is not valid.
+    /// `dated`: for a dated row, whether its code was valid on the date, and if not the kind
+    /// of reason (see [`Why::counted`]).
     fn count(
         &mut self,
         code: usize,
         judged: &CodeAudit,
         date: Option<NaiveDate>,
-        date_check: Option<&DateCheck>,
+        dated: Option<(bool, Option<&'static str>)>,
         modifier_problem: Option<&'static str>,
     ) -> bool {
         let summary = &mut self.summary;
         summary.rows += 1;
-        match date_check {
-            Some(d) if d.valid => summary.valid_on_date += 1,
+        match dated {
+            Some((true, _)) => summary.valid_on_date += 1,
             Some(_) => summary.not_valid_on_date += 1,
             None => {}
         }
-        let not_valid = not_valid(date_check, modifier_problem.is_some());
+        let not_valid = modifier_problem.is_some() || dated.is_some_and(|(valid, _)| !valid);
         summary.rows_not_valid += usize::from(not_valid);
         summary.modifier_not_valid += usize::from(modifier_problem.is_some());
-        summary.needs_attention |= needs_attention(not_valid, date_check, judged);
+        summary.needs_attention |=
+            not_valid || (dated.is_none() && judged.status.needs_attention());
         if not_valid {
             if self.by_code.len() <= code {
                 self.by_code.resize(code + 1, 0);
             }
             self.by_code[code] += 1;
-            let reasons = date_check.and_then(DateCheck::kind).into_iter();
+            let reasons = dated.and_then(|(_, kind)| kind).into_iter();
             for reason in reasons.chain(modifier_problem) {
                 self.add_reason(reason, 1);
             }
@@ -1129,33 +1176,28 @@ pub fn audit_surveyed(file: &str, survey: &input::Survey, releases: &Releases) -
     if unknown > MAX_UNKNOWN_CODES {
         return None;
     }
-    let dated = rows.iter().any(|r| r.date.is_some());
-    let known: Vec<Option<Known>> = survey
+    // CMS's dates of each code in the newest stored release that has it (`None`: none has).
+    let dates: Vec<_> = survey
         .codes
         .iter()
-        .map(|code| dated.then(|| Known::of(code, releases)))
+        .map(|code| {
+            releases
+                .newest_with(code)
+                .map(|(_, r)| (r.added_date, r.termination_date))
+        })
         .collect();
     // Counted on every core, a part of the rows each, the parts' counts added up after.
     let parts = crate::par::map(&rows.chunks(COUNTED_AT_ONCE).collect::<Vec<_>>(), |rows| {
         let mut tally = Tally::default();
         for row in *rows {
             let code = row.code as usize;
-            let date_check = row
-                .date
-                .zip(known[code].as_ref())
-                .map(|(date, known)| judge_date(known, date, releases));
+            let dated = row.date.map(|date| why_on(dates[code], date).counted());
             let modifier_problem = survey
                 .modifiers
                 .get(row.modifier as usize)
-                .and_then(|m| modifier_problem(m, row.date, releases))
+                .and_then(|m| modifier_trouble(m, row.date, releases))
                 .map(|(kind, _)| kind);
-            tally.count(
-                code,
-                &judged[code],
-                row.date,
-                date_check.as_ref(),
-                modifier_problem,
-            );
+            tally.count(code, &judged[code], row.date, dated, modifier_problem);
         }
         tally
     });
