@@ -113,61 +113,41 @@ pub struct ReadOptions {
 
 /// Reads the release at `path` (zip, folder, text, workbook or CSV) into a snapshot.
 pub fn load_path(path: &Path, options: ReadOptions) -> Result<Loaded, Error> {
-    if let Some(text) = loose_text(path)? {
-        return settle(text, options);
+    match source::open(path)? {
+        source::Opened::Text(text) => settle(loose_text(text)?, options),
+        source::Opened::File(file) => load_source(file, options),
     }
-    load_source(source::open(path)?, options)
 }
 
-/// A loose fixed-width text (not a zip, a folder or a corrections file) read a piece at a time
-/// and typed as it is read, never held whole, its SHA-256 taken on a second thread meanwhile:
-/// what `source::open` and `load_source` make of it, in less memory and time (a text of
-/// hundreds of megabytes is no longer held as bytes, rows and records at once). `None` for
-/// anything else, and for a text whose first megabyte holds no record line or that is
-/// UTF-16: `source::open` reads those whole, as before.
-fn loose_text(path: &Path) -> Result<Option<Typed>, Error> {
+/// A loose fixed-width text read a piece at a time and typed as it is read, never held whole,
+/// its SHA-256 taken on a second thread meanwhile: what `load_source` makes of the same bytes,
+/// in less memory and time (a text of hundreds of megabytes is no longer held as bytes, rows
+/// and records at once).
+fn loose_text(text: source::LooseText) -> Result<Typed, Error> {
     use std::io::Read as _;
-    let Ok(meta) = std::fs::metadata(path) else {
-        return Ok(None);
-    };
-    let Some(name) = path.file_name().map(|n| n.to_string_lossy().into_owned()) else {
-        return Ok(None);
-    };
-    if !meta.is_file() || read::corrections::is_corrections_name(&name) {
-        return Ok(None);
-    }
-    let io = |e| ReadError::file(&name, error::FileProblem::Io(e));
-    let too_large = || {
-        ReadError::file(
-            &name,
-            error::FileProblem::TooLarge {
-                what: path.display().to_string(),
-                limit: read::max_unpacked(),
-            },
-        )
-    };
-    let mut file = std::fs::File::open(path).map_err(io)?;
-    let mut head = Vec::with_capacity(1 << 20);
-    (&mut file)
-        .take(1 << 20)
-        .read_to_end(&mut head)
-        .map_err(io)?;
-    if read::sniff(&name, &head) != read::Sniffed::Release(read::Form::Text) {
-        return Ok(None);
-    }
-    let (encoding, skip) =
-        encoding_rs::Encoding::for_bom(&head).unwrap_or((encoding_rs::WINDOWS_1252, 0));
-    if encoding != encoding_rs::WINDOWS_1252 && encoding != encoding_rs::UTF_8 {
-        return Ok(None);
-    }
-    let reader = std::io::Cursor::new(head).chain(file);
-    let (normalized, damaged, sha256) =
-        normalize::text_stream(&name, reader, meta.len(), encoding, skip).map_err(|e| match e {
-            read::text::StreamError::Io(e) => io(e),
-            read::text::StreamError::TooLarge => too_large(),
+    let source::LooseText {
+        file: name,
+        path,
+        head,
+        rest,
+        size,
+        encoding,
+        skip,
+    } = text;
+    let reader = std::io::Cursor::new(head).chain(rest);
+    let (normalized, damaged, sha256) = normalize::text_stream(&name, reader, size, encoding, skip)
+        .map_err(|e| match e {
+            read::text::StreamError::Io(e) => ReadError::file(&name, error::FileProblem::Io(e)),
+            read::text::StreamError::TooLarge => ReadError::file(
+                &name,
+                error::FileProblem::TooLarge {
+                    what: path.display().to_string(),
+                    limit: read::max_unpacked(),
+                },
+            ),
             read::text::StreamError::Read(e) => e,
         })?;
-    Ok(Some(Typed {
+    Ok(Typed {
         info: model::SourceInfo {
             file: name.clone(),
             member: None,
@@ -179,7 +159,7 @@ fn loose_text(path: &Path) -> Result<Option<Typed>, Error> {
         damaged,
         companion: None,
         corrections: Ok(Vec::new()),
-    }))
+    })
 }
 
 /// Reads the corrections files at `path` (one corrections file, or a zip or folder of them):

@@ -432,8 +432,7 @@ mod tests {
     /// Read from a reader of `size`-byte pieces (`text_stream`), within `limit` bytes; its
     /// SHA-256 checked.
     fn pieces(bytes: &[u8], size: usize, limit: u64) -> Result<(Vec<Record>, Vec<String>), String> {
-        let (encoding, skip) =
-            encoding_rs::Encoding::for_bom(bytes).unwrap_or((encoding_rs::WINDOWS_1252, 0));
+        let (encoding, skip) = crate::read::text::line_encoding(bytes).unwrap();
         let saved = crate::read::max_unpacked();
         crate::read::set_max_unpacked(limit);
         let read = text_stream("t.txt", Pieces(bytes, size), 0, encoding, skip);
