@@ -97,7 +97,7 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write, err: &mut dyn Write) 
     }
     let undo = store.undo_for(touched)?;
     let kept = store.add_corrections_replacing(p.release, corrections, args.force)?;
-    let saved = store.commit(planned)?;
+    let saved = store.commit(planned, &loaded.snapshot)?;
     undo.finish();
     lock.succeeded();
     let verb = verb(&saved, &loaded.snapshot.provenance.source, err)?;

@@ -352,7 +352,7 @@ fn kept_numbers(dir: &Path) -> Result<Vec<u32>, StoreError> {
 }
 
 /// The first line of a file (at most `MAX_FIRST_LINE` bytes of it).
-fn first_line(path: &Path) -> std::io::Result<Vec<u8>> {
+pub(super) fn first_line(path: &Path) -> std::io::Result<Vec<u8>> {
     let file = std::fs::File::open(path)?;
     let mut line = Vec::new();
     std::io::BufReader::new(file)
