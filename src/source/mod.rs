@@ -555,36 +555,64 @@ fn month_token(s: &str) -> Option<u8> {
 
 /// The latest action-effective or added date of any record: a release takes effect no later.
 pub fn latest_date(records: &[Record]) -> Option<chrono::NaiveDate> {
-    records
-        .iter()
-        .flat_map(|r| [r.action_effective_date, r.added_date])
-        .flatten()
-        .max()
+    Dates::of(records).latest()
 }
 
 /// The release a file's content says: the latest first day of a quarter on which at least
 /// `MIN_ACTIONS` codes' actions take effect. Quarterly files carry the previous quarters' dates
 /// too, and a few codes take effect later than their release, hence the threshold.
 pub fn release_from_content(records: &[Record]) -> Option<ReleaseId> {
-    const MIN_ACTIONS: usize = 5;
-    use chrono::Datelike;
-    let mut counts = std::collections::BTreeMap::new();
-    for r in records
-        .iter()
-        .filter(|r| r.action_code.as_deref() != Some("N"))
-    {
-        if let Some(d) = r.action_effective_date
+    Dates::of(records).release()
+}
+
+/// What the records of a release say of its date (`latest_date`, `release_from_content`),
+/// gathered a record at a time, so that records not held (a large text's) are weighed too:
+/// a count a quarter, whatever the number of records.
+#[derive(Debug, Default, Clone)]
+pub struct Dates {
+    latest: Option<chrono::NaiveDate>,
+    /// How many codes' actions (other than N) take effect on the first day of each quarter.
+    quarters: std::collections::BTreeMap<(i32, u32), usize>,
+}
+
+impl Dates {
+    pub fn of(records: &[Record]) -> Self {
+        let mut dates = Dates::default();
+        for r in records {
+            dates.add(r);
+        }
+        dates
+    }
+
+    pub fn add(&mut self, r: &Record) {
+        use chrono::Datelike;
+        let latest = [r.action_effective_date, r.added_date]
+            .into_iter()
+            .flatten()
+            .max();
+        self.latest = self.latest.max(latest);
+        if r.action_code.as_deref() != Some("N")
+            && let Some(d) = r.action_effective_date
             && d.day() == 1
             && matches!(d.month(), 1 | 4 | 7 | 10)
         {
-            *counts.entry((d.year(), d.month())).or_insert(0usize) += 1;
+            *self.quarters.entry((d.year(), d.month())).or_insert(0) += 1;
         }
     }
-    counts
-        .into_iter()
-        .rev()
-        .find(|(_, n)| *n >= MIN_ACTIONS)
-        .and_then(|((y, m), _)| ReleaseId::new(y as u16, m as u8))
+
+    pub fn latest(&self) -> Option<chrono::NaiveDate> {
+        self.latest
+    }
+
+    /// See `release_from_content`.
+    pub fn release(&self) -> Option<ReleaseId> {
+        const MIN_ACTIONS: usize = 5;
+        self.quarters
+            .iter()
+            .rev()
+            .find(|(_, n)| **n >= MIN_ACTIONS)
+            .and_then(|((y, m), _)| ReleaseId::new(*y as u16, *m as u8))
+    }
 }
 
 #[cfg(test)]

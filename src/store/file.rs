@@ -6,8 +6,8 @@ use std::io::{Read, Write};
 use std::path::Path;
 
 use crate::model::{
-    Counts, Kind, Provenance, Record, ReleaseId, SCHEMA_VERSION, Snapshot, sha256_hex,
-    write_record_lines,
+    Counts, Kind, Provenance, Record, ReleaseId, SCHEMA_VERSION, Snapshot, SnapshotLines,
+    sha256_hex, write_record_lines,
 };
 
 use super::StoreError;
@@ -21,18 +21,6 @@ impl Snapshot {
         out.push(b'\n');
         write_record_lines(&mut out, &self.records);
         out
-    }
-
-    /// The snapshot file's bytes (`to_bytes`) written to `out` as they are made, never held
-    /// whole.
-    pub fn write_to(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-        serde_json::to_writer(&mut *out, &self.provenance)?;
-        out.write_all(b"\n")?;
-        for r in &self.records {
-            serde_json::to_writer(&mut *out, r)?;
-            out.write_all(b"\n")?;
-        }
-        Ok(())
     }
 
     /// Reads a snapshot file, checked first as `Lines::new` checks it.
@@ -50,9 +38,17 @@ impl Snapshot {
     }
 }
 
-/// Whether `old` holds exactly the bytes `snapshot.write_to` writes: compared a piece at a
-/// time as they are made, neither held whole; the first difference stops it.
-pub(super) fn holds(old: std::fs::File, snapshot: &Snapshot) -> std::io::Result<bool> {
+/// The snapshot file's bytes (`Snapshot::to_bytes`) written to `out` as they are made, never
+/// held whole.
+pub fn write_snapshot(snapshot: &dyn SnapshotLines, out: &mut dyn Write) -> std::io::Result<()> {
+    serde_json::to_writer(&mut *out, snapshot.provenance())?;
+    out.write_all(b"\n")?;
+    snapshot.write_records(out)
+}
+
+/// Whether `old` holds exactly the bytes `write_snapshot` writes: compared a piece at a time
+/// as they are made, neither held whole; the first difference stops it.
+pub(super) fn holds(old: std::fs::File, snapshot: &dyn SnapshotLines) -> std::io::Result<bool> {
     let mut same = Same {
         old: std::io::BufReader::with_capacity(1 << 16, old),
         piece: Vec::new(),
@@ -60,7 +56,7 @@ pub(super) fn holds(old: std::fs::File, snapshot: &Snapshot) -> std::io::Result<
     };
     let written = {
         let mut out = std::io::BufWriter::with_capacity(1 << 16, &mut same);
-        snapshot.write_to(&mut out).and_then(|()| out.flush())
+        write_snapshot(snapshot, &mut out).and_then(|()| out.flush())
     };
     match written {
         _ if same.differs => Ok(false),
@@ -384,7 +380,7 @@ mod tests {
             .snapshot;
         let bytes = snapshot.to_bytes();
         let mut written = Vec::new();
-        snapshot.write_to(&mut written).unwrap();
+        write_snapshot(&snapshot, &mut written).unwrap();
         assert_eq!(written, bytes);
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("2006-01.jsonl");

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::fs::write_atomically_with;
-use crate::model::{Provenance, ReleaseId, SCHEMA_VERSION, Snapshot, SourceInfo};
+use crate::model::{Provenance, ReleaseId, SCHEMA_VERSION, Snapshot, SnapshotLines, SourceInfo};
 
 pub use corrections::Added;
 use file::Lines;
@@ -480,8 +480,13 @@ impl Store {
 
     /// What storing `snapshot` would do (`check_save`), for `commit` to do. The stored file is
     /// compared with the snapshot's bytes as they are made (`file::holds`), neither held whole.
-    pub fn plan_save(&self, snapshot: &Snapshot, force: bool) -> Result<Planned, StoreError> {
-        let path = self.path_of(snapshot.release());
+    pub fn plan_save(
+        &self,
+        snapshot: &dyn SnapshotLines,
+        force: bool,
+    ) -> Result<Planned, StoreError> {
+        let release = snapshot.provenance().release;
+        let path = self.path_of(release);
         let same = match std::fs::File::open(&path) {
             Ok(old) => Some(file::holds(old, snapshot).map_err(Self::io(&path))?),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
@@ -492,13 +497,13 @@ impl Store {
             // Different records from another file are a new revision (see `revisions`).
             Some(false) if !force => self.outcome_for_different(snapshot)?,
             // --force replaces a damaged or older snapshot like any other.
-            Some(false) => Saved::Replaced(self.source_of(snapshot.release())?.unwrap_or_else(
-                || SourceInfo {
+            Some(false) => {
+                Saved::Replaced(self.source_of(release)?.unwrap_or_else(|| SourceInfo {
                     file: "a snapshot whose provenance cannot be read".to_string(),
                     member: None,
                     sha256: "unknown".to_string(),
-                },
-            )),
+                }))
+            }
             None => Saved::Created,
         };
         Ok(Planned { saved })
@@ -513,15 +518,20 @@ impl Store {
 
     /// Stores `snapshot` as `plan_save` planned for it; call it under the same lock. The file
     /// is written as it is serialized, never held whole.
-    pub fn commit(&self, planned: Planned, snapshot: &Snapshot) -> Result<Saved, StoreError> {
+    pub fn commit(
+        &self,
+        planned: Planned,
+        snapshot: &dyn SnapshotLines,
+    ) -> Result<Saved, StoreError> {
         let Planned { saved } = planned;
-        let release = snapshot.release();
+        let release = snapshot.provenance().release;
         if let Saved::Revision { kept, .. } = &saved {
             self.keep_current(release, kept)?;
         }
         if !matches!(saved, Saved::Unchanged | Saved::SameRecords(_)) {
             let path = self.path_of(release);
-            write_atomically_with(&path, |out| snapshot.write_to(out)).map_err(Self::io(&path))?;
+            write_atomically_with(&path, |out| file::write_snapshot(snapshot, out))
+                .map_err(Self::io(&path))?;
         }
         Ok(saved)
     }

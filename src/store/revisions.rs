@@ -15,7 +15,7 @@ use std::str::FromStr;
 use std::time::SystemTime;
 
 use crate::fs::write_atomically;
-use crate::model::{Provenance, ReleaseId, Snapshot, SourceInfo};
+use crate::model::{Provenance, ReleaseId, Snapshot, SnapshotLines, SourceInfo};
 
 use super::file::{self, Lines};
 use super::{Saved, Store, StoreError};
@@ -255,11 +255,14 @@ impl Store {
     /// `--force` was not given): nothing when the records are the same (a re-zipped posting);
     /// a refusal when it is the same source file read differently (another version of this
     /// tool); otherwise a new revision.
-    pub(super) fn outcome_for_different(&self, snapshot: &Snapshot) -> Result<Saved, StoreError> {
-        let release = snapshot.release();
+    pub(super) fn outcome_for_different(
+        &self,
+        snapshot: &dyn SnapshotLines,
+    ) -> Result<Saved, StoreError> {
+        let new = snapshot.provenance();
+        let release = new.release;
         // A damaged current revision says so, rather than being kept as a revision.
         let old = self.provenance(release)?;
-        let new = &snapshot.provenance;
         if old.records == new.records && old.records_sha256 == new.records_sha256 {
             return Ok(Saved::SameRecords(old.source));
         }
