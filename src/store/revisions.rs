@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::SystemTime;
 
-use crate::fs::write_atomically;
+use crate::fs::write_atomically_with;
 use crate::model::{Provenance, ReleaseId, Snapshot, SnapshotLines, SourceInfo};
 
 use super::file::{self, Lines};
@@ -261,8 +261,9 @@ impl Store {
     ) -> Result<Saved, StoreError> {
         let new = snapshot.provenance();
         let release = new.release;
-        // A damaged current revision says so, rather than being kept as a revision.
-        let old = self.provenance(release)?;
+        // A damaged current revision says so, rather than being kept as a revision. Checked a
+        // line at a time, no record kept: the file may be hundreds of megabytes.
+        let old = self.load_where(release, |_| false)?.provenance;
         if old.records == new.records && old.records_sha256 == new.records_sha256 {
             return Ok(Saved::SameRecords(old.source));
         }
@@ -299,9 +300,11 @@ impl Store {
     /// the current file's time (when that revision was stored).
     pub(super) fn keep_current(&self, release: ReleaseId, kept: &Path) -> Result<(), StoreError> {
         let current = self.path_of(release);
-        let bytes = std::fs::read(&current).map_err(Self::io(&current))?;
+        // Copied as it is read, not held: the file may be hundreds of megabytes.
+        let mut bytes = std::fs::File::open(&current).map_err(Self::io(&current))?;
         let time = std::fs::metadata(&current).and_then(|m| m.modified()).ok();
-        write_atomically(kept, &bytes).map_err(Self::io(kept))?;
+        write_atomically_with(kept, |out| std::io::copy(&mut bytes, out).map(drop))
+            .map_err(Self::io(kept))?;
         if let Some(time) = time {
             std::fs::File::options()
                 .write(true)
