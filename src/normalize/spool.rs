@@ -266,8 +266,8 @@ impl Write for Hashing {
 /// Every record line of `file`'s `runs` to `out`, the runs merged by code (no code is in two).
 fn merge(file: &File, runs: &[(u64, u64)], out: &mut dyn Write) -> std::io::Result<()> {
     if let [(start, end)] = runs {
-        let mut region = Region::new(file, *start, *end);
-        std::io::copy(&mut region, out)?;
+        let region = Region::new(file, *start, *end);
+        std::io::copy(&mut BufReader::with_capacity(1 << 16, region), out)?;
         return Ok(());
     }
     let mut readers: Vec<_> = runs
