@@ -89,7 +89,7 @@ type ZipKept = (PathBuf, Snapshot, Result<Vec<CorrectionsFile>, Error>);
 
 /// Keeps the zips in the store's downloads folder, then each release's corrections and
 /// snapshot: a snapshot is what makes a release count as done, so it is written last, once
-/// its zip is safe. Every snapshot is checked (and serialized) before anything is kept, and
+/// its zip is safe. Every snapshot is checked against the store before anything is kept, and
 /// what is kept is all or nothing: a failure keeping any release (a zip, corrections or
 /// snapshot that cannot be written) puts back every file the run wrote, the releases before it
 /// too, so that exit 2 leaves the store as it was. Returns what was kept of the corrections,
@@ -104,12 +104,12 @@ fn keep(store: &Store, fetched: Vec<Fetched>) -> Result<Vec<String>, Error> {
     let mut kept = Vec::new();
     for (f, planned) in fetched.into_iter().zip(planned) {
         let (_, snapshot, corrections) = f.keep_zip(store, &planned.saved)?;
-        kept.push((snapshot.release(), corrections, planned));
+        kept.push((snapshot, corrections, planned));
     }
     let mut said = Vec::new();
-    for (release, corrections, planned) in kept {
-        said.extend(keep_corrections(store, release, corrections)?);
-        store.commit(planned)?;
+    for (snapshot, corrections, planned) in kept {
+        said.extend(keep_corrections(store, snapshot.release(), corrections)?);
+        store.commit(planned, &snapshot)?;
     }
     undo.finish();
     Ok(said)
@@ -189,10 +189,10 @@ fn fetch_locked(
     );
     let planned = store.plan_save(&fetched.snapshot, force)?;
     let undo = store.undo_for(fetched.touches(store, &planned.saved))?;
-    let (zip, _, corrections) = fetched.keep_zip(store, &planned.saved)?;
+    let (zip, snapshot, corrections) = fetched.keep_zip(store, &planned.saved)?;
     // Last: the snapshot, once the zip and the corrections are safe (see `keep`).
     let said = keep_corrections(store, release, corrections)?;
-    let saved = store.commit(planned)?;
+    let saved = store.commit(planned, &snapshot)?;
     undo.finish();
     Ok(FetchOutcome {
         release,

@@ -65,6 +65,10 @@ pub enum FileProblem {
     NotRegular(&'static str),
     #[error("not a CMS release file: neither fixed-width records, a workbook, a zip nor CSV")]
     Unrecognized,
+    #[error(
+        "its records cannot be kept in a temporary file ({0}): make room in the temporary folder, or name another with TMPDIR"
+    )]
+    Spool(std::io::Error),
 }
 
 /// An input that cannot be imported.

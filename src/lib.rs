@@ -88,15 +88,71 @@ pub enum ReleaseFrom {
     Content,
 }
 
-/// A release file read into a snapshot, not yet stored.
+/// A release file read into a snapshot (by `load_path_to_store`, a `ToStore`), not yet stored.
 #[derive(Debug)]
-pub struct Loaded {
-    pub snapshot: Snapshot,
+pub struct Loaded<S = Snapshot> {
+    pub snapshot: S,
     pub warnings: Vec<Warning>,
     pub release_from: ReleaseFrom,
     /// The corrections files found beside the release in its zip or folder, read; or why one
     /// could not be (the caller decides whether the release goes on without them).
     pub corrections: Result<Vec<model::correction::CorrectionsFile>, Error>,
+}
+
+/// A snapshot read to be stored: held whole, or with its records kept on disk as they were
+/// typed (a loose text's, `normalize::spool`), to be written in code order as the snapshot file
+/// is; either way the same file.
+#[derive(Debug)]
+pub enum ToStore {
+    Held(Snapshot),
+    Spooled(normalize::spool::Spooled),
+}
+
+impl ToStore {
+    pub fn provenance(&self) -> &model::Provenance {
+        model::SnapshotLines::provenance(self)
+    }
+
+    /// The snapshot held whole (its records read back, if they were kept on disk).
+    pub fn into_snapshot(self) -> Result<Snapshot, Error> {
+        match self {
+            ToStore::Held(snapshot) => Ok(snapshot),
+            ToStore::Spooled(spooled) => {
+                let file = model::SnapshotLines::provenance(&spooled).source.display();
+                spooled
+                    .into_snapshot()
+                    .map_err(|e| ReadError::file(&file, error::FileProblem::Spool(e)).into())
+            }
+        }
+    }
+}
+
+impl model::SnapshotLines for ToStore {
+    fn provenance(&self) -> &model::Provenance {
+        match self {
+            ToStore::Held(snapshot) => &snapshot.provenance,
+            ToStore::Spooled(spooled) => spooled.provenance(),
+        }
+    }
+
+    fn write_records(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        match self {
+            ToStore::Held(snapshot) => snapshot.write_records(out),
+            ToStore::Spooled(spooled) => spooled.write_records(out),
+        }
+    }
+}
+
+impl Loaded<ToStore> {
+    /// The snapshot held whole (`ToStore::into_snapshot`).
+    fn held(self) -> Result<Loaded, Error> {
+        Ok(Loaded {
+            snapshot: self.snapshot.into_snapshot()?,
+            warnings: self.warnings,
+            release_from: self.release_from,
+            corrections: self.corrections,
+        })
+    }
 }
 
 /// Options for reading a release file.
@@ -113,73 +169,73 @@ pub struct ReadOptions {
 
 /// Reads the release at `path` (zip, folder, text, workbook or CSV) into a snapshot.
 pub fn load_path(path: &Path, options: ReadOptions) -> Result<Loaded, Error> {
-    if let Some(text) = loose_text(path)? {
-        return settle(text, options);
+    match source::open(path)? {
+        source::Opened::Text(text) => settle(loose_text(text, None)?, options)?.held(),
+        source::Opened::File(file) => load_source(file, options),
     }
-    load_source(source::open(path)?, options)
 }
 
-/// A loose fixed-width text (not a zip, a folder or a corrections file) read a piece at a time
-/// and typed as it is read, never held whole, its SHA-256 taken on a second thread meanwhile:
-/// what `source::open` and `load_source` make of it, in less memory and time (a text of
-/// hundreds of megabytes is no longer held as bytes, rows and records at once). `None` for
-/// anything else, and for a text whose first megabyte holds no record line or that is
-/// UTF-16: `source::open` reads those whole, as before.
-fn loose_text(path: &Path) -> Result<Option<Typed>, Error> {
+/// Reads the release at `path` as `load_path` does, to be stored: a loose text's records are
+/// kept on disk as they are typed (`normalize::spool`), never all held, and written to the
+/// store from there. Where no temporary file can be made, they are held, as `load_path` holds
+/// them.
+pub fn load_path_to_store(path: &Path, options: ReadOptions) -> Result<Loaded<ToStore>, Error> {
+    match source::open(path)? {
+        source::Opened::Text(text) => settle(
+            loose_text(text, normalize::spool::Spool::new().ok())?,
+            options,
+        ),
+        source::Opened::File(file) => settle(typed_source(file)?, options),
+    }
+}
+
+/// A loose fixed-width text read a piece at a time and typed as it is read, never held whole,
+/// its SHA-256 taken on a second thread meanwhile: what `load_source` makes of the same bytes,
+/// in less memory and time (a text of hundreds of megabytes is no longer held as bytes, rows
+/// and records at once).
+/// With a `spool`, its records are kept there as they are typed.
+fn loose_text(
+    text: source::LooseText,
+    spool: Option<normalize::spool::Spool>,
+) -> Result<Typed, Error> {
     use std::io::Read as _;
-    let Ok(meta) = std::fs::metadata(path) else {
-        return Ok(None);
-    };
-    let Some(name) = path.file_name().map(|n| n.to_string_lossy().into_owned()) else {
-        return Ok(None);
-    };
-    if !meta.is_file() || read::corrections::is_corrections_name(&name) {
-        return Ok(None);
-    }
-    let io = |e| ReadError::file(&name, error::FileProblem::Io(e));
-    let too_large = || {
-        ReadError::file(
-            &name,
-            error::FileProblem::TooLarge {
-                what: path.display().to_string(),
-                limit: read::max_unpacked(),
-            },
-        )
-    };
-    let mut file = std::fs::File::open(path).map_err(io)?;
-    let mut head = Vec::with_capacity(1 << 20);
-    (&mut file)
-        .take(1 << 20)
-        .read_to_end(&mut head)
-        .map_err(io)?;
-    if read::sniff(&name, &head) != read::Sniffed::Release(read::Form::Text) {
-        return Ok(None);
-    }
-    let (encoding, skip) =
-        encoding_rs::Encoding::for_bom(&head).unwrap_or((encoding_rs::WINDOWS_1252, 0));
-    if encoding != encoding_rs::WINDOWS_1252 && encoding != encoding_rs::UTF_8 {
-        return Ok(None);
-    }
-    let reader = std::io::Cursor::new(head).chain(file);
-    let (normalized, damaged, sha256) =
-        normalize::text_stream(&name, reader, meta.len(), encoding, skip).map_err(|e| match e {
-            read::text::StreamError::Io(e) => io(e),
-            read::text::StreamError::TooLarge => too_large(),
+    let source::LooseText {
+        file: name,
+        path,
+        head,
+        rest,
+        size,
+        encoding,
+        skip,
+    } = text;
+    let reader = std::io::Cursor::new(head).chain(rest);
+    let streamed = normalize::text_stream(&name, reader, size, encoding, skip, spool).map_err(
+        |e| match e {
+            read::text::StreamError::Io(e) => ReadError::file(&name, error::FileProblem::Io(e)),
+            read::text::StreamError::TooLarge => ReadError::file(
+                &name,
+                error::FileProblem::TooLarge {
+                    what: path.display().to_string(),
+                    limit: read::max_unpacked(),
+                },
+            ),
             read::text::StreamError::Read(e) => e,
-        })?;
-    Ok(Some(Typed {
+        },
+    )?;
+    Ok(Typed {
         info: model::SourceInfo {
             file: name.clone(),
             member: None,
-            sha256,
+            sha256: streamed.sha256,
         },
         name,
         member: None,
-        normalized,
-        damaged,
+        records: streamed.records,
+        warnings: streamed.warnings,
+        damaged: streamed.damaged,
         companion: None,
         corrections: Ok(Vec::new()),
-    }))
+    })
 }
 
 /// Reads the corrections files at `path` (one corrections file, or a zip or folder of them):
@@ -294,6 +350,11 @@ impl Doubts {
 
 /// Reads an already located release file into a snapshot.
 pub fn load_source(file: source::SourceFile, options: ReadOptions) -> Result<Loaded, Error> {
+    settle(typed_source(file)?, options)?.held()
+}
+
+/// An already located release file read and typed.
+fn typed_source(file: source::SourceFile) -> Result<Typed, Error> {
     let info = file.info();
     let display = info.display();
     let source::SourceFile {
@@ -317,16 +378,16 @@ pub fn load_source(file: source::SourceFile, options: ReadOptions) -> Result<Loa
     };
     // Freed now, the file's memory serves what comes next.
     drop(bytes);
-    let typed = Typed {
+    Ok(Typed {
         info,
         name,
         member,
-        normalized,
+        records: normalize::Records::Held(normalized.records),
+        warnings: normalized.warnings,
         damaged,
         companion,
         corrections,
-    };
-    settle(typed, options)
+    })
 }
 
 /// A release file read and typed, its release not yet decided.
@@ -335,33 +396,47 @@ struct Typed {
     /// The file the user named, and the member of it that holds the release.
     name: String,
     member: Option<String>,
-    normalized: normalize::Normalized,
+    records: normalize::Records,
+    /// The reader's warnings, then those met typing.
+    warnings: Vec<Warning>,
     damaged: Vec<read::Damage>,
     companion: Option<(String, read::Form, Vec<u8>)>,
     corrections: Result<Vec<(String, Vec<u8>)>, ReadError>,
 }
 
 /// Damaged characters settled, the release decided and doubted, `--strict` applied.
-fn settle(typed: Typed, options: ReadOptions) -> Result<Loaded, Error> {
+fn settle(typed: Typed, options: ReadOptions) -> Result<Loaded<ToStore>, Error> {
     let Typed {
         info,
         name,
         member,
-        mut normalized,
+        mut records,
+        mut warnings,
         damaged,
         companion,
         corrections,
     } = typed;
     let display = info.display();
-    let settled = normalize::damaged::settle(&damaged, &mut normalized.records, companion.as_ref());
-    normalized.warnings.extend(settled);
-    if normalized.records.is_empty() {
+    let settled = match &mut records {
+        normalize::Records::Held(records) => {
+            normalize::damaged::settle(&damaged, records, companion.as_ref())
+        }
+        // Only a loose text is kept on disk: no workbook beside it to repair its records
+        // from, so they stay as they are, and each damaged character is said.
+        normalize::Records::Spooled(_) => normalize::damaged::settle(&damaged, &mut [], None),
+    };
+    warnings.extend(settled);
+    if records.is_empty() {
         return Err(ReadError::file(&display, error::FileProblem::NoRecords).into());
     }
     let by_name = source::release_from_names(member.as_deref(), &name);
+    let dates = match &records {
+        normalize::Records::Held(records) => source::Dates::of(records),
+        normalize::Records::Spooled(kept) => kept.dates().clone(),
+    };
     let doubts = Doubts {
-        content: source::release_from_content(&normalized.records),
-        latest: source::latest_date(&normalized.records),
+        content: dates.release(),
+        latest: dates.latest(),
         today: options.today,
     };
     let (release, release_from) = match (options.release, by_name) {
@@ -369,7 +444,7 @@ fn settle(typed: Typed, options: ReadOptions) -> Result<Loaded, Error> {
             // The release as given wins; where the name or the records say otherwise, or it
             // is from the future, that is said.
             for problem in doubts.of_given(r, by_name) {
-                normalized.warnings.push(Warning {
+                warnings.push(Warning {
                     at: error::Location::ReleaseId,
                     field: None,
                     message: problem,
@@ -404,7 +479,7 @@ fn settle(typed: Typed, options: ReadOptions) -> Result<Loaded, Error> {
         },
     };
     if options.strict
-        && let Some(warning) = normalized.warnings.first()
+        && let Some(warning) = warnings.first()
     {
         return Err(ReadError::Strict {
             file: display,
@@ -412,9 +487,16 @@ fn settle(typed: Typed, options: ReadOptions) -> Result<Loaded, Error> {
         }
         .into());
     }
+    let snapshot = match records {
+        normalize::Records::Held(records) => ToStore::Held(Snapshot::new(release, info, records)),
+        normalize::Records::Spooled(kept) => ToStore::Spooled(
+            kept.into_snapshot(release, info)
+                .map_err(|e| ReadError::file(&display, error::FileProblem::Spool(e)))?,
+        ),
+    };
     Ok(Loaded {
-        snapshot: Snapshot::new(release, info, normalized.records),
-        warnings: normalized.warnings,
+        snapshot,
+        warnings,
         release_from,
         corrections: corrections.map_err(Error::from).and_then(read_corrections),
     })

@@ -9,7 +9,7 @@ use hcpcs_diff::model::ReleaseId;
 use hcpcs_diff::model::SourceInfo;
 use hcpcs_diff::model::correction::CorrectionsFile;
 use hcpcs_diff::store::{Added, Saved, Store, StoreError, looks_earlier};
-use hcpcs_diff::{ReadOptions, ReleaseFrom, exit};
+use hcpcs_diff::{ReadOptions, ReleaseFrom, ToStore, exit};
 
 #[derive(Debug, clap::Args)]
 #[command(group(clap::ArgGroup::new("what").required(true).args(["source", "corrections"])))]
@@ -54,10 +54,11 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write, err: &mut dyn Write) 
         today: Some(chrono::Utc::now().date_naive()),
     };
     let reading = super::progress(format!("reading {}", source.display()));
-    let loaded = hcpcs_diff::load_path(&source, options);
+    // A loose text's records are kept on disk as they are read, not held (see `ToStore`).
+    let loaded = hcpcs_diff::load_path_to_store(&source, options);
     reading.finish_and_clear();
     let mut loaded = loaded?;
-    let file = loaded.snapshot.provenance.source.display();
+    let file = loaded.snapshot.provenance().source.display();
     for w in &loaded.warnings {
         writeln!(err, "warning: {file}: {w}")?;
     }
@@ -84,23 +85,30 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write, err: &mut dyn Write) 
     // One writer at a time: a second import of the release waits here, then finds it stored.
     let lock = store.lock()?;
     if args.apply_corrections {
-        loaded.snapshot = apply_corrections(store, loaded.snapshot, &corrections, args.force, out)?;
+        let snapshot = loaded.snapshot.into_snapshot()?;
+        let corrected = apply_corrections(store, snapshot, &corrections, args.force, out)?;
+        loaded.snapshot = ToStore::Held(corrected);
     }
-    let p = &loaded.snapshot.provenance;
+    let p = loaded.snapshot.provenance();
     // Checked first, so a refused import keeps nothing; the snapshot is written last. The
     // corrections and the snapshot are kept both or neither: a snapshot that cannot be written
     // puts back the corrections file (one `--force` replaced, damaged, among them).
     let planned = store.plan_save(&loaded.snapshot, args.force)?;
-    let mut touched = vec![store.corrections_path(p.release), store.path_of(p.release)];
+    let mut touched = vec![store.corrections_path(p.release)];
+    // A snapshot already stored as it is (or with the same records) is not written: nothing
+    // of it to put back, nor to copy aside first.
+    if !matches!(planned.saved, Saved::Unchanged | Saved::SameRecords(_)) {
+        touched.push(store.path_of(p.release));
+    }
     if let Saved::Revision { kept, .. } = &planned.saved {
         touched.push(kept.clone());
     }
     let undo = store.undo_for(touched)?;
     let kept = store.add_corrections_replacing(p.release, corrections, args.force)?;
-    let saved = store.commit(planned)?;
+    let saved = store.commit(planned, &loaded.snapshot)?;
     undo.finish();
     lock.succeeded();
-    let verb = verb(&saved, &loaded.snapshot.provenance.source, err)?;
+    let verb = verb(&saved, &loaded.snapshot.provenance().source, err)?;
     let n = loaded.warnings.len();
     let mut said = Vec::new();
     writeln!(

@@ -118,19 +118,59 @@ pub struct Snapshot {
     pub records: Vec<Record>,
 }
 
-impl Snapshot {
-    pub fn new(release: ReleaseId, source: SourceInfo, mut records: Vec<Record>) -> Self {
-        records.sort_by(|a, b| a.code.cmp(&b.code));
-        let provenance = Provenance {
+impl Provenance {
+    /// The provenance of records newly read: of this schema and this tool, no correction
+    /// applied.
+    pub fn new(
+        release: ReleaseId,
+        source: SourceInfo,
+        counts: Counts,
+        records_sha256: String,
+    ) -> Self {
+        Provenance {
             schema_version: SCHEMA_VERSION,
             release,
             source,
-            counts: Counts::of(&records),
-            records: records.len(),
-            records_sha256: records_sha256(&records),
+            counts,
+            records: counts.procedure + counts.modifier,
+            records_sha256,
             tool_version: env!("CARGO_PKG_VERSION").to_string(),
             applied_corrections: Vec::new(),
-        };
+        }
+    }
+}
+
+/// A snapshot as its file is written (line 1 its provenance, then its record lines in code
+/// order): held whole (`Snapshot`) or kept on disk as it was read (a large text's records).
+pub trait SnapshotLines {
+    fn provenance(&self) -> &Provenance;
+    /// Every record line (what `records_sha256` hashes), in code order, to `out`.
+    fn write_records(&self, out: &mut dyn std::io::Write) -> std::io::Result<()>;
+}
+
+impl SnapshotLines for Snapshot {
+    fn provenance(&self) -> &Provenance {
+        &self.provenance
+    }
+
+    fn write_records(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        for r in &self.records {
+            serde_json::to_writer(&mut *out, r)?;
+            out.write_all(b"\n")?;
+        }
+        Ok(())
+    }
+}
+
+impl Snapshot {
+    pub fn new(release: ReleaseId, source: SourceInfo, mut records: Vec<Record>) -> Self {
+        records.sort_by(|a, b| a.code.cmp(&b.code));
+        let provenance = Provenance::new(
+            release,
+            source,
+            Counts::of(&records),
+            records_sha256(&records),
+        );
         Snapshot {
             provenance,
             records,

@@ -4,6 +4,7 @@
 
 pub mod corrections;
 pub mod damaged;
+pub mod spool;
 
 use std::collections::HashMap;
 
@@ -13,6 +14,25 @@ use crate::error::{Location, ReadError, Warning};
 use crate::model::{Kind, Record, codes};
 use crate::read::layout::{Field, RawRow, spec_of};
 use crate::read::{Parsed, Row};
+
+/// A text's records as typing them left them: held, sorted by code, or kept on disk.
+pub enum Records {
+    Held(Vec<Record>),
+    Spooled(spool::Kept),
+}
+
+impl Records {
+    pub fn len(&self) -> usize {
+        match self {
+            Records::Held(records) => records.len(),
+            Records::Spooled(kept) => kept.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
 
 /// A release's records, sorted by code, and the warnings met on the way.
 #[derive(Debug)]
@@ -82,17 +102,22 @@ pub fn text(file: &str, bytes: &[u8]) -> Result<(Normalized, Vec<crate::read::Da
 /// A fixed-width text read from `reader` a piece at a time (`text::read_stream`, at most
 /// `read::max_unpacked` bytes; `size` is what the file says it holds, a hint) and typed as it
 /// is read: what `text` gives for the same bytes, and their SHA-256, the bytes never held
-/// whole. An error reading the file comes before the reader's, the reader's before a typing
-/// error met earlier in the file, as when the file was read whole first.
+/// whole; given a `spool`, the records are kept in it as they are typed, not held either. An
+/// error reading the file comes before the reader's, the reader's before a typing error met
+/// earlier in the file, as when the file was read whole first.
 pub fn text_stream(
     file: &str,
     reader: impl std::io::Read,
     size: u64,
     encoding: &'static encoding_rs::Encoding,
     skip: usize,
-) -> Result<(Normalized, Vec<crate::read::Damage>, String), crate::read::text::StreamError> {
+    spool: Option<spool::Spool>,
+) -> Result<TextStreamed, crate::read::text::StreamError> {
     let limit = crate::read::max_unpacked();
-    let mut normalizer = Normalizer::new(file, most_records(size.min(limit)));
+    let mut normalizer = match spool {
+        Some(spool) => Normalizer::spooled(file, spool),
+        None => Normalizer::new(file, most_records(size.min(limit))),
+    };
     let mut failed = None;
     let streamed = crate::read::text::read_stream(file, reader, limit, encoding, skip, |row| {
         if failed.is_none()
@@ -104,11 +129,27 @@ pub fn text_stream(
     if let Some(e) = failed {
         return Err(crate::read::text::StreamError::Read(e));
     }
-    let mut normalized = normalizer.finish();
+    let (records, mut typing) = normalizer
+        .finish_kept()
+        .map_err(crate::read::text::StreamError::Read)?;
     let mut warnings = streamed.warnings;
-    warnings.append(&mut normalized.warnings);
-    normalized.warnings = warnings;
-    Ok((normalized, streamed.damaged, streamed.sha256))
+    warnings.append(&mut typing);
+    Ok(TextStreamed {
+        records,
+        warnings,
+        damaged: streamed.damaged,
+        sha256: streamed.sha256,
+    })
+}
+
+/// A text read and typed a piece at a time (`text_stream`).
+pub struct TextStreamed {
+    pub records: Records,
+    /// The reader's warnings, then those met typing.
+    pub warnings: Vec<Warning>,
+    pub damaged: Vec<crate::read::Damage>,
+    /// SHA-256 (hex) of the text's bytes.
+    pub sha256: String,
 }
 
 /// The most records a text of `bytes` bytes can hold (each starts with a first line of at
@@ -129,6 +170,9 @@ pub struct Normalizer<'f> {
     index: HashMap<u64, usize>,
     /// The description parts of the last record, which continuation rows extend.
     parts: Vec<String>,
+    /// Where records go once closed, if not to `records` (which then holds only the open one):
+    /// a large text's (`spooled`).
+    spool: Option<spool::Spool>,
 }
 
 impl<'f> Normalizer<'f> {
@@ -140,6 +184,40 @@ impl<'f> Normalizer<'f> {
             records: Vec::with_capacity(rows),
             index: HashMap::with_capacity(rows),
             parts: Vec::new(),
+            spool: None,
+        }
+    }
+
+    /// A normalizer that keeps each record on disk once it is closed (`spool`), for a text's
+    /// rows, whose places are lines: records never all held.
+    pub fn spooled(file: &'f str, spool: spool::Spool) -> Self {
+        Normalizer {
+            spool: Some(spool),
+            ..Normalizer::new(file, 1)
+        }
+    }
+
+    /// The closed record (the last one, its description joined) into the spool, if records go
+    /// there.
+    fn spill(&mut self) -> Result<(), ReadError> {
+        match (&mut self.spool, self.records.pop()) {
+            (Some(spool), Some((record, at))) => keep(self.file, spool, &record, &at),
+            (None, Some(open)) => {
+                self.records.push(open);
+                Ok(())
+            }
+            (_, None) => Ok(()),
+        }
+    }
+
+    /// Where the record of `code` (`key`) was met before, if it was.
+    fn earlier(&mut self, code: &str, key: u64) -> Result<Option<Location>, ReadError> {
+        match &mut self.spool {
+            None => Ok(self.index.get(&key).map(|&i| self.records[i].1.clone())),
+            Some(spool) => spool
+                .first_at(code, key)
+                .map(|line| line.map(Location::Line))
+                .map_err(|e| ReadError::file(self.file, crate::error::FileProblem::Spool(e))),
         }
     }
 
@@ -182,21 +260,21 @@ impl<'f> Normalizer<'f> {
         let description = raw.get(Field::LongDescription).to_string();
         if first {
             self.close();
+            self.spill()?;
             let mut record = record_from(code, kind, &raw).map_err(|(f, p)| field_error(f, p))?;
             if let Some(warning) = repair_shifted_asc_date(&mut record, &raw, &at) {
                 self.warnings.push(warning);
             }
-            if let Some(&earlier) = self.index.get(&key) {
+            if let Some(earlier) = self.earlier(code, key)? {
                 return Err(ReadError::Record {
                     file: file.to_string(),
                     at,
-                    problem: format!(
-                        "duplicate code {code} (first at {})",
-                        self.records[earlier].1
-                    ),
+                    problem: format!("duplicate code {code} (first at {earlier})"),
                 });
             }
-            self.index.insert(key, self.records.len());
+            if self.spool.is_none() {
+                self.index.insert(key, self.records.len());
+            }
             self.records.push((record, at));
             self.parts.push(description);
         } else {
@@ -218,6 +296,30 @@ impl<'f> Normalizer<'f> {
         Ok(())
     }
 
+    /// The records (sorted by code, or kept on disk by a spooled normalizer), and the warnings
+    /// met typing them.
+    pub fn finish_kept(mut self) -> Result<(Records, Vec<Warning>), ReadError> {
+        let Some(mut spool) = self.spool.take() else {
+            let normalized = self.finish();
+            return Ok((Records::Held(normalized.records), normalized.warnings));
+        };
+        self.close();
+        if let Some((record, at)) = self.records.pop() {
+            keep(self.file, &mut spool, &record, &at)?;
+        }
+        let finished = spool
+            .finish()
+            .map_err(|e| ReadError::file(self.file, crate::error::FileProblem::Spool(e)))?;
+        let records = match finished {
+            spool::Finished::Kept(kept) => Records::Spooled(kept),
+            spool::Finished::Records(mut records) => {
+                records.sort_unstable_by(|a, b| a.code.cmp(&b.code));
+                Records::Held(records)
+            }
+        };
+        Ok((records, self.warnings))
+    }
+
     /// The records sorted by code, and the warnings met typing them.
     pub fn finish(mut self) -> Normalized {
         self.close();
@@ -230,6 +332,23 @@ impl<'f> Normalizer<'f> {
     }
 }
 
+/// Keeps a closed record of the text `file`, met at `at`, in `spool`.
+fn keep(
+    file: &str,
+    spool: &mut spool::Spool,
+    record: &Record,
+    at: &Location,
+) -> Result<(), ReadError> {
+    // A text's rows are at lines (`read::text`); only a text's records are spooled.
+    let line = match at {
+        Location::Line(n) | Location::CsvLine(n) | Location::Cell { row: n, .. } => *n,
+        Location::ReleaseId => 0,
+    };
+    spool
+        .push(record, spool::key_of(&record.code), line)
+        .map_err(|e| ReadError::file(file, crate::error::FileProblem::Spool(e)))
+}
+
 /// Checks a code's form; its bytes as a number, a key no other code shares.
 fn check_code(code: &str, kind: Kind) -> Result<u64, BadValue> {
     let (fits, shape) = match kind {
@@ -237,7 +356,7 @@ fn check_code(code: &str, kind: Kind) -> Result<u64, BadValue> {
         Kind::Modifier => (codes::is_modifier(code), "two letters or digits"),
     };
     if fits {
-        Ok(code.bytes().fold(0, |key, b| key << 8 | u64::from(b)))
+        Ok(spool::key_of(code))
     } else {
         Err(BadValue::Code {
             code: code.to_string(),
@@ -388,7 +507,7 @@ mod tests {
     /// A first line (3) or continuation line (4) of CMS's 320-character text.
     fn line(code: &str, ric: char, desc: &str, added: &str) -> String {
         let mut l = format!("{code:>5}00100{ric}{desc:<80}");
-        if ric == '3' {
+        if matches!(ric, '3' | '7') {
             l.push_str(&format!("{:<28}", "Short"));
             l.push_str(&" ".repeat(320 - l.len()));
             l.replace_range(276..284, added);
@@ -430,24 +549,58 @@ mod tests {
     }
 
     /// Read from a reader of `size`-byte pieces (`text_stream`), within `limit` bytes; its
-    /// SHA-256 checked.
+    /// SHA-256 checked. The records are held; `spooled` gives them kept on disk.
     fn pieces(bytes: &[u8], size: usize, limit: u64) -> Result<(Vec<Record>, Vec<String>), String> {
-        let (encoding, skip) =
-            encoding_rs::Encoding::for_bom(bytes).unwrap_or((encoding_rs::WINDOWS_1252, 0));
+        let held = stream(bytes, size, limit, false);
+        assert_eq!(stream(bytes, size, limit, true), held);
+        held
+    }
+
+    fn stream(
+        bytes: &[u8],
+        size: usize,
+        limit: u64,
+        spooled: bool,
+    ) -> Result<(Vec<Record>, Vec<String>), String> {
+        let (encoding, skip) = crate::read::text::line_encoding(bytes).unwrap();
         let saved = crate::read::max_unpacked();
         crate::read::set_max_unpacked(limit);
-        let read = text_stream("t.txt", Pieces(bytes, size), 0, encoding, skip);
+        let spool = spooled.then(|| spool::Spool::new().unwrap());
+        let read = text_stream("t.txt", Pieces(bytes, size), 0, encoding, skip, spool);
         crate::read::set_max_unpacked(saved);
-        let (n, _, sha256) = read.map_err(|e| match e {
+        let read = read.map_err(|e| match e {
             crate::read::text::StreamError::Read(e) => e.to_string(),
             crate::read::text::StreamError::TooLarge => "too large".to_string(),
             crate::read::text::StreamError::Io(e) => e.to_string(),
         })?;
-        assert_eq!(sha256, crate::model::sha256_hex(bytes));
+        assert_eq!(read.sha256, crate::model::sha256_hex(bytes));
         Ok((
-            n.records,
-            n.warnings.iter().map(|w| w.to_string()).collect(),
+            records_of(read.records),
+            read.warnings.iter().map(|w| w.to_string()).collect(),
         ))
+    }
+
+    /// The records, read back in code order if they were kept on disk; that order's SHA-256
+    /// checked against the snapshot's.
+    fn records_of(records: Records) -> Vec<Record> {
+        let kept = match records {
+            Records::Held(records) => return records,
+            Records::Spooled(kept) => kept,
+        };
+        let source = crate::model::SourceInfo {
+            file: "t.txt".to_string(),
+            member: None,
+            sha256: String::new(),
+        };
+        let release = crate::model::ReleaseId::new(2020, 1).unwrap();
+        let spooled = kept.into_snapshot(release, source.clone()).unwrap();
+        let mut lines = Vec::new();
+        crate::model::SnapshotLines::write_records(&spooled, &mut lines).unwrap();
+        let snapshot = spooled.into_snapshot().unwrap();
+        let held = crate::model::Snapshot::new(release, source, snapshot.records.clone());
+        assert_eq!(snapshot, held);
+        assert_eq!(lines, crate::model::record_lines(&held.records));
+        snapshot.records
     }
 
     #[test]
@@ -462,8 +615,40 @@ mod tests {
         // 2018's ASC date written two columns early: a typing warning.
         let mut shifted = line("A0003", '3', "Shifted", "20200101");
         shifted.replace_range(230..238, "20170401");
+        // CMS's order: the modifiers, then the procedure codes, each run in code order.
+        let modifier = line("ZC", '7', "Modifier", "20200101");
+        let other = line("AA", '7', "Other", "20200101");
+        let ambulance = line("A0001", '3', "Ambulance", "20200101");
         let texts = [
             vec![good.as_str(), more.as_str()],
+            vec![
+                other.as_str(),
+                modifier.as_str(),
+                ambulance.as_str(),
+                good.as_str(),
+                more.as_str(),
+            ],
+            // Runs the other way, and a code met again in a later run (said at the line where
+            // it is met again, naming the first), or in the same one.
+            vec![
+                good.as_str(),
+                ambulance.as_str(),
+                modifier.as_str(),
+                other.as_str(),
+            ],
+            vec![
+                ambulance.as_str(),
+                good.as_str(),
+                modifier.as_str(),
+                ambulance.as_str(),
+            ],
+            vec![
+                modifier.as_str(),
+                ambulance.as_str(),
+                other.as_str(),
+                good.as_str(),
+                ambulance.as_str(),
+            ],
             // A typing error (the date) before a reading error (a short line): the reader's
             // error is the one said, as when the whole text was read first.
             vec![bad_date.as_str(), good.as_str(), short],
@@ -508,6 +693,25 @@ mod tests {
                 .unwrap_err()
                 .contains("line 2: record line too short"),
         );
+    }
+
+    /// A text in more runs in code order than are merged as the snapshot is written (every
+    /// code before the one above it) is read back from disk and sorted, to the same records.
+    #[test]
+    fn a_text_in_more_runs_than_are_merged_gives_the_same_records() {
+        let lines: Vec<String> = (0..=spool::MOST_RUNS + 1)
+            .rev()
+            .map(|i| line(&format!("E{i:04}"), '3', "Item", "20200101"))
+            .collect();
+        let bytes = lines.join("\r\n");
+        let (records, _) = pieces(bytes.as_bytes(), 1 << 20, u64::MAX).unwrap();
+        assert_eq!(records.len(), spool::MOST_RUNS + 2);
+        assert_eq!(
+            (records[0].code.as_str(), records[1].code.as_str()),
+            ("E0000", "E0001")
+        );
+        let read = stream(bytes.as_bytes(), 1 << 20, u64::MAX, true).unwrap();
+        assert_eq!(Ok(read), whole(bytes.as_bytes()));
     }
 
     #[test]

@@ -98,6 +98,15 @@ pub fn read(file: &str, bytes: &[u8]) -> Result<Parsed, ReadError> {
     })
 }
 
+/// How a text whose first bytes are `head` is decoded a line at a time: in the encoding its
+/// byte-order mark names, else Windows-1252, with the mark's length to skip. `None` for UTF-16,
+/// where a `\n` byte may be half of another character: such a text is decoded whole.
+pub fn line_encoding(head: &[u8]) -> Option<(&'static encoding_rs::Encoding, usize)> {
+    use encoding_rs::{UTF_8, WINDOWS_1252};
+    let (encoding, bom) = encoding_rs::Encoding::for_bom(head).unwrap_or((WINDOWS_1252, 0));
+    (encoding == WINDOWS_1252 || encoding == UTF_8).then_some((encoding, bom))
+}
+
 /// The lines of `bytes` decoded as `decode` decodes the whole text (a byte-order mark says
 /// UTF-8 or UTF-16, else Windows-1252), without holding the decoded text whole where that
 /// is not needed: in Windows-1252 and UTF-8 a `\n` byte is always a line's end, so each line
@@ -106,9 +115,7 @@ fn decoded_lines<'a>(
     bytes: &'a [u8],
     whole: &'a mut std::borrow::Cow<'a, str>,
 ) -> Box<dyn Iterator<Item = std::borrow::Cow<'a, str>> + 'a> {
-    use encoding_rs::{UTF_8, WINDOWS_1252};
-    let (encoding, bom) = encoding_rs::Encoding::for_bom(bytes).unwrap_or((WINDOWS_1252, 0));
-    if encoding == WINDOWS_1252 || encoding == UTF_8 {
+    if let Some((encoding, bom)) = line_encoding(bytes) {
         return Box::new(
             super::lines(&bytes[bom..]).map(move |l| encoding.decode_without_bom_handling(l).0),
         );

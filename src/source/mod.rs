@@ -73,14 +73,79 @@ fn folder_files(
     Ok(files)
 }
 
-/// Opens `path` (a file or a folder) and finds the release file in it.
-pub fn open(path: &Path) -> Result<SourceFile, ReadError> {
+/// A loose fixed-width text, open, its first megabyte read: to be read a piece at a time and
+/// typed as it is read (`normalize::text_stream`), never held whole.
+#[derive(Debug)]
+pub struct LooseText {
+    /// The file's name, for messages and its provenance.
+    pub file: String,
+    /// Its path, for a message that it is too large.
+    pub path: std::path::PathBuf,
+    /// The first bytes; the rest are read from `rest`.
+    pub head: Vec<u8>,
+    pub rest: std::fs::File,
+    /// What the file says it holds: a hint, not a bound.
+    pub size: u64,
+    /// How its lines are decoded, and how many bytes of byte-order mark open it.
+    pub encoding: &'static encoding_rs::Encoding,
+    pub skip: usize,
+}
+
+/// What `open` found at a path.
+#[derive(Debug)]
+pub enum Opened {
+    /// A loose text, to be read a piece at a time (see `streamed_text`).
+    Text(LooseText),
+    /// The release file, read.
+    File(SourceFile),
+}
+
+/// How many bytes of a loose file are read before deciding whether it is a text to read a
+/// piece at a time.
+const HEAD: u64 = 1 << 20;
+
+/// Opens `path` (a file or a folder) and finds the release file in it: a loose text is left
+/// open, to be read a piece at a time, anything else is read.
+pub fn open(path: &Path) -> Result<Opened, ReadError> {
+    use std::io::Read as _;
     let (name, meta) = named_regular(path)?;
     if meta.is_dir() {
-        return open_folder(path, &name);
+        return open_folder(path, &name).map(Opened::File);
     }
-    let bytes = read_file(path, &name, &mut read::max_unpacked())?;
-    from_bytes(&name, bytes)
+    let io = |e| ReadError::file(&name, FileProblem::Io(e));
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let size = file.metadata().map_err(io)?.len();
+    let mut head = Vec::with_capacity(usize::try_from(size.min(HEAD)).unwrap_or(0));
+    (&mut file).take(HEAD).read_to_end(&mut head).map_err(io)?;
+    if let Some((encoding, skip)) = streamed_text(&name, &head) {
+        return Ok(Opened::Text(LooseText {
+            file: name,
+            path: path.to_path_buf(),
+            head,
+            rest: file,
+            size,
+            encoding,
+            skip,
+        }));
+    }
+    let reader = std::io::Cursor::new(head).chain(file);
+    let bytes = read_capped(reader, read::max_unpacked(), size, path, &name)?;
+    from_bytes(&name, bytes).map(Opened::File)
+}
+
+/// Whether the loose file `name`, whose first bytes are `head`, is a release text that can be
+/// read a piece at a time: a fixed-width text by its content (`read::sniff`) whose lines can
+/// be decoded one at a time (`read::text::line_encoding`: not UTF-16), and not a corrections
+/// file (which `from_bytes` keeps beside the release); with its encoding and byte-order mark.
+/// A text whose first megabyte holds no record line is read whole, as `from_bytes` sniffs all
+/// of it.
+fn streamed_text(name: &str, head: &[u8]) -> Option<(&'static encoding_rs::Encoding, usize)> {
+    if read::corrections::is_corrections_name(name)
+        || read::sniff(name, head) != Sniffed::Release(Form::Text)
+    {
+        return None;
+    }
+    read::text::line_encoding(head)
 }
 
 /// The bytes of the file at `path`, if no more than `left` (which they are taken from).
@@ -88,8 +153,21 @@ fn read_file(path: &Path, name: &str, left: &mut u64) -> Result<Vec<u8>, ReadErr
     let io = |e| ReadError::file(name, FileProblem::Io(e));
     let file = std::fs::File::open(path).map_err(io)?;
     let size = file.metadata().map_err(io)?.len();
-    let bytes = read::read_capped(file, *left, size)
-        .map_err(io)?
+    let bytes = read_capped(file, *left, size, path, name)?;
+    *left -= bytes.len() as u64;
+    Ok(bytes)
+}
+
+/// All of `reader` (the file at `path`, named `name` in messages) if at most `limit` bytes.
+fn read_capped(
+    reader: impl std::io::Read,
+    limit: u64,
+    size: u64,
+    path: &Path,
+    name: &str,
+) -> Result<Vec<u8>, ReadError> {
+    read::read_capped(reader, limit, size)
+        .map_err(|e| ReadError::file(name, FileProblem::Io(e)))?
         .ok_or_else(|| {
             ReadError::file(
                 name,
@@ -98,9 +176,7 @@ fn read_file(path: &Path, name: &str, left: &mut u64) -> Result<Vec<u8>, ReadErr
                     limit: read::max_unpacked(),
                 },
             )
-        })?;
-    *left -= bytes.len() as u64;
-    Ok(bytes)
+        })
 }
 
 /// Finds the release file in `bytes` named `name` (a download, or a file read from disk).
@@ -479,36 +555,64 @@ fn month_token(s: &str) -> Option<u8> {
 
 /// The latest action-effective or added date of any record: a release takes effect no later.
 pub fn latest_date(records: &[Record]) -> Option<chrono::NaiveDate> {
-    records
-        .iter()
-        .flat_map(|r| [r.action_effective_date, r.added_date])
-        .flatten()
-        .max()
+    Dates::of(records).latest()
 }
 
 /// The release a file's content says: the latest first day of a quarter on which at least
 /// `MIN_ACTIONS` codes' actions take effect. Quarterly files carry the previous quarters' dates
 /// too, and a few codes take effect later than their release, hence the threshold.
 pub fn release_from_content(records: &[Record]) -> Option<ReleaseId> {
-    const MIN_ACTIONS: usize = 5;
-    use chrono::Datelike;
-    let mut counts = std::collections::BTreeMap::new();
-    for r in records
-        .iter()
-        .filter(|r| r.action_code.as_deref() != Some("N"))
-    {
-        if let Some(d) = r.action_effective_date
+    Dates::of(records).release()
+}
+
+/// What the records of a release say of its date (`latest_date`, `release_from_content`),
+/// gathered a record at a time, so that records not held (a large text's) are weighed too:
+/// a count a quarter, whatever the number of records.
+#[derive(Debug, Default, Clone)]
+pub struct Dates {
+    latest: Option<chrono::NaiveDate>,
+    /// How many codes' actions (other than N) take effect on the first day of each quarter.
+    quarters: std::collections::BTreeMap<(i32, u32), usize>,
+}
+
+impl Dates {
+    pub fn of(records: &[Record]) -> Self {
+        let mut dates = Dates::default();
+        for r in records {
+            dates.add(r);
+        }
+        dates
+    }
+
+    pub fn add(&mut self, r: &Record) {
+        use chrono::Datelike;
+        let latest = [r.action_effective_date, r.added_date]
+            .into_iter()
+            .flatten()
+            .max();
+        self.latest = self.latest.max(latest);
+        if r.action_code.as_deref() != Some("N")
+            && let Some(d) = r.action_effective_date
             && d.day() == 1
             && matches!(d.month(), 1 | 4 | 7 | 10)
         {
-            *counts.entry((d.year(), d.month())).or_insert(0usize) += 1;
+            *self.quarters.entry((d.year(), d.month())).or_insert(0) += 1;
         }
     }
-    counts
-        .into_iter()
-        .rev()
-        .find(|(_, n)| *n >= MIN_ACTIONS)
-        .and_then(|((y, m), _)| ReleaseId::new(y as u16, m as u8))
+
+    pub fn latest(&self) -> Option<chrono::NaiveDate> {
+        self.latest
+    }
+
+    /// See `release_from_content`.
+    pub fn release(&self) -> Option<ReleaseId> {
+        const MIN_ACTIONS: usize = 5;
+        self.quarters
+            .iter()
+            .rev()
+            .find(|(_, n)| **n >= MIN_ACTIONS)
+            .and_then(|((y, m), _)| ReleaseId::new(*y as u16, *m as u8))
+    }
 }
 
 #[cfg(test)]

@@ -2,11 +2,12 @@
 //! so `git diff` of two snapshots reads code by code. Encoding is deterministic: the same
 //! snapshot gives the same bytes.
 
+use std::io::{Read, Write};
 use std::path::Path;
 
 use crate::model::{
-    Counts, Kind, Provenance, Record, ReleaseId, SCHEMA_VERSION, Snapshot, sha256_hex,
-    write_record_lines,
+    Counts, Kind, Provenance, Record, ReleaseId, SCHEMA_VERSION, Snapshot, SnapshotLines,
+    sha256_hex, write_record_lines,
 };
 
 use super::StoreError;
@@ -34,6 +35,64 @@ impl Snapshot {
             provenance: lines.provenance,
             records,
         })
+    }
+}
+
+/// The snapshot file's bytes (`Snapshot::to_bytes`) written to `out` as they are made, never
+/// held whole.
+pub fn write_snapshot(snapshot: &dyn SnapshotLines, out: &mut dyn Write) -> std::io::Result<()> {
+    serde_json::to_writer(&mut *out, snapshot.provenance())?;
+    out.write_all(b"\n")?;
+    snapshot.write_records(out)
+}
+
+/// Whether `old` holds exactly the bytes `write_snapshot` writes: compared a piece at a time
+/// as they are made, neither held whole; the first difference stops it.
+pub(super) fn holds(old: std::fs::File, snapshot: &dyn SnapshotLines) -> std::io::Result<bool> {
+    let mut same = Same {
+        old: std::io::BufReader::with_capacity(1 << 16, old),
+        piece: Vec::new(),
+        differs: false,
+    };
+    let written = {
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, &mut same);
+        write_snapshot(snapshot, &mut out).and_then(|()| out.flush())
+    };
+    match written {
+        _ if same.differs => Ok(false),
+        Ok(()) => Ok(same.old.read(&mut [0])? == 0),
+        Err(e) => Err(e),
+    }
+}
+
+/// A writer that compares what it is given with what `old` holds next (`holds`).
+struct Same<R> {
+    old: R,
+    /// Room for the bytes of `old` compared with one write.
+    piece: Vec<u8>,
+    /// A difference was met: every write fails from then on, to stop the writing.
+    differs: bool,
+}
+
+impl<R: Read> Write for Same<R> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let differs = || std::io::Error::other("the stored bytes differ");
+        if self.differs {
+            return Err(differs());
+        }
+        self.piece.resize(buf.len(), 0);
+        match self.old.read_exact(&mut self.piece) {
+            Ok(()) if self.piece == buf => return Ok(buf.len()),
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {}
+            Err(e) => return Err(e),
+        }
+        self.differs = true;
+        Err(differs())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
@@ -303,5 +362,39 @@ impl<'a> Lines<'a> {
             records.push(parse_record(self.file, *n, line)?);
         }
         Ok(records)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A file is held to hold a snapshot only when its bytes are the snapshot's, all of them
+    /// and no more: the same, one byte changed, one more, one fewer, none.
+    #[test]
+    fn a_stored_file_holds_a_snapshot_only_byte_for_byte() {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/oxygen/2006");
+        let snapshot = crate::load_path(&path, crate::ReadOptions::default())
+            .unwrap()
+            .snapshot;
+        let bytes = snapshot.to_bytes();
+        let mut written = Vec::new();
+        write_snapshot(&snapshot, &mut written).unwrap();
+        assert_eq!(written, bytes);
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("2006-01.jsonl");
+        let holds_now = |stored: &[u8]| {
+            std::fs::write(&file, stored).unwrap();
+            holds(std::fs::File::open(&file).unwrap(), &snapshot).unwrap()
+        };
+        assert!(holds_now(&bytes));
+        let mut changed = bytes.clone();
+        let middle = changed.len() / 2;
+        changed[middle] ^= 1;
+        assert!(!holds_now(&changed));
+        assert!(!holds_now(&[bytes.as_slice(), b"\n"].concat()));
+        assert!(!holds_now(&bytes[..bytes.len() - 1]));
+        assert!(!holds_now(b""));
     }
 }

@@ -12,8 +12,8 @@ mod undo;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::fs::write_atomically;
-use crate::model::{Provenance, ReleaseId, SCHEMA_VERSION, Snapshot, SourceInfo};
+use crate::fs::write_atomically_with;
+use crate::model::{Provenance, ReleaseId, SCHEMA_VERSION, Snapshot, SnapshotLines, SourceInfo};
 
 pub use corrections::Added;
 use file::Lines;
@@ -93,13 +93,10 @@ pub enum StoreError {
     },
 }
 
-/// What `Store::plan_save` found storing a snapshot would do, and the bytes `Store::commit`
-/// writes.
+/// What `Store::plan_save` found storing a snapshot would do; `Store::commit` does it.
 #[derive(Debug)]
 pub struct Planned {
-    release: ReleaseId,
     pub saved: Saved,
-    bytes: Vec<u8>,
 }
 
 /// What `Store::save` did.
@@ -411,8 +408,13 @@ impl Store {
     /// What a stored snapshot was made from, read from its first line alone and leniently, so
     /// that an older or damaged snapshot can still be named when it is replaced.
     fn source_of(&self, release: ReleaseId) -> Result<Option<SourceInfo>, StoreError> {
-        let (_, bytes) = self.read(release)?;
-        let first = bytes.split(|b| *b == b'\n').next().unwrap_or_default();
+        let path = self.path_of(release);
+        // The first line alone is read: the file may be hundreds of megabytes.
+        let first = revisions::first_line(&path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => self.missing(release),
+            _ => Self::io(&path)(e),
+        })?;
+        let first = file::without_line_end(&first);
         Ok(std::str::from_utf8(first).ok().and_then(file::source_of))
     }
 
@@ -476,56 +478,60 @@ impl Store {
         self.plan_save(snapshot, force).map(|planned| planned.saved)
     }
 
-    /// What storing `snapshot` would do (`check_save`), with the bytes it would write: `commit`
-    /// stores them, so a caller that checks first serializes the snapshot once.
-    pub fn plan_save(&self, snapshot: &Snapshot, force: bool) -> Result<Planned, StoreError> {
-        let path = self.path_of(snapshot.release());
-        let bytes = snapshot.to_bytes();
-        let saved = match std::fs::read(&path) {
-            Ok(old) if old == bytes => Saved::Unchanged,
-            // Different records from another file are a new revision (see `revisions`).
-            Ok(_) if !force => self.outcome_for_different(snapshot)?,
-            // --force replaces a damaged or older snapshot like any other.
-            Ok(_) => {
-                Saved::Replaced(
-                    self.source_of(snapshot.release())?
-                        .unwrap_or_else(|| SourceInfo {
-                            file: "a snapshot whose provenance cannot be read".to_string(),
-                            member: None,
-                            sha256: "unknown".to_string(),
-                        }),
-                )
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Saved::Created,
+    /// What storing `snapshot` would do (`check_save`), for `commit` to do. The stored file is
+    /// compared with the snapshot's bytes as they are made (`file::holds`), neither held whole.
+    pub fn plan_save(
+        &self,
+        snapshot: &dyn SnapshotLines,
+        force: bool,
+    ) -> Result<Planned, StoreError> {
+        let release = snapshot.provenance().release;
+        let path = self.path_of(release);
+        let same = match std::fs::File::open(&path) {
+            Ok(old) => Some(file::holds(old, snapshot).map_err(Self::io(&path))?),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
             Err(e) => return Err(Self::io(&path)(e)),
         };
-        Ok(Planned {
-            release: snapshot.release(),
-            saved,
-            bytes,
-        })
+        let saved = match same {
+            Some(true) => Saved::Unchanged,
+            // Different records from another file are a new revision (see `revisions`).
+            Some(false) if !force => self.outcome_for_different(snapshot)?,
+            // --force replaces a damaged or older snapshot like any other.
+            Some(false) => {
+                Saved::Replaced(self.source_of(release)?.unwrap_or_else(|| SourceInfo {
+                    file: "a snapshot whose provenance cannot be read".to_string(),
+                    member: None,
+                    sha256: "unknown".to_string(),
+                }))
+            }
+            None => Saved::Created,
+        };
+        Ok(Planned { saved })
     }
 
     /// Stores `snapshot`. The same bytes (or records) again change nothing; different records
     /// for a stored release are a new revision, the current one kept first; `force` replaces
     /// the current revision instead.
     pub fn save(&self, snapshot: &Snapshot, force: bool) -> Result<Saved, StoreError> {
-        self.commit(self.plan_save(snapshot, force)?)
+        self.commit(self.plan_save(snapshot, force)?, snapshot)
     }
 
-    /// Stores what `plan_save` planned; call it under the same lock.
-    pub fn commit(&self, planned: Planned) -> Result<Saved, StoreError> {
-        let Planned {
-            release,
-            saved,
-            bytes,
-        } = planned;
+    /// Stores `snapshot` as `plan_save` planned for it; call it under the same lock. The file
+    /// is written as it is serialized, never held whole.
+    pub fn commit(
+        &self,
+        planned: Planned,
+        snapshot: &dyn SnapshotLines,
+    ) -> Result<Saved, StoreError> {
+        let Planned { saved } = planned;
+        let release = snapshot.provenance().release;
         if let Saved::Revision { kept, .. } = &saved {
             self.keep_current(release, kept)?;
         }
         if !matches!(saved, Saved::Unchanged | Saved::SameRecords(_)) {
             let path = self.path_of(release);
-            write_atomically(&path, &bytes).map_err(Self::io(&path))?;
+            write_atomically_with(&path, |out| file::write_snapshot(snapshot, out))
+                .map_err(Self::io(&path))?;
         }
         Ok(saved)
     }

@@ -14,8 +14,8 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::SystemTime;
 
-use crate::fs::write_atomically;
-use crate::model::{Provenance, ReleaseId, Snapshot, SourceInfo};
+use crate::fs::write_atomically_with;
+use crate::model::{Provenance, ReleaseId, Snapshot, SnapshotLines, SourceInfo};
 
 use super::file::{self, Lines};
 use super::{Saved, Store, StoreError};
@@ -255,11 +255,15 @@ impl Store {
     /// `--force` was not given): nothing when the records are the same (a re-zipped posting);
     /// a refusal when it is the same source file read differently (another version of this
     /// tool); otherwise a new revision.
-    pub(super) fn outcome_for_different(&self, snapshot: &Snapshot) -> Result<Saved, StoreError> {
-        let release = snapshot.release();
-        // A damaged current revision says so, rather than being kept as a revision.
-        let old = self.provenance(release)?;
-        let new = &snapshot.provenance;
+    pub(super) fn outcome_for_different(
+        &self,
+        snapshot: &dyn SnapshotLines,
+    ) -> Result<Saved, StoreError> {
+        let new = snapshot.provenance();
+        let release = new.release;
+        // A damaged current revision says so, rather than being kept as a revision. Checked a
+        // line at a time, no record kept: the file may be hundreds of megabytes.
+        let old = self.load_where(release, |_| false)?.provenance;
         if old.records == new.records && old.records_sha256 == new.records_sha256 {
             return Ok(Saved::SameRecords(old.source));
         }
@@ -296,9 +300,11 @@ impl Store {
     /// the current file's time (when that revision was stored).
     pub(super) fn keep_current(&self, release: ReleaseId, kept: &Path) -> Result<(), StoreError> {
         let current = self.path_of(release);
-        let bytes = std::fs::read(&current).map_err(Self::io(&current))?;
+        // Copied as it is read, not held: the file may be hundreds of megabytes.
+        let mut bytes = std::fs::File::open(&current).map_err(Self::io(&current))?;
         let time = std::fs::metadata(&current).and_then(|m| m.modified()).ok();
-        write_atomically(kept, &bytes).map_err(Self::io(kept))?;
+        write_atomically_with(kept, |out| std::io::copy(&mut bytes, out).map(drop))
+            .map_err(Self::io(kept))?;
         if let Some(time) = time {
             std::fs::File::options()
                 .write(true)
@@ -352,7 +358,7 @@ fn kept_numbers(dir: &Path) -> Result<Vec<u32>, StoreError> {
 }
 
 /// The first line of a file (at most `MAX_FIRST_LINE` bytes of it).
-fn first_line(path: &Path) -> std::io::Result<Vec<u8>> {
+pub(super) fn first_line(path: &Path) -> std::io::Result<Vec<u8>> {
     let file = std::fs::File::open(path)?;
     let mut line = Vec::new();
     std::io::BufReader::new(file)

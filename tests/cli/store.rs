@@ -67,6 +67,33 @@ fn different_content_for_a_stored_release_is_a_revision_and_force_replaces_the_c
     assert_eq!(after.len(), before.len());
 }
 
+/// A loose text's records are kept in a temporary file as they are read: when that file cannot
+/// be written (a full disk; a file size limit in the test), the import stops with exit 2,
+/// saying so, and no store is made.
+#[cfg(unix)]
+#[test]
+fn a_loose_text_whose_records_cannot_be_kept_aside_changes_nothing() {
+    let work = Work::new();
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(r#"ulimit -f 1 && trap '' XFSZ && exec "$0" "$@""#)
+        .arg(env!("CARGO_BIN_EXE_hcpcs-diff"))
+        .arg("--store")
+        .arg(work.store())
+        .arg("import")
+        .arg(fixture("oxygen/2006/HCPC2006_CONTR_ANWEB.txt"))
+        .env_remove("HCPCS_DIFF_STORE")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("HCPC2006_CONTR_ANWEB.txt: its records cannot be kept in a temporary file"),
+        "{err}"
+    );
+    assert!(!work.store().exists(), "{err}");
+}
+
 #[test]
 fn the_store_folder_comes_from_the_environment_too() {
     let work = Work::new();
