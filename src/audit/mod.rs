@@ -1239,10 +1239,39 @@ pub fn on_date(code: &str, date: NaiveDate, all: &[Snapshot]) -> DateCheck {
     judge_date(&Known::of(code, &releases), date, &releases)
 }
 
+/// A release of `codes` (code, date added, date terminated; two characters make a modifier),
+/// each described with words a CSV quotes, for tests.
+#[cfg(test)]
+pub(crate) fn release_for_tests(
+    id: &str,
+    codes: &[(&str, Option<&str>, Option<&str>)],
+) -> Snapshot {
+    let source = crate::model::SourceInfo {
+        file: "r.txt".into(),
+        member: None,
+        sha256: String::new(),
+    };
+    let records = codes
+        .iter()
+        .map(|&(code, added, end)| {
+            let kind = if code.len() == 2 {
+                Kind::Modifier
+            } else {
+                Kind::Procedure
+            };
+            let mut r = Record::new(code, kind);
+            r.long_description = format!("{code}, \"quoted\", with commas");
+            r.added_date = added.and_then(|d| d.parse().ok());
+            r.termination_date = end.and_then(|d| d.parse().ok());
+            r
+        })
+        .collect();
+    Snapshot::new(id.parse().unwrap(), source, records)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::SourceInfo;
     use crate::read::list::ListFile;
 
     fn date(s: &str) -> NaiveDate {
@@ -1250,26 +1279,7 @@ mod tests {
     }
 
     fn release(id: &str, codes: &[(&str, Option<&str>, Option<&str>)]) -> Snapshot {
-        let source = SourceInfo {
-            file: "r.txt".into(),
-            member: None,
-            sha256: String::new(),
-        };
-        let records = codes
-            .iter()
-            .map(|&(code, added, end)| {
-                let kind = if code.len() == 2 {
-                    Kind::Modifier
-                } else {
-                    Kind::Procedure
-                };
-                let mut r = Record::new(code, kind);
-                r.added_date = added.map(date);
-                r.termination_date = end.map(date);
-                r
-            })
-            .collect();
-        Snapshot::new(id.parse().unwrap(), source, records)
+        release_for_tests(id, codes)
     }
 
     proptest::proptest! {

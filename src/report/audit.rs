@@ -974,30 +974,6 @@ mod tests {
         }
     }
 
-    fn snapshot(id: &str, codes: &[(&str, Option<&str>, Option<&str>)]) -> Snapshot {
-        let source = SourceInfo {
-            file: "r.txt".into(),
-            member: None,
-            sha256: String::new(),
-        };
-        let records = codes
-            .iter()
-            .map(|&(code, added, end)| {
-                let kind = if code.len() == 2 {
-                    Kind::Modifier
-                } else {
-                    Kind::Procedure
-                };
-                let mut r = Record::new(code, kind);
-                r.long_description = format!("{code}, \"quoted\", with commas");
-                r.added_date = added.and_then(|d| d.parse().ok());
-                r.termination_date = end.and_then(|d| d.parse().ok());
-                r
-            })
-            .collect();
-        Snapshot::new(id.parse().unwrap(), source, records)
-    }
-
     proptest::proptest! {
         /// The CSV and JSON lines written from rows as they are read (`Judge::each_row`), each
         /// verdict's and code's cells written once and reused, are the lines written of the
@@ -1014,12 +990,12 @@ mod tests {
             dated in proptest::bool::ANY,
         ) {
             let all = [
-                snapshot("2016-01", &[
+                crate::audit::release_for_tests("2016-01", &[
                     ("E0424", Some("1990-01-01"), None),
                     ("E0431", Some("2016-01-01"), Some("2017-12-31")),
                     ("RR", Some("1990-01-01"), None),
                 ]),
-                snapshot("2020-01", &[
+                crate::audit::release_for_tests("2020-01", &[
                     ("E0424", Some("1990-01-01"), None),
                     ("E1392", Some("2019-04-01"), None),
                     ("RR", Some("1990-01-01"), None),

@@ -548,16 +548,10 @@ fn an_import_whose_snapshot_cannot_be_written_keeps_the_corrections_as_they_were
     let before = work.store_state();
     // 2005's file as 2006-01: a snapshot that differs, which --force writes over the stored
     // one; the limit (512 or 1024 bytes) lets the lock and a corrections file through, not it.
-    let out = std::process::Command::new("sh")
-        .arg("-c")
-        .arg(r#"ulimit -f 1 && trap '' XFSZ && exec "$0" "$@""#)
-        .arg(env!("CARGO_BIN_EXE_hcpcs-diff"))
-        .arg("--store")
-        .arg(work.store())
+    let out = crate::util::with_file_size_limit(&work.store())
         .arg("import")
         .arg(fixture("oxygen/2005"))
         .args(["--release", "2006-01", "--force"])
-        .env_remove("HCPCS_DIFF_STORE")
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);

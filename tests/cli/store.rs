@@ -74,15 +74,9 @@ fn different_content_for_a_stored_release_is_a_revision_and_force_replaces_the_c
 #[test]
 fn a_loose_text_whose_records_cannot_be_kept_aside_changes_nothing() {
     let work = Work::new();
-    let out = std::process::Command::new("sh")
-        .arg("-c")
-        .arg(r#"ulimit -f 1 && trap '' XFSZ && exec "$0" "$@""#)
-        .arg(env!("CARGO_BIN_EXE_hcpcs-diff"))
-        .arg("--store")
-        .arg(work.store())
+    let out = crate::util::with_file_size_limit(&work.store())
         .arg("import")
         .arg(fixture("oxygen/2006/HCPC2006_CONTR_ANWEB.txt"))
-        .env_remove("HCPCS_DIFF_STORE")
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);

@@ -178,6 +178,22 @@ pub fn oxygen() -> Work {
     Work::with(&[fixture("oxygen/2005"), fixture("oxygen/2006")])
 }
 
+/// The tool, with `args`, run by a shell that first limits the size of the files it may write
+/// to one block (`ulimit -f 1`): a write past it fails as on a full disk. No store from the
+/// environment.
+#[cfg(unix)]
+pub fn with_file_size_limit(store: &Path) -> std::process::Command {
+    let mut command = std::process::Command::new("sh");
+    command
+        .arg("-c")
+        .arg(r#"ulimit -f 1 && trap '' XFSZ && exec "$0" "$@""#)
+        .arg(env!("CARGO_BIN_EXE_hcpcs-diff"))
+        .arg("--store")
+        .arg(store)
+        .env_remove("HCPCS_DIFF_STORE");
+    command
+}
+
 pub fn fixture(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
