@@ -303,6 +303,9 @@ pub struct Bounded<R> {
     in_quotes: bool,
     /// The record's first line is a `#` comment (quotes in it mean nothing).
     comment: bool,
+    /// Whole lines may be handed on at once ([`Bounded::run`]); a test turns it off to read
+    /// byte by byte.
+    bulk: bool,
     at_record_start: bool,
     /// The line being read (1-based), and where its record began.
     line: usize,
@@ -336,6 +339,7 @@ impl<R: Read> Bounded<R> {
             quoted,
             in_quotes: false,
             comment: false,
+            bulk: true,
             at_record_start: true,
             line: 1,
             record_line: 1,
@@ -363,6 +367,80 @@ impl<R: Read> Bounded<R> {
             }
         }
         Ok(self.start < self.end)
+    }
+
+    /// Takes from what was read, up to what `out` holds, the bytes that need only counting:
+    /// lines (or records) that are neither blank nor `#` comments, each CR before an LF
+    /// dropped, handed on a stretch at a time rather than a byte at a time. Stops before what
+    /// `put` must see (a blank or comment line, a CR with nothing read after it). How many
+    /// bytes it took, and how many it wrote.
+    fn run(&mut self, out: &mut [u8]) -> io::Result<(usize, usize)> {
+        // A record that starts with none of these is a row: blank and comment lines are `put`'s.
+        let plain_start = |b: Option<&u8>| !matches!(b, None | Some(b'\n' | b'#' | b'\r'));
+        let avail = &self.buf[self.start..self.end];
+        let window = &avail[..avail.len().min(out.len())];
+        if self.at_record_start {
+            if !plain_start(window.first()) {
+                return Ok((0, 0));
+            }
+            self.at_record_start = false;
+            self.record_line = self.line;
+            self.record_bytes = 0;
+            self.comment = false;
+        }
+        let too_long = |record_bytes: usize, record_line: usize| {
+            (record_bytes > MAX_LINE_BYTES)
+                .then(|| io::Error::new(io::ErrorKind::InvalidData, LongLine(record_line)))
+        };
+        let mut taken = window.len();
+        // `window[..counted]` is counted into the record, `window[..copied]` written or dropped.
+        let (mut counted, mut copied, mut written) = (0, 0, 0);
+        for at in memchr::memchr3_iter(b'\r', b'\n', b'"', window) {
+            match window[at] {
+                b'"' => self.in_quotes ^= self.quoted,
+                b'\r' => match window.get(at + 1) {
+                    // Whether it comes before an LF is for the next read to tell.
+                    None => {
+                        taken = at;
+                        break;
+                    }
+                    Some(b'\n') => {
+                        self.record_bytes += at - counted;
+                        counted = at + 1;
+                        out[written..written + at - copied].copy_from_slice(&window[copied..at]);
+                        written += at - copied;
+                        copied = at + 1;
+                    }
+                    // A CR alone is text.
+                    Some(_) => {}
+                },
+                _ => {
+                    self.record_bytes += at + 1 - counted;
+                    counted = at + 1;
+                    if let Some(e) = too_long(self.record_bytes, self.record_line) {
+                        return Err(e);
+                    }
+                    self.line += 1;
+                    if !self.in_quotes {
+                        if !plain_start(window.get(at + 1)) {
+                            self.at_record_start = true;
+                            taken = at + 1;
+                            break;
+                        }
+                        self.record_line = self.line;
+                        self.record_bytes = 0;
+                    }
+                }
+            }
+        }
+        self.record_bytes += taken - counted;
+        if let Some(e) = too_long(self.record_bytes, self.record_line) {
+            return Err(e);
+        }
+        out[written..written + taken - copied].copy_from_slice(&window[copied..taken]);
+        written += taken - copied;
+        self.start += taken;
+        Ok((taken, written))
     }
 
     /// Counts `b` into the line and record it belongs to.
@@ -410,23 +488,12 @@ impl<R: Read> Read for Bounded<R> {
                 }
                 break;
             }
-            // The common case at speed: a run of bytes that ends no line and opens no quote,
-            // inside a record that is not a comment, copied whole.
-            if !self.cr && !self.at_record_start && !self.comment {
-                let avail = &self.buf[self.start..self.end];
-                let max = avail.len().min(out.len() - n);
-                let run = memchr::memchr3(b'\r', b'\n', b'"', &avail[..max]).unwrap_or(max);
-                if run > 0 {
-                    self.record_bytes += run;
-                    if self.record_bytes > MAX_LINE_BYTES {
-                        return Err(io::Error::new(
-                            io::ErrorKind::InvalidData,
-                            LongLine(self.record_line),
-                        ));
-                    }
-                    out[n..n + run].copy_from_slice(&avail[..run]);
-                    n += run;
-                    self.start += run;
+            // The common case at speed: whole lines that are neither blank nor comments,
+            // handed on in bulk.
+            if !self.cr && !self.comment && self.bulk {
+                let (taken, written) = self.run(&mut out[n..])?;
+                n += written;
+                if taken > 0 {
                     continue;
                 }
             }
@@ -646,6 +713,53 @@ mod tests {
             .read_to_end(&mut out)
             .map_err(|e| long_line(&e))?;
         Ok(out)
+    }
+
+    /// `bytes` through a [`Bounded`] reader, `size` bytes asked for at a time, `bulk` or byte
+    /// by byte: what it hands on, or the line it finds too long.
+    fn bounded(bytes: &[u8], quoted: bool, bulk: bool, size: usize) -> Result<Vec<u8>, String> {
+        let mut reader = Bounded::new(io::Cursor::new(bytes.to_vec()), quoted);
+        reader.bulk = bulk;
+        let mut out = Vec::new();
+        let mut buf = vec![0u8; size];
+        loop {
+            match reader.read(&mut buf) {
+                Ok(0) => return Ok(out),
+                Ok(n) => out.extend_from_slice(&buf[..n]),
+                Err(e) => return Err(format!("{:?} after {} bytes", long_line(&e), out.len())),
+            }
+        }
+    }
+
+    /// Pieces a list is made of: what `Bounded` looks at (quotes, CR, LF, `#`, a mark), text,
+    /// and now and then a run long enough to pass the line bound.
+    fn piece() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+        use proptest::prelude::*;
+        prop_oneof![
+            8 => proptest::sample::select(vec![
+                &b"\""[..], b"\r", b"\n", b"\r\n", b"#", b",", b" ", b"E1392", b"\xEF\xBB\xBF",
+            ])
+            .prop_map(<[u8]>::to_vec),
+            1 => (MAX_LINE_BYTES / 2..MAX_LINE_BYTES + 40).prop_map(|n| vec![b'x'; n]),
+        ]
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(400))]
+        /// Lines handed on in bulk are the bytes, and the errors, of lines read a byte at a
+        /// time, however much a caller asks for at once.
+        #[test]
+        fn bulk_reading_hands_on_what_reading_byte_by_byte_does(
+            pieces in proptest::collection::vec(piece(), 0..60),
+            quoted: bool,
+            size in proptest::prop_oneof![1usize..16, 16usize..100_000],
+        ) {
+            let bytes = pieces.concat();
+            proptest::prop_assert_eq!(
+                bounded(&bytes, quoted, true, size),
+                bounded(&bytes, quoted, false, size)
+            );
+        }
     }
 
     #[test]
