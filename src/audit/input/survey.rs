@@ -160,18 +160,35 @@ impl Input {
 /// says of it: a field not yet met is read by it, and kept when it reads.
 #[derive(Default)]
 struct Memo {
-    /// The code field's length (4 bytes), its bytes, then the modifier column's: the row's
-    /// code and modifier ids.
-    codes: FxHashMap<Box<[u8]>, (u32, u32)>,
-    /// The date field's bytes: the date.
-    dates: FxHashMap<Box<[u8]>, NaiveDate>,
-    /// The key of the row being read, made in place.
-    key: Vec<u8>,
+    /// The code field and the modifier column's: the row's code and modifier ids.
+    codes: FxHashMap<Key, (u32, u32)>,
+    /// The date field: the date.
+    dates: FxHashMap<Key, NaiveDate>,
 }
 
-/// How many fields a [`Memo`] keeps of each kind, and the longest: bounded, whatever the file.
+/// How many fields a [`Memo`] keeps of each kind: bounded, whatever the file.
 const MEMO_ENTRIES: usize = 1 << 16;
-const MEMO_KEY_BYTES: usize = 48;
+
+/// One or two short fields, compared a word at a time: their lengths, then their bytes.
+type Key = [u64; 4];
+
+/// `first` and `second` as a [`Key`], if together they are short enough (30 bytes); a longer
+/// field is read each time it comes.
+fn key(first: &[u8], second: &[u8]) -> Option<Key> {
+    let mut bytes = [0u8; 32];
+    let end = 2 + first.len() + second.len();
+    if end > bytes.len() {
+        return None;
+    }
+    bytes[0] = first.len() as u8;
+    bytes[1] = second.len() as u8;
+    bytes[2..2 + first.len()].copy_from_slice(first);
+    bytes[2 + first.len()..end].copy_from_slice(second);
+    let mut words = bytes
+        .chunks_exact(8)
+        .map(|w| u64::from_le_bytes(w.try_into().unwrap_or_default()));
+    Some(std::array::from_fn(|_| words.next().unwrap_or_default()))
+}
 
 impl Memo {
     /// `record` as the survey keeps it; `None` if it does not read.
@@ -183,20 +200,18 @@ impl Memo {
         survey: &mut Survey,
     ) -> Option<SurveyedRow> {
         let field = |i: usize| record.get(i).unwrap_or_default();
-        self.key.clear();
-        if record.len() == layout.headers.len() {
-            let code = field(layout.code);
-            self.key
-                .extend_from_slice(&(code.len() as u32).to_le_bytes());
-            self.key.extend_from_slice(code);
-            if let Some(m) = layout.modifier {
-                self.key.extend_from_slice(field(m));
-            }
+        let code_key = if record.len() == layout.headers.len() {
+            key(field(layout.code), layout.modifier.map_or(&[][..], field))
+        } else {
+            None
+        };
+        let date_key = layout.date.and_then(|d| key(field(d), &[]));
+        if let Some(&(code, modifier)) = code_key.and_then(|k| self.codes.get(&k)) {
             let date = match layout.date {
                 None => Some(None),
-                Some(d) => self.dates.get(field(d)).map(|&date| Some(date)),
+                Some(_) => date_key.and_then(|k| self.dates.get(&k)).map(|&d| Some(d)),
             };
-            if let (Some(&(code, modifier)), Some(date)) = (self.codes.get(&self.key[..]), date) {
+            if let Some(date) = date {
                 return Some(SurveyedRow {
                     code,
                     modifier,
@@ -209,18 +224,15 @@ impl Memo {
         let modifier = seen
             .modifier
             .map_or(u32::MAX, |m| survey.id(Named::Modifier, &m));
-        if !self.key.is_empty()
-            && self.key.len() <= MEMO_KEY_BYTES
+        if let Some(k) = code_key
             && self.codes.len() < MEMO_ENTRIES
         {
-            self.codes
-                .insert(Box::from(&self.key[..]), (code, modifier));
+            self.codes.insert(k, (code, modifier));
         }
-        if let (Some(d), Some(date)) = (layout.date, seen.date) {
-            let raw = field(d);
-            if raw.len() <= MEMO_KEY_BYTES && self.dates.len() < MEMO_ENTRIES {
-                self.dates.insert(Box::from(raw), date);
-            }
+        if let (Some(k), Some(date)) = (date_key, seen.date)
+            && self.dates.len() < MEMO_ENTRIES
+        {
+            self.dates.insert(k, date);
         }
         Some(SurveyedRow {
             code,
