@@ -1,6 +1,7 @@
 //! Stored snapshots read a line at a time, for `diff` (two releases) and `history` (one code):
 //! each line is checked as `file::Lines` checks a whole file (record shape, rising codes; count
-//! and SHA-256 against the provenance, hashed on a thread as the bytes go by), and only the
+//! and SHA-256 against the provenance, hashed as the bytes go by: on a thread of its own for
+//! each of `diff`'s two files, walked together on one), and only the
 //! lines the command can see are kept, so memory is what it keeps, not the size of the files
 //! (a 1,000,000-code release is 380 MB). The checks are `file::Checks`, the same the
 //! whole-file reading makes, so a file either reading refuses, the other refuses too, in the
