@@ -3,6 +3,7 @@
 //! blocks the file is read in again, for rows judged and written on every core.
 
 use std::io::Read;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::NaiveDate;
 use rustc_hash::FxHashMap;
@@ -87,6 +88,12 @@ impl Input {
     /// cannot be read ends the survey, not clean: every release is then loaded whole, and the
     /// judging pass stops at the row, with an error naming it.
     pub fn survey(&self) -> Result<Option<Survey>, InputError> {
+        self.survey_unless(&AtomicBool::new(false))
+    }
+
+    /// [`Input::survey`], given up (`None`) once `stop` is set: the file turned out to be one
+    /// no survey of it is wanted for.
+    pub fn survey_unless(&self, stop: &AtomicBool) -> Result<Option<Survey>, InputError> {
         let Some(layout) = &self.layout else {
             return Ok(None);
         };
@@ -116,11 +123,16 @@ impl Input {
         };
         let mut next_cut = BLOCK_BYTES;
         let mut too_many = false;
+        let mut stopped = false;
         let mut memo = Memo::default();
         // The records are read on a second thread while this one surveys them.
         let (reader, read_to_end) = each_record(reader, |record| {
             if std::mem::take(&mut header) {
                 return true;
+            }
+            if stop.load(Ordering::Relaxed) {
+                stopped = true;
+                return false;
             }
             let Some(row) = memo.row(layout, &self.list, record, &mut survey) else {
                 survey.clean = false;
@@ -142,7 +154,7 @@ impl Input {
             too_many = survey.codes.len() + survey.modifiers.len() > MAX_SURVEYED;
             !too_many
         });
-        if too_many {
+        if too_many || stopped {
             return Ok(None);
         }
         survey.clean &= read_to_end;
