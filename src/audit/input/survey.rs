@@ -181,25 +181,23 @@ struct Memo {
 /// How many fields a [`Memo`] keeps of each kind: bounded, whatever the file.
 const MEMO_ENTRIES: usize = 1 << 16;
 
-/// One or two short fields, compared a word at a time: their lengths, then their bytes.
-type Key = [u64; 4];
+/// One or two short fields as one number: their lengths, then their bytes, folded in a byte
+/// at a time (no copy through memory to read back wider, which stalls).
+type Key = u128;
 
-/// `first` and `second` as a [`Key`], if together they are short enough (30 bytes); a longer
+/// `first` and `second` as a [`Key`], if together they are short enough (14 bytes); a longer
 /// field is read each time it comes.
 fn key(first: &[u8], second: &[u8]) -> Option<Key> {
-    let mut bytes = [0u8; 32];
-    let end = 2 + first.len() + second.len();
-    if end > bytes.len() {
+    if first.len() + second.len() > 14 {
         return None;
     }
-    bytes[0] = first.len() as u8;
-    bytes[1] = second.len() as u8;
-    bytes[2..2 + first.len()].copy_from_slice(first);
-    bytes[2 + first.len()..end].copy_from_slice(second);
-    let mut words = bytes
-        .chunks_exact(8)
-        .map(|w| u64::from_le_bytes(w.try_into().unwrap_or_default()));
-    Some(std::array::from_fn(|_| words.next().unwrap_or_default()))
+    let lengths = (first.len() << 4 | second.len()) as u128;
+    Some(
+        first
+            .iter()
+            .chain(second)
+            .fold(lengths, |key, &b| key << 8 | u128::from(b)),
+    )
 }
 
 impl Memo {
