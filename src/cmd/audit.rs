@@ -2,6 +2,7 @@
 
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, PoisonError};
 
 use anyhow::Result;
@@ -62,18 +63,22 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
         code: args.column,
         date: args.date_column,
     };
-    // The file is read through (is it text, which columns, and for a CSV which codes and
-    // modifiers its rows name) on a second thread while the audited release is loaded whole;
-    // then every other release is read a line at a time on every core, checked whole and,
-    // when every row read, trimmed to the records of the codes the file names. The file's error, if any, comes
-    // first, then the first release that cannot be read, oldest first.
+    // The file is read through (which columns, and for a CSV which codes and modifiers its
+    // rows name) on a second thread, in the encoding its head shows, while this one loads the
+    // audited release whole and then reads the file through once more to tell whether it is
+    // text in that encoding (read again in the other if it is not); then every other release
+    // is read a line at a time on every core, checked whole and, when every row read, trimmed
+    // to the records of the codes the file names. The file's error, if any, comes first, then
+    // the first release that cannot be read, oldest first.
+    let not_text = AtomicBool::new(false);
+    let surveyed = |list: ListFile| -> Result<_, hcpcs_diff::Error> {
+        let input = audit::input::read(list, &columns)?;
+        let survey = input.survey_unless(&not_text)?;
+        Ok((input, survey))
+    };
+    let (list, unread) = ListFile::open_head(&name, &args.file).map_err(hcpcs_diff::Error::from)?;
     let (input, survey, all, audited) = std::thread::scope(|s| -> Result<_> {
-        let reading = s.spawn(|| -> Result<_, hcpcs_diff::Error> {
-            let list = ListFile::open(&name, &args.file)?;
-            let input = audit::input::read(list, &columns)?;
-            let survey = input.survey()?;
-            Ok((input, survey))
-        });
+        let reading = s.spawn(|| surveyed(list.clone()));
         let releases = store.releases();
         let audited = releases
             .as_ref()
@@ -85,9 +90,16 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
         let whole = audited
             .zip(releases.as_ref().ok())
             .map(|(i, releases)| store.load(releases[i]));
-        let (input, survey) = reading
+        let checked = unread.map(|unread| unread.finish(&list)).transpose();
+        // A file that is not text is refused whatever its rows: the survey of them stops.
+        not_text.store(checked.is_err(), Ordering::Relaxed);
+        let read = reading
             .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        let (input, survey) = match checked.map_err(hcpcs_diff::Error::from)? {
+            Some(list_as_is) if list_as_is.encoding() != list.encoding() => surveyed(list_as_is)?,
+            _ => read?,
+        };
         let releases = releases?;
         if releases.is_empty() {
             return Err(StoreError::Empty.into());

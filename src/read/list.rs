@@ -96,6 +96,68 @@ impl Read for At {
     }
 }
 
+/// The regular file at `path`, opened, not too large, and its stamp.
+fn opened(name: &str, path: &Path) -> Result<(Arc<File>, Stamp), ListError> {
+    let io = |source| ListError::Io {
+        file: name.to_string(),
+        source,
+    };
+    let meta = std::fs::metadata(path).map_err(io)?;
+    if let Some(what) = crate::error::irregular(&meta) {
+        return Err(ListError::Irregular {
+            file: name.to_string(),
+            what,
+        });
+    }
+    if meta.is_dir() {
+        return Err(ListError::Irregular {
+            file: name.to_string(),
+            what: "a folder",
+        });
+    }
+    if meta.len() > MAX_LIST_BYTES {
+        return Err(ListError::TooLarge {
+            file: name.to_string(),
+        });
+    }
+    let file = Arc::new(File::open(path).map_err(io)?);
+    let stamp = Stamp::of(&file).map_err(io)?;
+    Ok((file, stamp))
+}
+
+/// How much of a list [`ListFile::open_head`] reads before handing it over: the first piece
+/// [`ListFile::open`] reads, where a workbook, an archive or a PDF shows what it is.
+pub const HEAD_BYTES: u64 = 1 << 16;
+
+/// The rest of a list [`ListFile::open_head`] has not read through yet.
+pub struct Unread {
+    sniff: Sniff,
+    rest: At,
+}
+
+impl std::fmt::Debug for Unread {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Unread")
+            .field("sniff", &self.sniff)
+            .field("at", &self.rest.pos)
+            .finish()
+    }
+}
+
+impl Unread {
+    /// Reads the rest of `list` through: `list` in the encoding it is (which may not be the one
+    /// its head showed: a Windows-1252 byte further on), or the error [`ListFile::open`] gives.
+    pub fn finish(mut self, list: &ListFile) -> Result<ListFile, ListError> {
+        let pos = self.rest.pos;
+        self.sniff
+            .read((&mut self.rest).take(MAX_LIST_BYTES + 1 - pos))?;
+        Ok(ListFile {
+            encoding: self.sniff.end()?,
+            ..list.clone()
+        })
+    }
+}
+
 /// A list checked to be text, ready to be read as often as needed.
 #[derive(Debug, Clone)]
 pub struct ListFile {
@@ -108,30 +170,7 @@ impl ListFile {
     /// Opens the list at `path` (named `name` in messages) and reads it through once to check
     /// it is text and learn its encoding.
     pub fn open(name: &str, path: &Path) -> Result<ListFile, ListError> {
-        let io = |source| ListError::Io {
-            file: name.to_string(),
-            source,
-        };
-        let meta = std::fs::metadata(path).map_err(io)?;
-        if let Some(what) = crate::error::irregular(&meta) {
-            return Err(ListError::Irregular {
-                file: name.to_string(),
-                what,
-            });
-        }
-        if meta.is_dir() {
-            return Err(ListError::Irregular {
-                file: name.to_string(),
-                what: "a folder",
-            });
-        }
-        if meta.len() > MAX_LIST_BYTES {
-            return Err(ListError::TooLarge {
-                file: name.to_string(),
-            });
-        }
-        let file = Arc::new(File::open(path).map_err(io)?);
-        let stamp = Stamp::of(&file).map_err(io)?;
+        let (file, stamp) = opened(name, path)?;
         let at = At {
             file: Arc::clone(&file),
             pos: 0,
@@ -142,6 +181,51 @@ impl ListFile {
             bytes: Bytes::File(file, stamp),
             encoding,
         })
+    }
+
+    /// Opens the list as [`ListFile::open`] does, but reads only its first [`HEAD_BYTES`]
+    /// before handing it over, in the encoding they show (UTF-8 while they are): the reading
+    /// through is [`Unread::finish`]'s, which a caller does while it reads the list, and which
+    /// says whether the list is what it was read as. `None`: the head was the whole list.
+    pub fn open_head(name: &str, path: &Path) -> Result<(ListFile, Option<Unread>), ListError> {
+        let (file, stamp) = opened(name, path)?;
+        let mut sniff = Sniff::new(name);
+        let mut head = Vec::with_capacity(HEAD_BYTES as usize);
+        At {
+            file: Arc::clone(&file),
+            pos: 0,
+        }
+        .take(HEAD_BYTES)
+        .read_to_end(&mut head)
+        .map_err(|source| ListError::Io {
+            file: name.to_string(),
+            source,
+        })?;
+        if !head.is_empty() {
+            sniff.piece(&head)?;
+        }
+        let mut list = ListFile {
+            name: name.to_string(),
+            bytes: Bytes::File(Arc::clone(&file), stamp),
+            encoding: sniff.so_far(),
+        };
+        if (head.len() as u64) < HEAD_BYTES {
+            list.encoding = sniff.end()?;
+            return Ok((list, None));
+        }
+        let unread = Unread {
+            sniff,
+            rest: At {
+                file,
+                pos: HEAD_BYTES,
+            },
+        };
+        Ok((list, Some(unread)))
+    }
+
+    /// The encoding its bytes are read in.
+    pub fn encoding(&self) -> Encoding {
+        self.encoding
     }
 
     /// A list already in memory (`name` for messages).
@@ -303,24 +387,14 @@ pub struct Bounded<R> {
     in_quotes: bool,
     /// The record's first line is a `#` comment (quotes in it mean nothing).
     comment: bool,
+    /// Whole lines may be handed on at once ([`Bounded::run`]); a test turns it off to read
+    /// byte by byte.
+    bulk: bool,
     at_record_start: bool,
     /// The line being read (1-based), and where its record began.
     line: usize,
     record_line: usize,
     record_bytes: usize,
-}
-
-impl Bounded<Box<dyn Read + Send>> {
-    /// A part of a list already read through a `Bounded` reader (no byte-order mark, LF line
-    /// ends, every record bounded), cut at a record's start: its bytes pass on unchanged.
-    pub fn passing(bytes: Vec<u8>) -> Self {
-        let mut bounded = Bounded::new(
-            Box::new(io::Cursor::new(bytes)) as Box<dyn Read + Send>,
-            true,
-        );
-        bounded.fresh = false;
-        bounded
-    }
 }
 
 impl<R: Read> Bounded<R> {
@@ -336,6 +410,7 @@ impl<R: Read> Bounded<R> {
             quoted,
             in_quotes: false,
             comment: false,
+            bulk: true,
             at_record_start: true,
             line: 1,
             record_line: 1,
@@ -363,6 +438,80 @@ impl<R: Read> Bounded<R> {
             }
         }
         Ok(self.start < self.end)
+    }
+
+    /// Takes from what was read, up to what `out` holds, the bytes that need only counting:
+    /// lines (or records) that are neither blank nor `#` comments, each CR before an LF
+    /// dropped, handed on a stretch at a time rather than a byte at a time. Stops before what
+    /// `put` must see (a blank or comment line, a CR with nothing read after it). How many
+    /// bytes it took, and how many it wrote.
+    fn run(&mut self, out: &mut [u8]) -> io::Result<(usize, usize)> {
+        // A record that starts with none of these is a row: blank and comment lines are `put`'s.
+        let plain_start = |b: Option<&u8>| !matches!(b, None | Some(b'\n' | b'#' | b'\r'));
+        let avail = &self.buf[self.start..self.end];
+        let window = &avail[..avail.len().min(out.len())];
+        if self.at_record_start {
+            if !plain_start(window.first()) {
+                return Ok((0, 0));
+            }
+            self.at_record_start = false;
+            self.record_line = self.line;
+            self.record_bytes = 0;
+            self.comment = false;
+        }
+        let too_long = |record_bytes: usize, record_line: usize| {
+            (record_bytes > MAX_LINE_BYTES)
+                .then(|| io::Error::new(io::ErrorKind::InvalidData, LongLine(record_line)))
+        };
+        let mut taken = window.len();
+        // `window[..counted]` is counted into the record, `window[..copied]` written or dropped.
+        let (mut counted, mut copied, mut written) = (0, 0, 0);
+        for at in memchr::memchr3_iter(b'\r', b'\n', b'"', window) {
+            match window[at] {
+                b'"' => self.in_quotes ^= self.quoted,
+                b'\r' => match window.get(at + 1) {
+                    // Whether it comes before an LF is for the next read to tell.
+                    None => {
+                        taken = at;
+                        break;
+                    }
+                    Some(b'\n') => {
+                        self.record_bytes += at - counted;
+                        counted = at + 1;
+                        out[written..written + at - copied].copy_from_slice(&window[copied..at]);
+                        written += at - copied;
+                        copied = at + 1;
+                    }
+                    // A CR alone is text.
+                    Some(_) => {}
+                },
+                _ => {
+                    self.record_bytes += at + 1 - counted;
+                    counted = at + 1;
+                    if let Some(e) = too_long(self.record_bytes, self.record_line) {
+                        return Err(e);
+                    }
+                    self.line += 1;
+                    if !self.in_quotes {
+                        if !plain_start(window.get(at + 1)) {
+                            self.at_record_start = true;
+                            taken = at + 1;
+                            break;
+                        }
+                        self.record_line = self.line;
+                        self.record_bytes = 0;
+                    }
+                }
+            }
+        }
+        self.record_bytes += taken - counted;
+        if let Some(e) = too_long(self.record_bytes, self.record_line) {
+            return Err(e);
+        }
+        out[written..written + taken - copied].copy_from_slice(&window[copied..taken]);
+        written += taken - copied;
+        self.start += taken;
+        Ok((taken, written))
     }
 
     /// Counts `b` into the line and record it belongs to.
@@ -410,23 +559,12 @@ impl<R: Read> Read for Bounded<R> {
                 }
                 break;
             }
-            // The common case at speed: a run of bytes that ends no line and opens no quote,
-            // inside a record that is not a comment, copied whole.
-            if !self.cr && !self.at_record_start && !self.comment {
-                let avail = &self.buf[self.start..self.end];
-                let max = avail.len().min(out.len() - n);
-                let run = memchr::memchr3(b'\r', b'\n', b'"', &avail[..max]).unwrap_or(max);
-                if run > 0 {
-                    self.record_bytes += run;
-                    if self.record_bytes > MAX_LINE_BYTES {
-                        return Err(io::Error::new(
-                            io::ErrorKind::InvalidData,
-                            LongLine(self.record_line),
-                        ));
-                    }
-                    out[n..n + run].copy_from_slice(&avail[..run]);
-                    n += run;
-                    self.start += run;
+            // The common case at speed: whole lines that are neither blank nor comments,
+            // handed on in bulk.
+            if !self.cr && !self.comment && self.bulk {
+                let (taken, written) = self.run(&mut out[n..])?;
+                n += written;
+                if taken > 0 {
                     continue;
                 }
             }
@@ -490,71 +628,109 @@ pub const SKIPPED: &[u8] = b"\0";
 
 /// Reads a list through once: it must be text. UTF-8 if every byte is, else Windows-1252.
 fn sniff(name: &str, mut reader: impl Read) -> Result<Encoding, ListError> {
-    let not_text = |what: String| ListError::NotText {
-        file: name.to_string(),
-        what,
-    };
-    let mut buf = vec![0u8; 1 << 16];
-    let mut carry: Vec<u8> = Vec::new();
-    let mut utf8 = true;
-    let mut first = true;
-    let mut line = 1usize;
-    let mut total = 0u64;
-    // A byte Windows-1252 leaves undefined, met before the file turned out not UTF-8.
-    let mut undefined_1252: Option<(u8, usize)> = None;
-    loop {
-        let n = match reader.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(source) => {
-                return Err(ListError::Io {
-                    file: name.to_string(),
-                    source,
-                });
-            }
-        };
-        total += n as u64;
-        if total > MAX_LIST_BYTES {
+    let mut sniff = Sniff::new(name);
+    sniff.read(&mut reader)?;
+    sniff.end()
+}
+
+/// What a reading of a list through, from its start, has found so far: whether it is text,
+/// and which encoding it can be.
+#[derive(Debug)]
+struct Sniff {
+    name: String,
+    /// Every byte so far is UTF-8 (but for a character cut at the end of the last piece).
+    utf8: bool,
+    first: bool,
+    line: usize,
+    total: u64,
+    /// A byte Windows-1252 leaves undefined, met before the file turned out not UTF-8.
+    undefined_1252: Option<(u8, usize)>,
+    /// The start of a character cut at the end of the last piece.
+    carry: Vec<u8>,
+}
+
+impl Sniff {
+    fn new(name: &str) -> Sniff {
+        Sniff {
+            name: name.to_string(),
+            utf8: true,
+            first: true,
+            line: 1,
+            total: 0,
+            undefined_1252: None,
+            carry: Vec::new(),
+        }
+    }
+
+    fn not_text(&self, what: String) -> ListError {
+        ListError::NotText {
+            file: self.name.clone(),
+            what,
+        }
+    }
+
+    /// Reads `reader` to its end, a piece at a time.
+    fn read(&mut self, mut reader: impl Read) -> Result<(), ListError> {
+        let mut buf = vec![0u8; 1 << 16];
+        loop {
+            let n = match reader.read(&mut buf) {
+                Ok(0) => return Ok(()),
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(source) => {
+                    return Err(ListError::Io {
+                        file: self.name.clone(),
+                        source,
+                    });
+                }
+            };
+            self.piece(&buf[..n])?;
+        }
+    }
+
+    /// The next piece of the list.
+    fn piece(&mut self, chunk: &[u8]) -> Result<(), ListError> {
+        self.total += chunk.len() as u64;
+        if self.total > MAX_LIST_BYTES {
             return Err(ListError::TooLarge {
-                file: name.to_string(),
+                file: self.name.clone(),
             });
         }
-        let chunk = &buf[..n];
-        if std::mem::take(&mut first)
+        if std::mem::take(&mut self.first)
             && let Some(what) = magic(chunk)
         {
-            return Err(not_text(what.to_string()));
+            return Err(self.not_text(what.to_string()));
         }
-        let lines_before = line;
+        let lines_before = self.line;
         // Most lists are plain ASCII text: a chunk of only printable bytes, tabs and line ends
         // is checked in one sweep the compiler vectorizes, and is UTF-8 as it stands.
-        if carry.is_empty()
+        if self.carry.is_empty()
             && chunk.iter().fold(true, |plain, &b| {
                 plain & matches!(b, 0x20..=0x7E | b'\n' | b'\r' | b'\t')
             })
         {
-            line += memchr::memchr_iter(b'\n', chunk).count();
-            continue;
+            self.line += memchr::memchr_iter(b'\n', chunk).count();
+            return Ok(());
         }
         for &b in chunk {
             match b {
-                b'\n' => line += 1,
+                b'\n' => self.line += 1,
                 b'\t' | b'\r' | 0x0C | 0x1A => {}
                 0x00..=0x1F | 0x7F => {
-                    return Err(not_text(format!(
-                        "binary data (byte 0x{b:02X} on line {line}, a control character text does not hold)"
+                    return Err(self.not_text(format!(
+                        "binary data (byte 0x{b:02X} on line {}, a control character text does not hold)",
+                        self.line
                     )));
                 }
-                0x81 | 0x8D | 0x8F | 0x90 | 0x9D if undefined_1252.is_none() => {
-                    undefined_1252 = Some((b, line));
+                0x81 | 0x8D | 0x8F | 0x90 | 0x9D if self.undefined_1252.is_none() => {
+                    self.undefined_1252 = Some((b, self.line));
                 }
                 _ => {}
             }
         }
-        if utf8 {
-            carry.extend_from_slice(chunk);
-            let valid = match std::str::from_utf8(&carry) {
+        if self.utf8 {
+            self.carry.extend_from_slice(chunk);
+            let valid = match std::str::from_utf8(&self.carry) {
                 Ok(text) => Some(text.len()),
                 // A character cut at the end of the read: kept for the next.
                 Err(e) if e.error_len().is_none() => Some(e.valid_up_to()),
@@ -562,33 +738,47 @@ fn sniff(name: &str, mut reader: impl Read) -> Result<Encoding, ListError> {
             };
             match valid {
                 Some(valid) => {
-                    let text = std::str::from_utf8(&carry[..valid]).unwrap_or_default();
+                    let text = std::str::from_utf8(&self.carry[..valid]).unwrap_or_default();
                     // C1 controls (U+0080-U+009F) drive some terminals as ESC does.
                     if let Some(at) = text.find(|c| matches!(c, '\u{80}'..='\u{9f}')) {
                         let line = lines_before + text[..at].matches('\n').count();
                         let c = text[at..].chars().next().map_or(0, u32::from);
-                        return Err(not_text(format!(
+                        return Err(self.not_text(format!(
                             "binary data (character U+{c:04X} on line {line}, a control character text does not hold)"
                         )));
                     }
-                    carry.drain(..valid);
+                    self.carry.drain(..valid);
                 }
                 None => {
-                    utf8 = false;
-                    carry = Vec::new();
+                    self.utf8 = false;
+                    self.carry = Vec::new();
                 }
             }
         }
+        Ok(())
     }
-    if utf8 && carry.is_empty() {
-        return Ok(Encoding::Utf8);
+
+    /// The encoding the list is read in so far: UTF-8 while every byte has been.
+    fn so_far(&self) -> Encoding {
+        if self.utf8 {
+            Encoding::Utf8
+        } else {
+            Encoding::Windows1252
+        }
     }
-    if let Some((b, line)) = undefined_1252 {
-        return Err(not_text(format!(
-            "binary data (byte 0x{b:02X} on line {line} is neither UTF-8 nor Windows-1252 text)"
-        )));
+
+    /// The list has been read through: its encoding.
+    fn end(self) -> Result<Encoding, ListError> {
+        if self.utf8 && self.carry.is_empty() {
+            return Ok(Encoding::Utf8);
+        }
+        if let Some((b, line)) = self.undefined_1252 {
+            return Err(self.not_text(format!(
+                "binary data (byte 0x{b:02X} on line {line} is neither UTF-8 nor Windows-1252 text)"
+            )));
+        }
+        Ok(Encoding::Windows1252)
     }
-    Ok(Encoding::Windows1252)
 }
 
 /// What a file that is not text is, by its first bytes.
@@ -646,6 +836,92 @@ mod tests {
             .read_to_end(&mut out)
             .map_err(|e| long_line(&e))?;
         Ok(out)
+    }
+
+    /// `bytes` through a [`Bounded`] reader, `size` bytes asked for at a time, `bulk` or byte
+    /// by byte: what it hands on, or the line it finds too long.
+    fn bounded(bytes: &[u8], quoted: bool, bulk: bool, size: usize) -> Result<Vec<u8>, String> {
+        let mut reader = Bounded::new(io::Cursor::new(bytes.to_vec()), quoted);
+        reader.bulk = bulk;
+        let mut out = Vec::new();
+        let mut buf = vec![0u8; size];
+        loop {
+            match reader.read(&mut buf) {
+                Ok(0) => return Ok(out),
+                Ok(n) => out.extend_from_slice(&buf[..n]),
+                Err(e) => return Err(format!("{:?} after {} bytes", long_line(&e), out.len())),
+            }
+        }
+    }
+
+    /// Pieces a list is made of: what `Bounded` looks at (quotes, CR, LF, `#`, a mark), text,
+    /// and now and then a run long enough to pass the line bound.
+    fn piece() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+        use proptest::prelude::*;
+        prop_oneof![
+            8 => proptest::sample::select(vec![
+                &b"\""[..], b"\r", b"\n", b"\r\n", b"#", b",", b" ", b"E1392", b"\xEF\xBB\xBF",
+            ])
+            .prop_map(<[u8]>::to_vec),
+            1 => (MAX_LINE_BYTES / 2..MAX_LINE_BYTES + 40).prop_map(|n| vec![b'x'; n]),
+        ]
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(400))]
+        /// Lines handed on in bulk are the bytes, and the errors, of lines read a byte at a
+        /// time, however much a caller asks for at once.
+        #[test]
+        fn bulk_reading_hands_on_what_reading_byte_by_byte_does(
+            pieces in proptest::collection::vec(piece(), 0..60),
+            quoted: bool,
+            size in proptest::prop_oneof![1usize..16, 16usize..100_000],
+        ) {
+            let bytes = pieces.concat();
+            proptest::prop_assert_eq!(
+                bounded(&bytes, quoted, true, size),
+                bounded(&bytes, quoted, false, size)
+            );
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(128))]
+        /// A list opened by its head and read through after says what a list read through at
+        /// once says: the same encoding, or the same refusal, wherever its bytes lie.
+        #[test]
+        fn a_list_opened_by_its_head_is_what_it_is_opened_whole(
+            size in (HEAD_BYTES as usize - 8)..(3 * HEAD_BYTES as usize),
+            odd in proptest::collection::vec(
+                (proptest::prop_oneof![
+                    0.0..1.0f64,
+                    // Right at the head's end, where a character may be cut in two.
+                    proptest::strategy::Strategy::prop_map(HEAD_BYTES as usize - 3..HEAD_BYTES as usize + 3, |at| at as f64 / -1.0),
+                ], proptest::sample::select(vec![
+                    &b"\x00"[..], b"\xe9", b"\xc3\xa9", b"\xc2\x9b", b"\x81", b"\x1b", b"\xe2\x82\xac", b"#",
+                ])),
+                0..3,
+            ),
+        ) {
+            let mut bytes: Vec<u8> = b"HCPCS,note\n".iter().copied().cycle().take(size).collect();
+            for (at, what) in &odd {
+                // A fraction of the size, or (negative) an offset.
+                let at = if *at < 0.0 { -at as usize } else { (at * size as f64) as usize }.min(size);
+                bytes.splice(at..at, what.iter().copied());
+            }
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("l.csv");
+            std::fs::write(&path, &bytes).unwrap();
+            let whole = ListFile::open("l.csv", &path).map(|l| l.encoding).map_err(|e| e.to_string());
+            let by_head = ListFile::open_head("l.csv", &path)
+                .and_then(|(list, unread)| match unread {
+                    Some(unread) => unread.finish(&list),
+                    None => Ok(list),
+                })
+                .map(|l| l.encoding)
+                .map_err(|e| e.to_string());
+            proptest::prop_assert_eq!(by_head, whole);
+        }
     }
 
     #[test]

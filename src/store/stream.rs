@@ -1,6 +1,7 @@
 //! Stored snapshots read a line at a time, for `diff` (two releases) and `history` (one code):
 //! each line is checked as `file::Lines` checks a whole file (record shape, rising codes; count
-//! and SHA-256 against the provenance, hashed on a thread as the bytes go by), and only the
+//! and SHA-256 against the provenance, hashed as the bytes go by: on a thread of its own for
+//! each of `diff`'s two files, walked together on one), and only the
 //! lines the command can see are kept, so memory is what it keeps, not the size of the files
 //! (a 1,000,000-code release is 380 MB). The checks are `file::Checks`, the same the
 //! whole-file reading makes, so a file either reading refuses, the other refuses too, in the
@@ -186,27 +187,88 @@ impl<'a> Stream<'a> {
 }
 
 /// The open snapshot file `opened` (named `file`) trimmed to the records whose code `keep`
-/// wants (`history`: one code; `audit`: the codes of a claims file), read a line at a time and
-/// checked whole.
-pub(super) fn trimmed_to(
-    file: &str,
-    opened: File,
+/// wants (`history`: one code; `audit`: the codes of a claims file), read a piece at a time and
+/// checked whole. Each piece is split into lines where it lies and hashed as it is, on this
+/// thread: the callers read several files at once, one on each core, so a hashing thread for
+/// each would only add the copying of every byte to it.
+pub(super) fn trimmed_to<'f>(
+    file: &'f str,
+    mut opened: File,
     keep: impl Fn(&str) -> bool,
 ) -> Result<Snapshot, StoreError> {
-    let mut stream = Stream::open(file, opened)?;
+    let io = |source| StoreError::Io {
+        path: file.to_string(),
+        source,
+    };
+    let mut hasher = Sha256::new();
+    let mut in_records = false;
+    let mut checks: Option<Checks<'f>> = None;
+    let mut number = 0;
     let mut kept = Vec::new();
-    while let Some((this, line)) = stream.current() {
-        if keep(this) {
-            kept.push((stream.number, line.to_string()));
+    let mut line = |bytes: &[u8], checks: &mut Option<Checks<'f>>| -> Result<(), StoreError> {
+        number += 1;
+        match checks {
+            None => *checks = Some(Checks::new(file, bytes)?),
+            Some(checks) => {
+                let (code, text) = checks.line(number, without_line_end(bytes))?;
+                if keep(code) {
+                    kept.push((number, text.to_string()));
+                }
+            }
         }
-        stream.advance()?;
+        Ok(())
+    };
+    let mut buf: Vec<u8> = Vec::with_capacity(PIECE);
+    loop {
+        buf.reserve(PIECE);
+        let before = buf.len();
+        let read = (&mut opened)
+            .take(PIECE as u64)
+            .read_to_end(&mut buf)
+            .map_err(io)?;
+        // SHA-256 of everything after the first line, as `hash_records` makes it.
+        let mut fresh = &buf[before..];
+        if !in_records && let Some(end) = memchr::memchr(b'\n', fresh) {
+            in_records = true;
+            fresh = &fresh[end + 1..];
+        }
+        if in_records {
+            hasher.update(fresh);
+        }
+        // Whole lines now; at the end of the file, a last line without its line end too.
+        let end = if read == 0 {
+            buf.len()
+        } else {
+            memchr::memrchr(b'\n', &buf[before..]).map_or(0, |at| before + at + 1)
+        };
+        let mut from = 0;
+        for at in memchr::memchr_iter(b'\n', &buf[..end]) {
+            line(&buf[from..=at], &mut checks)?;
+            from = at + 1;
+        }
+        if from < end {
+            line(&buf[from..end], &mut checks)?;
+        }
+        // The start of a line the next piece ends stays.
+        buf.drain(..end);
+        if read == 0 {
+            break;
+        }
     }
-    let provenance = stream.finish()?;
+    let checks = match checks {
+        Some(checks) => checks,
+        // An empty file: refused as its first line is.
+        None => Checks::new(file, &[])?,
+    };
+    checks.finish(&crate::model::hex(&hasher.finalize()))?;
     Ok(Snapshot {
-        provenance,
+        provenance: checks.provenance,
         records: parse(file, &kept)?,
     })
 }
+
+/// How much of a snapshot file [`trimmed_to`] reads at once.
+const PIECE: usize = 256 * 1024;
 
 /// Which side(s) the merge keeps for the current code.
 enum Step {
@@ -410,6 +472,98 @@ mod tests {
             assert_eq!(
                 (a.provenance.records, b.provenance.records),
                 (20_000, 20_000)
+            );
+        }
+    }
+
+    /// `trimmed_to` as it read before it read in pieces: through a [`Stream`], a line at a
+    /// time, hashed on a thread of its own.
+    fn by_stream(
+        file: &str,
+        opened: File,
+        keep: impl Fn(&str) -> bool,
+    ) -> Result<Snapshot, StoreError> {
+        let mut stream = Stream::open(file, opened)?;
+        let mut kept = Vec::new();
+        while let Some((this, line)) = stream.current() {
+            if keep(this) {
+                kept.push((stream.number, line.to_string()));
+            }
+            stream.advance()?;
+        }
+        let provenance = stream.finish()?;
+        Ok(Snapshot {
+            provenance,
+            records: parse(file, &kept)?,
+        })
+    }
+
+    /// A stored snapshot of `n` records, some lines long, in a fresh folder: (folder, file).
+    fn synthetic(n: usize) -> (tempfile::TempDir, String) {
+        let dir = tempfile::tempdir().unwrap();
+        let records: Vec<Record> = (0..n)
+            .map(|i| {
+                let mut r = Record::new(format!("A{i:05}"), crate::model::Kind::Procedure);
+                r.long_description = format!("oxygen concentrator {i} ").repeat(1 + i % 40);
+                r
+            })
+            .collect();
+        let source = crate::model::SourceInfo {
+            file: "synthetic".to_string(),
+            member: None,
+            sha256: "0".repeat(64),
+        };
+        let snapshot = Snapshot::new("2090-01".parse().unwrap(), source, records);
+        let file = dir.path().join("2090-01.jsonl");
+        std::fs::write(&file, snapshot.to_bytes()).unwrap();
+        (dir, file.display().to_string())
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+        /// Read in pieces, a snapshot file keeps what it kept read a line at a time, and a
+        /// damaged one (cut anywhere, a byte changed, a line lost, repeated or moved, its last
+        /// line end gone) is refused in the same words.
+        #[test]
+        fn a_file_read_in_pieces_reads_as_it_did_a_line_at_a_time(
+            damage in 0..7usize,
+            at in 0.0..1.0f64,
+            other in 0.0..1.0f64,
+            byte in proptest::sample::select(vec![b'x', b'\n', b'"', 0xFF, b'{', b'0']),
+        ) {
+            let (_dir, name) = synthetic(2500);
+            let bytes = std::fs::read(&name).unwrap();
+            let mut lines: Vec<Vec<u8>> = bytes.split_inclusive(|b| *b == b'\n').map(<[u8]>::to_vec).collect();
+            let pick = |f: f64, n: usize| ((f * n as f64) as usize).min(n - 1);
+            let (i, j) = (pick(at, lines.len()), pick(other, lines.len()));
+            let damaged = match damage {
+                0 => bytes[..pick(at, bytes.len())].to_vec(),
+                1 => {
+                    let mut b = bytes.clone();
+                    b[pick(at, bytes.len())] = byte;
+                    b
+                }
+                2 => {
+                    lines.remove(i);
+                    lines.concat()
+                }
+                3 => {
+                    lines.insert(i, lines[j].clone());
+                    lines.concat()
+                }
+                4 => {
+                    lines.swap(i, j);
+                    lines.concat()
+                }
+                5 => bytes[..bytes.len() - 1].to_vec(),
+                _ => bytes.clone(),
+            };
+            std::fs::write(&name, &damaged).unwrap();
+            let keep = |c: &str| c.ends_with('7') || c == "A00000";
+            let read = |r: Result<Snapshot, StoreError>| r.map(|s| (s.provenance, s.records)).map_err(|e| e.to_string());
+            proptest::prop_assert_eq!(
+                read(trimmed_to(&name, open(&name), keep)),
+                read(by_stream(&name, open(&name), keep))
             );
         }
     }

@@ -252,6 +252,84 @@ fn a_workbook_zip_or_binary_file_is_refused_by_what_it_looks_like() {
     assert_eq!(json(&out)["rows"][0]["columns"]["item"], "caf\u{e9}");
 }
 
+/// A claims file is read for its rows while the rest of it, past its first 64 KiB, is read
+/// through to tell whether it is text: what lies there (a byte no text holds, a Windows-1252
+/// letter, a control character in a comment line) decides as it does in a file's first line,
+/// before any problem of the header's or the rows'.
+#[test]
+fn what_lies_past_the_head_of_a_claims_file_decides_as_in_its_first_line() {
+    let work = oxygen();
+    let mut head = String::from("claim,HCPCS,DOS,note\n");
+    let mut line = 1;
+    while head.len() < 80 * 1024 {
+        line += 1;
+        head.push_str(&format!("c{line},E1392,2006-02-01,plain\n"));
+    }
+    let late = line + 1;
+    let with = |last: &[u8]| [head.as_bytes(), last, b"c9,E1392,2006-02-01,after\n"].concat();
+    let cases: [(&str, Vec<u8>, String); 4] = [
+        (
+            "nul.csv",
+            with(b"c8,E1392,2006-02-01,n\x00l\n"),
+            format!(
+                "nul.csv: not a text file: it looks like binary data (byte 0x00 on line {late}"
+            ),
+        ),
+        (
+            "c1.csv",
+            with("c8,E1392,2006-02-01,\u{9b}31m\n".as_bytes()),
+            format!(
+                "c1.csv: not a text file: it looks like binary data (character U+009B on line {late}"
+            ),
+        ),
+        (
+            "comment.csv",
+            with(b"# a note \x1b[31m\n"),
+            format!(
+                "comment.csv: not a text file: it looks like binary data (byte 0x1B on line {late}"
+            ),
+        ),
+        (
+            "undefined.csv",
+            with(b"c8,E1392,2006-02-01,caf\xe9 \x81\n"),
+            format!(
+                "undefined.csv: not a text file: it looks like binary data (byte 0x81 on line {late} is neither UTF-8 nor Windows-1252 text)"
+            ),
+        ),
+    ];
+    for (name, bytes, message) in cases {
+        let file = work.write(name, &bytes);
+        for args in [
+            &["--date-column", "DOS"][..],
+            &["--date-column", "no such column"],
+        ] {
+            let out = work
+                .cmd()
+                .arg("audit")
+                .arg(&file)
+                .args(args)
+                .assert()
+                .code(2);
+            assert_eq!(stdout(&out), "", "{name}");
+            assert!(stderr(&out).contains(&message), "{name}: {}", stderr(&out));
+        }
+    }
+    // A Windows-1252 letter past the head makes the whole file Windows-1252, the head too.
+    let file = work.write(
+        "latin.csv",
+        [head.as_bytes(), b"c8,E1392,2006-02-01,caf\xe9\n"].concat(),
+    );
+    let out = work
+        .cmd()
+        .args(["audit", "--date-column", "DOS", "--format", "json"])
+        .arg(&file)
+        .assert()
+        .code(0);
+    let rows = json(&out)["rows"].as_array().unwrap().clone();
+    assert_eq!(rows.len(), line);
+    assert_eq!(rows[line - 1]["columns"]["note"], "caf\u{e9}");
+}
+
 #[test]
 fn long_lines_fields_and_codes_are_refused_naming_the_line() {
     let work = oxygen();

@@ -3,11 +3,14 @@
 //! blocks the file is read in again, for rows judged and written on every core.
 
 use std::io::Read;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::NaiveDate;
 use rustc_hash::FxHashMap;
 
-use super::{Input, InputError, Lines, ListError, Records, Source, csv_reader, next_record};
+use super::{
+    Input, InputError, Layout, Lines, ListError, ListFile, Records, Source, csv_reader, next_record,
+};
 
 impl Input {
     /// The lines of one block of a CSV ([`Input::blocks`]), numbered as in the whole file.
@@ -86,6 +89,12 @@ impl Input {
     /// cannot be read ends the survey, not clean: every release is then loaded whole, and the
     /// judging pass stops at the row, with an error naming it.
     pub fn survey(&self) -> Result<Option<Survey>, InputError> {
+        self.survey_unless(&AtomicBool::new(false))
+    }
+
+    /// [`Input::survey`], given up (`None`) once `stop` is set: the file turned out to be one
+    /// no survey of it is wanted for.
+    pub fn survey_unless(&self, stop: &AtomicBool) -> Result<Option<Survey>, InputError> {
         let Some(layout) = &self.layout else {
             return Ok(None);
         };
@@ -115,12 +124,18 @@ impl Input {
         };
         let mut next_cut = BLOCK_BYTES;
         let mut too_many = false;
+        let mut stopped = false;
+        let mut memo = Memo::default();
         // The records are read on a second thread while this one surveys them.
         let (reader, read_to_end) = each_record(reader, |record| {
             if std::mem::take(&mut header) {
                 return true;
             }
-            let Ok(seen) = layout.parts(&self.list, record) else {
+            if stop.load(Ordering::Relaxed) {
+                stopped = true;
+                return false;
+            }
+            let Some(row) = memo.row(layout, &self.list, record, &mut survey) else {
                 survey.clean = false;
                 return false;
             };
@@ -130,15 +145,9 @@ impl Input {
                 survey.cuts.push((at.byte(), at.line() as usize));
                 next_cut = at.byte().saturating_add(BLOCK_BYTES);
             }
-            let code = survey.id(Named::Code, &seen.code);
-            let modifier = seen.modifier.map(|m| survey.id(Named::Modifier, &m));
             if let Some(rows) = &mut survey.rows {
                 if rows.len() < MAX_SURVEYED_ROWS {
-                    rows.push(SurveyedRow {
-                        code,
-                        modifier: modifier.unwrap_or(u32::MAX),
-                        date: seen.date,
-                    });
+                    rows.push(row);
                 } else {
                     survey.rows = None;
                 }
@@ -146,7 +155,7 @@ impl Input {
             too_many = survey.codes.len() + survey.modifiers.len() > MAX_SURVEYED;
             !too_many
         });
-        if too_many {
+        if too_many || stopped {
             return Ok(None);
         }
         survey.clean &= read_to_end;
@@ -154,6 +163,93 @@ impl Input {
         survey.bytes = read.bytes;
         survey.crc = read.crc.finalize();
         Ok(Some(survey))
+    }
+}
+
+/// What rows already surveyed read as, by the bytes of their fields: a claims extract names
+/// the same few thousand codes and dates over and over, and a row whose code (with its
+/// modifier column) and date fields are bytes already read reads the same, with no field
+/// decoded, trimmed or parsed again. What a row reads as is the one thing [`Layout::parts`]
+/// says of it: a field not yet met is read by it, and kept when it reads.
+#[derive(Default)]
+struct Memo {
+    /// The code field and the modifier column's: the row's code and modifier ids.
+    codes: FxHashMap<Key, (u32, u32)>,
+    /// The date field: the date.
+    dates: FxHashMap<Key, NaiveDate>,
+}
+
+/// How many fields a [`Memo`] keeps of each kind: bounded, whatever the file.
+const MEMO_ENTRIES: usize = 1 << 16;
+
+/// One or two short fields as one number: their lengths, then their bytes, folded in a byte
+/// at a time (no copy through memory to read back wider, which stalls).
+type Key = u128;
+
+/// `first` and `second` as a [`Key`], if together they are short enough (14 bytes); a longer
+/// field is read each time it comes.
+fn key(first: &[u8], second: &[u8]) -> Option<Key> {
+    if first.len() + second.len() > 14 {
+        return None;
+    }
+    let lengths = (first.len() << 4 | second.len()) as u128;
+    Some(
+        first
+            .iter()
+            .chain(second)
+            .fold(lengths, |key, &b| key << 8 | u128::from(b)),
+    )
+}
+
+impl Memo {
+    /// `record` as the survey keeps it; `None` if it does not read.
+    fn row(
+        &mut self,
+        layout: &Layout,
+        list: &ListFile,
+        record: &csv::ByteRecord,
+        survey: &mut Survey,
+    ) -> Option<SurveyedRow> {
+        let field = |i: usize| record.get(i).unwrap_or_default();
+        let code_key = if record.len() == layout.headers.len() {
+            key(field(layout.code), layout.modifier.map_or(&[][..], field))
+        } else {
+            None
+        };
+        let date_key = layout.date.and_then(|d| key(field(d), &[]));
+        if let Some(&(code, modifier)) = code_key.and_then(|k| self.codes.get(&k)) {
+            let date = match layout.date {
+                None => Some(None),
+                Some(_) => date_key.and_then(|k| self.dates.get(&k)).map(|&d| Some(d)),
+            };
+            if let Some(date) = date {
+                return Some(SurveyedRow {
+                    code,
+                    modifier,
+                    date,
+                });
+            }
+        }
+        let seen = layout.parts(list, record).ok()?;
+        let code = survey.id(Named::Code, &seen.code);
+        let modifier = seen
+            .modifier
+            .map_or(u32::MAX, |m| survey.id(Named::Modifier, &m));
+        if let Some(k) = code_key
+            && self.codes.len() < MEMO_ENTRIES
+        {
+            self.codes.insert(k, (code, modifier));
+        }
+        if let (Some(k), Some(date)) = (date_key, seen.date)
+            && self.dates.len() < MEMO_ENTRIES
+        {
+            self.dates.insert(k, date);
+        }
+        Some(SurveyedRow {
+            code,
+            modifier,
+            date: seen.date,
+        })
     }
 }
 
@@ -251,8 +347,9 @@ pub const MAX_SURVEYED: usize = 100_000;
 /// count them.
 pub const MAX_SURVEYED_ROWS: usize = 1 << 22;
 
-/// How many records [`each_record`] reads ahead at once.
-const RECORDS_AT_ONCE: usize = 1024;
+/// How many records [`each_record`] reads ahead at once: each batch handed over wakes the other
+/// thread, and at 1,024 records the 1M-line extract made a thousand of these.
+const RECORDS_AT_ONCE: usize = 4096;
 
 /// Hands `take` each record of `reader` (past blank and comment lines), in order, until it
 /// says stop (`false`); the records are read on a second thread, in batches that come back
@@ -334,4 +431,92 @@ fn each_record<R: Read + Send>(
             .expect("the reading thread took the reader");
         (reader, clean && !stopped)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::input::{Columns, read};
+    use crate::model::{Snapshot, SourceInfo};
+
+    /// Each surveyed row as (code, modifier, date), and whether every row read.
+    type Surveyed = (Vec<(String, Option<String>, Option<NaiveDate>)>, bool);
+
+    fn surveyed(input: &Input) -> Surveyed {
+        let survey = input.survey().unwrap().unwrap();
+        let rows = survey.rows.as_ref().unwrap();
+        let rows = rows
+            .iter()
+            .map(|r| {
+                let modifier =
+                    (r.modifier != u32::MAX).then(|| survey.modifiers[r.modifier as usize].clone());
+                (survey.codes[r.code as usize].clone(), modifier, r.date)
+            })
+            .collect();
+        (rows, survey.clean)
+    }
+
+    /// The rows as the judging pass reads them, up to the first that does not read.
+    fn judged(input: &Input) -> Surveyed {
+        let source = SourceInfo {
+            file: "r.txt".into(),
+            member: None,
+            sha256: String::new(),
+        };
+        let release = Snapshot::new("2020-01".parse().unwrap(), source, Vec::new());
+        let mut lines = input.lines(&release).unwrap();
+        let mut rows = Vec::new();
+        while let Some(seen) = lines.advance() {
+            match seen {
+                Ok(s) => rows.push((
+                    s.code.into_owned(),
+                    s.modifier.map(|m| m.into_owned()),
+                    s.date,
+                )),
+                Err(_) => return (rows, false),
+            }
+        }
+        (rows, true)
+    }
+
+    proptest::proptest! {
+        /// A row surveyed reads as the judging pass reads it, whether its fields were met
+        /// before (written alike or not) or not: codes in any case, with spaces, a modifier
+        /// appended or in its column, dates in each form, and rows that do not read.
+        #[test]
+        fn a_surveyed_row_reads_as_the_judging_pass_reads_it(
+            rows in proptest::collection::vec((0..40usize, 0..5usize, 0..30usize), 1..80),
+            modifier_column: bool,
+        ) {
+            let codes = [
+                "E1392", " e1392 ", "E1392RR", "e1392-rr", "E1392 RR", "", "J9999", "\"E1392\"",
+                "E1392\u{e9}", "E1392XXXXXXXXXXXXXXXXXXXXXX",
+            ];
+            let modifiers = ["", "RR", " rr", "NU", "rr "];
+            let dates = [
+                "2020-01-05", " 2020-01-05 ", "01/05/2020", "20200105", "2020-02-30", "soon",
+                "2019-12-31", "",
+            ];
+            let mut text = String::from(if modifier_column { "claim,HCPCS,MOD,DOS\n" } else { "claim,HCPCS,DOS\n" });
+            // Most rows read; now and then one does not, which ends the survey.
+            for (i, &(code, modifier, date)) in rows.iter().enumerate() {
+                let code = codes.get(code).unwrap_or(&codes[code % 5]);
+                let date = dates.get(date).unwrap_or(&dates[[0, 1, 2, 3, 6][date % 5]]);
+                if modifier_column {
+                    text.push_str(&format!("c{i},{code},{},{date}\n", modifiers[modifier]));
+                } else if modifier == 4 && i % 3 == 0 {
+                    // Rows of fewer fields than the header's, or more.
+                    text.push_str(&format!("c{i},{code}\n"));
+                } else if modifier == 4 && i % 3 == 1 {
+                    text.push_str(&format!("c{i},{code},{date},more\n"));
+                } else {
+                    text.push_str(&format!("c{i},{code},{date}\n"));
+                }
+            }
+            let list = ListFile::from_bytes("claims.csv", text.as_bytes()).unwrap();
+            let columns = Columns { code: None, date: Some("DOS".into()) };
+            let input = read(list, &columns).unwrap();
+            proptest::prop_assert_eq!(surveyed(&input), judged(&input));
+        }
+    }
 }
