@@ -23,6 +23,7 @@ DATA=${HCPCS_DIFF_DATA:?set HCPCS_DIFF_DATA to the folder of real CMS releases (
   [ -f "$DATA/2025-01/january-2025-alpha-numeric-hcpcs-file.zip" ] ||
   { echo "bench/run.sh: $DATA lacks 2019-01, 2020-01 or 2025-01 (see tests/data/README.md)" >&2; exit 2; }
 OUT=${OUT:-$(mktemp -d)}
+mkdir -p "$OUT"
 RUNS=${RUNS:-20}
 # The system's own interpreter: a version manager's shim adds its start-up to every run.
 PY=${PYTHON:-$( [ -x /usr/bin/python3 ] && echo /usr/bin/python3 || python3 -c 'import sys; print(sys.executable)')}
