@@ -56,15 +56,6 @@ impl Slot {
 /// Whether a code was valid on `date`: added on or before it and not terminated before it, by
 /// CMS's dates in the newest stored release that has the code.
 pub(super) fn judge_date(known: &Known, date: NaiveDate, releases: &Releases) -> DateCheck {
-    judge_date_in(known, date, releases).0
-}
-
-/// [`judge_date`], and where in `releases` the release in effect on `date` is.
-fn judge_date_in(
-    known: &Known,
-    date: NaiveDate,
-    releases: &Releases,
-) -> (DateCheck, Option<usize>) {
     let in_effect = releases.in_effect(date);
     let mut check = DateCheck {
         valid: false,
@@ -75,7 +66,7 @@ fn judge_date_in(
         worded: None,
     };
     if known.dates.is_none() {
-        return (check, in_effect);
+        return check;
     }
     check.why = why_on(known.dates, date);
     check.valid = matches!(check.why, Why::Within(..));
@@ -83,7 +74,7 @@ fn judge_date_in(
         Some(i) => check.missing_from = (!known.stored_in[i]).then(|| releases.all[i].release()),
         None => check.before_oldest = releases.all.first().map(|o| (date, o.release())),
     }
-    (check, in_effect)
+    check
 }
 
 /// What decides whether a code with CMS's `dates` (added, terminated; `None` when no stored
@@ -299,7 +290,7 @@ impl<'a> Judge<'a> {
         let known = &mut self.known[n];
         let slot = Slot::of(why_on(known.dates, date), releases.in_effect(date));
         let Some(Slot(slot)) = slot else {
-            let mut check = judge_date_in(known, date, releases).0;
+            let mut check = judge_date(known, date, releases);
             check.worded = word(&mut self.worded, self.id, &check);
             self.scratch = Some(check);
             return (n, Some(Kept::Scratch));
@@ -307,7 +298,7 @@ impl<'a> Judge<'a> {
         if let Some(&at) = known.verdicts.get(slot).filter(|&&at| at != NOT_KEPT) {
             return (n, Some(Kept::At(at as usize)));
         }
-        let mut check = judge_date_in(known, date, releases).0;
+        let mut check = judge_date(known, date, releases);
         check.worded = word(&mut self.worded, self.id, &check);
         if self.checks.len() >= MAX_KEPT {
             self.scratch = Some(check);
