@@ -444,27 +444,11 @@ mod tests {
     /// hashed is still exactly the file's records.
     #[test]
     fn a_file_read_in_many_pieces_is_hashed_as_it_is() {
-        let dir = tempfile::tempdir().unwrap();
-        let records: Vec<Record> = (0..20_000)
-            .map(|i| {
-                let mut r = Record::new(format!("A{i:05}"), crate::model::Kind::Procedure);
-                r.long_description = format!("oxygen concentrator {i} ").repeat(8);
-                r
-            })
-            .collect();
-        let source = crate::model::SourceInfo {
-            file: "synthetic".to_string(),
-            member: None,
-            sha256: "0".repeat(64),
-        };
-        let snapshot = Snapshot::new("2090-01".parse().unwrap(), source, records);
-        let file = dir.path().join("2090-01.jsonl");
-        std::fs::write(&file, snapshot.to_bytes()).unwrap();
+        let (_dir, name) = synthetic(20_000);
         assert!(
-            std::fs::metadata(&file).unwrap().len() > 50 << 16,
+            std::fs::metadata(&name).unwrap().len() > 50 << 16,
             "many reads"
         );
-        let name = file.display().to_string();
         for _ in 0..3 {
             let one = trimmed_to(&name, open(&name), |c| c == "A19999").unwrap();
             assert_eq!(one.records.len(), 1);

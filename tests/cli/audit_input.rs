@@ -303,15 +303,7 @@ fn what_lies_past_the_head_of_a_claims_file_decides_as_in_its_first_line() {
             &["--date-column", "DOS"][..],
             &["--date-column", "no such column"],
         ] {
-            let out = work
-                .cmd()
-                .arg("audit")
-                .arg(&file)
-                .args(args)
-                .assert()
-                .code(2);
-            assert_eq!(stdout(&out), "", "{name}");
-            assert!(stderr(&out).contains(&message), "{name}: {}", stderr(&out));
+            work.audit_refused(name, &file, args, &message);
         }
     }
     // A Windows-1252 letter past the head makes the whole file Windows-1252, the head too.

@@ -235,6 +235,20 @@ impl Work {
     }
 
     /// The binary, pointed at this folder's store.
+    /// `audit FILE ARGS` refused: exit 2, nothing on standard output, and `message` in what it
+    /// says (`name` for the failure's words).
+    pub fn audit_refused(&self, name: &str, file: &Path, args: &[&str], message: &str) {
+        let out = self
+            .cmd()
+            .arg("audit")
+            .arg(file)
+            .args(args)
+            .assert()
+            .code(2);
+        assert_eq!(stdout(&out), "", "{name}");
+        assert!(stderr(&out).contains(message), "{name}: {}", stderr(&out));
+    }
+
     pub fn cmd(&self) -> Command {
         let mut c = Command::cargo_bin("hcpcs-diff").unwrap();
         c.arg("--store")
