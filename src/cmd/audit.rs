@@ -243,15 +243,19 @@ fn in_blocks(
             rows.clear();
             // A CSV's block has lines, always.
             if let Some(lines) = input.block_lines(block) {
+                let mut failed = None;
                 judge
                     .each_row(lines, |row| {
                         if json {
                             report::audit::json_row(&mut rows, row, written);
-                        } else {
-                            csv.row(&mut rows, row, written);
+                        } else if let Err(e) = csv.row(&mut rows, row, written) {
+                            failed.get_or_insert(e);
                         }
                     })
                     .map_err(std::io::Error::other)?;
+                if let Some(e) = failed {
+                    return Err(e);
+                }
             }
             Ok(rows)
         },

@@ -420,7 +420,7 @@ pub fn json_head(a: &Audit) -> io::Result<Vec<u8>> {
 
 /// A row as the rows' array holds it, after a comma (drop the comma before the first row):
 /// byte for byte what serde_json's pretty printer writes of a [`Row`] at that depth, written by
-/// hand, a verdict's `date_check` once per verdict (`verdicts`).
+/// hand, a verdict's `date_check` once per verdict (kept in `written`).
 pub fn json_row(buf: &mut Vec<u8>, r: &RowView, written: &mut Written<'_>) {
     let mut line = itoa::Buffer::new();
     buf.extend_from_slice(b",\n    {\n      \"line\": ");
@@ -563,7 +563,7 @@ pub fn csv(out: &mut dyn Write, a: &Audit, rows: &mut Rows) -> io::Result<()> {
             writer.header(&mut buf, r.columns.iter().map(|(k, _)| k.as_ref()));
             header = false;
         }
-        writer.row(&mut buf, &r.view(), &mut written);
+        writer.row(&mut buf, &r.view(), &mut written)?;
         if buf.len() >= 1 << 16 {
             out.write_all(&buf)?;
             buf.clear();
@@ -625,10 +625,19 @@ impl<'a> CsvRows<'a> {
     }
 
     /// One line of the user's file: its own columns, then the audit's; what the line says of
-    /// its verdict written once per verdict (`verdicts`).
-    pub fn row<'w>(&'w self, buf: &mut Vec<u8>, r: &RowView, written: &mut Written<'w>) {
+    /// its verdict written once per verdict (kept in `written`). A code the audit did not judge
+    /// is an error, not a line left out.
+    pub fn row<'w>(
+        &'w self,
+        buf: &mut Vec<u8>,
+        r: &RowView,
+        written: &mut Written<'w>,
+    ) -> io::Result<()> {
         let Some(cells) = written.code(r, |code| self.per_code.get(code)) else {
-            return;
+            return Err(io::Error::other(format!(
+                "line {}: code {} is not among the codes audited",
+                r.line, r.code
+            )));
         };
         let unknown = &cells.unknown;
         r.columns.each(|_, value| {
@@ -690,6 +699,7 @@ impl<'a> CsvRows<'a> {
             }
             _ => tail(buf, [r.modifier_problem, unknown.as_deref()]),
         }
+        Ok(())
     }
 }
 
@@ -974,6 +984,40 @@ mod tests {
         }
     }
 
+    /// A row whose code the audit did not judge is an error naming its line, not a line the
+    /// CSV report leaves out.
+    #[test]
+    fn a_row_of_a_code_not_audited_is_an_error() {
+        let audit = Audit {
+            schema_version: 1,
+            file: "c.csv".into(),
+            release: "2006-01".parse().unwrap(),
+            previous: None,
+            summary: crate::audit::Summary::default(),
+            codes: Vec::new(),
+            not_valid_rows: Default::default(),
+        };
+        let row = Row {
+            line: 7,
+            given: "E1392".into(),
+            code: "E1392".into(),
+            modifier: None,
+            modifier_problem: None,
+            date: None,
+            date_check: None,
+            columns: Vec::new(),
+        };
+        let mut buf = Vec::new();
+        let e = CsvRows::new(&audit)
+            .row(&mut buf, &row.view(), &mut Written::default())
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "line 7: code E1392 is not among the codes audited"
+        );
+        assert!(buf.is_empty());
+    }
+
     proptest::proptest! {
         /// The CSV and JSON lines written from rows as they are read (`Judge::each_row`), each
         /// verdict's and code's cells written once and reused, are the lines written of the
@@ -1030,7 +1074,7 @@ mod tests {
             let (mut csv_as_read, mut json_as_read) = (Vec::new(), Vec::new());
             let lines = input.lines(&all[1]).unwrap();
             judge.each_row(lines, |row| {
-                csv.row(&mut csv_as_read, row, &mut csv_written);
+                csv.row(&mut csv_as_read, row, &mut csv_written).unwrap();
                 json_row(&mut json_as_read, row, &mut json_written);
             }).unwrap();
 
@@ -1050,7 +1094,7 @@ mod tests {
             proptest::prop_assert!(owned.iter().all(|r| r.date_check.as_ref().is_none_or(|c| c.verdict().is_none())));
             let mut csv_one_by_one = Vec::new();
             for row in &owned {
-                csv.row(&mut csv_one_by_one, &row.view(), &mut Written::default());
+                csv.row(&mut csv_one_by_one, &row.view(), &mut Written::default()).unwrap();
             }
             proptest::prop_assert_eq!(
                 String::from_utf8(csv_as_read).unwrap(),
