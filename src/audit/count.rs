@@ -35,7 +35,7 @@ pub fn audit(
     let mut lines = input.lines(release)?;
     while let Some(seen) = lines.advance() {
         let seen = seen?;
-        let (_, date_check, modifier_problem) =
+        let (date_check, modifier_problem) =
             judge.check(&seen.code, seen.modifier.as_deref(), seen.date);
         let id = match ids.get(seen.code.as_ref()) {
             Some(&id) => id,

@@ -320,17 +320,17 @@ impl<'a> Judge<'a> {
         }
     }
 
-    /// A line's code, by number, judged on its date, and its modifier's problem if it has one.
+    /// A line's code judged on its date, and its modifier's problem if it has one.
     pub(super) fn check(
         &mut self,
         code: &str,
         modifier: Option<&str>,
         date: Option<NaiveDate>,
-    ) -> (Numbered, Option<DateCheck>, Option<(&'static str, String)>) {
-        let (n, kept) = self.judge_row(code, date);
+    ) -> (Option<DateCheck>, Option<(&'static str, String)>) {
+        let (_, kept) = self.judge_row(code, date);
         let date_check = self.kept(kept).cloned();
         let modifier_problem = modifier.and_then(|m| modifier_problem(m, date, self.releases));
-        (self.numbered(n), date_check, modifier_problem)
+        (date_check, modifier_problem)
     }
 
     fn numbered(&self, n: usize) -> Numbered {
@@ -389,7 +389,7 @@ impl<'a> Judge<'a> {
                     Ok(seen) => seen,
                     Err(e) => return Some(Err(e)),
                 };
-                let (_, date_check, modifier_problem) =
+                let (date_check, modifier_problem) =
                     self.check(&seen.code, seen.modifier.as_deref(), seen.date);
                 if only_not_valid && !not_valid(date_check.as_ref(), modifier_problem.is_some()) {
                     continue;
