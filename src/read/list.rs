@@ -96,6 +96,51 @@ impl Read for At {
     }
 }
 
+/// A reading of the list, from its start to where it ended when first read (what was written
+/// after is not read), which there looks at the file again: one changed in place or grown
+/// since is an error ([`ListError::Changed`] by [`ListFile::error`]), not a reading that mixes
+/// two versions of it.
+struct Stamped {
+    at: At,
+    stamp: Stamp,
+    left: u64,
+}
+
+/// The error a [`Stamped`] reading gives for a list changed while it was read.
+#[derive(Debug)]
+struct ChangedWhileRead;
+
+impl std::fmt::Display for ChangedWhileRead {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("changed while it was being read")
+    }
+}
+
+impl std::error::Error for ChangedWhileRead {}
+
+impl Read for Stamped {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let changed = || io::Error::other(ChangedWhileRead);
+        if self.left == 0 {
+            return if Stamp::of(&self.at.file)? == self.stamp {
+                Ok(0)
+            } else {
+                Err(changed())
+            };
+        }
+        let max = buf
+            .len()
+            .min(usize::try_from(self.left).unwrap_or(usize::MAX));
+        let n = self.at.read(&mut buf[..max])?;
+        if n == 0 && max > 0 {
+            // Shorter than it was.
+            return Err(changed());
+        }
+        self.left -= n as u64;
+        Ok(n)
+    }
+}
+
 /// The regular file at `path`, opened, not too large, and its stamp.
 fn opened(name: &str, path: &Path) -> Result<(Arc<File>, Stamp), ListError> {
     let io = |source| ListError::Io {
@@ -265,11 +310,14 @@ impl ListFile {
                         file: self.name.clone(),
                     });
                 }
-                let at = At {
-                    file: Arc::clone(file),
-                    pos: 0,
-                };
-                Box::new(at.take(MAX_LIST_BYTES))
+                Box::new(Stamped {
+                    at: At {
+                        file: Arc::clone(file),
+                        pos: 0,
+                    },
+                    left: stamp.len.min(MAX_LIST_BYTES),
+                    stamp: stamp.clone(),
+                })
             }
             Bytes::Memory(bytes) => Box::new(io::Cursor::new(Arc::clone(bytes))),
         };
@@ -279,8 +327,9 @@ impl ListFile {
     /// A field or line of the list as text.
     pub fn text<'b>(&self, bytes: &'b [u8]) -> Cow<'b, str> {
         match self.encoding {
-            // Checked whole when the list was opened; a record cut inside a character by the
-            // line bound never gets here.
+            // Checked whole when the list was opened, or (`open_head`) before anything read in
+            // this encoding is trusted; a record cut inside a character by the line bound
+            // never gets here.
             Encoding::Utf8 => match std::str::from_utf8(bytes) {
                 Ok(text) => Cow::Borrowed(text),
                 Err(_) => String::from_utf8_lossy(bytes),
@@ -306,6 +355,14 @@ impl ListFile {
 
     /// The error for an I/O error met while reading this list (a line too long, or the disk).
     pub fn error(&self, e: io::Error) -> ListError {
+        let changed = e
+            .get_ref()
+            .is_some_and(|inner| inner.is::<ChangedWhileRead>());
+        if changed {
+            return ListError::Changed {
+                file: self.name.clone(),
+            };
+        }
         match long_line(&e) {
             Some(line) => ListError::LongLine {
                 file: self.name.clone(),
@@ -1035,5 +1092,49 @@ mod tests {
             .read_to_string(&mut text)
             .unwrap();
         assert_eq!(text, "HCPCS\nE1392\nE0424\n");
+    }
+
+    /// A list changed in place, or grown, while one reading of it is under way is an error at
+    /// the end of that reading: what it read may mix two versions of the file. What was
+    /// written after the list was first read is not read.
+    #[test]
+    fn a_list_changed_while_it_is_read_is_an_error_at_the_end_of_the_reading() {
+        use std::io::Write;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("claims.csv");
+        std::fs::write(&path, "HCPCS\nE1392\n").unwrap();
+        // Grown: the reading stops where the file ended, then says so.
+        let list = ListFile::open("claims.csv", &path).unwrap();
+        let mut reader = list.reader(true).unwrap();
+        let mut head = [0u8; 6];
+        reader.read_exact(&mut head).unwrap();
+        let mut file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
+        file.write_all(b"ZZ999\n").unwrap();
+        let mut rest = Vec::new();
+        let err = reader.read_to_end(&mut rest).unwrap_err();
+        assert!(!String::from_utf8_lossy(&rest).contains("ZZ999"));
+        assert!(matches!(list.error(err), ListError::Changed { .. }));
+        // Changed in place, the same size: its time tells.
+        std::fs::write(&path, "HCPCS\nE1392\n").unwrap();
+        let list = ListFile::open("claims.csv", &path).unwrap();
+        let mut reader = list.reader(true).unwrap();
+        reader.read_exact(&mut head).unwrap();
+        let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+        (&file).write_all(b"HCPCS\nZZ999\n").unwrap();
+        file.set_modified(std::time::SystemTime::UNIX_EPOCH)
+            .unwrap();
+        let err = reader.read_to_end(&mut rest).unwrap_err();
+        assert!(matches!(list.error(err), ListError::Changed { .. }));
+        // Unchanged: it reads to its end.
+        let list = ListFile::open("claims.csv", &path).unwrap();
+        let mut text = String::new();
+        list.reader(true)
+            .unwrap()
+            .read_to_string(&mut text)
+            .unwrap();
+        assert_eq!(text, "HCPCS\nZZ999\n");
     }
 }
