@@ -91,13 +91,18 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
             .zip(releases.as_ref().ok())
             .map(|(i, releases)| store.load(releases[i]));
         let checked = unread.map(|unread| unread.finish(&list)).transpose();
-        // A file that is not text is refused whatever its rows: the survey of them stops.
-        not_text.store(checked.is_err(), Ordering::Relaxed);
+        // A file that is not text is refused whatever its rows, and one in another encoding
+        // than its head showed is surveyed again: either way the survey under way stops.
+        let other_encoding = matches!(&checked, Ok(Some(l)) if l.encoding() != list.encoding());
+        not_text.store(checked.is_err() || other_encoding, Ordering::Relaxed);
         let read = reading
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         let (input, survey) = match checked.map_err(hcpcs_diff::Error::from)? {
-            Some(list_as_is) if list_as_is.encoding() != list.encoding() => surveyed(list_as_is)?,
+            Some(list_as_is) if list_as_is.encoding() != list.encoding() => {
+                not_text.store(false, Ordering::Relaxed);
+                surveyed(list_as_is)?
+            }
             _ => read?,
         };
         let releases = releases?;
@@ -221,8 +226,9 @@ fn in_blocks(
         csv.header(&mut header, input.extra_columns.iter().map(String::as_str));
         header
     };
-    w.write_all(&head)?;
+    // Opened (the file checked to be as it was) before anything is written.
     let blocks = input.blocks(survey).map_err(std::io::Error::other)?;
+    w.write_all(&head)?;
     // Buffers written out go back for the next block: a block's lines are some megabytes,
     // which fresh memory would cost the clearing of every page.
     let spare = Mutex::new(Vec::<Vec<u8>>::new());
