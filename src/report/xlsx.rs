@@ -9,7 +9,9 @@
 
 use std::io::{self, Write};
 
-use rust_xlsxwriter::{Format as CellFormat, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::{
+    DocProperties, ExcelDateTime, Format as CellFormat, Workbook, Worksheet, XlsxError,
+};
 
 use super::{Section, agreement_note, context_lines, sections, summary_line};
 use crate::diff::Changeset;
@@ -175,8 +177,32 @@ fn by_section(
     Ok(())
 }
 
+/// The time a workbook says it was made: the report's (`--generated-at`, or the clock when the
+/// report was made), not the library's own clock, so that a report made with a given time
+/// comes out the same, byte for byte, each run.
+fn made_at(set: &Changeset) -> io::Result<Option<ExcelDateTime>> {
+    use chrono::{Datelike, Timelike};
+    let Some(made) = set.context.generated_at.as_deref() else {
+        return Ok(None);
+    };
+    let t = chrono::DateTime::parse_from_rfc3339(made)
+        .map_err(io::Error::other)?
+        .with_timezone(&chrono::Utc);
+    let date = ExcelDateTime::from_ymd(
+        u16::try_from(t.year()).map_err(io::Error::other)?,
+        t.month() as u8,
+        t.day() as u8,
+    );
+    date.and_then(|d| d.and_hms(t.hour() as u16, t.minute() as u8, t.second()))
+        .map(Some)
+        .map_err(fail)
+}
+
 pub fn render(out: &mut dyn Write, set: &Changeset) -> io::Result<()> {
     let mut book = Workbook::new();
+    if let Some(made) = made_at(set)? {
+        book.set_properties(&DocProperties::new().set_creation_datetime(&made));
+    }
     let (text, bold) = (Formats::new(false), Formats::new(true));
     summary(&mut book, set, &text, &bold)?;
     by_section(&mut book, set, &text, &bold)?;

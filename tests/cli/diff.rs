@@ -433,3 +433,24 @@ fn a_code_added_and_terminated_between_two_releases_says_so() {
     assert_eq!(c["termination_date"], "2020-06-30");
     assert_eq!(c["replacements"][0]["code"], "J0791");
 }
+
+/// A workbook says it was made when the report was (`--generated-at`), not when the library
+/// wrote it: a report made with a given time comes out the same each run.
+#[test]
+fn a_workbook_is_dated_by_the_reports_time() {
+    let work = oxygen();
+    let out = work.dir.path().join("changes.xlsx");
+    work.cmd()
+        .args(["diff", "2005-01", "2006-01", "--format", "xlsx"])
+        .args(["--generated-at", "2026-01-02T03:04:05+01:00", "--output"])
+        .arg(&out)
+        .assert()
+        .code(1);
+    let members = crate::util::unzip(&out);
+    let (_, core) = members
+        .iter()
+        .find(|(name, _)| name == "docProps/core.xml")
+        .expect("core properties");
+    let core = String::from_utf8_lossy(core);
+    assert!(core.contains(">2026-01-02T02:04:05Z<"), "{core}");
+}
