@@ -133,14 +133,16 @@ fn xls_sheets_unguarded(file: &str, bytes: &[u8]) -> Result<Vec<Sheet>, ReadErro
     let mut wb: Xls<_> = open_workbook_from_rs(Cursor::new(bytes))
         .map_err(|e: calamine::XlsError| bad(file)(e.to_string()))?;
     let sheets = wb.worksheets();
-    Ok(sheets
+    sheets
         .into_iter()
         .map(|(name, range)| {
             let first_row = range.start().map_or(0, |(r, _)| r as usize);
             let first_column = range.start().map_or(0, |(_, c)| c as usize);
             // Each formula whose cell holds no value (see `unread`); the range of formulas is
             // no larger than the sheet's (`legacy::repack` bounded that).
-            let formulas = wb.worksheet_formula(&name).unwrap_or_default();
+            let formulas = wb
+                .worksheet_formula(&name)
+                .map_err(|e| bad(file)(format!("sheet '{name}': its formulas: {e}")))?;
             let (formula_row, formula_column) = formulas.start().unwrap_or((0, 0));
             let mut unread_cells: Vec<Unread> = formulas
                 .used_cells()
@@ -179,14 +181,14 @@ fn xls_sheets_unguarded(file: &str, bytes: &[u8]) -> Result<Vec<Sheet>, ReadErro
                 })
                 .unzip();
             unread_cells.sort_by_key(|cell| (cell.row, cell.column));
-            Sheet {
+            Ok(Sheet {
                 name,
                 numbers,
                 cells,
                 unread: unread_cells,
-            }
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// An xlsx's sheets, cell by cell: memory follows the cells present, never the declared
