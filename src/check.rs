@@ -71,12 +71,14 @@ impl Fetched {
         let release = self.snapshot.release();
         let name = &self.download.file_name;
         let mut paths = vec![store.corrections_path(release), store.path_of(release)];
+        if let Saved::Revision { kept, .. } = saved {
+            paths.push(kept.clone());
+        }
         for suffix in ["", ".sha256", ".posting.json"] {
             paths.push(store.downloads().join(format!("{name}{suffix}")));
-            if let Saved::Revision { number, kept, .. } = saved {
+            if let Saved::Revision { number, .. } = saved {
                 let dir = store.revisions_dir(release);
                 paths.push(dir.join(format!("{}.{name}{suffix}", number - 1)));
-                paths.push(kept.clone());
             }
         }
         paths
