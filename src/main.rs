@@ -14,6 +14,13 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    // A write past the file size limit (`ulimit -f`) would kill the process without a word;
+    // ignored, it is an error like a full disk's, reported, and the store left as it was.
+    #[cfg(unix)]
+    // SAFETY: setting a signal's disposition to "ignore" before any thread is started.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+    }
     let cli = cli::Cli::parse();
     let mut out = StandardOutput(io::stdout().lock());
     let mut err = io::stderr();

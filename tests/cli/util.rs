@@ -179,14 +179,15 @@ pub fn oxygen() -> Work {
 }
 
 /// The tool, with `args`, run by a shell that first limits the size of the files it may write
-/// to one block (`ulimit -f 1`): a write past it fails as on a full disk. No store from the
+/// to one block (`ulimit -f 1`), the signal that stops a program writing past it left as the
+/// system sets it: the tool itself must turn it into an error as for a full disk. No store from the
 /// environment.
 #[cfg(unix)]
 pub fn with_file_size_limit(store: &Path) -> std::process::Command {
     let mut command = std::process::Command::new("sh");
     command
         .arg("-c")
-        .arg(r#"ulimit -f 1 && trap '' XFSZ && exec "$0" "$@""#)
+        .arg(r#"ulimit -f 1 && exec "$0" "$@""#)
         .arg(env!("CARGO_BIN_EXE_hcpcs-diff"))
         .arg("--store")
         .arg(store)
