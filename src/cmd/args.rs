@@ -232,6 +232,22 @@ pub enum ValueError {
     Time(String, chrono::ParseError),
     #[error("'{0}' is not a date (YYYY-MM-DD, MM/DD/YYYY or YYYYMMDD)")]
     Date(String),
+    #[error("'{0}' is not a web address to post to (http:// or https://, then a host): {1}")]
+    Url(String, String),
+}
+
+/// `--notify URL`: an http or https address with a host, checked before anything is fetched
+/// (a typo found only when the webhook is due would cost the whole run).
+pub fn web_url(s: &str) -> std::result::Result<String, ValueError> {
+    let bad = |why: String| ValueError::Url(s.to_string(), why);
+    let url = reqwest::Url::parse(s.trim()).map_err(|e| bad(e.to_string()))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(bad(format!("the scheme is {}", url.scheme())));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(bad("it names no host".to_string()));
+    }
+    Ok(s.trim().to_string())
 }
 
 /// `--generated-at TIME`: an RFC 3339 time, as reports write it (`2026-01-02T03:04:05Z`).

@@ -27,8 +27,8 @@ pub struct Args {
     /// and other non-ASCII characters right.
     #[arg(long)]
     excel: bool,
-    /// POST to this URL (a webhook) when there is something new.
-    #[arg(long, value_name = "URL")]
+    /// POST to this URL (a webhook, http or https) when there is something new.
+    #[arg(long, value_name = "URL", value_parser = super::args::web_url)]
     notify: Option<String>,
     /// What --notify posts: the JSON changeset (json), a chat message for Slack, Mattermost or
     /// Google Chat (slack), a Microsoft Teams message card (teams), or plain text (text).

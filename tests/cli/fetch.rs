@@ -1374,3 +1374,23 @@ fn check_finding_two_quarters_stores_both_or_neither() {
         assert!(work.store().join("2005-07.jsonl").is_file());
     }
 }
+
+/// A `--notify` address that cannot be posted to (no scheme, another scheme, no host) is
+/// refused when the command line is read, naming it, before anything is fetched or stored.
+#[test]
+fn a_notify_address_that_cannot_be_posted_to_is_refused_first() {
+    let work = Work::new();
+    for (url, why) in [
+        ("hooks.example.com/x", "relative URL without a base"),
+        ("ftp://hooks.example.com/x", "the scheme is ftp"),
+        ("http://", "empty host"),
+    ] {
+        let out = work.cmd().args(["check", "--notify", url]).assert().code(2);
+        let err = stderr(&out);
+        assert!(
+            err.contains(&format!("'{url}' is not a web address to post to")) && err.contains(why),
+            "{err}"
+        );
+        assert!(!work.store().exists(), "{url}: a store was made");
+    }
+}
