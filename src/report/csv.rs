@@ -163,8 +163,11 @@ pub fn formula_like(value: &str) -> bool {
     let Some(first) = value.chars().next() else {
         return false;
     };
-    matches!(first, '=' | '+' | '-' | '@' | '\t' | '\r') && !plain_number(value)
+    FORMULA_STARTS.contains(&first) && !plain_number(value)
 }
+
+/// The characters a spreadsheet takes a cell beginning with for a formula (all ASCII).
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
 
 /// `-5`, `+2.50`, `-.5`: a sign, digits, at most one decimal point, and nothing else.
 fn plain_number(value: &str) -> bool {
@@ -193,10 +196,9 @@ pub fn push_field(out: &mut Vec<u8>, value: &str) {
     // Most fields are short (a code, a date, a claim's number) and plain: looked at byte by
     // byte, no formula's first character (all ASCII) and nothing to quote.
     let plain = bytes.len() < 32
-        && !matches!(
-            bytes.first(),
-            Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
-        )
+        && !bytes
+            .first()
+            .is_some_and(|&b| FORMULA_STARTS.contains(&char::from(b)))
         && !bytes
             .iter()
             .any(|&b| matches!(b, b',' | b'"' | b'\n' | b'\r'));
