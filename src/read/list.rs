@@ -215,17 +215,10 @@ impl ListFile {
     /// Opens the list at `path` (named `name` in messages) and reads it through once to check
     /// it is text and learn its encoding.
     pub fn open(name: &str, path: &Path) -> Result<ListFile, ListError> {
-        let (file, stamp) = opened(name, path)?;
-        let at = At {
-            file: Arc::clone(&file),
-            pos: 0,
-        };
-        let encoding = sniff(name, at.take(MAX_LIST_BYTES + 1))?;
-        Ok(ListFile {
-            name: name.to_string(),
-            bytes: Bytes::File(file, stamp),
-            encoding,
-        })
+        match ListFile::open_head(name, path)? {
+            (list, Some(unread)) => unread.finish(&list),
+            (list, None) => Ok(list),
+        }
     }
 
     /// Opens the list as [`ListFile::open`] does, but reads only its first [`HEAD_BYTES`]
