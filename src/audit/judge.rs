@@ -18,8 +18,8 @@ use crate::model::Kind;
 pub(super) struct Known {
     dates: Option<(Option<NaiveDate>, Option<NaiveDate>)>,
     stored_in: Vec<bool>,
-    /// Where in its [`Judge`]'s checks the check of the code's rows in each [`Slot`] is
-    /// ([`NOT_KEPT`] where none is yet): every date of a slot gets the same.
+    /// Which of its [`Judge`]'s verdicts the code's rows in each [`Slot`] get ([`NOT_KEPT`]
+    /// where none is known yet): every date of a slot gets the same.
     verdicts: Vec<u32>,
 }
 
@@ -166,29 +166,6 @@ impl ModifierProblem {
     }
 }
 
-/// `check`'s reason in words and its verdict, from `worded` (the judge `judge`'s verdicts so
-/// far) or added to it; past [`MAX_WORDED`] verdicts, `None` (put in words when asked).
-fn word(
-    worded: &mut FxHashMap<CheckKey, (Arc<str>, Numbered)>,
-    judge: u32,
-    check: &DateCheck,
-) -> Option<(Arc<str>, Numbered)> {
-    let key = check.key();
-    if let Some(found) = worded.get(&key) {
-        return Some(found.clone());
-    }
-    if worded.len() >= MAX_WORDED {
-        return None;
-    }
-    let verdict = Numbered {
-        judge,
-        number: worded.len() as u32,
-    };
-    let words: Arc<str> = Arc::from(check.words());
-    worded.insert(key, (Arc::clone(&words), verdict));
-    Some((words, verdict))
-}
-
 /// `code` in one number, if it has at most 7 bytes: its bytes, and its length in the top byte.
 fn packed(code: &str) -> Option<u64> {
     let bytes = code.as_bytes();
@@ -210,19 +187,18 @@ pub struct Judge<'a> {
     short: FxHashMap<u64, u32>,
     long: FxHashMap<Box<str>, u32>,
     names: Vec<Arc<str>>,
-    /// Reasons already put in words (see [`DateCheck::worded`]) and their verdicts' numbers,
-    /// at most [`MAX_WORDED`].
-    worded: FxHashMap<CheckKey, (Arc<str>, Numbered)>,
+    /// The distinct verdicts met, each with its reason in words (see [`DateCheck::worded`]),
+    /// by number, at most [`MAX_WORDED`]; and the number of each by what it is made of. Rows
+    /// of many codes share one: a code's [`Slot`] keeps only its number.
+    checks: Vec<DateCheck>,
+    numbers: FxHashMap<CheckKey, u32>,
     /// This judge's number, which its verdicts carry.
     id: u32,
-    /// The checks made of rows, one per code and [`Slot`] (see [`Known::verdicts`]).
-    checks: Vec<DateCheck>,
-    /// The last check of a date no [`Slot`] holds (before every stored release), or made
-    /// past [`MAX_KEPT`].
+    /// The last check made past [`MAX_WORDED`].
     scratch: Option<DateCheck>,
 }
 
-/// Where a [`Judge`] keeps a row's check: among its checks, or in its scratch.
+/// Where a [`Judge`] keeps a row's check: among its verdicts, or in its scratch.
 #[derive(Debug, Clone, Copy)]
 enum Kept {
     At(usize),
@@ -232,14 +208,11 @@ enum Kept {
 /// A [`Slot`] of a code's whose check is not kept yet.
 const NOT_KEPT: u32 = u32::MAX;
 
-/// How many checks a [`Judge`] keeps (one per code and [`Slot`] met, at most): past this,
-/// a row's check is made anew each time, so memory stays bounded whatever the file (a few in
-/// tests, so that they pass it).
-const MAX_KEPT: usize = if cfg!(test) { 8 } else { 1 << 18 };
-
-/// How many distinct reasons a [`Judge`] keeps in words: they are few (a code's dates, the
-/// release in effect) but for a date before the oldest stored release, which is in the words.
-const MAX_WORDED: usize = 1 << 16;
+/// How many distinct verdicts a [`Judge`] keeps, with their reasons in words: they are few (a
+/// code's dates, the release in effect) but for a date before the oldest stored release,
+/// which is in the words. Past this, a row's check is made anew each time, so memory stays
+/// bounded whatever the file (a few in tests, so that they pass it).
+const MAX_WORDED: usize = if cfg!(test) { 8 } else { 1 << 16 };
 
 impl<'a> Judge<'a> {
     pub fn new(releases: &'a Releases<'a>, input: &Input) -> Judge<'a> {
@@ -250,8 +223,8 @@ impl<'a> Judge<'a> {
             known: Vec::new(),
             short: FxHashMap::default(),
             long: FxHashMap::default(),
-            worded: FxHashMap::default(),
             checks: Vec::new(),
+            numbers: FxHashMap::default(),
             scratch: None,
             names: input
                 .extra_columns
@@ -287,29 +260,47 @@ impl<'a> Judge<'a> {
             return (n, None);
         };
         let releases = self.releases;
-        let known = &mut self.known[n];
+        let known = &self.known[n];
         let slot = Slot::of(why_on(known.dates, date), releases.in_effect(date));
-        let Some(Slot(slot)) = slot else {
-            let mut check = judge_date(known, date, releases);
-            check.worded = word(&mut self.worded, self.id, &check);
-            self.scratch = Some(check);
-            return (n, Some(Kept::Scratch));
-        };
-        if let Some(&at) = known.verdicts.get(slot).filter(|&&at| at != NOT_KEPT) {
+        if let Some(Slot(slot)) = slot
+            && let Some(&at) = known.verdicts.get(slot).filter(|&&at| at != NOT_KEPT)
+        {
             return (n, Some(Kept::At(at as usize)));
         }
-        let mut check = judge_date(known, date, releases);
-        check.worded = word(&mut self.worded, self.id, &check);
-        if self.checks.len() >= MAX_KEPT {
+        let check = judge_date(known, date, releases);
+        let kept = self.keep(check);
+        if let (Some(Slot(slot)), Kept::At(at)) = (slot, kept) {
+            let verdicts = &mut self.known[n].verdicts;
+            if verdicts.len() <= slot {
+                verdicts.resize(slot + 1, NOT_KEPT);
+            }
+            verdicts[slot] = at as u32;
+        }
+        (n, Some(kept))
+    }
+
+    /// Where `check`'s verdict is kept: among those met, with its reason put in words once,
+    /// or past [`MAX_WORDED`], in the scratch, without.
+    fn keep(&mut self, mut check: DateCheck) -> Kept {
+        let key = check.key();
+        if let Some(&at) = self.numbers.get(&key) {
+            return Kept::At(at as usize);
+        }
+        if self.checks.len() >= MAX_WORDED {
             self.scratch = Some(check);
-            return (n, Some(Kept::Scratch));
+            return Kept::Scratch;
         }
-        if known.verdicts.len() <= slot {
-            known.verdicts.resize(slot + 1, NOT_KEPT);
-        }
-        known.verdicts[slot] = self.checks.len() as u32;
+        let number = self.checks.len() as u32;
+        check.worded = Some((
+            Arc::from(check.words()),
+            Numbered {
+                judge: self.id,
+                number,
+            },
+        ));
+        self.numbers.insert(key, number);
         self.checks.push(check);
-        (n, Some(Kept::At(self.checks.len() - 1)))
+        Kept::At(number as usize)
     }
 
     /// The check kept where [`Judge::judge_row`] said.
