@@ -322,11 +322,7 @@ pub(super) enum Records {
 impl Records {
     /// The records of a block of a CSV read through a `Bounded` reader.
     pub(super) fn of_block(bytes: Vec<u8>) -> Records {
-        // A `Bounded` reader makes blank lines records of a NUL: an empty line, which the csv
-        // crate passes over in its own way, is not looked for here but left to it.
-        let empty_line =
-            bytes.starts_with(b"\n") || memchr::memmem::find(&bytes, b"\n\n").is_some();
-        if empty_line || memchr::memchr2(b'"', b'\r', &bytes).is_some() {
+        if !plain(&bytes) {
             Records::Csv(Box::new(csv_reader(Box::new(std::io::Cursor::new(bytes)))))
         } else {
             Records::Plain {
@@ -352,10 +348,7 @@ impl Records {
             *at += end + 1;
             let number = *line;
             *line += 1;
-            record.clear();
-            for field in text.split(|&b| b == b',') {
-                record.push_field(field);
-            }
+            split_plain(text, record);
             let mut position = csv::Position::new();
             position.set_line(number);
             record.set_position(Some(position));
@@ -363,6 +356,23 @@ impl Records {
                 return Ok(true);
             }
         }
+    }
+}
+
+/// Whether the csv crate reads `bytes` (whole lines, read through a `Bounded` reader) as
+/// [`split_plain`] splits them: no quote, no carriage return, no empty line. A `Bounded`
+/// reader makes blank lines records of a NUL: an empty line, which the csv crate passes over
+/// in its own way, is not looked for but left to it.
+pub(super) fn plain(bytes: &[u8]) -> bool {
+    let empty_line = bytes.starts_with(b"\n") || memchr::memmem::find(bytes, b"\n\n").is_some();
+    !empty_line && memchr::memchr2(b'"', b'\r', bytes).is_none()
+}
+
+/// A line of [`plain`] text as its record: the fields between its commas.
+pub(super) fn split_plain(line: &[u8], record: &mut csv::ByteRecord) {
+    record.clear();
+    for field in line.split(|&b| b == b',') {
+        record.push_field(field);
     }
 }
 

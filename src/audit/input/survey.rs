@@ -9,7 +9,8 @@ use chrono::NaiveDate;
 use rustc_hash::FxHashMap;
 
 use super::{
-    Input, InputError, Layout, Lines, ListError, ListFile, Records, Source, csv_reader, next_record,
+    Input, InputError, Layout, Lines, ListError, ListFile, Records, SKIPPED, Source, csv_reader,
+    next_record, plain, split_plain,
 };
 
 impl Input {
@@ -95,14 +96,29 @@ impl Input {
     /// [`Input::survey`], given up (`None`) once `stop` is set: the file turned out to be one
     /// no survey of it is wanted for.
     pub fn survey_unless(&self, stop: &AtomicBool) -> Result<Option<Survey>, InputError> {
+        self.survey_in(stop, true)
+    }
+
+    /// [`Input::survey_unless`], with [`plain`] pieces split by hand (`plain_pieces`) or every
+    /// record read by the csv crate.
+    fn survey_in(
+        &self,
+        stop: &AtomicBool,
+        plain_pieces: bool,
+    ) -> Result<Option<Survey>, InputError> {
         let Some(layout) = &self.layout else {
             return Ok(None);
         };
-        let reader = csv_reader(Checksummed {
+        let checksummed = Checksummed {
             inner: self.list.reader(true)?,
             crc: crc32fast::Hasher::new(),
             bytes: 0,
-        });
+        };
+        let reader = if plain_pieces {
+            Pieces::Plain(PlainPieces::new(checksummed))
+        } else {
+            Pieces::csv(std::io::Cursor::new(Vec::new()).chain(checksummed), 0, 0)
+        };
         let mut header = true;
         let mut survey = Survey {
             codes: Vec::new(),
@@ -158,8 +174,10 @@ impl Input {
         if too_many || stopped {
             return Ok(None);
         }
+        let Some(read) = reader.into_inner() else {
+            return Ok(None);
+        };
         survey.clean &= read_to_end;
-        let read = reader.into_inner();
         survey.bytes = read.bytes;
         survey.crc = read.crc.finalize();
         Ok(Some(survey))
@@ -275,8 +293,9 @@ pub struct Survey {
     crc: u32,
 }
 
-/// About how many bytes of a CSV a block holds ([`Input::blocks`]).
-pub const BLOCK_BYTES: u64 = 256 * 1024;
+/// About how many bytes of a CSV a block holds ([`Input::blocks`]; a few in tests, so that
+/// they make many blocks).
+pub const BLOCK_BYTES: u64 = if cfg!(test) { 96 } else { 256 * 1024 };
 
 /// A part of a CSV cut at a record's start, to be read on its own ([`Input::block_lines`]).
 pub struct Block {
@@ -300,6 +319,143 @@ impl<R: Read> Read for Checksummed<R> {
         self.crc.update(&buf[..n]);
         self.bytes += n as u64;
         Ok(n)
+    }
+}
+
+/// About how many bytes of whole lines [`PlainPieces`] reads at a time (a few in tests, so
+/// that they cross pieces).
+const PIECE_BYTES: usize = if cfg!(test) { 64 } else { 256 * 1024 };
+
+/// A surveyed CSV's records, read a piece of whole lines at a time: a piece that is [`plain`]
+/// is split at its line ends and commas, as a block is ([`Records::of_block`]), without the
+/// csv crate stepping through it a byte at a time. From the first piece that is not (or a line
+/// longer than a piece), the csv crate reads the rest. Each record carries the byte and line
+/// it begins at in the file, as the csv crate gives them.
+enum Pieces<R> {
+    Plain(PlainPieces<R>),
+    Csv {
+        reader: Box<csv::Reader<std::io::Chain<std::io::Cursor<Vec<u8>>, R>>>,
+        /// The file's byte and line before the reader's first.
+        byte: u64,
+        line: u64,
+    },
+    /// Only while one gives way to the other.
+    Gone,
+}
+
+/// Whole lines of a file, a piece at a time.
+struct PlainPieces<R> {
+    reader: R,
+    /// The piece: whole lines up to `end`, then the start of a line read past it.
+    piece: Vec<u8>,
+    end: usize,
+    /// Where the next record begins in the piece, and its line in the file.
+    at: usize,
+    line: u64,
+    /// The file's byte the piece begins at.
+    byte: u64,
+    /// The reader is read to its end.
+    ended: bool,
+}
+
+impl<R: Read> PlainPieces<R> {
+    fn new(reader: R) -> PlainPieces<R> {
+        PlainPieces {
+            reader,
+            piece: Vec::with_capacity(PIECE_BYTES),
+            end: 0,
+            at: 0,
+            line: 1,
+            byte: 0,
+            ended: false,
+        }
+    }
+
+    /// Moves past the piece's whole lines and reads the next piece.
+    fn next_piece(&mut self) -> std::io::Result<()> {
+        self.piece.drain(..self.end);
+        self.byte += self.end as u64;
+        (self.at, self.end) = (0, 0);
+        let wanted = PIECE_BYTES.saturating_sub(self.piece.len()) as u64;
+        if !self.ended {
+            let read = (&mut self.reader)
+                .take(wanted)
+                .read_to_end(&mut self.piece)?;
+            self.ended = (read as u64) < wanted;
+        }
+        self.end = if self.ended {
+            self.piece.len()
+        } else {
+            memchr::memrchr(b'\n', &self.piece).map_or(0, |i| i + 1)
+        };
+        Ok(())
+    }
+}
+
+impl<R: Read> Pieces<R> {
+    fn csv(reader: std::io::Chain<std::io::Cursor<Vec<u8>>, R>, byte: u64, line: u64) -> Self {
+        Pieces::Csv {
+            reader: Box::new(csv_reader(reader)),
+            byte,
+            line,
+        }
+    }
+
+    /// Reads the next record (past blank and comment lines) into `record`; `false` at the end.
+    fn next(&mut self, record: &mut csv::ByteRecord) -> std::io::Result<bool> {
+        loop {
+            let p = match self {
+                Pieces::Csv { reader, byte, line } => {
+                    if !next_record(reader, record)? {
+                        return Ok(false);
+                    }
+                    if let Some(read) = record.position() {
+                        let mut at = read.clone();
+                        at.set_byte(read.byte() + *byte);
+                        at.set_line(read.line() + *line);
+                        record.set_position(Some(at));
+                    }
+                    return Ok(true);
+                }
+                Pieces::Plain(p) => p,
+                Pieces::Gone => return Ok(false),
+            };
+            if p.at < p.end {
+                let rest = &p.piece[p.at..p.end];
+                let length = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
+                split_plain(&rest[..length], record);
+                let mut at = csv::Position::new();
+                at.set_byte(p.byte + p.at as u64);
+                at.set_line(p.line);
+                record.set_position(Some(at));
+                p.at = (p.at + length + 1).min(p.end);
+                p.line += 1;
+                if !(record.len() == 1 && &record[0] == SKIPPED) {
+                    return Ok(true);
+                }
+                continue;
+            }
+            p.next_piece()?;
+            if p.piece.is_empty() {
+                return Ok(false);
+            }
+            if p.end == 0 || !plain(&p.piece[..p.end]) {
+                let Pieces::Plain(p) = std::mem::replace(self, Pieces::Gone) else {
+                    return Ok(false);
+                };
+                let (byte, line) = (p.byte, p.line - 1);
+                *self = Pieces::csv(std::io::Cursor::new(p.piece).chain(p.reader), byte, line);
+            }
+        }
+    }
+
+    /// The reader read through; `None` if a change from one reading to the other was cut short.
+    fn into_inner(self) -> Option<R> {
+        match self {
+            Pieces::Plain(p) => Some(p.reader),
+            Pieces::Csv { reader, .. } => Some(reader.into_inner().into_inner().1),
+            Pieces::Gone => None,
+        }
     }
 }
 
@@ -356,21 +512,21 @@ const RECORDS_AT_ONCE: usize = 4096;
 /// to be filled again (a record's buffers are reused, not made anew). Gives back the reader
 /// and whether it read to its end without error. A thread the system refuses: read here.
 fn each_record<R: Read + Send>(
-    reader: csv::Reader<R>,
+    reader: Pieces<R>,
     mut take: impl FnMut(&csv::ByteRecord) -> bool,
-) -> (csv::Reader<R>, bool) {
+) -> (Pieces<R>, bool) {
     use std::sync::mpsc::{channel, sync_channel};
     // Fills `batch` from `reader`: how many records, and whether the reading ended (at the end
     // of the file, or an error: `Some(false)`).
     fn fill<R: Read>(
-        reader: &mut csv::Reader<R>,
+        reader: &mut Pieces<R>,
         batch: &mut Vec<csv::ByteRecord>,
     ) -> (usize, Option<bool>) {
         for n in 0..RECORDS_AT_ONCE {
             if batch.len() == n {
                 batch.push(csv::ByteRecord::new());
             }
-            match next_record(reader, &mut batch[n]) {
+            match reader.next(&mut batch[n]) {
                 Ok(true) => {}
                 Ok(false) => return (n, Some(true)),
                 Err(_) => return (n, Some(false)),
@@ -479,7 +635,62 @@ mod tests {
         (rows, true)
     }
 
+    /// What a survey found that the audit goes by: codes, modifiers, rows, whether every row
+    /// read, where blocks are cut, and the bytes read.
+    type Found = (
+        Vec<String>,
+        Vec<String>,
+        Option<Vec<(u32, u32, Option<NaiveDate>)>>,
+        bool,
+        Vec<(u64, usize)>,
+        u64,
+        u32,
+    );
+
+    fn found(input: &Input, plain_pieces: bool) -> Option<Found> {
+        let survey = input
+            .survey_in(&AtomicBool::new(false), plain_pieces)
+            .unwrap()?;
+        let rows = survey
+            .rows
+            .map(|rows| rows.iter().map(|r| (r.code, r.modifier, r.date)).collect());
+        Some((
+            survey.codes,
+            survey.modifiers,
+            rows,
+            survey.clean,
+            survey.cuts,
+            survey.bytes,
+            survey.crc,
+        ))
+    }
+
     proptest::proptest! {
+        /// A survey that splits plain pieces by hand finds what one that reads every record
+        /// with the csv crate finds, cuts and line numbers included: lines in pieces of a few
+        /// bytes, with quoted fields (a line end in one), carriage returns, blank, empty and
+        /// comment lines, and rows that do not read, anywhere in the file.
+        #[test]
+        fn plain_pieces_survey_as_the_csv_crate_reads(
+            lines in proptest::collection::vec(0..12usize, 1..120),
+        ) {
+            let kinds = [
+                "c,E1392,2020-01-05", "c,e1392 ,01/05/2020", "c,J9999,20200105", "c,E0100,",
+                "c,E1392,2020-01-05", "# a comment", "", "  ", "c,\"E1392\",2020-01-05",
+                "c,E1392,2020-01-05\r", "c,\"E1\n392\",2020-01-05", "c,E1392,soon",
+            ];
+            // A file of no row is refused before any survey.
+            let mut text = String::from("claim,HCPCS,DOS\nc,E1392,2020-01-05\n");
+            for &kind in &lines {
+                text.push_str(kinds[kind]);
+                text.push('\n');
+            }
+            let list = ListFile::from_bytes("claims.csv", text.as_bytes()).unwrap();
+            let columns = Columns { code: None, date: Some("DOS".into()) };
+            let input = read(list, &columns).unwrap();
+            proptest::prop_assert_eq!(found(&input, true), found(&input, false));
+        }
+
         /// A row surveyed reads as the judging pass reads it, whether its fields were met
         /// before (written alike or not) or not: codes in any case, with spaces, a modifier
         /// appended or in its column, dates in each form, and rows that do not read.
