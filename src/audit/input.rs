@@ -159,6 +159,9 @@ pub struct Seen<'r> {
     /// The code as written, trimmed (for a code of a range, the range).
     pub given: Cow<'r, str>,
     pub code: Cow<'r, str>,
+    /// The code's id in the survey of the file, when the row was read as the survey read it
+    /// ([`Input::block_lines`]).
+    pub code_id: Option<u32>,
     pub modifier: Option<Cow<'r, str>>,
     pub date: Option<NaiveDate>,
     /// The date of service as written, trimmed.
@@ -273,6 +276,7 @@ impl Input {
                 record: csv::ByteRecord::new(),
                 layout,
                 header: true,
+                surveyed: None,
             },
         };
         Ok(Lines {
@@ -408,6 +412,9 @@ enum Source<'a> {
         layout: &'a Layout,
         /// The header is still to be read past.
         header: bool,
+        /// The survey's rows of the part read, in order, and the survey: each row's code,
+        /// modifier and date are the survey's, not read again.
+        surveyed: Option<(std::slice::Iter<'a, SurveyedRow>, &'a Survey)>,
     },
 }
 
@@ -471,6 +478,7 @@ impl Lines<'_> {
                                     line: current.line,
                                     given: Cow::Borrowed(current.given.as_str()),
                                     code: Cow::Borrowed(records[at].code.as_str()),
+                                    code_id: None,
                                     modifier: None,
                                     date: None,
                                     written_date: None,
@@ -517,6 +525,7 @@ impl Lines<'_> {
                     line: current.line,
                     given: Cow::Borrowed(current.given.as_str()),
                     code,
+                    code_id: None,
                     modifier,
                     date: None,
                     written_date: None,
@@ -528,11 +537,18 @@ impl Lines<'_> {
                 record,
                 layout,
                 header,
+                surveyed,
             } => {
                 loop {
                     match reader.next(record) {
                         Ok(true) => {}
-                        Ok(false) => return None,
+                        // Every row the survey read of the part is read again.
+                        Ok(false) => {
+                            return surveyed
+                                .as_mut()
+                                .is_some_and(|(rows, _)| rows.next().is_some())
+                                .then(|| Err(unlike_survey(list)));
+                        }
                         Err(e) => return Some(Err(csv_error(list, e))),
                     }
                     if !std::mem::take(header) {
@@ -540,13 +556,35 @@ impl Lines<'_> {
                     }
                 }
                 let line = self.line_offset + record.position().map_or(0, |p| p.line() as usize);
-                Some(match layout.parts(list, record) {
+                let parts = match surveyed {
+                    None => layout.parts(list, record),
+                    Some((rows, survey)) => {
+                        let Some(row) = rows.next() else {
+                            return Some(Err(unlike_survey(list)));
+                        };
+                        match layout.parts_surveyed(list, record, row, survey) {
+                            Some(parts) => parts,
+                            None => return Some(Err(unlike_survey(list))),
+                        }
+                    }
+                };
+                Some(match parts {
                     Ok(seen) => Ok(Seen { line, ..seen }),
                     Err(problem) => Err(error(line, problem)),
                 })
             }
         }
     }
+}
+
+/// A part of the file that does not read as the survey read it: it cannot be, for it is
+/// checked to be the same bytes, read the same way; but if it were, no row of it is judged by
+/// what the survey found of another.
+fn unlike_survey(list: &ListFile) -> InputError {
+    ListError::Changed {
+        file: list.name().to_string(),
+    }
+    .into()
 }
 
 /// A CSV reader's error, naming its line.
@@ -824,6 +862,7 @@ impl Layout {
             line: 0,
             given,
             code,
+            code_id: None,
             modifier,
             date,
             written_date: raw,
@@ -832,6 +871,43 @@ impl Layout {
                 columns: &self.extra,
             },
         })
+    }
+}
+
+impl Layout {
+    /// A row as [`Layout::parts`] reads it, its code, modifier and date taken from `row`, what
+    /// the survey read of the same line; `None` if the row does not name a code and modifier
+    /// of the survey's.
+    fn parts_surveyed<'r>(
+        &'r self,
+        list: &'r ListFile,
+        record: &'r csv::ByteRecord,
+        row: &SurveyedRow,
+        survey: &'r Survey,
+    ) -> Option<Result<Seen<'r>, LineProblem>> {
+        if record.len() != self.headers.len() {
+            return Some(self.parts(list, record));
+        }
+        let code = survey.codes.get(row.code as usize)?;
+        let modifier = match row.modifier {
+            u32::MAX => None,
+            m => Some(Cow::Borrowed(survey.modifiers.get(m as usize)?.as_str())),
+        };
+        let text = RecordText::of(list, record);
+        let field = |i: usize| trimmed(text.field(i));
+        Some(Ok(Seen {
+            line: 0,
+            given: field(self.code),
+            code: Cow::Borrowed(code.as_str()),
+            code_id: Some(row.code),
+            modifier,
+            date: row.date,
+            written_date: self.date.map(field),
+            extra: Extra {
+                text: Some(text),
+                columns: &self.extra,
+            },
+        }))
     }
 }
 

@@ -186,6 +186,9 @@ pub struct Judge<'a> {
     /// [`packed`]), others by themselves.
     short: FxHashMap<u64, u32>,
     long: FxHashMap<Box<str>, u32>,
+    /// Codes' numbers by their ids in the survey of the file ([`NOT_KEPT`] for an id not met
+    /// yet): a row read as the survey read it is not looked up by its bytes.
+    by_survey: Vec<u32>,
     names: Vec<Arc<str>>,
     /// The distinct verdicts met, each with its reason in words (see [`DateCheck::worded`]),
     /// by number, at most [`MAX_WORDED`]; and the number of each by what it is made of. Rows
@@ -223,6 +226,7 @@ impl<'a> Judge<'a> {
             known: Vec::new(),
             short: FxHashMap::default(),
             long: FxHashMap::default(),
+            by_survey: Vec::new(),
             checks: Vec::new(),
             numbers: FxHashMap::default(),
             scratch: None,
@@ -252,10 +256,33 @@ impl<'a> Judge<'a> {
         n
     }
 
+    /// [`Judge::number`] of a code with its id in the survey of the file (at most
+    /// [`MAX_SURVEYED`](input::MAX_SURVEYED) of them).
+    fn number_surveyed(&mut self, code: &str, id: u32) -> usize {
+        let id = id as usize;
+        if let Some(&n) = self.by_survey.get(id).filter(|&&n| n != NOT_KEPT) {
+            return n as usize;
+        }
+        let n = self.number(code);
+        if self.by_survey.len() <= id {
+            self.by_survey.resize(id + 1, NOT_KEPT);
+        }
+        self.by_survey[id] = n as u32;
+        n
+    }
+
     /// A line's code, by number, judged on its date: where its check is kept, made (with its
     /// reason in words, once for all the rows that share it) if it is not yet.
-    fn judge_row(&mut self, code: &str, date: Option<NaiveDate>) -> (usize, Option<Kept>) {
-        let n = self.number(code);
+    fn judge_row(
+        &mut self,
+        code: &str,
+        code_id: Option<u32>,
+        date: Option<NaiveDate>,
+    ) -> (usize, Option<Kept>) {
+        let n = match code_id {
+            Some(id) if (id as usize) < input::MAX_SURVEYED => self.number_surveyed(code, id),
+            _ => self.number(code),
+        };
         let Some(date) = date else {
             return (n, None);
         };
@@ -318,7 +345,7 @@ impl<'a> Judge<'a> {
         modifier: Option<&str>,
         date: Option<NaiveDate>,
     ) -> (Option<DateCheck>, Option<(&'static str, String)>) {
-        let (_, kept) = self.judge_row(code, date);
+        let (_, kept) = self.judge_row(code, None, date);
         let date_check = self.kept(kept).cloned();
         let modifier_problem = modifier.and_then(|m| modifier_problem(m, date, self.releases));
         (date_check, modifier_problem)
@@ -405,7 +432,7 @@ impl<'a> Judge<'a> {
     ) -> Result<(), InputError> {
         while let Some(seen) = lines.advance() {
             let seen = seen?;
-            let (n, kept) = self.judge_row(&seen.code, seen.date);
+            let (n, kept) = self.judge_row(&seen.code, seen.code_id, seen.date);
             let modifier_problem = seen
                 .modifier
                 .as_deref()

@@ -248,7 +248,7 @@ fn in_blocks(
             let mut rows = take().unwrap_or_else(|| Vec::with_capacity(FIRST_BUFFER));
             rows.clear();
             // A CSV's block has lines, always.
-            if let Some(lines) = input.block_lines(block) {
+            if let Some(lines) = input.block_lines(block, survey) {
                 let mut failed = None;
                 judge
                     .each_row(lines, |row| {

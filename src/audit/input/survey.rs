@@ -15,8 +15,15 @@ use super::{
 
 impl Input {
     /// The lines of one block of a CSV ([`Input::blocks`]), numbered as in the whole file.
-    pub fn block_lines<'a>(&'a self, block: Block) -> Option<Lines<'a>> {
+    /// Each row's code, modifier and date are those the survey read of it, when it kept every
+    /// row.
+    pub fn block_lines<'a>(&'a self, block: Block, survey: &'a Survey) -> Option<Lines<'a>> {
         let layout = self.layout.as_ref()?;
+        let surveyed = survey
+            .rows
+            .as_deref()
+            .and_then(|rows| rows.get(block.rows.clone()))
+            .map(|rows| (rows.iter(), survey));
         Some(Lines {
             list: &self.list,
             source: Source::Csv {
@@ -25,6 +32,7 @@ impl Input {
                 record: csv::ByteRecord::new(),
                 layout,
                 header: block.first,
+                surveyed,
             },
             line_offset: block.line - 1,
         })
@@ -41,7 +49,9 @@ impl Input {
         let mut reader = self.list.reader(true)?;
         let mut crc = crc32fast::Hasher::new();
         let mut at = 0u64;
-        let mut cuts = survey.cuts.iter().copied().chain([(survey.bytes, 0)]);
+        let rows = survey.rows.as_ref().map_or(0, Vec::len);
+        let mut cuts = survey.cuts.iter().copied().chain([(survey.bytes, 0, rows)]);
+        let mut row = 0;
         let mut first = true;
         let mut line = 1usize;
         let mut done = false;
@@ -54,7 +64,7 @@ impl Input {
             if done {
                 return None;
             }
-            let Some((end, next_line)) = cuts.next() else {
+            let Some((end, next_line, next_row)) = cuts.next() else {
                 done = true;
                 // Nothing may follow the last byte the survey read.
                 let mut more = [0u8; 1];
@@ -75,6 +85,7 @@ impl Input {
                 bytes,
                 line: std::mem::replace(&mut line, next_line),
                 first: std::mem::take(&mut first),
+                rows: std::mem::replace(&mut row, next_row)..next_row,
             };
             at = end;
             Some(Ok(block))
@@ -139,6 +150,8 @@ impl Input {
             crc: 0,
         };
         let mut next_cut = BLOCK_BYTES;
+        // Rows read so far.
+        let mut read_rows = 0usize;
         let mut too_many = false;
         let mut stopped = false;
         let mut memo = Memo::default();
@@ -158,9 +171,10 @@ impl Input {
             if let Some(at) = record.position()
                 && at.byte() >= next_cut
             {
-                survey.cuts.push((at.byte(), at.line() as usize));
+                survey.cuts.push((at.byte(), at.line() as usize, read_rows));
                 next_cut = at.byte().saturating_add(BLOCK_BYTES);
             }
+            read_rows += 1;
             if let Some(rows) = &mut survey.rows {
                 if rows.len() < MAX_SURVEYED_ROWS {
                     rows.push(row);
@@ -286,8 +300,9 @@ pub struct Survey {
     /// could fail half-way through it.
     pub clean: bool,
     /// Where blocks of about [`BLOCK_BYTES`] begin after the first: the byte (as the file
-    /// reads with CRLF made LF and no byte-order mark) and line of the record that opens each.
-    cuts: Vec<(u64, usize)>,
+    /// reads with CRLF made LF and no byte-order mark), line and row (counted from 0) of the
+    /// record that opens each.
+    cuts: Vec<(u64, usize, usize)>,
     /// How many bytes were read, and their CRC-32, once the survey has read to the end.
     bytes: u64,
     crc: u32,
@@ -304,6 +319,8 @@ pub struct Block {
     line: usize,
     /// The file's first block, which opens with the header.
     first: bool,
+    /// Its rows among the file's, counted from 0.
+    rows: std::ops::Range<usize>,
 }
 
 /// A reader that keeps the CRC-32 and the count of the bytes read through it.
@@ -642,7 +659,7 @@ mod tests {
         Vec<String>,
         Option<Vec<(u32, u32, Option<NaiveDate>)>>,
         bool,
-        Vec<(u64, usize)>,
+        Vec<(u64, usize, usize)>,
         u64,
         u32,
     );
@@ -689,6 +706,46 @@ mod tests {
             let columns = Columns { code: None, date: Some("DOS".into()) };
             let input = read(list, &columns).unwrap();
             proptest::prop_assert_eq!(found(&input, true), found(&input, false));
+        }
+
+        /// The blocks' rows read with the survey's codes, modifiers and dates are the rows
+        /// read again from their text: lines, codes as written, extra columns, in blocks of a
+        /// few bytes, in files with quoted fields, comments and blank lines, a modifier column
+        /// or not.
+        #[test]
+        fn blocks_read_with_the_survey_read_as_without(
+            lines in proptest::collection::vec((0..9usize, 0..4usize), 1..120),
+        ) {
+            let codes = ["E1392", " e1392 ", "E1392RR", "\"J9999\"", "E0100-nu", "e0100", "# c", "", "\"E1\n392\""];
+            let modifiers = ["", "RR", " nu", "\"NU\""];
+            let mut text = String::from("claim,HCPCS,MOD,DOS,note\nc,E1392,,2020-01-05,x\n");
+            for (i, &(code, modifier)) in lines.iter().enumerate() {
+                match codes[code] {
+                    "# c" | "" => text.push_str(codes[code]),
+                    // A modifier appended to the code, and another in its column, do not read.
+                    c @ ("E1392RR" | "E0100-nu") => text.push_str(&format!("c{i},{c},,2020-0{}-01,n{i}", 1 + i % 9)),
+                    c => text.push_str(&format!("c{i},{c},{},{}/0{}/2020,n{i}", modifiers[modifier], 1 + i % 9, 1 + i % 9)),
+                }
+                text.push('\n');
+            }
+            let list = ListFile::from_bytes("claims.csv", text.as_bytes()).unwrap();
+            let columns = Columns { code: None, date: Some("DOS".into()) };
+            let input = read(list, &columns).unwrap();
+            let survey = input.survey().unwrap().unwrap();
+            proptest::prop_assume!(survey.clean);
+            let rows_of = |survey: &Survey| {
+                let mut read = Vec::new();
+                for block in input.blocks(survey).unwrap() {
+                    let mut lines = input.block_lines(block.unwrap(), survey).unwrap();
+                    while let Some(seen) = lines.advance() {
+                        read.push(seen.unwrap().to_entry());
+                    }
+                }
+                read
+            };
+            let with = rows_of(&survey);
+            let without = Survey { rows: None, ..survey };
+            proptest::prop_assert_eq!(with, rows_of(&without));
         }
 
         /// A row surveyed reads as the judging pass reads it, whether its fields were met
