@@ -75,11 +75,13 @@ pub enum FetchError {
         attempts: u32,
         message: String,
     },
+    /// A webhook's POST that may have arrived. `check` stores nothing after it (exit 2), so the
+    /// next run, which does the whole job again, posts the message again.
     #[error(
-        "{url}: sent, but no answer came ({message}); the message may have been delivered, so \
-         it is not sent again (it could be posted twice)"
+        "{url}: {what}; the message may have been delivered, so this run does not send it again \
+         and stores nothing: the next run posts it again, and a chat may then show it twice"
     )]
-    MaybeDelivered { url: String, message: String },
+    MaybeDelivered { url: String, what: String },
     #[error("{url}: not complete after {secs} s (--deadline)")]
     Deadline { url: String, secs: u64 },
     #[error("{url}: larger than the {limit}-byte limit")]
@@ -759,7 +761,9 @@ fn get_text(
 /// said so (a 5xx or 429 answer), `retries` times with a doubling wait, within the deadline. A
 /// request that was sent and then failed (no answer within the timeout, a connection broken
 /// mid-answer) is an error at once, saying the message may have been delivered: sending it
-/// again could post it twice. Any other answer but 2xx is an error at once.
+/// again could post it twice. Any other answer but 2xx is an error at once. "Once" holds for
+/// this call only: a caller that fails after it (as `check` does, storing nothing) and runs
+/// again posts again.
 pub fn post(
     url: &str,
     content_type: &str,
@@ -784,7 +788,7 @@ pub fn post(
             Err(e) => {
                 return Err(FetchError::MaybeDelivered {
                     url: url.to_string(),
-                    message: error_chain(&e),
+                    what: format!("sent, but no answer came ({})", error_chain(&e)),
                 });
             }
         };

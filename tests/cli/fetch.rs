@@ -1283,9 +1283,11 @@ fn silent_hook() -> (String, impl FnOnce() -> Vec<Vec<u8>>) {
 }
 
 /// A webhook that got the message but answers after `--timeout`: the message may have been
-/// delivered, so it is not sent again (a chat would show it twice): exit 2 at once, saying so,
-/// the changelog written and nothing stored. A webhook that cannot be reached at all (nothing
-/// listening) is tried `--retries` more times: that message certainly did not arrive.
+/// delivered, so this run does not send it again (a chat would show it twice): exit 2 at once,
+/// saying so and that the next run posts it again, the changelog written and nothing stored.
+/// The next run, which cannot know what a failed run posted, does post it again. A webhook
+/// that cannot be reached at all (nothing listening) is tried `--retries` more times: that
+/// message certainly did not arrive.
 #[test]
 fn a_webhook_that_answers_too_late_gets_the_message_once() {
     let cms = cms_with_april();
@@ -1308,7 +1310,10 @@ fn a_webhook_that_answers_too_late_gets_the_message_once() {
     let err = stderr(&out);
     assert!(
         err.contains("/hook: sent, but no answer came (")
-            && err.contains("the message may have been delivered"),
+            && err.contains(
+                "the message may have been delivered, so this run does not send it again and \
+                 stores nothing: the next run posts it again, and a chat may then show it twice"
+            ),
         "{err}"
     );
     assert!(stdout(&out).starts_with("HCPCS 2005-01 -> 2005-04\n"));
@@ -1327,6 +1332,25 @@ fn a_webhook_that_answers_too_late_gets_the_message_once() {
     let err = stderr(&out);
     assert!(err.contains("/hook: 3 attempt(s) failed; last: "), "{err}");
     assert_eq!(work.store_state(), before);
+
+    // The next run posts it again, as the first said, and stores the release.
+    let (server, url, got) = chat_hook();
+    work.cmd()
+        .args(["check", "--base-url", &cms.base, "--notify", &url])
+        .assert()
+        .code(1);
+    server.unblock();
+    assert_eq!(got.lock().unwrap().len(), 1);
+    assert!(work.store().join("2005-04.jsonl").is_file());
+    // And the run after that, with nothing new, posts nothing.
+    let (server, url, got) = chat_hook();
+    work.cmd()
+        .args(["check", "--base-url", &cms.base, "--notify", &url])
+        .args(["--today", "2005-05-01"])
+        .assert()
+        .code(0);
+    server.unblock();
+    assert!(got.lock().unwrap().is_empty());
 }
 
 /// Two quarters found at once (April and July) are stored all or nothing: when July cannot be
