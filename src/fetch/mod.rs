@@ -758,10 +758,10 @@ fn get_text(
 
 /// POSTs `body` (of `content_type`) to `url` (a webhook). A message is posted once: it is sent
 /// again only when it certainly did not arrive (the connection could not be made) or the server
-/// said so (a 5xx or 429 answer), `retries` times with a doubling wait, within the deadline. A
-/// request that was sent and then failed (no answer within the timeout, a connection broken
-/// mid-answer) is an error at once, saying the message may have been delivered: sending it
-/// again could post it twice. Any other answer but 2xx is an error at once. "Once" holds for
+/// said so (a 5xx but a gateway's 502 or 504, or a 429 answer), `retries` times with a doubling
+/// wait, within the deadline. A request that was sent and then failed (no answer within the
+/// timeout, a connection broken mid-answer, a gateway's 502 or 504) is an error at once, saying
+/// the message may have been delivered: sending it again could post it twice. Any other answer but 2xx is an error at once. "Once" holds for
 /// this call only: a caller that fails after it (as `check` does, storing nothing) and runs
 /// again posts again.
 pub fn post(
@@ -794,6 +794,18 @@ pub fn post(
         };
         if status.is_success() {
             return Ok(());
+        }
+        // A gateway's 502 or 504 says the server behind it answered badly or not in time, not
+        // that it did not take the message: it may have, and a second POST could show twice.
+        if matches!(status.as_u16(), 502 | 504) {
+            return Err(FetchError::MaybeDelivered {
+                url: url.to_string(),
+                what: format!(
+                    "HTTP {} from a gateway, which cannot know whether the server behind it took \
+                     the message",
+                    status.as_u16()
+                ),
+            });
         }
         if !status.is_server_error() && status != reqwest::StatusCode::TOO_MANY_REQUESTS {
             return Err(FetchError::Status {

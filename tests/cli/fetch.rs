@@ -619,6 +619,41 @@ fn a_webhook_failing_then_answering_is_retried() {
     assert_eq!(hook.requests.lock().unwrap().len(), 1);
 }
 
+/// A gateway's 502 or 504 does not say the webhook behind it did not take the message (it may
+/// have, and answered too late or badly): not retried, so that a chat does not show it twice;
+/// exit 2 at once saying it may have been delivered, nothing stored. Without the answer the
+/// message would have been posted again, and the run would have succeeded at the second post.
+#[test]
+fn a_gateways_502_or_504_is_not_retried() {
+    let cms = cms_with_april();
+    for status in [502, 504] {
+        let hook = serve(move |_, n| match n {
+            0 => Reply::Status(status),
+            _ => Reply::Body(b"ok".to_vec()),
+        });
+        let work = store_with_january();
+        let before = work.store_state();
+        let notify = format!("{}/hook", hook.base);
+        let out = work
+            .cmd()
+            .args(["check", "--base-url", &cms.base, "--notify", &notify])
+            .args(["--retries", "2"])
+            .assert()
+            .code(2);
+        assert_eq!(hook.requests.lock().unwrap().len(), 1, "HTTP {status}");
+        let err = stderr(&out);
+        assert!(
+            err.contains(&format!(
+                "/hook: HTTP {status} from a gateway, which cannot know whether the server \
+                 behind it took the message; the message may have been delivered"
+            )),
+            "{err}"
+        );
+        assert!(stdout(&out).starts_with("HCPCS 2005-01 -> 2005-04\n"));
+        assert_eq!(work.store_state(), before);
+    }
+}
+
 #[test]
 fn two_checks_at_once_do_the_work_once() {
     let zip = release_zip("2006");
