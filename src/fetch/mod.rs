@@ -69,6 +69,18 @@ pub enum FetchError {
         status: u16,
         target: String,
     },
+    /// A webhook's POST answered with a redirect, which is not followed; `known` says whether
+    /// the message may have been taken.
+    #[error(
+        "{url}: HTTP {status} redirects to {target}, not followed: a webhook is posted only to \
+         the address given (give --notify the one named); {known}"
+    )]
+    PostRedirected {
+        url: String,
+        status: u16,
+        target: String,
+        known: String,
+    },
     #[error("{url}: {attempts} attempt(s) failed; last: {message}")]
     Network {
         url: String,
@@ -247,7 +259,6 @@ fn after(wait: Duration) -> Instant {
 }
 
 fn client(options: &FetchOptions) -> Result<reqwest::blocking::Client, FetchError> {
-    let timeout = options.timeout.min(LONGEST_WAIT);
     // A redirect to another scheme (`file://`, `ftp://`) is not followed but answered as it
     // came, so that `get` can name where it pointed.
     let redirects = reqwest::redirect::Policy::custom(|attempt| {
@@ -259,6 +270,14 @@ fn client(options: &FetchOptions) -> Result<reqwest::blocking::Client, FetchErro
             attempt.follow()
         }
     });
+    client_with(options, redirects)
+}
+
+fn client_with(
+    options: &FetchOptions,
+    redirects: reqwest::redirect::Policy,
+) -> Result<reqwest::blocking::Client, FetchError> {
+    let timeout = options.timeout.min(LONGEST_WAIT);
     reqwest::blocking::Client::builder()
         .redirect(redirects)
         .connect_timeout(timeout)
@@ -761,16 +780,20 @@ fn get_text(
 /// said so (a 5xx but a gateway's 502 or 504, or a 429 answer), `retries` times with a doubling
 /// wait, within the deadline. A request that was sent and then failed (no answer within the
 /// timeout, a connection broken mid-answer, a gateway's 502 or 504) is an error at once, saying
-/// the message may have been delivered: sending it again could post it twice. Any other answer but 2xx is an error at once. "Once" holds for
-/// this call only: a caller that fails after it (as `check` does, storing nothing) and runs
-/// again posts again.
+/// the message may have been delivered: sending it again could post it twice. A redirect is
+/// not followed but an error naming where it points. Any other answer but 2xx is an error at
+/// once. "Once" holds for this call only: a caller that fails after it (as `check` does,
+/// storing nothing) and runs again posts again.
 pub fn post(
     url: &str,
     content_type: &str,
     body: Vec<u8>,
     options: &FetchOptions,
 ) -> Result<(), FetchError> {
-    let client = client(options)?;
+    // No redirect is followed: a 301, 302 or 303 would be followed as a GET without the
+    // message (and a page answering it taken for delivery), a 307 or 308 would post the message
+    // to an address the user never gave, and a loop of them would post it again at each step.
+    let client = client_with(options, reqwest::redirect::Policy::none())?;
     let mut attempts = Attempts::new(options);
     let mut last = String::new();
     while attempts.next(url, options)? {
@@ -780,6 +803,29 @@ pub fn post(
             .body(body.clone())
             .send();
         let status = match sent {
+            Ok(response) if response.status().is_redirection() => {
+                let status = response.status().as_u16();
+                let target = response
+                    .headers()
+                    .get(reqwest::header::LOCATION)
+                    .and_then(|v| v.to_str().ok())
+                    .map_or_else(|| "nowhere (no Location)".to_string(), str::to_string);
+                return Err(FetchError::PostRedirected {
+                    url: url.to_string(),
+                    status,
+                    target,
+                    known: if matches!(status, 301 | 307 | 308) {
+                        format!(
+                            "a {status} says the message was not taken here, and it was sent nowhere else"
+                        )
+                    } else {
+                        // A form's handler answers a POST it took with 302 or 303.
+                        format!(
+                            "a {status} may answer a message the server took, so it may have been delivered"
+                        )
+                    },
+                });
+            }
             Ok(response) => response.status(),
             Err(e) if e.is_connect() => {
                 last = error_chain(&e);

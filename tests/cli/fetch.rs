@@ -654,6 +654,69 @@ fn a_gateways_502_or_504_is_not_retried() {
     }
 }
 
+/// A webhook answering with a redirect is not followed, and the error says what the status
+/// tells of the message: a 307 or 308 (here a loop of them, which was posted again at each
+/// step until the limit and then said "may have been delivered") and a 301 (which was
+/// followed as a GET without the message, and a page answering it taken for delivery, the
+/// release stored) say it was not taken; a 303 may answer a message the server took. Each
+/// time one POST, exit 2 and nothing stored.
+#[test]
+fn a_webhook_answering_with_a_redirect_is_not_followed() {
+    let cms = cms_with_april();
+    for (status, known) in [
+        (
+            307,
+            "a 307 says the message was not taken here, and it was sent nowhere else",
+        ),
+        (
+            301,
+            "a 301 says the message was not taken here, and it was sent nowhere else",
+        ),
+        (
+            303,
+            "a 303 may answer a message the server took, so it may have been delivered",
+        ),
+    ] {
+        let target = Arc::new(Mutex::new(String::new()));
+        let to = target.clone();
+        // The redirect points back at the hook (a loop for a 307), any other path answers.
+        let hook = serve(move |path, _| {
+            if path == "/hook" {
+                Reply::With(
+                    status,
+                    vec![("Location", to.lock().unwrap().clone())],
+                    vec![],
+                )
+            } else {
+                Reply::Body(b"a page".to_vec())
+            }
+        });
+        let moved = if status == 307 { "hook" } else { "moved" };
+        *target.lock().unwrap() = format!("{}/{moved}", hook.base);
+        let work = store_with_january();
+        let before = work.store_state();
+        let notify = format!("{}/hook", hook.base);
+        let out = work
+            .cmd()
+            .args(["check", "--base-url", &cms.base, "--notify", &notify])
+            .assert()
+            .code(2);
+        let err = stderr(&out);
+        assert!(
+            err.contains(&format!(
+                "/hook: HTTP {status} redirects to {}/{moved}, not followed: a webhook is posted \
+                 only to the address given (give --notify the one named); {known}\n",
+                hook.base
+            )),
+            "{err}"
+        );
+        let requests = hook.requests.lock().unwrap().clone();
+        assert_eq!(requests.len(), 1, "HTTP {status}: {requests:?}");
+        assert_eq!(requests[0].0, "POST");
+        assert_eq!(work.store_state(), before, "HTTP {status}");
+    }
+}
+
 #[test]
 fn two_checks_at_once_do_the_work_once() {
     let zip = release_zip("2006");
