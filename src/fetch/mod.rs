@@ -805,11 +805,8 @@ pub fn post(
         let status = match sent {
             Ok(response) if response.status().is_redirection() => {
                 let status = response.status().as_u16();
-                let target = response
-                    .headers()
-                    .get(reqwest::header::LOCATION)
-                    .and_then(|v| v.to_str().ok())
-                    .map_or_else(|| "nowhere (no Location)".to_string(), str::to_string);
+                let target = header_text(response.headers(), reqwest::header::LOCATION)
+                    .unwrap_or_else(|| "nowhere (no Location)".to_string());
                 return Err(FetchError::PostRedirected {
                     url: url.to_string(),
                     status,

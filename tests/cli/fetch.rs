@@ -715,6 +715,21 @@ fn a_webhook_answering_with_a_redirect_is_not_followed() {
         assert_eq!(requests[0].0, "POST");
         assert_eq!(work.store_state(), before, "HTTP {status}");
     }
+    // A Location of any length is quoted cut to 200 characters.
+    let far = format!("http://127.0.0.1/{}", "a".repeat(5000));
+    let hook = serve(move |_, _| Reply::With(308, vec![("Location", far.clone())], vec![]));
+    let notify = format!("{}/hook", hook.base);
+    let out = store_with_january()
+        .cmd()
+        .args(["check", "--base-url", &cms.base, "--notify", &notify])
+        .assert()
+        .code(2);
+    let err = stderr(&out);
+    let quoted = format!("http://127.0.0.1/{}", "a".repeat(200 - 17));
+    assert!(
+        err.contains(&format!("redirects to {quoted}, not followed")),
+        "{err:.400}"
+    );
 }
 
 #[test]
