@@ -856,6 +856,15 @@ fn the_home_chart_of_a_few_releases_names_each_and_fits_the_page() {
     for year in ["2005", "2006"] {
         assert!(texts.contains(&year), "{texts:?}");
     }
+    // A January release's bar stands at the start of its year (the year's name is written
+    // from its tick on), not in the middle of the year it is the newest release of.
+    let year = labels.iter().find(|l| l.text == "2006").unwrap();
+    let (x, width) = bars[1];
+    assert!(
+        year.x - 2.0 <= x && x + width <= year.x + 48.0,
+        "{bars:?}, 2006 at {}",
+        year.x
+    );
 }
 
 /// Releases are placed by their dates, as CMS's are (years apart, then quarterly): 2010-01,

@@ -129,9 +129,10 @@ mod geometry {
     }
 
     /// Where the releases stand in time: the axis runs from the oldest release's month to the
-    /// newest's end, a release's slot is as long as it is in effect at least (a quarter, or the
-    /// shortest time between two releases if shorter), and the scale keeps that slot
-    /// `MIN_SLOT` wide at least.
+    /// newest's end; a release's slot starts at its month and is as long as the shortest time
+    /// between two releases (a quarter for quarterly releases; a year at most), and the scale
+    /// keeps that slot `MIN_SLOT` wide at least: a store of quarters fits the page for about
+    /// eleven years, one of Januaries only for about forty.
     pub struct Axis {
         /// The oldest release's month.
         pub start: i64,
@@ -149,7 +150,7 @@ mod geometry {
             let start = months.first().copied().unwrap_or(0);
             let end = months.last().copied().unwrap_or(0);
             let unit = (months.windows(2).map(|w| w[1] - w[0]))
-                .fold(3, i64::min)
+                .fold(12, i64::min)
                 .max(1);
             let span = (end - start + unit) as f64;
             // Room after the newest release for its year's name, written from its January on.
@@ -174,11 +175,10 @@ mod geometry {
             LEFT + (month - self.start) as f64 * self.per_month
         }
 
-        /// A release's slot: its left and width (at most `MAX_SLOT`, centred in its time).
+        /// A release's slot: its left (its month) and width (at most `MAX_SLOT`).
         pub fn slot(&self, id: ReleaseId) -> (f64, f64) {
             let time = self.unit as f64 * self.per_month;
-            let slot = time.min(MAX_SLOT);
-            (self.x(month(id)) + (time - slot) / 2.0, slot)
+            (self.x(month(id)), time.min(MAX_SLOT))
         }
 
         /// The years named under the axis: each January within it, every `step` years so that
