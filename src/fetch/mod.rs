@@ -803,7 +803,8 @@ pub fn post(
             .body(body.clone())
             .send();
         let status = match sent {
-            Ok(response) if response.status().is_redirection() => {
+            // The redirects (a 300, 304 or 305 is another answer, refused below).
+            Ok(response) if matches!(response.status().as_u16(), 301 | 302 | 303 | 307 | 308) => {
                 let status = response.status().as_u16();
                 let target = header_text(response.headers(), reqwest::header::LOCATION)
                     .unwrap_or_else(|| "nowhere (no Location)".to_string());

@@ -715,6 +715,20 @@ fn a_webhook_answering_with_a_redirect_is_not_followed() {
         assert_eq!(requests[0].0, "POST");
         assert_eq!(work.store_state(), before, "HTTP {status}");
     }
+    // A 304 is no redirect (and no answer to a POST): an error naming it, at once.
+    let hook = serve(|_, _| Reply::Status(304));
+    let notify = format!("{}/hook", hook.base);
+    let out = store_with_january()
+        .cmd()
+        .args(["check", "--base-url", &cms.base, "--notify", &notify])
+        .assert()
+        .code(2);
+    assert!(
+        stderr(&out).ends_with("/hook: HTTP 304\n"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(hook.requests.lock().unwrap().len(), 1);
     // A Location of any length is quoted cut to 200 characters.
     let far = format!("http://127.0.0.1/{}", "a".repeat(5000));
     let hook = serve(move |_, _| Reply::With(308, vec![("Location", far.clone())], vec![]));
