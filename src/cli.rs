@@ -27,7 +27,13 @@ const AUDIT_STATUS_HELP: &str = "\
 Exit status:
   0  every code active and unchanged, every dated row valid
   1  a code needs attention (changed, terminated, not in the release, unknown), or a row was not valid on its date (its code, or its modifier in the release in effect then)
-  2  error: bad input, unknown release, store problem, or a report that could not be written";
+  2  error: bad input, unknown release, store problem, or a report that could not be written
+
+The report is written while the audited file is read again. When the audited file turns out
+to have changed while it was read (exit 2), a report on standard output may already be partly
+written: throw that part away. --output writes the report to a temporary file, renamed to the
+name given only once whole: on any error nothing is left (a file already there stays as it
+was).";
 
 /// Track the CMS HCPCS Level II code set from release to release.
 #[derive(Debug, Parser)]

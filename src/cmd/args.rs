@@ -29,8 +29,9 @@ pub struct NetworkArgs {
     #[arg(long, default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..=MAX_DEADLINE))]
     deadline: u64,
     /// Further attempts after a 5xx answer, a connection error or a timeout (never after 404;
-    /// at most 100). A webhook's POST is sent again only after a 5xx or 429 answer or a
-    /// connection that could not be made: never when it may have arrived.
+    /// at most 100). A webhook's POST is sent again only after a 429 or a 5xx answer (not a
+    /// gateway's 502 or 504) or a connection that could not be made: never when it may have
+    /// arrived.
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(0..=MAX_RETRIES))]
     retries: u32,
     /// Largest download accepted, in megabytes (1 to 102400).

@@ -50,7 +50,8 @@ pub struct Args {
     /// and month); CSV and JSON list every row.
     #[arg(long, value_name = "N", default_value_t = report::audit::MAX_ROWS)]
     max_rows: usize,
-    /// Write the report to FILE (atomically) instead of standard output.
+    /// Write the report to FILE instead of standard output, atomically: whole, or on error
+    /// nothing (an existing FILE left as it was).
     #[arg(long, value_name = "FILE")]
     output: Option<PathBuf>,
 }

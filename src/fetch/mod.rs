@@ -69,17 +69,31 @@ pub enum FetchError {
         status: u16,
         target: String,
     },
+    /// A webhook's POST answered with a redirect, which is not followed; `known` says whether
+    /// the message may have been taken.
+    #[error(
+        "{url}: HTTP {status} redirects to {target}, not followed: a webhook is posted only to \
+         the address given (give --notify the one named); {known}"
+    )]
+    PostRedirected {
+        url: String,
+        status: u16,
+        target: String,
+        known: String,
+    },
     #[error("{url}: {attempts} attempt(s) failed; last: {message}")]
     Network {
         url: String,
         attempts: u32,
         message: String,
     },
+    /// A webhook's POST that may have arrived. `check` stores nothing after it (exit 2), so the
+    /// next run, which does the whole job again, posts the message again.
     #[error(
-        "{url}: sent, but no answer came ({message}); the message may have been delivered, so \
-         it is not sent again (it could be posted twice)"
+        "{url}: {what}; the message may have been delivered, so this run does not send it again \
+         and stores nothing: the next run posts it again, and a chat may then show it twice"
     )]
-    MaybeDelivered { url: String, message: String },
+    MaybeDelivered { url: String, what: String },
     #[error("{url}: not complete after {secs} s (--deadline)")]
     Deadline { url: String, secs: u64 },
     #[error("{url}: larger than the {limit}-byte limit")]
@@ -245,7 +259,6 @@ fn after(wait: Duration) -> Instant {
 }
 
 fn client(options: &FetchOptions) -> Result<reqwest::blocking::Client, FetchError> {
-    let timeout = options.timeout.min(LONGEST_WAIT);
     // A redirect to another scheme (`file://`, `ftp://`) is not followed but answered as it
     // came, so that `get` can name where it pointed.
     let redirects = reqwest::redirect::Policy::custom(|attempt| {
@@ -257,6 +270,14 @@ fn client(options: &FetchOptions) -> Result<reqwest::blocking::Client, FetchErro
             attempt.follow()
         }
     });
+    client_with(options, redirects)
+}
+
+fn client_with(
+    options: &FetchOptions,
+    redirects: reqwest::redirect::Policy,
+) -> Result<reqwest::blocking::Client, FetchError> {
+    let timeout = options.timeout.min(LONGEST_WAIT);
     reqwest::blocking::Client::builder()
         .redirect(redirects)
         .connect_timeout(timeout)
@@ -756,17 +777,23 @@ fn get_text(
 
 /// POSTs `body` (of `content_type`) to `url` (a webhook). A message is posted once: it is sent
 /// again only when it certainly did not arrive (the connection could not be made) or the server
-/// said so (a 5xx or 429 answer), `retries` times with a doubling wait, within the deadline. A
-/// request that was sent and then failed (no answer within the timeout, a connection broken
-/// mid-answer) is an error at once, saying the message may have been delivered: sending it
-/// again could post it twice. Any other answer but 2xx is an error at once.
+/// said so (a 5xx but a gateway's 502 or 504, or a 429 answer), `retries` times with a doubling
+/// wait, within the deadline. A request that was sent and then failed (no answer within the
+/// timeout, a connection broken mid-answer, a gateway's 502 or 504) is an error at once, saying
+/// the message may have been delivered: sending it again could post it twice. A redirect is
+/// not followed but an error naming where it points. Any other answer but 2xx is an error at
+/// once. "Once" holds for this call only: a caller that fails after it (as `check` does,
+/// storing nothing) and runs again posts again.
 pub fn post(
     url: &str,
     content_type: &str,
     body: Vec<u8>,
     options: &FetchOptions,
 ) -> Result<(), FetchError> {
-    let client = client(options)?;
+    // No redirect is followed: a 301, 302 or 303 would be followed as a GET without the
+    // message (and a page answering it taken for delivery), a 307 or 308 would post the message
+    // to an address the user never gave, and a loop of them would post it again at each step.
+    let client = client_with(options, reqwest::redirect::Policy::none())?;
     let mut attempts = Attempts::new(options);
     let mut last = String::new();
     while attempts.next(url, options)? {
@@ -776,6 +803,27 @@ pub fn post(
             .body(body.clone())
             .send();
         let status = match sent {
+            // The redirects (a 300, 304 or 305 is another answer, refused below).
+            Ok(response) if matches!(response.status().as_u16(), 301 | 302 | 303 | 307 | 308) => {
+                let status = response.status().as_u16();
+                let target = header_text(response.headers(), reqwest::header::LOCATION)
+                    .unwrap_or_else(|| "nowhere (no Location)".to_string());
+                return Err(FetchError::PostRedirected {
+                    url: url.to_string(),
+                    status,
+                    target,
+                    known: if matches!(status, 301 | 307 | 308) {
+                        format!(
+                            "a {status} says the message was not taken here, and it was sent nowhere else"
+                        )
+                    } else {
+                        // A form's handler answers a POST it took with 302 or 303.
+                        format!(
+                            "a {status} may answer a message the server took, so it may have been delivered"
+                        )
+                    },
+                });
+            }
             Ok(response) => response.status(),
             Err(e) if e.is_connect() => {
                 last = error_chain(&e);
@@ -784,12 +832,24 @@ pub fn post(
             Err(e) => {
                 return Err(FetchError::MaybeDelivered {
                     url: url.to_string(),
-                    message: error_chain(&e),
+                    what: format!("sent, but no answer came ({})", error_chain(&e)),
                 });
             }
         };
         if status.is_success() {
             return Ok(());
+        }
+        // A gateway's 502 or 504 says the server behind it answered badly or not in time, not
+        // that it did not take the message: it may have, and a second POST could show twice.
+        if matches!(status.as_u16(), 502 | 504) {
+            return Err(FetchError::MaybeDelivered {
+                url: url.to_string(),
+                what: format!(
+                    "HTTP {} from a gateway, which cannot know whether the server behind it took \
+                     the message",
+                    status.as_u16()
+                ),
+            });
         }
         if !status.is_server_error() && status != reqwest::StatusCode::TOO_MANY_REQUESTS {
             return Err(FetchError::Status {

@@ -619,6 +619,133 @@ fn a_webhook_failing_then_answering_is_retried() {
     assert_eq!(hook.requests.lock().unwrap().len(), 1);
 }
 
+/// A gateway's 502 or 504 does not say the webhook behind it did not take the message (it may
+/// have, and answered too late or badly): not retried, so that a chat does not show it twice;
+/// exit 2 at once saying it may have been delivered, nothing stored. Without the answer the
+/// message would have been posted again, and the run would have succeeded at the second post.
+#[test]
+fn a_gateways_502_or_504_is_not_retried() {
+    let cms = cms_with_april();
+    for status in [502, 504] {
+        let hook = serve(move |_, n| match n {
+            0 => Reply::Status(status),
+            _ => Reply::Body(b"ok".to_vec()),
+        });
+        let work = store_with_january();
+        let before = work.store_state();
+        let notify = format!("{}/hook", hook.base);
+        let out = work
+            .cmd()
+            .args(["check", "--base-url", &cms.base, "--notify", &notify])
+            .args(["--retries", "2"])
+            .assert()
+            .code(2);
+        assert_eq!(hook.requests.lock().unwrap().len(), 1, "HTTP {status}");
+        let err = stderr(&out);
+        assert!(
+            err.contains(&format!(
+                "/hook: HTTP {status} from a gateway, which cannot know whether the server \
+                 behind it took the message; the message may have been delivered"
+            )),
+            "{err}"
+        );
+        assert!(stdout(&out).starts_with("HCPCS 2005-01 -> 2005-04\n"));
+        assert_eq!(work.store_state(), before);
+    }
+}
+
+/// A webhook answering with a redirect is not followed, and the error says what the status
+/// tells of the message: a 307 or 308 (here a loop of them, which was posted again at each
+/// step until the limit and then said "may have been delivered") and a 301 (which was
+/// followed as a GET without the message, and a page answering it taken for delivery, the
+/// release stored) say it was not taken; a 303 may answer a message the server took. Each
+/// time one POST, exit 2 and nothing stored.
+#[test]
+fn a_webhook_answering_with_a_redirect_is_not_followed() {
+    let cms = cms_with_april();
+    for (status, known) in [
+        (
+            307,
+            "a 307 says the message was not taken here, and it was sent nowhere else",
+        ),
+        (
+            301,
+            "a 301 says the message was not taken here, and it was sent nowhere else",
+        ),
+        (
+            303,
+            "a 303 may answer a message the server took, so it may have been delivered",
+        ),
+    ] {
+        let target = Arc::new(Mutex::new(String::new()));
+        let to = target.clone();
+        // The redirect points back at the hook (a loop for a 307), any other path answers.
+        let hook = serve(move |path, _| {
+            if path == "/hook" {
+                Reply::With(
+                    status,
+                    vec![("Location", to.lock().unwrap().clone())],
+                    vec![],
+                )
+            } else {
+                Reply::Body(b"a page".to_vec())
+            }
+        });
+        let moved = if status == 307 { "hook" } else { "moved" };
+        *target.lock().unwrap() = format!("{}/{moved}", hook.base);
+        let work = store_with_january();
+        let before = work.store_state();
+        let notify = format!("{}/hook", hook.base);
+        let out = work
+            .cmd()
+            .args(["check", "--base-url", &cms.base, "--notify", &notify])
+            .assert()
+            .code(2);
+        let err = stderr(&out);
+        assert!(
+            err.contains(&format!(
+                "/hook: HTTP {status} redirects to {}/{moved}, not followed: a webhook is posted \
+                 only to the address given (give --notify the one named); {known}\n",
+                hook.base
+            )),
+            "{err}"
+        );
+        let requests = hook.requests.lock().unwrap().clone();
+        assert_eq!(requests.len(), 1, "HTTP {status}: {requests:?}");
+        assert_eq!(requests[0].0, "POST");
+        assert_eq!(work.store_state(), before, "HTTP {status}");
+    }
+    // A 304 is no redirect (and no answer to a POST): an error naming it, at once.
+    let hook = serve(|_, _| Reply::Status(304));
+    let notify = format!("{}/hook", hook.base);
+    let out = store_with_january()
+        .cmd()
+        .args(["check", "--base-url", &cms.base, "--notify", &notify])
+        .assert()
+        .code(2);
+    assert!(
+        stderr(&out).ends_with("/hook: HTTP 304\n"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(hook.requests.lock().unwrap().len(), 1);
+    // A Location of any length is quoted cut to 200 characters.
+    let far = format!("http://127.0.0.1/{}", "a".repeat(5000));
+    let hook = serve(move |_, _| Reply::With(308, vec![("Location", far.clone())], vec![]));
+    let notify = format!("{}/hook", hook.base);
+    let out = store_with_january()
+        .cmd()
+        .args(["check", "--base-url", &cms.base, "--notify", &notify])
+        .assert()
+        .code(2);
+    let err = stderr(&out);
+    let quoted = format!("http://127.0.0.1/{}", "a".repeat(200 - 17));
+    assert!(
+        err.contains(&format!("redirects to {quoted}, not followed")),
+        "{err:.400}"
+    );
+}
+
 #[test]
 fn two_checks_at_once_do_the_work_once() {
     let zip = release_zip("2006");
@@ -1283,9 +1410,11 @@ fn silent_hook() -> (String, impl FnOnce() -> Vec<Vec<u8>>) {
 }
 
 /// A webhook that got the message but answers after `--timeout`: the message may have been
-/// delivered, so it is not sent again (a chat would show it twice): exit 2 at once, saying so,
-/// the changelog written and nothing stored. A webhook that cannot be reached at all (nothing
-/// listening) is tried `--retries` more times: that message certainly did not arrive.
+/// delivered, so this run does not send it again (a chat would show it twice): exit 2 at once,
+/// saying so and that the next run posts it again, the changelog written and nothing stored.
+/// The next run, which cannot know what a failed run posted, does post it again. A webhook
+/// that cannot be reached at all (nothing listening) is tried `--retries` more times: that
+/// message certainly did not arrive.
 #[test]
 fn a_webhook_that_answers_too_late_gets_the_message_once() {
     let cms = cms_with_april();
@@ -1308,7 +1437,10 @@ fn a_webhook_that_answers_too_late_gets_the_message_once() {
     let err = stderr(&out);
     assert!(
         err.contains("/hook: sent, but no answer came (")
-            && err.contains("the message may have been delivered"),
+            && err.contains(
+                "the message may have been delivered, so this run does not send it again and \
+                 stores nothing: the next run posts it again, and a chat may then show it twice"
+            ),
         "{err}"
     );
     assert!(stdout(&out).starts_with("HCPCS 2005-01 -> 2005-04\n"));
@@ -1327,6 +1459,25 @@ fn a_webhook_that_answers_too_late_gets_the_message_once() {
     let err = stderr(&out);
     assert!(err.contains("/hook: 3 attempt(s) failed; last: "), "{err}");
     assert_eq!(work.store_state(), before);
+
+    // The next run posts it again, as the first said, and stores the release.
+    let (server, url, got) = chat_hook();
+    work.cmd()
+        .args(["check", "--base-url", &cms.base, "--notify", &url])
+        .assert()
+        .code(1);
+    server.unblock();
+    assert_eq!(got.lock().unwrap().len(), 1);
+    assert!(work.store().join("2005-04.jsonl").is_file());
+    // And the run after that, with nothing new, posts nothing.
+    let (server, url, got) = chat_hook();
+    work.cmd()
+        .args(["check", "--base-url", &cms.base, "--notify", &url])
+        .args(["--today", "2005-05-01"])
+        .assert()
+        .code(0);
+    server.unblock();
+    assert!(got.lock().unwrap().is_empty());
 }
 
 /// Two quarters found at once (April and July) are stored all or nothing: when July cannot be

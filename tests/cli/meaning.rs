@@ -380,6 +380,75 @@ fn the_xlsx_changelog_has_a_sheet_per_section_and_its_counts_are_numbers() {
     );
 }
 
+/// The xlsx changelog prints: every sheet landscape and scaled to one page wide (any number of
+/// pages down), where a sheet of 23 columns printed its columns on pages of their own, cut at
+/// each page's edge; each table's head repeats on every page; the description, the values old
+/// and new and the dates have columns wide enough to read, and text wraps there, its row made
+/// as tall as its lines (Excel and LibreOffice do not do it when they open the file).
+#[test]
+fn the_xlsx_changelog_prints_a_sheet_one_page_wide_with_its_head_on_every_page() {
+    let work = crate::util::oxygen();
+    let path = work.path("changes.xlsx");
+    work.cmd()
+        .args(["diff", "2005", "2006", "--format", "xlsx", "--output"])
+        .arg(&path)
+        .assert()
+        .code(1);
+    let parts: std::collections::BTreeMap<String, String> = crate::util::unzip(&path)
+        .into_iter()
+        .map(|(name, bytes)| (name, String::from_utf8(bytes).unwrap()))
+        .collect();
+    let sheets = xlsx_sheets(&std::fs::read(&path).unwrap());
+    for (i, sheet) in sheets.iter().enumerate() {
+        let xml = &parts[&format!("xl/worksheets/sheet{}.xml", i + 1)];
+        for setting in [
+            "<pageSetUpPr fitToPage=\"1\"/>",
+            "fitToHeight=\"0\"",
+            "orientation=\"landscape\"",
+        ] {
+            assert!(xml.contains(setting), "{}: no {setting}", sheet.name);
+        }
+        // One page wide: Excel's default, which the file may leave unsaid.
+        assert!(
+            !xml.contains("fitToWidth=") || xml.contains("fitToWidth=\"1\""),
+            "{}",
+            sheet.name
+        );
+    }
+    // Every sheet but the summary (lines, then a small table) repeats its head row.
+    let workbook = &parts["xl/workbook.xml"];
+    for (i, sheet) in sheets.iter().enumerate().skip(1) {
+        let titles = format!("<definedName name=\"_xlnm.Print_Titles\" localSheetId=\"{i}\">");
+        let at = workbook
+            .find(&titles)
+            .unwrap_or_else(|| panic!("{}", sheet.name));
+        assert!(
+            workbook[at..]
+                .split('<')
+                .nth(1)
+                .unwrap()
+                .ends_with("!$1:$1"),
+            "{}",
+            sheet.name
+        );
+    }
+    // Added: E1392's description (36 characters) wraps in its column of 30, on two lines.
+    let added = sheets.iter().position(|s| s.name == "Added").unwrap();
+    let rows = &sheets[added].rows;
+    let description = rows[0].iter().position(|h| h == "description").unwrap();
+    let e1392 = rows.iter().position(|r| r[2] == "E1392").unwrap();
+    assert_eq!(
+        rows[e1392][description],
+        "Portable oxygen concentrator, rental"
+    );
+    let xml = &parts[&format!("xl/worksheets/sheet{}.xml", added + 1)];
+    let row = format!("<row r=\"{}\"", e1392 + 1);
+    let tag = xml[xml.find(&row).unwrap()..].split('>').next().unwrap();
+    assert!(tag.contains("ht=\"30\" customHeight=\"1\""), "{tag}");
+    let cols = |first: usize| format!("<col min=\"{first}\" max=\"{first}\" width=\"30.");
+    assert!(xml.contains(&cols(description + 1)), "{xml:.2000}");
+}
+
 /// Real values that a spreadsheet would turn into numbers or dates stay text: pricing
 /// indicators (`00`), processing notes (`0217`), dates.
 #[test]

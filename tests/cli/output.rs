@@ -613,3 +613,96 @@ fn an_output_that_is_the_file_being_read_is_refused() {
         "E1392\n"
     );
 }
+
+/// What `audit --help` promises of a report cut short: on standard output, a claims file found
+/// changed while the report was being written (exit 2) leaves the part already written, which
+/// the help says to throw away; `--output FILE` leaves nothing on an error writing it (a file
+/// size limit stands for a full disk), a file already there as it was.
+#[cfg(unix)]
+#[test]
+fn an_audit_cut_short_leaves_standard_output_partial_and_no_output_file() {
+    use std::io::{Read, Seek, Write};
+    let work = oxygen();
+    let help = crate::util::stdout(&work.cmd().args(["audit", "--help"]).assert().success());
+    let help = help.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        help.contains(
+            "When the audited file turns out to have changed while it was read (exit 2), a \
+             report on standard output may already be partly written"
+        ) && help.contains("on any error nothing is left"),
+        "{help}"
+    );
+
+    // Large enough that the report cannot be made before the test reads its first bytes: the
+    // tool waits on the pipe with most of the file still to read.
+    let rows = 400_000;
+    let mut claims = String::from("claim,HCPCS\n");
+    for i in 0..rows {
+        let code = if i % 2 == 0 { "E1392" } else { "E0424" };
+        claims.push_str(&format!("c{i},{code}\n"));
+    }
+    let path = work.write("claims.csv", &claims);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hcpcs-diff"))
+        .arg("--store")
+        .arg(work.store())
+        .env_remove("HCPCS_DIFF_STORE")
+        .args(["audit", "claims.csv", "--format", "csv"])
+        .current_dir(work.dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut report = vec![0; 1];
+    stdout.read_exact(&mut report).unwrap();
+    // The report has begun: the last row's code is changed in place, the size kept.
+    let mut file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+    file.seek(std::io::SeekFrom::End(-6)).unwrap();
+    file.write_all(b"E0425\n").unwrap();
+    drop(file);
+    stdout.read_to_end(&mut report).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("claims.csv: changed while it was being read"),
+        "{err}"
+    );
+    let report = String::from_utf8(report).unwrap();
+    assert!(
+        report.starts_with("claim,line,given,code,"),
+        "{report:.200}"
+    );
+    let lines = report.lines().count();
+    assert!(lines > 1 && lines < rows + 1, "{lines} lines written");
+
+    // --output: the report cannot be written whole (one block's file size limit), and an
+    // existing file stays as it was, with nothing beside it.
+    std::fs::write(&path, &claims).unwrap();
+    let old = work.write("report.csv", "an older report\n");
+    let out = crate::util::with_file_size_limit(&work.store())
+        .args([
+            "audit",
+            "claims.csv",
+            "--format",
+            "csv",
+            "--output",
+            "report.csv",
+        ])
+        .current_dir(work.dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(std::fs::read_to_string(&old).unwrap(), "an older report\n");
+    let mut names: Vec<_> = std::fs::read_dir(work.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["claims.csv", "report.csv", "store"]);
+}

@@ -666,9 +666,17 @@ fn a_site_check_cannot_refresh_is_named_and_check_still_reports() {
     assert_eq!(files(&dir), BTreeSet::from(["notes.txt".to_string()]));
 }
 
-/// A store of `n` quarterly releases from 1990-01 on, each the 2006 fixture with some of its
-/// eight codes left out (which ones turns with the release), so that counts vary.
+/// A store of `n` quarterly releases from 1990-01 on (see `releases_at`).
 fn many_releases(n: usize) -> Work {
+    let ids: Vec<String> = (0..n)
+        .map(|i| format!("{}-{:02}", 1990 + i / 4, 1 + 3 * (i % 4)))
+        .collect();
+    releases_at(&ids)
+}
+
+/// A store of releases `ids` (oldest first), each the 2006 fixture with some of its eight codes
+/// left out (which ones turns with the release), so that counts vary.
+fn releases_at(ids: &[String]) -> Work {
     let work = Work::new();
     let text =
         std::fs::read_to_string(crate::util::fixture("oxygen/2006/HCPC2006_CONTR_ANWEB.txt"))
@@ -680,7 +688,7 @@ fn many_releases(n: usize) -> Work {
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
-    for i in 0..n {
+    for (i, id) in ids.iter().enumerate() {
         let left_out: Vec<&str> = (codes.iter().enumerate())
             .filter(|(j, _)| (i * 3 + j) % 5 == 0)
             .map(|(_, c)| *c)
@@ -694,11 +702,10 @@ fn many_releases(n: usize) -> Work {
             &format!("r{i}/HCPC_CONTR_ANWEB.txt"),
             body.join("\r\n") + "\r\n",
         );
-        let release = format!("{}-{:02}", 1990 + i / 4, 1 + 3 * (i % 4));
         work.cmd()
             .arg("import")
             .arg(&file)
-            .args(["--release", &release])
+            .args(["--release", id])
             .assert()
             .success();
     }
@@ -789,8 +796,8 @@ fn assert_labels_apart(labels: &[Label]) {
 }
 
 /// 120 releases: the chart's bars keep a readable width (the chart, drawn at its own size,
-/// scrolls in its box), no two labels overlap, the newest release and a label at least every
-/// few releases are named, and each section's trend line spans its whole width in order.
+/// scrolls in its box), no two labels overlap, every year is named, the newest too, and each
+/// section's trend line spans its whole width in order.
 #[test]
 fn the_home_chart_holds_120_releases_without_squeezing_or_overlapping() {
     let n = 120;
@@ -815,12 +822,12 @@ fn the_home_chart_holds_120_releases_without_squeezing_or_overlapping() {
     assert_eq!(number(tag, "width"), view[2]);
     assert_eq!(number(tag, "height"), view[3]);
     assert!(before.ends_with("<div class=\"scroll\">"), "{before}");
-    let named: Vec<&Label> = labels
-        .iter()
-        .filter(|l| l.text.len() == 7 && l.text.as_bytes()[4] == b'-')
+    let years: Vec<String> = (1990..2020).map(|y| y.to_string()).collect();
+    let named: Vec<String> = (labels.iter())
+        .filter(|l| years.contains(&l.text))
+        .map(|l| l.text.clone())
         .collect();
-    assert_eq!(named.last().unwrap().text, "2019-10");
-    assert!(named.len() >= n / 5, "{} releases named", named.len());
+    assert_eq!(named, years);
     // The trend lines: every point, left to right, the last at the right edge.
     let spark = home.find("<svg class=\"spark\"").unwrap();
     let points = attributes(&home[spark..], "points")[0];
@@ -833,8 +840,8 @@ fn the_home_chart_holds_120_releases_without_squeezing_or_overlapping() {
     assert_eq!(xs[n - 1], 100.0);
 }
 
-/// A few releases: the chart fits the page, every release is named and counted, and no two
-/// labels overlap.
+/// A few releases: the chart fits the page, every release's year is named and every release
+/// counted, and no two labels overlap.
 #[test]
 fn the_home_chart_of_a_few_releases_names_each_and_fits_the_page() {
     let work = oxygen();
@@ -846,7 +853,53 @@ fn the_home_chart_of_a_few_releases_names_each_and_fits_the_page() {
     assert_eq!(bars.len(), 2);
     assert!(svg.starts_with("<svg class=\"chart fit\""), "{svg}");
     let texts: Vec<&str> = labels.iter().map(|l| l.text.as_str()).collect();
-    for release in ["2005-01", "2006-01"] {
-        assert!(texts.contains(&release), "{texts:?}");
+    for year in ["2005", "2006"] {
+        assert!(texts.contains(&year), "{texts:?}");
     }
+    // A January release's bar stands at the start of its year (the year's name is written
+    // from its tick on), not in the middle of the year it is the newest release of.
+    let year = labels.iter().find(|l| l.text == "2006").unwrap();
+    let (x, width) = bars[1];
+    assert!(
+        year.x - 2.0 <= x && x + width <= year.x + 48.0,
+        "{bars:?}, 2006 at {}",
+        year.x
+    );
+}
+
+/// Releases are placed by their dates, as CMS's are (years apart, then quarterly): 2010-01,
+/// 2013-01, 2013-04 and 2013-07 stand 36, 3 and 3 months apart on the chart, each bar in its
+/// own place, and each section's trend line likewise; the axis names every year from 2010 to
+/// 2013, and no two labels overlap. Spaced evenly, three years looked like three months.
+#[test]
+fn the_home_chart_spaces_releases_by_their_dates() {
+    let ids: Vec<String> = ["2010-01", "2013-01", "2013-04", "2013-07"]
+        .map(String::from)
+        .to_vec();
+    let work = releases_at(&ids);
+    let dir = work.path("site");
+    build(&work, &dir);
+    let home = page(&dir, "index.html");
+    let (svg, _, labels, bars) = chart(&home);
+    assert!(svg.starts_with("<svg class=\"chart fit\""), "{svg}");
+    assert_labels_apart(&labels);
+    let centres: Vec<f64> = bars.iter().map(|(x, w)| x + w / 2.0).collect();
+    assert_eq!(centres.len(), 4);
+    let gaps: Vec<f64> = centres.windows(2).map(|w| w[1] - w[0]).collect();
+    assert!((gaps[0] / gaps[1] - 12.0).abs() < 0.05, "{centres:?}");
+    assert!((gaps[2] - gaps[1]).abs() < 0.2, "{centres:?}");
+    for pair in bars.windows(2) {
+        assert!(pair[0].0 + pair[0].1 < pair[1].0, "bars touch: {pair:?}");
+    }
+    let texts: Vec<&str> = labels.iter().map(|l| l.text.as_str()).collect();
+    for year in ["2010", "2011", "2012", "2013"] {
+        assert!(texts.contains(&year), "{texts:?}");
+    }
+    let spark = home.find("<svg class=\"spark\"").unwrap();
+    let points = attributes(&home[spark..], "points")[0];
+    let xs: Vec<f64> = points
+        .split(' ')
+        .map(|p| p.split(',').next().unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(xs, [0.0, 85.7, 92.9, 100.0], "{points}");
 }

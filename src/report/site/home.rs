@@ -95,12 +95,17 @@ fn releases(out: &mut dyn Write, site: &Site) -> io::Result<()> {
 
 /// The chart's geometry, in SVG units (a pixel when the chart is drawn at its own width).
 mod geometry {
+    use crate::model::ReleaseId;
+
     /// The chart's width while every release fits in it at `MIN_SLOT` or more.
     pub const FIT_W: f64 = 800.0;
     pub const LEFT: f64 = 10.0;
-    /// The narrowest slot a release gets (its bar three fifths of it); more releases than fit
-    /// in `FIT_W` make the chart wider, drawn at its own width in a box that scrolls.
+    /// The narrowest slot a release gets (its bar three fifths of it); releases too many or
+    /// too close for `FIT_W` make the chart wider, drawn at its own width in a box that
+    /// scrolls.
     pub const MIN_SLOT: f64 = 16.0;
+    /// The widest slot a release gets: a few releases far apart get bars, not slabs.
+    pub const MAX_SLOT: f64 = 48.0;
     /// Font sizes of the labels (`svg.chart text`, `text.small` in the stylesheet).
     pub const FONT: f64 = 12.0;
     pub const SMALL: f64 = 9.5;
@@ -118,25 +123,121 @@ mod geometry {
         text.chars().count() as f64 * 0.65 * size
     }
 
-    /// Which of `n` slots `slot` wide get a label at most `widest` wide, so that no two touch:
-    /// every `k`-th, counted back from the newest (always labelled).
-    pub fn labelled(n: usize, slot: f64, widest: f64) -> impl Fn(usize) -> bool {
-        let k = ((widest + GAP) / slot).ceil().max(1.0) as usize;
-        move |i| (n - 1 - i).is_multiple_of(k)
+    /// A release's month, counted from year 0: the time axis's unit.
+    pub fn month(id: ReleaseId) -> i64 {
+        i64::from(id.year) * 12 + i64::from(id.month) - 1
+    }
+
+    /// Where the releases stand in time: the axis runs from the oldest release's month to the
+    /// newest's end; a release's slot starts at its month and is as long as the shortest time
+    /// between two releases (a quarter for quarterly releases; a year at most), and the scale
+    /// keeps that slot `MIN_SLOT` wide at least: a store of quarters fits the page for about
+    /// eleven years, one of Januaries only for about forty.
+    pub struct Axis {
+        /// The oldest release's month.
+        pub start: i64,
+        /// Months a release's slot covers.
+        pub unit: i64,
+        /// SVG units a month.
+        pub per_month: f64,
+        /// The chart's width.
+        pub width: f64,
+    }
+
+    impl Axis {
+        pub fn new(ids: &[ReleaseId]) -> Axis {
+            let months: Vec<i64> = ids.iter().map(|&id| month(id)).collect();
+            let start = months.first().copied().unwrap_or(0);
+            let end = months.last().copied().unwrap_or(0);
+            let unit = (months.windows(2).map(|w| w[1] - w[0]))
+                .fold(12, i64::min)
+                .max(1);
+            let span = (end - start + unit) as f64;
+            // Room after the newest release for its year's name, written from its January on.
+            let tail = label_width("0000", FONT) + 2.0;
+            let fit = (FIT_W - 2.0 * LEFT - tail) / span;
+            let least = MIN_SLOT / unit as f64;
+            let (per_month, width) = if fit >= least {
+                (fit, FIT_W)
+            } else {
+                (least, 2.0 * LEFT + span * least + tail)
+            };
+            Axis {
+                start,
+                unit,
+                per_month,
+                width,
+            }
+        }
+
+        /// Where `month` is on the chart.
+        pub fn x(&self, month: i64) -> f64 {
+            LEFT + (month - self.start) as f64 * self.per_month
+        }
+
+        /// A release's slot: its left (its month) and width (at most `MAX_SLOT`).
+        pub fn slot(&self, id: ReleaseId) -> (f64, f64) {
+            let time = self.unit as f64 * self.per_month;
+            (self.x(month(id)), time.min(MAX_SLOT))
+        }
+
+        /// The years named under the axis: each January within it, every `step` years so that
+        /// their names (written from the January on) do not touch; a name that would run past
+        /// the chart's right edge is left out.
+        pub fn years(&self) -> Vec<(i64, f64)> {
+            let year_w = 12.0 * self.per_month;
+            let need = label_width("0000", FONT) + GAP;
+            let step = [1, 2, 5, 10, 20, 50, 100]
+                .into_iter()
+                .find(|&k| k as f64 * year_w >= need)
+                .unwrap_or(100);
+            let right = self.width - LEFT;
+            let first = self.start.div_euclid(12) + i64::from(self.start % 12 != 0);
+            let mut years: Vec<(i64, f64)> = (first..)
+                .map(|y| (y, self.x(y * 12)))
+                .take_while(|&(_, x)| x <= right)
+                .filter(|&(y, x)| {
+                    y % step == 0 && x + 2.0 + label_width("0000", FONT) <= right + LEFT
+                })
+                .collect();
+            // An axis that starts after a January names its first year at its start, if there
+            // is room before the next name.
+            let next = years.first().map_or(right + LEFT, |&(_, x)| x);
+            if self.start % 12 != 0 && LEFT + need <= next {
+                years.insert(0, (self.start / 12, LEFT));
+            }
+            years
+        }
+    }
+
+    /// Which labels (centred at `centres`, `widths` wide) are written so that no two touch:
+    /// from the newest back, each that keeps `GAP` from the last one kept.
+    pub fn spaced(centres: &[f64], widths: &[f64]) -> Vec<bool> {
+        let mut shown = vec![false; centres.len()];
+        let mut left_of_kept = f64::INFINITY;
+        for i in (0..centres.len()).rev() {
+            if centres[i] + widths[i] / 2.0 + GAP <= left_of_kept {
+                shown[i] = true;
+                left_of_kept = centres[i] - widths[i] / 2.0;
+            }
+        }
+        shown
     }
 }
 
 /// Two bar charts in one SVG: the codes in effect per release, then the codes added and
-/// retired. Drawn with presentation attributes and classes (no inline style: the page's
-/// policy forbids it); the numbers are the releases table's. A release's bar is never
-/// narrower than `MIN_SLOT` allows: past about fifty releases the chart grows wider than the
-/// page and scrolls in its own box; labels that would touch are left out, every `k`-th kept
-/// (each bar's title and the table still give every number).
+/// retired, each release's bars placed by its date on a time axis named by year (releases
+/// three years apart stand three years apart, quarterly ones close together). Drawn with
+/// presentation attributes and classes (no inline style: the page's policy forbids it); the
+/// numbers are the releases table's. A release's bar is never narrower than `MIN_SLOT`
+/// allows: releases too many or too close for the page make the chart grow wider than it and
+/// scroll in its own box; counts that would touch are left out, the newest kept (each bar's
+/// title and the table still give every number).
 fn chart(out: &mut dyn Write, releases: &[ReleaseRow]) -> io::Result<()> {
     use geometry::*;
-    let n = releases.len().max(1);
-    let slot = ((FIT_W - 2.0 * LEFT) / n as f64).max(MIN_SLOT);
-    let width = (2.0 * LEFT + slot * n as f64).max(FIT_W);
+    let ids: Vec<_> = releases.iter().map(|r| r.id).collect();
+    let axis = Axis::new(&ids);
+    let width = axis.width;
     let max_effect = releases
         .iter()
         .map(|r| r.in_effect)
@@ -152,19 +253,16 @@ fn chart(out: &mut dyn Write, releases: &[ReleaseRow]) -> io::Result<()> {
     let top_base = TOP + TOP_H;
     let low_base = top_base + 44.0 + LOW_H;
     let height = low_base + 24.0;
-    let widest = |texts: &mut dyn Iterator<Item = String>, size: f64| {
-        texts.map(|t| label_width(&t, size)).fold(0.0, f64::max)
+    let counted = {
+        let centres: Vec<f64> = (ids.iter())
+            .map(|&id| axis.slot(id))
+            .map(|(x, slot)| x + slot / 2.0)
+            .collect();
+        let widths: Vec<f64> = (releases.iter())
+            .map(|r| label_width(&r.in_effect.to_string(), FONT))
+            .collect();
+        spaced(&centres, &widths)
     };
-    let named = labelled(
-        n,
-        slot,
-        widest(&mut releases.iter().map(|r| r.id.to_string()), FONT),
-    );
-    let counted = labelled(
-        n,
-        slot,
-        widest(&mut releases.iter().map(|r| r.in_effect.to_string()), FONT),
-    );
     // Wider than the page: drawn at its own width (the `width` and `height` attributes), in a
     // box that scrolls; else as wide as the page allows.
     let (class, size) = if width > FIT_W {
@@ -181,8 +279,8 @@ fn chart(out: &mut dyn Write, releases: &[ReleaseRow]) -> io::Result<()> {
          <p class=\"legend\" aria-hidden=\"true\"><span class=\"effect\"></span>in effect\
          <span class=\"added\"></span>added<span class=\"retired\"></span>retired</p>\n\
          <div class=\"scroll\"><svg class=\"{class}\"{size} viewBox=\"0 0 {width:.0} {height:.0}\" role=\"img\" aria-labelledby=\"chart-title\">\
-         <title id=\"chart-title\">Codes in effect (top) and codes added and retired (bottom) in each stored release; \
-         the numbers are in the releases table</title>"
+         <title id=\"chart-title\">Codes in effect (top) and codes added and retired (bottom) in each stored release, \
+         placed by its date; the numbers are in the releases table</title>"
     )?;
     writeln!(
         out,
@@ -191,7 +289,7 @@ fn chart(out: &mut dyn Write, releases: &[ReleaseRow]) -> io::Result<()> {
         top_base + 24.0
     )?;
     for (i, r) in releases.iter().enumerate() {
-        let x = LEFT + i as f64 * slot;
+        let (x, slot) = axis.slot(r.id);
         let mid = x + slot / 2.0;
         let h = r.in_effect as f64 * TOP_H / max_effect as f64;
         let bar = slot * 0.6;
@@ -203,7 +301,7 @@ fn chart(out: &mut dyn Write, releases: &[ReleaseRow]) -> io::Result<()> {
             r.id,
             r.in_effect,
         )?;
-        if counted(i) {
+        if counted[i] {
             writeln!(
                 out,
                 "<text x=\"{mid:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
@@ -236,21 +334,24 @@ fn chart(out: &mut dyn Write, releases: &[ReleaseRow]) -> io::Result<()> {
                 )?;
             }
         }
-        if named(i) {
-            writeln!(
-                out,
-                "<text x=\"{mid:.1}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
-                low_base + 16.0,
-                r.id
-            )?;
-        }
+    }
+    // The time axis: a tick at each year named, the year written from its January on.
+    for (year, x) in axis.years() {
+        writeln!(
+            out,
+            "<line class=\"axis\" x1=\"{x:.1}\" y1=\"{low_base}\" x2=\"{x:.1}\" y2=\"{}\"/>\
+             <text x=\"{:.1}\" y=\"{}\">{year}</text>",
+            low_base + 5.0,
+            x + 2.0,
+            low_base + 16.0,
+        )?;
     }
     writeln!(
         out,
         "<line class=\"axis\" x1=\"{LEFT}\" y1=\"{top_base}\" x2=\"{right:.1}\" y2=\"{top_base}\"/>\
          <line class=\"axis\" x1=\"{LEFT}\" y1=\"{low_base}\" x2=\"{right:.1}\" y2=\"{low_base}\"/></svg></div>\n\
-         <p class=\"note\">The same numbers, as text: the <a href=\"#release-table\">releases table</a> \
-         (in effect, added, retired).</p></section>",
+         <p class=\"note\">Each release stands at its date, under the year it came out in; the same \
+         numbers, as text: the <a href=\"#release-table\">releases table</a> (in effect, added, retired).</p></section>",
         right = width - LEFT,
     )
 }
@@ -330,6 +431,11 @@ fn groups(out: &mut dyn Write, site: &Site) -> io::Result<()> {
         write!(out, "<th scope=\"col\" class=\"n\">{}</th>", r.id)?;
     }
     writeln!(out, "<th scope=\"col\">Trend</th></tr></thead><tbody>")?;
+    let months: Vec<i64> = site
+        .releases
+        .iter()
+        .map(|r| geometry::month(r.id))
+        .collect();
     for (g, group) in site.groups.iter().enumerate() {
         write!(
             out,
@@ -346,7 +452,7 @@ fn groups(out: &mut dyn Write, site: &Site) -> io::Result<()> {
         for n in &counts {
             write!(out, "<td class=\"n\">{n}</td>")?;
         }
-        writeln!(out, "<td>{}</td></tr>", sparkline(&counts))?;
+        writeln!(out, "<td>{}</td></tr>", sparkline(&months, &counts))?;
     }
     writeln!(
         out,
@@ -355,23 +461,26 @@ fn groups(out: &mut dyn Write, site: &Site) -> io::Result<()> {
     )
 }
 
-/// A small line of `counts` (oldest first) across the whole width, scaled to the largest;
-/// decorative, as the row gives the numbers.
-fn sparkline(counts: &[usize]) -> String {
+/// A small line of `counts` (oldest first, in releases of these `months`) across the whole
+/// width, each placed by its date as the chart's bars are, scaled to the largest; decorative,
+/// as the row gives the numbers.
+fn sparkline(months: &[i64], counts: &[usize]) -> String {
     const W: f64 = 100.0;
     const H: f64 = 20.0;
     let max = counts.iter().copied().max().unwrap_or(0).max(1) as f64;
-    let step = if counts.len() > 1 {
-        W / (counts.len() - 1) as f64
-    } else {
-        0.0
-    };
-    let points: Vec<String> = counts
+    let (first, last) = (months.first().copied(), months.last().copied());
+    let span = last.zip(first).map_or(0, |(l, f)| l - f);
+    let points: Vec<String> = months
         .iter()
-        .enumerate()
-        .map(|(i, &n)| {
+        .zip(counts)
+        .map(|(&m, &n)| {
             let y = H - n as f64 * (H - 2.0) / max - 1.0;
-            format!("{:.1},{y:.1}", i as f64 * step)
+            let x = if span > 0 {
+                (m - first.unwrap_or(m)) as f64 * W / span as f64
+            } else {
+                0.0
+            };
+            format!("{x:.1},{y:.1}")
         })
         .collect();
     format!(
