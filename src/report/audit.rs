@@ -425,21 +425,16 @@ pub fn json_row(buf: &mut Vec<u8>, r: &RowView, written: &mut Written<'_>) {
     let mut line = itoa::Buffer::new();
     buf.extend_from_slice(b",\n    {\n      \"line\": ");
     buf.extend_from_slice(line.format(r.line).as_bytes());
-    let field = |buf: &mut Vec<u8>, key: &[u8], value: &str| {
-        buf.extend_from_slice(b",\n      ");
-        buf.extend_from_slice(key);
-        json_str(buf, value);
-    };
-    field(buf, b"\"given\": ", r.given);
-    field(buf, b"\"code\": ", r.code);
+    json_field(buf, b",\n      \"given\": ", r.given);
+    json_field(buf, b",\n      \"code\": ", r.code);
     if let Some(m) = r.modifier {
-        field(buf, b"\"modifier\": ", m);
+        json_field(buf, b",\n      \"modifier\": ", m);
     }
     if let Some(p) = r.modifier_problem {
-        field(buf, b"\"modifier_problem\": ", p);
+        json_field(buf, b",\n      \"modifier_problem\": ", p);
     }
     if let Some(d) = r.date {
-        field(buf, b"\"date\": ", d);
+        json_field(buf, b",\n      \"date\": ", d);
     }
     if let Some(check) = r.date_check {
         buf.extend_from_slice(b",\n      \"date_check\": ");
@@ -458,23 +453,46 @@ pub fn json_row(buf: &mut Vec<u8>, r: &RowView, written: &mut Written<'_>) {
     }
     if !r.columns.is_empty() {
         buf.extend_from_slice(b",\n      \"columns\": {");
-        let mut first = true;
+        let mut i = 0;
         r.columns.each(|name, value| {
-            let open: &[u8] = if first { b"\n        " } else { b",\n        " };
-            buf.extend_from_slice(open);
-            first = false;
-            json_str(buf, name);
-            buf.extend_from_slice(b": ");
-            json_str(buf, value);
+            json_field(buf, written.column_key(i, name), value);
+            i += 1;
         });
         buf.extend_from_slice(b"\n      }");
     }
     buf.extend_from_slice(b"\n    }");
 }
 
+/// `key` (written as is), then `value` as a JSON string.
+fn json_field(buf: &mut Vec<u8>, key: &[u8], value: &str) {
+    if !value.bytes().any(|b| JSON_ESCAPED[usize::from(b)]) {
+        buf.reserve(key.len() + value.len() + 2);
+        buf.extend_from_slice(key);
+        buf.push(b'"');
+        buf.extend_from_slice(value.as_bytes());
+        buf.push(b'"');
+        return;
+    }
+    buf.extend_from_slice(key);
+    json_str(buf, value);
+}
+
+/// The bytes serde_json escapes in a string: controls, the quote and the backslash.
+const JSON_ESCAPED: [bool; 256] = {
+    let mut escaped = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        escaped[b] = true;
+        b += 1;
+    }
+    escaped[b'"' as usize] = true;
+    escaped[b'\\' as usize] = true;
+    escaped
+};
+
 /// `value` as a JSON string, escaped as serde_json escapes it.
 fn json_str(buf: &mut Vec<u8>, value: &str) {
-    if value.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+    if !value.bytes().any(|b| JSON_ESCAPED[usize::from(b)]) {
         buf.push(b'"');
         buf.extend_from_slice(value.as_bytes());
         buf.push(b'"');
@@ -494,6 +512,9 @@ pub struct Written<'a> {
     judge: Option<u32>,
     verdicts: Vec<Option<Box<[u8]>>>,
     codes: Vec<Option<&'a CodeCells>>,
+    /// JSON's key of each of the file's other columns, with what opens it, by the column's
+    /// place (the names are the file's header, the same on every row).
+    column_keys: Vec<(Box<str>, Vec<u8>)>,
 }
 
 impl<'a> Written<'a> {
@@ -522,6 +543,26 @@ impl<'a> Written<'a> {
             bytes.into_boxed_slice()
         });
         buf.extend_from_slice(written);
+    }
+
+    /// JSON's key of the `i`th of the row's other columns, named `name`.
+    fn column_key(&mut self, i: usize, name: &str) -> &[u8] {
+        if self.column_keys.len() <= i {
+            self.column_keys.resize_with(i + 1, Default::default);
+        }
+        let (named, key) = &mut self.column_keys[i];
+        if key.is_empty() || **named != *name {
+            *named = Box::from(name);
+            key.clear();
+            key.extend_from_slice(if i == 0 {
+                b"\n        "
+            } else {
+                b",\n        "
+            });
+            json_str(key, name);
+            key.extend_from_slice(b": ");
+        }
+        key
     }
 
     /// The cells of the row's code, found in `find` once per code number.
