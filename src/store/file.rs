@@ -250,11 +250,14 @@ impl<'f> Checks<'f> {
         number: usize,
         bytes: &'l [u8],
     ) -> Result<(&'l str, &'l str), StoreError> {
-        let line = std::str::from_utf8(bytes).map_err(|e| StoreError::Corrupt {
-            file: self.file.to_string(),
-            line: number,
-            problem: format!("invalid UTF-8 ({e})"),
-        })?;
+        // The vector check first (most of the bytes read); the scalar one says where it fails.
+        let line = simdutf8::basic::from_utf8(bytes)
+            .or_else(|_| std::str::from_utf8(bytes))
+            .map_err(|e| StoreError::Corrupt {
+                file: self.file.to_string(),
+                line: number,
+                problem: format!("invalid UTF-8 ({e})"),
+            })?;
         let (code, kind) = code_and_kind(line)
             .ok_or_else(|| self.damaged(format!("line {number} is not a record")))?;
         let seen = self.counts.procedure + self.counts.modifier;
