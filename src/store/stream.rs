@@ -685,6 +685,65 @@ mod tests {
         }
     }
 
+    /// Codes that CMS left alone (action N, the same line in both files) are skipped by the
+    /// walk; a retired code that names one of them as its replacement has it found again, in
+    /// both files, wherever its line lies: first, last, or where a piece of the reading ends.
+    #[test]
+    fn the_codes_a_retired_code_names_are_found_again_where_they_lie() {
+        let records = |retired: bool| -> Vec<Record> {
+            (0..3000)
+                .map(|i| {
+                    let mut r = Record::new(format!("A{i:05}"), crate::model::Kind::Procedure);
+                    r.long_description = format!("oxygen concentrator {i} ").repeat(1 + i % 40);
+                    r.action_code = Some("N".to_string());
+                    let target = match i {
+                        100 => Some(1500),
+                        200 => Some(2999),
+                        2000 => Some(0),
+                        _ => None,
+                    };
+                    if let Some(target) = target {
+                        r.cross_references = vec![format!("A{target:05}")];
+                        if retired {
+                            r.termination_date = chrono::NaiveDate::from_ymd_opt(2090, 3, 31);
+                            r.action_code = Some("D".to_string());
+                        }
+                    }
+                    r
+                })
+                .collect()
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let source = crate::model::SourceInfo {
+            file: "synthetic".to_string(),
+            member: None,
+            sha256: "0".repeat(64),
+        };
+        let mut names = Vec::new();
+        for (release, retired) in [("2090-01", false), ("2090-04", true)] {
+            let snapshot =
+                Snapshot::new(release.parse().unwrap(), source.clone(), records(retired));
+            let file = dir.path().join(format!("{release}.jsonl"));
+            std::fs::write(&file, snapshot.to_bytes()).unwrap();
+            names.push(file.display().to_string());
+        }
+        let (old, new) = (&names[0], &names[1]);
+        assert!(std::fs::metadata(new).unwrap().len() > 10 * DIFF_PIECE as u64);
+        let (a, b) = trimmed_for_diff((old, open(old)), (new, open(new))).unwrap();
+        let codes = |s: &Snapshot| s.records.iter().map(|r| r.code.clone()).collect::<Vec<_>>();
+        let expected = ["A00000", "A00100", "A00200", "A01500", "A02000", "A02999"];
+        assert_eq!(codes(&a), expected);
+        assert_eq!(codes(&b), expected);
+        let whole = |name: &str| Snapshot::from_bytes(name, &std::fs::read(name).unwrap()).unwrap();
+        let diffed = crate::diff::diff(&a, &b);
+        assert_eq!(diffed, crate::diff::diff(&whole(old), &whole(new)));
+        assert_eq!(diffed.changes.len(), 3);
+        for change in &diffed.changes {
+            assert_eq!(change.replacements.len(), 1, "{}", change.code);
+            assert_eq!(change.replacements[0].status, "active", "{}", change.code);
+        }
+    }
+
     #[test]
     fn the_stream_refuses_an_edit_in_a_line_it_skips() {
         let (_dir, old, new, _) = stored();
