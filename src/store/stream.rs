@@ -83,36 +83,60 @@ enum Held {
     Carry,
 }
 
-/// Where every record line of a file lies, by code, to find again the lines the walk skipped
-/// (`Stream::find`) without reading the file through a second time: each code's bytes one after
-/// another in `codes`, and each line's offset in the file (record `i` is line `i + 2`).
+/// How many record lines one entry of an [`Index`] stands for.
+const STRIDE: usize = 64;
+
+/// Where the record lines of a file lie, by code, to find again lines the walk skipped
+/// (`Stream::find`) without reading the file through a second time: the code and offset of
+/// every `STRIDE`th record line (record `i` is line `i + 2`), and a block of `STRIDE` lines read
+/// again for each code looked up. A few bytes for each `STRIDE` lines: a file of a million
+/// records adds a fraction of a megabyte.
 #[derive(Default)]
 struct Index {
+    /// The entries' codes, one after another.
     codes: String,
-    /// Where each code ends in `codes`.
+    /// Where each entry's code ends in `codes`.
     ends: Vec<usize>,
-    /// Where each record line starts in the file, and at last where the file ends.
+    /// Where each entry's line starts in the file.
     offsets: Vec<u64>,
+    /// Where the file ends, once read through.
+    end: u64,
 }
 
 impl Index {
-    fn code(&self, i: usize) -> &str {
-        let from = if i == 0 { 0 } else { self.ends[i - 1] };
-        &self.codes[from..self.ends[i]]
+    /// Notes record `record` (0-based), of `code`, at `offset` in the file.
+    fn note(&mut self, record: usize, code: &str, offset: u64) {
+        if record.is_multiple_of(STRIDE) {
+            self.codes.push_str(code);
+            self.ends.push(self.codes.len());
+            self.offsets.push(offset);
+        }
     }
 
-    /// The record (its position) of `code`, in a file whose codes rise (checked).
-    fn position(&self, code: &str) -> Option<usize> {
+    fn code(&self, entry: usize) -> &str {
+        let from = if entry == 0 { 0 } else { self.ends[entry - 1] };
+        &self.codes[from..self.ends[entry]]
+    }
+
+    /// The entry whose block would hold `code` (the last one at or before it), in a file whose
+    /// codes rise (checked); `None` before the first.
+    fn entry(&self, code: &str) -> Option<usize> {
         let (mut low, mut high) = (0, self.ends.len());
         while low < high {
             let middle = low + (high - low) / 2;
-            match self.code(middle).cmp(code) {
-                std::cmp::Ordering::Less => low = middle + 1,
-                std::cmp::Ordering::Greater => high = middle,
-                std::cmp::Ordering::Equal => return Some(middle),
+            if self.code(middle) <= code {
+                low = middle + 1;
+            } else {
+                high = middle;
             }
         }
-        None
+        low.checked_sub(1)
+    }
+
+    /// Where an entry's block of lines starts and ends in the file.
+    fn block(&self, entry: usize) -> (u64, u64) {
+        let to = self.offsets.get(entry + 1).copied().unwrap_or(self.end);
+        (self.offsets[entry], to)
     }
 }
 
@@ -225,6 +249,8 @@ struct Stream<'a> {
     checks: Checks<'a>,
     /// The current record line, unless the file has ended.
     current: Option<Held>,
+    /// Its code.
+    code: String,
     /// Bytes of the file before the next line.
     consumed: u64,
     index: Index,
@@ -247,6 +273,7 @@ impl<'a> Stream<'a> {
             lines,
             checks,
             current: None,
+            code: String::new(),
             consumed,
             index: Index::default(),
             number: 1,
@@ -259,8 +286,7 @@ impl<'a> Stream<'a> {
     /// The current line's code and bytes (without its line end), if the file has not ended.
     fn current(&self) -> Option<(&str, &[u8])> {
         let held = self.current?;
-        let code = self.index.code(self.index.ends.len() - 1);
-        Some((code, without_line_end(self.lines.bytes(held))))
+        Some((&self.code, without_line_end(self.lines.bytes(held))))
     }
 
     /// The current line as text.
@@ -280,9 +306,9 @@ impl<'a> Stream<'a> {
         self.number += 1;
         let bytes = self.lines.bytes(held);
         let (code, _) = self.checks.line(self.number, without_line_end(bytes))?;
-        self.index.codes.push_str(code);
-        self.index.ends.push(self.index.codes.len());
-        self.index.offsets.push(self.consumed);
+        self.code.clear();
+        self.code.push_str(code);
+        self.index.note(self.number - 2, code, self.consumed);
         self.consumed += bytes.len() as u64;
         Ok(())
     }
@@ -291,29 +317,34 @@ impl<'a> Stream<'a> {
     fn finish(&mut self) -> Result<crate::model::Provenance, StoreError> {
         let (hex, opened) = self.lines.finish()?;
         self.checks.finish(&hex)?;
-        self.index.offsets.push(self.consumed);
+        self.index.end = self.consumed;
         self.opened = Some(opened);
         Ok(self.checks.provenance.clone())
     }
 
     /// The record lines (number, text) whose codes are in `codes`, read again from the same
-    /// open file (already checked whole) where the index says they lie.
+    /// open file (already checked whole) in the blocks of lines the index says hold them.
     fn find(&self, codes: &BTreeSet<String>) -> Option<Vec<(usize, String)>> {
         let mut file = self.opened.as_ref()?;
         let mut found = Vec::new();
         for code in codes {
-            let Some(i) = self.index.position(code) else {
+            let Some(entry) = self.index.entry(code) else {
                 continue;
             };
-            let (from, to) = (self.index.offsets[i], *self.index.offsets.get(i + 1)?);
+            let (from, to) = self.index.block(entry);
             let mut bytes = vec![0; usize::try_from(to.checked_sub(from)?).ok()?];
             file.seek(SeekFrom::Start(from)).ok()?;
             file.read_exact(&mut bytes).ok()?;
-            let line = String::from_utf8(bytes).ok()?;
-            let text = line.trim_end_matches(['\n', '\r']);
+            let block = std::str::from_utf8(&bytes).ok()?;
+            let lines: Vec<&str> = (block.split_inclusive('\n'))
+                .map(|line| line.trim_end_matches(['\n', '\r']))
+                .collect();
             // The file changed since it was checked: not what was read.
-            (code_of(text) == Some(code.as_str())).then_some(())?;
-            found.push((i + 2, text.to_string()));
+            (lines.first().and_then(|l| code_of(l)) == Some(self.index.code(entry)))
+                .then_some(())?;
+            if let Some(i) = lines.iter().position(|l| code_of(l) == Some(code.as_str())) {
+                found.push((entry * STRIDE + i + 2, lines[i].to_string()));
+            }
         }
         Some(found)
     }
@@ -687,7 +718,8 @@ mod tests {
 
     /// Codes that CMS left alone (action N, the same line in both files) are skipped by the
     /// walk; a retired code that names one of them as its replacement has it found again, in
-    /// both files, wherever its line lies: first, last, or where a piece of the reading ends.
+    /// both files, wherever its line lies: first, last, at the end of a block of the index, or
+    /// where a piece of the reading ends.
     #[test]
     fn the_codes_a_retired_code_names_are_found_again_where_they_lie() {
         let records = |retired: bool| -> Vec<Record> {
@@ -700,6 +732,8 @@ mod tests {
                         100 => Some(1500),
                         200 => Some(2999),
                         2000 => Some(0),
+                        // The last line of a block of the index.
+                        2500 => Some(STRIDE - 1),
                         _ => None,
                     };
                     if let Some(target) = target {
@@ -731,13 +765,15 @@ mod tests {
         assert!(std::fs::metadata(new).unwrap().len() > 10 * DIFF_PIECE as u64);
         let (a, b) = trimmed_for_diff((old, open(old)), (new, open(new))).unwrap();
         let codes = |s: &Snapshot| s.records.iter().map(|r| r.code.clone()).collect::<Vec<_>>();
-        let expected = ["A00000", "A00100", "A00200", "A01500", "A02000", "A02999"];
+        let expected = [
+            "A00000", "A00063", "A00100", "A00200", "A01500", "A02000", "A02500", "A02999",
+        ];
         assert_eq!(codes(&a), expected);
         assert_eq!(codes(&b), expected);
         let whole = |name: &str| Snapshot::from_bytes(name, &std::fs::read(name).unwrap()).unwrap();
         let diffed = crate::diff::diff(&a, &b);
         assert_eq!(diffed, crate::diff::diff(&whole(old), &whole(new)));
-        assert_eq!(diffed.changes.len(), 3);
+        assert_eq!(diffed.changes.len(), 4);
         for change in &diffed.changes {
             assert_eq!(change.replacements.len(), 1, "{}", change.code);
             assert_eq!(change.replacements[0].status, "active", "{}", change.code);
