@@ -144,8 +144,10 @@ fn thousands(n: usize) -> String {
 
 /// The code of a record line, which opens with it; `None` for a line that is not a record.
 pub(super) fn code_of(line: &str) -> Option<&str> {
-    line.strip_prefix(r#"{"code":""#)
-        .and_then(|rest| rest.split('"').next())
+    let rest = line.strip_prefix(r#"{"code":""#)?;
+    // Up to the closing quote (a code is a few bytes: a plain loop, not a searcher).
+    let end = rest.bytes().position(|b| b == b'"').unwrap_or(rest.len());
+    Some(&rest[..end])
 }
 
 /// How a record line CMS marks unchanged (action N) ends: such a line, the same in both
