@@ -509,7 +509,13 @@ fn cross_referenced(
             .filter_map(|(_, l)| code_of(l).map(str::to_string))
             .collect()
     };
-    let (mut codes_a, mut codes_b) = (codes(&kept_a), codes(&kept_b));
+    // The lines the walk kept are in code order (the files', checked): looked up by halves,
+    // not copied into sets; the few found again since are in sets.
+    let holds = |kept: &[(usize, String)], found: &BTreeSet<String>, code: &str| {
+        found.contains(code)
+            || (kept.binary_search_by(|(_, l)| code_of(l).unwrap_or_default().cmp(code))).is_ok()
+    };
+    let (mut found_a, mut found_b) = (BTreeSet::new(), BTreeSet::new());
     let mut old_records = parse(a.file, &kept_a)?;
     let mut new_records = parse(b.file, &kept_b)?;
     let mut scanned = (0, 0);
@@ -518,7 +524,7 @@ fn cross_referenced(
             .iter()
             .chain(&new_records[scanned.1..])
             .flat_map(|r| &r.cross_references)
-            .filter(|c| !codes_b.contains(*c))
+            .filter(|c| !holds(&kept_b, &found_b, c))
             .cloned()
             .collect();
         scanned = (old_records.len(), new_records.len());
@@ -531,10 +537,13 @@ fn cross_referenced(
             break;
         }
         let in_b: BTreeSet<String> = codes(&extra_b);
-        let wanted_a: BTreeSet<String> = in_b.difference(&codes_a).cloned().collect();
+        let wanted_a: BTreeSet<String> = (in_b.iter())
+            .filter(|c| !holds(&kept_a, &found_a, c))
+            .cloned()
+            .collect();
         let extra_a = a.find(&wanted_a).ok_or_else(|| reread(a.file))?;
-        codes_a.extend(codes(&extra_a));
-        codes_b.extend(in_b);
+        found_a.extend(codes(&extra_a));
+        found_b.extend(in_b);
         old_records.extend(parse(a.file, &extra_a)?);
         new_records.extend(parse(b.file, &extra_b)?);
     }
