@@ -43,13 +43,12 @@ fn read_and_hash(
     let mut hasher = Sha256::new();
     let mut in_records = false;
     loop {
-        let mut piece = spare
-            .try_recv()
-            .unwrap_or_else(|_| Vec::with_capacity(DIFF_PIECE));
-        piece.clear();
-        match (&mut file).take(DIFF_PIECE as u64).read_to_end(&mut piece) {
+        let mut piece = spare.try_recv().unwrap_or_default();
+        // A piece handed back is as long as it was filled: most often whole, nothing to clear.
+        piece.resize(DIFF_PIECE, 0);
+        match fill(&mut file, &mut piece) {
             Ok(0) => break,
-            Ok(_) => {}
+            Ok(read) => piece.truncate(read),
             Err(e) => {
                 let _ = pieces.send(Err(e));
                 return (None, file);
@@ -382,40 +381,39 @@ pub(super) fn trimmed_to<'f>(
         }
         Ok(())
     };
-    let mut buf: Vec<u8> = Vec::with_capacity(PIECE);
+    // Each piece is read whole (one `read`, mostly) and its lines cut where they lie; a line
+    // the end of a piece cuts is put together in `carry`.
+    let mut piece = vec![0; PIECE];
+    let mut carry: Vec<u8> = Vec::new();
     loop {
-        buf.reserve(PIECE);
-        let before = buf.len();
-        let read = (&mut opened)
-            .take(PIECE as u64)
-            .read_to_end(&mut buf)
-            .map_err(io)?;
-        // SHA-256 of everything after the first line, as `hash_records` makes it.
-        let mut fresh = &buf[before..];
-        if !in_records && let Some(end) = memchr::memchr(b'\n', fresh) {
+        let read = fill(&mut opened, &mut piece).map_err(io)?;
+        let fresh = &piece[..read];
+        // SHA-256 of everything after the first line, as `read_and_hash` makes it.
+        let mut records = fresh;
+        if !in_records && let Some(end) = memchr::memchr(b'\n', records) {
             in_records = true;
-            fresh = &fresh[end + 1..];
+            records = &records[end + 1..];
         }
         if in_records {
-            hasher.update(fresh);
+            hasher.update(records);
         }
-        // Whole lines now; at the end of the file, a last line without its line end too.
-        let end = if read == 0 {
-            buf.len()
-        } else {
-            memchr::memrchr(b'\n', &buf[before..]).map_or(0, |at| before + at + 1)
-        };
         let mut from = 0;
-        for at in memchr::memchr_iter(b'\n', &buf[..end]) {
-            line(&buf[from..=at], &mut checks)?;
+        for at in memchr::memchr_iter(b'\n', fresh) {
+            if carry.is_empty() {
+                line(&fresh[from..=at], &mut checks)?;
+            } else {
+                carry.extend_from_slice(&fresh[from..=at]);
+                line(&carry, &mut checks)?;
+                carry.clear();
+            }
             from = at + 1;
         }
-        if from < end {
-            line(&buf[from..end], &mut checks)?;
-        }
-        // The start of a line the next piece ends stays.
-        buf.drain(..end);
-        if read == 0 {
+        carry.extend_from_slice(&fresh[from..]);
+        if read < PIECE {
+            // The end of the file, and a last line without its line end.
+            if !carry.is_empty() {
+                line(&carry, &mut checks)?;
+            }
             break;
         }
     }
@@ -429,6 +427,21 @@ pub(super) fn trimmed_to<'f>(
         provenance: checks.provenance,
         records: parse(file, &kept)?,
     })
+}
+
+/// Reads `file` into `buf` until `buf` is full or the file ends; how much it read. (`take` and
+/// `read_to_end` read a piece in five or six calls of growing size.)
+fn fill(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut read = 0;
+    while read < buf.len() {
+        match file.read(&mut buf[read..]) {
+            Ok(0) => break,
+            Ok(n) => read += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(read)
 }
 
 /// How much of a snapshot file [`trimmed_to`] reads at once.
