@@ -63,6 +63,9 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write, err: &mut dyn Write) 
             )?;
         }
     }
+    if small(store, &args.old, &args.new) {
+        super::small_pages();
+    }
     let sides = sides_of(store, &args.old, &args.new)?;
     let (old, new) = (&sides.old, &sides.new);
     if old.release() > new.release() {
@@ -125,6 +128,21 @@ fn check_names(store: &Store, filter: &Filter, sides: &Sides) -> Result<()> {
         filter.check_names(records.map(|r| r.code.as_str()))
     };
     Ok(checked.map_err(hcpcs_diff::Error::from)?)
+}
+
+/// Both sides are stored releases of at most 64 MiB together: CMS's real releases are 2-3 MB,
+/// so what a diff of them holds is a few megabytes (see `small_pages`); a diff of a million
+/// codes holds a hundred and more, where huge pages save faults.
+fn small(store: &Store, old: &str, new: &str) -> bool {
+    let size = |arg: &str| {
+        let id = stored(store, arg)?;
+        let path = match id.revision {
+            Some(_) => return None,
+            None => store.path_of(id.release),
+        };
+        Some(std::fs::metadata(path).ok()?.len())
+    };
+    matches!((size(old), size(new)), (Some(a), Some(b)) if a.saturating_add(b) <= 64 << 20)
 }
 
 /// A stored release (`2019-01`) or revision (`2019-01@2`). An argument that reads as an id is

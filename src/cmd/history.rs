@@ -27,6 +27,8 @@ pub enum HistoryFormat {
 
 pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
     let code = args.code.trim().to_ascii_uppercase();
+    // Each file is read in pieces of 256 KiB, one file per core: whatever the store's size.
+    super::small_pages();
     // Each release is read trimmed to the code's record: the files are checked whole (their
     // SHA-256 is most of the time), on every core, but only one line of each is parsed.
     let releases = store.releases()?;

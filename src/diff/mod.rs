@@ -265,7 +265,7 @@ pub struct Changeset {
 pub fn cosmetic_only(a: &str, b: &str) -> bool {
     let key = |s: &str| {
         s.chars()
-            .filter(|c| !c.is_whitespace() && !",.;:'\"`()[]".contains(*c))
+            .filter(|c| !(c.is_whitespace() || quiet(*c) || matches!(c, '\'' | '"')))
             .flat_map(char::to_lowercase)
             .collect::<String>()
     };
@@ -291,8 +291,35 @@ const MISREAD: &[char] = &['à', 'æ', 'ô', 'ö', 'ò', 'û', 'ù'];
 /// quote or symbol, or the spacing around such a character differs. Letter case and
 /// meaningless punctuation are ignored as in `cosmetic_only`.
 pub fn encoding_only(a: &str, b: &str) -> bool {
+    encoding_keys_equal(a, b) && (marks(a) != marks(b) || tight_dashes(a) == tight_dashes(b))
+}
+
+/// Punctuation that carries no meaning in both `cosmetic_only` and `encoding_only` (the former
+/// also ignores quotes, which the latter counts as lossy).
+fn quiet(c: char) -> bool {
+    matches!(c, ',' | '.' | ';' | ':' | '`' | '(' | ')' | '[' | ']')
+}
+
+/// `c` is in `LOSSY` or `MISREAD`: the ASCII ones named, the rest looked up.
+fn lossy(c: char) -> bool {
+    if c.is_ascii() {
+        matches!(c, '?' | '-' | '"' | '\'')
+    } else {
+        LOSSY.contains(&c) || MISREAD.contains(&c)
+    }
+}
+
+/// The `?` marks (and what stands for them) in `s`, letter case ignored.
+fn marks(s: &str) -> usize {
+    (s.chars().flat_map(char::to_lowercase))
+        .filter(|c| *c == '?' || *c == '\u{FFFD}' || MISREAD.contains(c))
+        .count()
+}
+
+/// The first half of `encoding_only`: `a` and `b` differ, and read the same once each lossy
+/// character is a mark, spacing around marks, letter case and meaningless punctuation ignored.
+fn encoding_keys_equal(a: &str, b: &str) -> bool {
     const MARK: char = '\u{1}';
-    let lossy = |c: char| LOSSY.contains(&c) || MISREAD.contains(&c);
     let key = |s: &str| {
         let mut out = String::new();
         let mut space = false;
@@ -302,7 +329,7 @@ pub fn encoding_only(a: &str, b: &str) -> bool {
                 space = false;
             } else if c.is_whitespace() {
                 space = true;
-            } else if !",.;:`()[]".contains(c) {
+            } else if !quiet(c) {
                 if space && !out.is_empty() && !out.ends_with(MARK) {
                     out.push(' ');
                 }
@@ -312,12 +339,7 @@ pub fn encoding_only(a: &str, b: &str) -> bool {
         }
         out
     };
-    let marks = |s: &str| {
-        (s.chars().flat_map(char::to_lowercase))
-            .filter(|c| *c == '?' || *c == '\u{FFFD}' || MISREAD.contains(c))
-            .count()
-    };
-    a != b && key(a) == key(b) && (marks(a) != marks(b) || tight_dashes(a) == tight_dashes(b))
+    a != b && key(a) == key(b)
 }
 
 /// `s` without white space before or after its dashes.
@@ -344,11 +366,14 @@ fn tight_dashes(s: &str) -> String {
 
 /// Why a change from `a` to `b` carries no meaning, if it carries none.
 pub fn cosmetic_kind(a: &str, b: &str) -> Option<Cosmetic> {
-    if a != b && tight_dashes(a) == tight_dashes(b) {
+    if a == b {
+        None
+    } else if tight_dashes(a) == tight_dashes(b) {
         Some(Cosmetic::Encoding)
     } else if cosmetic_only(a, b) {
         Some(Cosmetic::Punctuation)
-    } else if encoding_only(a, b) {
+    // `encoding_only`, whose last test (the dashes) failed above.
+    } else if encoding_keys_equal(a, b) && marks(a) != marks(b) {
         Some(Cosmetic::Encoding)
     } else {
         None
@@ -820,6 +845,19 @@ mod properties;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The ASCII characters `lossy` names without looking them up are exactly the ASCII ones
+    /// of `LOSSY` and `MISREAD`, and every other character is looked up.
+    #[test]
+    fn lossy_is_the_lists() {
+        for c in (0..0x3000).filter_map(char::from_u32) {
+            assert_eq!(
+                lossy(c),
+                LOSSY.contains(&c) || MISREAD.contains(&c),
+                "{c:?}"
+            );
+        }
+    }
 
     #[test]
     fn cosmetic_means_case_space_and_punctuation_only() {

@@ -74,7 +74,7 @@ fn one(v: &Option<String>) -> Vec<String> {
 }
 
 fn date(v: &Option<chrono::NaiveDate>) -> Vec<String> {
-    v.iter().map(|d| d.format("%Y-%m-%d").to_string()).collect()
+    v.iter().map(super::ymd_text).collect()
 }
 
 macro_rules! field {

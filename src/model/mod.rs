@@ -135,6 +135,15 @@ impl Record {
     }
 }
 
+/// `date` as `YYYY-MM-DD` (chrono's `%Y-%m-%d`), written by hand for the years 0-9999: the
+/// diff compares every date field of every record that differs as text.
+pub fn ymd_text(date: &chrono::NaiveDate) -> String {
+    match ymd::digits(date) {
+        Some(text) => text.iter().map(|b| char::from(*b)).collect(),
+        None => date.format("%Y-%m-%d").to_string(),
+    }
+}
+
 /// Dates in snapshots as `YYYY-MM-DD`, read by hand: chrono's general format parser was the
 /// largest single cost of loading a snapshot.
 mod ymd {
@@ -143,27 +152,35 @@ mod ymd {
 
     pub fn serialize<S: Serializer>(date: &Option<NaiveDate>, s: S) -> Result<S::Ok, S::Error> {
         match date {
-            // What `%Y-%m-%d` writes for years 0-9999, without parsing a format per date.
-            Some(d) if (0..=9999).contains(&d.year()) => {
-                let (y, m, day) = (d.year() as u32, d.month(), d.day());
-                let digit = |n: u32| b'0' + (n % 10) as u8;
-                let text = [
-                    digit(y / 1000),
-                    digit(y / 100),
-                    digit(y / 10),
-                    digit(y),
-                    b'-',
-                    digit(m / 10),
-                    digit(m),
-                    b'-',
-                    digit(day / 10),
-                    digit(day),
-                ];
-                s.serialize_str(std::str::from_utf8(&text).map_err(serde::ser::Error::custom)?)
-            }
-            Some(d) => s.collect_str(&d.format("%Y-%m-%d")),
+            Some(d) => match digits(d) {
+                Some(text) => {
+                    s.serialize_str(std::str::from_utf8(&text).map_err(serde::ser::Error::custom)?)
+                }
+                None => s.collect_str(&d.format("%Y-%m-%d")),
+            },
             None => s.serialize_none(),
         }
+    }
+
+    /// What `%Y-%m-%d` writes for years 0-9999, without parsing a format per date.
+    pub(super) fn digits(d: &NaiveDate) -> Option<[u8; 10]> {
+        if !(0..=9999).contains(&d.year()) {
+            return None;
+        }
+        let (y, m, day) = (d.year() as u32, d.month(), d.day());
+        let digit = |n: u32| b'0' + (n % 10) as u8;
+        Some([
+            digit(y / 1000),
+            digit(y / 100),
+            digit(y / 10),
+            digit(y),
+            b'-',
+            digit(m / 10),
+            digit(m),
+            b'-',
+            digit(day / 10),
+            digit(day),
+        ])
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NaiveDate>, D::Error> {
@@ -297,6 +314,30 @@ impl<'de> Deserialize<'de> for ReleaseId {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The hand-written date reads as chrono's `%Y-%m-%d` for every year, with its padding, and
+    /// beyond the four digits it writes.
+    #[test]
+    fn dates_as_text_are_chronos_format() {
+        for (y, m, d) in [
+            (2025, 1, 1),
+            (1999, 12, 31),
+            (7, 2, 3),
+            (0, 1, 1),
+            (9999, 12, 31),
+        ]
+        .into_iter()
+        .chain([(10000, 6, 15), (-1, 1, 1), (262_142, 1, 1)])
+        {
+            let date = chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
+            assert_eq!(ymd_text(&date), date.format("%Y-%m-%d").to_string());
+        }
+        let mut date = chrono::NaiveDate::from_ymd_opt(1980, 1, 1).unwrap();
+        while chrono::Datelike::year(&date) < 2031 {
+            assert_eq!(ymd_text(&date), date.format("%Y-%m-%d").to_string());
+            date = date.succ_opt().unwrap();
+        }
+    }
 
     #[test]
     fn release_ids_parse_and_print() {

@@ -58,6 +58,10 @@ pub fn render_with(
         context: &set.context,
         extra,
     };
-    serde_json::to_writer_pretty(&mut *out, &doc)?;
-    writeln!(out)
+    // The pretty printer writes a few bytes at a time: through a buffer, not each through
+    // `out`'s dynamic dispatch.
+    let mut buffered = io::BufWriter::with_capacity(1 << 16, out);
+    serde_json::to_writer_pretty(&mut buffered, &doc)?;
+    writeln!(buffered)?;
+    buffered.flush()
 }

@@ -144,8 +144,10 @@ fn thousands(n: usize) -> String {
 
 /// The code of a record line, which opens with it; `None` for a line that is not a record.
 pub(super) fn code_of(line: &str) -> Option<&str> {
-    line.strip_prefix(r#"{"code":""#)
-        .and_then(|rest| rest.split('"').next())
+    let rest = line.strip_prefix(r#"{"code":""#)?;
+    // Up to the closing quote (a code is a few bytes: a plain loop, not a searcher).
+    let end = rest.bytes().position(|b| b == b'"').unwrap_or(rest.len());
+    Some(&rest[..end])
 }
 
 /// How a record line CMS marks unchanged (action N) ends: such a line, the same in both
@@ -250,11 +252,14 @@ impl<'f> Checks<'f> {
         number: usize,
         bytes: &'l [u8],
     ) -> Result<(&'l str, &'l str), StoreError> {
-        let line = std::str::from_utf8(bytes).map_err(|e| StoreError::Corrupt {
-            file: self.file.to_string(),
-            line: number,
-            problem: format!("invalid UTF-8 ({e})"),
-        })?;
+        // The vector check first (most of the bytes read); the scalar one says where it fails.
+        let line = simdutf8::basic::from_utf8(bytes)
+            .or_else(|_| std::str::from_utf8(bytes))
+            .map_err(|e| StoreError::Corrupt {
+                file: self.file.to_string(),
+                line: number,
+                problem: format!("invalid UTF-8 ({e})"),
+            })?;
         let (code, kind) = code_and_kind(line)
             .ok_or_else(|| self.damaged(format!("line {number} is not a record")))?;
         let seen = self.counts.procedure + self.counts.modifier;

@@ -13,7 +13,7 @@
 
 use std::collections::BTreeSet;
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
+use std::io::{Read, Seek, SeekFrom};
 use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
 use std::thread::JoinHandle;
 
@@ -23,163 +23,326 @@ use super::StoreError;
 use super::file::{Checks, QUIET, code_of, parse_record, without_line_end};
 use crate::model::{Record, Snapshot};
 
-/// A file whose bytes, as they are read, also go to a thread that hashes them.
-struct Tee {
-    file: File,
-    /// Closed once the file has been read through.
-    chunks: Option<SyncSender<Vec<u8>>>,
-    /// Buffers the hasher is done with, filled again: a fresh one for every read would be
-    /// fresh memory (its pages cleared by the kernel) and freed on the other thread.
+/// How much of a snapshot file `diff`'s reader reads at once: small enough that the first piece
+/// is soon hashed and handed over, large enough that the pieces are few.
+const DIFF_PIECE: usize = 128 * 1024;
+
+/// What a file's reader thread ends with: the SHA-256 (hex) of its records, unless it could not
+/// read the file through, and the file, for finding lines again.
+type ReadThrough = (Option<String>, File);
+
+/// Reads `file` through in pieces, hashes each piece's records (everything after the first line)
+/// and only then hands it over, so that the bytes checked are the bytes hashed. Pieces the
+/// receiver is done with come back in `spare`, to be filled again: a fresh one for every read
+/// would be fresh memory (its pages cleared by the kernel).
+fn read_and_hash(
+    mut file: File,
+    pieces: SyncSender<std::io::Result<Vec<u8>>>,
     spare: Receiver<Vec<u8>>,
-}
-
-impl Read for Tee {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.file.read(buf)?;
-        if let Some(chunks) = &self.chunks
-            && n > 0
-        {
-            let mut piece = self.spare.try_recv().unwrap_or_default();
-            piece.clear();
-            piece.extend_from_slice(&buf[..n]);
-            // A hasher gone (it cannot be) leaves the digest missing: `finish` fails then.
-            let _ = chunks.send(piece);
-        }
-        Ok(n)
-    }
-}
-
-impl Seek for Tee {
-    fn seek(&mut self, pos: SeekFrom) -> std::io::Result<u64> {
-        self.file.seek(pos)
-    }
-}
-
-/// SHA-256 of the record lines, everything after the first line, of the bytes received; each
-/// buffer is handed `back` once hashed.
-fn hash_records(chunks: Receiver<Vec<u8>>, back: Sender<Vec<u8>>) -> String {
+) -> ReadThrough {
     let mut hasher = Sha256::new();
     let mut in_records = false;
-    for chunk in chunks {
-        let mut bytes = &chunk[..];
-        if !in_records {
-            match memchr::memchr(b'\n', bytes) {
-                Some(end) => {
-                    in_records = true;
-                    bytes = &bytes[end + 1..];
-                }
-                None => bytes = &[],
+    loop {
+        let mut piece = spare.try_recv().unwrap_or_default();
+        // A piece handed back is as long as it was filled: most often whole, nothing to clear.
+        piece.resize(DIFF_PIECE, 0);
+        match fill(&mut file, &mut piece) {
+            Ok(0) => break,
+            Ok(read) => piece.truncate(read),
+            Err(e) => {
+                let _ = pieces.send(Err(e));
+                return (None, file);
             }
         }
-        hasher.update(bytes);
-        // The reader gone (it has read the file through) wants no more buffers.
-        let _ = back.send(chunk);
+        let mut records = &piece[..];
+        if !in_records {
+            match memchr::memchr(b'\n', records) {
+                Some(end) => {
+                    in_records = true;
+                    records = &records[end + 1..];
+                }
+                None => records = &[],
+            }
+        }
+        hasher.update(records);
+        // The receiver gone has stopped reading: the file was refused.
+        if pieces.send(Ok(piece)).is_err() {
+            return (None, file);
+        }
     }
-    crate::model::hex(&hasher.finalize())
+    (Some(crate::model::hex(&hasher.finalize())), file)
 }
 
-/// One snapshot file being read: the current record line and the checks so far.
+/// Where the current line of a [`Stream`] lies.
+#[derive(Clone, Copy)]
+enum Held {
+    /// In the current piece, from..to (with its line end).
+    Piece(usize, usize),
+    /// In `carry`: begun in an earlier piece.
+    Carry,
+}
+
+/// How many record lines one entry of an [`Index`] stands for.
+const STRIDE: usize = 64;
+
+/// Where the record lines of a file lie, by code, to find again lines the walk skipped
+/// (`Stream::find`) without reading the file through a second time: the code and offset of
+/// every `STRIDE`th record line (record `i` is line `i + 2`), and a block of `STRIDE` lines read
+/// again for each code looked up. A few bytes for each `STRIDE` lines: a file of a million
+/// records adds a fraction of a megabyte.
+#[derive(Default)]
+struct Index {
+    /// The entries' codes, one after another.
+    codes: String,
+    /// Where each entry's code ends in `codes`.
+    ends: Vec<usize>,
+    /// Where each entry's line starts in the file.
+    offsets: Vec<u64>,
+    /// Where the file ends, once read through.
+    end: u64,
+}
+
+impl Index {
+    /// Notes record `record` (0-based), of `code`, at `offset` in the file.
+    fn note(&mut self, record: usize, code: &str, offset: u64) {
+        if record.is_multiple_of(STRIDE) {
+            self.codes.push_str(code);
+            self.ends.push(self.codes.len());
+            self.offsets.push(offset);
+        }
+    }
+
+    fn code(&self, entry: usize) -> &str {
+        let from = if entry == 0 { 0 } else { self.ends[entry - 1] };
+        &self.codes[from..self.ends[entry]]
+    }
+
+    /// The entry whose block would hold `code` (the last one at or before it), in a file whose
+    /// codes rise (checked); `None` before the first.
+    fn entry(&self, code: &str) -> Option<usize> {
+        let (mut low, mut high) = (0, self.ends.len());
+        while low < high {
+            let middle = low + (high - low) / 2;
+            if self.code(middle) <= code {
+                low = middle + 1;
+            } else {
+                high = middle;
+            }
+        }
+        low.checked_sub(1)
+    }
+
+    /// Where an entry's block of lines starts and ends in the file.
+    fn block(&self, entry: usize) -> (u64, u64) {
+        let to = self.offsets.get(entry + 1).copied().unwrap_or(self.end);
+        (self.offsets[entry], to)
+    }
+}
+
+/// A snapshot file read in pieces by [`read_and_hash`] on a thread of its own, split into lines
+/// where the pieces lie; a line cut by the end of a piece is put together in `carry`.
+struct Pieces<'a> {
+    file: &'a str,
+    received: Receiver<std::io::Result<Vec<u8>>>,
+    /// Pieces handed back to the reader.
+    back: Sender<Vec<u8>>,
+    reader: Option<JoinHandle<ReadThrough>>,
+    piece: Vec<u8>,
+    /// Where the next line starts in `piece`.
+    at: usize,
+    carry: Vec<u8>,
+    held: Held,
+}
+
+impl<'a> Pieces<'a> {
+    fn open(file: &'a str, opened: File) -> Result<Self, StoreError> {
+        let (pieces, received) = sync_channel(4);
+        let (back, spare) = channel();
+        let reader = std::thread::Builder::new()
+            .spawn(move || read_and_hash(opened, pieces, spare))
+            .map_err(|source| StoreError::Io {
+                path: file.to_string(),
+                source,
+            })?;
+        Ok(Pieces {
+            file,
+            received,
+            back,
+            reader: Some(reader),
+            piece: Vec::new(),
+            at: 0,
+            carry: Vec::new(),
+            held: Held::Carry,
+        })
+    }
+
+    /// The next line, with its line end (the last line may lack it); `None` at the end.
+    fn next_line(&mut self) -> Result<Option<Held>, StoreError> {
+        if let Held::Carry = self.held {
+            self.carry.clear();
+        }
+        loop {
+            let rest = &self.piece[self.at..];
+            if let Some(end) = memchr::memchr(b'\n', rest) {
+                let (from, to) = (self.at, self.at + end + 1);
+                self.at = to;
+                self.held = if self.carry.is_empty() {
+                    Held::Piece(from, to)
+                } else {
+                    self.carry.extend_from_slice(&self.piece[from..to]);
+                    Held::Carry
+                };
+                return Ok(Some(self.held));
+            }
+            self.carry.extend_from_slice(rest);
+            if !self.next_piece()? {
+                self.held = Held::Carry;
+                return Ok((!self.carry.is_empty()).then_some(Held::Carry));
+            }
+        }
+    }
+
+    /// The bytes of a line `next_line` gave.
+    fn bytes(&self, held: Held) -> &[u8] {
+        match held {
+            Held::Piece(from, to) => &self.piece[from..to],
+            Held::Carry => &self.carry,
+        }
+    }
+
+    /// Moves to the reader's next piece; false at the end of the file.
+    fn next_piece(&mut self) -> Result<bool, StoreError> {
+        self.at = 0;
+        match self.received.recv() {
+            Ok(Ok(piece)) => {
+                let done = std::mem::replace(&mut self.piece, piece);
+                // The reader gone (it has read the file through) wants no more pieces.
+                let _ = self.back.send(done);
+                Ok(true)
+            }
+            Ok(Err(source)) => Err(StoreError::Io {
+                path: self.file.to_string(),
+                source,
+            }),
+            Err(_) => {
+                self.piece.clear();
+                Ok(false)
+            }
+        }
+    }
+
+    /// The SHA-256 of the records and the file, once it has been read through.
+    fn finish(&mut self) -> Result<(String, File), StoreError> {
+        match self.reader.take().and_then(|r| r.join().ok()) {
+            Some((Some(hex), file)) => Ok((hex, file)),
+            _ => Err(reread(self.file)),
+        }
+    }
+}
+
+/// One snapshot file being read for `diff`: the current record line and the checks so far.
+/// Each line is checked as `file::Lines` checks a whole file; the count and SHA-256 at the end.
 struct Stream<'a> {
     file: &'a str,
-    reader: BufReader<Tee>,
+    lines: Pieces<'a>,
     checks: Checks<'a>,
-    /// Hashes the file's records on its own thread, as they are read.
-    hasher: Option<JoinHandle<String>>,
-    /// The bytes of the line being read, with its line end.
-    raw: Vec<u8>,
-    /// The current record line, without its line end; empty at the end of the file.
-    line: String,
-    /// Its 1-based line number in the file.
+    /// The current record line, unless the file has ended.
+    current: Option<Held>,
+    /// Its code.
+    code: String,
+    /// Bytes of the file before the next line.
+    consumed: u64,
+    index: Index,
+    /// The current line's 1-based number in the file.
     number: usize,
-    ended: bool,
+    /// The file once read through and checked (`finish`), for `find`.
+    opened: Option<File>,
 }
 
 impl<'a> Stream<'a> {
     /// Starts reading the open snapshot file `opened` (named `file`) at its first record line.
     fn open(file: &'a str, opened: File) -> Result<Self, StoreError> {
-        let io = |source| StoreError::Io {
-            path: file.to_string(),
-            source,
-        };
-        let (chunks, received) = sync_channel(16);
-        let (back, spare) = channel();
-        let hasher = std::thread::Builder::new()
-            .spawn(move || hash_records(received, back))
-            .map_err(io)?;
-        let tee = Tee {
-            file: opened,
-            chunks: Some(chunks),
-            spare,
-        };
-        let mut reader = BufReader::with_capacity(1 << 16, tee);
-        let mut head = Vec::new();
-        reader.read_until(b'\n', &mut head).map_err(io)?;
-        let checks = Checks::new(file, &head)?;
+        let mut lines = Pieces::open(file, opened)?;
+        let head = lines.next_line()?;
+        let head = head.map_or(&[][..], |held| lines.bytes(held));
+        let consumed = head.len() as u64;
+        let checks = Checks::new(file, head)?;
         let mut stream = Stream {
             file,
-            reader,
+            lines,
             checks,
-            hasher: Some(hasher),
-            raw: head,
-            line: String::new(),
+            current: None,
+            code: String::new(),
+            consumed,
+            index: Index::default(),
             number: 1,
-            ended: false,
+            opened: None,
         };
         stream.advance()?;
         Ok(stream)
     }
 
-    /// The current line's code and text, if the file has not ended.
-    fn current(&self) -> Option<(&str, &str)> {
-        (!self.ended).then(|| (code_of(&self.line).unwrap_or_default(), self.line.as_str()))
+    /// The current line's code and bytes (without its line end), if the file has not ended.
+    fn current(&self) -> Option<(&str, &[u8])> {
+        let held = self.current?;
+        Some((&self.code, without_line_end(self.lines.bytes(held))))
+    }
+
+    /// The current line as text.
+    fn text(&self) -> Result<String, StoreError> {
+        let (_, line) = self.current().unwrap_or_default();
+        std::str::from_utf8(line)
+            .map(str::to_string)
+            .map_err(|_| reread(self.file))
     }
 
     /// Moves to the next record line, checked.
     fn advance(&mut self) -> Result<(), StoreError> {
-        self.raw.clear();
-        let read = self.reader.read_until(b'\n', &mut self.raw);
-        if read.map_err(|source| StoreError::Io {
-            path: self.file.to_string(),
-            source,
-        })? == 0
-        {
-            self.ended = true;
-            self.line.clear();
+        self.current = self.lines.next_line()?;
+        let Some(held) = self.current else {
             return Ok(());
-        }
+        };
         self.number += 1;
-        let (_, line) = self.checks.line(self.number, without_line_end(&self.raw))?;
-        self.line.clear();
-        self.line.push_str(line);
+        let bytes = self.lines.bytes(held);
+        let (code, _) = self.checks.line(self.number, without_line_end(bytes))?;
+        self.code.clear();
+        self.code.push_str(code);
+        self.index.note(self.number - 2, code, self.consumed);
+        self.consumed += bytes.len() as u64;
         Ok(())
     }
 
     /// The provenance, once the whole file has been read and its checks pass.
     fn finish(&mut self) -> Result<crate::model::Provenance, StoreError> {
-        self.reader.get_mut().chunks = None;
-        let hex = self
-            .hasher
-            .take()
-            .and_then(|h| h.join().ok())
-            .ok_or_else(|| reread(self.file))?;
+        let (hex, opened) = self.lines.finish()?;
         self.checks.finish(&hex)?;
+        self.index.end = self.consumed;
+        self.opened = Some(opened);
         Ok(self.checks.provenance.clone())
     }
 
-    /// The record lines (number, text) whose codes are in `codes`, read again from the start
-    /// of the same open file (already checked whole).
-    fn find(&mut self, codes: &BTreeSet<String>) -> Option<Vec<(usize, String)>> {
-        self.reader.seek(SeekFrom::Start(0)).ok()?;
+    /// The record lines (number, text) whose codes are in `codes`, read again from the same
+    /// open file (already checked whole) in the blocks of lines the index says hold them.
+    fn find(&self, codes: &BTreeSet<String>) -> Option<Vec<(usize, String)>> {
+        let mut file = self.opened.as_ref()?;
         let mut found = Vec::new();
-        let mut line = String::new();
-        for number in 1.. {
-            line.clear();
-            if self.reader.read_line(&mut line).ok()? == 0 {
-                break;
-            }
-            let text = line.trim_end_matches(['\n', '\r']);
-            if number > 1 && code_of(text).is_some_and(|c| codes.contains(c)) {
-                found.push((number, text.to_string()));
+        for code in codes {
+            let Some(entry) = self.index.entry(code) else {
+                continue;
+            };
+            let (from, to) = self.index.block(entry);
+            let mut bytes = vec![0; usize::try_from(to.checked_sub(from)?).ok()?];
+            file.seek(SeekFrom::Start(from)).ok()?;
+            file.read_exact(&mut bytes).ok()?;
+            let block = std::str::from_utf8(&bytes).ok()?;
+            let lines: Vec<&str> = (block.split_inclusive('\n'))
+                .map(|line| line.trim_end_matches(['\n', '\r']))
+                .collect();
+            // The file changed since it was checked: not what was read.
+            (lines.first().and_then(|l| code_of(l)) == Some(self.index.code(entry)))
+                .then_some(())?;
+            if let Some(i) = lines.iter().position(|l| code_of(l) == Some(code.as_str())) {
+                found.push((entry * STRIDE + i + 2, lines[i].to_string()));
             }
         }
         Some(found)
@@ -218,40 +381,39 @@ pub(super) fn trimmed_to<'f>(
         }
         Ok(())
     };
-    let mut buf: Vec<u8> = Vec::with_capacity(PIECE);
+    // Each piece is read whole (one `read`, mostly) and its lines cut where they lie; a line
+    // the end of a piece cuts is put together in `carry`.
+    let mut piece = vec![0; PIECE];
+    let mut carry: Vec<u8> = Vec::new();
     loop {
-        buf.reserve(PIECE);
-        let before = buf.len();
-        let read = (&mut opened)
-            .take(PIECE as u64)
-            .read_to_end(&mut buf)
-            .map_err(io)?;
-        // SHA-256 of everything after the first line, as `hash_records` makes it.
-        let mut fresh = &buf[before..];
-        if !in_records && let Some(end) = memchr::memchr(b'\n', fresh) {
+        let read = fill(&mut opened, &mut piece).map_err(io)?;
+        let fresh = &piece[..read];
+        // SHA-256 of everything after the first line, as `read_and_hash` makes it.
+        let mut records = fresh;
+        if !in_records && let Some(end) = memchr::memchr(b'\n', records) {
             in_records = true;
-            fresh = &fresh[end + 1..];
+            records = &records[end + 1..];
         }
         if in_records {
-            hasher.update(fresh);
+            hasher.update(records);
         }
-        // Whole lines now; at the end of the file, a last line without its line end too.
-        let end = if read == 0 {
-            buf.len()
-        } else {
-            memchr::memrchr(b'\n', &buf[before..]).map_or(0, |at| before + at + 1)
-        };
         let mut from = 0;
-        for at in memchr::memchr_iter(b'\n', &buf[..end]) {
-            line(&buf[from..=at], &mut checks)?;
+        for at in memchr::memchr_iter(b'\n', fresh) {
+            if carry.is_empty() {
+                line(&fresh[from..=at], &mut checks)?;
+            } else {
+                carry.extend_from_slice(&fresh[from..=at]);
+                line(&carry, &mut checks)?;
+                carry.clear();
+            }
             from = at + 1;
         }
-        if from < end {
-            line(&buf[from..end], &mut checks)?;
-        }
-        // The start of a line the next piece ends stays.
-        buf.drain(..end);
-        if read == 0 {
+        carry.extend_from_slice(&fresh[from..]);
+        if read < PIECE {
+            // The end of the file, and a last line without its line end.
+            if !carry.is_empty() {
+                line(&carry, &mut checks)?;
+            }
             break;
         }
     }
@@ -265,6 +427,21 @@ pub(super) fn trimmed_to<'f>(
         provenance: checks.provenance,
         records: parse(file, &kept)?,
     })
+}
+
+/// Reads `file` into `buf` until `buf` is full or the file ends; how much it read. (`take` and
+/// `read_to_end` read a piece in five or six calls of growing size.)
+fn fill(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut read = 0;
+    while read < buf.len() {
+        match file.read(&mut buf[read..]) {
+            Ok(0) => break,
+            Ok(n) => read += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(read)
 }
 
 /// How much of a snapshot file [`trimmed_to`] reads at once.
@@ -290,7 +467,7 @@ pub(super) fn trimmed_for_diff(
         let step = match (a.current(), b.current()) {
             (None, None) => Step::Done,
             (Some((x, line_x)), Some((y, line_y))) if x == y => Step::Both {
-                keep: !(line_x == line_y && line_y.ends_with(QUIET)),
+                keep: !(line_x == line_y && line_y.ends_with(QUIET.as_bytes())),
             },
             (Some((x, _)), Some((y, _))) if x < y => Step::Old,
             (Some(_), None) => Step::Old,
@@ -300,24 +477,24 @@ pub(super) fn trimmed_for_diff(
             Step::Done => break,
             Step::Both { keep } => {
                 if keep {
-                    kept_a.push((a.number, a.line.clone()));
-                    kept_b.push((b.number, b.line.clone()));
+                    kept_a.push((a.number, a.text()?));
+                    kept_b.push((b.number, b.text()?));
                 }
                 a.advance()?;
                 b.advance()?;
             }
             Step::Old => {
-                kept_a.push((a.number, a.line.clone()));
+                kept_a.push((a.number, a.text()?));
                 a.advance()?;
             }
             Step::New => {
-                kept_b.push((b.number, b.line.clone()));
+                kept_b.push((b.number, b.text()?));
                 b.advance()?;
             }
         }
     }
     let (provenance_a, provenance_b) = (a.finish()?, b.finish()?);
-    let (old_records, new_records) = cross_referenced(&mut a, &mut b, kept_a, kept_b)?;
+    let (old_records, new_records) = cross_referenced(&a, &b, kept_a, kept_b)?;
     Ok((
         Snapshot {
             provenance: provenance_a,
@@ -335,8 +512,8 @@ pub(super) fn trimmed_for_diff(
 /// ones, and a target skipped as unchanged is added to both sides, so that it still reads as
 /// unchanged. Each round keeps at least one more line, so it ends.
 fn cross_referenced(
-    a: &mut Stream<'_>,
-    b: &mut Stream<'_>,
+    a: &Stream<'_>,
+    b: &Stream<'_>,
     kept_a: Vec<(usize, String)>,
     kept_b: Vec<(usize, String)>,
 ) -> Result<(Vec<Record>, Vec<Record>), StoreError> {
@@ -345,7 +522,13 @@ fn cross_referenced(
             .filter_map(|(_, l)| code_of(l).map(str::to_string))
             .collect()
     };
-    let (mut codes_a, mut codes_b) = (codes(&kept_a), codes(&kept_b));
+    // The lines the walk kept are in code order (the files', checked): looked up by halves,
+    // not copied into sets; the few found again since are in sets.
+    let holds = |kept: &[(usize, String)], found: &BTreeSet<String>, code: &str| {
+        found.contains(code)
+            || (kept.binary_search_by(|(_, l)| code_of(l).unwrap_or_default().cmp(code))).is_ok()
+    };
+    let (mut found_a, mut found_b) = (BTreeSet::new(), BTreeSet::new());
     let mut old_records = parse(a.file, &kept_a)?;
     let mut new_records = parse(b.file, &kept_b)?;
     let mut scanned = (0, 0);
@@ -354,7 +537,7 @@ fn cross_referenced(
             .iter()
             .chain(&new_records[scanned.1..])
             .flat_map(|r| &r.cross_references)
-            .filter(|c| !codes_b.contains(*c))
+            .filter(|c| !holds(&kept_b, &found_b, c))
             .cloned()
             .collect();
         scanned = (old_records.len(), new_records.len());
@@ -367,10 +550,13 @@ fn cross_referenced(
             break;
         }
         let in_b: BTreeSet<String> = codes(&extra_b);
-        let wanted_a: BTreeSet<String> = in_b.difference(&codes_a).cloned().collect();
+        let wanted_a: BTreeSet<String> = (in_b.iter())
+            .filter(|c| !holds(&kept_a, &found_a, c))
+            .cloned()
+            .collect();
         let extra_a = a.find(&wanted_a).ok_or_else(|| reread(a.file))?;
-        codes_a.extend(codes(&extra_a));
-        codes_b.extend(in_b);
+        found_a.extend(codes(&extra_a));
+        found_b.extend(in_b);
         old_records.extend(parse(a.file, &extra_a)?);
         new_records.extend(parse(b.file, &extra_b)?);
     }
@@ -460,7 +646,7 @@ mod tests {
         }
     }
 
-    /// `trimmed_to` as it read before it read in pieces: through a [`Stream`], a line at a
+    /// `trimmed_to` read another way: through a [`Stream`] (`diff`'s reading), a line at a
     /// time, hashed on a thread of its own.
     fn by_stream(
         file: &str,
@@ -469,9 +655,9 @@ mod tests {
     ) -> Result<Snapshot, StoreError> {
         let mut stream = Stream::open(file, opened)?;
         let mut kept = Vec::new();
-        while let Some((this, line)) = stream.current() {
+        while let Some((this, _)) = stream.current() {
             if keep(this) {
-                kept.push((stream.number, line.to_string()));
+                kept.push((stream.number, stream.text()?));
             }
             stream.advance()?;
         }
@@ -549,6 +735,70 @@ mod tests {
                 read(trimmed_to(&name, open(&name), keep)),
                 read(by_stream(&name, open(&name), keep))
             );
+        }
+    }
+
+    /// Codes that CMS left alone (action N, the same line in both files) are skipped by the
+    /// walk; a retired code that names one of them as its replacement has it found again, in
+    /// both files, wherever its line lies: first, last, at the end of a block of the index, or
+    /// where a piece of the reading ends.
+    #[test]
+    fn the_codes_a_retired_code_names_are_found_again_where_they_lie() {
+        let records = |retired: bool| -> Vec<Record> {
+            (0..3000)
+                .map(|i| {
+                    let mut r = Record::new(format!("A{i:05}"), crate::model::Kind::Procedure);
+                    r.long_description = format!("oxygen concentrator {i} ").repeat(1 + i % 40);
+                    r.action_code = Some("N".to_string());
+                    let target = match i {
+                        100 => Some(1500),
+                        200 => Some(2999),
+                        2000 => Some(0),
+                        // The last line of a block of the index.
+                        2500 => Some(STRIDE - 1),
+                        _ => None,
+                    };
+                    if let Some(target) = target {
+                        r.cross_references = vec![format!("A{target:05}")];
+                        if retired {
+                            r.termination_date = chrono::NaiveDate::from_ymd_opt(2090, 3, 31);
+                            r.action_code = Some("D".to_string());
+                        }
+                    }
+                    r
+                })
+                .collect()
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let source = crate::model::SourceInfo {
+            file: "synthetic".to_string(),
+            member: None,
+            sha256: "0".repeat(64),
+        };
+        let mut names = Vec::new();
+        for (release, retired) in [("2090-01", false), ("2090-04", true)] {
+            let snapshot =
+                Snapshot::new(release.parse().unwrap(), source.clone(), records(retired));
+            let file = dir.path().join(format!("{release}.jsonl"));
+            std::fs::write(&file, snapshot.to_bytes()).unwrap();
+            names.push(file.display().to_string());
+        }
+        let (old, new) = (&names[0], &names[1]);
+        assert!(std::fs::metadata(new).unwrap().len() > 10 * DIFF_PIECE as u64);
+        let (a, b) = trimmed_for_diff((old, open(old)), (new, open(new))).unwrap();
+        let codes = |s: &Snapshot| s.records.iter().map(|r| r.code.clone()).collect::<Vec<_>>();
+        let expected = [
+            "A00000", "A00063", "A00100", "A00200", "A01500", "A02000", "A02500", "A02999",
+        ];
+        assert_eq!(codes(&a), expected);
+        assert_eq!(codes(&b), expected);
+        let whole = |name: &str| Snapshot::from_bytes(name, &std::fs::read(name).unwrap()).unwrap();
+        let diffed = crate::diff::diff(&a, &b);
+        assert_eq!(diffed, crate::diff::diff(&whole(old), &whole(new)));
+        assert_eq!(diffed.changes.len(), 4);
+        for change in &diffed.changes {
+            assert_eq!(change.replacements.len(), 1, "{}", change.code);
+            assert_eq!(change.replacements[0].status, "active", "{}", change.code);
         }
     }
 
