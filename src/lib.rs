@@ -105,6 +105,8 @@ pub struct Loaded<S = Snapshot> {
 #[derive(Debug)]
 pub enum ToStore {
     Held(Snapshot),
+    /// Held, its record lines written once (`model::LinedSnapshot`).
+    Lined(model::LinedSnapshot),
     Spooled(normalize::spool::Spooled),
 }
 
@@ -117,6 +119,7 @@ impl ToStore {
     pub fn into_snapshot(self) -> Result<Snapshot, Error> {
         match self {
             ToStore::Held(snapshot) => Ok(snapshot),
+            ToStore::Lined(lined) => Ok(lined.snapshot),
             ToStore::Spooled(spooled) => {
                 let file = model::SnapshotLines::provenance(&spooled).source.display();
                 spooled
@@ -131,6 +134,7 @@ impl model::SnapshotLines for ToStore {
     fn provenance(&self) -> &model::Provenance {
         match self {
             ToStore::Held(snapshot) => &snapshot.provenance,
+            ToStore::Lined(lined) => lined.provenance(),
             ToStore::Spooled(spooled) => spooled.provenance(),
         }
     }
@@ -138,6 +142,7 @@ impl model::SnapshotLines for ToStore {
     fn write_records(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
         match self {
             ToStore::Held(snapshot) => snapshot.write_records(out),
+            ToStore::Lined(lined) => lined.write_records(out),
             ToStore::Spooled(spooled) => spooled.write_records(out),
         }
     }
@@ -488,7 +493,9 @@ fn settle(typed: Typed, options: ReadOptions) -> Result<Loaded<ToStore>, Error> 
         .into());
     }
     let snapshot = match records {
-        normalize::Records::Held(records) => ToStore::Held(Snapshot::new(release, info, records)),
+        normalize::Records::Held(records) => {
+            ToStore::Lined(model::LinedSnapshot::new(release, info, records))
+        }
         normalize::Records::Spooled(kept) => ToStore::Spooled(
             kept.into_snapshot(release, info)
                 .map_err(|e| ReadError::file(&display, error::FileProblem::Spool(e)))?,
