@@ -35,6 +35,26 @@ pub fn map<'a, T: Sync, R: Send>(items: &'a [T], f: impl Fn(&'a T) -> R + Sync) 
     results.into_iter().flatten().collect()
 }
 
+/// `first` on a second thread while `second` runs on this one; both results. Where the system
+/// refuses the thread, `first` runs here, after `second`.
+pub fn both<A: Send, B>(first: impl FnOnce() -> A + Send, second: impl FnOnce() -> B) -> (A, B) {
+    // Held where both threads can take it: a thread the system refuses runs it here instead.
+    let first = Mutex::new(Some(first));
+    std::thread::scope(|scope| {
+        let on_thread = std::thread::Builder::new()
+            .spawn_scoped(scope, || lock(&first).take().map(|first| first()));
+        let b = second();
+        let a = match on_thread {
+            Ok(handle) => handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            Err(_) => None,
+        };
+        let a = a.or_else(|| lock(&first).take().map(|first| first()));
+        (a.expect("`first` ran on one thread or the other"), b)
+    })
+}
+
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
