@@ -371,16 +371,21 @@ fn typed_source(file: source::SourceFile) -> Result<Typed, Error> {
         corrections,
         ..
     } = file;
-    let (normalized, damaged) = match form {
-        // A text is typed a line at a time: its rows are never all held (a large one is
-        // hundreds of megabytes of them).
-        read::Form::Text if !bytes.is_empty() => normalize::text(&display, &bytes)?,
-        _ => {
-            let mut parsed = read::read(&display, &bytes, form)?;
-            let damaged = std::mem::take(&mut parsed.damaged);
-            (normalize::normalize(&display, parsed)?, damaged)
-        }
-    };
+    // The corrections beside the release read on a second thread while the release is typed.
+    let (corrections, typed) = par::both(
+        || corrections.map_err(Error::from).and_then(read_corrections),
+        || match form {
+            // A text is typed a line at a time: its rows are never all held (a large one is
+            // hundreds of megabytes of them).
+            read::Form::Text if !bytes.is_empty() => normalize::text(&display, &bytes),
+            _ => {
+                let mut parsed = read::read(&display, &bytes, form)?;
+                let damaged = std::mem::take(&mut parsed.damaged);
+                Ok((normalize::normalize(&display, parsed)?, damaged))
+            }
+        },
+    );
+    let (normalized, damaged) = typed?;
     // Freed now, the file's memory serves what comes next.
     drop(bytes);
     Ok(Typed {
@@ -405,8 +410,9 @@ struct Typed {
     /// The reader's warnings, then those met typing.
     warnings: Vec<Warning>,
     damaged: Vec<read::Damage>,
-    companion: Option<(String, read::Form, Vec<u8>)>,
-    corrections: Result<Vec<(String, Vec<u8>)>, ReadError>,
+    companion: Option<source::Companion>,
+    /// The corrections beside the release, read.
+    corrections: Result<Vec<model::correction::CorrectionsFile>, Error>,
 }
 
 /// Damaged characters settled, the release decided and doubted, `--strict` applied.
@@ -424,7 +430,12 @@ fn settle(typed: Typed, options: ReadOptions) -> Result<Loaded<ToStore>, Error> 
     let display = info.display();
     let settled = match &mut records {
         normalize::Records::Held(records) => {
-            normalize::damaged::settle(&damaged, records, companion.as_ref())
+            // The workbook found (and unpacked) only for a text that needs it.
+            let book = match companion {
+                Some(companion) if !damaged.is_empty() => companion.open(&name)?,
+                _ => None,
+            };
+            normalize::damaged::settle(&damaged, records, book.as_ref())
         }
         // Only a loose text is kept on disk: no workbook beside it to repair its records
         // from, so they stay as they are, and each damaged character is said.
@@ -505,6 +516,6 @@ fn settle(typed: Typed, options: ReadOptions) -> Result<Loaded<ToStore>, Error> 
         snapshot,
         warnings,
         release_from,
-        corrections: corrections.map_err(Error::from).and_then(read_corrections),
+        corrections,
     })
 }
