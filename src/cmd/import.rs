@@ -104,8 +104,15 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write, err: &mut dyn Write) 
         touched.push(kept.clone());
     }
     let undo = store.undo_for(touched)?;
-    let kept = store.add_corrections_replacing(p.release, corrections, args.force)?;
-    let saved = store.commit(planned, &loaded.snapshot)?;
+    // Both written at once (on two threads): each file is synced before it is renamed into
+    // place, and the two waits for the disk overlap. Either failing puts both back (`undo`).
+    let release = p.release;
+    let (kept, saved) = hcpcs_diff::par::both(
+        || store.add_corrections_replacing(release, corrections, args.force),
+        || store.commit(planned, &loaded.snapshot),
+    );
+    let kept = kept?;
+    let saved = saved?;
     undo.finish();
     lock.succeeded();
     let verb = verb(&saved, &loaded.snapshot.provenance().source, err)?;
