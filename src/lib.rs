@@ -415,6 +415,10 @@ struct Typed {
     corrections: Result<Vec<model::correction::CorrectionsFile>, Error>,
 }
 
+/// The most records whose snapshot lines are made once and held to be written
+/// (`model::LinedSnapshot`): 20 MB of lines or so, five times CMS's largest release.
+const LINES_HELD_MOST: usize = 50_000;
+
 /// Damaged characters settled, the release decided and doubted, `--strict` applied.
 fn settle(typed: Typed, options: ReadOptions) -> Result<Loaded<ToStore>, Error> {
     let Typed {
@@ -504,9 +508,13 @@ fn settle(typed: Typed, options: ReadOptions) -> Result<Loaded<ToStore>, Error> 
         .into());
     }
     let snapshot = match records {
-        normalize::Records::Held(records) => {
+        // A release of CMS's size has its lines made once and held (a few megabytes); a larger
+        // one held in memory (a text in many runs, or with no temporary file to keep it in) is
+        // serialized as it is written, its lines never all held beside its records.
+        normalize::Records::Held(records) if records.len() <= LINES_HELD_MOST => {
             ToStore::Lined(model::LinedSnapshot::new(release, info, records))
         }
+        normalize::Records::Held(records) => ToStore::Held(Snapshot::new(release, info, records)),
         normalize::Records::Spooled(kept) => ToStore::Spooled(
             kept.into_snapshot(release, info)
                 .map_err(|e| ReadError::file(&display, error::FileProblem::Spool(e)))?,
