@@ -83,13 +83,18 @@ pub fn normalize(file: &str, parsed: Parsed) -> Result<Normalized, ReadError> {
 pub fn text(file: &str, bytes: &[u8]) -> Result<(Normalized, Vec<crate::read::Damage>), ReadError> {
     let mut normalizer = Normalizer::new(file, most_records(bytes.len() as u64));
     let mut failed = None;
-    let (mut warnings, damaged) = crate::read::text::read_each(file, bytes, |row| {
-        if failed.is_none()
-            && let Err(e) = normalizer.push(row)
-        {
-            failed = Some(e);
-        }
-    })?;
+    // The text cut into rows on a second thread while they are typed here, in file order.
+    let read = crate::par::handed_over(
+        |each| crate::read::text::read_each(file, bytes, each),
+        |row| {
+            if failed.is_none()
+                && let Err(e) = normalizer.push(row)
+            {
+                failed = Some(e);
+            }
+        },
+    );
+    let (mut warnings, damaged) = read?;
     if let Some(e) = failed {
         return Err(e);
     }
