@@ -105,6 +105,8 @@ pub struct Loaded<S = Snapshot> {
 #[derive(Debug)]
 pub enum ToStore {
     Held(Snapshot),
+    /// Held, its record lines written once (`model::LinedSnapshot`).
+    Lined(model::LinedSnapshot),
     Spooled(normalize::spool::Spooled),
 }
 
@@ -117,6 +119,7 @@ impl ToStore {
     pub fn into_snapshot(self) -> Result<Snapshot, Error> {
         match self {
             ToStore::Held(snapshot) => Ok(snapshot),
+            ToStore::Lined(lined) => Ok(lined.snapshot),
             ToStore::Spooled(spooled) => {
                 let file = model::SnapshotLines::provenance(&spooled).source.display();
                 spooled
@@ -131,6 +134,7 @@ impl model::SnapshotLines for ToStore {
     fn provenance(&self) -> &model::Provenance {
         match self {
             ToStore::Held(snapshot) => &snapshot.provenance,
+            ToStore::Lined(lined) => lined.provenance(),
             ToStore::Spooled(spooled) => spooled.provenance(),
         }
     }
@@ -138,6 +142,7 @@ impl model::SnapshotLines for ToStore {
     fn write_records(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
         match self {
             ToStore::Held(snapshot) => snapshot.write_records(out),
+            ToStore::Lined(lined) => lined.write_records(out),
             ToStore::Spooled(spooled) => spooled.write_records(out),
         }
     }
@@ -366,16 +371,21 @@ fn typed_source(file: source::SourceFile) -> Result<Typed, Error> {
         corrections,
         ..
     } = file;
-    let (normalized, damaged) = match form {
-        // A text is typed a line at a time: its rows are never all held (a large one is
-        // hundreds of megabytes of them).
-        read::Form::Text if !bytes.is_empty() => normalize::text(&display, &bytes)?,
-        _ => {
-            let mut parsed = read::read(&display, &bytes, form)?;
-            let damaged = std::mem::take(&mut parsed.damaged);
-            (normalize::normalize(&display, parsed)?, damaged)
-        }
-    };
+    // The corrections beside the release read on a second thread while the release is typed.
+    let (corrections, typed) = par::both(
+        || corrections.map_err(Error::from).and_then(read_corrections),
+        || match form {
+            // A text is typed a line at a time: its rows are never all held (a large one is
+            // hundreds of megabytes of them).
+            read::Form::Text if !bytes.is_empty() => normalize::text(&display, &bytes),
+            _ => {
+                let mut parsed = read::read(&display, &bytes, form)?;
+                let damaged = std::mem::take(&mut parsed.damaged);
+                Ok((normalize::normalize(&display, parsed)?, damaged))
+            }
+        },
+    );
+    let (normalized, damaged) = typed?;
     // Freed now, the file's memory serves what comes next.
     drop(bytes);
     Ok(Typed {
@@ -400,9 +410,14 @@ struct Typed {
     /// The reader's warnings, then those met typing.
     warnings: Vec<Warning>,
     damaged: Vec<read::Damage>,
-    companion: Option<(String, read::Form, Vec<u8>)>,
-    corrections: Result<Vec<(String, Vec<u8>)>, ReadError>,
+    companion: Option<source::Companion>,
+    /// The corrections beside the release, read.
+    corrections: Result<Vec<model::correction::CorrectionsFile>, Error>,
 }
+
+/// The most records whose snapshot lines are made once and held to be written
+/// (`model::LinedSnapshot`): 20 MB of lines or so, five times CMS's largest release.
+const LINES_HELD_MOST: usize = 50_000;
 
 /// Damaged characters settled, the release decided and doubted, `--strict` applied.
 fn settle(typed: Typed, options: ReadOptions) -> Result<Loaded<ToStore>, Error> {
@@ -419,7 +434,12 @@ fn settle(typed: Typed, options: ReadOptions) -> Result<Loaded<ToStore>, Error> 
     let display = info.display();
     let settled = match &mut records {
         normalize::Records::Held(records) => {
-            normalize::damaged::settle(&damaged, records, companion.as_ref())
+            // The workbook found (and unpacked) only for a text that needs it.
+            let book = match companion {
+                Some(companion) if !damaged.is_empty() => companion.open(&name)?,
+                _ => None,
+            };
+            normalize::damaged::settle(&damaged, records, book.as_ref())
         }
         // Only a loose text is kept on disk: no workbook beside it to repair its records
         // from, so they stay as they are, and each damaged character is said.
@@ -488,6 +508,12 @@ fn settle(typed: Typed, options: ReadOptions) -> Result<Loaded<ToStore>, Error> 
         .into());
     }
     let snapshot = match records {
+        // A release of CMS's size has its lines made once and held (a few megabytes); a larger
+        // one held in memory (a text in many runs, or with no temporary file to keep it in) is
+        // serialized as it is written, its lines never all held beside its records.
+        normalize::Records::Held(records) if records.len() <= LINES_HELD_MOST => {
+            ToStore::Lined(model::LinedSnapshot::new(release, info, records))
+        }
         normalize::Records::Held(records) => ToStore::Held(Snapshot::new(release, info, records)),
         normalize::Records::Spooled(kept) => ToStore::Spooled(
             kept.into_snapshot(release, info)
@@ -498,6 +524,6 @@ fn settle(typed: Typed, options: ReadOptions) -> Result<Loaded<ToStore>, Error> 
         snapshot,
         warnings,
         release_from,
-        corrections: corrections.map_err(Error::from).and_then(read_corrections),
+        corrections,
     })
 }

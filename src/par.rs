@@ -35,6 +35,69 @@ pub fn map<'a, T: Sync, R: Send>(items: &'a [T], f: impl Fn(&'a T) -> R + Sync) 
     results.into_iter().flatten().collect()
 }
 
+/// `first` on a second thread while `second` runs on this one; both results. Where the system
+/// refuses the thread, `first` runs here, after `second`.
+pub fn both<A: Send, B>(first: impl FnOnce() -> A + Send, second: impl FnOnce() -> B) -> (A, B) {
+    // Held where both threads can take it: a thread the system refuses runs it here instead.
+    let first = Mutex::new(Some(first));
+    std::thread::scope(|scope| {
+        let on_thread = std::thread::Builder::new()
+            .spawn_scoped(scope, || lock(&first).take().map(|first| first()));
+        let b = second();
+        let a = match on_thread {
+            Ok(handle) => handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            Err(_) => None,
+        };
+        let a = a.or_else(|| lock(&first).take().map(|first| first()));
+        (a.expect("`first` ran on one thread or the other"), b)
+    })
+}
+
+/// `produce` on a second thread, each item it gives handed over (in batches, through a channel
+/// of a few) to `consume` on this one, in order, as it comes; then what `produce` returned. So
+/// that cutting a file into rows and typing them share both cores, memory bounded however many
+/// rows there are. Where the system refuses the thread, `produce` runs here and gives each item
+/// to `consume` at once.
+pub fn handed_over<T: Send, R: Send>(
+    produce: impl FnOnce(&mut dyn FnMut(T)) -> R + Send,
+    mut consume: impl FnMut(T),
+) -> R {
+    // Held where both threads can take it: a thread the system refuses runs it here instead.
+    let produce = Mutex::new(Some(produce));
+    std::thread::scope(|scope| {
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<T>>(4);
+        let producing = &produce;
+        let producer = std::thread::Builder::new().spawn_scoped(scope, move || {
+            let produce = lock(producing).take()?;
+            let mut batch = Vec::with_capacity(BATCH);
+            let mut give = |item: T| {
+                batch.push(item);
+                if batch.len() == BATCH {
+                    // A consumer gone (it panicked) takes nothing more: the rest is dropped.
+                    let _ = sender.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)));
+                }
+            };
+            let result = produce(&mut give);
+            let _ = sender.send(batch);
+            Some(result)
+        });
+        let Ok(producer) = producer else {
+            drop(receiver);
+            let produce = lock(&produce).take().expect("no thread took it");
+            return produce(&mut consume);
+        };
+        for batch in receiver.iter() {
+            batch.into_iter().for_each(&mut consume);
+        }
+        producer
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            .expect("the producer ran on its thread")
+    })
+}
+
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
@@ -193,6 +256,36 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every item, the last part batch too, reaches the consumer in order, and the producer's
+    /// result comes back; a producer that gives nothing gives its result alone.
+    #[test]
+    fn handed_over_gives_every_item_in_order_and_the_producers_result() {
+        for n in [
+            0u32,
+            1,
+            BATCH as u32 - 1,
+            BATCH as u32,
+            10 * BATCH as u32 + 7,
+        ] {
+            let mut got = Vec::new();
+            let result = handed_over(
+                |give| {
+                    (0..n).for_each(&mut *give);
+                    format!("gave {n}")
+                },
+                |item| got.push(item),
+            );
+            assert_eq!(result, format!("gave {n}"));
+            assert_eq!(got, (0..n).collect::<Vec<_>>());
+        }
+    }
+
+    #[test]
+    fn both_gives_both_results() {
+        let (a, b) = both(|| (0..1000u64).sum::<u64>(), || "here");
+        assert_eq!((a, b), (499_500, "here"));
+    }
 
     #[test]
     fn map_keeps_order_and_covers_every_item() {

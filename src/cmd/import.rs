@@ -94,18 +94,20 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write, err: &mut dyn Write) 
     // corrections and the snapshot are kept both or neither: a snapshot that cannot be written
     // puts back the corrections file (one `--force` replaced, damaged, among them).
     let planned = store.plan_save(&loaded.snapshot, args.force)?;
-    let mut touched = vec![store.corrections_path(p.release)];
     // A snapshot already stored as it is (or with the same records) is not written: nothing
     // of it to put back, nor to copy aside first.
-    if !matches!(planned.saved, Saved::Unchanged | Saved::SameRecords(_)) {
-        touched.push(store.path_of(p.release));
-    }
-    if let Saved::Revision { kept, .. } = &planned.saved {
-        touched.push(kept.clone());
-    }
+    let mut touched = vec![store.corrections_path(p.release)];
+    touched.extend(store.written_by(p.release, &planned));
     let undo = store.undo_for(touched)?;
-    let kept = store.add_corrections_replacing(p.release, corrections, args.force)?;
-    let saved = store.commit(planned, &loaded.snapshot)?;
+    // Both written at once (on two threads): each file is synced before it is renamed into
+    // place, and the two waits for the disk overlap. Either failing puts both back (`undo`).
+    let release = p.release;
+    let (kept, saved) = hcpcs_diff::par::both(
+        || store.add_corrections_replacing(release, corrections, args.force),
+        || store.commit(planned, &loaded.snapshot),
+    );
+    let kept = kept?;
+    let saved = saved?;
     undo.finish();
     lock.succeeded();
     let verb = verb(&saved, &loaded.snapshot.provenance().source, err)?;

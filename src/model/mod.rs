@@ -14,8 +14,8 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 pub use snapshot::{
-    Counts, Provenance, SCHEMA_VERSION, Snapshot, SnapshotLines, SourceInfo, hex, record_lines,
-    sha256_hex, write_record_lines,
+    Counts, LinedSnapshot, Provenance, SCHEMA_VERSION, Snapshot, SnapshotLines, SourceInfo, hex,
+    record_lines, sha256_hex, write_record_line, write_record_lines,
 };
 
 /// Whether a record is a procedure/supply code (`E1392`) or a modifier (`RR`).

@@ -44,7 +44,7 @@ pub struct Normalized {
 /// Collapses runs of white space (CMS's files mix double spaces, tabs and no-break spaces into
 /// otherwise equal text) and trims; `None` for a blank value.
 pub fn clean(value: &str) -> Option<String> {
-    let trimmed = value.trim();
+    let trimmed = crate::read::trim(value);
     if trimmed.is_empty() {
         return None;
     }
@@ -83,13 +83,18 @@ pub fn normalize(file: &str, parsed: Parsed) -> Result<Normalized, ReadError> {
 pub fn text(file: &str, bytes: &[u8]) -> Result<(Normalized, Vec<crate::read::Damage>), ReadError> {
     let mut normalizer = Normalizer::new(file, most_records(bytes.len() as u64));
     let mut failed = None;
-    let (mut warnings, damaged) = crate::read::text::read_each(file, bytes, |row| {
-        if failed.is_none()
-            && let Err(e) = normalizer.push(row)
-        {
-            failed = Some(e);
-        }
-    })?;
+    // The text cut into rows on a second thread while they are typed here, in file order.
+    let read = crate::par::handed_over(
+        |each| crate::read::text::read_each(file, bytes, each),
+        |row| {
+            if failed.is_none()
+                && let Err(e) = normalizer.push(row)
+            {
+                failed = Some(e);
+            }
+        },
+    );
+    let (mut warnings, damaged) = read?;
     if let Some(e) = failed {
         return Err(e);
     }
@@ -241,8 +246,8 @@ impl<'f> Normalizer<'f> {
             field: spec_of(field).name,
             problem,
         };
-        let code = raw.get(Field::Code).trim();
-        let (kind, first) = match raw.get(Field::RecordId).trim() {
+        let code = crate::read::trim(raw.get(Field::Code));
+        let (kind, first) = match crate::read::trim(raw.get(Field::RecordId)) {
             "3" => (Kind::Procedure, true),
             "4" => (Kind::Procedure, false),
             "7" => (Kind::Modifier, true),
@@ -406,8 +411,8 @@ fn record_from(code: &str, kind: Kind, raw: &RawRow) -> Result<Record, FieldProb
 /// (`20` in the group, `170401` in the date; 2019 has `YY` and `20170401` for the same code).
 /// The date is certain; the group is not, so it is left absent.
 fn shifted_asc_date(raw: &RawRow) -> Option<NaiveDate> {
-    let group = raw.get(Field::AscPaymentGroup).trim();
-    let date = raw.get(Field::AscEffectiveDate).trim();
+    let group = crate::read::trim(raw.get(Field::AscPaymentGroup));
+    let date = crate::read::trim(raw.get(Field::AscEffectiveDate));
     if group.len() == 2
         && date.len() == 6
         && group
@@ -453,7 +458,7 @@ enum BadValue {
 
 /// `YYYYMMDD`, or blank for no date.
 fn parse_date(value: &str) -> Result<Option<NaiveDate>, BadValue> {
-    let v = value.trim();
+    let v = crate::read::trim(value);
     if v.is_empty() {
         return Ok(None);
     }
@@ -471,7 +476,7 @@ fn parse_date(value: &str) -> Result<Option<NaiveDate>, BadValue> {
 /// Anesthesia base units; CMS writes 0 on most codes and blank on others for "none", so both
 /// are absent here (otherwise a change of file format would read as a change of every code).
 fn parse_units(value: &str) -> Result<Option<u16>, BadValue> {
-    let v = value.trim();
+    let v = crate::read::trim(value);
     if v.is_empty() {
         return Ok(None);
     }
@@ -497,7 +502,7 @@ mod tests {
     proptest::proptest! {
         /// The fast path for plain ASCII agrees with collapsing every run of white space.
         #[test]
-        fn clean_is_words_joined_by_one_space(value in "[ a-c\t\r\u{a0}\u{2003}~!]{0,12}") {
+        fn clean_is_words_joined_by_one_space(value in "[ a-c\t\r\u{a0}\u{2003}\u{b}\u{85}~!]{0,12}") {
             let words: Vec<&str> = value.split_whitespace().collect();
             let want = (!words.is_empty()).then(|| words.join(" "));
             proptest::prop_assert_eq!(clean(&value), want);

@@ -113,8 +113,7 @@ impl Spool {
     /// Keeps `record` (whose code is `key`), met on line `line` of the text.
     pub fn push(&mut self, record: &Record, key: u64, line: usize) -> std::io::Result<()> {
         self.line.clear();
-        serde_json::to_writer(&mut self.line, record)?;
-        self.line.push(b'\n');
+        crate::model::snapshot::write_record_line(&mut self.line, record)?;
         if self.written > 0 && record.code.as_str() <= self.last.as_str() {
             self.runs.push(self.written);
             self.hasher = None;

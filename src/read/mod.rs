@@ -46,6 +46,19 @@ pub fn read_capped(reader: impl Read, limit: u64, hint: u64) -> std::io::Result<
     Ok((out.len() as u64 <= limit).then_some(out))
 }
 
+/// `value.trim()` (Unicode white space off both ends), with ASCII white space taken off a byte
+/// at a time first: a fixed-width field is padded with spaces, which `str::trim` decodes a
+/// character at a time. Where what is left starts or ends outside printable ASCII, `str::trim`
+/// finishes the work (a no-break space, a vertical tab, which `trim_ascii` leaves).
+pub fn trim(value: &str) -> &str {
+    let trimmed = value.trim_ascii();
+    let plain = |b: Option<&u8>| b.is_none_or(|b| b.is_ascii() && *b != 0x0B);
+    match trimmed.as_bytes() {
+        bytes if plain(bytes.first()) && plain(bytes.last()) => trimmed,
+        _ => trimmed.trim(),
+    }
+}
+
 /// One input row (a text line, a sheet row, a CSV record) and where it came from.
 #[derive(Debug, Clone)]
 pub struct Row {
@@ -164,5 +177,16 @@ pub fn read(file: &str, bytes: &[u8], form: Form) -> Result<Parsed, ReadError> {
         Form::Xlsx => workbook::read(file, bytes, false),
         Form::Xls => workbook::read(file, bytes, true),
         Form::Csv => csv::read(file, bytes),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    proptest::proptest! {
+        /// The fast trim is `str::trim`, whatever white space, ASCII or not, pads the value.
+        #[test]
+        fn trim_is_str_trim(value in "[ a~\t\r\n\u{b}\u{c}\u{1f}\u{a0}\u{85}\u{2003}é]{0,10}") {
+            proptest::prop_assert_eq!(super::trim(&value), value.trim());
+        }
     }
 }

@@ -169,7 +169,7 @@ impl<'f> Lines<'f> {
         self.number += 1;
         let at = Location::Line(self.number);
         let line = line.strip_suffix('\r').unwrap_or(line);
-        if line.trim().is_empty() {
+        if super::trim(line).is_empty() {
             return Ok(());
         }
         if !self.started {
@@ -418,11 +418,20 @@ fn past_the_layout(line: &str, first: bool, at: &Location) -> Option<Warning> {
     } else {
         description_end()
     };
-    let (offset, _) = line
-        .chars()
-        .enumerate()
-        .skip(last)
-        .find(|(_, c)| *c != ' ')?;
+    // A plain line's characters are its bytes: looked for a byte at a time.
+    let offset = if line.is_ascii() {
+        last + line
+            .as_bytes()
+            .get(last..)?
+            .iter()
+            .position(|b| *b != b' ')?
+    } else {
+        line.chars()
+            .enumerate()
+            .skip(last)
+            .find(|(_, c)| *c != ' ')?
+            .0
+    };
     let text: String = line.chars().skip(offset).take(40).collect();
     let text = text.trim_end();
     let more = if line.chars().count() > offset + 40 {

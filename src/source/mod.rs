@@ -20,9 +20,9 @@ pub struct SourceFile {
     pub member: Option<String>,
     pub form: Form,
     pub bytes: Vec<u8>,
-    /// The release's workbook beside a chosen text in the same zip or folder (name, form,
-    /// bytes): characters the text has damaged are repaired from it.
-    pub companion: Option<(String, Form, Vec<u8>)>,
+    /// The release's workbook beside a chosen text in the same zip or folder: characters the
+    /// text has damaged are repaired from it.
+    pub companion: Option<Companion>,
     /// The corrections files beside the release in its zip or folder (named and chosen as
     /// `corrections_files` does), or why a zip they may be in cannot be read.
     pub corrections: Result<Vec<(String, Vec<u8>)>, ReadError>,
@@ -196,28 +196,246 @@ pub fn from_bytes(name: &str, bytes: Vec<u8>) -> Result<SourceFile, ReadError> {
             companion: None,
         }),
         Sniffed::Zip => {
-            let mut members = zip_members(name, &bytes)?;
-            // Freed before the members are read, so that reading reuses its memory.
-            drop(bytes);
+            // The zip's SHA-256 taken on a second thread while its members are unpacked.
+            let (sha256, members) = crate::par::both(
+                || sha256_hex(&bytes),
+                || {
+                    let mut zip = Unpacking::new(name, &bytes)?;
+                    Ok::<_, ReadError>((zip.members()?, zip.left))
+                },
+            );
+            let (mut members, left) = members?;
             let corrections = corrections_among(
                 members
                     .iter()
-                    .map(|(m, b)| (format!("{name}/{m}"), b))
+                    .filter(|(_, m)| !m.packed)
+                    .map(|(n, m)| (format!("{name}/{n}"), &m.bytes))
                     .collect::<Vec<_>>(),
             );
-            let (i, form) = choose(name, &members)?;
-            let (member, content) = members.remove(i);
+            let mut files: Vec<(String, Vec<u8>)> = Vec::with_capacity(members.len());
+            let mut packed = Vec::with_capacity(members.len());
+            for (n, m) in members.drain(..) {
+                packed.push(m.packed.then_some(m.index));
+                files.push((n, m.bytes));
+            }
+            // The text with the most records, judged among the members unpacked (a member
+            // packed is a workbook or a zip by its first bytes, never a text); the workbooks are
+            // unpacked only when no text is the release.
+            let (i, form) = match choose_text(name, &files)? {
+                Some(found) => found,
+                None => {
+                    let mut zip = Unpacking::new(name, &bytes)?;
+                    zip.left = left;
+                    for (file, index) in files.iter_mut().zip(&packed) {
+                        if let Some(index) = index {
+                            file.1 = zip.unpack(*index)?;
+                        }
+                    }
+                    packed.iter_mut().for_each(|p| *p = None);
+                    choose(name, &files)?
+                }
+            };
+            let (member, content) = files.remove(i);
+            packed.remove(i);
+            let companion = (form == Form::Text).then(|| Companion::InZip {
+                zip: bytes,
+                left,
+                members: files
+                    .into_iter()
+                    .zip(packed)
+                    .map(|((n, b), p)| (n, p.map_or(Packed::Unpacked(b), Packed::At)))
+                    .collect(),
+            });
             Ok(SourceFile {
                 file: name.to_string(),
                 sha256,
                 member: Some(member),
-                companion: take_workbook(&mut members).filter(|_| form == Form::Text),
+                companion,
                 form,
                 bytes: content,
                 corrections: Ok(corrections),
             })
         }
     }
+}
+
+/// The release's workbook beside a text: read, or still in the release zip, to be found and
+/// unpacked only if the text turns out to need it (`open`).
+#[derive(Debug)]
+pub enum Companion {
+    /// Name, form and bytes.
+    Read(String, Form, Vec<u8>),
+    /// The zip's other members in its order, and how many bytes may still be unpacked.
+    InZip {
+        zip: Vec<u8>,
+        left: u64,
+        members: Vec<(String, Packed)>,
+    },
+}
+
+/// A zip member kept for `Companion::open`.
+#[derive(Debug)]
+pub enum Packed {
+    Unpacked(Vec<u8>),
+    /// Its index in the zip.
+    At(usize),
+}
+
+impl Companion {
+    /// The workbook (name, form, bytes): the first xlsx or xls among the files beside the text
+    /// whose name is not a transaction report's (`take_workbook`); `container` names the zip in
+    /// messages. A member that cannot be unpacked is an error, as it was when every member was
+    /// unpacked first.
+    pub fn open(self, container: &str) -> Result<Option<(String, Form, Vec<u8>)>, ReadError> {
+        let (zip, left, members) = match self {
+            Companion::Read(name, form, bytes) => return Ok(Some((name, form, bytes))),
+            Companion::InZip { zip, left, members } => (zip, left, members),
+        };
+        let mut unpacking = Unpacking::new(container, &zip)?;
+        unpacking.left = left;
+        let mut files = Vec::new();
+        for (name, member) in members {
+            if name.to_ascii_lowercase().contains("trans") {
+                continue;
+            }
+            let bytes = match member {
+                Packed::Unpacked(bytes) => bytes,
+                Packed::At(index) => unpacking.unpack(index)?,
+            };
+            files.push((name, bytes));
+            if let Some(found) = take_workbook(&mut files) {
+                return Ok(Some(found));
+            }
+        }
+        Ok(None)
+    }
+}
+
+/// A member of a zip as `Unpacking::members` gives it.
+struct Member {
+    /// Its index in the zip.
+    index: usize,
+    /// Whether it was left packed (`bytes` then holds only its first bytes).
+    packed: bool,
+    bytes: Vec<u8>,
+}
+
+/// A zip being unpacked, every member counted against the cap (`read::max_unpacked`) as it is
+/// unpacked.
+struct Unpacking<'z> {
+    name: &'z str,
+    archive: zip::ZipArchive<std::io::Cursor<&'z [u8]>>,
+    /// What may still be unpacked.
+    left: u64,
+}
+
+/// How many bytes of a member tell whether it is a workbook or a zip (`read::sniff`: `PK`
+/// and the OLE signature).
+const SIGNATURE: usize = 8;
+
+impl<'z> Unpacking<'z> {
+    fn new(name: &'z str, bytes: &'z [u8]) -> Result<Self, ReadError> {
+        let archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(bad_zip(name))?;
+        Ok(Unpacking {
+            name,
+            archive,
+            left: read::max_unpacked(),
+        })
+    }
+
+    /// Every member, by name, in the zip's order: unpacked, but for one whose first bytes say
+    /// a workbook or a zip and whose name is not a corrections file's (those are read as
+    /// corrections), which is left packed: judging the release is done on the texts, and the
+    /// workbooks are unpacked only if none is the release (`Companion` for the one beside the
+    /// text). A release zip's workbooks and transaction reports are a third of its bytes.
+    fn members(&mut self) -> Result<Vec<(String, Member)>, ReadError> {
+        use std::io::Read as _;
+        let mut members = Vec::new();
+        for index in 0..self.archive.len() {
+            let name = self.name;
+            let mut member = self.archive.by_index(index).map_err(bad_zip(name))?;
+            if member.is_dir() {
+                continue;
+            }
+            let member_name = member.name().map_err(bad_zip(name))?.into_owned();
+            let mut head = Vec::with_capacity(SIGNATURE);
+            (&mut member)
+                .take(SIGNATURE as u64)
+                .read_to_end(&mut head)
+                .map_err(|e| bad_member(name, &member_name, e))?;
+            let as_corrections =
+                read::corrections::is_corrections_name(&format!("{name}/{member_name}"));
+            let binary = matches!(read::sniff(&member_name, &head), Sniffed::Zip)
+                || head.starts_with(&XLS_SIGNATURE);
+            if binary && !as_corrections {
+                members.push((
+                    member_name,
+                    Member {
+                        index,
+                        packed: true,
+                        bytes: head,
+                    },
+                ));
+                continue;
+            }
+            let size = member.size();
+            let reader = std::io::Cursor::new(head).chain(member);
+            let bytes = capped(name, &mut self.left, reader, size, &member_name)?;
+            members.push((
+                member_name,
+                Member {
+                    index,
+                    packed: false,
+                    bytes,
+                },
+            ));
+        }
+        Ok(members)
+    }
+
+    /// The member at `index`, unpacked.
+    fn unpack(&mut self, index: usize) -> Result<Vec<u8>, ReadError> {
+        let name = self.name;
+        let member = self.archive.by_index(index).map_err(bad_zip(name))?;
+        let member_name = member.name().map_err(bad_zip(name))?.into_owned();
+        let size = member.size();
+        capped(name, &mut self.left, member, size, &member_name)
+    }
+}
+
+/// All of `reader` (the member `member_name` of the zip `name`, which says it holds `size`
+/// bytes) if no more than `left`, the bytes that may still be unpacked, which it is taken from.
+fn capped(
+    name: &str,
+    left: &mut u64,
+    reader: impl std::io::Read,
+    size: u64,
+    member_name: &str,
+) -> Result<Vec<u8>, ReadError> {
+    let content = read::read_capped(reader, *left, size)
+        .map_err(|e| bad_member(name, member_name, e))?
+        .ok_or_else(|| {
+            ReadError::file(
+                name,
+                FileProblem::TooLarge {
+                    what: format!("member {member_name}"),
+                    limit: read::max_unpacked(),
+                },
+            )
+        })?;
+    *left -= content.len() as u64;
+    Ok(content)
+}
+
+/// The signature an xls (an OLE compound file) opens with.
+const XLS_SIGNATURE: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+
+fn bad_zip(name: &str) -> impl Fn(zip::result::ZipError) -> ReadError + '_ {
+    move |e| ReadError::file(name, FileProblem::BadZip(e.to_string()))
+}
+
+fn bad_member(name: &str, member: &str, e: std::io::Error) -> ReadError {
+    ReadError::file(name, FileProblem::BadZip(format!("{member}: {e}")))
 }
 
 /// The corrections files among a zip's or folder's files (see `read::corrections::choose`),
@@ -237,31 +455,16 @@ fn corrections_among<N: AsRef<str>>(
 /// Every member of the zip `bytes`, unpacked; all of them together at most `read::max_unpacked`
 /// bytes, whatever the archive declares.
 fn zip_members(name: &str, bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>, ReadError> {
-    let bad = |e: zip::result::ZipError| ReadError::file(name, FileProblem::BadZip(e.to_string()));
-    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(bad)?;
-    let limit = read::max_unpacked();
-    let mut left = limit;
+    let mut zip = Unpacking::new(name, bytes)?;
     let mut members = Vec::new();
-    for i in 0..archive.len() {
-        let member = archive.by_index(i).map_err(bad)?;
+    for index in 0..zip.archive.len() {
+        let member = zip.archive.by_index(index).map_err(bad_zip(name))?;
         if member.is_dir() {
             continue;
         }
-        let member_name = member.name().map_err(bad)?.into_owned();
-        let size = member.size();
-        let content = read::read_capped(member, left, size)
-            .map_err(|e| ReadError::file(name, FileProblem::BadZip(format!("{member_name}: {e}"))))?
-            .ok_or_else(|| {
-                ReadError::file(
-                    name,
-                    FileProblem::TooLarge {
-                        what: format!("member {member_name}"),
-                        limit,
-                    },
-                )
-            })?;
-        left -= content.len() as u64;
-        members.push((member_name, content));
+        let member_name = member.name().map_err(bad_zip(name))?.into_owned();
+        drop(member);
+        members.push((member_name, zip.unpack(index)?));
     }
     Ok(members)
 }
@@ -319,7 +522,9 @@ fn open_folder(path: &Path, name: &str) -> Result<SourceFile, ReadError> {
         file: name.to_string(),
         sha256,
         member: Some(member),
-        companion: companion.filter(|_| form == Form::Text),
+        companion: companion
+            .filter(|_| form == Form::Text)
+            .map(|(name, form, bytes)| Companion::Read(name, form, bytes)),
         form,
         bytes: content,
         corrections,
@@ -342,33 +547,43 @@ fn take_workbook(files: &mut Vec<(String, Vec<u8>)>) -> Option<(String, Form, Ve
     Some((name, form, bytes))
 }
 
+/// The fixed-width text among `files` with the most record lines, by index, if one is mostly
+/// records; two that tie with different bytes are refused (`only_best`).
+fn choose_text(
+    container: &str,
+    files: &[(String, Vec<u8>)],
+) -> Result<Option<(usize, Form)>, ReadError> {
+    // Text first: counting its record lines is cheap, and it is CMS's primary form. Tables are
+    // parsed (the costly part) only when no text holds records.
+    let texts = files
+        .iter()
+        .enumerate()
+        .filter(|(_, (name, bytes))| read::sniff(name, bytes) == Sniffed::Release(Form::Text))
+        .filter_map(|(i, (_, bytes))| {
+            let (records, lines) = read::count_lines(bytes);
+            // Mostly records, as a release's lines are (six in ten in CMS's files, all in a
+            // quarterly one), and not a notes file where one line happens to look like one.
+            (records * 4 >= lines).then_some((records, (i, Form::Text)))
+        })
+        .collect();
+    only_best(container, files, texts)
+}
+
 /// The release file among `files`, by index, and its form: the fixed-width text with the most
 /// record lines (CMS's primary form), else the workbook or CSV with the most rows. Transaction
 /// reports, README and notes hold no records and so never win.
 fn choose(container: &str, files: &[(String, Vec<u8>)]) -> Result<(usize, Form), ReadError> {
+    if let Some(text) = choose_text(container, files)? {
+        return Ok(text);
+    }
     let candidates: Vec<(usize, Form)> = files
         .iter()
         .enumerate()
         .filter_map(|(i, (name, bytes))| match read::sniff(name, bytes) {
-            Sniffed::Release(form) => Some((i, form)),
+            Sniffed::Release(form) if form != Form::Text => Some((i, form)),
             _ => None,
         })
         .collect();
-    // Text first: counting its record lines is cheap, and it is CMS's primary form. Tables are
-    // parsed (the costly part) only when no text holds records.
-    let texts = candidates
-        .iter()
-        .filter(|(_, form)| *form == Form::Text)
-        .filter_map(|&found| {
-            let (records, lines) = read::count_lines(&files[found.0].1);
-            // Mostly records, as a release's lines are (six in ten in CMS's files, all in a
-            // quarterly one), and not a notes file where one line happens to look like one.
-            (records * 4 >= lines).then_some((records, found))
-        })
-        .collect();
-    if let Some(text) = only_best(container, files, texts)? {
-        return Ok(text);
-    }
     let tables = candidates
         .iter()
         .filter(|(_, form)| *form != Form::Text)

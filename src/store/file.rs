@@ -7,19 +7,17 @@ use std::path::Path;
 
 use crate::model::{
     Counts, Kind, Provenance, Record, ReleaseId, SCHEMA_VERSION, Snapshot, SnapshotLines,
-    sha256_hex, write_record_lines,
+    sha256_hex,
 };
 
 use super::StoreError;
 
 impl Snapshot {
-    /// The snapshot file's bytes: deterministic for the same content.
+    /// The snapshot file's bytes (what `write_snapshot` writes): deterministic for the same
+    /// content.
     pub fn to_bytes(&self) -> Vec<u8> {
-        // The record lines written after line 1 in the one buffer, not copied into it.
         let mut out = Vec::new();
-        serde_json::to_writer(&mut out, &self.provenance).expect("provenance serializes");
-        out.push(b'\n');
-        write_record_lines(&mut out, &self.records);
+        write_snapshot(self, &mut out).expect("a Vec takes every write");
         out
     }
 
@@ -38,8 +36,9 @@ impl Snapshot {
     }
 }
 
-/// The snapshot file's bytes (`Snapshot::to_bytes`) written to `out` as they are made, never
-/// held whole.
+/// The snapshot file's bytes written to `out` as they are made, never held whole: its
+/// provenance line, then its record lines (`SnapshotLines::write_records`). The one writer of
+/// snapshot files (`Snapshot::to_bytes` holds what it writes).
 pub fn write_snapshot(snapshot: &dyn SnapshotLines, out: &mut dyn Write) -> std::io::Result<()> {
     serde_json::to_writer(&mut *out, snapshot.provenance())?;
     out.write_all(b"\n")?;
@@ -373,6 +372,36 @@ impl<'a> Lines<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A release is written the same, byte for byte, whichever way it is held: a snapshot
+    /// whose lines are made as it is written (`Snapshot`, what `check` and `--apply-corrections`
+    /// store), or one whose lines were made once, hashed and kept (`LinedSnapshot`, what
+    /// `import` stores); the provenance (its `records_sha256`) the same too.
+    #[test]
+    fn a_snapshot_is_the_same_bytes_with_its_lines_made_once_or_as_written() {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/oxygen/2006");
+        let read = crate::load_path(&path, crate::ReadOptions::default())
+            .unwrap()
+            .snapshot;
+        let mut records = read.records.clone();
+        // Characters JSON escapes, and ones it does not, in a description.
+        records[0].long_description = "a \"quoted\" \\ tab\t é €".to_string();
+        // Out of order: both sort.
+        records.reverse();
+        let (release, source) = (read.release(), read.provenance.source.clone());
+        let held = Snapshot::new(release, source.clone(), records.clone());
+        let lined = crate::model::LinedSnapshot::new(release, source, records);
+        assert_eq!(lined.snapshot, held);
+        let (mut from_held, mut from_lined) = (Vec::new(), Vec::new());
+        write_snapshot(&held, &mut from_held).unwrap();
+        write_snapshot(&lined, &mut from_lined).unwrap();
+        assert_eq!(from_lined, from_held);
+        assert_eq!(held.to_bytes(), from_held);
+        assert!(from_held.windows(4).any(|w| w == b"\\\"qu"));
+        let read_back = Snapshot::from_bytes("2006-01.jsonl", &from_lined).unwrap();
+        assert_eq!(read_back, held);
+    }
 
     /// A file is held to hold a snapshot only when its bytes are the snapshot's, all of them
     /// and no more: the same, one byte changed, one more, one fewer, none.

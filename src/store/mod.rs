@@ -99,6 +99,14 @@ pub struct Planned {
     pub saved: Saved,
 }
 
+impl Planned {
+    /// Whether `Store::commit` writes the snapshot file: not for one stored as it is, nor for
+    /// the same records from another file.
+    pub fn writes_snapshot(&self) -> bool {
+        !matches!(self.saved, Saved::Unchanged | Saved::SameRecords(_))
+    }
+}
+
 /// What `Store::save` did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Saved {
@@ -516,6 +524,20 @@ impl Store {
         self.commit(self.plan_save(snapshot, force)?, snapshot)
     }
 
+    /// The files `commit` writes storing `release` as `planned`: its snapshot file (unless
+    /// `planned.writes_snapshot()` says no) and the copy of the current revision it keeps
+    /// first; what `undo_for` must note before they are written.
+    pub fn written_by(&self, release: ReleaseId, planned: &Planned) -> Vec<PathBuf> {
+        let mut paths = Vec::new();
+        if planned.writes_snapshot() {
+            paths.push(self.path_of(release));
+        }
+        if let Saved::Revision { kept, .. } = &planned.saved {
+            paths.push(kept.clone());
+        }
+        paths
+    }
+
     /// Stores `snapshot` as `plan_save` planned for it; call it under the same lock. The file
     /// is written as it is serialized, never held whole.
     pub fn commit(
@@ -523,12 +545,13 @@ impl Store {
         planned: Planned,
         snapshot: &dyn SnapshotLines,
     ) -> Result<Saved, StoreError> {
+        let writes = planned.writes_snapshot();
         let Planned { saved } = planned;
         let release = snapshot.provenance().release;
         if let Saved::Revision { kept, .. } = &saved {
             self.keep_current(release, kept)?;
         }
-        if !matches!(saved, Saved::Unchanged | Saved::SameRecords(_)) {
+        if writes {
             let path = self.path_of(release);
             write_atomically_with(&path, |out| file::write_snapshot(snapshot, out))
                 .map_err(Self::io(&path))?;

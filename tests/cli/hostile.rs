@@ -126,6 +126,48 @@ fn a_zip_bomb_stops_at_the_unpacked_cap() {
     assert!(!work.store().join("2006-01.jsonl").exists());
 }
 
+/// The members of a release zip that are not needed are not unpacked: a workbook beside the
+/// text (by its first bytes) that would unpack past the cap does not stop the import of the
+/// text, which is all the release is (it is unpacked only if no text holds the release, or to
+/// repair characters the text has damaged).
+#[test]
+fn a_workbook_member_not_needed_is_not_unpacked() {
+    use std::io::Write;
+    let text = std::fs::read(fixture("oxygen/2006/HCPC2006_CONTR_ANWEB.txt")).unwrap();
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    zip.start_file("HCPC2006_CONTR_ANWEB.txt", options).unwrap();
+    zip.write_all(&text).unwrap();
+    // A zip's signature, then 8 MB of zeros: a few kilobytes packed.
+    zip.start_file("HCPC2006_Transaction_Report.xlsx", options)
+        .unwrap();
+    zip.write_all(b"PK\x03\x04").unwrap();
+    let block = vec![0u8; 1 << 20];
+    for _ in 0..8 {
+        zip.write_all(&block).unwrap();
+    }
+    let work = Work::new();
+    let path = work.write("2006.zip", zip.finish().unwrap().into_inner());
+    let out = work
+        .cmd()
+        .args(["--max-unpacked-mb", "2", "import"])
+        .arg(&path)
+        .assert()
+        .code(0);
+    assert!(
+        stdout(&out).contains("2006.zip: release 2006-01"),
+        "{}",
+        stdout(&out)
+    );
+    let plain = Work::with(&[fixture("oxygen/2006")]);
+    let records = |work: &Work| {
+        let text = std::fs::read_to_string(work.store().join("2006-01.jsonl")).unwrap();
+        text.lines().skip(1).map(String::from).collect::<Vec<_>>()
+    };
+    assert_eq!(records(&work), records(&plain));
+}
+
 /// An xlsx whose only cells are A1 and the last cell a sheet can have, XFD1048576.
 fn far_cell_xlsx() -> Vec<u8> {
     let mut book = rust_xlsxwriter::Workbook::new();

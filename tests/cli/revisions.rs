@@ -827,3 +827,52 @@ fn a_re_zip_of_a_release_stored_with_corrections_applied_is_no_change() {
     assert!(!work.store().join("revisions").exists());
     assert!(cms.hooks().is_empty());
 }
+
+/// A new revision whose snapshot cannot be written (a file size limit that the copy of the
+/// smaller current revision fits under, and the new snapshot does not) changes nothing: the
+/// current snapshot stays, and the copy of it made for `revisions/` goes again.
+#[cfg(unix)]
+#[test]
+fn a_revision_whose_snapshot_cannot_be_written_leaves_no_copy_of_the_current_one() {
+    let text = std::fs::read(fixture("oxygen/2006/HCPC2006_CONTR_ANWEB.txt")).unwrap();
+    let lines: Vec<&[u8]> = text.split_inclusive(|b| *b == b'\n').collect();
+    // One code (E1392): a snapshot of well under 1024 bytes; the whole text's is over it.
+    let one: Vec<u8> = lines
+        .iter()
+        .filter(|l| !l.starts_with(b"E") || l.starts_with(b"E1392"))
+        .filter(|l| !l.starts_with(b"K") && !l.starts_with(b" "))
+        .flat_map(|l| l.iter().copied())
+        .collect();
+    let work = Work::new();
+    let old = work.write(
+        "old.zip",
+        crate::util::zip_of(&[("HCPC2006_CONTR_ANWEB.txt", &one)]),
+    );
+    let new = work.write(
+        "new.zip",
+        crate::util::zip_of(&[("HCPC2006_CONTR_ANWEB.txt", &text)]),
+    );
+    work.cmd().arg("import").arg(&old).assert().success();
+    let before = std::fs::read(work.store().join("2006-01.jsonl")).unwrap();
+    assert!(before.len() < 1024, "{}", before.len());
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(r#"ulimit -f 2 && exec "$0" "$@""#)
+        .arg(env!("CARGO_BIN_EXE_hcpcs-diff"))
+        .arg("--store")
+        .arg(work.store())
+        .env_remove("HCPCS_DIFF_STORE")
+        .arg("import")
+        .arg(&new)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("2006-01.jsonl"), "{err}");
+    assert_eq!(
+        std::fs::read(work.store().join("2006-01.jsonl")).unwrap(),
+        before
+    );
+    let kept = work.store().join("revisions/2006-01/1.jsonl");
+    assert!(!kept.exists(), "{} was left: {err}", kept.display());
+}
