@@ -213,7 +213,9 @@ where
             }
             return Ok(());
         }
-        let ahead = 2 * workers + 2;
+        // Items out at once: one at work on each worker and two more, each holding its result
+        // until its turn (audit's blocks: some megabytes each, of memory freshly cleared).
+        let ahead = workers + 2;
         let mut items = items.fuse();
         let (mut sent, mut next) = (0usize, 0usize);
         let mut waiting = std::collections::BTreeMap::new();
