@@ -221,11 +221,11 @@ pub fn audit_surveyed(file: &str, survey: &input::Survey, releases: &Releases) -
     let parts = crate::par::map(&rows.chunks(COUNTED_AT_ONCE).collect::<Vec<_>>(), |rows| {
         let mut tally = Tally::default();
         for row in *rows {
-            let code = row.code as usize;
+            let code = usize::from(row.code);
             let dated = row.date.map(|date| why_on(dates[code], date).counted());
             let modifier_problem = survey
                 .modifiers
-                .get(row.modifier as usize)
+                .get(usize::from(row.modifier))
                 .and_then(|m| modifier_trouble(m, row.date, releases))
                 .map(|(kind, _)| kind);
             tally.count(code, &judged[code], row.date, dated, modifier_problem);

@@ -888,10 +888,12 @@ impl Layout {
         if record.len() != self.headers.len() {
             return Some(self.parts(list, record));
         }
-        let code = survey.codes.get(row.code as usize)?;
+        let code = survey.codes.get(usize::from(row.code))?;
         let modifier = match row.modifier {
-            u32::MAX => None,
-            m => Some(Cow::Borrowed(survey.modifiers.get(m as usize)?.as_str())),
+            survey::NO_MODIFIER => None,
+            m => Some(Cow::Borrowed(
+                survey.modifiers.get(usize::from(m))?.as_str(),
+            )),
         };
         let text = RecordText::of(list, record);
         let field = |i: usize| trimmed(text.field(i));
@@ -899,7 +901,7 @@ impl Layout {
             line: 0,
             given: field(self.code),
             code: Cow::Borrowed(code.as_str()),
-            code_id: Some(row.code),
+            code_id: Some(u32::from(row.code)),
             modifier,
             date: row.date,
             written_date: self.date.map(field),

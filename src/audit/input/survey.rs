@@ -206,7 +206,7 @@ impl Input {
 #[derive(Default)]
 struct Memo {
     /// The code field and the modifier column's: the row's code and modifier ids.
-    codes: FxHashMap<Key, (u32, u32)>,
+    codes: FxHashMap<Key, (SurveyId, SurveyId)>,
     /// The date field: the date.
     dates: FxHashMap<Key, NaiveDate>,
 }
@@ -263,10 +263,10 @@ impl Memo {
             }
         }
         let seen = layout.parts(list, record).ok()?;
-        let code = survey.id(Named::Code, &seen.code);
+        let code = survey.id(Named::Code, &seen.code)?;
         let modifier = seen
             .modifier
-            .map_or(u32::MAX, |m| survey.id(Named::Modifier, &m));
+            .map_or(Some(NO_MODIFIER), |m| survey.id(Named::Modifier, &m))?;
         if let Some(k) = code_key
             && self.codes.len() < MEMO_ENTRIES
         {
@@ -292,8 +292,8 @@ pub struct Survey {
     pub codes: Vec<String>,
     /// Every distinct modifier, by its id.
     pub modifiers: Vec<String>,
-    code_ids: FxHashMap<Box<str>, u32>,
-    modifier_ids: FxHashMap<Box<str>, u32>,
+    code_ids: FxHashMap<Box<str>, SurveyId>,
+    modifier_ids: FxHashMap<Box<str>, SurveyId>,
     /// Every row, in file order, if there were no more than [`MAX_SURVEYED_ROWS`].
     pub rows: Option<Vec<SurveyedRow>>,
     /// Every row reads: a report may be written as the rows are judged, with no line that
@@ -483,14 +483,21 @@ enum Named {
     Modifier,
 }
 
-/// A row as a survey keeps it: ids of its code and modifier (`u32::MAX` for none) in
-/// [`Survey::codes`] and [`Survey::modifiers`], and its date of service.
+/// A row as a survey keeps it: ids of its code and modifier ([`NO_MODIFIER`] for none) in
+/// [`Survey::codes`] and [`Survey::modifiers`], and its date of service: 8 bytes, for a
+/// survey keeps millions of them.
 #[derive(Debug, Clone, Copy)]
 pub struct SurveyedRow {
-    pub code: u32,
-    pub modifier: u32,
+    pub code: SurveyId,
+    pub modifier: SurveyId,
     pub date: Option<NaiveDate>,
 }
+
+/// An id among a survey's codes or modifiers: fewer than [`MAX_SURVEYED`] of each.
+pub type SurveyId = u16;
+
+/// A row's modifier id when it has none.
+pub const NO_MODIFIER: SurveyId = SurveyId::MAX;
 
 impl Survey {
     /// Whether a stored release's record of `code` can be asked for by the audit.
@@ -498,25 +505,30 @@ impl Survey {
         self.code_ids.contains_key(code) || self.modifier_ids.contains_key(code)
     }
 
-    fn id(&mut self, named: Named, value: &str) -> u32 {
+    /// `value`'s id, given it when first met; `None` past what an id can number (which the
+    /// survey, giving up past [`MAX_SURVEYED`] values, never reaches).
+    fn id(&mut self, named: Named, value: &str) -> Option<SurveyId> {
         let (ids, list) = match named {
             Named::Code => (&mut self.code_ids, &mut self.codes),
             Named::Modifier => (&mut self.modifier_ids, &mut self.modifiers),
         };
         if let Some(&id) = ids.get(value) {
-            return id;
+            return Some(id);
         }
-        let id = list.len() as u32;
+        let id = SurveyId::try_from(list.len())
+            .ok()
+            .filter(|&id| id != NO_MODIFIER)?;
         ids.insert(Box::from(value), id);
         list.push(value.to_string());
-        id
+        Some(id)
     }
 }
 
-/// How many distinct codes and modifiers a survey collects before it gives up.
-pub const MAX_SURVEYED: usize = 100_000;
+/// How many distinct codes and modifiers a survey collects before it gives up (a few in
+/// tests, so that they pass it): fewer than an id can number.
+pub const MAX_SURVEYED: usize = if cfg!(test) { 40 } else { 60_000 };
 
-/// How many rows a survey keeps (12 bytes each): past this, the audit reads the file again to
+/// How many rows a survey keeps (8 bytes each): past this, the audit reads the file again to
 /// count them.
 pub const MAX_SURVEYED_ROWS: usize = 1 << 22;
 
@@ -621,8 +633,8 @@ mod tests {
         let rows = rows
             .iter()
             .map(|r| {
-                let modifier =
-                    (r.modifier != u32::MAX).then(|| survey.modifiers[r.modifier as usize].clone());
+                let modifier = (r.modifier != NO_MODIFIER)
+                    .then(|| survey.modifiers[usize::from(r.modifier)].clone());
                 (survey.codes[r.code as usize].clone(), modifier, r.date)
             })
             .collect();
@@ -657,7 +669,7 @@ mod tests {
     type Found = (
         Vec<String>,
         Vec<String>,
-        Option<Vec<(u32, u32, Option<NaiveDate>)>>,
+        Option<Vec<(SurveyId, SurveyId, Option<NaiveDate>)>>,
         bool,
         Vec<(u64, usize, usize)>,
         u64,
@@ -680,6 +692,34 @@ mod tests {
             survey.bytes,
             survey.crc,
         ))
+    }
+
+    /// Past [`MAX_SURVEYED`] distinct codes and modifiers the survey gives up (the audit then
+    /// reads the releases whole); up to it, every row keeps its own code and modifier.
+    #[test]
+    fn a_survey_gives_up_past_its_bound_of_distinct_values() {
+        let survey_of = |codes: usize| {
+            let mut text = String::from("claim,HCPCS,MOD,DOS\n");
+            for i in 0..codes {
+                text.push_str(&format!("c{i},E{:04},M{},2020-01-05\n", i, i % 2));
+            }
+            let list = ListFile::from_bytes("claims.csv", text.as_bytes()).unwrap();
+            let columns = Columns {
+                code: None,
+                date: Some("DOS".into()),
+            };
+            read(list, &columns).unwrap().survey().unwrap()
+        };
+        let within = survey_of(MAX_SURVEYED - 2).unwrap();
+        let rows = within.rows.as_ref().unwrap();
+        for (i, row) in rows.iter().enumerate() {
+            assert_eq!(within.codes[usize::from(row.code)], format!("E{i:04}"));
+            assert_eq!(
+                within.modifiers[usize::from(row.modifier)],
+                format!("M{}", i % 2)
+            );
+        }
+        assert!(survey_of(MAX_SURVEYED).is_none());
     }
 
     proptest::proptest! {
