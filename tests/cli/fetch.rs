@@ -543,8 +543,7 @@ fn a_failing_webhook_keeps_the_changelog_stores_nothing_so_the_next_run_tries_ag
     let before = work.store_state();
     let notify = format!("{}/hook", hook.base);
     let out = work
-        .cmd()
-        .args(["check", "--base-url", &cms.base, "--notify", &notify])
+        .check_notifying(&cms.base, &notify)
         .args(["--retries", "2"])
         .assert()
         .code(2);
@@ -568,11 +567,7 @@ fn a_failing_webhook_keeps_the_changelog_stores_nothing_so_the_next_run_tries_ag
     // The next run, the webhook mended, does the whole job.
     let hook = serve(|_, _| Reply::Body(b"ok".to_vec()));
     let notify = format!("{}/hook", hook.base);
-    let out = work
-        .cmd()
-        .args(["check", "--base-url", &cms.base, "--notify", &notify])
-        .assert()
-        .code(1);
+    let out = work.check_notifying(&cms.base, &notify).assert().code(1);
     assert!(stdout(&out).starts_with("HCPCS 2005-01 -> 2005-04\n"));
     assert!(work.store().join("2005-04.jsonl").is_file());
 }
@@ -591,8 +586,7 @@ fn a_webhook_failing_then_answering_is_retried() {
     let work = store_with_january();
     let notify = format!("{}/hook", hook.base);
     let out = work
-        .cmd()
-        .args(["check", "--base-url", &cms.base, "--notify", &notify])
+        .check_notifying(&cms.base, &notify)
         .args(["--retries", "2", "--format", "json"])
         .assert()
         .code(1);
@@ -610,8 +604,7 @@ fn a_webhook_failing_then_answering_is_retried() {
     let work = store_with_january();
     let notify = format!("{}/hook", hook.base);
     let out = work
-        .cmd()
-        .args(["check", "--base-url", &cms.base, "--notify", &notify])
+        .check_notifying(&cms.base, &notify)
         .args(["--retries", "2"])
         .assert()
         .code(2);
@@ -635,8 +628,7 @@ fn a_gateways_502_or_504_is_not_retried() {
         let before = work.store_state();
         let notify = format!("{}/hook", hook.base);
         let out = work
-            .cmd()
-            .args(["check", "--base-url", &cms.base, "--notify", &notify])
+            .check_notifying(&cms.base, &notify)
             .args(["--retries", "2"])
             .assert()
             .code(2);
@@ -696,11 +688,7 @@ fn a_webhook_answering_with_a_redirect_is_not_followed() {
         let work = store_with_january();
         let before = work.store_state();
         let notify = format!("{}/hook", hook.base);
-        let out = work
-            .cmd()
-            .args(["check", "--base-url", &cms.base, "--notify", &notify])
-            .assert()
-            .code(2);
+        let out = work.check_notifying(&cms.base, &notify).assert().code(2);
         let err = stderr(&out);
         assert!(
             err.contains(&format!(
@@ -719,8 +707,7 @@ fn a_webhook_answering_with_a_redirect_is_not_followed() {
     let hook = serve(|_, _| Reply::Status(304));
     let notify = format!("{}/hook", hook.base);
     let out = store_with_january()
-        .cmd()
-        .args(["check", "--base-url", &cms.base, "--notify", &notify])
+        .check_notifying(&cms.base, &notify)
         .assert()
         .code(2);
     assert!(
@@ -734,8 +721,7 @@ fn a_webhook_answering_with_a_redirect_is_not_followed() {
     let hook = serve(move |_, _| Reply::With(308, vec![("Location", far.clone())], vec![]));
     let notify = format!("{}/hook", hook.base);
     let out = store_with_january()
-        .cmd()
-        .args(["check", "--base-url", &cms.base, "--notify", &notify])
+        .check_notifying(&cms.base, &notify)
         .assert()
         .code(2);
     let err = stderr(&out);
@@ -1422,8 +1408,7 @@ fn a_webhook_that_answers_too_late_gets_the_message_once() {
     let before = work.store_state();
     let (url, stop) = silent_hook();
     let out = work
-        .cmd()
-        .args(["check", "--base-url", &cms.base, "--notify", &url])
+        .check_notifying(&cms.base, &url)
         .args(["--retries", "2", "--timeout", "1"])
         .assert()
         .code(2);
@@ -1451,8 +1436,7 @@ fn a_webhook_that_answers_too_late_gets_the_message_once() {
     let url = format!("http://{}/hook", closed.local_addr().unwrap());
     drop(closed);
     let out = work
-        .cmd()
-        .args(["check", "--base-url", &cms.base, "--notify", &url])
+        .check_notifying(&cms.base, &url)
         .args(["--retries", "2"])
         .assert()
         .code(2);

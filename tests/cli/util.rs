@@ -261,6 +261,13 @@ impl Work {
         c
     }
 
+    /// `check` against the CMS site at `base`, posting to the webhook `notify`.
+    pub fn check_notifying(&self, base: &str, notify: &str) -> Command {
+        let mut cmd = self.cmd();
+        cmd.args(["check", "--base-url", base, "--notify", notify]);
+        cmd
+    }
+
     /// A work folder whose store holds these releases.
     pub fn with(sources: &[PathBuf]) -> Self {
         let work = Work::new();
