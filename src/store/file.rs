@@ -373,17 +373,22 @@ impl<'a> Lines<'a> {
 mod tests {
     use super::*;
 
+    /// The fixture release 2006-01, as read from its text.
+    fn oxygen_2006() -> Snapshot {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/oxygen/2006");
+        crate::load_path(&path, crate::ReadOptions::default())
+            .unwrap()
+            .snapshot
+    }
+
     /// A release is written the same, byte for byte, whichever way it is held: a snapshot
     /// whose lines are made as it is written (`Snapshot`, what `check` and `--apply-corrections`
     /// store), or one whose lines were made once, hashed and kept (`LinedSnapshot`, what
     /// `import` stores); the provenance (its `records_sha256`) the same too.
     #[test]
     fn a_snapshot_is_the_same_bytes_with_its_lines_made_once_or_as_written() {
-        let path =
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/oxygen/2006");
-        let read = crate::load_path(&path, crate::ReadOptions::default())
-            .unwrap()
-            .snapshot;
+        let read = oxygen_2006();
         let mut records = read.records.clone();
         // Characters JSON escapes, and ones it does not, in a description.
         records[0].long_description = "a \"quoted\" \\ tab\t é €".to_string();
@@ -407,11 +412,7 @@ mod tests {
     /// and no more: the same, one byte changed, one more, one fewer, none.
     #[test]
     fn a_stored_file_holds_a_snapshot_only_byte_for_byte() {
-        let path =
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/oxygen/2006");
-        let snapshot = crate::load_path(&path, crate::ReadOptions::default())
-            .unwrap()
-            .snapshot;
+        let snapshot = oxygen_2006();
         let bytes = snapshot.to_bytes();
         let mut written = Vec::new();
         write_snapshot(&snapshot, &mut written).unwrap();

@@ -266,17 +266,23 @@ fn xlsx_sheets(bytes: &[u8]) -> Vec<XlsxSheet> {
         .collect()
 }
 
-/// Codes, values and descriptions are text (a spreadsheet keeps `0217` as written); the counts
-/// of codes, and nothing else, are numbers, so that a spreadsheet's SUM adds them up.
-#[test]
-fn the_xlsx_changelog_has_a_sheet_per_section_and_its_counts_are_numbers() {
-    let work = crate::util::oxygen();
+/// The oxygen fixture's changelog from 2005 to 2006 as a workbook, written to a file.
+fn xlsx_changelog(work: &crate::util::Work) -> std::path::PathBuf {
     let path = work.path("changes.xlsx");
     work.cmd()
         .args(["diff", "2005", "2006", "--format", "xlsx", "--output"])
         .arg(&path)
         .assert()
         .code(1);
+    path
+}
+
+/// Codes, values and descriptions are text (a spreadsheet keeps `0217` as written); the counts
+/// of codes, and nothing else, are numbers, so that a spreadsheet's SUM adds them up.
+#[test]
+fn the_xlsx_changelog_has_a_sheet_per_section_and_its_counts_are_numbers() {
+    let work = crate::util::oxygen();
+    let path = xlsx_changelog(&work);
     let sheets = xlsx_sheets(&std::fs::read(&path).unwrap());
     let names: Vec<&str> = sheets.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(
@@ -388,12 +394,7 @@ fn the_xlsx_changelog_has_a_sheet_per_section_and_its_counts_are_numbers() {
 #[test]
 fn the_xlsx_changelog_prints_a_sheet_one_page_wide_with_its_head_on_every_page() {
     let work = crate::util::oxygen();
-    let path = work.path("changes.xlsx");
-    work.cmd()
-        .args(["diff", "2005", "2006", "--format", "xlsx", "--output"])
-        .arg(&path)
-        .assert()
-        .code(1);
+    let path = xlsx_changelog(&work);
     let parts: std::collections::BTreeMap<String, String> = crate::util::unzip(&path)
         .into_iter()
         .map(|(name, bytes)| (name, String::from_utf8(bytes).unwrap()))
