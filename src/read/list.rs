@@ -280,6 +280,24 @@ impl ListFile {
         &self.name
     }
 
+    /// An error if the file is not as it was when first read (its size or modification time
+    /// changed): a reading that goes on should not trust what an earlier reading found of it.
+    pub fn unchanged(&self) -> Result<(), ListError> {
+        let Bytes::File(file, stamp) = &self.bytes else {
+            return Ok(());
+        };
+        let now = Stamp::of(file).map_err(|source| ListError::Io {
+            file: self.name.clone(),
+            source,
+        })?;
+        if now != *stamp {
+            return Err(ListError::Changed {
+                file: self.name.clone(),
+            });
+        }
+        Ok(())
+    }
+
     /// Its size in bytes, as first read.
     pub fn size(&self) -> u64 {
         match &self.bytes {
@@ -294,15 +312,7 @@ impl ListFile {
     pub fn reader(&self, quoted: bool) -> Result<Bounded<Box<dyn Read + Send>>, ListError> {
         let inner: Box<dyn Read + Send> = match &self.bytes {
             Bytes::File(file, stamp) => {
-                let now = Stamp::of(file).map_err(|source| ListError::Io {
-                    file: self.name.clone(),
-                    source,
-                })?;
-                if now != *stamp {
-                    return Err(ListError::Changed {
-                        file: self.name.clone(),
-                    });
-                }
+                self.unchanged()?;
                 Box::new(Stamped {
                     at: At {
                         file: Arc::clone(file),

@@ -76,9 +76,16 @@ impl Input {
                 done = true;
                 return Some(Err(self.list.error(e).into()));
             }
+            // Its rows are judged by what the survey read of them: a file changed since (found
+            // whole only after the last block, by its CRC) is an error before they are, where
+            // its size or modification time shows it.
             if bytes.len() as u64 != end - at {
                 done = true;
                 return Some(Err(changed()));
+            }
+            if let Err(e) = self.list.unchanged() {
+                done = true;
+                return Some(Err(e.into()));
             }
             crc.update(&bytes);
             let block = Block {
@@ -720,6 +727,43 @@ mod tests {
             );
         }
         assert!(survey_of(MAX_SURVEYED).is_none());
+    }
+
+    /// A file changed in place after its survey, while its blocks are read, is an error at the
+    /// next block, before any row of the new bytes is judged by what the survey read of the
+    /// old: not only at the end, when the CRC of the whole shows it.
+    #[cfg(unix)]
+    #[test]
+    fn a_file_changed_between_blocks_is_an_error_at_the_next_block() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("claims.csv");
+        let mut text = String::from("claim,HCPCS,DOS\n");
+        for i in 0..40 {
+            text.push_str(&format!("c{i},G8935,2020-01-05\n"));
+        }
+        std::fs::write(&path, &text).unwrap();
+        let list = ListFile::open("claims.csv", &path).unwrap();
+        let columns = Columns {
+            code: None,
+            date: Some("DOS".into()),
+        };
+        let input = read(list, &columns).unwrap();
+        let survey = input.survey().unwrap().unwrap();
+        let mut blocks = input.blocks(&survey).unwrap();
+        assert!(blocks.next().unwrap().is_ok());
+        // A code of a later block changed, the same length; the time of the change set apart
+        // from the first, which the system's clock may not tell from it.
+        let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+        std::os::unix::fs::FileExt::write_at(&file, b"E1392", text.rfind("G8935").unwrap() as u64)
+            .unwrap();
+        file.set_modified(std::time::SystemTime::now() + std::time::Duration::from_secs(60))
+            .unwrap();
+        let next = blocks.next().unwrap();
+        assert!(
+            matches!(&next, Err(e) if e.to_string().contains("changed while it was being read")),
+            "{:?}",
+            next.map(|b| b.rows)
+        );
     }
 
     proptest::proptest! {
