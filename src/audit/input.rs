@@ -324,17 +324,25 @@ pub(super) enum Records {
 }
 
 impl Records {
-    /// The records of a block of a CSV read through a `Bounded` reader.
-    pub(super) fn of_block(bytes: Vec<u8>) -> Records {
-        if !plain(&bytes) {
-            Records::Csv(Box::new(csv_reader(Box::new(std::io::Cursor::new(bytes)))))
-        } else {
-            Records::Plain {
+    /// The records of a block of a CSV read through a `Bounded` reader (`first`: the block
+    /// the file begins with), and how many lines are read before the block's own (one
+    /// [`MID_FILE`] line when the csv crate reads a block from the middle of the file).
+    pub(super) fn of_block(bytes: Vec<u8>, first: bool) -> (Records, usize) {
+        if plain(&bytes) {
+            let records = Records::Plain {
                 bytes,
                 at: 0,
                 line: 1,
-            }
+            };
+            return (records, 0);
         }
+        let (bytes, before) = if first {
+            (bytes, 0)
+        } else {
+            ([MID_FILE, &bytes].concat(), 1)
+        };
+        let reader = csv_reader(Box::new(std::io::Cursor::new(bytes)) as Box<dyn Read + Send>);
+        (Records::Csv(Box::new(reader)), before)
     }
 
     /// Reads the next record into `record`, as [`next_record`]; `false` at the end.
@@ -371,6 +379,12 @@ pub(super) fn plain(bytes: &[u8]) -> bool {
     let empty_line = bytes.starts_with(b"\n") || memchr::memmem::find(bytes, b"\n\n").is_some();
     !empty_line && memchr::memchr2(b'"', b'\r', bytes).is_none()
 }
+
+/// What the csv crate is given before a part of a CSV it reads from the middle of the file: a
+/// skipped line (a [`SKIPPED`] record), so that a byte-order mark opening the part's first line,
+/// which the crate drops from the first bytes it reads, is kept, as a reading of the whole
+/// file keeps it there.
+pub(super) const MID_FILE: &[u8] = b"\0\n";
 
 /// A line of [`plain`] text as its record: the fields between its commas.
 pub(super) fn split_plain(line: &[u8], record: &mut csv::ByteRecord) {
@@ -1184,7 +1198,7 @@ mod tests {
             text in "(([a\\u{e9} ,]{1,5}|\\u{0})\\n){0,12}([a\\u{e9} ,]{1,5})?",
         ) {
             let bytes = text.into_bytes();
-            let mut plain = Records::of_block(bytes.clone());
+            let (mut plain, _) = Records::of_block(bytes.clone(), true);
             let is_plain = matches!(plain, Records::Plain { .. });
             proptest::prop_assert!(is_plain);
             let mut csv = Records::Csv(Box::new(csv_reader(Box::new(std::io::Cursor::new(bytes)))));
