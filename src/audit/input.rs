@@ -15,7 +15,9 @@ use crate::read::list::{ListError, ListFile, ListLines, MAX_CODE_CHARS, SKIPPED,
 
 mod survey;
 
-pub use survey::{BLOCK_BYTES, Block, MAX_SURVEYED, MAX_SURVEYED_ROWS, Survey, SurveyedRow};
+pub use survey::{
+    BLOCK_BYTES, Block, MAX_SURVEYED, MAX_SURVEYED_ROWS, Survey, SurveyId, SurveyedRow,
+};
 
 /// Header names taken for the code column, compared without case, spaces, `_` or `-`.
 const CODE_HEADERS: &[&str] = &[
@@ -161,7 +163,7 @@ pub struct Seen<'r> {
     pub code: Cow<'r, str>,
     /// The code's id in the survey of the file, when the row was read as the survey read it
     /// ([`Input::block_lines`]).
-    pub code_id: Option<u32>,
+    pub code_id: Option<SurveyId>,
     pub modifier: Option<Cow<'r, str>>,
     pub date: Option<NaiveDate>,
     /// The date of service as written, trimmed.
@@ -915,7 +917,7 @@ impl Layout {
             line: 0,
             given: field(self.code),
             code: Cow::Borrowed(code.as_str()),
-            code_id: Some(u32::from(row.code)),
+            code_id: Some(row.code),
             modifier,
             date: row.date,
             written_date: self.date.map(field),

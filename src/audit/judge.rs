@@ -1,7 +1,7 @@
 //! Judging rows one at a time, as a report writes them: what is known of each code met (CMS's
-//! dates, the stored releases that hold it), each row's check kept once per code and slot
-//! (release in effect, what decided it) and its reason put in words once for all the rows
-//! that share it.
+//! dates, the stored releases that hold it), and each distinct verdict kept once, its reason
+//! put in words once, for the rows of every code and slot (release in effect, what decided
+//! it) that share it.
 
 use std::sync::Arc;
 
@@ -256,10 +256,9 @@ impl<'a> Judge<'a> {
         n
     }
 
-    /// [`Judge::number`] of a code with its id in the survey of the file (at most
-    /// [`MAX_SURVEYED`](input::MAX_SURVEYED) of them).
-    fn number_surveyed(&mut self, code: &str, id: u32) -> usize {
-        let id = id as usize;
+    /// [`Judge::number`] of a code with its id in the survey of the file.
+    fn number_surveyed(&mut self, code: &str, id: input::SurveyId) -> usize {
+        let id = usize::from(id);
         if let Some(&n) = self.by_survey.get(id).filter(|&&n| n != NOT_KEPT) {
             return n as usize;
         }
@@ -276,12 +275,12 @@ impl<'a> Judge<'a> {
     fn judge_row(
         &mut self,
         code: &str,
-        code_id: Option<u32>,
+        code_id: Option<input::SurveyId>,
         date: Option<NaiveDate>,
     ) -> (usize, Option<Kept>) {
         let n = match code_id {
-            Some(id) if (id as usize) < input::MAX_SURVEYED => self.number_surveyed(code, id),
-            _ => self.number(code),
+            Some(id) => self.number_surveyed(code, id),
+            None => self.number(code),
         };
         let Some(date) = date else {
             return (n, None);
