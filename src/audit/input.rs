@@ -353,22 +353,35 @@ impl Records {
             Records::Csv(reader) => return next_record(reader, record),
             Records::Plain { bytes, at, line } => (bytes, at, line),
         };
-        loop {
-            let Some(rest) = bytes.get(*at..).filter(|rest| !rest.is_empty()) else {
-                return Ok(false);
-            };
-            let end = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
-            let text = &rest[..end];
-            *at += end + 1;
-            let number = *line;
-            *line += 1;
-            split_plain(text, record);
-            let mut position = csv::Position::new();
-            position.set_line(number);
-            record.set_position(Some(position));
-            if !(record.len() == 1 && &record[0] == SKIPPED) {
-                return Ok(true);
-            }
+        let Some((_, number)) = next_plain(bytes, at, line, record) else {
+            return Ok(false);
+        };
+        let mut position = csv::Position::new();
+        position.set_line(number);
+        record.set_position(Some(position));
+        Ok(true)
+    }
+}
+
+/// The next record of [`plain`] text `bytes` from `*at`, past blank and comment lines (records
+/// of a [`SKIPPED`] there): where it begins, and its line (`*line` counts them on). `*at` is
+/// moved past it; `None` at the end.
+pub(super) fn next_plain(
+    bytes: &[u8],
+    at: &mut usize,
+    line: &mut u64,
+    record: &mut csv::ByteRecord,
+) -> Option<(usize, u64)> {
+    loop {
+        let start = *at;
+        let rest = bytes.get(start..).filter(|rest| !rest.is_empty())?;
+        let length = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
+        split_plain(&rest[..length], record);
+        *at = (start + length + 1).min(bytes.len());
+        let number = *line;
+        *line += 1;
+        if !(record.len() == 1 && &record[0] == SKIPPED) {
+            return Some((start, number));
         }
     }
 }
@@ -389,7 +402,7 @@ pub(super) fn plain(bytes: &[u8]) -> bool {
 pub(super) const MID_FILE: &[u8] = b"\0\n";
 
 /// A line of [`plain`] text as its record: the fields between its commas.
-pub(super) fn split_plain(line: &[u8], record: &mut csv::ByteRecord) {
+fn split_plain(line: &[u8], record: &mut csv::ByteRecord) {
     record.clear();
     for field in line.split(|&b| b == b',') {
         record.push_field(field);

@@ -9,8 +9,8 @@ use chrono::NaiveDate;
 use rustc_hash::FxHashMap;
 
 use super::{
-    Input, InputError, Layout, Lines, ListError, ListFile, MID_FILE, Records, SKIPPED, Source,
-    csv_reader, next_record, plain, split_plain,
+    Input, InputError, Layout, Lines, ListError, ListFile, MID_FILE, Records, Source, csv_reader,
+    next_plain, next_record, plain,
 };
 
 impl Input {
@@ -460,20 +460,14 @@ impl<R: Read> Pieces<R> {
                 Pieces::Plain(p) => p,
                 Pieces::Gone => return Ok(false),
             };
-            if p.at < p.end {
-                let rest = &p.piece[p.at..p.end];
-                let length = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
-                split_plain(&rest[..length], record);
+            if let Some((start, line)) =
+                next_plain(&p.piece[..p.end], &mut p.at, &mut p.line, record)
+            {
                 let mut at = csv::Position::new();
-                at.set_byte(p.byte + p.at as u64);
-                at.set_line(p.line);
+                at.set_byte(p.byte + start as u64);
+                at.set_line(line);
                 record.set_position(Some(at));
-                p.at = (p.at + length + 1).min(p.end);
-                p.line += 1;
-                if !(record.len() == 1 && &record[0] == SKIPPED) {
-                    return Ok(true);
-                }
-                continue;
+                return Ok(true);
             }
             p.next_piece()?;
             if p.piece.is_empty() {
