@@ -465,14 +465,6 @@ pub fn json_row(buf: &mut Vec<u8>, r: &RowView, written: &mut Written<'_>) {
 
 /// `key` (written as is), then `value` as a JSON string.
 fn json_field(buf: &mut Vec<u8>, key: &[u8], value: &str) {
-    if !value.bytes().any(|b| JSON_ESCAPED[usize::from(b)]) {
-        buf.reserve(key.len() + value.len() + 2);
-        buf.extend_from_slice(key);
-        buf.push(b'"');
-        buf.extend_from_slice(value.as_bytes());
-        buf.push(b'"');
-        return;
-    }
     buf.extend_from_slice(key);
     json_str(buf, value);
 }
@@ -493,6 +485,7 @@ const JSON_ESCAPED: [bool; 256] = {
 /// `value` as a JSON string, escaped as serde_json escapes it.
 fn json_str(buf: &mut Vec<u8>, value: &str) {
     if !value.bytes().any(|b| JSON_ESCAPED[usize::from(b)]) {
+        buf.reserve(value.len() + 2);
         buf.push(b'"');
         buf.extend_from_slice(value.as_bytes());
         buf.push(b'"');
