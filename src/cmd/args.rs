@@ -30,8 +30,9 @@ pub struct NetworkArgs {
     deadline: u64,
     /// Further attempts after a 5xx answer, a connection error or a timeout (never after 404;
     /// at most 100). A webhook's POST is sent again only after a 429 or a 5xx answer (not a
-    /// gateway's 502 or 504) or a connection that could not be made: never when it may have
-    /// arrived.
+    /// gateway's 502, 504 or 520-524) or a connection that could not be made: never by this
+    /// run when it may have arrived (the next run, which stores what this one could not,
+    /// posts it again).
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(0..=MAX_RETRIES))]
     retries: u32,
     /// Largest download accepted, in megabytes (1 to 102400).

@@ -839,9 +839,10 @@ pub fn post(
         if status.is_success() {
             return Ok(());
         }
-        // A gateway's 502 or 504 says the server behind it answered badly or not in time, not
-        // that it did not take the message: it may have, and a second POST could show twice.
-        if matches!(status.as_u16(), 502 | 504) {
+        // A gateway's 502 or 504 (and a CDN's 520-524, Cloudflare's for the same) says the
+        // server behind it answered badly or not in time, not that it did not take the
+        // message: it may have, and a second POST could show twice.
+        if matches!(status.as_u16(), 502 | 504 | 520..=524) {
             return Err(FetchError::MaybeDelivered {
                 url: url.to_string(),
                 what: format!(

@@ -619,7 +619,7 @@ fn a_webhook_failing_then_answering_is_retried() {
 #[test]
 fn a_gateways_502_or_504_is_not_retried() {
     let cms = cms_with_april();
-    for status in [502, 504] {
+    for status in [502, 504, 524] {
         let hook = serve(move |_, n| match n {
             0 => Reply::Status(status),
             _ => Reply::Body(b"ok".to_vec()),
