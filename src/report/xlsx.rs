@@ -116,6 +116,15 @@ fn section_column(name: &str) -> Column {
 const DEFAULT_WIDTH: f64 = 8.43;
 const LINE_HEIGHT: f64 = 15.0;
 
+/// The tallest row a spreadsheet has, in points (Excel's limit): a longer text is cut there.
+const MAX_ROW_HEIGHT: f64 = 409.0;
+
+/// The height, in points, of a row whose tallest cell takes `lines` lines, at most
+/// [`MAX_ROW_HEIGHT`] (a 4,500-character description in its column of 30 takes 164 lines).
+fn row_height(lines: usize) -> f64 {
+    (LINE_HEIGHT * lines as f64).min(MAX_ROW_HEIGHT)
+}
+
 /// Sets the widths of a sheet's `columns` (from the first) that are not Excel's default.
 fn set_widths(sheet: &mut Worksheet, columns: &[Column]) -> io::Result<()> {
     for (col, column) in columns.iter().enumerate() {
@@ -188,9 +197,7 @@ fn write_row<C: Into<Cell> + Clone>(
         .map_err(fail)?;
     }
     if lines > 1 {
-        sheet
-            .set_row_height(row, LINE_HEIGHT * lines as f64)
-            .map_err(fail)?;
+        sheet.set_row_height(row, row_height(lines)).map_err(fail)?;
     }
     Ok(())
 }
@@ -386,7 +393,15 @@ pub fn render(out: &mut dyn Write, set: &Changeset) -> io::Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::wrapped_lines;
+    use super::{row_height, wrapped_lines};
+
+    /// A row is as tall as its lines, up to the tallest a spreadsheet has.
+    #[test]
+    fn a_row_is_as_tall_as_its_lines_up_to_the_limit() {
+        assert_eq!(row_height(2), 30.0);
+        assert_eq!(row_height(27), 405.0);
+        assert_eq!(row_height(164), 409.0);
+    }
 
     /// Words wrap at spaces; a word longer than the line fills lines of its own; each line
     /// of the text starts a line.
