@@ -329,17 +329,19 @@ fn made_at(set: &Changeset) -> io::Result<Option<ExcelDateTime>> {
     let Some(made) = set.context.generated_at.as_deref() else {
         return Ok(None);
     };
+    let unfit = || {
+        io::Error::other(format!(
+            "--generated-at {made}: a workbook holds times of the years 1900 to 9999 only"
+        ))
+    };
     let t = chrono::DateTime::parse_from_rfc3339(made)
-        .map_err(io::Error::other)?
+        .map_err(|_| unfit())?
         .with_timezone(&chrono::Utc);
-    let date = ExcelDateTime::from_ymd(
-        u16::try_from(t.year()).map_err(io::Error::other)?,
-        t.month() as u8,
-        t.day() as u8,
-    );
-    date.and_then(|d| d.and_hms(t.hour() as u16, t.minute() as u8, t.second()))
+    let year = u16::try_from(t.year()).map_err(|_| unfit())?;
+    ExcelDateTime::from_ymd(year, t.month() as u8, t.day() as u8)
+        .and_then(|d| d.and_hms(t.hour() as u16, t.minute() as u8, t.second()))
         .map(Some)
-        .map_err(fail)
+        .map_err(|_| unfit())
 }
 
 pub fn render(out: &mut dyn Write, set: &Changeset) -> io::Result<()> {

@@ -453,4 +453,21 @@ fn a_workbook_is_dated_by_the_reports_time() {
         .expect("core properties");
     let core = String::from_utf8_lossy(core);
     assert!(core.contains(">2026-01-02T02:04:05Z<"), "{core}");
+    // A time a workbook cannot hold is an error naming the option, and no file is left.
+    let before = work.dir.path().join("old.xlsx");
+    let out = work
+        .cmd()
+        .args(["diff", "2005-01", "2006-01", "--format", "xlsx"])
+        .args(["--generated-at", "1800-01-01T00:00:00Z", "--output"])
+        .arg(&before)
+        .assert()
+        .code(2);
+    assert!(
+        stderr(&out).contains(
+            "--generated-at 1800-01-01T00:00:00Z: a workbook holds times of the years 1900 to 9999 only"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!before.exists());
 }
