@@ -283,7 +283,7 @@ pub enum Packed {
 
 impl Companion {
     /// The workbook (name, form, bytes): the first xlsx or xls among the files beside the text
-    /// whose name is not a transaction report's (`take_workbook`); `container` names the zip in
+    /// whose name is not a transaction report's nor a corrections file's (`take_workbook`); `container` names the zip in
     /// messages. A member that cannot be unpacked is an error, as it was when every member was
     /// unpacked first.
     pub fn open(self, container: &str) -> Result<Option<(String, Form, Vec<u8>)>, ReadError> {
@@ -295,7 +295,7 @@ impl Companion {
         unpacking.left = left;
         let mut files = Vec::new();
         for (name, member) in members {
-            if name.to_ascii_lowercase().contains("trans") {
+            if !may_be_release_workbook(&name) {
                 continue;
             }
             let bytes = match member {
@@ -531,14 +531,20 @@ fn open_folder(path: &Path, name: &str) -> Result<SourceFile, ReadError> {
     })
 }
 
+/// Whether a file beside a release's text may be its workbook by name: not a transaction
+/// report's, nor a corrections file's (CMS ships both as workbooks too).
+fn may_be_release_workbook(name: &str) -> bool {
+    !name.to_ascii_lowercase().contains("trans") && !read::corrections::is_corrections_name(name)
+}
+
 /// The release workbook among a zip's or folder's files, taken out of them: the xlsx or xls
-/// whose name is not a transaction report's, the first in their order. Read only if the text
+/// whose name is not a transaction report's nor a corrections file's, the first in their order. Read only if the text
 /// turns out to need it.
 fn take_workbook(files: &mut Vec<(String, Vec<u8>)>) -> Option<(String, Form, Vec<u8>)> {
     let (i, form) = files
         .iter()
         .enumerate()
-        .filter(|(_, (n, _))| !n.to_ascii_lowercase().contains("trans"))
+        .filter(|(_, (n, _))| may_be_release_workbook(n))
         .find_map(|(i, (n, b))| match read::sniff(n, b) {
             Sniffed::Release(form @ (Form::Xlsx | Form::Xls)) => Some((i, form)),
             _ => None,
@@ -768,20 +774,8 @@ fn month_token(s: &str) -> Option<u8> {
         })
 }
 
-/// The latest action-effective or added date of any record: a release takes effect no later.
-pub fn latest_date(records: &[Record]) -> Option<chrono::NaiveDate> {
-    Dates::of(records).latest()
-}
-
-/// The release a file's content says: the latest first day of a quarter on which at least
-/// `MIN_ACTIONS` codes' actions take effect. Quarterly files carry the previous quarters' dates
-/// too, and a few codes take effect later than their release, hence the threshold.
-pub fn release_from_content(records: &[Record]) -> Option<ReleaseId> {
-    Dates::of(records).release()
-}
-
-/// What the records of a release say of its date (`latest_date`, `release_from_content`),
-/// gathered a record at a time, so that records not held (a large text's) are weighed too:
+/// What the records of a release say of its date (the latest action-effective or added date,
+/// and the release the content says), gathered a record at a time, so that records not held (a large text's) are weighed too:
 /// a count a quarter, whatever the number of records.
 #[derive(Debug, Default, Clone)]
 pub struct Dates {
@@ -815,11 +809,15 @@ impl Dates {
         }
     }
 
+    /// The latest action-effective or added date of any record: a release takes effect no
+    /// later.
     pub fn latest(&self) -> Option<chrono::NaiveDate> {
         self.latest
     }
 
-    /// See `release_from_content`.
+    /// The release the content says: the latest first day of a quarter on which at least
+    /// `MIN_ACTIONS` codes' actions take effect. Quarterly files carry the previous quarters'
+    /// dates too, and a few codes take effect later than their release, hence the threshold.
     pub fn release(&self) -> Option<ReleaseId> {
         const MIN_ACTIONS: usize = 5;
         self.quarters

@@ -185,6 +185,17 @@ fn a_damaged_character_is_repaired_from_the_workbook_in_the_zip_or_else_reported
         records[0].short_description
     );
 
+    // A workbook of another kind first in the zip (a corrections file, by its name) is not
+    // taken for the release's.
+    let zip = crate::util::zip_of(&[
+        ("HCPC2021_Corrections.xlsx", &xlsx),
+        ("HCPC2021_CONTR_ANWEB.txt", &text),
+        ("HCPC2021_CONTR_ANWEB.xlsx", &xlsx),
+    ]);
+    let file = source::from_bytes("2021-Alpha-Numeric-HCPCS-File.zip", zip).unwrap();
+    let loaded = load_source(file, ReadOptions::default()).unwrap();
+    assert_eq!(a0998(&loaded.warnings), warnings);
+
     // The text alone: the character is kept, and said.
     let file = source::from_bytes("HCPC2021_CONTR_ANWEB.txt", text).unwrap();
     let loaded = load_source(file, ReadOptions::default()).unwrap();
