@@ -199,12 +199,12 @@ impl<'r> Extra<'r> {
 #[derive(Debug, Clone, Copy)]
 struct RecordText<'r> {
     list: &'r ListFile,
-    record: &'r csv::ByteRecord,
+    record: Fields<'r>,
     whole: Option<&'r str>,
 }
 
 impl<'r> RecordText<'r> {
-    fn of(list: &'r ListFile, record: &'r csv::ByteRecord) -> Self {
+    fn of(list: &'r ListFile, record: Fields<'r>) -> Self {
         let whole = match list.text(record.as_slice()) {
             Cow::Borrowed(whole) => Some(whole),
             Cow::Owned(_) => None,
@@ -276,6 +276,7 @@ impl Input {
             Some(layout) => Source::Csv {
                 reader: Records::Csv(Box::new(csv_reader(Box::new(self.list.reader(true)?)))),
                 record: csv::ByteRecord::new(),
+                ends: Vec::new(),
                 layout,
                 header: true,
                 surveyed: None,
@@ -347,41 +348,112 @@ impl Records {
         (Records::Csv(Box::new(reader)), before)
     }
 
-    /// Reads the next record into `record`, as [`next_record`]; `false` at the end.
-    fn next(&mut self, record: &mut csv::ByteRecord) -> csv::Result<bool> {
+    /// The next record, as [`next_record`] reads it, and its line; `None` at the end. Read into
+    /// `record` by the csv crate, or `ends` given its fields' ends in a plain line.
+    fn next<'s>(
+        &'s mut self,
+        record: &'s mut csv::ByteRecord,
+        ends: &'s mut Vec<u32>,
+    ) -> csv::Result<Option<(Fields<'s>, u64)>> {
         let (bytes, at, line) = match self {
-            Records::Csv(reader) => return next_record(reader, record),
+            Records::Csv(reader) => {
+                if !next_record(reader, record)? {
+                    return Ok(None);
+                }
+                let line = record.position().map_or(0, csv::Position::line);
+                return Ok(Some((Fields::Csv(record), line)));
+            }
             Records::Plain { bytes, at, line } => (bytes, at, line),
         };
-        let Some((_, number)) = next_plain(bytes, at, line, record) else {
-            return Ok(false);
+        ends.clear();
+        let Some((span, number)) = next_plain(bytes, at, line, ends) else {
+            return Ok(None);
         };
-        let mut position = csv::Position::new();
-        position.set_line(number);
-        record.set_position(Some(position));
-        Ok(true)
+        let fields = Fields::Plain {
+            line: &bytes[span],
+            ends,
+        };
+        Ok(Some((fields, number)))
+    }
+}
+
+/// A record's fields: as the csv crate read them, or a [`plain`] line and where each of its
+/// fields ends (the next begins past the comma), borrowed where the line lies, not copied.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Fields<'r> {
+    Csv(&'r csv::ByteRecord),
+    Plain { line: &'r [u8], ends: &'r [u32] },
+}
+
+impl<'r> Fields<'r> {
+    pub(super) fn len(self) -> usize {
+        match self {
+            Fields::Csv(record) => record.len(),
+            Fields::Plain { ends, .. } => ends.len(),
+        }
+    }
+
+    /// Where field `i` lies in [`Fields::as_slice`].
+    fn range(self, i: usize) -> Option<std::ops::Range<usize>> {
+        match self {
+            Fields::Csv(record) => record.range(i),
+            Fields::Plain { ends, .. } => {
+                let end = *ends.get(i)? as usize;
+                let start = match i.checked_sub(1) {
+                    Some(before) => ends[before] as usize + 1,
+                    None => 0,
+                };
+                Some(start..end)
+            }
+        }
+    }
+
+    pub(super) fn get(self, i: usize) -> Option<&'r [u8]> {
+        match self {
+            Fields::Csv(record) => record.get(i),
+            Fields::Plain { line, .. } => line.get(self.range(i)?),
+        }
+    }
+
+    /// The record's bytes, its fields within them.
+    fn as_slice(self) -> &'r [u8] {
+        match self {
+            Fields::Csv(record) => record.as_slice(),
+            Fields::Plain { line, .. } => line,
+        }
+    }
+
+    #[cfg(test)]
+    fn to_vecs(self) -> Vec<Vec<u8>> {
+        (0..self.len())
+            .map(|i| self.get(i).unwrap_or_default().to_vec())
+            .collect()
     }
 }
 
 /// The next record of [`plain`] text `bytes` from `*at`, past blank and comment lines (records
-/// of a [`SKIPPED`] there): where it begins, and its line (`*line` counts them on). `*at` is
-/// moved past it; `None` at the end.
+/// of a [`SKIPPED`] there): where its line lies, its fields' ends in `ends` (as
+/// [`Fields::Plain`] has them) added to `ends`, and its line number (`*line` counts them on). `*at` is moved
+/// past it; `None` at the end.
 pub(super) fn next_plain(
     bytes: &[u8],
     at: &mut usize,
     line: &mut u64,
-    record: &mut csv::ByteRecord,
-) -> Option<(usize, u64)> {
+    ends: &mut Vec<u32>,
+) -> Option<(std::ops::Range<usize>, u64)> {
+    let from = ends.len();
     loop {
         let start = *at;
         let rest = bytes.get(start..).filter(|rest| !rest.is_empty())?;
         let length = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
-        split_plain(&rest[..length], record);
+        let text = &rest[..length];
+        ends.truncate(from);
+        split_plain(text, ends);
         *at = (start + length + 1).min(bytes.len());
         let number = *line;
         *line += 1;
-        if !(record.len() == 1 && &record[0] == SKIPPED) {
-            return Some((start, number));
+        if text != SKIPPED {
+            return Some((start..start + length, number));
         }
     }
 }
@@ -401,12 +473,16 @@ pub(super) fn plain(bytes: &[u8]) -> bool {
 /// file keeps it there.
 pub(super) const MID_FILE: &[u8] = b"\0\n";
 
-/// A line of [`plain`] text as its record: the fields between its commas.
-fn split_plain(line: &[u8], record: &mut csv::ByteRecord) {
-    record.clear();
-    for field in line.split(|&b| b == b',') {
-        record.push_field(field);
-    }
+/// Where the fields of a line of [`plain`] text end, added to `ends`: at each comma, and the
+/// last at the line's end. (A line read through a `Bounded` reader is at most
+/// [`MAX_LINE_BYTES`](crate::read::list::MAX_LINE_BYTES) long: its places fit in 32 bits.)
+fn split_plain(line: &[u8], ends: &mut Vec<u32>) {
+    ends.extend(
+        line.iter()
+            .enumerate()
+            .filter_map(|(i, &b)| (b == b',').then_some(i as u32)),
+    );
+    ends.push(line.len() as u32);
 }
 
 /// A cursor over the lines of the user's file that name a code. A CSV is read into one
@@ -437,7 +513,9 @@ enum Source<'a> {
     },
     Csv {
         reader: Records,
+        /// What a record is read into: by the csv crate, or a plain line's fields' ends.
         record: csv::ByteRecord,
+        ends: Vec<u32>,
         layout: &'a Layout,
         /// The header is still to be read past.
         header: bool,
@@ -564,27 +642,31 @@ impl Lines<'_> {
             Source::Csv {
                 reader,
                 record,
+                ends,
                 layout,
                 header,
                 surveyed,
             } => {
-                loop {
-                    match reader.next(record) {
-                        Ok(true) => {}
-                        // Every row the survey read of the part is read again.
-                        Ok(false) => {
-                            return surveyed
-                                .as_mut()
-                                .is_some_and(|(rows, _)| rows.next().is_some())
-                                .then(|| Err(unlike_survey(list)));
-                        }
+                // Every row the survey read of the part is read again.
+                let ended = |surveyed: &mut Option<(std::slice::Iter<SurveyedRow>, _)>| {
+                    surveyed
+                        .as_mut()
+                        .is_some_and(|(rows, _)| rows.next().is_some())
+                        .then(|| Err(unlike_survey(list)))
+                };
+                if std::mem::take(header) {
+                    match reader.next(record, ends) {
+                        Ok(Some(_)) => {}
+                        Ok(None) => return ended(surveyed),
                         Err(e) => return Some(Err(csv_error(list, e))),
                     }
-                    if !std::mem::take(header) {
-                        break;
-                    }
                 }
-                let line = self.line_offset + record.position().map_or(0, |p| p.line() as usize);
+                let (record, line) = match reader.next(record, ends) {
+                    Ok(Some(read)) => read,
+                    Ok(None) => return ended(surveyed),
+                    Err(e) => return Some(Err(csv_error(list, e))),
+                };
+                let line = self.line_offset + line as usize;
                 let parts = match surveyed {
                     None => layout.parts(list, record),
                     Some((rows, survey)) => {
@@ -833,7 +915,7 @@ impl Layout {
     fn parts<'r>(
         &'r self,
         list: &'r ListFile,
-        record: &'r csv::ByteRecord,
+        record: Fields<'r>,
     ) -> Result<Seen<'r>, LineProblem> {
         if record.len() != self.headers.len() {
             return Err(LineProblem::NotCsvRow(format!(
@@ -910,7 +992,7 @@ impl Layout {
     fn parts_surveyed<'r>(
         &'r self,
         list: &'r ListFile,
-        record: &'r csv::ByteRecord,
+        record: Fields<'r>,
         row: &SurveyedRow,
         survey: &'r Survey,
     ) -> Option<Result<Seen<'r>, LineProblem>> {
@@ -1218,18 +1300,15 @@ mod tests {
             proptest::prop_assert!(is_plain);
             let mut csv = Records::Csv(Box::new(csv_reader(Box::new(std::io::Cursor::new(bytes)))));
             let (mut a, mut b) = (csv::ByteRecord::new(), csv::ByteRecord::new());
+            let (mut a_ends, mut b_ends) = (Vec::new(), Vec::new());
             loop {
-                let (more_a, more_b) = (plain.next(&mut a).unwrap(), csv.next(&mut b).unwrap());
-                proptest::prop_assert_eq!(more_a, more_b);
-                if !more_a {
+                let read = |r: Option<(Fields, u64)>| r.map(|(fields, line)| (fields.to_vecs(), line));
+                let from_plain = read(plain.next(&mut a, &mut a_ends).unwrap());
+                let from_csv = read(csv.next(&mut b, &mut b_ends).unwrap());
+                proptest::prop_assert_eq!(&from_plain, &from_csv);
+                if from_plain.is_none() {
                     break;
                 }
-                let fields = |r: &csv::ByteRecord| r.iter().map(<[u8]>::to_vec).collect::<Vec<_>>();
-                proptest::prop_assert_eq!(fields(&a), fields(&b));
-                proptest::prop_assert_eq!(
-                    a.position().map(csv::Position::line),
-                    b.position().map(csv::Position::line)
-                );
             }
         }
     }

@@ -9,8 +9,8 @@ use chrono::NaiveDate;
 use rustc_hash::FxHashMap;
 
 use super::{
-    Input, InputError, Layout, Lines, ListError, ListFile, MID_FILE, Records, Source, csv_reader,
-    next_plain, next_record, plain,
+    Fields, Input, InputError, Layout, Lines, ListError, ListFile, MID_FILE, Records, Source,
+    csv_reader, next_plain, next_record, plain,
 };
 
 impl Input {
@@ -31,6 +31,7 @@ impl Input {
             source: Source::Csv {
                 reader,
                 record: csv::ByteRecord::new(),
+                ends: Vec::new(),
                 layout,
                 header: block.first,
                 surveyed,
@@ -164,7 +165,7 @@ impl Input {
         let mut stopped = false;
         let mut memo = Memo::default();
         // The records are read on a second thread while this one surveys them.
-        let (reader, read_to_end) = each_record(reader, |record| {
+        let (reader, read_to_end) = each_record(reader, |record, (byte, line)| {
             if std::mem::take(&mut header) {
                 return true;
             }
@@ -176,11 +177,9 @@ impl Input {
                 survey.clean = false;
                 return false;
             };
-            if let Some(at) = record.position()
-                && at.byte() >= next_cut
-            {
-                survey.cuts.push((at.byte(), at.line() as usize, read_rows));
-                next_cut = at.byte().saturating_add(BLOCK_BYTES);
+            if byte >= next_cut {
+                survey.cuts.push((byte, line as usize, read_rows));
+                next_cut = byte.saturating_add(BLOCK_BYTES);
             }
             read_rows += 1;
             if let Some(rows) = &mut survey.rows {
@@ -247,7 +246,7 @@ impl Memo {
         &mut self,
         layout: &Layout,
         list: &ListFile,
-        record: &csv::ByteRecord,
+        record: Fields,
         survey: &mut Survey,
     ) -> Option<SurveyedRow> {
         let field = |i: usize| record.get(i).unwrap_or_default();
@@ -349,13 +348,14 @@ impl<R: Read> Read for Checksummed<R> {
 
 /// About how many bytes of whole lines [`PlainPieces`] reads at a time (a few in tests, so
 /// that they cross pieces).
-const PIECE_BYTES: usize = if cfg!(test) { 64 } else { 256 * 1024 };
+const PIECE_BYTES: usize = if cfg!(test) { 64 } else { 64 * 1024 };
 
-/// A surveyed CSV's records, read a piece of whole lines at a time: a piece that is [`plain`]
-/// is split at its line ends and commas, as a block is ([`Records::of_block`]), without the
-/// csv crate stepping through it a byte at a time. From the first piece that is not (or a line
-/// longer than a piece), the csv crate reads the rest. Each record carries the byte and line
-/// it begins at in the file, as the csv crate gives them.
+/// A surveyed CSV's records, read a piece of whole lines at a time: the lines of a piece that
+/// is [`plain`] are its records, their fields what lies between commas, as a block's are
+/// ([`Records::of_block`]), found without the csv crate stepping through them a byte at a time
+/// and handed over where they lie. From the first piece that is not (or a line longer than a
+/// piece), the csv crate reads the rest. Each record carries the byte and line it begins at in
+/// the file, as the csv crate gives them.
 enum Pieces<R> {
     Plain(PlainPieces<R>),
     Csv {
@@ -376,11 +376,9 @@ struct PlainPieces<R> {
     /// The piece: whole lines up to `end`, then the start of a line read past it.
     piece: Vec<u8>,
     end: usize,
-    /// Where the next record begins in the piece, and its line in the file.
-    at: usize,
-    line: u64,
-    /// The file's byte the piece begins at.
+    /// The file's byte and line the piece begins at (the first line is 1).
     byte: u64,
+    line: u64,
     /// The reader is read to its end.
     ended: bool,
 }
@@ -391,18 +389,14 @@ impl<R: Read> PlainPieces<R> {
             reader,
             piece: Vec::with_capacity(PIECE_BYTES),
             end: 0,
-            at: 0,
-            line: 1,
             byte: 0,
+            line: 1,
             ended: false,
         }
     }
 
-    /// Moves past the piece's whole lines and reads the next piece.
+    /// Reads on from the start of a line the piece holds, up to about [`PIECE_BYTES`].
     fn next_piece(&mut self) -> std::io::Result<()> {
-        self.piece.drain(..self.end);
-        self.byte += self.end as u64;
-        (self.at, self.end) = (0, 0);
         let wanted = PIECE_BYTES.saturating_sub(self.piece.len()) as u64;
         if !self.ended {
             let read = (&mut self.reader)
@@ -416,6 +410,30 @@ impl<R: Read> PlainPieces<R> {
             memchr::memrchr(b'\n', &self.piece).map_or(0, |i| i + 1)
         };
         Ok(())
+    }
+
+    /// The piece's whole lines as `batch`'s records; the piece handed over with them, the
+    /// start of a line past them kept for the next.
+    fn split_into(&mut self, batch: &mut Batch) {
+        batch.clear();
+        let (mut at, mut line) = (0, self.line);
+        while let Some((span, number)) =
+            next_plain(&self.piece[..self.end], &mut at, &mut line, &mut batch.ends)
+        {
+            batch.lines.push(PlainLine {
+                start: span.start as u32,
+                end: span.end as u32,
+                ends: batch.ends.len() as u32,
+                line: number,
+            });
+        }
+        batch.byte = self.byte;
+        std::mem::swap(&mut batch.piece, &mut self.piece);
+        self.piece.clear();
+        self.piece.extend_from_slice(&batch.piece[self.end..]);
+        self.byte += self.end as u64;
+        self.line = line;
+        self.end = 0;
     }
 }
 
@@ -436,50 +454,62 @@ impl<R: Read> Pieces<R> {
         }
     }
 
-    /// Reads the next record (past blank and comment lines) into `record`; `false` at the end.
-    fn next(&mut self, record: &mut csv::ByteRecord) -> std::io::Result<bool> {
-        loop {
-            let p = match self {
-                Pieces::Csv {
-                    reader,
-                    byte,
-                    line,
-                    front,
-                } => {
-                    if !next_record(reader, record)? {
-                        return Ok(false);
-                    }
-                    if let Some(read) = record.position() {
-                        let mut at = read.clone();
-                        at.set_byte(read.byte().saturating_sub(front.0) + *byte);
-                        at.set_line((read.line() + *line).saturating_sub(front.1 + 1));
-                        record.set_position(Some(at));
-                    }
-                    return Ok(true);
-                }
-                Pieces::Plain(p) => p,
-                Pieces::Gone => return Ok(false),
-            };
-            if let Some((start, line)) =
-                next_plain(&p.piece[..p.end], &mut p.at, &mut p.line, record)
-            {
-                let mut at = csv::Position::new();
-                at.set_byte(p.byte + start as u64);
-                at.set_line(line);
-                record.set_position(Some(at));
-                return Ok(true);
+    /// Fills `batch` with the next records (past blank and comment lines): a piece's lines
+    /// while pieces are plain, then up to [`RECORDS_AT_ONCE`] of the csv crate's. Whether the
+    /// reading ended: `Some(true)` at the end of the file, `Some(false)` at an error.
+    fn fill(&mut self, batch: &mut Batch) -> Option<bool> {
+        batch.clear();
+        if let Pieces::Plain(p) = self {
+            if p.next_piece().is_err() {
+                return Some(false);
             }
-            p.next_piece()?;
             if p.piece.is_empty() {
-                return Ok(false);
+                return Some(true);
             }
-            if p.end == 0 || !plain(&p.piece[..p.end]) {
-                let Pieces::Plain(p) = std::mem::replace(self, Pieces::Gone) else {
-                    return Ok(false);
-                };
-                *self = Pieces::csv(p.piece, p.reader, p.byte, p.line);
+            if p.end != 0 && plain(&p.piece[..p.end]) {
+                p.split_into(batch);
+                return None;
+            }
+            let Pieces::Plain(p) = std::mem::replace(self, Pieces::Gone) else {
+                return Some(false);
+            };
+            *self = Pieces::csv(p.piece, p.reader, p.byte, p.line);
+        }
+        while batch.read < RECORDS_AT_ONCE {
+            if batch.records.len() == batch.read {
+                batch.records.push(csv::ByteRecord::new());
+            }
+            match self.next_csv(&mut batch.records[batch.read]) {
+                Ok(true) => batch.read += 1,
+                Ok(false) => return Some(true),
+                Err(_) => return Some(false),
             }
         }
+        None
+    }
+
+    /// Reads the csv crate's next record (past blank and comment lines) into `record`, its
+    /// position the file's; `false` at the end.
+    fn next_csv(&mut self, record: &mut csv::ByteRecord) -> std::io::Result<bool> {
+        let Pieces::Csv {
+            reader,
+            byte,
+            line,
+            front,
+        } = self
+        else {
+            return Ok(false);
+        };
+        if !next_record(reader, record)? {
+            return Ok(false);
+        }
+        if let Some(read) = record.position() {
+            let mut at = read.clone();
+            at.set_byte(read.byte().saturating_sub(front.0) + *byte);
+            at.set_line((read.line() + *line).saturating_sub(front.1 + 1));
+            record.set_position(Some(at));
+        }
+        Ok(true)
     }
 
     /// The reader read through; `None` if a change from one reading to the other was cut short.
@@ -489,6 +519,60 @@ impl<R: Read> Pieces<R> {
             Pieces::Csv { reader, .. } => Some(reader.into_inner().into_inner().1),
             Pieces::Gone => None,
         }
+    }
+}
+
+/// Records read by one thread for another: whole plain lines, handed over in the piece they
+/// were read in, or records the csv crate read. Its buffers are reused from batch to batch.
+#[derive(Default)]
+struct Batch {
+    /// The piece the lines lie in, and the file's byte it begins at.
+    piece: Vec<u8>,
+    byte: u64,
+    lines: Vec<PlainLine>,
+    /// The lines' fields' ends, each line's in turn.
+    ends: Vec<u32>,
+    /// The records the csv crate read: the first `read` of them.
+    records: Vec<csv::ByteRecord>,
+    read: usize,
+}
+
+/// A plain line of a [`Batch`]: where it lies in the piece (a piece's places fit in 32 bits),
+/// where its fields' ends stop among the batch's (they start where the line before's stop),
+/// and its line in the file.
+struct PlainLine {
+    start: u32,
+    end: u32,
+    ends: u32,
+    line: u64,
+}
+
+impl Batch {
+    fn clear(&mut self) {
+        self.lines.clear();
+        self.ends.clear();
+        self.read = 0;
+    }
+
+    /// Hands `take` each record, with the file's byte and line it begins at, until it says
+    /// stop: whether it never did.
+    fn each(&self, take: &mut impl FnMut(Fields, (u64, u64)) -> bool) -> bool {
+        let mut from = 0;
+        for l in &self.lines {
+            let to = l.ends as usize;
+            let fields = Fields::Plain {
+                line: &self.piece[l.start as usize..l.end as usize],
+                ends: &self.ends[from..to],
+            };
+            from = to;
+            if !take(fields, (self.byte + u64::from(l.start), l.line)) {
+                return false;
+            }
+        }
+        self.records[..self.read].iter().all(|r| {
+            let at = r.position().map_or((0, 0), |at| (at.byte(), at.line()));
+            take(Fields::Csv(r), at)
+        })
     }
 }
 
@@ -552,33 +636,16 @@ pub const MAX_SURVEYED_ROWS: usize = 1 << 22;
 /// thread, and at 1,024 records the 1M-line extract made a thousand of these.
 const RECORDS_AT_ONCE: usize = 4096;
 
-/// Hands `take` each record of `reader` (past blank and comment lines), in order, until it
-/// says stop (`false`); the records are read on a second thread, in batches that come back
-/// to be filled again (a record's buffers are reused, not made anew). Gives back the reader
-/// and whether it read to its end without error. A thread the system refuses: read here.
+/// Hands `take` each record of `reader` (past blank and comment lines) with the file's byte
+/// and line it begins at, in order, until it says stop (`false`); the records are read on a
+/// second thread, in batches that come back to be filled again (buffers are reused, not made
+/// anew). Gives back the reader and whether it read to its end without error. A thread the
+/// system refuses: read here.
 fn each_record<R: Read + Send>(
     reader: Pieces<R>,
-    mut take: impl FnMut(&csv::ByteRecord) -> bool,
+    mut take: impl FnMut(Fields, (u64, u64)) -> bool,
 ) -> (Pieces<R>, bool) {
     use std::sync::mpsc::{channel, sync_channel};
-    // Fills `batch` from `reader`: how many records, and whether the reading ended (at the end
-    // of the file, or an error: `Some(false)`).
-    fn fill<R: Read>(
-        reader: &mut Pieces<R>,
-        batch: &mut Vec<csv::ByteRecord>,
-    ) -> (usize, Option<bool>) {
-        for n in 0..RECORDS_AT_ONCE {
-            if batch.len() == n {
-                batch.push(csv::ByteRecord::new());
-            }
-            match reader.next(&mut batch[n]) {
-                Ok(true) => {}
-                Ok(false) => return (n, Some(true)),
-                Err(_) => return (n, Some(false)),
-            }
-        }
-        (RECORDS_AT_ONCE, None)
-    }
     let reader = std::sync::Mutex::new(Some(reader));
     let taken = || {
         reader
@@ -587,14 +654,14 @@ fn each_record<R: Read + Send>(
             .take()
     };
     std::thread::scope(|scope| {
-        let (full, filled) = sync_channel::<(Vec<csv::ByteRecord>, usize)>(2);
-        let (back, empties) = channel::<Vec<csv::ByteRecord>>();
+        let (full, filled) = sync_channel::<Batch>(2);
+        let (back, empties) = channel::<Batch>();
         let reading = std::thread::Builder::new().spawn_scoped(scope, move || {
             let mut reader = taken()?;
             loop {
                 let mut batch = empties.try_recv().unwrap_or_default();
-                let (n, ended) = fill(&mut reader, &mut batch);
-                if full.send((batch, n)).is_err() {
+                let ended = reader.fill(&mut batch);
+                if full.send(batch).is_err() {
                     return Some((reader, false));
                 }
                 if let Some(clean) = ended {
@@ -606,10 +673,10 @@ fn each_record<R: Read + Send>(
             // No second thread: read and take in turn.
             drop(filled);
             let mut reader = taken().expect("the reader is left to this thread");
-            let mut batch = Vec::new();
+            let mut batch = Batch::default();
             loop {
-                let (n, ended) = fill(&mut reader, &mut batch);
-                if !batch[..n].iter().all(&mut take) {
+                let ended = reader.fill(&mut batch);
+                if !batch.each(&mut take) {
                     return (reader, false);
                 }
                 if let Some(clean) = ended {
@@ -618,8 +685,8 @@ fn each_record<R: Read + Send>(
             }
         };
         let mut stopped = false;
-        for (batch, n) in filled.iter() {
-            if !batch[..n].iter().all(&mut take) {
+        for batch in filled.iter() {
+            if !batch.each(&mut take) {
                 stopped = true;
                 break;
             }
@@ -699,14 +766,21 @@ mod tests {
         let rows = survey
             .rows
             .map(|rows| rows.iter().map(|r| (r.code, r.modifier, r.date)).collect());
+        // A survey stopped at a row that does not read has read ahead as far as its reading
+        // thread got: its bytes say nothing (and no block is read by them).
+        let (bytes, crc) = if survey.clean {
+            (survey.bytes, survey.crc)
+        } else {
+            (0, 0)
+        };
         Some((
             survey.codes,
             survey.modifiers,
             rows,
             survey.clean,
             survey.cuts,
-            survey.bytes,
-            survey.crc,
+            bytes,
+            crc,
         ))
     }
 
