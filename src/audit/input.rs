@@ -205,9 +205,14 @@ struct RecordText<'r> {
 
 impl<'r> RecordText<'r> {
     fn of(list: &'r ListFile, record: Fields<'r>) -> Self {
-        let whole = match list.text(record.as_slice()) {
-            Cow::Borrowed(whole) => Some(whole),
-            Cow::Owned(_) => None,
+        let whole = match record {
+            Fields::Plain {
+                text: Some(text), ..
+            } => Some(text),
+            _ => match list.text(record.as_slice()) {
+                Cow::Borrowed(whole) => Some(whole),
+                Cow::Owned(_) => None,
+            },
         };
         RecordText {
             list,
@@ -320,18 +325,31 @@ pub(super) enum Records {
     /// records are its lines, their fields what lies between commas, as the csv crate reads
     /// such text, found without stepping through it a byte at a time.
     Plain {
-        bytes: Vec<u8>,
+        bytes: PlainBytes,
         at: usize,
         line: u64,
     },
 }
 
+/// A plain block's bytes: text (of a UTF-8 list, checked once for the whole block rather than a
+/// line at a time), or bytes each line of which is read as the list's encoding says.
+pub(super) enum PlainBytes {
+    Text(String),
+    Bytes(Vec<u8>),
+}
+
 impl Records {
     /// The records of a block of a CSV read through a `Bounded` reader (`first`: the block
-    /// the file begins with), and how many lines are read before the block's own (one
-    /// [`MID_FILE`] line when the csv crate reads a block from the middle of the file).
-    pub(super) fn of_block(bytes: Vec<u8>, first: bool) -> (Records, usize) {
+    /// the file begins with; `utf8`: the list is UTF-8), and how many lines are read before the
+    /// block's own (one [`MID_FILE`] line when the csv crate reads a block from the middle of
+    /// the file).
+    pub(super) fn of_block(bytes: Vec<u8>, first: bool, utf8: bool) -> (Records, usize) {
         if plain(&bytes) {
+            let bytes = match utf8 {
+                true => String::from_utf8(bytes)
+                    .map_or_else(|e| PlainBytes::Bytes(e.into_bytes()), PlainBytes::Text),
+                false => PlainBytes::Bytes(bytes),
+            };
             let records = Records::Plain {
                 bytes,
                 at: 0,
@@ -365,11 +383,17 @@ impl Records {
             }
             Records::Plain { bytes, at, line } => (bytes, at, line),
         };
+        let (bytes, text) = match bytes {
+            PlainBytes::Text(text) => (text.as_bytes(), Some(text.as_str())),
+            PlainBytes::Bytes(bytes) => (&bytes[..], None),
+        };
         ends.clear();
         let Some((span, number)) = next_plain(bytes, at, line, ends) else {
             return Ok(None);
         };
         let fields = Fields::Plain {
+            // A line end is where a character ends.
+            text: text.and_then(|text| text.get(span.clone())),
             line: &bytes[span],
             ends,
         };
@@ -382,7 +406,12 @@ impl Records {
 #[derive(Debug, Clone, Copy)]
 pub(super) enum Fields<'r> {
     Csv(&'r csv::ByteRecord),
-    Plain { line: &'r [u8], ends: &'r [u32] },
+    Plain {
+        line: &'r [u8],
+        /// The line as text, when known to be.
+        text: Option<&'r str>,
+        ends: &'r [u32],
+    },
 }
 
 impl<'r> Fields<'r> {
@@ -1289,13 +1318,15 @@ mod tests {
     proptest::proptest! {
         /// A block without quotes, carriage returns or empty lines read by lines and commas
         /// gives the records, fields and line numbers the csv crate gives: blank and comment
-        /// lines (a NUL), empty fields, a last line without its line end.
+        /// lines (a NUL), empty fields, a last line without its line end. Of a UTF-8 list,
+        /// each line is the text it holds.
         #[test]
         fn plain_blocks_read_as_the_csv_crate_reads_them(
             text in "(([a\\u{e9} ,]{1,5}|\\u{0})\\n){0,12}([a\\u{e9} ,]{1,5})?",
+            utf8 in proptest::bool::ANY,
         ) {
             let bytes = text.into_bytes();
-            let (mut plain, _) = Records::of_block(bytes.clone(), true);
+            let (mut plain, _) = Records::of_block(bytes.clone(), true, utf8);
             let is_plain = matches!(plain, Records::Plain { .. });
             proptest::prop_assert!(is_plain);
             let mut csv = Records::Csv(Box::new(csv_reader(Box::new(std::io::Cursor::new(bytes)))));
@@ -1303,7 +1334,11 @@ mod tests {
             let (mut a_ends, mut b_ends) = (Vec::new(), Vec::new());
             loop {
                 let read = |r: Option<(Fields, u64)>| r.map(|(fields, line)| (fields.to_vecs(), line));
-                let from_plain = read(plain.next(&mut a, &mut a_ends).unwrap());
+                let next = plain.next(&mut a, &mut a_ends).unwrap();
+                if let Some((Fields::Plain { line, text, .. }, _)) = next {
+                    proptest::prop_assert_eq!(text.map(str::as_bytes), utf8.then_some(line));
+                }
+                let from_plain = read(next);
                 let from_csv = read(csv.next(&mut b, &mut b_ends).unwrap());
                 proptest::prop_assert_eq!(&from_plain, &from_csv);
                 if from_plain.is_none() {

@@ -25,7 +25,8 @@ impl Input {
             .and_then(|rows| rows.get(block.rows.clone()))
             .map(|rows| (rows.iter(), survey));
         // Read through a `Bounded` reader once already: bounded, as a CSV reader needs.
-        let (reader, before) = Records::of_block(block.bytes, block.first);
+        let utf8 = self.list.encoding() == crate::read::list::Encoding::Utf8;
+        let (reader, before) = Records::of_block(block.bytes, block.first, utf8);
         Some(Lines {
             list: &self.list,
             source: Source::Csv {
@@ -562,6 +563,7 @@ impl Batch {
             let to = l.ends as usize;
             let fields = Fields::Plain {
                 line: &self.piece[l.start as usize..l.end as usize],
+                text: None,
                 ends: &self.ends[from..to],
             };
             from = to;
