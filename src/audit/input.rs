@@ -281,7 +281,6 @@ impl Input {
             Some(layout) => Source::Csv {
                 reader: Records::Csv(Box::new(csv_reader(Box::new(self.list.reader(true)?)))),
                 record: csv::ByteRecord::new(),
-                ends: Vec::new(),
                 layout,
                 header: true,
                 surveyed: None,
@@ -326,10 +325,20 @@ pub(super) enum Records {
     /// such text, found without stepping through it a byte at a time.
     Plain {
         bytes: PlainBytes,
+        /// The lines of the part of `bytes` split last, from `window` on, and the next of them
+        /// to read; where the next part begins, and its line number.
+        lines: PlainLines,
+        next: usize,
+        window: usize,
         at: usize,
         line: u64,
     },
 }
+
+/// About how many bytes of a plain block are split into lines at a time: few enough that they
+/// are still in the processor's cache when their rows are read (a few in tests, so that blocks
+/// hold many).
+const WINDOW_BYTES: usize = if cfg!(test) { 16 } else { 16 * 1024 };
 
 /// A plain block's bytes: text (of a UTF-8 list, checked once for the whole block rather than a
 /// line at a time), or bytes each line of which is read as the list's encoding says.
@@ -352,6 +361,9 @@ impl Records {
             };
             let records = Records::Plain {
                 bytes,
+                lines: PlainLines::default(),
+                next: 0,
+                window: 0,
                 at: 0,
                 line: 1,
             };
@@ -366,38 +378,49 @@ impl Records {
         (Records::Csv(Box::new(reader)), before)
     }
 
-    /// The next record, as [`next_record`] reads it, and its line; `None` at the end. Read into
-    /// `record` by the csv crate, or `ends` given its fields' ends in a plain line.
+    /// The next record, as [`next_record`] reads it, and its line; `None` at the end. One the
+    /// csv crate reads is read into `record`.
     fn next<'s>(
         &'s mut self,
         record: &'s mut csv::ByteRecord,
-        ends: &'s mut Vec<u32>,
     ) -> csv::Result<Option<(Fields<'s>, u64)>> {
-        let (bytes, at, line) = match self {
+        match self {
             Records::Csv(reader) => {
                 if !next_record(reader, record)? {
                     return Ok(None);
                 }
                 let line = record.position().map_or(0, csv::Position::line);
-                return Ok(Some((Fields::Csv(record), line)));
+                Ok(Some((Fields::Csv(record), line)))
             }
-            Records::Plain { bytes, at, line } => (bytes, at, line),
-        };
-        let (bytes, text) = match bytes {
-            PlainBytes::Text(text) => (text.as_bytes(), Some(text.as_str())),
-            PlainBytes::Bytes(bytes) => (&bytes[..], None),
-        };
-        ends.clear();
-        let Some((span, number)) = next_plain(bytes, at, line, ends) else {
-            return Ok(None);
-        };
-        let fields = Fields::Plain {
-            // A line end is where a character ends.
-            text: text.and_then(|text| text.get(span.clone())),
-            line: &bytes[span],
-            ends,
-        };
-        Ok(Some((fields, number)))
+            Records::Plain {
+                bytes,
+                lines,
+                next,
+                window,
+                at,
+                line,
+            } => {
+                let (bytes, text) = match bytes {
+                    PlainBytes::Text(text) => (text.as_bytes(), Some(text.as_str())),
+                    PlainBytes::Bytes(bytes) => (&bytes[..], None),
+                };
+                // The next part of whole lines split once those split are read.
+                while *next == lines.len() && *at < bytes.len() {
+                    let rest = &bytes[*at..];
+                    let end = match memchr::memrchr(b'\n', &rest[..WINDOW_BYTES.min(rest.len())]) {
+                        Some(i) => i + 1,
+                        None => memchr::memchr(b'\n', rest).map_or(rest.len(), |i| i + 1),
+                    };
+                    lines.clear();
+                    *line = lines.split(&rest[..end], *line);
+                    (*window, *at, *next) = (*at, *at + end, 0);
+                }
+                let text = text.and_then(|text| text.get(*window..));
+                let read = lines.get(*next, &bytes[*window..], text);
+                *next += 1;
+                Ok(read.map(|(fields, line)| (fields, line.line)))
+            }
+        }
     }
 }
 
@@ -460,30 +483,126 @@ impl<'r> Fields<'r> {
     }
 }
 
-/// The next record of [`plain`] text `bytes` from `*at`, past blank and comment lines (records
-/// of a [`SKIPPED`] there): where its line lies, its fields' ends in `ends` (as
-/// [`Fields::Plain`] has them) added to `ends`, and its line number (`*line` counts them on). `*at` is moved
-/// past it; `None` at the end.
-pub(super) fn next_plain(
-    bytes: &[u8],
-    at: &mut usize,
-    line: &mut u64,
-    ends: &mut Vec<u32>,
-) -> Option<(std::ops::Range<usize>, u64)> {
-    let from = ends.len();
-    loop {
-        let start = *at;
-        let rest = bytes.get(start..).filter(|rest| !rest.is_empty())?;
-        let length = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
-        let text = &rest[..length];
-        ends.truncate(from);
-        split_plain(text, ends);
-        *at = (start + length + 1).min(bytes.len());
-        let number = *line;
-        *line += 1;
-        if text != SKIPPED {
-            return Some((start..start + length, number));
+/// The lines of [`plain`] text that are records, each split at its commas: found in one pass
+/// over the text, eight bytes at a time, not a line and then a field at a time.
+#[derive(Debug, Default)]
+pub(super) struct PlainLines {
+    lines: Vec<PlainLine>,
+    /// Where each line's fields end, from the line's start (the next begins past the comma):
+    /// the lines' in turn.
+    ends: Vec<u32>,
+}
+
+/// A line of [`PlainLines`]: where it lies in the text, where its fields' ends stop among the
+/// lines' (they begin where the line before's stop), and its line number.
+#[derive(Debug)]
+pub(super) struct PlainLine {
+    pub(super) start: u32,
+    pub(super) end: u32,
+    ends: u32,
+    pub(super) line: u64,
+}
+
+/// Eight bytes of `b`, to find `b` among eight bytes at once (see [`bytes_of`]).
+const fn eight(b: u8) -> u64 {
+    u64::from_ne_bytes([b; 8])
+}
+
+/// The high bit of each byte of `x` that is zero, and no other bit: exact, for no carry
+/// crosses from one byte to the next.
+fn zero_bytes(x: u64) -> u64 {
+    const LOW7: u64 = eight(0x7f);
+    !(((x & LOW7) + LOW7) | x | LOW7)
+}
+
+/// The high bit of each byte of `chunk` that is `b` (bytes in memory order, lowest first).
+fn bytes_of(chunk: u64, b: u8) -> u64 {
+    zero_bytes(chunk ^ eight(b))
+}
+
+impl PlainLines {
+    pub(super) fn clear(&mut self) {
+        self.lines.clear();
+        self.ends.clear();
+    }
+
+    /// Splits `text`, whole lines of [`plain`] text (the last may lack its line end) whose first
+    /// is line `line`, after any lines already split: blank and comment lines (a
+    /// [`SKIPPED`]) are counted, not kept. `text` is at most 4 GiB (a piece or a block is far
+    /// less). Gives the line number after the text's.
+    pub(super) fn split(&mut self, text: &[u8], mut line: u64) -> u64 {
+        let mut start = 0usize;
+        let mut close = |lines: &mut Self, start: &mut usize, at: usize| {
+            lines.ends.push((at - *start) as u32);
+            if &text[*start..at] == SKIPPED {
+                let kept = lines.lines.last().map_or(0, |l| l.ends as usize);
+                lines.ends.truncate(kept);
+            } else {
+                lines.lines.push(PlainLine {
+                    start: *start as u32,
+                    end: at as u32,
+                    ends: lines.ends.len() as u32,
+                    line,
+                });
+            }
+            line += 1;
+            *start = at + 1;
+        };
+        let mut chunks = text.chunks_exact(8);
+        let mut base = 0usize;
+        for chunk in &mut chunks {
+            let chunk = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+            let line_ends = bytes_of(chunk, b'\n');
+            let mut found = bytes_of(chunk, b',') | line_ends;
+            while found != 0 {
+                let bit = found & found.wrapping_neg();
+                let at = base + (found.trailing_zeros() / 8) as usize;
+                if bit & line_ends != 0 {
+                    close(self, &mut start, at);
+                } else {
+                    self.ends.push((at - start) as u32);
+                }
+                found ^= bit;
+            }
+            base += 8;
         }
+        for (i, &b) in chunks.remainder().iter().enumerate() {
+            match b {
+                b'\n' => close(self, &mut start, base + i),
+                b',' => self.ends.push((base + i - start) as u32),
+                _ => {}
+            }
+        }
+        if start < text.len() {
+            close(self, &mut start, text.len());
+        }
+        line
+    }
+
+    pub(super) fn len(&self) -> usize {
+        self.lines.len()
+    }
+
+    /// Line `i` of those split, as the record it is, of `text` (the text split; `as_text` the
+    /// same as text, when known to be).
+    pub(super) fn get<'t>(
+        &'t self,
+        i: usize,
+        text: &'t [u8],
+        as_text: Option<&'t str>,
+    ) -> Option<(Fields<'t>, &'t PlainLine)> {
+        let line = self.lines.get(i)?;
+        let from = i
+            .checked_sub(1)
+            .map_or(0, |before| self.lines[before].ends as usize);
+        let span = line.start as usize..line.end as usize;
+        let fields = Fields::Plain {
+            // A line end is where a character ends.
+            text: as_text.and_then(|text| text.get(span.clone())),
+            line: text.get(span)?,
+            ends: self.ends.get(from..line.ends as usize)?,
+        };
+        Some((fields, line))
     }
 }
 
@@ -501,18 +620,6 @@ pub(super) fn plain(bytes: &[u8]) -> bool {
 /// which the crate drops from the first bytes it reads, is kept, as a reading of the whole
 /// file keeps it there.
 pub(super) const MID_FILE: &[u8] = b"\0\n";
-
-/// Where the fields of a line of [`plain`] text end, added to `ends`: at each comma, and the
-/// last at the line's end. (A line read through a `Bounded` reader is at most
-/// [`MAX_LINE_BYTES`](crate::read::list::MAX_LINE_BYTES) long: its places fit in 32 bits.)
-fn split_plain(line: &[u8], ends: &mut Vec<u32>) {
-    ends.extend(
-        line.iter()
-            .enumerate()
-            .filter_map(|(i, &b)| (b == b',').then_some(i as u32)),
-    );
-    ends.push(line.len() as u32);
-}
 
 /// A cursor over the lines of the user's file that name a code. A CSV is read into one
 /// reused record, so a line costs no allocation until its [`Lines::entry`] is asked for.
@@ -542,9 +649,8 @@ enum Source<'a> {
     },
     Csv {
         reader: Records,
-        /// What a record is read into: by the csv crate, or a plain line's fields' ends.
+        /// What the csv crate reads a record into.
         record: csv::ByteRecord,
-        ends: Vec<u32>,
         layout: &'a Layout,
         /// The header is still to be read past.
         header: bool,
@@ -671,7 +777,6 @@ impl Lines<'_> {
             Source::Csv {
                 reader,
                 record,
-                ends,
                 layout,
                 header,
                 surveyed,
@@ -684,13 +789,13 @@ impl Lines<'_> {
                         .then(|| Err(unlike_survey(list)))
                 };
                 if std::mem::take(header) {
-                    match reader.next(record, ends) {
+                    match reader.next(record) {
                         Ok(Some(_)) => {}
                         Ok(None) => return ended(surveyed),
                         Err(e) => return Some(Err(csv_error(list, e))),
                     }
                 }
-                let (record, line) = match reader.next(record, ends) {
+                let (record, line) = match reader.next(record) {
                     Ok(Some(read)) => read,
                     Ok(None) => return ended(surveyed),
                     Err(e) => return Some(Err(csv_error(list, e))),
@@ -1316,6 +1421,25 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// Eight bytes at a time, each byte that is the one looked for is found, and no other:
+        /// whatever the bytes around it (a byte one above or below, a high bit set).
+        #[test]
+        fn bytes_of_finds_each_byte_that_is_the_one_looked_for(
+            chunk in proptest::array::uniform8(proptest::prop_oneof![
+                proptest::num::u8::ANY,
+                proptest::sample::select(vec![b',', b'-', b'+', b'\n', 0x0b, 0x09, 0xac, 0x8a, 0]),
+            ]),
+            b in proptest::prop_oneof![proptest::num::u8::ANY, proptest::sample::select(vec![b',', b'\n'])],
+        ) {
+            let found = bytes_of(u64::from_le_bytes(chunk), b);
+            let expected = chunk
+                .iter()
+                .enumerate()
+                .filter(|&(_, &c)| c == b)
+                .fold(0u64, |m, (i, _)| m | 0x80 << (8 * i));
+            proptest::prop_assert_eq!(found, expected);
+        }
+
         /// A block without quotes, carriage returns or empty lines read by lines and commas
         /// gives the records, fields and line numbers the csv crate gives: blank and comment
         /// lines (a NUL), empty fields, a last line without its line end. Of a UTF-8 list,
@@ -1331,15 +1455,14 @@ mod tests {
             proptest::prop_assert!(is_plain);
             let mut csv = Records::Csv(Box::new(csv_reader(Box::new(std::io::Cursor::new(bytes)))));
             let (mut a, mut b) = (csv::ByteRecord::new(), csv::ByteRecord::new());
-            let (mut a_ends, mut b_ends) = (Vec::new(), Vec::new());
             loop {
                 let read = |r: Option<(Fields, u64)>| r.map(|(fields, line)| (fields.to_vecs(), line));
-                let next = plain.next(&mut a, &mut a_ends).unwrap();
+                let next = plain.next(&mut a).unwrap();
                 if let Some((Fields::Plain { line, text, .. }, _)) = next {
                     proptest::prop_assert_eq!(text.map(str::as_bytes), utf8.then_some(line));
                 }
                 let from_plain = read(next);
-                let from_csv = read(csv.next(&mut b, &mut b_ends).unwrap());
+                let from_csv = read(csv.next(&mut b).unwrap());
                 proptest::prop_assert_eq!(&from_plain, &from_csv);
                 if from_plain.is_none() {
                     break;

@@ -9,8 +9,8 @@ use chrono::NaiveDate;
 use rustc_hash::FxHashMap;
 
 use super::{
-    Fields, Input, InputError, Layout, Lines, ListError, ListFile, MID_FILE, Records, Source,
-    csv_reader, next_plain, next_record, plain,
+    Fields, Input, InputError, Layout, Lines, ListError, ListFile, MID_FILE, PlainLines, Records,
+    Source, csv_reader, next_record, plain,
 };
 
 impl Input {
@@ -32,7 +32,6 @@ impl Input {
             source: Source::Csv {
                 reader,
                 record: csv::ByteRecord::new(),
-                ends: Vec::new(),
                 layout,
                 header: block.first,
                 surveyed,
@@ -417,23 +416,12 @@ impl<R: Read> PlainPieces<R> {
     /// start of a line past them kept for the next.
     fn split_into(&mut self, batch: &mut Batch) {
         batch.clear();
-        let (mut at, mut line) = (0, self.line);
-        while let Some((span, number)) =
-            next_plain(&self.piece[..self.end], &mut at, &mut line, &mut batch.ends)
-        {
-            batch.lines.push(PlainLine {
-                start: span.start as u32,
-                end: span.end as u32,
-                ends: batch.ends.len() as u32,
-                line: number,
-            });
-        }
+        self.line = batch.lines.split(&self.piece[..self.end], self.line);
         batch.byte = self.byte;
         std::mem::swap(&mut batch.piece, &mut self.piece);
         self.piece.clear();
         self.piece.extend_from_slice(&batch.piece[self.end..]);
         self.byte += self.end as u64;
-        self.line = line;
         self.end = 0;
     }
 }
@@ -530,44 +518,26 @@ struct Batch {
     /// The piece the lines lie in, and the file's byte it begins at.
     piece: Vec<u8>,
     byte: u64,
-    lines: Vec<PlainLine>,
-    /// The lines' fields' ends, each line's in turn.
-    ends: Vec<u32>,
+    lines: PlainLines,
     /// The records the csv crate read: the first `read` of them.
     records: Vec<csv::ByteRecord>,
     read: usize,
 }
 
-/// A plain line of a [`Batch`]: where it lies in the piece (a piece's places fit in 32 bits),
-/// where its fields' ends stop among the batch's (they start where the line before's stop),
-/// and its line in the file.
-struct PlainLine {
-    start: u32,
-    end: u32,
-    ends: u32,
-    line: u64,
-}
-
 impl Batch {
     fn clear(&mut self) {
         self.lines.clear();
-        self.ends.clear();
         self.read = 0;
     }
 
     /// Hands `take` each record, with the file's byte and line it begins at, until it says
     /// stop: whether it never did.
     fn each(&self, take: &mut impl FnMut(Fields, (u64, u64)) -> bool) -> bool {
-        let mut from = 0;
-        for l in &self.lines {
-            let to = l.ends as usize;
-            let fields = Fields::Plain {
-                line: &self.piece[l.start as usize..l.end as usize],
-                text: None,
-                ends: &self.ends[from..to],
+        for i in 0..self.lines.len() {
+            let Some((fields, line)) = self.lines.get(i, &self.piece, None) else {
+                break;
             };
-            from = to;
-            if !take(fields, (self.byte + u64::from(l.start), l.line)) {
+            if !take(fields, (self.byte + u64::from(line.start), line.line)) {
                 return false;
             }
         }
