@@ -195,18 +195,7 @@ const COUNTED_AT_ONCE: usize = if cfg!(test) { 16 } else { 1 << 18 };
 /// unknown codes: [`audit`] then reads the file and says which line is wrong.
 pub fn audit_surveyed(file: &str, survey: &input::Survey, releases: &Releases) -> Option<Audit> {
     let rows = survey.rows.as_ref().filter(|_| survey.clean)?;
-    let judged: Vec<CodeAudit> = survey
-        .codes
-        .iter()
-        .map(|code| judge_code(code, releases))
-        .collect();
-    let unknown = judged
-        .iter()
-        .filter(|c| c.status == Status::Unknown)
-        .count();
-    if unknown > MAX_UNKNOWN_CODES {
-        return None;
-    }
+    let judged = surveyed_codes(survey, releases)?;
     // CMS's dates of each code in the newest stored release that has it (`None`: none has).
     let dates: Vec<_> = survey
         .codes
@@ -239,6 +228,74 @@ pub fn audit_surveyed(file: &str, survey: &input::Survey, releases: &Releases) -
     Some(tally.audit(file, releases, judged))
 }
 
+/// The codes of a survey that holds every row of a CSV, each judged, in the order of their ids;
+/// `None` when the survey does not hold every row or names more than [`MAX_UNKNOWN_CODES`]
+/// unknown codes (as [`audit_surveyed`]).
+pub fn surveyed_codes(survey: &input::Survey, releases: &Releases) -> Option<Vec<CodeAudit>> {
+    survey.rows.as_ref().filter(|_| survey.clean)?;
+    let judged: Vec<CodeAudit> = survey
+        .codes
+        .iter()
+        .map(|code| judge_code(code, releases))
+        .collect();
+    let unknown = judged
+        .iter()
+        .filter(|c| c.status == Status::Unknown)
+        .count();
+    (unknown <= MAX_UNKNOWN_CODES).then_some(judged)
+}
+
+/// The counts of a surveyed CSV's rows made as they are judged for a report that lists every
+/// row ([`Judge::each_row`]), a block at a time and added up after: the counts
+/// [`audit_surveyed`] makes, without a pass of their own. `codes` are [`surveyed_codes`].
+pub struct Counts<'c> {
+    tally: Tally,
+    codes: &'c [CodeAudit],
+}
+
+impl<'c> Counts<'c> {
+    pub fn new(codes: &'c [CodeAudit]) -> Self {
+        Counts {
+            tally: Tally::default(),
+            codes,
+        }
+    }
+
+    /// Counts a row of the code of survey id `code`, judged: its date's check, if dated, and
+    /// the kind of its modifier's problem, if any. `false` for an id not among the codes.
+    pub(super) fn count(
+        &mut self,
+        code: input::SurveyId,
+        date: Option<NaiveDate>,
+        date_check: Option<&super::DateCheck>,
+        modifier_problem: Option<&'static str>,
+    ) -> bool {
+        let code = usize::from(code);
+        let Some(judged) = self.codes.get(code) else {
+            return false;
+        };
+        let dated = date_check.map(|d| (d.valid, d.kind()));
+        self.tally
+            .count(code, judged, date, dated, modifier_problem);
+        true
+    }
+
+    /// The codes counted, by survey id.
+    pub fn codes(&self) -> &'c [CodeAudit] {
+        self.codes
+    }
+
+    /// Adds the counts of `other` (other rows of the same file).
+    pub fn add(&mut self, other: Counts) {
+        self.tally.add(other.tally);
+    }
+
+    /// The audit of the file whose rows were counted.
+    pub fn audit(self, file: &str, releases: &Releases) -> Audit {
+        self.tally.audit(file, releases, self.codes.to_vec())
+    }
+}
+
 fn count_codes(s: &mut Summary, codes: &[CodeAudit]) {
     s.codes = codes.len();
     for c in codes {
@@ -267,10 +324,10 @@ mod tests {
     }
 
     proptest::proptest! {
-        /// The counts made from a survey of a CSV (no second reading) are the counts the
-        /// judging pass makes, whatever the rows: codes in one release, both, none, added or
-        /// terminated around the date; modifiers known, unknown, terminated; dates before the
-        /// oldest release.
+        /// The counts made from a survey of a CSV (no second reading), and those made as its
+        /// blocks are judged for a report, are the counts the judging pass makes, whatever the
+        /// rows: codes in one release, both, none, added or terminated around the date;
+        /// modifiers known, unknown, terminated; dates before the oldest release.
         #[test]
         fn counts_from_a_survey_are_the_counts_of_the_judging_pass(
             rows in proptest::collection::vec((0..6usize, 0..4usize, 0..7000u32), 1..120),
@@ -305,7 +362,20 @@ mod tests {
             let releases = Releases::new(&all, audited);
             let surveyed = audit_surveyed("claims.csv", &survey, &releases).unwrap();
             let (judged, _) = audit("claims.csv", &input, &releases, 0).unwrap();
-            proptest::prop_assert_eq!(surveyed, judged);
+            proptest::prop_assert_eq!(&surveyed, &judged);
+            // Counted as the rows are judged for a report, a block at a time (a few bytes each
+            // in tests), each block's judge its own.
+            let codes = surveyed_codes(&survey, &releases).unwrap();
+            let mut counts = Counts::new(&codes);
+            for block in input.blocks(&survey).unwrap() {
+                let lines = input.block_lines(block.unwrap(), &survey).unwrap();
+                let mut block_counts = Counts::new(&codes);
+                Judge::new(&releases, &input)
+                    .each_row(lines, Some(&mut block_counts), |_| {})
+                    .unwrap();
+                counts.add(block_counts);
+            }
+            proptest::prop_assert_eq!(counts.audit("claims.csv", &releases), judged);
         }
     }
 }

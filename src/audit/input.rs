@@ -689,6 +689,11 @@ fn as_range(given: &str) -> Option<Result<CodeRange, LineProblem>> {
 }
 
 impl Lines<'_> {
+    /// The error of a line that does not read as the survey read it.
+    pub fn unlike_survey(&self) -> InputError {
+        unlike_survey(self.list)
+    }
+
     /// Moves to the next line that names a code and says what it says; `None` at the end.
     pub fn advance(&mut self) -> Option<Result<Seen<'_>, InputError>> {
         let list = self.list;

@@ -422,11 +422,14 @@ impl<'a> Judge<'a> {
     }
 
     /// Every row of `lines`, judged, handed to `each` as a view of the line read: nothing of
-    /// it is copied (the CSV and JSON reports of a claims extract, millions of rows). The
-    /// first line that cannot be read is the error.
+    /// it is copied (the CSV and JSON reports of a claims extract, millions of rows); and
+    /// counted in `counts`, if given, by the survey's ids of the rows' codes. The first line
+    /// that cannot be read is the error (a row without a survey's id, when counted, the file
+    /// changed since it was surveyed).
     pub fn each_row(
         &mut self,
         mut lines: input::Lines<'_>,
+        mut counts: Option<&mut super::count::Counts>,
         mut each: impl FnMut(&RowView<'_>),
     ) -> Result<(), InputError> {
         while let Some(seen) = lines.advance() {
@@ -437,6 +440,15 @@ impl<'a> Judge<'a> {
                 .as_deref()
                 .and_then(|m| modifier_problem(m, seen.date, self.releases));
             let date_check = self.kept(kept);
+            if let Some(counts) = counts.as_deref_mut() {
+                let kind = modifier_problem.as_ref().map(|(kind, _)| *kind);
+                let counted = seen
+                    .code_id
+                    .is_some_and(|id| counts.count(id, seen.date, date_check, kind));
+                if !counted {
+                    return Err(lines.unlike_survey());
+                }
+            }
             each(&RowView {
                 code_number: Some(self.numbered(n)),
                 line: seen.line,

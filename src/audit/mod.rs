@@ -22,7 +22,7 @@ use crate::model::codes;
 use crate::model::fields::field;
 use crate::model::{Kind, Record, ReleaseId, Snapshot};
 
-pub use count::{MAX_UNKNOWN_CODES, audit, audit_surveyed};
+pub use count::{Counts, MAX_UNKNOWN_CODES, audit, audit_surveyed, surveyed_codes};
 pub use input::{Columns, Entry, Input, InputError};
 pub use judge::Judge;
 use judge::{Known, judge_date};

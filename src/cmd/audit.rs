@@ -145,6 +145,37 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
             AuditFormat::Html => report::audit::html(w, result, rows, args.max_rows),
         })
     };
+    // A CSV report of a CSV whose every row the survey holds is counted as its rows are
+    // judged and written: no pass of its own over them.
+    if let AuditFormat::Csv = args.format
+        && let Some(survey) = survey
+            .as_ref()
+            .filter(|s| s.rows.as_ref().is_some_and(|rows| !rows.is_empty()))
+        && let Some(codes) = audit::surveyed_codes(survey, &releases)
+    {
+        let mut counts = audit::Counts::new(&codes);
+        let csv = report::audit::CsvRows::new(&codes);
+        let mut head = Vec::new();
+        csv.header(&mut head, input.extra_columns.iter().map(String::as_str));
+        super::emit_with(out, args.output.as_deref(), |w| {
+            let rows = BlockRows::Csv(csv);
+            in_blocks(
+                w,
+                &head,
+                &rows,
+                &input,
+                survey,
+                &releases,
+                Some(&mut counts),
+            )
+        })?;
+        let result = counts.audit(&name, &releases);
+        return Ok(if result.needs_attention() {
+            exit::CHANGES
+        } else {
+            exit::OK
+        });
+    }
     // A CSV whose every row read when it was surveyed is counted from the survey. Any other
     // file is judged and counted in a first pass (which finds any bad line before a report is
     // begun), keeping the first rows not valid a report lists. Then the file is read once
@@ -176,9 +207,16 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
         // Every row of a CSV, read in blocks judged and written on every core, for the
         // reports that list every row.
         (format @ (AuditFormat::Csv | AuditFormat::Json), Some(survey), _) => {
-            let json = matches!(format, AuditFormat::Json);
+            let (head, rows) = if matches!(format, AuditFormat::Json) {
+                (report::audit::json_head(&result)?, BlockRows::Json)
+            } else {
+                let csv = report::audit::CsvRows::new(&result.codes);
+                let mut head = Vec::new();
+                csv.header(&mut head, input.extra_columns.iter().map(String::as_str));
+                (head, BlockRows::Csv(csv))
+            };
             super::emit_with(out, args.output.as_deref(), |w| {
-                in_blocks(w, json, &result, &input, survey, &releases)
+                in_blocks(w, &head, &rows, &input, survey, &releases, None)
             })?;
         }
         (_, _, Some(kept)) if only_not_valid && all_kept(&kept) => {
@@ -209,27 +247,29 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
 /// about 3 MiB of CSV or JSON.
 const FIRST_BUFFER: usize = 4 << 20;
 
-/// Every row of a surveyed CSV, as CSV or (`json`) JSON: the file read again in blocks, each
-/// judged and formatted on its own core, written in the file's order.
+/// How the rows of a surveyed CSV read in blocks are written.
+enum BlockRows<'a> {
+    Csv(report::audit::CsvRows<'a>),
+    Json,
+}
+
+/// Every row of a surveyed CSV, after `head`, as `rows` says: the file read again in blocks,
+/// each judged and formatted on its own core, written in the file's order; and counted in
+/// `counts`, if given.
 fn in_blocks(
     w: &mut dyn Write,
-    json: bool,
-    result: &audit::Audit,
+    head: &[u8],
+    rows_as: &BlockRows,
     input: &audit::Input,
     survey: &audit::input::Survey,
     releases: &Releases,
+    mut counts: Option<&mut audit::Counts>,
 ) -> std::io::Result<()> {
-    let csv = report::audit::CsvRows::new(result);
-    let head = if json {
-        report::audit::json_head(result)?
-    } else {
-        let mut header = Vec::new();
-        csv.header(&mut header, input.extra_columns.iter().map(String::as_str));
-        header
-    };
+    let json = matches!(rows_as, BlockRows::Json);
+    let codes = counts.as_deref().map(audit::Counts::codes);
     // Opened (the file checked to be as it was) before anything is written.
     let blocks = input.blocks(survey).map_err(std::io::Error::other)?;
-    w.write_all(&head)?;
+    w.write_all(head)?;
     // Buffers written out go back for the next block: a block's lines are some megabytes,
     // which fresh memory would cost the clearing of every page.
     let spare = Mutex::new(Vec::<Vec<u8>>::new());
@@ -248,15 +288,17 @@ fn in_blocks(
             // memory each time, and the system clears every fresh page.
             let mut rows = take().unwrap_or_else(|| Vec::with_capacity(FIRST_BUFFER));
             rows.clear();
+            let mut block_counts = codes.map(audit::Counts::new);
             // A CSV's block has lines, always.
             if let Some(lines) = input.block_lines(block, survey) {
                 let mut failed = None;
                 judge
-                    .each_row(lines, |row| {
-                        if json {
-                            report::audit::json_row(&mut rows, row, written);
-                        } else if let Err(e) = csv.row(&mut rows, row, written) {
-                            failed.get_or_insert(e);
+                    .each_row(lines, block_counts.as_mut(), |row| match rows_as {
+                        BlockRows::Json => report::audit::json_row(&mut rows, row, written),
+                        BlockRows::Csv(csv) => {
+                            if let Err(e) = csv.row(&mut rows, row, written) {
+                                failed.get_or_insert(e);
+                            }
                         }
                     })
                     .map_err(std::io::Error::other)?;
@@ -264,9 +306,12 @@ fn in_blocks(
                     return Err(e);
                 }
             }
-            Ok(rows)
+            Ok((rows, block_counts))
         },
-        |rows| {
+        |(rows, block_counts)| {
+            if let (Some(all), Some(block)) = (counts.as_deref_mut(), block_counts) {
+                all.add(block);
+            }
             // JSON rows each open with a comma, but the first.
             let skip = usize::from(json && !any_rows && !rows.is_empty());
             w.write_all(&rows[skip..])?;

@@ -586,7 +586,7 @@ pub fn json_tail(any_rows: bool) -> &'static [u8] {
 
 /// One row per line of the user's file: its own columns first, then the audit's.
 pub fn csv(out: &mut dyn Write, a: &Audit, rows: &mut Rows) -> io::Result<()> {
-    let writer = CsvRows::new(a);
+    let writer = CsvRows::new(&a.codes);
     let mut written = Written::default();
     let mut buf = Vec::with_capacity(1 << 17);
     let mut header = true;
@@ -629,9 +629,9 @@ pub struct CodeCells {
 }
 
 impl<'a> CsvRows<'a> {
-    pub fn new(a: &'a Audit) -> Self {
-        let per_code = a
-            .codes
+    /// The rows of an audit of `codes`.
+    pub fn new(codes: &'a [CodeAudit]) -> Self {
+        let per_code = codes
             .iter()
             .map(|c| {
                 let mut code = Vec::new();
@@ -1042,7 +1042,7 @@ mod tests {
             columns: Vec::new(),
         };
         let mut buf = Vec::new();
-        let e = CsvRows::new(&audit)
+        let e = CsvRows::new(&audit.codes)
             .row(&mut buf, &row.view(), &mut Written::default())
             .unwrap_err();
         assert_eq!(
@@ -1100,14 +1100,14 @@ mod tests {
             let input = crate::audit::input::read(list, &columns).unwrap();
             let releases = crate::audit::Releases::new(&all, 1);
             let (audit, _) = crate::audit::audit("claims.csv", &input, &releases, 0).unwrap();
-            let csv = CsvRows::new(&audit);
+            let csv = CsvRows::new(&audit.codes);
 
             // As read, every reuse on (two writers, as the blocks' workers have).
             let mut judge = crate::audit::Judge::new(&releases, &input);
             let (mut csv_written, mut json_written) = (Written::default(), Written::default());
             let (mut csv_as_read, mut json_as_read) = (Vec::new(), Vec::new());
             let lines = input.lines(&all[1]).unwrap();
-            judge.each_row(lines, |row| {
+            judge.each_row(lines, None, |row| {
                 csv.row(&mut csv_as_read, row, &mut csv_written).unwrap();
                 json_row(&mut json_as_read, row, &mut json_written);
             }).unwrap();
