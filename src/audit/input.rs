@@ -621,8 +621,9 @@ pub(super) fn plain(bytes: &[u8]) -> bool {
 /// file keeps it there.
 pub(super) const MID_FILE: &[u8] = b"\0\n";
 
-/// A cursor over the lines of the user's file that name a code. A CSV is read into one
-/// reused record, so a line costs no allocation until its [`Lines::entry`] is asked for.
+/// A cursor over the lines of the user's file that name a code. A CSV's record is read where
+/// its line lies (or into one reused record), so a line costs no allocation until its
+/// [`Seen::to_entry`] is asked for.
 pub struct Lines<'a> {
     list: &'a ListFile,
     source: Source<'a>,

@@ -187,7 +187,7 @@ impl DateCheck {
 
     /// Which of its judge's verdicts (valid or not, reason, release in effect) this is: two
     /// checks with the same verdict are the same, so what a report writes of it can be
-    /// written once. `None` past the judge's bound ([`MAX_WORDED`]).
+    /// written once. `None` past the judge's bound (`MAX_WORDED`, 65,536 verdicts).
     pub fn verdict(&self) -> Option<Numbered> {
         self.worded.as_ref().map(|&(_, verdict)| verdict)
     }

@@ -108,15 +108,16 @@ impl Input {
     /// list (short; its ranges name codes of the release), or past [`MAX_SURVEYED`] distinct
     /// values (a column that holds no codes): load every release whole then. A row that
     /// cannot be read ends the survey, not clean: every release is then loaded whole, and the
-    /// judging pass stops at the row, with an error naming it.
-    pub fn survey(&self) -> Result<Option<Survey>, InputError> {
-        self.survey_unless(&AtomicBool::new(false))
-    }
-
-    /// [`Input::survey`], given up (`None`) once `stop` is set: the file turned out to be one
-    /// no survey of it is wanted for.
+    /// judging pass stops at the row, with an error naming it. Given up (`None`) once `stop`
+    /// is set: the file turned out to be one no survey of it is wanted for.
     pub fn survey_unless(&self, stop: &AtomicBool) -> Result<Option<Survey>, InputError> {
         self.survey_in(stop, true)
+    }
+
+    /// [`Input::survey_unless`], never stopped.
+    #[cfg(test)]
+    pub(crate) fn survey(&self) -> Result<Option<Survey>, InputError> {
+        self.survey_unless(&AtomicBool::new(false))
     }
 
     /// [`Input::survey_unless`], with [`plain`] pieces split by hand (`plain_pieces`) or every
@@ -292,7 +293,7 @@ impl Memo {
     }
 }
 
-/// What [`Input::survey`] finds of a CSV's rows.
+/// What [`Input::survey_unless`] finds of a CSV's rows.
 #[derive(Debug)]
 pub struct Survey {
     /// Every distinct code the rows name, by its id (the order they were first met).
@@ -555,7 +556,7 @@ enum Named {
     Modifier,
 }
 
-/// A row as a survey keeps it: ids of its code and modifier ([`NO_MODIFIER`] for none) in
+/// A row as a survey keeps it: ids of its code and modifier (`NO_MODIFIER` for none) in
 /// [`Survey::codes`] and [`Survey::modifiers`], and its date of service: 8 bytes, for a
 /// survey keeps millions of them.
 #[derive(Debug, Clone, Copy)]
