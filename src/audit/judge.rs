@@ -429,7 +429,7 @@ impl<'a> Judge<'a> {
     pub fn each_row(
         &mut self,
         mut lines: input::Lines<'_>,
-        mut counts: Option<&mut super::count::Counts>,
+        mut counts: Option<&mut super::tally::Counts>,
         mut each: impl FnMut(&RowView<'_>),
     ) -> Result<(), InputError> {
         while let Some(seen) = lines.advance() {

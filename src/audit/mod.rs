@@ -9,6 +9,7 @@
 mod count;
 pub mod input;
 mod judge;
+mod tally;
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -22,10 +23,11 @@ use crate::model::codes;
 use crate::model::fields::field;
 use crate::model::{Kind, Record, ReleaseId, Snapshot};
 
-pub use count::{Counts, MAX_UNKNOWN_CODES, audit, audit_surveyed, surveyed_codes};
+pub use count::{MAX_UNKNOWN_CODES, audit, audit_surveyed, surveyed_codes};
 pub use input::{Columns, Entry, Input, InputError};
 pub use judge::Judge;
 use judge::{Known, judge_date};
+pub use tally::Counts;
 
 /// A code's standing in the audited release.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
