@@ -851,6 +851,8 @@ fn the_home_chart_of_a_few_releases_names_each_and_fits_the_page() {
     let (svg, _, labels, bars) = chart(&home);
     assert_labels_apart(&labels);
     assert_eq!(bars.len(), 2);
+    // Releases a year or less apart: nothing to say of the change between them.
+    assert!(!home.contains("is more than a year"), "{home}");
     assert!(svg.starts_with("<svg class=\"chart fit\""), "{svg}");
     let texts: Vec<&str> = labels.iter().map(|l| l.text.as_str()).collect();
     for year in ["2005", "2006"] {
@@ -895,6 +897,15 @@ fn the_home_chart_spaces_releases_by_their_dates() {
     for year in ["2010", "2011", "2012", "2013"] {
         assert!(texts.contains(&year), "{texts:?}");
     }
+    // 2013-01's added and retired bars count three years' change: the note under the chart
+    // says so, and of it alone.
+    assert!(
+        home.contains(
+            "Added and retired count the change since the release stored before, which for \
+             2013-01 (since 2010-01) is more than a year: the releases between are not stored."
+        ),
+        "{home}"
+    );
     let spark = home.find("<svg class=\"spark\"").unwrap();
     let points = attributes(&home[spark..], "points")[0];
     let xs: Vec<f64> = points

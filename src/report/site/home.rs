@@ -6,6 +6,7 @@ use std::io::{self, Write};
 
 use super::layout::{Frame, page};
 use super::{ReleaseRow, Site, esc, group_page, release_page};
+use crate::model::ReleaseId;
 
 pub fn render(out: &mut dyn Write, site: &Site) -> io::Result<()> {
     let frame = Frame {
@@ -351,8 +352,30 @@ fn chart(out: &mut dyn Write, releases: &[ReleaseRow]) -> io::Result<()> {
         "<line class=\"axis\" x1=\"{LEFT}\" y1=\"{top_base}\" x2=\"{right:.1}\" y2=\"{top_base}\"/>\
          <line class=\"axis\" x1=\"{LEFT}\" y1=\"{low_base}\" x2=\"{right:.1}\" y2=\"{low_base}\"/></svg></div>\n\
          <p class=\"note\">Each release stands at its date, under the year it came out in; the same \
-         numbers, as text: the <a href=\"#release-table\">releases table</a> (in effect, added, retired).</p></section>",
+         numbers, as text: the <a href=\"#release-table\">releases table</a> (in effect, added, retired).{}</p></section>",
+        far_apart(&ids),
         right = width - LEFT,
+    )
+}
+
+/// What the note under the chart says of releases stored more than a year after the one
+/// before them: their added and retired bars count all the change since that one, which a
+/// reader of the chart would otherwise take for a year's (CMS publishes four releases a year).
+fn far_apart(ids: &[ReleaseId]) -> String {
+    let months = |r: ReleaseId| u32::from(r.year) * 12 + u32::from(r.month);
+    let far: Vec<String> = ids
+        .windows(2)
+        .filter(|pair| months(pair[1]) > months(pair[0]) + 12)
+        .map(|pair| format!("{} (since {})", pair[1], pair[0]))
+        .collect();
+    let listed = match far.as_slice() {
+        [] => return String::new(),
+        [one] => one.clone(),
+        [before @ .., last] => format!("{} and {last}", before.join(", ")),
+    };
+    format!(
+        " Added and retired count the change since the release stored before, which for \
+         {listed} is more than a year: the releases between are not stored."
     )
 }
 
