@@ -607,7 +607,7 @@ impl PlainLines {
 }
 
 /// Whether the csv crate reads `bytes` (whole lines, read through a `Bounded` reader) as
-/// [`split_plain`] splits them: no quote, no carriage return, no empty line. A `Bounded`
+/// [`PlainLines`] splits them: no quote, no carriage return, no empty line. A `Bounded`
 /// reader makes blank lines records of a NUL: an empty line, which the csv crate passes over
 /// in its own way, is not looked for but left to it.
 pub(super) fn plain(bytes: &[u8]) -> bool {
