@@ -74,7 +74,8 @@ fn releases(out: &mut dyn Write, site: &Site) -> io::Result<()> {
             out,
             "<tr><th scope=\"row\"><a href=\"{}\">{}</a></th><td class=\"n\">{}</td>\
              <td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
-             <td class=\"n\">{}</td><td>{}{member}</td><td class=\"n\">{}</td><td>{corrections}</td></tr>",
+             <td class=\"n\">{}</td><td class=\"file\">{}{member}</td><td class=\"n\">{}</td>\
+             <td class=\"file\">{corrections}</td></tr>",
             release_page(r.id),
             r.id,
             p.counts.procedure,

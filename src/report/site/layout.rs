@@ -100,6 +100,7 @@ main{min-width:0}\
 .scroll{overflow-x:auto;max-width:100%}\
 table.list td.n,table.list th.n{text-align:right;font-variant-numeric:tabular-nums}\
 table.list thead th{background:#eee}table.list tbody th{white-space:nowrap}\
+table.list td.file{overflow-wrap:anywhere;min-width:12em}\
 nav.pager{margin:.6em 0;padding:.4em 0;border-bottom:1px solid #ccc}\
 .lede{font-size:1.05em;max-width:60em}\
 .valid{font-size:1.1em;font-weight:bold}\
