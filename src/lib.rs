@@ -115,6 +115,23 @@ impl ToStore {
         model::SnapshotLines::provenance(self)
     }
 
+    /// The last procedure code, in code order (a text cut short at a line end ends early:
+    /// `import` compares it with the stored release before).
+    pub fn last_procedure(&self) -> Option<&str> {
+        fn last_of(records: &[model::Record]) -> Option<&str> {
+            let last = records
+                .iter()
+                .rev()
+                .find(|r| r.kind == model::Kind::Procedure);
+            last.map(|r| r.code.as_str())
+        }
+        match self {
+            ToStore::Held(snapshot) => last_of(&snapshot.records),
+            ToStore::Lined(lined) => last_of(&lined.snapshot.records),
+            ToStore::Spooled(spooled) => spooled.last_procedure(),
+        }
+    }
+
     /// The snapshot held whole (its records read back, if they were kept on disk).
     pub fn into_snapshot(self) -> Result<Snapshot, Error> {
         match self {

@@ -89,6 +89,16 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write, err: &mut dyn Write) 
         let corrected = apply_corrections(store, snapshot, &corrections, args.force, out)?;
         loaded.snapshot = ToStore::Held(corrected);
     }
+    // A text cut short at a line end reads as a whole text of fewer codes: said here, before
+    // anything is stored (an error under --strict).
+    let mut more_warnings = 0;
+    if let Some(cut) = cut_short(store, &loaded.snapshot) {
+        if args.strict {
+            anyhow::bail!("{file}: {cut} (--strict: nothing stored)");
+        }
+        writeln!(err, "warning: {file}: {cut}")?;
+        more_warnings += 1;
+    }
     let p = loaded.snapshot.provenance();
     // Checked first, so a refused import keeps nothing; the snapshot is written last. The
     // corrections and the snapshot are kept both or neither: a snapshot that cannot be written
@@ -111,7 +121,7 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write, err: &mut dyn Write) 
     undo.finish();
     lock.succeeded();
     let verb = verb(&saved, &loaded.snapshot.provenance().source, err)?;
-    let n = loaded.warnings.len();
+    let n = loaded.warnings.len() + more_warnings;
     let mut said = Vec::new();
     writeln!(
         said,
@@ -126,6 +136,55 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write, err: &mut dyn Write) 
     say_kept(&mut said, p.release, &kept)?;
     super::say_stored(out, &said);
     Ok(exit::OK)
+}
+
+/// What says `snapshot` may be cut short: CMS drops a code from its file only after a release
+/// that terminates it, so procedure codes of the newest stored release at or before this one
+/// (its current revision, if it is stored) that come after this one's last procedure code and
+/// were still in effect on its first day are missing, as from a text cut at a line end. `None`
+/// when none are, or when there is no such release; a stored release that cannot be read is
+/// said instead (other commands name it as damaged).
+fn cut_short(store: &Store, snapshot: &ToStore) -> Option<String> {
+    let release = snapshot.provenance().release;
+    let before = store
+        .releases()
+        .ok()?
+        .into_iter()
+        .rev()
+        .find(|&r| r <= release)?;
+    let last = snapshot.last_procedure();
+    let after = |code: &str| last.is_none_or(|last| code > last);
+    let stored = match store.load_where(before, after) {
+        Ok(stored) => stored,
+        Err(e) => {
+            return Some(format!(
+                "not checked against {before} for codes missing at its end: {e}"
+            ));
+        }
+    };
+    let first_day = release.first_day();
+    let missing: Vec<&str> = stored
+        .records
+        .iter()
+        .filter(|r| r.kind == hcpcs_diff::model::Kind::Procedure && after(&r.code))
+        .filter(|r| r.termination_date.is_none_or(|t| t >= first_day))
+        .map(|r| r.code.as_str())
+        .collect();
+    let (first, last_missing) = (missing.first()?, missing.last()?);
+    let ends = match last {
+        Some(last) => format!("its procedure codes end at {last}"),
+        None => "it holds no procedure codes".to_string(),
+    };
+    let codes = match missing.len() {
+        1 => format!("1 procedure code in effect on {first_day} is missing ({first})"),
+        n => format!(
+            "{n} procedure codes in effect on {first_day} are missing ({first} to {last_missing})"
+        ),
+    };
+    Some(format!(
+        "{ends}, where the stored release {before} goes on: {codes}; CMS drops a code only after \
+         terminating it. Was the file cut short?"
+    ))
 }
 
 /// `--apply-corrections`: the snapshot with the corrections in SOURCE and those kept with its

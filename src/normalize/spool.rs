@@ -37,6 +37,8 @@ pub struct Spool {
     index: Option<HashMap<u64, usize>>,
     counts: Counts,
     dates: Dates,
+    /// The last procedure code in code order (empty: none yet).
+    last_procedure: String,
     /// SHA-256 of the record lines while they are in one run, and so in the snapshot's order.
     hasher: Option<Sha256>,
     /// The line being written.
@@ -66,6 +68,7 @@ impl Spool {
             index: None,
             counts: Counts::default(),
             dates: Dates::default(),
+            last_procedure: String::new(),
             hasher: Some(Sha256::new()),
             line: Vec::with_capacity(1024),
         })
@@ -128,7 +131,12 @@ impl Spool {
         self.at.write_all(&(line as u64).to_le_bytes())?;
         self.written += self.line.len() as u64;
         match record.kind {
-            Kind::Procedure => self.counts.procedure += 1,
+            Kind::Procedure => {
+                self.counts.procedure += 1;
+                if record.code > self.last_procedure {
+                    self.last_procedure.clone_from(&record.code);
+                }
+            }
             Kind::Modifier => self.counts.modifier += 1,
         }
         self.dates.add(record);
@@ -161,6 +169,7 @@ impl Spool {
             runs,
             counts: self.counts,
             dates: self.dates,
+            last_procedure: Some(self.last_procedure).filter(|code| !code.is_empty()),
             sha256: self.hasher.map(|h| crate::model::hex(&h.finalize())),
         }))
     }
@@ -181,6 +190,7 @@ pub struct Kept {
     runs: Vec<(u64, u64)>,
     counts: Counts,
     dates: Dates,
+    last_procedure: Option<String>,
     /// The record lines' SHA-256 when they were written in one run.
     sha256: Option<String>,
 }
@@ -213,6 +223,7 @@ impl Kept {
             provenance: Provenance::new(release, source, self.counts, sha256),
             file: self.file,
             runs: self.runs,
+            last_procedure: self.last_procedure,
         })
     }
 }
@@ -223,9 +234,15 @@ pub struct Spooled {
     provenance: Provenance,
     file: File,
     runs: Vec<(u64, u64)>,
+    last_procedure: Option<String>,
 }
 
 impl Spooled {
+    /// The last procedure code, in code order.
+    pub fn last_procedure(&self) -> Option<&str> {
+        self.last_procedure.as_deref()
+    }
+
     /// The records, read back in code order: the snapshot held whole.
     pub fn into_snapshot(self) -> std::io::Result<crate::model::Snapshot> {
         let mut lines = Vec::new();

@@ -546,3 +546,69 @@ fn a_member_named_only_with_its_year_takes_the_quarter_from_its_zip_or_folder() 
     }
     assert!(!work.store().join("2006-01.jsonl").exists());
 }
+
+/// A text cut short at a line end reads as a whole text of fewer codes. Import says which
+/// codes of the stored release before are missing though still in effect (exit 0, stored,
+/// counted among the warnings); --strict refuses it and the store is as it was. A code CMS
+/// terminated and then dropped from its file (K0738, terminated 2005-12-31 in the 2006 text,
+/// gone from a 2007 one) is not missed, nor is anything in the whole 2006 text.
+#[test]
+fn a_text_cut_short_at_a_line_end_is_a_warning_naming_the_codes_it_misses() {
+    let work = work_with_store();
+    let before = work.store_state();
+    let text = fixture_text();
+    // Cut at the line end after E1391's record: E1392, K0738 and the modifiers gone.
+    let cut: String = text.split_inclusive("\r\n").take(11).collect();
+    assert!(cut.ends_with("\r\n") && cut.lines().last().unwrap().starts_with("E1391"));
+    let path = work.write("HCPC2006_CONTR_ANWEB.txt", &cut);
+    let said = "its procedure codes end at E1391, where the stored release 2005-01 goes on: 1 \
+                procedure code in effect on 2006-01-01 is missing (K0738); CMS drops a code \
+                only after terminating it. Was the file cut short?";
+    let out = work
+        .cmd()
+        .arg("import")
+        .arg(&path)
+        .arg("--strict")
+        .assert()
+        .code(2);
+    assert_eq!(
+        stderr(&out),
+        format!("error: HCPC2006_CONTR_ANWEB.txt: {said} (--strict: nothing stored)\n")
+    );
+    assert_eq!(work.store_state(), before, "the store changed");
+    let out = work.cmd().arg("import").arg(&path).assert().code(0);
+    assert_eq!(
+        stderr(&out),
+        format!("warning: HCPC2006_CONTR_ANWEB.txt: {said}\n")
+    );
+    assert!(stdout(&out).contains("4 procedure codes, 0 modifiers, 1 warning;"));
+    // The same text in a zip (held in memory, not kept on disk as it is typed): the same.
+    let work = work_with_store();
+    let zip = work.write(
+        "2006.zip",
+        zip_of(&[("HCPC2006_CONTR_ANWEB.txt", cut.as_bytes())]),
+    );
+    let out = work.cmd().arg("import").arg(&zip).assert().code(0);
+    assert!(
+        stderr(&out).ends_with(&format!("{said}\n")),
+        "{}",
+        stderr(&out)
+    );
+    // The whole text, then a 2007 text without K0738: nothing missing either time.
+    let work = work_with_store();
+    let out = work
+        .cmd()
+        .arg("import")
+        .arg(fixture(RELEASE_2006))
+        .assert()
+        .code(0);
+    assert_eq!(stderr(&out), "");
+    let without: String = text
+        .split_inclusive("\r\n")
+        .filter(|line| !line.starts_with("K0738"))
+        .collect();
+    let path = work.write("HCPC2007_CONTR_ANWEB.txt", without.replace("2006", "2007"));
+    let out = work.cmd().arg("import").arg(&path).assert().code(0);
+    assert!(!stderr(&out).contains("cut short"), "{}", stderr(&out));
+    assert!(work.store().join("2007-01.jsonl").exists());
+}
