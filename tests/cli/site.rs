@@ -749,6 +749,17 @@ fn number(element: &str, attr: &str) -> f64 {
         .unwrap_or_else(|_| panic!("{attr} in {element}"))
 }
 
+/// The first trend line of the home page: its points as written, and their x coordinates.
+fn first_spark(home: &str) -> (&str, Vec<f64>) {
+    let spark = home.find("<svg class=\"spark\"").expect("a trend line");
+    let points = attributes(&home[spark..], "points")[0];
+    let xs = points
+        .split(' ')
+        .map(|p| p.split(',').next().unwrap().parse().unwrap())
+        .collect();
+    (points, xs)
+}
+
 /// The home page's chart: its SVG, the text before it, its labels and its bars (x, width) of
 /// codes in effect.
 fn chart(home: &str) -> (&str, &str, Vec<Label>, Vec<(f64, f64)>) {
@@ -834,12 +845,7 @@ fn the_home_chart_holds_120_releases_without_squeezing_or_overlapping() {
         .collect();
     assert_eq!(named, years);
     // The trend lines: every point, left to right, the last at the right edge.
-    let spark = home.find("<svg class=\"spark\"").unwrap();
-    let points = attributes(&home[spark..], "points")[0];
-    let xs: Vec<f64> = points
-        .split(' ')
-        .map(|p| p.split(',').next().unwrap().parse().unwrap())
-        .collect();
+    let (points, xs) = first_spark(&home);
     assert_eq!(xs.len(), n);
     assert!(xs.windows(2).all(|w| w[0] < w[1]), "{points}");
     assert_eq!(xs[n - 1], 100.0);
@@ -911,11 +917,6 @@ fn the_home_chart_spaces_releases_by_their_dates() {
         ),
         "{home}"
     );
-    let spark = home.find("<svg class=\"spark\"").unwrap();
-    let points = attributes(&home[spark..], "points")[0];
-    let xs: Vec<f64> = points
-        .split(' ')
-        .map(|p| p.split(',').next().unwrap().parse().unwrap())
-        .collect();
+    let (points, xs) = first_spark(&home);
     assert_eq!(xs, [0.0, 85.7, 92.9, 100.0], "{points}");
 }
