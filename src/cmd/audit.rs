@@ -154,11 +154,8 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
         && let Some(codes) = audit::surveyed_codes(survey, &releases)
     {
         let mut counts = audit::Counts::new(&codes);
-        let csv = report::audit::CsvRows::new(&codes);
-        let mut head = Vec::new();
-        csv.header(&mut head, input.extra_columns.iter().map(String::as_str));
+        let (head, rows) = csv_rows(&codes, &input);
         super::emit_with(out, args.output.as_deref(), |w| {
-            let rows = BlockRows::Csv(csv);
             in_blocks(
                 w,
                 &head,
@@ -169,12 +166,7 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
                 Some(&mut counts),
             )
         })?;
-        let result = counts.audit(&name, &releases);
-        return Ok(if result.needs_attention() {
-            exit::CHANGES
-        } else {
-            exit::OK
-        });
+        return Ok(status(&counts.audit(&name, &releases)));
     }
     // A CSV whose every row read when it was surveyed is counted from the survey. Any other
     // file is judged and counted in a first pass (which finds any bad line before a report is
@@ -210,10 +202,7 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
             let (head, rows) = if matches!(format, AuditFormat::Json) {
                 (report::audit::json_head(&result)?, BlockRows::Json)
             } else {
-                let csv = report::audit::CsvRows::new(&result.codes);
-                let mut head = Vec::new();
-                csv.header(&mut head, input.extra_columns.iter().map(String::as_str));
-                (head, BlockRows::Csv(csv))
+                csv_rows(&result.codes, &input)
             };
             super::emit_with(out, args.output.as_deref(), |w| {
                 in_blocks(w, &head, &rows, &input, survey, &releases, None)
@@ -236,11 +225,28 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write) -> Result<u8> {
             }
         }
     }
-    Ok(if result.needs_attention() {
+    Ok(status(&result))
+}
+
+/// The exit status of `result`: whether anything needs attention.
+fn status(result: &audit::Audit) -> u8 {
+    if result.needs_attention() {
         exit::CHANGES
     } else {
         exit::OK
-    })
+    }
+}
+
+/// A CSV report's header line (the file's own columns, then the audit's) and its rows' writer,
+/// for the audit of `codes`.
+fn csv_rows<'a>(
+    codes: &'a [hcpcs_diff::audit::CodeAudit],
+    input: &audit::Input,
+) -> (Vec<u8>, BlockRows<'a>) {
+    let csv = report::audit::CsvRows::new(codes);
+    let mut head = Vec::new();
+    csv.header(&mut head, input.extra_columns.iter().map(String::as_str));
+    (head, BlockRows::Csv(csv))
 }
 
 /// What a block's rows are first given room for: a block of a claims extract (256 KiB) makes
