@@ -92,12 +92,18 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write, err: &mut dyn Write) 
     // A text cut short at a line end reads as a whole text of fewer codes: said here, before
     // anything is stored (an error under --strict).
     let mut more_warnings = 0;
-    if let Some(cut) = cut_short(store, &loaded.snapshot) {
-        if args.strict {
-            anyhow::bail!("{file}: {cut} (--strict: nothing stored)");
+    match cut_short(store, &loaded.snapshot) {
+        Some(Ends::Short(cut)) if args.strict => {
+            anyhow::bail!("{file}: {cut} (--strict: nothing stored)")
         }
-        writeln!(err, "warning: {file}: {cut}")?;
-        more_warnings += 1;
+        Some(Ends::Short(cut)) => {
+            writeln!(err, "warning: {file}: {cut}")?;
+            more_warnings += 1;
+        }
+        // Not the input's fault: said, and no bar to an import (`--force` over a damaged
+        // current revision is how it is repaired).
+        Some(Ends::Unchecked(why)) => writeln!(err, "note: {file}: {why}")?,
+        None => {}
     }
     let p = loaded.snapshot.provenance();
     // Checked first, so a refused import keeps nothing; the snapshot is written last. The
@@ -138,13 +144,20 @@ pub fn run(store: &Store, args: Args, out: &mut dyn Write, err: &mut dyn Write) 
     Ok(exit::OK)
 }
 
-/// What says `snapshot` may be cut short: CMS drops a code from its file only after a release
+/// What [`cut_short`] finds of a release's end.
+enum Ends {
+    /// Codes are missing at its end: what to say of them.
+    Short(String),
+    /// The stored release to compare it with cannot be read: why.
+    Unchecked(String),
+}
+
+/// Whether `snapshot` may be cut short: CMS drops a code from its file only after a release
 /// that terminates it, so procedure codes of the newest stored release at or before this one
 /// (its current revision, if it is stored) that come after this one's last procedure code and
 /// were still in effect on its first day are missing, as from a text cut at a line end. `None`
-/// when none are, or when there is no such release; a stored release that cannot be read is
-/// said instead (other commands name it as damaged).
-fn cut_short(store: &Store, snapshot: &ToStore) -> Option<String> {
+/// when none are, or when there is no such release.
+fn cut_short(store: &Store, snapshot: &ToStore) -> Option<Ends> {
     let release = snapshot.provenance().release;
     let before = store
         .releases()
@@ -157,9 +170,9 @@ fn cut_short(store: &Store, snapshot: &ToStore) -> Option<String> {
     let stored = match store.load_where(before, after) {
         Ok(stored) => stored,
         Err(e) => {
-            return Some(format!(
+            return Some(Ends::Unchecked(format!(
                 "not checked against {before} for codes missing at its end: {e}"
-            ));
+            )));
         }
     };
     let first_day = release.first_day();
@@ -181,10 +194,10 @@ fn cut_short(store: &Store, snapshot: &ToStore) -> Option<String> {
             "{n} procedure codes in effect on {first_day} are missing ({first} to {last_missing})"
         ),
     };
-    Some(format!(
+    Some(Ends::Short(format!(
         "{ends}, where the stored release {before} goes on: {codes}; CMS drops a code only after \
          terminating it. Was the file cut short?"
-    ))
+    )))
 }
 
 /// `--apply-corrections`: the snapshot with the corrections in SOURCE and those kept with its
