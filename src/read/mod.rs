@@ -35,6 +35,9 @@ pub fn set_max_unpacked(bytes: u64) {
     MAX_UNPACKED.store(bytes, Ordering::Relaxed);
 }
 
+/// The signature an xls (an OLE compound file) opens with.
+pub(crate) const XLS_SIGNATURE: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+
 /// All of `reader` if it holds at most `limit` bytes, else `None` (having read `limit + 1`).
 /// `hint` (a declared size, untrusted) only sizes the first allocation, never past `limit`:
 /// a right one reads a large file into memory once, where a growing buffer is copied each time
@@ -126,7 +129,7 @@ pub fn sniff(name: &str, bytes: &[u8]) -> Sniffed {
             Sniffed::Zip
         };
     }
-    if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
+    if bytes.starts_with(&XLS_SIGNATURE) {
         return Sniffed::Release(Form::Xls);
     }
     let head = text::decode(&bytes[..bytes.len().min(4096)]);

@@ -366,7 +366,7 @@ impl<'z> Unpacking<'z> {
             let as_corrections =
                 read::corrections::is_corrections_name(&format!("{name}/{member_name}"));
             let binary = matches!(read::sniff(&member_name, &head), Sniffed::Zip)
-                || head.starts_with(&XLS_SIGNATURE);
+                || head.starts_with(&read::XLS_SIGNATURE);
             if binary && !as_corrections {
                 members.push((
                     member_name,
@@ -426,9 +426,6 @@ fn capped(
     *left -= content.len() as u64;
     Ok(content)
 }
-
-/// The signature an xls (an OLE compound file) opens with.
-const XLS_SIGNATURE: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
 
 fn bad_zip(name: &str) -> impl Fn(zip::result::ZipError) -> ReadError + '_ {
     move |e| ReadError::file(name, FileProblem::BadZip(e.to_string()))
